@@ -1,0 +1,50 @@
+# safeguard: every target creates the environment it needs from the lock file.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+STAMP := $(VENV)/.synced
+DEMO_DIR ?= demo
+
+.PHONY: setup test check lint types contracts unit demo bench docs clean browsers
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-extras --quiet
+	if [ -f web-assets/package-lock.json ]; then cd web-assets && npm ci --no-audit --no-fund --silent; fi
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+types: setup
+	$(BIN)/mypy
+
+contracts: setup
+	$(BIN)/lint-imports
+
+check: lint types contracts
+
+test: check
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+unit: setup
+	$(BIN)/pytest -q tests/unit
+
+demo: setup
+	$(BIN)/safeguard demo --dir $(DEMO_DIR)
+
+bench: setup
+	$(BIN)/python bench/ingest.py
+
+docs: setup
+	$(BIN)/cog -r docs/cli.md
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""`python -m safeguard` runs the CLI."""
+
+from safeguard.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Infrastructure at the edges: database, files, linking engine, rendering."""

@@ -1,0 +1,21 @@
+"""The `safeguard` command line: one Typer app, one sub-module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from safeguard.cli import db as db_cli
+
+app = typer.Typer(
+    name="safeguard",
+    help="safeguard: one history per person, consistent risk assessment, assured procedures.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+db_cli.register(app)
+
+
+def main() -> None:
+    """Entry point of the `safeguard` console script."""
+    app()

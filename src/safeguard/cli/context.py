@@ -1,0 +1,41 @@
+"""Shared CLI plumbing: settings, engine and a Rich console, built in the command, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from sqlalchemy.engine import Engine
+
+from safeguard.adapters.db.engine import make_engine, upgrade
+from safeguard.config import Settings, get_settings
+from safeguard.errors import SafeguardError
+from safeguard.log import configure_logging
+
+console = Console(stderr=True)
+out = Console()
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def engine(migrate: bool = True) -> Engine:
+    """The configured database, migrated to head unless told otherwise."""
+    eng = make_engine(settings().database_url)
+    if migrate:
+        upgrade(eng)
+    return eng
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn a SafeguardError into a clear message and exit code 2, never a traceback."""
+    configure_logging("WARNING")
+    try:
+        yield
+    except SafeguardError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from exc

@@ -1,0 +1,45 @@
+"""Settings, validated at start-up; no I/O at import time."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from safeguard.errors import ConfigError
+
+DEV_SECRET = "dev-only-not-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    """Every setting comes from the environment (SAFEGUARD_*) or a .env file."""
+
+    model_config = SettingsConfigDict(env_prefix="SAFEGUARD_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///safeguard.db"
+    secret_key: str = DEV_SECRET
+    data_dir: Path = Path("safeguard-data")
+    ingest_batch_rows: int = Field(default=50_000, ge=100, le=1_000_000)
+    future_tolerance_minutes: int = Field(default=60, ge=0)
+    session_idle_minutes: int = Field(default=30, ge=1)
+    max_failed_logins: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _enforce_non_default_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ConfigError(
+                    "SAFEGUARD_SECRET_KEY must be set to a random value of at least 32 "
+                    "characters outside development"
+                )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own Settings instead."""
+    return Settings()

@@ -1,0 +1,60 @@
+"""The safeguard exception hierarchy.
+
+* SafeguardError
+  + ConfigError              settings invalid at start-up
+  + NotFound                 404
+  + PermissionDenied         403
+  + InvalidTransition        409  e.g. referral already accepted
+  + Conflict                 409  e.g. a concurrent change
+  + ValidationFailed         422  bad input, names the file/row/field where it can
+    + IncompleteAssessment   422
+    + ConsentRequired        422
+  + IngestError              a file that cannot be read at all (encoding, truncated...)
+"""
+
+from __future__ import annotations
+
+
+class SafeguardError(Exception):
+    """Base of every error safeguard raises on purpose."""
+
+
+class ConfigError(SafeguardError):
+    """Settings are missing or unsafe."""
+
+
+class NotFound(SafeguardError):
+    """The thing asked for does not exist (or the caller may not know it exists)."""
+
+
+class PermissionDenied(SafeguardError):
+    """The actor may not do this."""
+
+
+class InvalidTransition(SafeguardError):
+    """The state change is not allowed from the current state."""
+
+
+class Conflict(SafeguardError):
+    """The change conflicts with the stored state."""
+
+
+class ValidationFailed(SafeguardError):
+    """Input is invalid; the message names where."""
+
+
+class IncompleteAssessment(ValidationFailed):
+    """An assessment is missing answers and cannot be graded."""
+
+
+class ConsentRequired(ValidationFailed):
+    """Sharing needs consent or a recorded lawful reason."""
+
+
+class IngestError(SafeguardError):
+    """A whole input file cannot be read (encoding, truncation, unknown format)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
