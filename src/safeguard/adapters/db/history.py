@@ -55,3 +55,31 @@ def drop_history_trigger_ddl(table: sa.Table, dialect: str) -> list[str]:
         f"DROP TRIGGER IF EXISTS trg_{name}_history ON {name}",
         f"DROP FUNCTION IF EXISTS {name}_history()",
     ]
+
+
+def append_only_ddl(table_name: str, dialect: str) -> list[str]:
+    """DDL that makes a table refuse UPDATE and DELETE (the audit log is append-only)."""
+    msg = f"{table_name} is append-only"
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER trg_{table_name}_no_{op.lower()} BEFORE {op} ON {table_name} "
+            f"BEGIN SELECT RAISE(ABORT, '{msg}'); END"
+            for op in ("UPDATE", "DELETE")
+        ]
+    if dialect == "postgresql":
+        return [
+            f"""CREATE OR REPLACE FUNCTION {table_name}_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION '{msg}'; END $$ LANGUAGE plpgsql""",
+            f"CREATE TRIGGER trg_{table_name}_append_only BEFORE UPDATE OR DELETE ON {table_name} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table_name}_append_only()",
+        ]
+    raise ValueError(f"unsupported database dialect {dialect!r}")
+
+
+def drop_append_only_ddl(table_name: str, dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS trg_{table_name}_no_{op}" for op in ("update", "delete")]
+    return [
+        f"DROP TRIGGER IF EXISTS trg_{table_name}_append_only ON {table_name}",
+        f"DROP FUNCTION IF EXISTS {table_name}_append_only()",
+    ]

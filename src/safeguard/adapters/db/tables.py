@@ -147,3 +147,7 @@ quarantine = sa.Table(
     sa.Column("quarantined_at", UTCDateTime(), nullable=False),
     sa.UniqueConstraint("file_sha256", "line", "field"),
 )
+
+# Tables of other capabilities register on the same MetaData when their modules are imported.
+from safeguard.adapters.db import audit as _audit  # noqa: E402,F401
+from safeguard.adapters.db import people as _people  # noqa: E402,F401

@@ -1,8 +1,8 @@
-"""source records, history, ingest runs, quarantine
+"""initial schema
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 19:09:05.670674
+Create Date: 2026-11-28 19:11:29.011540
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from alembic import op
 
 import safeguard.adapters.db.types
-from safeguard.adapters.db.history import drop_history_trigger_ddl, history_trigger_ddl
+from safeguard.adapters.db.history import (
+    append_only_ddl,
+    drop_append_only_ddl,
+    drop_history_trigger_ddl,
+    history_trigger_ddl,
+)
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -34,6 +40,35 @@ RECORD_TABLES = (
 
 
 def upgrade() -> None:
+    op.create_table(
+        "audit_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
+        sa.Column("last_hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
+    )
+    op.create_table(
+        "audit_log",
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("at", safeguard.adapters.db.types.UTCDateTime(), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("actor_role", sa.String(length=32), nullable=True),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("category", sa.String(length=16), nullable=False),
+        sa.Column("record_type", sa.String(length=32), nullable=False),
+        sa.Column("record_ids", sa.Text(), nullable=False),
+        sa.Column("person_ids", sa.Text(), nullable=False),
+        sa.Column("justification", sa.Text(), nullable=True),
+        sa.Column("recipient", sa.String(length=200), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_log")),
+    )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_log_actor"), ["actor"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
+
     op.create_table(
         "ingest_runs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -70,6 +105,14 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "source_system", "source_id", name=op.f("uq_locations_source_system_source_id")
         ),
+    )
+    op.create_table(
+        "people",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("created_at", safeguard.adapters.db.types.UTCDateTime(), nullable=False),
+        sa.Column("restricted", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("restriction_reason", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
     )
     op.create_table(
         "person_mentions",
@@ -121,6 +164,15 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "audit_person_index",
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["seq"], ["audit_log.seq"], name=op.f("fk_audit_person_index_seq_audit_log")
+        ),
+        sa.PrimaryKeyConstraint("person_id", "seq", name=op.f("pk_audit_person_index")),
+    )
+    op.create_table(
         "events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("source_system", sa.String(length=32), nullable=False),
@@ -156,6 +208,26 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_events_type_occurred", ["event_type", "occurred_at"], unique=False
         )
+
+    op.create_table(
+        "person_links",
+        sa.Column("mention_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("match_probability", sa.Float(), nullable=True),
+        sa.Column("model_version", sa.String(length=64), nullable=True),
+        sa.Column("linked_at", safeguard.adapters.db.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["mention_id"],
+            ["person_mentions.id"],
+            name=op.f("fk_person_links_mention_id_person_mentions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_person_links_person_id_people")
+        ),
+        sa.PrimaryKeyConstraint("mention_id", name=op.f("pk_person_links")),
+    )
+    with op.batch_alter_table("person_links", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_person_links_person_id"), ["person_id"], unique=False)
 
     op.create_table(
         "quarantine",
@@ -475,10 +547,14 @@ def upgrade() -> None:
         table = sa.Table(name, sa.MetaData(), autoload_with=bind)
         for ddl in history_trigger_ddl(table, bind.dialect.name):
             op.execute(ddl)
+    for ddl in append_only_ddl("audit_log", bind.dialect.name):
+        op.execute(ddl)
 
 
 def downgrade() -> None:
     bind = op.get_bind()
+    for ddl in drop_append_only_ddl("audit_log", bind.dialect.name):
+        op.execute(ddl)
     for name in RECORD_TABLES:
         table = sa.Table(name, sa.MetaData())
         for ddl in drop_history_trigger_ddl(table, bind.dialect.name):
@@ -522,11 +598,16 @@ def downgrade() -> None:
 
     op.drop_table("involvements")
     op.drop_table("quarantine")
+    with op.batch_alter_table("person_links", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_person_links_person_id"))
+
+    op.drop_table("person_links")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_type_occurred")
         batch_op.drop_index(batch_op.f("ix_events_location_id"))
 
     op.drop_table("events")
+    op.drop_table("audit_person_index")
     with op.batch_alter_table("record_history", schema=None) as batch_op:
         batch_op.drop_index("ix_record_history_table_record")
 
@@ -536,5 +617,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_person_mentions_dob")
 
     op.drop_table("person_mentions")
+    op.drop_table("people")
     op.drop_table("locations")
     op.drop_table("ingest_runs")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_log_at"))
+        batch_op.drop_index(batch_op.f("ix_audit_log_actor"))
+
+    op.drop_table("audit_log")
+    op.drop_table("audit_head")

@@ -1,0 +1,27 @@
+"""People (the result of linking mentions) and the link of each mention to its person."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from safeguard.adapters.db.tables import metadata
+from safeguard.adapters.db.types import UTCDateTime
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("restricted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("restriction_reason", sa.Text, nullable=True),
+)
+
+person_links = sa.Table(
+    "person_links",
+    metadata,
+    sa.Column("mention_id", sa.Integer, sa.ForeignKey("person_mentions.id"), primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("match_probability", sa.Float, nullable=True),
+    sa.Column("model_version", sa.String(64), nullable=True),
+    sa.Column("linked_at", UTCDateTime(), nullable=False),
+)
