@@ -191,7 +191,8 @@ def parse_instrument(data: Mapping[str, Any], origin: str) -> Instrument:
         sections = {q.section for q in questions}
         missing = sections - {s for s, _ in section_points}
         if missing:
-            raise ValidationFailed(f"{where}: no section_points for sections {sorted(missing)}")
+            names = sorted(str(m) for m in missing)
+            raise ValidationFailed(f"{where}: no section_points for sections {names}")
 
     floors: list[Floor] = []
     for raw in data.get("floors") or []:
