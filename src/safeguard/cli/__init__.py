@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from safeguard.cli import assess as assess_cli
 from safeguard.cli import db as db_cli
 from safeguard.cli import ingest as ingest_cli
 
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 db_cli.register(app)
 ingest_cli.register(app)
+assess_cli.register(app)
 
 
 def main() -> None:
