@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import interchange_rows as rows
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -18,6 +17,7 @@ from safeguard.adapters.db.tables import events, person_mentions
 from safeguard.errors import InvalidTransition, NotFound
 from safeguard.services import assessment as svc
 from safeguard.services.ingest import ingest_paths
+from tests.integration import interchange_rows as rows
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from rules_facts import (
+
+from safeguard.errors import ValidationFailed
+from safeguard.instruments import default_catalogue
+from safeguard.risk import RULES, parse_rules_config
+from tests.unit.rules_facts import (
     at,
     contact,
     dash,
@@ -17,10 +21,6 @@ from rules_facts import (
     referral,
     run,
 )
-
-from safeguard.errors import ValidationFailed
-from safeguard.instruments import default_catalogue
-from safeguard.risk import RULES, parse_rules_config
 
 FRIDAY_5PM = datetime(2026, 5, 1, 16, 0, tzinfo=UTC)  # 17:00 BST before bank-holiday Monday
 

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rules_facts import run
 
 from safeguard.risk.facts import (
     AssessmentFact,
@@ -17,6 +16,7 @@ from safeguard.risk.facts import (
     PersonHistory,
     ReferralFact,
 )
+from tests.unit.rules_facts import run
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 times = st.integers(min_value=0, max_value=2 * 365 * 24).map(lambda h: BASE + timedelta(hours=h))

@@ -53,7 +53,7 @@ class Context:
         return int(self.p(rule_id, name))
 
     def version(self, rule_id: str) -> str:
-        return f"{RULES_BY_ID[rule_id].version}.{self.config.fingerprint(rule_id)}"
+        return self.config.versions[rule_id]
 
     def key(self, rule_id: str, anchor: str) -> str:
         return f"{rule_id}|{self.history.person_key}|{anchor}"

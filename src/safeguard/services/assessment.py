@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db.audit import append_audit
@@ -102,30 +102,28 @@ def score_assessment(
     )
 
 
-def _start_run(engine: Engine, actor: str, scope: str, now: datetime) -> int:
-    with engine.begin() as conn:
-        return int(
-            conn.execute(
-                sa.insert(store.assessment_runs)
-                .values(started_at=now, actor=actor, scope=scope)
-                .returning(store.assessment_runs.c.id)
-            ).scalar_one()
-        )
-
-
-def _finish_run(engine: Engine, run_id: int, people: int, counts: store.SyncCounts) -> None:
-    with engine.begin() as conn:
+def _insert_run(conn: Connection, actor: str, scope: str, now: datetime) -> int:
+    return int(
         conn.execute(
-            sa.update(store.assessment_runs)
-            .where(store.assessment_runs.c.id == run_id)
-            .values(
-                finished_at=datetime.now(UTC),
-                people=people,
-                findings_new=counts.new,
-                findings_changed=counts.changed,
-                findings_closed=counts.closed,
-            )
+            sa.insert(store.assessment_runs)
+            .values(started_at=now, actor=actor, scope=scope)
+            .returning(store.assessment_runs.c.id)
+        ).scalar_one()
+    )
+
+
+def _update_run(conn: Connection, run_id: int, people: int, counts: store.SyncCounts) -> None:
+    conn.execute(
+        sa.update(store.assessment_runs)
+        .where(store.assessment_runs.c.id == run_id)
+        .values(
+            finished_at=datetime.now(UTC),
+            people=people,
+            findings_new=counts.new,
+            findings_changed=counts.changed,
+            findings_closed=counts.closed,
         )
+    )
 
 
 def _assess_mentions(
@@ -136,11 +134,25 @@ def _assess_mentions(
     actor: str,
     scope: str,
     progress: ProgressFn | None,
+    expanded: bool = False,
 ) -> AssessSummary:
     now = datetime.now(UTC)
-    run_id = _start_run(engine, actor, scope, now)
+    if mention_ids is not None:
+        # A targeted run reads, evaluates and writes in one transaction (one commit): this is
+        # the path taken after each new record, so it must stay fast.
+        with engine.begin() as conn:
+            run_id = _insert_run(conn, actor, scope, now)
+            histories = load_histories(conn, mention_ids, expand=not expanded)
+            evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
+            counts = store.sync_evaluations(conn, evaluations, now)
+            _update_run(conn, run_id, len(histories), counts)
+        if progress:
+            progress(len(histories), len(histories))
+        return AssessSummary(run_id, len(histories), counts.new, counts.changed, counts.closed)
+    with engine.begin() as conn:
+        run_id = _insert_run(conn, actor, scope, now)
     with engine.connect() as conn:
-        histories = load_histories(conn, mention_ids)
+        histories = load_histories(conn, None)
     total = len(histories)
     counts = store.SyncCounts()
     for start in range(0, total, BATCH_PEOPLE):
@@ -150,11 +162,10 @@ def _assess_mentions(
             counts += store.sync_evaluations(conn, evaluations, now)
         if progress:
             progress(min(start + BATCH_PEOPLE, total), total)
-    if mention_ids is None:
-        with engine.begin() as conn:
-            closed = store.close_people_not_in(conn, {h.person_key for h in histories}, now)
+    with engine.begin() as conn:
+        closed = store.close_people_not_in(conn, {h.person_key for h in histories}, now)
         counts += store.SyncCounts(closed=closed)
-    _finish_run(engine, run_id, total, counts)
+        _update_run(conn, run_id, total, counts)
     logger.info(
         "assessment run %s: %s people, %s new, %s changed, %s closed",
         run_id, total, counts.new, counts.changed, counts.closed,
@@ -206,6 +217,7 @@ def assess_people(
         actor=actor,
         scope="people",
         progress=None,
+        expanded=True,
     )
 
 

@@ -110,14 +110,14 @@ def _answers(value: Any) -> dict[str, object]:
 
 
 def load_histories(
-    conn: Connection, mention_ids: Sequence[int] | None = None
+    conn: Connection, mention_ids: Sequence[int] | None = None, *, expand: bool = True
 ) -> list[PersonHistory]:
     """The histories of the people behind ``mention_ids`` (all people when ``None``).
 
-    Only records attached to those mentions are read; each person gets everything attached to
-    any of their mentions.
+    Each person gets everything attached to any of their mentions; ``expand=False`` says the
+    caller already passes every mention of the people concerned.
     """
-    if mention_ids is not None:
+    if mention_ids is not None and expand:
         mention_ids = sorted(set(mention_ids))
         keys_needed = set(mention_people(conn, mention_ids).values())
         mention_ids = mentions_of(conn, keys_needed)
