@@ -121,7 +121,7 @@ def load_histories(
         mention_ids = sorted(set(mention_ids))
         keys_needed = set(mention_people(conn, mention_ids).values())
         mention_ids = mentions_of(conn, keys_needed)
-    who = mention_people(conn, mention_ids)
+    who: dict[int, str] = {}
     accs: dict[str, _Acc] = {}
 
     def acc(mid: int | None) -> _Acc | None:
@@ -134,10 +134,12 @@ def load_histories(
         return found
 
     pm = person_mentions.c
+    mentions_q = sa.select(
+        pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
+    ).select_from(person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id))
     for clause in _where_in(pm.id, mention_ids):
-        for mid, dob, age, mdate in conn.execute(
-            sa.select(pm.id, pm.date_of_birth, pm.age, pm.mention_date).where(clause)
-        ):
+        for mid, pid, dob, age, mdate in conn.execute(mentions_q.where(clause)):
+            who[mid] = person_key(pid, mid)
             a = acc(mid)
             assert a is not None
             if dob is not None:
