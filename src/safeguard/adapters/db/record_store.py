@@ -88,11 +88,10 @@ class RecordStore:
         unique = sorted(set(ids))
         for i in range(0, len(unique), LOOKUP_CHUNK):
             chunk = unique[i : i + LOOKUP_CHUNK]
-            out.update(
-                self.conn.execute(
-                    sa.select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))
-                ).all()
-            )
+            rows = self.conn.execute(
+                sa.select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))
+            ).all()
+            out.update((int(rid), value) for rid, value in rows)
         return out
 
     def insert_new(self, record_type: str, columns: dict[str, pa.Array]) -> None:
