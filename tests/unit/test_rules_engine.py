@@ -323,3 +323,13 @@ def test_every_rule_has_an_id_a_description_a_domain_section_and_default_paramet
         assert rule.description and rule.domain_sections
         for name in config.of(rule.id):
             assert f"`{name}`" in rule.description, (rule.id, name)
+
+
+def test_an_enhanced_rights_victim_is_referred_to_support_within_2_working_days() -> None:
+    da = event(1, FRIDAY_5PM)
+    theft = event(2, FRIDAY_5PM, "other_crime")
+    history = person(involvements=(involved(da), involved(theft)))
+    (f,) = fired(history, "VC-SUPPORT-REFERRAL")
+    assert f.event_id == 1 and f.due_at == datetime(2026, 5, 6, 16, 0, tzinfo=UTC)
+    idva = referral(5, "idva", datetime(2026, 5, 5, 9, 0, tzinfo=UTC), event_id=1)
+    assert not fired(person(involvements=(involved(da),), referrals=(idva,)), "VC-SUPPORT-REFERRAL")
