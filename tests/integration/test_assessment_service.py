@@ -242,3 +242,21 @@ def test_the_order_records_arrive_in_does_not_change_the_stored_findings(
         assert _signature(engine)
     finally:
         other.dispose()
+
+
+def test_since_last_reassesses_only_people_touched_after_the_last_run(
+    engine: Engine, tmp_path: Path
+) -> None:
+    assert svc.assess_since(engine).people == 0  # nothing stored yet: a full (empty) run
+    ingest(engine, tmp_path / "a", victim_case(), now=datetime.now(UTC))
+    assert svc.assess_since(engine).people == 2
+    ingest(
+        engine,
+        tmp_path / "b",
+        [rows.referral("r1", "p1", "marac", "2025-01-11T10:00:00Z", event_ref="e1")],
+        now=datetime.now(UTC),
+    )
+    again = svc.assess_since(engine)
+    assert again.people == 1
+    assert statuses(engine)["MARAC-VISIBLE-HIGH-RISK"] == "closed_by_rule"
+    assert svc.assess_since(engine).people == 0

@@ -135,8 +135,9 @@ def _assess_mentions(
     scope: str,
     progress: ProgressFn | None,
     expanded: bool = False,
+    started: datetime | None = None,
 ) -> AssessSummary:
-    now = datetime.now(UTC)
+    now = started or datetime.now(UTC)
     if mention_ids is not None:
         # A targeted run reads, evaluates and writes in one transaction (one commit): this is
         # the path taken after each new record, so it must stay fast.
@@ -231,18 +232,20 @@ def assess_since(
 ) -> AssessSummary:
     """Re-assess the people touched by records changed at or after ``since``.
 
-    With ``since=None``, the start of the last finished run is used (everyone if none).
+    With ``since=None``, the start of the last finished full or ``since`` run is used (each
+    covers every change before it started); everyone when there has been none.
     """
     if since is None:
         with engine.connect() as conn:
             since = conn.execute(
                 sa.select(sa.func.max(store.assessment_runs.c.started_at)).where(
                     store.assessment_runs.c.finished_at.is_not(None),
-                    store.assessment_runs.c.scope == "all",
+                    store.assessment_runs.c.scope.in_(("all", "since")),
                 )
             ).scalar_one_or_none()
         if since is None:
             return assess_all(engine, assessor=assessor, actor=actor, progress=progress)
+    started = datetime.now(UTC)  # before the look-up, so the next "since last" misses nothing
     with engine.connect() as conn:
         mentions = touched_mentions(conn, since)
     return _assess_mentions(
@@ -252,6 +255,7 @@ def assess_since(
         actor=actor,
         scope="since",
         progress=progress,
+        started=started,
     )
 
 
