@@ -31,7 +31,7 @@ def _dash_completed(ctx: Context) -> None:
     rule = "DA-DASH-COMPLETED"
     hours = ctx.n(rule, "due_hours")
     dashes = [s for s in ctx.scored if s.is_da_instrument and s.complete]
-    for event in victim_events(ctx.history, _is_da):
+    for event in victim_events(ctx, _is_da):
         matched = [s for s in dashes if s.fact.event_id == event.event_id]
         if not matched:
             matched = [
@@ -123,7 +123,7 @@ def _last_marac_before(ctx: Context, event: EventFact) -> ReferralFact | None:
 
 
 def _marac_from_history(ctx: Context) -> None:
-    events = victim_events(ctx.history, _is_da)
+    events = victim_events(ctx, _is_da)
     cal = ctx.config.calendar
     esc, rep = "MARAC-POTENTIAL-ESCALATION", "MARAC-REPEAT"
     n_min, esc_days = ctx.n(esc, "min_incidents"), ctx.n(esc, "window_days")
@@ -223,7 +223,7 @@ def _repeat_flags(ctx: Context) -> None:
         ("HATE-REPEAT-PERPETRATOR", ("suspect",), _is_hate, "hate crimes or incidents as suspect"),
     ):
         n_min, days = ctx.n(rule, "min_incidents"), ctx.n(rule, "window_days")
-        events = role_events(ctx.history, roles, pred)
+        events = role_events(ctx, roles, pred)
         for event in events:
             recent = within(events, event, days)
             if len(recent) >= n_min:

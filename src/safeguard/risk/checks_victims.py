@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from safeguard.risk.context import Context, referral_done, victim_events, when
+from safeguard.risk.context import Context, is_crime, referral_done, victim_events, when
 from safeguard.risk.facts import EventFact
 
 RIGHT6_TRIGGERS = frozenset(
@@ -36,7 +36,7 @@ def enhanced_rights(ctx: Context, event: EventFact | None) -> list[str]:
             reasons.append(f"aged {age}: a child is a vulnerable victim")
         n_min = ctx.n(rule, "persistent_min_crimes")
         days = ctx.n(rule, "persistent_window_days")
-        crimes = victim_events(ctx.history, lambda e: e.is_crime)
+        crimes = victim_events(ctx, is_crime)
         start = event.occurred_at - timedelta(days=days)
         recent = [e for e in crimes if start <= e.occurred_at <= event.occurred_at]
         if len(recent) >= n_min:
@@ -48,7 +48,7 @@ def _needs_assessment(ctx: Context) -> None:
     rule = "VC-NEEDS-ASSESSMENT"
     days = ctx.n(rule, "due_working_days")
     cal = ctx.config.calendar
-    for event in victim_events(ctx.history, lambda e: e.is_crime):
+    for event in victim_events(ctx, is_crime):
         start = event.reported_at or event.occurred_at
         done = [
             c.contacted_at
@@ -75,7 +75,7 @@ def _support_referral(ctx: Context) -> None:
     rule = "VC-SUPPORT-REFERRAL"
     days = ctx.n(rule, "due_working_days")
     cal = ctx.config.calendar
-    for event in victim_events(ctx.history, lambda e: e.is_crime):
+    for event in victim_events(ctx, is_crime):
         reasons = enhanced_rights(ctx, event)
         if not reasons:
             continue
