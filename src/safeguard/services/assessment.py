@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -68,6 +69,12 @@ class Assessor:
         return cls(load_rules_config(s.rules_config), load_catalogue(extra))
 
 
+@lru_cache(maxsize=1)
+def default_assessor() -> Assessor:
+    """The assessor built from the environment, once per process."""
+    return Assessor.from_settings()
+
+
 @dataclass(frozen=True, slots=True)
 class AssessSummary:
     run_id: int
@@ -98,7 +105,7 @@ def score_assessment(
         rationale,
         subject_age=subject_age,
         assessed_on=assessed_on.date() if assessed_on else None,
-        catalogue=(assessor or Assessor.from_settings()).catalogue,
+        catalogue=(assessor or default_assessor()).catalogue,
     )
 
 
@@ -192,7 +199,7 @@ def assess_all(
     return _assess_mentions(
         engine,
         None,
-        assessor=assessor or Assessor.from_settings(),
+        assessor=assessor or default_assessor(),
         actor=actor,
         scope="all",
         progress=progress,
@@ -214,7 +221,7 @@ def assess_people(
     return _assess_mentions(
         engine,
         mentions,
-        assessor=assessor or Assessor.from_settings(),
+        assessor=assessor or default_assessor(),
         actor=actor,
         scope="people",
         progress=None,
@@ -251,7 +258,7 @@ def assess_since(
     return _assess_mentions(
         engine,
         mentions,
-        assessor=assessor or Assessor.from_settings(),
+        assessor=assessor or default_assessor(),
         actor=actor,
         scope="since",
         progress=progress,
