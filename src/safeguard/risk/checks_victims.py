@@ -22,6 +22,14 @@ RIGHT6_TRIGGERS = frozenset(
 
 def enhanced_rights(ctx: Context, event: EventFact | None) -> list[str]:
     """Why the victim has enhanced rights for this crime (empty when they do not)."""
+    key = event.event_id if event is not None else None
+    cached = ctx.enhanced_cache.get(key)
+    if cached is None:
+        cached = ctx.enhanced_cache[key] = _enhanced_rights(ctx, event)
+    return cached
+
+
+def _enhanced_rights(ctx: Context, event: EventFact | None) -> list[str]:
     rule = "VC-RIGHT6-UPDATE"
     reasons = []
     if event is not None:

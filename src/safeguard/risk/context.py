@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, score
 from safeguard.errors import ValidationFailed
@@ -14,6 +15,7 @@ from safeguard.risk.findings import Finding, ProcedureCheck
 from safeguard.risk.rules import RULES_BY_ID
 
 
+@lru_cache(maxsize=65536)
 def when(at: datetime | None) -> str:
     """A UTC time as officers read it in an explanation."""
     return "-" if at is None else at.strftime("%Y-%m-%d %H:%M UTC")
@@ -45,6 +47,7 @@ class Context:
     scored: list[Scored] = field(default_factory=list)
     findings: dict[str, Finding] = field(default_factory=dict)
     checks: dict[str, ProcedureCheck] = field(default_factory=dict)
+    enhanced_cache: dict[int | None, list[str]] = field(default_factory=dict)
     event_cache: dict[tuple[tuple[str, ...], Callable[[EventFact], bool]], list[EventFact]] = field(
         default_factory=dict
     )
@@ -53,7 +56,7 @@ class Context:
         return self.config.of(rule_id)[name]
 
     def n(self, rule_id: str, name: str) -> int:
-        return int(self.p(rule_id, name))
+        return int(self.config.params[rule_id][name])
 
     def version(self, rule_id: str) -> str:
         return self.config.versions[rule_id]
