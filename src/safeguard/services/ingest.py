@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters.db.record_store import Existing, RecordStore
 from safeguard.adapters.db.tables import ingest_runs
 from safeguard.adapters.interchange.readers import InterchangeFile, RawBatch, discover, raw_text
-from safeguard.adapters.interchange.validate import DB_DATETIME, Problem, validate_batch
+from safeguard.adapters.interchange.validate import Problem, validate_batch
 from safeguard.errors import IngestError
 from safeguard.interchange.schema import RecordSpec, record_types
 
@@ -500,4 +500,4 @@ def _ingest_file(
     return state.result
 
 
-__all__ = ["DB_DATETIME", "FileResult", "IngestSummary", "ingest_paths"]
+__all__ = ["FileResult", "IngestSummary", "ingest_paths"]
