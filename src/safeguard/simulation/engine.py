@@ -86,8 +86,12 @@ def simulate(
             size = min(config.chunk_people, config.population - done)
             rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(c,)))
             pop = build_population(
-                rng, size, key_offset=done + 1, household_offset=c * config.chunk_people + 1,
-                days=clock.days, rates=config.rates,
+                rng,
+                size,
+                key_offset=done + 1,
+                household_offset=c * config.chunk_people + 1,
+                days=clock.days,
+                rates=config.rates,
             )
             rec = ChunkRecords(config, rng, pop, ids, clock)
             simulate_domestic_abuse(rec)

@@ -36,7 +36,8 @@ def _adult_age_weights() -> np.ndarray:
         w[lo:hi] = share / (hi - lo)
     tail = np.linspace(1.0, 0.1, 20)
     w[80:100] = 0.10 * tail / tail.sum()
-    return w / w.sum()
+    out: np.ndarray = w / w.sum()
+    return out
 
 
 AGE_WEIGHTS = _adult_age_weights()
@@ -104,11 +105,21 @@ class _Builder:
         self.rng = rng
         self.pop = pop
         self.rates = rates
-        self.surname_pool = rng.choice(len(SURNAMES), size=200_000, p=SURNAME_WEIGHTS)
-        self.male_pool = rng.choice(len(MALE_FORENAMES), size=200_000, p=MALE_WEIGHTS)
-        self.female_pool = rng.choice(len(FEMALE_FORENAMES), size=200_000, p=FEMALE_WEIGHTS)
-        self.ethnicity_pool = rng.choice(len(_ETHNICITIES), size=200_000, p=_ETHNICITY_WEIGHTS)
-        self.age_pool = rng.choice(100, size=200_000, p=AGE_WEIGHTS) + rng.random(200_000)
+        self.surname_pool: list[int] = rng.choice(
+            len(SURNAMES), 200_000, p=SURNAME_WEIGHTS
+        ).tolist()
+        self.male_pool: list[int] = rng.choice(
+            len(MALE_FORENAMES), 200_000, p=MALE_WEIGHTS
+        ).tolist()
+        self.female_pool: list[int] = rng.choice(
+            len(FEMALE_FORENAMES), 200_000, p=FEMALE_WEIGHTS
+        ).tolist()
+        self.ethnicity_pool: list[int] = rng.choice(
+            len(_ETHNICITIES), 200_000, p=_ETHNICITY_WEIGHTS
+        ).tolist()
+        self.age_pool: list[float] = (
+            rng.choice(100, 200_000, p=AGE_WEIGHTS) + rng.random(200_000)
+        ).tolist()
         self.pool_i = 0
 
     def _draw(self) -> int:
@@ -214,7 +225,11 @@ class _Builder:
 
 
 def build_population(
-    rng: np.random.Generator, n: int, key_offset: int, household_offset: int, days: int,
+    rng: np.random.Generator,
+    n: int,
+    key_offset: int,
+    household_offset: int,
+    days: int,
     rates: Rates,
 ) -> Population:
     """About ``n`` people in households; keys start at ``key_offset``."""
@@ -245,7 +260,7 @@ def build_population(
             # A children's home: about four children in care, no resident adults.
             pop.care_homes.add(hk)
             for _ in range(int(rng.integers(3, 6))):
-                b.person(hk, int(rng.integers(0, 2)), _care_age(rng) , b.surname(), in_care=True)
+                b.person(hk, int(rng.integers(0, 2)), _care_age(rng), b.surname(), in_care=True)
         elif r < 0.32:
             b.person(hk, int(rng.integers(0, 2)), b.adult_age(18, 100), b.surname())
         elif r < 0.66:

@@ -17,14 +17,37 @@ from safeguard.simulation.writer import TruthWriter
 TRUTH_FILES: dict[str, list[str]] = {
     "mention_person.csv": ["source_system", "source_id", "person_key"],
     "people.csv": [
-        "person_key", "forenames", "surname", "birth_surname", "dob", "sex", "household_key",
-        "in_care", "area", "address", "postcode", "moved_on", "new_address", "new_postcode",
-        "ethnicity", "pnc_id", "criminality", "mother_key", "father_key", "partner_key",
+        "person_key",
+        "forenames",
+        "surname",
+        "birth_surname",
+        "dob",
+        "sex",
+        "household_key",
+        "in_care",
+        "area",
+        "address",
+        "postcode",
+        "moved_on",
+        "new_address",
+        "new_postcode",
+        "ethnicity",
+        "pnc_id",
+        "criminality",
+        "mother_key",
+        "father_key",
+        "partner_key",
     ],
     "hard_negatives.csv": ["person_key_a", "person_key_b", "kind"],
     "outcomes.csv": [
-        "event_source_id", "victim_person_key", "suspect_person_key", "relationship_key",
-        "occurred_at", "escalating", "repeat_within_12m", "serious_harm_within_12m",
+        "event_source_id",
+        "victim_person_key",
+        "suspect_person_key",
+        "relationship_key",
+        "occurred_at",
+        "escalating",
+        "repeat_within_12m",
+        "serious_harm_within_12m",
         "followup_complete",
     ],
 }
@@ -54,7 +77,8 @@ Simulated force: {population:,} people, {start} to {end} (seed {seed}).
 def write_truth(truth: TruthWriter, rec: ChunkRecords, start: date) -> None:
     pop = rec.pop
     truth.write(
-        "mention_person.csv", TRUTH_FILES["mention_person.csv"],
+        "mention_person.csv",
+        TRUTH_FILES["mention_person.csv"],
         [{"source_system": s, "source_id": i, "person_key": k} for s, i, k in rec.truth_mentions],
     )
 
@@ -64,34 +88,48 @@ def write_truth(truth: TruthWriter, rec: ChunkRecords, start: date) -> None:
     people: list[dict[str, Any]] = []
     for i in range(len(pop)):
         moved = pop.moved_day[i] >= 0
-        people.append({
-            "person_key": pop.key(i),
-            "forenames": f"{pop.forename[i]} {pop.middle[i]}".strip(),
-            "surname": pop.surname[i], "birth_surname": pop.birth_surname[i],
-            "dob": (start + timedelta(days=pop.dob[i])).isoformat(),
-            "sex": "male" if pop.sex[i] == 0 else "female",
-            "household_key": pop.household[i], "in_care": pop.in_care[i],
-            "area": geo.AREAS[geo.TOWNS[pop.town[i]].area],
-            "address": pop.address[i], "postcode": pop.postcode[i],
-            "moved_on": (start + timedelta(days=pop.moved_day[i])).isoformat() if moved else None,
-            "new_address": pop.new_address[i] or None, "new_postcode": pop.new_postcode[i] or None,
-            "ethnicity": pop.ethnicity[i], "pnc_id": pop.pnc[i] or None,
-            "criminality": round(float(pop.criminality[i]), 4),
-            "mother_key": key(pop.mother[i]), "father_key": key(pop.father[i]),
-            "partner_key": key(pop.partner[i]),
-        })
+        people.append(
+            {
+                "person_key": pop.key(i),
+                "forenames": f"{pop.forename[i]} {pop.middle[i]}".strip(),
+                "surname": pop.surname[i],
+                "birth_surname": pop.birth_surname[i],
+                "dob": (start + timedelta(days=pop.dob[i])).isoformat(),
+                "sex": "male" if pop.sex[i] == 0 else "female",
+                "household_key": pop.household[i],
+                "in_care": pop.in_care[i],
+                "area": geo.AREAS[geo.TOWNS[pop.town[i]].area],
+                "address": pop.address[i],
+                "postcode": pop.postcode[i],
+                "moved_on": (start + timedelta(days=pop.moved_day[i])).isoformat()
+                if moved
+                else None,
+                "new_address": pop.new_address[i] or None,
+                "new_postcode": pop.new_postcode[i] or None,
+                "ethnicity": pop.ethnicity[i],
+                "pnc_id": pop.pnc[i] or None,
+                "criminality": round(float(pop.criminality[i]), 4),
+                "mother_key": key(pop.mother[i]),
+                "father_key": key(pop.father[i]),
+                "partner_key": key(pop.partner[i]),
+            }
+        )
     truth.write("people.csv", TRUTH_FILES["people.csv"], people)
     truth.write(
-        "hard_negatives.csv", TRUTH_FILES["hard_negatives.csv"],
-        [{"person_key_a": pop.key(a), "person_key_b": pop.key(b), "kind": k}
-         for a, b, k in pop.hard_negatives],
+        "hard_negatives.csv",
+        TRUTH_FILES["hard_negatives.csv"],
+        [
+            {"person_key_a": pop.key(a), "person_key_b": pop.key(b), "kind": k}
+            for a, b, k in pop.hard_negatives
+        ],
     )
     truth.write("outcomes.csv", TRUTH_FILES["outcomes.csv"], rec.outcomes)
 
 
 def write_readme(path: Path, config: SimulationConfig) -> None:
     path.write_text(
-        README.format(population=config.population, start=config.start, end=config.end,
-                      seed=config.seed),
+        README.format(
+            population=config.population, start=config.start, end=config.end, seed=config.seed
+        ),
         encoding="utf-8",
     )

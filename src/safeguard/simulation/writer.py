@@ -77,7 +77,8 @@ class _TypeWriter:
         if self._arrow is None:
             if self.fmt == "csv":
                 self._arrow = pacsv.CSVWriter(
-                    str(self.path), self.schema,
+                    str(self.path),
+                    self.schema,
                     write_options=pacsv.WriteOptions(quoting_style="needed"),
                 )
             else:
