@@ -88,6 +88,7 @@ class SimulationConfig:
     police_system: str = "NICHE"
     social_care_system: str = "LCS"
     chunk_people: int = 25_000
+    workers: int = 1
     rates: Rates = field(default_factory=Rates)
 
     def __post_init__(self) -> None:
@@ -101,6 +102,8 @@ class SimulationConfig:
             )
         if self.chunk_people < 1_000:
             raise ValidationFailed(f"chunk_people: {self.chunk_people} is below 1,000")
+        if not 1 <= self.workers <= 64:
+            raise ValidationFailed(f"workers: {self.workers} is outside 1..64")
         if self.seed < 0:
             raise ValidationFailed(f"seed: {self.seed} must not be negative")
 

@@ -23,14 +23,16 @@ from safeguard.simulation.population import Population
 
 
 class Ids:
-    """Source ids, unique across the whole run (chunks are processed in order)."""
+    """Source ids, unique across the run: the chunk number, then a counter per prefix, so
+    chunks can be generated independently (and in parallel) with the same result."""
 
-    def __init__(self) -> None:
+    def __init__(self, chunk: int) -> None:
+        self._chunk = f"{chunk:04d}-"
         self._n: dict[str, int] = defaultdict(int)
 
     def next(self, prefix: str) -> str:
         self._n[prefix] += 1
-        return f"{prefix}{self._n[prefix]:08d}"
+        return f"{prefix}{self._chunk}{self._n[prefix]:06d}"
 
 
 class Clock:

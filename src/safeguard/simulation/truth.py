@@ -12,7 +12,6 @@ from typing import Any
 from safeguard.simulation import geography as geo
 from safeguard.simulation.config import SimulationConfig
 from safeguard.simulation.records import ChunkRecords
-from safeguard.simulation.writer import TruthWriter
 
 TRUTH_FILES: dict[str, list[str]] = {
     "mention_person.csv": ["source_system", "source_id", "person_key"],
@@ -74,56 +73,52 @@ Simulated force: {population:,} people, {start} to {end} (seed {seed}).
 """
 
 
-def write_truth(truth: TruthWriter, rec: ChunkRecords, start: date) -> None:
+def truth_rows(rec: ChunkRecords, start: date) -> dict[str, list[dict[str, Any]]]:
+    """The truth rows of one chunk, by truth file name."""
     pop = rec.pop
-    truth.write(
-        "mention_person.csv",
-        TRUTH_FILES["mention_person.csv"],
-        [{"source_system": s, "source_id": i, "person_key": k} for s, i, k in rec.truth_mentions],
-    )
 
     def key(i: int) -> int | None:
         return pop.key(i) if i >= 0 else None
 
-    people: list[dict[str, Any]] = []
-    for i in range(len(pop)):
-        moved = pop.moved_day[i] >= 0
-        people.append(
-            {
-                "person_key": pop.key(i),
-                "forenames": f"{pop.forename[i]} {pop.middle[i]}".strip(),
-                "surname": pop.surname[i],
-                "birth_surname": pop.birth_surname[i],
-                "dob": (start + timedelta(days=pop.dob[i])).isoformat(),
-                "sex": "male" if pop.sex[i] == 0 else "female",
-                "household_key": pop.household[i],
-                "in_care": pop.in_care[i],
-                "area": geo.AREAS[geo.TOWNS[pop.town[i]].area],
-                "address": pop.address[i],
-                "postcode": pop.postcode[i],
-                "moved_on": (start + timedelta(days=pop.moved_day[i])).isoformat()
-                if moved
-                else None,
-                "new_address": pop.new_address[i] or None,
-                "new_postcode": pop.new_postcode[i] or None,
-                "ethnicity": pop.ethnicity[i],
-                "pnc_id": pop.pnc[i] or None,
-                "criminality": round(float(pop.criminality[i]), 4),
-                "mother_key": key(pop.mother[i]),
-                "father_key": key(pop.father[i]),
-                "partner_key": key(pop.partner[i]),
-            }
-        )
-    truth.write("people.csv", TRUTH_FILES["people.csv"], people)
-    truth.write(
-        "hard_negatives.csv",
-        TRUTH_FILES["hard_negatives.csv"],
-        [
+    def day(d: int) -> str:
+        return (start + timedelta(days=d)).isoformat()
+
+    people = [
+        {
+            "person_key": pop.key(i),
+            "forenames": f"{pop.forename[i]} {pop.middle[i]}".strip(),
+            "surname": pop.surname[i],
+            "birth_surname": pop.birth_surname[i],
+            "dob": day(pop.dob[i]),
+            "sex": "male" if pop.sex[i] == 0 else "female",
+            "household_key": pop.household[i],
+            "in_care": pop.in_care[i],
+            "area": geo.AREAS[geo.TOWNS[pop.town[i]].area],
+            "address": pop.address[i],
+            "postcode": pop.postcode[i],
+            "moved_on": day(pop.moved_day[i]) if pop.moved_day[i] >= 0 else None,
+            "new_address": pop.new_address[i] or None,
+            "new_postcode": pop.new_postcode[i] or None,
+            "ethnicity": pop.ethnicity[i],
+            "pnc_id": pop.pnc[i] or None,
+            "criminality": round(float(pop.criminality[i]), 4),
+            "mother_key": key(pop.mother[i]),
+            "father_key": key(pop.father[i]),
+            "partner_key": key(pop.partner[i]),
+        }
+        for i in range(len(pop))
+    ]
+    return {
+        "mention_person.csv": [
+            {"source_system": s, "source_id": i, "person_key": k} for s, i, k in rec.truth_mentions
+        ],
+        "people.csv": people,
+        "hard_negatives.csv": [
             {"person_key_a": pop.key(a), "person_key_b": pop.key(b), "kind": k}
             for a, b, k in pop.hard_negatives
         ],
-    )
-    truth.write("outcomes.csv", TRUTH_FILES["outcomes.csv"], rec.outcomes)
+        "outcomes.csv": rec.outcomes,
+    }
 
 
 def write_readme(path: Path, config: SimulationConfig) -> None:
