@@ -205,6 +205,8 @@ def cse_concern(rec: ChunkRecords, i: int, day: float) -> None:
     )
     m = rec.mention(i, reported)
     rec.involve(event, m, "victim", reported, "acquaintance")
+    # Objects name their event in the description, not in event_ref: schema v1 orders object
+    # before event, so an event_ref could not resolve within one ingest run.
     if online:
         rec.add(
             "object",
@@ -213,7 +215,7 @@ def cse_concern(rec: ChunkRecords, i: int, day: float) -> None:
             reported,
             object_kind="online_account",
             identifier=f"user{rec.u.below(10**6):06d}",
-            event_ref=event,
+            description=f"Account seen in event {event}",
         )
     if u() < 0.5:
         rec.add(
@@ -223,7 +225,7 @@ def cse_concern(rec: ChunkRecords, i: int, day: float) -> None:
             reported,
             object_kind="phone",
             identifier=f"07{rec.u.below(10**9):09d}",
-            event_ref=event,
+            description=f"Phone seen in event {event}",
         )
     severity = u()
     answers: dict[str, str] = {}
