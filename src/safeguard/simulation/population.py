@@ -190,7 +190,12 @@ class _Builder:
         parent_age = -pop.dob[parent] / DAYS_PER_YEAR
         kids: list[int] = []
         surname = pop.surname[father] if father >= 0 else pop.surname[mother]
-        if father >= 0 and mother >= 0 and rng.random() < 0.04:
+        if (
+            father >= 0
+            and mother >= 0
+            and pop.birth_surname[mother] != pop.surname[father]
+            and rng.random() < 0.04
+        ):
             surname = f"{pop.birth_surname[mother]}-{pop.surname[father]}"
         twin_done = False
         for k in range(n):
@@ -213,6 +218,7 @@ class _Builder:
                 sex == 0
                 and father >= 0
                 and pop.sex[father] == 0
+                and surname == pop.surname[father]
                 and rng.random() < rates.father_son_same_name
             ):
                 pop.forename[c] = pop.forename[father]
@@ -279,8 +285,11 @@ def build_population(
         else:
             # Parents with a grown-up child still at home.
             man, woman = b.couple(hk, b.adult_age(45, 70))
-            for c in b.children(hk, woman, man, int(rng.integers(1, 3))):
-                pop.dob[c] = -int(rng.uniform(18, 30) * DAYS_PER_YEAR)
+            kids = b.children(hk, woman, man, int(rng.integers(1, 3)))
+            # Age them into adults, keeping the gaps between them (twins stay twins).
+            shift = -int(rng.uniform(18, 30) * DAYS_PER_YEAR) - max(pop.dob[c] for c in kids)
+            for c in kids:
+                pop.dob[c] += shift
         if moved[h] and len(pop) > start:
             for i in range(start, len(pop)):
                 pop.moved_day[i] = int(move_day[h])

@@ -56,7 +56,7 @@ class _TypeWriter:
         self.rows = 0
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
+        if not rows and (self._arrow is not None or self._text is not None):
             return
         self.rows += len(rows)
         if self.fmt == "jsonl":
