@@ -99,7 +99,9 @@ def test_every_csv_row_validates_against_the_json_schema(
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 def test_json_lines_and_parquet_output_validate_too(tmp_path: Path, fmt: str) -> None:
     simulate(SimulationConfig(population=1_500, seed=2, output_format=fmt), tmp_path)  # type: ignore[arg-type]
-    for rtype in record_types():
+    written = sorted(p.stem for p in (tmp_path / "interchange").glob(f"*.{fmt}"))
+    assert len(written) >= len(record_types()) - 1  # a tiny force may have no objects
+    for rtype in written:
         path = tmp_path / "interchange" / f"{rtype}.{fmt}"
         if fmt == "jsonl":
             objects = [json.loads(line) for line in path.read_text("utf-8").splitlines()]

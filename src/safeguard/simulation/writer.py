@@ -56,8 +56,8 @@ class _TypeWriter:
         self.rows = 0
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        if not rows and (self._arrow is not None or self._text is not None):
-            return
+        if not rows:
+            return  # no file for a type with no rows: ingest refuses an empty file
         self.rows += len(rows)
         if self.fmt == "jsonl":
             if self._text is None:
