@@ -65,7 +65,7 @@ class SimulationResult:
 class _ChunkOutput:
     people: int
     rows: dict[str, list[dict[str, Any]]]
-    truth: dict[str, list[dict[str, Any]]]
+    truth: dict[str, dict[str, list[Any]]]
 
 
 def _chunk_sizes(config: SimulationConfig) -> list[int]:
@@ -157,8 +157,8 @@ def simulate(
 def _write(out: _ChunkOutput, interchange: InterchangeWriter, truth: TruthWriter) -> int:
     for rtype in record_types():
         interchange.write(rtype, out.rows.get(rtype, []))
-    for name, rows in out.truth.items():
-        truth.write(name, TRUTH_FILES[name], rows)
+    for name, columns in out.truth.items():
+        truth.write_columns(name, columns)
     return out.people
 
 

@@ -73,9 +73,11 @@ Simulated force: {population:,} people, {start} to {end} (seed {seed}).
 """
 
 
-def truth_rows(rec: ChunkRecords, start: date) -> dict[str, list[dict[str, Any]]]:
-    """The truth rows of one chunk, by truth file name."""
+def truth_rows(rec: ChunkRecords, start: date) -> dict[str, dict[str, list[Any]]]:
+    """The truth of one chunk, as columns, by truth file name."""
     pop = rec.pop
+    n = len(pop)
+    keys = [pop.key(i) for i in range(n)]
 
     def key(i: int) -> int | None:
         return pop.key(i) if i >= 0 else None
@@ -83,41 +85,43 @@ def truth_rows(rec: ChunkRecords, start: date) -> dict[str, list[dict[str, Any]]
     def day(d: int) -> str:
         return (start + timedelta(days=d)).isoformat()
 
-    people = [
-        {
-            "person_key": pop.key(i),
-            "forenames": f"{pop.forename[i]} {pop.middle[i]}".strip(),
-            "surname": pop.surname[i],
-            "birth_surname": pop.birth_surname[i],
-            "dob": day(pop.dob[i]),
-            "sex": "male" if pop.sex[i] == 0 else "female",
-            "household_key": pop.household[i],
-            "in_care": pop.in_care[i],
-            "area": geo.AREAS[geo.TOWNS[pop.town[i]].area],
-            "address": pop.address[i],
-            "postcode": pop.postcode[i],
-            "moved_on": day(pop.moved_day[i]) if pop.moved_day[i] >= 0 else None,
-            "new_address": pop.new_address[i] or None,
-            "new_postcode": pop.new_postcode[i] or None,
-            "ethnicity": pop.ethnicity[i],
-            "pnc_id": pop.pnc[i] or None,
-            "criminality": round(float(pop.criminality[i]), 4),
-            "mother_key": key(pop.mother[i]),
-            "father_key": key(pop.father[i]),
-            "partner_key": key(pop.partner[i]),
-        }
-        for i in range(len(pop))
-    ]
+    people: dict[str, list[Any]] = {
+        "person_key": keys,
+        "forenames": [f"{f} {m}".strip() for f, m in zip(pop.forename, pop.middle, strict=True)],
+        "surname": pop.surname,
+        "birth_surname": pop.birth_surname,
+        "dob": [day(d) for d in pop.dob],
+        "sex": ["male" if s == 0 else "female" for s in pop.sex],
+        "household_key": pop.household,
+        "in_care": pop.in_care,
+        "area": [geo.AREAS[geo.TOWNS[t].area] for t in pop.town],
+        "address": pop.address,
+        "postcode": pop.postcode,
+        "moved_on": [day(d) if d >= 0 else None for d in pop.moved_day],
+        "new_address": [a or None for a in pop.new_address],
+        "new_postcode": [p or None for p in pop.new_postcode],
+        "ethnicity": pop.ethnicity,
+        "pnc_id": [p or None for p in pop.pnc],
+        "criminality": [round(c, 4) for c in pop.criminality.tolist()],
+        "mother_key": [key(i) for i in pop.mother],
+        "father_key": [key(i) for i in pop.father],
+        "partner_key": [key(i) for i in pop.partner],
+    }
+    negatives = pop.hard_negatives
+    outcomes = rec.outcomes
     return {
-        "mention_person.csv": [
-            {"source_system": s, "source_id": i, "person_key": k} for s, i, k in rec.truth_mentions
-        ],
+        "mention_person.csv": {
+            "source_system": [s for s, _, _ in rec.truth_mentions],
+            "source_id": [i for _, i, _ in rec.truth_mentions],
+            "person_key": [k for _, _, k in rec.truth_mentions],
+        },
         "people.csv": people,
-        "hard_negatives.csv": [
-            {"person_key_a": pop.key(a), "person_key_b": pop.key(b), "kind": k}
-            for a, b, k in pop.hard_negatives
-        ],
-        "outcomes.csv": rec.outcomes,
+        "hard_negatives.csv": {
+            "person_key_a": [pop.key(a) for a, _, _ in negatives],
+            "person_key_b": [pop.key(b) for _, b, _ in negatives],
+            "kind": [k for _, _, k in negatives],
+        },
+        "outcomes.csv": {h: [o[h] for o in outcomes] for h in TRUTH_FILES["outcomes.csv"]},
     }
 
 

@@ -7,7 +7,6 @@ JSON Lines leaves null fields out. Columns come in the schema's order.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import IO, Any
@@ -70,7 +69,7 @@ class _TypeWriter:
         columns = []
         for spec in self.specs:
             values = [row.get(spec.name) for row in rows]
-            if self.fmt == "csv" or spec.kind == "object":
+            if spec.kind == "object" or (self.fmt == "csv" and spec.kind == "array"):
                 values = [_csv_value(spec, v) for v in values]
             columns.append(pa.array(values, type=self.schema.field(spec.name).type))
         table = pa.Table.from_arrays(columns, schema=self.schema)
@@ -119,30 +118,37 @@ class InterchangeWriter:
 
 
 class TruthWriter:
-    """Plain CSV files under ``DIR/truth`` (read only by tests and bench)."""
+    """Plain CSV files under ``DIR/truth`` (read only by tests and bench), written with pyarrow
+    from columns of text: booleans ``true``/``false``, null as an empty cell."""
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
-        self._files: dict[str, tuple[IO[str], Any, list[str]]] = {}
+        self._files: dict[str, pacsv.CSVWriter] = {}
 
     def write(self, name: str, header: list[str], rows: list[dict[str, Any]]) -> None:
+        self.write_columns(name, {h: [r.get(h) for r in rows] for h in header})
+
+    def write_columns(self, name: str, columns: dict[str, list[Any]]) -> None:
+        table = pa.table({h: _text(v) for h, v in columns.items()})
         if name not in self._files:
-            fh = (self.directory / name).open("w", encoding="utf-8", newline="")
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(header)
-            self._files[name] = (fh, w, header)
-        _, w, header = self._files[name]
-        w.writerows([_truth_cell(row.get(h)) for h in header] for row in rows)
+            self._files[name] = pacsv.CSVWriter(
+                str(self.directory / name),
+                table.schema,
+                write_options=pacsv.WriteOptions(quoting_style="needed"),
+            )
+        self._files[name].write_table(table)
 
     def close(self) -> None:
-        for fh, _, _ in self._files.values():
-            fh.close()
+        for w in self._files.values():
+            w.close()
 
 
-def _truth_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+def _text(values: list[Any]) -> pa.Array:
+    return pa.array(
+        [
+            None if v is None else ("true" if v else "false") if isinstance(v, bool) else str(v)
+            for v in values
+        ],
+        pa.string(),
+    )
