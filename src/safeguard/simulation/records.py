@@ -106,7 +106,7 @@ class ChunkRecords:
             "source_id": source_id,
             "recorded_at": self.clock.iso(min(recorded, self.end)),
         }
-        row.update((k, v) for k, v in fields.items() if v is not None)
+        row.update(fields)  # None means null: the writers leave it empty or out
         self.rows[record_type].append(row)
         return source_id
 

@@ -62,7 +62,7 @@ class _TypeWriter:
             if self._text is None:
                 self._text = self.path.open("w", encoding="utf-8", newline="\n")
             for row in rows:
-                ordered = {n: row[n] for n in self.names if n in row}
+                ordered = {n: row[n] for n in self.names if row.get(n) is not None}
                 self._text.write(json.dumps(ordered, ensure_ascii=False, separators=(",", ":")))
                 self._text.write("\n")
             return
