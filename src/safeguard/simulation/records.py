@@ -35,6 +35,10 @@ class Ids:
         return f"{prefix}{self._chunk}{self._n[prefix]:06d}"
 
 
+#: "HH:MM:SS" for every second of a day: formatting times is the simulator's commonest step.
+_HMS = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400)]
+
+
 class Clock:
     """Day numbers to ISO 8601 text, and England's working days (with bank holidays)."""
 
@@ -47,14 +51,13 @@ class Clock:
         self._holidays = np.array(bank, dtype="datetime64[D]")
         self._day0 = np.datetime64(start.isoformat(), "D")
 
+        self._offsets: dict[tuple[int, int], int] = {}
         self._dates = [(start + timedelta(days=d)).isoformat() for d in range(self.days + 800)]
 
     def iso(self, day: float) -> str:
         """``2024-03-01T21:15:00Z`` for a day number (to the second)."""
         d, rem = divmod(round(day * 86_400), 86_400)
-        h, rem = divmod(rem, 3600)
-        m, s = divmod(rem, 60)
-        return f"{self.date_iso(d)}T{h:02d}:{m:02d}:{s:02d}Z"
+        return f"{self.date_iso(d)}T{_HMS[rem]}Z"
 
     def date_iso(self, day: float) -> str:
         d = int(day)
@@ -68,9 +71,12 @@ class Clock:
 
     def working_day_offset(self, day: float, n: int) -> int:
         """The day number ``n`` working days after ``day`` (0 = that day or the next working)."""
-        d = self._day0 + np.timedelta64(int(day), "D")
-        out = np.busday_offset(d, n, roll="forward", holidays=self._holidays)
-        return int((out - self._day0).astype(np.int64))
+        key = (int(day), n)
+        if key not in self._offsets:
+            d = self._day0 + np.timedelta64(key[0], "D")
+            out = np.busday_offset(d, n, roll="forward", holidays=self._holidays)
+            self._offsets[key] = int((out - self._day0).astype(np.int64))
+        return self._offsets[key]
 
 
 @dataclass

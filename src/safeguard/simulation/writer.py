@@ -50,6 +50,9 @@ class _TypeWriter:
         common = [FieldSpec(n, "string", True, "") for n in COMMON_FIELDS]
         self.specs = common + list(spec.fields)
         self.schema = pa.schema([pa.field(f.name, _column_type(f, fmt)) for f in self.specs])
+        self.convert = [
+            f for f in self.specs if f.kind == "object" or (fmt == "csv" and f.kind == "array")
+        ]
         self._arrow: pacsv.CSVWriter | pq.ParquetWriter | None = None
         self._text: IO[str] | None = None
         self.rows = 0
@@ -66,13 +69,12 @@ class _TypeWriter:
                 self._text.write(json.dumps(ordered, ensure_ascii=False, separators=(",", ":")))
                 self._text.write("\n")
             return
-        columns = []
-        for spec in self.specs:
-            values = [row.get(spec.name) for row in rows]
-            if spec.kind == "object" or (self.fmt == "csv" and spec.kind == "array"):
-                values = [_csv_value(spec, v) for v in values]
-            columns.append(pa.array(values, type=self.schema.field(spec.name).type))
-        table = pa.Table.from_arrays(columns, schema=self.schema)
+        for spec in self.convert:
+            for row in rows:
+                value = row.get(spec.name)
+                if value is not None:
+                    row[spec.name] = _csv_value(spec, value)
+        table = pa.Table.from_pylist(rows, schema=self.schema)
         if self._arrow is None:
             if self.fmt == "csv":
                 self._arrow = pacsv.CSVWriter(
