@@ -147,10 +147,5 @@ class TruthWriter:
 
 
 def _text(values: list[Any]) -> pa.Array:
-    return pa.array(
-        [
-            None if v is None else ("true" if v else "false") if isinstance(v, bool) else str(v)
-            for v in values
-        ],
-        pa.string(),
-    )
+    """One column as text (``true``/``false`` for booleans), converted by pyarrow."""
+    return pa.array(values).cast(pa.string())
