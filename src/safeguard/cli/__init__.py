@@ -6,8 +6,10 @@ import typer
 
 from safeguard.cli import assess as assess_cli
 from safeguard.cli import db as db_cli
+from safeguard.cli import demo as demo_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import schema as schema_cli
+from safeguard.cli import simulate as simulate_cli
 
 app = typer.Typer(
     name="safeguard",
@@ -20,6 +22,8 @@ db_cli.register(app)
 ingest_cli.register(app)
 assess_cli.register(app)
 schema_cli.register(app)
+simulate_cli.register(app)
+demo_cli.register(app)
 
 
 def main() -> None:
