@@ -54,6 +54,12 @@ class RecordStore:
         )
         return {str(sid): Existing(int(rid), digest, _aware(rec)) for sid, rid, digest, rec in rows}
 
+    def any_stored(self, record_type: str, source_system: str) -> bool:
+        """Whether any record of this type from this source system is stored."""
+        table = record_tables[record_type]
+        query = sa.select(table.c.id).where(table.c.source_system == source_system).limit(1)
+        return self.conn.execute(query).first() is not None
+
     def resolve(
         self, record_type: str, source_system: str, source_ids: Sequence[str]
     ) -> dict[str, int]:
