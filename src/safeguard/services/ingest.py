@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from safeguard.adapters.db.record_store import Existing, RecordStore
+from safeguard.adapters.db.record_store import Existing, KeyConflict, RecordStore
 from safeguard.adapters.db.tables import ingest_runs
 from safeguard.adapters.interchange.readers import InterchangeFile, RawBatch, discover, raw_text
 from safeguard.adapters.interchange.validate import Problem, validate_batch
@@ -275,7 +275,7 @@ class _FileIngest:
                 set(bad_rows),
                 bulk=True,
             )
-        except IntegrityError:
+        except (IntegrityError, KeyConflict):
             # Another writer stored some of these keys since this file began: redo the batch
             # with a lookup of every key (the failed transaction left nothing behind).
             logger.info("batch of %s rows retried with key lookups", n)

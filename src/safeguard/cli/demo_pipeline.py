@@ -1,4 +1,7 @@
-"""The demo pipeline: a simulated force, ingested and processed end to end, safe to re-run."""
+"""The demo pipeline: a simulated force, ingested and processed end to end, safe to re-run.
+
+It lives with the CLI because it joins two sibling layers (services and simulation).
+"""
 
 from __future__ import annotations
 
