@@ -175,7 +175,9 @@ class _Protector:
         v = self.grid[cell[0]][cell[1]]
         return (1 if v == 0 else 0, 1 if self.is_total(cell) else 0, v, cell[0], cell[1])
 
-    def run(self) -> dict[Cell, Suppression]:
+    def run(self, forced: Iterable[Cell] = ()) -> dict[Cell, Suppression]:
+        for cell in forced:
+            self.sup[cell] = Suppression.SECONDARY
         for i in range(self.height):
             for j in range(self.width):
                 if self.p.is_small(self.grid[i][j]):
@@ -297,6 +299,7 @@ def protect_table(
     *,
     row_totals: bool = True,
     col_totals: bool = True,
+    forced: Iterable[Cell] = (),
 ) -> ProtectedTable:
     """Apply primary and secondary suppression to a table of counts.
 
@@ -305,6 +308,8 @@ def protect_table(
         policy: threshold and zero handling; the default suppresses 1 to 4.
         row_totals: the table publishes a total for each row.
         col_totals: the table publishes a total for each column.
+        forced: grid cells to withhold whatever their value, e.g. a total that another table
+            sharing it withholds; secondary cells are added around them too.
 
     Returns:
         The table with its totals and the set of suppressed cells.
@@ -318,7 +323,7 @@ def protect_table(
     grid = _grid(values, row_totals, col_totals)
     n_rows = len(values)
     n_cols = len(values[0]) if values else 0
-    sup = _Protector(grid, n_rows, n_cols, row_totals, col_totals, pol).run()
+    sup = _Protector(grid, n_rows, n_cols, row_totals, col_totals, pol).run(forced)
     return ProtectedTable(
         grid=tuple(tuple(r) for r in grid),
         n_rows=n_rows,
