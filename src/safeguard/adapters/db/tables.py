@@ -118,7 +118,7 @@ ingest_runs = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("started_at", UTCDateTime(), nullable=False),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
-    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("files", sa.Integer, nullable=False, server_default="0"),
     sa.Column("rows_read", sa.Integer, nullable=False, server_default="0"),
