@@ -343,7 +343,9 @@ def _responses(conn: Connection, since: datetime, until: datetime) -> list[Surve
     return [SurveyResponse(r.surveyed_at, r.overall in SATISFIED) for r in conn.execute(q)]
 
 
-def _procedures(conn: Connection, since: datetime, until: datetime) -> list[ProcedureOutcome] | None:
+def _procedures(
+    conn: Connection, since: datetime, until: datetime
+) -> list[ProcedureOutcome] | None:
     """The rules engine's procedure checks, or None when that table does not exist yet."""
     if not sa.inspect(conn).has_table("procedure_checks"):
         return None
