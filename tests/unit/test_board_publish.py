@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from safeguard.domain.board_figures import MissingEpisode, RawReport, SplitRow, compute
 from safeguard.domain.board_publish import PublishedReport, _protect_split_tables, publish
 from safeguard.domain.disclosure import DisclosurePolicy
-from tests.unit.board_data import K, PERIODS, Q1, at, facts
+from tests.unit.board_data import PERIODS, Q1, K, at, facts
 from tests.unit.test_disclosure import attack
 
 
