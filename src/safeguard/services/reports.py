@@ -44,6 +44,7 @@ from safeguard.domain.board_figures import (
     Incident,
     MissingEpisode,
     ProcedureOutcome,
+    RawReport,
     Referral,
     SurveyResponse,
     VictimContact,
@@ -388,6 +389,50 @@ def _default_catalogue() -> Catalogue:
     return default_catalogue()
 
 
+def report_periods(start: date, end: date, previous: int = PREVIOUS_PERIODS) -> list[Period]:
+    """The period ``start``..``end`` (days included) and the ``previous`` ones before it."""
+    try:
+        period = Period.from_dates(start, end)
+    except ValueError as exc:
+        raise ValidationFailed(f"report period: {exc}") from None
+    if not 0 <= previous <= 12:
+        raise ValidationFailed(f"previous periods: expected 0 to 12, got {previous}")
+    return [*previous_periods(period, previous), period]
+
+
+def raw_figures(
+    engine: Engine,
+    start: date,
+    end: date,
+    *,
+    previous: int = PREVIOUS_PERIODS,
+    calendar: WorkingCalendar | None = None,
+    timings: list[float] | None = None,
+) -> RawReport:
+    """Every figure before disclosure control: for tests and benchmarks, never for display.
+
+    ``timings``, if given, receives the seconds spent reading the database.
+    """
+    periods = report_periods(start, end, previous)
+    t0 = time.perf_counter()
+    with engine.connect() as conn:
+        facts = gather_facts(
+            conn, periods[0].start - LOOKBACK, periods[-1].end, _default_catalogue()
+        )
+    if timings is not None:
+        timings.append(time.perf_counter() - t0)
+    logger.info(
+        "board report %s..%s: %d incidents, %d assessments, %d referrals read in %.2fs",
+        start,
+        end,
+        len(facts.incidents),
+        len(facts.assessments),
+        len(facts.referrals),
+        time.perf_counter() - t0,
+    )
+    return compute(facts, periods, calendar)
+
+
 def build_report(
     engine: Engine,
     start: date,
@@ -412,32 +457,12 @@ def build_report(
     Returns:
         The published (disclosure-controlled) report.
     """
-    try:
-        period = Period.from_dates(start, end)
-    except ValueError as exc:
-        raise ValidationFailed(f"report period: {exc}") from None
-    if not 0 <= previous <= 12:
-        raise ValidationFailed(f"previous periods: expected 0 to 12, got {previous}")
     t0 = time.perf_counter()
-    periods = [*previous_periods(period, previous), period]
-    since = periods[0].start - LOOKBACK
-    with engine.connect() as conn:
-        facts = gather_facts(conn, since, period.end, _default_catalogue())
-    t1 = time.perf_counter()
-    raw = compute(facts, periods, calendar)
+    query_time: list[float] = []
+    raw = raw_figures(engine, start, end, previous=previous, calendar=calendar, timings=query_time)
     report = publish(raw, policy)
-    t2 = time.perf_counter()
-    logger.info(
-        "board report %s..%s: %d incidents, %d assessments, %d referrals read in %.2fs",
-        start,
-        end,
-        len(facts.incidents),
-        len(facts.assessments),
-        len(facts.referrals),
-        t1 - t0,
-    )
     if timings is not None:
-        timings.append(ReportTimings(queries=t1 - t0, total=t2 - t0))
+        timings.append(ReportTimings(queries=query_time[0], total=time.perf_counter() - t0))
     return report
 
 
