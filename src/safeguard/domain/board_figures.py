@@ -441,9 +441,26 @@ def _hub(
         out.figures["mash.backlog"].append(Value(count=backlog))
 
 
+class _DayDeadlines:
+    """Working-day deadlines, memoised: they depend only on the local day the clock starts."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+        self.tz = calendar.tz
+        self.cache: dict[tuple[object, int], datetime] = {}
+
+    def __call__(self, start: datetime, days: int) -> datetime:
+        key = (start.astimezone(self.tz).date(), days)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self.calendar.working_days_deadline(start, days)
+        return found
+
+
 def _victims(
     facts: BoardFacts, periods: list[Period], calendar: WorkingCalendar, out: RawReport
 ) -> None:
+    deadline = _DayDeadlines(calendar)
     right6 = [c for c in facts.contacts if c.trigger in RIGHT6_TRIGGERS]
     support = BREAKDOWN_BY_ID["victims.support"].categories
     for p in periods:
@@ -452,9 +469,7 @@ def _victims(
             _rate(
                 c.contacted_at is not None
                 and c.contacted_at
-                <= calendar.working_days_deadline(
-                    c.trigger_at, VC_DAYS_ENHANCED if c.enhanced else VC_DAYS_STANDARD
-                )
+                <= deadline(c.trigger_at, VC_DAYS_ENHANCED if c.enhanced else VC_DAYS_STANDARD)
                 for c in here
             )
         )

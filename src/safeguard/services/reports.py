@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -98,6 +98,39 @@ def _answers(value: object) -> Mapping[str, object]:
     return value if isinstance(value, dict) else {}
 
 
+# Reading tens of thousands of rows, SQLAlchemy's per-value type processing costs more than the
+# query: timestamps and dates are read raw (text on SQLite, naive datetimes on PostgreSQL) and
+# made aware UTC here, exactly as UTCDateTime does.
+def _raw(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    return sa.type_coerce(column, sa.String())
+
+
+def _dt(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _need_dt(value: object) -> datetime:
+    out = _dt(value)
+    assert out is not None
+    return out
+
+
+def _day(value: object) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.date()
+    assert isinstance(value, date)
+    return value
+
+
 def _is_child(dob: date | None, age: int | None, on: datetime) -> bool | None:
     if dob is not None:
         return age_on(dob, on.date()) < 18
@@ -131,29 +164,27 @@ def _incidents(conn: Connection, since: datetime, until: datetime) -> list[Incid
     for event_id, mention_id, person_id in conn.execute(q):
         if mention_id is not None:
             victims[event_id].add(person_key(person_id, mention_id))
-    rows = conn.execute(
-        sa.select(
-            events.c.id,
-            events.c.event_type,
-            events.c.occurred_at,
-            events.c.domestic_abuse_related,
-            events.c.hate_crime_strands,
-            events.c.area,
-            events.c.team,
-        ).where(relevant)
-    )
+    q2 = sa.select(
+        events.c.id,
+        events.c.event_type,
+        _raw(events.c.occurred_at),
+        events.c.domestic_abuse_related,
+        _raw(events.c.hate_crime_strands),
+        events.c.area,
+        events.c.team,
+    ).where(relevant)
     return [
         Incident(
-            event_id=r.id,
-            event_type=r.event_type,
-            occurred_at=r.occurred_at,
-            domestic=bool(r.domestic_abuse_related),
-            hate_strands=_strands(r.hate_crime_strands),
-            victims=frozenset(victims.get(r.id, ())),
-            area=r.area,
-            team=r.team,
+            event_id=eid,
+            event_type=etype,
+            occurred_at=_need_dt(occurred),
+            domestic=bool(domestic),
+            hate_strands=_strands(strands),
+            victims=frozenset(victims.get(eid, ())),
+            area=area,
+            team=team,
         )
-        for r in rows
+        for eid, etype, occurred, domestic, strands, area, team in conn.execute(q2)
     ]
 
 
@@ -166,49 +197,62 @@ def _assessments(
             ra.c.id,
             ra.c.instrument_id,
             ra.c.instrument_version,
-            ra.c.answers,
+            _raw(ra.c.answers),
             ra.c.officer_grade,
             ra.c.rationale,
             ra.c.reviewed_grade,
-            ra.c.completed_at,
+            _raw(ra.c.completed_at),
             ra.c.event_id,
             ra.c.subject_id,
             ra.c.assessor_team,
             person_links.c.person_id,
-            person_mentions.c.date_of_birth,
+            _raw(person_mentions.c.date_of_birth),
         )
         .outerjoin(person_links, person_links.c.mention_id == ra.c.subject_id)
         .outerjoin(person_mentions, person_mentions.c.id == ra.c.subject_id)
         .where(ra.c.completed_at >= since, ra.c.completed_at < until)
     )
     out = []
-    for r in conn.execute(q):
+    for (
+        aid,
+        instrument_id,
+        version,
+        answers,
+        officer,
+        rationale,
+        reviewed,
+        completed_raw,
+        event_id,
+        subject_id,
+        team,
+        person_id,
+        dob_raw,
+    ) in conn.execute(q):
+        completed = _need_dt(completed_raw)
         computed = None
-        instrument = (
-            catalogue.find(r.instrument_id, r.instrument_version) if catalogue is not None else None
-        )
+        instrument = catalogue.find(instrument_id, version) if catalogue is not None else None
         if instrument is not None:
-            age = age_on(r.date_of_birth, r.completed_at.date()) if r.date_of_birth else None
+            dob = _day(dob_raw)
             result = score(
                 instrument,
-                _answers(r.answers),
-                r.officer_grade,
-                r.rationale,
-                subject_age=age,
-                assessed_on=r.completed_at.date(),
+                _answers(answers),
+                officer,
+                rationale,
+                subject_age=age_on(dob, completed.date()) if dob else None,
+                assessed_on=completed.date(),
             )
             computed = result.actuarial_grade
         out.append(
             Assessment(
-                id=r.id,
-                instrument_id=r.instrument_id,
-                completed_at=r.completed_at,
-                subject=person_key(r.person_id, r.subject_id) if r.subject_id else None,
-                event_id=r.event_id,
-                officer_grade=r.officer_grade,
-                reviewed_grade=r.reviewed_grade,
+                id=aid,
+                instrument_id=instrument_id,
+                completed_at=completed,
+                subject=person_key(person_id, subject_id) if subject_id else None,
+                event_id=event_id,
+                officer_grade=officer,
+                reviewed_grade=reviewed,
                 computed_grade=computed,
-                team=r.assessor_team,
+                team=team,
             )
         )
     return out
@@ -217,7 +261,7 @@ def _assessments(
 def _referrals(conn: Connection, since: datetime, until: datetime) -> list[Referral]:
     rs = referral_status_changes
     decided = (
-        sa.select(rs.c.referral_id, sa.func.min(rs.c.changed_at).label("decided_at"))
+        sa.select(rs.c.referral_id, sa.func.min(_raw(rs.c.changed_at)).label("decided_at"))
         .where(rs.c.status.in_(sorted(DECISION_STATUSES)))
         .group_by(rs.c.referral_id)
         .subquery()
@@ -226,13 +270,13 @@ def _referrals(conn: Connection, since: datetime, until: datetime) -> list[Refer
         sa.select(
             referrals.c.id,
             referrals.c.referral_type,
-            referrals.c.made_at,
+            _raw(referrals.c.made_at),
             referrals.c.route,
             referrals.c.rag,
             referrals.c.event_id,
             referrals.c.subject_id,
             person_links.c.person_id,
-            events.c.occurred_at,
+            _raw(events.c.occurred_at),
             decided.c.decided_at,
         )
         .outerjoin(person_links, person_links.c.mention_id == referrals.c.subject_id)
@@ -242,25 +286,29 @@ def _referrals(conn: Connection, since: datetime, until: datetime) -> list[Refer
     )
     return [
         Referral(
-            id=r.id,
-            referral_type=r.referral_type,
-            made_at=r.made_at,
-            subject=person_key(r.person_id, r.subject_id) if r.subject_id else None,
-            event_id=r.event_id,
-            event_occurred_at=r.occurred_at,
-            route=r.route,
-            rag=r.rag,
-            decided_at=_utc(r.decided_at),
+            id=rid,
+            referral_type=rtype,
+            made_at=_need_dt(made),
+            subject=person_key(person_id, subject_id) if subject_id else None,
+            event_id=event_id,
+            event_occurred_at=_dt(occurred),
+            route=route,
+            rag=rag,
+            decided_at=_dt(decided_at),
         )
-        for r in conn.execute(q)
+        for (
+            rid,
+            rtype,
+            made,
+            route,
+            rag,
+            event_id,
+            subject_id,
+            person_id,
+            occurred,
+            decided_at,
+        ) in conn.execute(q)
     ]
-
-
-def _utc(value: Any) -> datetime | None:
-    # min() over a UTCDateTime column comes back untyped on SQLite: restore the aware value.
-    from safeguard.adapters.db.types import UTCDateTime
-
-    return UTCDateTime().process_result_value(value, sa.engine.default.DefaultDialect())
 
 
 def _missing(conn: Connection, since: datetime, until: datetime) -> list[MissingEpisode]:
@@ -270,12 +318,12 @@ def _missing(conn: Connection, since: datetime, until: datetime) -> list[Missing
             me.c.id,
             me.c.mention_id,
             person_links.c.person_id,
-            me.c.reported_missing_at,
-            me.c.found_at,
+            _raw(me.c.reported_missing_at),
+            _raw(me.c.found_at),
             me.c.risk_grade,
             me.c.exploitation_flag,
-            me.c.rhi_offered_at,
-            person_mentions.c.date_of_birth,
+            _raw(me.c.rhi_offered_at),
+            _raw(person_mentions.c.date_of_birth),
             person_mentions.c.age,
         )
         .outerjoin(person_links, person_links.c.mention_id == me.c.mention_id)
@@ -287,33 +335,39 @@ def _missing(conn: Connection, since: datetime, until: datetime) -> list[Missing
             )
         )
     )
-    return [
-        MissingEpisode(
-            id=r.id,
-            person=person_key(r.person_id, r.mention_id or -r.id),
-            reported_at=r.reported_missing_at,
-            child=_is_child(r.date_of_birth, r.age, r.reported_missing_at),
-            found_at=r.found_at,
-            risk_grade=r.risk_grade,
-            exploitation_flag=bool(r.exploitation_flag),
-            rhi_offered_at=r.rhi_offered_at,
+    out = []
+    for eid, mention_id, person_id, reported, found, grade, flag, rhi, dob, age in conn.execute(q):
+        reported_at = _need_dt(reported)
+        out.append(
+            MissingEpisode(
+                id=eid,
+                person=person_key(person_id, mention_id or -eid),
+                reported_at=reported_at,
+                child=_is_child(_day(dob), age, reported_at),
+                found_at=_dt(found),
+                risk_grade=grade,
+                exploitation_flag=bool(flag),
+                rhi_offered_at=_dt(rhi),
+            )
         )
-        for r in conn.execute(q)
-    ]
+    return out
 
 
 def _contacts(conn: Connection, since: datetime, until: datetime) -> list[VictimContact]:
     vc = victim_contacts
+    enhanced_event = sa.or_(
+        events.c.event_type.in_(sorted(ENHANCED_EVENT_TYPES)),
+        events.c.domestic_abuse_related.is_(True),
+        _hate_condition(),
+    )
     q = (
         sa.select(
             vc.c.id,
             vc.c.trigger,
-            vc.c.trigger_at,
-            vc.c.contacted_at,
-            events.c.event_type,
-            events.c.domestic_abuse_related,
-            events.c.hate_crime_strands,
-            person_mentions.c.date_of_birth,
+            _raw(vc.c.trigger_at),
+            _raw(vc.c.contacted_at),
+            sa.case((enhanced_event, 1), else_=0),
+            _raw(person_mentions.c.date_of_birth),
             person_mentions.c.age,
         )
         .outerjoin(events, events.c.id == vc.c.event_id)
@@ -325,23 +379,19 @@ def _contacts(conn: Connection, since: datetime, until: datetime) -> list[Victim
         )
     )
     out = []
-    for r in conn.execute(q):
-        enhanced = (
-            r.event_type in ENHANCED_EVENT_TYPES
-            or bool(r.domestic_abuse_related)
-            or bool(_strands(r.hate_crime_strands))
-            or bool(_is_child(r.date_of_birth, r.age, r.trigger_at))
-        )
-        out.append(VictimContact(r.id, r.trigger, r.trigger_at, enhanced, r.contacted_at))
+    for cid, trigger, trigger_raw, contacted, enhanced_by_event, dob, age in conn.execute(q):
+        trigger_at = _need_dt(trigger_raw)
+        enhanced = bool(enhanced_by_event) or bool(_is_child(_day(dob), age, trigger_at))
+        out.append(VictimContact(cid, trigger, trigger_at, enhanced, _dt(contacted)))
     return out
 
 
 def _responses(conn: Connection, since: datetime, until: datetime) -> list[SurveyResponse]:
     sr = satisfaction_responses
-    q = sa.select(sr.c.surveyed_at, sr.c.overall).where(
+    q = sa.select(_raw(sr.c.surveyed_at), sr.c.overall).where(
         sr.c.surveyed_at >= since, sr.c.surveyed_at < until, sr.c.overall.is_not(None)
     )
-    return [SurveyResponse(r.surveyed_at, r.overall in SATISFIED) for r in conn.execute(q)]
+    return [SurveyResponse(_need_dt(at), overall in SATISFIED) for at, overall in conn.execute(q)]
 
 
 def _procedures(
@@ -351,35 +401,37 @@ def _procedures(
     if not sa.inspect(conn).has_table("procedure_checks"):
         return None
     checks = sa.Table("procedure_checks", sa.MetaData(), autoload_with=conn)
-    q = sa.select(checks).where(checks.c.due_at >= since, checks.c.due_at < until)
-    from safeguard.adapters.db.types import UTCDateTime
-
-    conv = UTCDateTime()
-    dialect = conn.dialect
+    cols = checks.c
+    q = sa.select(
+        cols.rule_id,
+        _raw(cols.due_at),
+        _raw(cols.done_at),
+        cols.area if "area" in cols else sa.null(),
+        cols.team if "team" in cols else sa.null(),
+    ).where(cols.due_at >= since, cols.due_at < until)
     return [
-        ProcedureOutcome(
-            rule_id=r.rule_id,
-            due_at=conv.process_result_value(r.due_at, dialect) or r.due_at,
-            done_at=conv.process_result_value(r.done_at, dialect),
-            area=getattr(r, "area", None),
-            team=getattr(r, "team", None),
-        )
-        for r in conn.execute(q)
+        ProcedureOutcome(rule_id, _need_dt(due), _dt(done), area, team)
+        for rule_id, due, done, area, team in conn.execute(q)
     ]
 
 
 def gather_facts(
-    conn: Connection, since: datetime, until: datetime, catalogue: Catalogue | None = None
+    conn: Connection, first: datetime, until: datetime, catalogue: Catalogue | None = None
 ) -> BoardFacts:
-    """Read every fact the board figures need for ``[since, until)`` (one query per kind)."""
+    """Read every fact the figures for ``[first, until)`` need (one query per kind).
+
+    Histories (incidents, assessments, referrals, missing episodes) reach back ``LOOKBACK``
+    before ``first`` for the 12-month measures; contacts and surveys need only the periods.
+    """
+    since = first - LOOKBACK
     return BoardFacts(
         incidents=_incidents(conn, since, until),
         assessments=_assessments(conn, since, until, catalogue),
         referrals=_referrals(conn, since, until),
         missing=_missing(conn, since, until),
-        contacts=_contacts(conn, since, until),
-        responses=_responses(conn, since, until),
-        procedures=_procedures(conn, since, until),
+        contacts=_contacts(conn, first, until),
+        responses=_responses(conn, first, until),
+        procedures=_procedures(conn, first, until),
     )
 
 
@@ -416,9 +468,7 @@ def raw_figures(
     periods = report_periods(start, end, previous)
     t0 = time.perf_counter()
     with engine.connect() as conn:
-        facts = gather_facts(
-            conn, periods[0].start - LOOKBACK, periods[-1].end, _default_catalogue()
-        )
+        facts = gather_facts(conn, periods[0].start, periods[-1].end, _default_catalogue())
     if timings is not None:
         timings.append(time.perf_counter() - t0)
     logger.info(
