@@ -7,6 +7,7 @@ import typer
 from safeguard.cli import db as db_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import report as report_cli
+from safeguard.cli import schema as schema_cli
 
 app = typer.Typer(
     name="safeguard",
@@ -18,6 +19,7 @@ app = typer.Typer(
 db_cli.register(app)
 ingest_cli.register(app)
 report_cli.register(app)
+schema_cli.register(app)
 
 
 def main() -> None:
