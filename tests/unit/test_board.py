@@ -110,3 +110,11 @@ def test_every_figure_has_a_definition_a_known_section_and_a_unique_id() -> None
     for b in BREAKDOWNS:
         assert b.section in sections and b.categories and len(b.definition) > 30
     assert {f.section for f in FIGURES} == sections
+
+
+def test_short_labels_fit_a_chart_axis() -> None:
+    assert Period.from_dates(date(2025, 3, 1), date(2025, 3, 31)).short_label == "Mar 25"
+    assert Period.from_dates(date(2025, 1, 1), date(2025, 3, 31)).short_label == "Jan-Mar 25"
+    assert Period.from_dates(date(2025, 1, 1), date(2025, 12, 31)).short_label == "2025"
+    assert Period.from_dates(date(2024, 4, 1), date(2025, 3, 31)).short_label == "Apr 24-Mar 25"
+    assert Period.from_dates(date(2025, 1, 1), date(2025, 12, 31)).label == "2025"

@@ -61,11 +61,28 @@ class Period:
         f, last = self.first_day, self.last_day
         if months == 1:
             return f.strftime("%b %Y")
+        if months == 12 and f.month == 1:
+            return str(f.year)
         if months is not None and months <= 12 and f.year == last.year:
             return f"{f.strftime('%b')}-{last.strftime('%b %Y')}"
         if months == 12:
             return f"{f.strftime('%b %Y')}-{last.strftime('%b %Y')}"
         return f"{f.isoformat()} to {last.isoformat()}"
+
+    @property
+    def short_label(self) -> str:
+        """A label short enough for a chart axis: ``Mar 25``, ``Jan-Mar 25``, ``2025``."""
+        months = _whole_months(self)
+        f, last = self.first_day, self.last_day
+        if months == 1:
+            return f.strftime("%b %y")
+        if months == 12 and f.month == 1:
+            return str(f.year)
+        if months is not None and months < 12:
+            return f"{f.strftime('%b')}-{last.strftime('%b %y')}"
+        if months is not None:
+            return f"{f.strftime('%b %y')}-{last.strftime('%b %y')}"
+        return f"{f.strftime('%d %b %y')}-{last.strftime('%d %b %y')}"
 
     def contains(self, at: datetime | None) -> bool:
         return at is not None and self.start <= at < self.end

@@ -165,6 +165,7 @@ class BoardFacts:
     contacts: list[VictimContact] = field(default_factory=list)
     responses: list[SurveyResponse] = field(default_factory=list)
     procedures: list[ProcedureOutcome] | None = None
+    linked_share: float | None = None  # share of person mentions linked to a person
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +188,7 @@ class RawReport:
     overdue_by_rule: list[tuple[str, int]]
     satisfaction: tuple[int, int]  # current period: satisfied, responses
     rules_available: bool
+    linked_share: float | None = None
 
 
 def _rate(pairs: Iterable[bool]) -> Value:
@@ -540,6 +542,7 @@ def compute(
         overdue_by_rule=[],
         satisfaction=(0, 0),
         rules_available=facts.procedures is not None,
+        linked_share=facts.linked_share,
     )
     _da(facts, plist, out)
     _missing(facts, plist, out)

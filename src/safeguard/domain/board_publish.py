@@ -123,6 +123,7 @@ class PublishedReport:
     overdue_total: int | None
     rules_available: bool
     threshold: int
+    linked_share: float | None = None
 
     @property
     def current(self) -> Period:
@@ -335,6 +336,7 @@ def publish(raw: RawReport, policy: DisclosurePolicy | None = None) -> Published
         overdue_total=overdue_total,
         rules_available=raw.rules_available,
         threshold=pol.threshold,
+        linked_share=raw.linked_share,
     )
 
 

@@ -432,7 +432,17 @@ def gather_facts(
         contacts=_contacts(conn, first, until),
         responses=_responses(conn, first, until),
         procedures=_procedures(conn, first, until),
+        linked_share=_linked_share(conn),
     )
+
+
+def _linked_share(conn: Connection) -> float | None:
+    """The share of person mentions that linking has joined to a person (None: no mentions)."""
+    mentions = conn.execute(sa.select(sa.func.count()).select_from(person_mentions)).scalar_one()
+    if not mentions:
+        return None
+    linked = conn.execute(sa.select(sa.func.count()).select_from(person_links)).scalar_one()
+    return float(linked) / float(mentions)
 
 
 def _default_catalogue() -> Catalogue:

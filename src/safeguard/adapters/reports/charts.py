@@ -23,8 +23,8 @@ FONT = "DejaVu Sans"
 INK = "#1a1a1a"
 MID = "#6b6b6b"
 LIGHT = "#c4c4c4"
-WIDTH = 280
-HEIGHT = 130
+WIDTH = 250
+HEIGHT = 120
 Spec = dict[str, Any]
 
 
@@ -154,11 +154,24 @@ def figure_trend(figure: PublishedFigure, labels: list[str]) -> Chart | None:
                 "mark": {"type": "point", "filled": True, "size": 55, "color": INK},
                 "encoding": {"x": x, "y": y},
             },
+            # Labels above the points, or below them near the top, clear of a target line.
             {
+                "transform": [{"filter": "datum.value == null || datum.value < 80"}],
                 "mark": {"type": "text", "dy": -10, "fontSize": 9, "color": INK},
                 "encoding": {"x": x, "y": y, "text": {"field": "text"}},
             },
+            {
+                "transform": [{"filter": "datum.value != null && datum.value >= 80"}],
+                "mark": {"type": "text", "dy": 13, "fontSize": 9, "color": INK},
+                "encoding": {"x": x, "y": y, "text": {"field": "text"}},
+            },
         ]
+        if d.unit != "rate":
+            layers.pop()
+            layers[-1] = {
+                "mark": {"type": "text", "dy": -10, "fontSize": 9, "color": INK},
+                "encoding": {"x": x, "y": y, "text": {"field": "text"}},
+            }
         if d.target is not None and d.unit == "rate":
             target = {"values": [{"t": d.target * 100, "label": "target"}]}
             layers += [
@@ -217,7 +230,7 @@ def breakdown_bars(breakdown: PublishedBreakdown, labels: list[str]) -> Chart | 
         "type": "nominal",
         "sort": [c.replace("_", " ") for c, _ in breakdown.rows],
         "title": None,
-        "axis": {"labelLimit": 120},
+        "axis": {"labelLimit": 110, "labelFontSize": 8},
     }
     offset = {"field": "period", "type": "nominal", "sort": domain}
     layers: list[Spec] = [
@@ -246,5 +259,5 @@ def breakdown_bars(breakdown: PublishedBreakdown, labels: list[str]) -> Chart | 
             },
         },
     ]
-    spec = _spec(d.title, layers, rows, width=WIDTH - 70, height={"step": 22})
+    spec = _spec(d.title, layers, rows, width=WIDTH - 90, height={"step": 13})
     return Chart(f"breakdown-{d.id}", d.title, spec)

@@ -24,7 +24,6 @@ Medium = Literal["web", "print"]
 SUMMARY = (
     "da.repeat_victims",
     "da.dash_completion",
-    "marac.repeat_rate",
     "missing.repeat_children",
     "missing.rhi_72h",
     "exploitation.screened_in_time",
@@ -158,7 +157,7 @@ def summary(report: PublishedReport) -> dict[str, list[str]]:
 
 def charts(report: PublishedReport) -> dict[str, list[Chart]]:
     """Every chart of the report by section: the single definition the PDF and web page share."""
-    labels = [p.label for p in report.periods]
+    labels = [p.short_label for p in report.periods]
     out: dict[str, list[Chart]] = {}
     for section, items in CHARTS.items():
         built: list[Chart] = []
@@ -186,7 +185,7 @@ def html(
         section: [RenderedChart(c, Markup(_strip_xml(c.to_svg()))) for c in cs]  # noqa: S704
         for section, cs in charts(report).items()
     }
-    labels = [p.label for p in report.periods]
+    labels = [p.short_label for p in report.periods]
     template = _environment().get_template("report.html")
     return template.render(
         report=report,
@@ -195,7 +194,7 @@ def html(
         marking=MARKING,
         period=report.current,
         labels=labels,
-        previous_label=labels[-2] if len(labels) > 1 else None,
+        previous_label=report.periods[-2].label if len(labels) > 1 else None,
         generated_at=(generated_at or datetime.now(UTC)).strftime("%d %B %Y %H:%M UTC"),
         sections=SECTIONS,
         summary_ids=SUMMARY,
