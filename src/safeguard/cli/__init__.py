@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from safeguard.cli import assess as assess_cli
 from safeguard.cli import db as db_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import report as report_cli
@@ -19,6 +20,7 @@ app = typer.Typer(
 db_cli.register(app)
 ingest_cli.register(app)
 report_cli.register(app)
+assess_cli.register(app)
 schema_cli.register(app)
 
 
