@@ -269,3 +269,57 @@ def test_the_web_page_holds_aggregates_only(force: Engine) -> None:
     assert 'type="application/vnd.vegalite+json"' in page and "<svg" in page
     for name in ("Dana", "Vic1", "Kit", "Hal0", "Taylor"):
         assert name not in page
+
+
+def test_procedure_compliance_comes_from_the_rules_engines_stored_checks(force: Engine) -> None:
+    from safeguard.adapters.db.findings import procedure_checks
+
+    now = datetime.now(UTC)
+
+    def check(k: int, rule: str, due: datetime, done: datetime | None, team: str) -> dict[str, Any]:
+        return {
+            "check_key": f"{rule}:{k}",
+            "rule_id": rule,
+            "rule_version": "1",
+            "person_key": f"p{k}",
+            "area": "North",
+            "team": team,
+            "trigger_at": due - timedelta(days=1),
+            "due_at": due,
+            "done_at": done,
+            "on_time": done is not None and done <= due,
+            "evaluated_at": now,
+        }
+
+    rows = [
+        # DA-DASH-COMPLETED: 8 due in Q1, 6 on time (team A), 2 late (team B).
+        *(
+            check(k, "DA-DASH-COMPLETED", base(k), base(k) - timedelta(hours=1), "A")
+            for k in range(6)
+        ),
+        *(
+            check(10 + k, "DA-DASH-COMPLETED", base(k), base(k) + timedelta(days=3), "B")
+            for k in range(2)
+        ),
+        # MISSING-RHI-OFFERED: 6 due in Q1, 5 on time, 1 never done (overdue at 31 March).
+        *(check(20 + k, "MISSING-RHI-OFFERED", base(k), base(k), "A") for k in range(5)),
+        check(30, "MISSING-RHI-OFFERED", base(7), None, "B"),
+    ]
+    with force.begin() as conn:
+        conn.execute(sa.insert(procedure_checks), rows)
+    raw = raw_figures(force, START, END, previous=0)
+    v = raw.figures["procedures.compliance"][-1]
+    assert (v.numerator, v.denominator) == (11, 14)
+    assert raw.figures["procedures.overdue"][-1].count == 1
+    by_rule = {r.label: (r.yes, r.no) for r in raw.tables["procedures.by_rule"]}
+    assert by_rule == {"DA-DASH-COMPLETED": (6, 2), "MISSING-RHI-OFFERED": (5, 1)}
+    by_team = {r.label: (r.yes, r.no) for r in raw.tables["procedures.by_team"]}
+    assert by_team == {"North / A": (11, 0), "North / B": (0, 3)}
+    report = build_report(force, START, END, previous=0)
+    assert report.rules_available
+    # The 3 not done on time are a small cell of the table, so the "All" row (11 of 14) would
+    # reveal it by subtraction: the headline rate is withheld with it.
+    assert report.figures["procedures.compliance"].current.value is None
+    assert report.tables["procedures.by_rule"].total.total == 14
+    team_b = next(r for r in report.tables["procedures.by_team"].rows if r.label == "North / B")
+    assert team_b.total is None and team_b.rate is None

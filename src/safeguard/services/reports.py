@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from safeguard.adapters.db.findings import procedure_checks
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
     events,
@@ -397,18 +398,17 @@ def _responses(conn: Connection, since: datetime, until: datetime) -> list[Surve
 def _procedures(
     conn: Connection, since: datetime, until: datetime
 ) -> list[ProcedureOutcome] | None:
-    """The rules engine's procedure checks, or None when that table does not exist yet."""
-    if not sa.inspect(conn).has_table("procedure_checks"):
+    """The rules engine's procedure checks due in ``[since, until)``; None if none are stored.
+
+    An empty table means the rules engine has not run (``safeguard assess``): the procedure
+    figures then say "not measured" instead of a misleading 0 of 0.
+    """
+    pc = procedure_checks
+    if conn.execute(sa.select(pc.c.id).limit(1)).first() is None:
         return None
-    checks = sa.Table("procedure_checks", sa.MetaData(), autoload_with=conn)
-    cols = checks.c
-    q = sa.select(
-        cols.rule_id,
-        _raw(cols.due_at),
-        _raw(cols.done_at),
-        cols.area if "area" in cols else sa.null(),
-        cols.team if "team" in cols else sa.null(),
-    ).where(cols.due_at >= since, cols.due_at < until)
+    q = sa.select(pc.c.rule_id, _raw(pc.c.due_at), _raw(pc.c.done_at), pc.c.area, pc.c.team).where(
+        pc.c.due_at >= since, pc.c.due_at < until
+    )
     return [
         ProcedureOutcome(rule_id, _need_dt(due), _dt(done), area, team)
         for rule_id, due, done, area, team in conn.execute(q)
