@@ -64,6 +64,7 @@ def main() -> None:
     args = ap.parse_args()
     db = args.db or prepare(Path(tempfile.mkdtemp(prefix="sg-bench-report-")))
     engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)  # a database prepared by an older safeguard gets the newer tables
     start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     periods = reports.report_periods(start, end)
     catalogue = reports._default_catalogue()
