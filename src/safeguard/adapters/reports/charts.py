@@ -44,6 +44,11 @@ class Chart:
         svg: str = vl_convert.vegalite_to_svg(self.to_json())
         return svg
 
+    def to_png(self, scale: float = 2.5) -> bytes:
+        """The chart as a PNG (``scale`` x its CSS pixel size: 2.5 prints at about 240 dpi)."""
+        png: bytes = vl_convert.vegalite_to_png(self.to_json(), scale=scale)
+        return png
+
 
 def warm_up() -> None:
     """Start the renderer (about a second, once per process) ahead of the first chart."""
