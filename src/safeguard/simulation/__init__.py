@@ -1,7 +1,7 @@
 """A synthetic force with known truth: interchange files for the product, truth for the tests.
 
-    from safeguard.simulation import SimulationConfig, simulate
-    result = simulate(SimulationConfig.small(seed=3), Path("out"))
+from safeguard.simulation import SimulationConfig, simulate
+result = simulate(SimulationConfig.small(seed=3), Path("out"))
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ class Rates:
     share_over_65: float = 0.25
     children_in_care_per_10k: float = 70.0
     # Domestic abuse: abusive relationships started per adult per year, and the process.
-    da_relationships_per_adult_year: float = 0.0042
+    da_relationships_per_adult_year: float = 0.0075
     da_escalating_share: float = 0.15
     da_separation_share: float = 0.30
     da_second_abuser_share: float = 0.12
@@ -37,11 +37,11 @@ class Rates:
     officer_grade_disagrees: float = 0.18
     supervisor_review: float = 0.6
     # Missing people: children going missing per child per year, adults per adult per year.
-    missing_child_rate: float = 0.0045
-    missing_child_in_care_rate: float = 0.14
-    missing_adult_rate: float = 0.0007
+    missing_child_rate: float = 0.0065
+    missing_child_in_care_rate: float = 0.16
+    missing_adult_rate: float = 0.0012
     mean_episodes_missing_child: float = 2.2
-    mean_episodes_missing_child_in_care: float = 5.3
+    mean_episodes_missing_child_in_care: float = 5.5
     exploitation_flag_share: float = 0.09
     rhi_offered: float = 0.9
     rhi_completed_of_offered: float = 0.8
@@ -88,13 +88,12 @@ class SimulationConfig:
     police_system: str = "NICHE"
     social_care_system: str = "LCS"
     chunk_people: int = 25_000
+    workers: int = 1
     rates: Rates = field(default_factory=Rates)
 
     def __post_init__(self) -> None:
         if not 100 <= self.population <= 20_000_000:
-            raise ValidationFailed(
-                f"population: {self.population} is outside 100..20,000,000"
-            )
+            raise ValidationFailed(f"population: {self.population} is outside 100..20,000,000")
         if not 1 <= self.years <= 20:
             raise ValidationFailed(f"years: {self.years} is outside 1..20")
         if self.output_format not in FORMATS:
@@ -103,6 +102,8 @@ class SimulationConfig:
             )
         if self.chunk_people < 1_000:
             raise ValidationFailed(f"chunk_people: {self.chunk_people} is below 1,000")
+        if not 1 <= self.workers <= 64:
+            raise ValidationFailed(f"workers: {self.workers} is outside 1..64")
         if self.seed < 0:
             raise ValidationFailed(f"seed: {self.seed} must not be negative")
 

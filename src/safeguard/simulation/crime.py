@@ -14,8 +14,10 @@ from safeguard.simulation.records import ChunkRecords
 _OTHER_OFFENCES = ("28E", "30C", "39", "45", "46", "49", "58A", "58C", "105A", "8N", "92D", "125")
 _SEXUAL_OFFENCES = ("19C", "19D", "17A", "20A", "22B", "88A")
 _HOUSEHOLD_INCIDENTS = (
-    "Concern for welfare at the address.", "Neighbour dispute; advice given.",
-    "Noise complaint; words of advice.", "Road traffic collision; no injuries.",
+    "Concern for welfare at the address.",
+    "Neighbour dispute; advice given.",
+    "Noise complaint; words of advice.",
+    "Road traffic collision; no injuries.",
 )
 
 
@@ -34,9 +36,7 @@ def simulate_crime(rec: ChunkRecords) -> None:
     days = np.sort(rec.rng.random(n_crimes) * rec.end)
     victims = rec.rng.choice(victims_pool, size=n_crimes)
     known = rec.rng.random(n_crimes) < r.other_crime_suspect_known
-    suspects = (
-        rec.rng.choice(offenders, size=n_crimes, p=weights) if len(offenders) else victims
-    )
+    suspects = rec.rng.choice(offenders, size=n_crimes, p=weights) if len(offenders) else victims
     for k in range(n_crimes):
         suspect = int(suspects[k]) if known[k] and len(offenders) else None
         _other_crime(rec, float(days[k]), int(victims[k]), suspect)
@@ -51,16 +51,24 @@ def _other_crime(rec: ChunkRecords, day: float, victim: int, suspect: int | None
     reported = day + 0.02 + u() * 1.5
     area = rec.area_of(victim)
     at_home = u() < 0.4
-    location = (rec.household_location(victim, day) if at_home
-                else rec.public_location(pop.town[victim], day))
+    location = (
+        rec.household_location(victim, day)
+        if at_home
+        else rec.public_location(pop.town[victim], day)
+    )
     injury = "minor" if u() < 0.08 else "none"
     hate = ["race"] if u() < 0.01 else None
     event = rec.event(
-        "other_crime", day, reported=reported, area=area,
+        "other_crime",
+        day,
+        reported=reported,
+        area=area,
         team_kind="CID" if suspect is not None and u() < 0.3 else "Neighbourhood",
-        location=location, injury_level=injury,
+        location=location,
+        injury_level=injury,
         offence_code=_OTHER_OFFENCES[u.below(len(_OTHER_OFFENCES))],
-        hate_crime_strands=hate, domestic_abuse_related=False,
+        hate_crime_strands=hate,
+        domestic_abuse_related=False,
         summary="Crime reported; enquiries ongoing.",
     )
     vm = rec.mention(victim, reported)
@@ -99,10 +107,15 @@ def _sexual_offences(rec: ChunkRecords, age: np.ndarray) -> None:
         reported = min(day + delay, rec.end - 0.01)
         area = rec.area_of(v)
         event = rec.event(
-            "sexual_offence", day, reported=reported, area=area,
-            team_kind="Public Protection Unit", location=rec.household_location(v, day),
+            "sexual_offence",
+            day,
+            reported=reported,
+            area=area,
+            team_kind="Public Protection Unit",
+            location=rec.household_location(v, day),
             offence_code=_SEXUAL_OFFENCES[u.below(len(_SEXUAL_OFFENCES))],
-            online=u() < 0.1, summary="Sexual offence reported; victim supported.",
+            online=u() < 0.1,
+            summary="Sexual offence reported; victim supported.",
         )
         vm = rec.mention(v, reported)
         suspect = None
@@ -115,9 +128,19 @@ def _sexual_offences(rec: ChunkRecords, age: np.ndarray) -> None:
             rec.involve(event, vm, "victim", reported, "stranger")
         if delay < 7 and u() < r.sarc_referral_share:
             made = reported + 0.05 + u() * 0.5
-            proc.referral(rec, "sarc", vm, made, event=event, agency=proc.SARC,
-                          statuses=[("received", made + 0.02), ("accepted", made + 0.1),
-                                    ("closed", made + 20 + u() * 40)])
+            proc.referral(
+                rec,
+                "sarc",
+                vm,
+                made,
+                event=event,
+                agency=proc.SARC,
+                statuses=[
+                    ("received", made + 0.02),
+                    ("accepted", made + 0.1),
+                    ("closed", made + 20 + u() * 40),
+                ],
+            )
         if pop.age_on(v, int(day)) < 18:
             proc.mash_referral(rec, v, reported + 0.2, "red", "Sexual offence against a child.")
         arrest = reported + u() * 5 if suspect is not None and u() < 0.5 else None
@@ -131,8 +154,9 @@ def _household_incidents(rec: ChunkRecords) -> None:
     years = rec.end / DAYS_PER_YEAR
     rates: dict[int, float] = {}
     for a, _, kind in pop.hard_negatives:
-        rates[pop.household[a]] = max(rates.get(pop.household[a], 0.0),
-                                      0.05 if kind == "siblings" else 0.35)
+        rates[pop.household[a]] = max(
+            rates.get(pop.household[a], 0.0), 0.05 if kind == "siblings" else 0.35
+        )
     for hh in sorted(set(pop.household)):
         rate = rates.get(hh, 0.01) * years
         for _ in range(int(rec.rng.poisson(rate))):
@@ -143,8 +167,12 @@ def _household_incidents(rec: ChunkRecords) -> None:
                 continue
             reported = day + 0.01 + u() * 0.1
             event = rec.event(
-                "other_incident", day, reported=reported, area=rec.area_of(present[0]),
-                team_kind="Neighbourhood", location=rec.household_location(present[0], day),
+                "other_incident",
+                day,
+                reported=reported,
+                area=rec.area_of(present[0]),
+                team_kind="Neighbourhood",
+                location=rec.household_location(present[0], day),
                 summary=_HOUSEHOLD_INCIDENTS[u.below(len(_HOUSEHOLD_INCIDENTS))],
             )
             for m in present:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safeguard.simulation import geography as geo
 from safeguard.simulation import procedures as proc
 from safeguard.simulation.population import DAYS_PER_YEAR
 from safeguard.simulation.records import ChunkRecords
@@ -23,10 +22,37 @@ DASH_POLICE_QUESTIONS = 27
 DASH_RIC_QUESTIONS = 24
 SDASH_QUESTIONS = 11
 #: Base log-odds of "yes" per police DASH question (q1..q27): common ones first.
-_BASE = np.array([
-    -0.4, 0.6, 0.3, -0.6, -0.5, -0.4, -1.4, -0.6, -2.2, -1.2, -2.4, -2.6, -0.2, -0.1, 0.2,
-    -1.6, -1.7, -1.8, -1.7, -2.0, -1.2, -2.4, -0.9, -0.3, -1.6, -1.3, -0.4,
-])
+_BASE = np.array(
+    [
+        -0.4,
+        0.6,
+        0.3,
+        -0.6,
+        -0.5,
+        -0.4,
+        -1.4,
+        -0.6,
+        -2.2,
+        -1.2,
+        -2.4,
+        -2.6,
+        -0.2,
+        -0.1,
+        0.2,
+        -1.6,
+        -1.7,
+        -1.8,
+        -1.7,
+        -2.0,
+        -1.2,
+        -2.4,
+        -0.9,
+        -0.3,
+        -1.6,
+        -1.3,
+        -0.4,
+    ]
+)
 _Q_SEPARATED, _Q_STALKING, _Q_PREGNANT, _Q_CHILDREN = 5, 7, 8, 9
 _Q_MORE_OFTEN, _Q_WORSE, _Q_CRIMINAL = 12, 13, 26
 _OFFENCES = {
@@ -58,6 +84,7 @@ class Incident:
     injury: str
     escalating: bool
     separated: bool
+    danger: float
     event: str = ""
 
 
@@ -86,8 +113,13 @@ def simulate_domestic_abuse(rec: ChunkRecords) -> None:
     for _ in range(n_rel - n_couple):
         if len(males) == 0 or len(females) == 0:
             break
-        pairs.append((int(females[rec.u.below(len(females))]),
-                      int(males[rec.u.below(len(males))]), rec.u() * days))
+        pairs.append(
+            (
+                int(females[rec.u.below(len(females))]),
+                int(males[rec.u.below(len(males))]),
+                rec.u() * days,
+            )
+        )
     incidents: list[Incident] = []
     rel = 0
     while rel < len(pairs):
@@ -106,22 +138,25 @@ def simulate_domestic_abuse(rec: ChunkRecords) -> None:
         for k, inc in enumerate(history):
             last_marac = _record_incident(rec, inc, history[:k], last_marac)
         for k, inc in enumerate(history):
-            later = [h for h in history[k + 1:] if h.day - inc.day <= 365]
-            rec.outcomes.append({
-                "event_source_id": inc.event,
-                "victim_person_key": pop.key(inc.victim),
-                "suspect_person_key": pop.key(inc.abuser),
-                "relationship_key": f"{pop.key_offset}-{inc.relationship}",
-                "occurred_at": rec.clock.iso(inc.day),
-                "escalating": inc.escalating,
-                "repeat_within_12m": bool(later),
-                "serious_harm_within_12m": any(h.injury in ("serious", "fatal") for h in later),
-                "followup_complete": inc.day + 365 <= days,
-            })
+            later = [h for h in history[k + 1 :] if h.day - inc.day <= 365]
+            rec.outcomes.append(
+                {
+                    "event_source_id": inc.event,
+                    "victim_person_key": pop.key(inc.victim),
+                    "suspect_person_key": pop.key(inc.abuser),
+                    "relationship_key": f"{pop.key_offset}-{inc.relationship}",
+                    "occurred_at": rec.clock.iso(inc.day),
+                    "escalating": inc.escalating,
+                    "repeat_within_12m": bool(later),
+                    "serious_harm_within_12m": any(h.injury in ("serious", "fatal") for h in later),
+                    "followup_complete": inc.day + 365 <= days,
+                }
+            )
 
 
-def _relationship(rec: ChunkRecords, victim: int, abuser: int, rel: int, start: float,
-                  out: list[Incident]) -> float | None:
+def _relationship(
+    rec: ChunkRecords, victim: int, abuser: int, rel: int, start: float, out: list[Incident]
+) -> float | None:
     """Incidents of one relationship; returns the day it ended by separation, if it did."""
     r, pop = rec.cfg.rates, rec.pop
     d = float(rec.rng.normal())
@@ -129,7 +164,7 @@ def _relationship(rec: ChunkRecords, victim: int, abuser: int, rel: int, start: 
     pop.criminality[abuser] += math.exp(0.9 * d + 0.5 * float(rec.rng.normal()) - 0.4)
     if not pop.pnc[abuser] and rec.u() < 0.6:
         pop.pnc[abuser] = f"{rec.u.below(30):02d}/{rec.u.below(10**7):07d}X"
-    rate = 1.1 * math.exp(0.9 * d)
+    rate = 0.75 * math.exp(0.9 * d)
     separation_at = 1 + rec.u.below(4) if rec.u() < r.da_separation_share else -1
     sep_day: float | None = None
     day, k = start, 0
@@ -137,13 +172,27 @@ def _relationship(rec: ChunkRecords, victim: int, abuser: int, rel: int, start: 
         if k == separation_at:
             sep_day = day
         near_sep = sep_day is not None and 0 <= day - sep_day < 90
-        sev = (-3.6 + 1.0 * d + (0.45 * k if escalating else 0.0) + (0.7 if near_sep else 0.0)
-               + 0.6 * float(rec.rng.normal()))
+        # The first report often follows a long unreported history, so it is more often severe.
+        sev = (
+            -5.1
+            + (1.1 if k == 0 else 0.0)
+            + 1.0 * d
+            + (0.45 * k if escalating else 0.0)
+            + (0.7 if near_sep else 0.0)
+            + 0.6 * float(rec.rng.normal())
+        )
         p = _sigmoid(sev)
         x = rec.u()
-        injury = ("fatal" if x < p * 0.04 else "serious" if x < p else
-                  "minor" if x < _sigmoid(sev + 2.2) else "none")
-        out.append(Incident(victim, abuser, rel, day, injury, escalating, sep_day is not None))
+        injury = (
+            "fatal"
+            if x < p * 0.04
+            else "serious"
+            if x < p
+            else "minor"
+            if x < _sigmoid(sev + 2.2)
+            else "none"
+        )
+        out.append(Incident(victim, abuser, rel, day, injury, escalating, sep_day is not None, d))
         if injury == "fatal" or (injury == "serious" and rec.u() < 0.5):
             return None
         if rec.u() < 0.33 * _sigmoid(-0.8 * d) * (0.5 if escalating else 1.0) * 2:
@@ -154,11 +203,12 @@ def _relationship(rec: ChunkRecords, victim: int, abuser: int, rel: int, start: 
     return sep_day
 
 
-def _dash_answers(rec: ChunkRecords, inc: Incident, prior: list[Incident],
-                  children: bool) -> dict[str, str]:
+def _dash_answers(
+    rec: ChunkRecords, inc: Incident, prior: list[Incident], children: bool
+) -> dict[str, str]:
     pop = rec.pop
     # Little of the true danger reaches the form: one interview-level impression, much noise.
-    z = 0.25 * (len(prior) > 0) + 0.55 * float(rec.rng.normal())
+    z = 0.15 * inc.danger + 0.5 * float(rec.rng.normal())
     logits = _BASE + z + 0.35 * rec.rng.normal(size=DASH_POLICE_QUESTIONS)
     logits[0] += 2.5 if inc.injury != "none" else -1.0
     logits[_Q_SEPARATED] += 2.0 if inc.separated else 0.0
@@ -172,15 +222,22 @@ def _dash_answers(rec: ChunkRecords, inc: Incident, prior: list[Incident],
     p = 1.0 / (1.0 + np.exp(-logits))
     draws = rec.rng.random(DASH_POLICE_QUESTIONS)
     unknown = rec.rng.random(DASH_POLICE_QUESTIONS) < np.where(
-        np.arange(DASH_POLICE_QUESTIONS) >= 20, 0.12, 0.04)
+        np.arange(DASH_POLICE_QUESTIONS) >= 20, 0.12, 0.04
+    )
     return {
         f"q{q + 1}": "not_known" if unknown[q] else ("yes" if draws[q] < p[q] else "no")
         for q in range(DASH_POLICE_QUESTIONS)
     }
 
 
-def _assessment(rec: ChunkRecords, inc: Incident, victim_mention: str, prior: list[Incident],
-                children: bool, reported: float) -> str:
+def _assessment(
+    rec: ChunkRecords,
+    inc: Incident,
+    victim_mention: str,
+    prior: list[Incident],
+    children: bool,
+    reported: float,
+) -> str:
     """The police DASH for an incident; returns the grade that stands after any review."""
     r = rec.cfg.rates
     answers = _dash_answers(rec, inc, prior, children)
@@ -194,36 +251,55 @@ def _assessment(rec: ChunkRecords, inc: Incident, victim_mention: str, prior: li
             rationale = "Professional judgement: victim's fear and recent change in behaviour."
     completed = reported + 0.05 + rec.u() * 0.3
     area = rec.area_of(inc.victim)
-    teams, officers = geo.random_officers(rec.rng, np.array([area]), "Response")
+    team, assessor = rec.officer(area, "Response")
     reviewed = reviewed_by = reviewed_at = None
     final = officer
     if rec.u() < r.supervisor_review:
         final = max(officer, computed) if rec.u() < 0.9 else min(2, officer + 1)
         reviewed = _GRADES[final]
-        ptp = geo.random_officers(rec.rng, np.array([area]), "Public Protection Unit")
-        reviewed_by = ptp[1][0]
+        reviewed_by = rec.officer(area, "Public Protection Unit")[1]
         reviewed_at = rec.clock.iso(min(completed + 0.5 + rec.u() * 3, rec.end))
     rec.add(
-        "risk_assessment", rec.cfg.police_system, rec.ids.next("RA"), completed + 0.01,
-        event_ref=inc.event, subject_ref=victim_mention, instrument_id="dash-police",
-        instrument_version="2009", answers=answers, officer_grade=_GRADES[officer],
-        rationale=rationale, assessor_id=officers[0], assessor_team=teams[0],
-        completed_at=rec.clock.iso(completed), reviewed_grade=reviewed, reviewed_by=reviewed_by,
+        "risk_assessment",
+        rec.cfg.police_system,
+        rec.ids.next("RA"),
+        completed + 0.01,
+        event_ref=inc.event,
+        subject_ref=victim_mention,
+        instrument_id="dash-police",
+        instrument_version="2009",
+        answers=answers,
+        officer_grade=_GRADES[officer],
+        rationale=rationale,
+        assessor_id=assessor,
+        assessor_team=team,
+        completed_at=rec.clock.iso(completed),
+        reviewed_grade=reviewed,
+        reviewed_by=reviewed_by,
         reviewed_at=reviewed_at,
     )
     if answers[f"q{_Q_STALKING + 1}"] == "yes" and rec.u() < 0.6:
         s_answers = {f"q{q}": ("yes" if rec.u() < 0.45 else "no") for q in range(1, 12)}
         rec.add(
-            "risk_assessment", rec.cfg.police_system, rec.ids.next("RA"), completed + 0.02,
-            event_ref=inc.event, subject_ref=victim_mention, instrument_id="s-dash",
-            instrument_version="2009", answers=s_answers, assessor_id=officers[0],
-            assessor_team=teams[0], completed_at=rec.clock.iso(completed + 0.01),
+            "risk_assessment",
+            rec.cfg.police_system,
+            rec.ids.next("RA"),
+            completed + 0.02,
+            event_ref=inc.event,
+            subject_ref=victim_mention,
+            instrument_id="s-dash",
+            instrument_version="2009",
+            answers=s_answers,
+            assessor_id=assessor,
+            assessor_team=team,
+            completed_at=rec.clock.iso(completed + 0.01),
         )
     return _GRADES[final] if yes < 14 or final == 2 else "high"
 
 
-def _record_incident(rec: ChunkRecords, inc: Incident, prior: list[Incident],
-                     last_marac: float | None) -> float | None:
+def _record_incident(
+    rec: ChunkRecords, inc: Incident, prior: list[Incident], last_marac: float | None
+) -> float | None:
     """Event, people, DASH, referrals and victim contacts of one incident."""
     pop, r = rec.pop, rec.cfg.rates
     day = inc.day
@@ -233,8 +309,14 @@ def _record_incident(rec: ChunkRecords, inc: Incident, prior: list[Incident],
     offences = _OFFENCES[inc.injury]
     crime = inc.injury != "none" or rec.u() < 0.55
     inc.event = rec.event(
-        "domestic_abuse", day, reported=reported, area=area, team_kind="Response", location=home,
-        domestic_abuse_related=True, injury_level=inc.injury,
+        "domestic_abuse",
+        day,
+        reported=reported,
+        area=area,
+        team_kind="Response",
+        location=home,
+        domestic_abuse_related=True,
+        injury_level=inc.injury,
         offence_code=offences[rec.u.below(len(offences))] if crime else None,
         summary="Domestic incident attended; parties spoken to separately.",
     )
@@ -266,23 +348,44 @@ def _record_incident(rec: ChunkRecords, inc: Incident, prior: list[Incident],
         made = reported + 0.5 + rec.u() * 4
         meeting = made + 7 + rec.u() * 21
         sid = proc.referral(
-            rec, "marac", victim_m, made, event=inc.event, agency="Cumbria MARAC", route=route,
+            rec,
+            "marac",
+            victim_m,
+            made,
+            event=inc.event,
+            agency="Cumbria MARAC",
+            route=route,
             statuses=[("received", made + 0.1), ("accepted", made + 1), ("closed", meeting)],
         )
         if sid is not None:
             last_marac = made
         if grade == "high" and rec.u() < 0.8:
             idva = made + rec.u()
-            proc.referral(rec, "idva", victim_m, idva, event=inc.event, agency=proc.IDVA,
-                          statuses=[("received", idva + 0.2), ("accepted", idva + 2)])
+            proc.referral(
+                rec,
+                "idva",
+                victim_m,
+                idva,
+                event=inc.event,
+                agency=proc.IDVA,
+                statuses=[("received", idva + 0.2), ("accepted", idva + 2)],
+            )
     for c, cm in present:
         if 4 <= pop.age_on(c, int(day)) <= 17:
             proc.operation_encompass(rec, inc.event, c, cm, reported)
     if present:
-        rag = "red" if grade == "high" or inc.injury in ("serious", "fatal") else (
-            "amber" if grade == "medium" else "green")
-        proc.mash_referral(rec, present[0][0], reported + 0.3 + rec.u(), rag,
-                           "Child present at domestic abuse incident.")
+        rag = (
+            "red"
+            if grade == "high" or inc.injury in ("serious", "fatal")
+            else ("amber" if grade == "medium" else "green")
+        )
+        proc.mash_referral(
+            rec,
+            present[0][0],
+            reported + 0.3 + rec.u(),
+            rag,
+            "Child present at domestic abuse incident.",
+        )
     arrest = reported + 0.1 + rec.u() if crime and rec.u() < 0.55 else None
     on_time = proc.victims_code(rec, inc.event, victim_m, reported, enhanced=True, arrest=arrest)
     proc.satisfaction(rec, inc.event, victim_m, reported, on_time)

@@ -56,7 +56,8 @@ OFFICERS_PER_TEAM = 25
 def town_weights() -> np.ndarray:
     """Probability of living in each town (area share x town share within the area)."""
     w = np.array([AREA_WEIGHTS[t.area] * t.weight for t in TOWNS])
-    return w / w.sum()
+    out: np.ndarray = w / w.sum()
+    return out
 
 
 def team_name(area: int, kind: str) -> str:

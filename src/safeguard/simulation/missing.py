@@ -9,22 +9,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from safeguard.simulation import geography as geo
 from safeguard.simulation import procedures as proc
 from safeguard.simulation.population import DAYS_PER_YEAR
 from safeguard.simulation.records import ChunkRecords
 
 SERAF_VULNERABILITIES = (
-    "v_in_care", "v_learning_disability", "v_substance_misuse", "v_missing_history",
-    "v_excluded_from_school", "v_domestic_abuse_at_home", "v_previous_abuse", "v_mental_health",
+    "v_in_care",
+    "v_learning_disability",
+    "v_substance_misuse",
+    "v_missing_history",
+    "v_excluded_from_school",
+    "v_domestic_abuse_at_home",
+    "v_previous_abuse",
+    "v_mental_health",
 )
 SERAF_MODERATE = (
-    "m_older_associates", "m_unexplained_gifts_or_money", "m_truancy",
-    "m_secretive_phone_or_online_use", "m_peers_being_exploited", "m_change_in_behaviour",
+    "m_older_associates",
+    "m_unexplained_gifts_or_money",
+    "m_truancy",
+    "m_secretive_phone_or_online_use",
+    "m_peers_being_exploited",
+    "m_change_in_behaviour",
 )
 SERAF_SIGNIFICANT = (
-    "s_sti_or_pregnancy", "s_found_in_adult_premises", "s_travelling_unexplained",
-    "s_physical_injuries", "s_disclosure_of_exploitation", "s_multiple_phones",
+    "s_sti_or_pregnancy",
+    "s_found_in_adult_premises",
+    "s_travelling_unexplained",
+    "s_physical_injuries",
+    "s_disclosure_of_exploitation",
+    "s_multiple_phones",
 )
 SERAF_GRADES = ("low", "medium", "significant", "serious")
 
@@ -55,12 +68,12 @@ def _person_episodes(rec: ChunkRecords, i: int, *, is_child: bool) -> None:
     in_care = pop.in_care[i]
     exploited = False
     if is_child:
-        p_exploited = (0.16 if pop.sex[i] == 1 else 0.06) * (1.5 if in_care else 1.0)
+        p_exploited = (0.2 if pop.sex[i] == 1 else 0.06) * (1.5 if in_care else 1.0)
         exploited = u() < p_exploited
         mean = r.mean_episodes_missing_child_in_care if in_care else r.mean_episodes_missing_child
-        mean += 2.0 if exploited else 0.0
+        mean += 1.0 if exploited else 0.0
         extra = mean - 1.0
-        count = 1 + int(rec.rng.negative_binomial(0.8, 0.8 / (0.8 + extra)))
+        count = 1 + int(rec.rng.negative_binomial(1.5, 1.5 / (1.5 + extra)))
     else:
         count = 1 + int(u() < 0.2)
     day = u() * rec.end
@@ -68,7 +81,7 @@ def _person_episodes(rec: ChunkRecords, i: int, *, is_child: bool) -> None:
     for _ in range(count):
         if day >= rec.end:
             break
-        flag = is_child and u() < (0.5 if exploited else 0.012)
+        flag = is_child and u() < (0.5 if exploited else 0.015)
         _episode(rec, i, day, is_child=is_child, in_care=in_care, flag=flag)
         if flag and not flagged_before:
             cse_concern(rec, i, day + 1 + u() * 10)
@@ -76,8 +89,9 @@ def _person_episodes(rec: ChunkRecords, i: int, *, is_child: bool) -> None:
         day += 1 + rec.rng.exponential(25 if exploited or in_care else 60)
 
 
-def _episode(rec: ChunkRecords, i: int, last_seen: float, *, is_child: bool, in_care: bool,
-             flag: bool) -> None:
+def _episode(
+    rec: ChunkRecords, i: int, last_seen: float, *, is_child: bool, in_care: bool, flag: bool
+) -> None:
     pop, r, u = rec.pop, rec.cfg.rates, rec.u
     reported = last_seen + float(rec.rng.lognormal(np.log(3 / 24), 0.8))
     found: float | None = reported + float(rec.rng.lognormal(np.log(12 / 24), 1.0))
@@ -86,20 +100,32 @@ def _episode(rec: ChunkRecords, i: int, last_seen: float, *, is_child: bool, in_
     area = rec.area_of(i)
     home = rec.household_location(i, last_seen)
     if is_child:
-        grade = "high" if flag and u() < 0.5 else "medium" if (flag or in_care or u() < 0.3) else (
-            "low")
+        grade = (
+            "high"
+            if flag and u() < 0.5
+            else "medium"
+            if (flag or in_care or u() < 0.3)
+            else ("low")
+        )
     else:
         grade = ("no_apparent_risk", "low", "medium", "high")[min(3, u.below(4) + int(u() < 0.2))]
     event = rec.event(
-        "missing_person", last_seen, reported=reported, area=area,
-        team_kind="Missing Persons Unit" if grade == "high" else "Response", location=home,
+        "missing_person",
+        last_seen,
+        reported=reported,
+        area=area,
+        team_kind="Missing Persons Unit" if grade == "high" else "Response",
+        location=home,
         recorded=found if found is not None else reported,
         summary="Reported missing; enquiries made; returned." if found else "Reported missing.",
     )
     m = rec.mention(i, reported)
     rec.involve(event, m, "missing_person", reported)
-    carers = [c for c in rec.household_members(pop.household[i])
-              if c != i and pop.age_on(c, int(last_seen)) >= 18]
+    carers = [
+        c
+        for c in rec.household_members(pop.household[i])
+        if c != i and pop.age_on(c, int(last_seen)) >= 18
+    ]
     if carers and u() < 0.7:
         rec.involve(event, rec.mention(carers[0], reported), "reporter", reported)
     rhi_offered = rhi_completed = None
@@ -119,18 +145,32 @@ def _episode(rec: ChunkRecords, i: int, last_seen: float, *, is_child: bool, in_
             rhi_offered, declined = None, None
     last = max(t for t in (reported, found, rhi_offered, rhi_completed) if t is not None)
     rec.add(
-        "missing_episode", rec.cfg.police_system, rec.ids.next("ME"), last, event_ref=event,
-        mention_ref=m, last_seen_at=rec.clock.iso(last_seen),
+        "missing_episode",
+        rec.cfg.police_system,
+        rec.ids.next("ME"),
+        last,
+        event_ref=event,
+        mention_ref=m,
+        last_seen_at=rec.clock.iso(last_seen),
         reported_missing_at=rec.clock.iso(reported),
-        found_at=rec.clock.iso(found) if found is not None else None, risk_grade=grade,
-        in_care=in_care if is_child else False, exploitation_flag=flag,
+        found_at=rec.clock.iso(found) if found is not None else None,
+        risk_grade=grade,
+        in_care=in_care if is_child else False,
+        exploitation_flag=flag,
         rhi_offered_at=rec.clock.iso(rhi_offered) if rhi_offered is not None else None,
         rhi_completed_at=rec.clock.iso(rhi_completed) if rhi_completed is not None else None,
         rhi_declined=declined,
     )
     if flag:
-        proc.referral(rec, "cse_screening", m, reported + 0.5 + u() * 2, event=event,
-                      agency="CERAR", statuses=[("received", reported + 3)])
+        proc.referral(
+            rec,
+            "cse_screening",
+            m,
+            reported + 0.5 + u() * 2,
+            event=event,
+            agency="CERAR",
+            statuses=[("received", reported + 3)],
+        )
 
 
 def _seraf_answer(rec: ChunkRecords, p: float, day: float, window: int) -> str:
@@ -154,20 +194,39 @@ def cse_concern(rec: ChunkRecords, i: int, day: float) -> None:
     area = rec.area_of(i)
     online = u() < 0.4
     event = rec.event(
-        "child_sexual_exploitation", day, reported=reported, area=area,
+        "child_sexual_exploitation",
+        day,
+        reported=reported,
+        area=area,
         team_kind="Public Protection Unit",
-        location=None if online else rec.public_location(pop.town[i], day), online=online,
+        location=None if online else rec.public_location(pop.town[i], day),
+        online=online,
         summary="Concern raised about possible exploitation; safeguarding measures taken.",
     )
     m = rec.mention(i, reported)
     rec.involve(event, m, "victim", reported, "acquaintance")
+    # Objects name their event in the description, not in event_ref: schema v1 orders object
+    # before event, so an event_ref could not resolve within one ingest run.
     if online:
-        rec.add("object", rec.cfg.police_system, rec.ids.next("O"), reported,
-                object_kind="online_account", identifier=f"user{rec.u.below(10**6):06d}",
-                event_ref=event)
+        rec.add(
+            "object",
+            rec.cfg.police_system,
+            rec.ids.next("O"),
+            reported,
+            object_kind="online_account",
+            identifier=f"user{rec.u.below(10**6):06d}",
+            description=f"Account seen in event {event}",
+        )
     if u() < 0.5:
-        rec.add("object", rec.cfg.police_system, rec.ids.next("O"), reported, object_kind="phone",
-                identifier=f"07{rec.u.below(10**9):09d}", event_ref=event)
+        rec.add(
+            "object",
+            rec.cfg.police_system,
+            rec.ids.next("O"),
+            reported,
+            object_kind="phone",
+            identifier=f"07{rec.u.below(10**9):09d}",
+            description=f"Phone seen in event {event}",
+        )
     severity = u()
     answers: dict[str, str] = {}
     for key in SERAF_VULNERABILITIES:
@@ -178,12 +237,21 @@ def cse_concern(rec: ChunkRecords, i: int, day: float) -> None:
     for key in SERAF_SIGNIFICANT:
         answers[key] = _seraf_answer(rec, 0.05 + 0.35 * severity, reported, 365)
     grade = SERAF_GRADES[min(3, int(severity * 4 + (u() - 0.5)))] if severity > 0.1 else "low"
-    teams, officers = geo.random_officers(rec.rng, np.array([area]), "Public Protection Unit")
+    team, officer = rec.officer(area, "Public Protection Unit")
     completed = reported + 0.5 + u() * 3
     rec.add(
-        "risk_assessment", rec.cfg.police_system, rec.ids.next("RA"), completed,
-        event_ref=event, subject_ref=m, instrument_id="cse-seraf", instrument_version="1",
-        answers=answers, officer_grade=grade, assessor_id=officers[0], assessor_team=teams[0],
+        "risk_assessment",
+        rec.cfg.police_system,
+        rec.ids.next("RA"),
+        completed,
+        event_ref=event,
+        subject_ref=m,
+        instrument_id="cse-seraf",
+        instrument_version="1",
+        answers=answers,
+        officer_grade=grade,
+        assessor_id=officer,
+        assessor_team=team,
         completed_at=rec.clock.iso(min(completed, rec.end)),
     )
     rag = "red" if grade in ("significant", "serious") else "amber"

@@ -77,7 +77,8 @@ STREETS: tuple[str, ...] = tuple(dict.fromkeys((
 def _zipf(n: int, s: float) -> np.ndarray:
     """Zipf-like weights: the first names in each list are the commonest."""
     w = 1.0 / np.arange(1, n + 1, dtype=np.float64) ** s
-    return w / w.sum()
+    out: np.ndarray = w / w.sum()
+    return out
 
 
 MALE_WEIGHTS = _zipf(len(MALE_FORENAMES), 0.9)

@@ -93,8 +93,10 @@ class MentionNoise:
             forename = typo(forename, u)
         if u() < r.noise_typo:
             surname = typo(surname, u)
-        forenames = forename if (not middle or u() < r.noise_middle_name_dropped) else (
-            f"{forename} {middle}"
+        forenames = (
+            forename
+            if (not middle or u() < r.noise_middle_name_dropped)
+            else (f"{forename} {middle}")
         )
         if u() < r.noise_name_swap:
             forenames, surname = surname, forenames

@@ -36,7 +36,8 @@ def _adult_age_weights() -> np.ndarray:
         w[lo:hi] = share / (hi - lo)
     tail = np.linspace(1.0, 0.1, 20)
     w[80:100] = 0.10 * tail / tail.sum()
-    return w / w.sum()
+    out: np.ndarray = w / w.sum()
+    return out
 
 
 AGE_WEIGHTS = _adult_age_weights()
@@ -104,11 +105,21 @@ class _Builder:
         self.rng = rng
         self.pop = pop
         self.rates = rates
-        self.surname_pool = rng.choice(len(SURNAMES), size=200_000, p=SURNAME_WEIGHTS)
-        self.male_pool = rng.choice(len(MALE_FORENAMES), size=200_000, p=MALE_WEIGHTS)
-        self.female_pool = rng.choice(len(FEMALE_FORENAMES), size=200_000, p=FEMALE_WEIGHTS)
-        self.ethnicity_pool = rng.choice(len(_ETHNICITIES), size=200_000, p=_ETHNICITY_WEIGHTS)
-        self.age_pool = rng.choice(100, size=200_000, p=AGE_WEIGHTS) + rng.random(200_000)
+        self.surname_pool: list[int] = rng.choice(
+            len(SURNAMES), 200_000, p=SURNAME_WEIGHTS
+        ).tolist()
+        self.male_pool: list[int] = rng.choice(
+            len(MALE_FORENAMES), 200_000, p=MALE_WEIGHTS
+        ).tolist()
+        self.female_pool: list[int] = rng.choice(
+            len(FEMALE_FORENAMES), 200_000, p=FEMALE_WEIGHTS
+        ).tolist()
+        self.ethnicity_pool: list[int] = rng.choice(
+            len(_ETHNICITIES), 200_000, p=_ETHNICITY_WEIGHTS
+        ).tolist()
+        self.age_pool: list[float] = (
+            rng.choice(100, 200_000, p=AGE_WEIGHTS) + rng.random(200_000)
+        ).tolist()
         self.pool_i = 0
 
     def _draw(self) -> int:
@@ -179,7 +190,12 @@ class _Builder:
         parent_age = -pop.dob[parent] / DAYS_PER_YEAR
         kids: list[int] = []
         surname = pop.surname[father] if father >= 0 else pop.surname[mother]
-        if father >= 0 and mother >= 0 and rng.random() < 0.04:
+        if (
+            father >= 0
+            and mother >= 0
+            and pop.birth_surname[mother] != pop.surname[father]
+            and rng.random() < 0.04
+        ):
             surname = f"{pop.birth_surname[mother]}-{pop.surname[father]}"
         twin_done = False
         for k in range(n):
@@ -202,6 +218,7 @@ class _Builder:
                 sex == 0
                 and father >= 0
                 and pop.sex[father] == 0
+                and surname == pop.surname[father]
                 and rng.random() < rates.father_son_same_name
             ):
                 pop.forename[c] = pop.forename[father]
@@ -214,7 +231,11 @@ class _Builder:
 
 
 def build_population(
-    rng: np.random.Generator, n: int, key_offset: int, household_offset: int, days: int,
+    rng: np.random.Generator,
+    n: int,
+    key_offset: int,
+    household_offset: int,
+    days: int,
     rates: Rates,
 ) -> Population:
     """About ``n`` people in households; keys start at ``key_offset``."""
@@ -245,7 +266,7 @@ def build_population(
             # A children's home: about four children in care, no resident adults.
             pop.care_homes.add(hk)
             for _ in range(int(rng.integers(3, 6))):
-                b.person(hk, int(rng.integers(0, 2)), _care_age(rng) , b.surname(), in_care=True)
+                b.person(hk, int(rng.integers(0, 2)), _care_age(rng), b.surname(), in_care=True)
         elif r < 0.32:
             b.person(hk, int(rng.integers(0, 2)), b.adult_age(18, 100), b.surname())
         elif r < 0.66:
@@ -264,8 +285,11 @@ def build_population(
         else:
             # Parents with a grown-up child still at home.
             man, woman = b.couple(hk, b.adult_age(45, 70))
-            for c in b.children(hk, woman, man, int(rng.integers(1, 3))):
-                pop.dob[c] = -int(rng.uniform(18, 30) * DAYS_PER_YEAR)
+            kids = b.children(hk, woman, man, int(rng.integers(1, 3)))
+            # Age them into adults, keeping the gaps between them (twins stay twins).
+            shift = -int(rng.uniform(18, 30) * DAYS_PER_YEAR) - max(pop.dob[c] for c in kids)
+            for c in kids:
+                pop.dob[c] += shift
         if moved[h] and len(pop) > start:
             for i in range(start, len(pop)):
                 pop.moved_day[i] = int(move_day[h])

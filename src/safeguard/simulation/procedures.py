@@ -13,7 +13,11 @@ IDVA = "Cumbria IDVA Service"
 CHILDRENS_SOCIAL_CARE = "Cumbria Children's Services"
 
 _SATISFACTION = (
-    "very_satisfied", "fairly_satisfied", "neither", "fairly_dissatisfied", "very_dissatisfied",
+    "very_satisfied",
+    "fairly_satisfied",
+    "neither",
+    "fairly_dissatisfied",
+    "very_dissatisfied",
 )
 
 
@@ -33,7 +37,12 @@ def contact_after(rec: ChunkRecords, trigger: float, working_days: int, late: bo
 
 
 def victims_code(
-    rec: ChunkRecords, event: str, mention: str, reported: float, *, enhanced: bool,
+    rec: ChunkRecords,
+    event: str,
+    mention: str,
+    reported: float,
+    *,
+    enhanced: bool,
     arrest: float | None,
 ) -> bool:
     """Needs assessment and Right 6 updates for one victim; True when every update was on time."""
@@ -45,8 +54,12 @@ def victims_code(
     if arrest is not None:
         steps.append(("arrest", arrest))
         steps.append(("interview_under_caution", arrest + 0.3 + rec.u() * 0.4))
-        outcome = ("released_on_bail", "released_under_investigation", "charge",
-                   "released_without_charge")[rec.u.below(4)]
+        outcome = (
+            "released_on_bail",
+            "released_under_investigation",
+            "charge",
+            "released_without_charge",
+        )[rec.u.below(4)]
         steps.append((outcome, arrest + 0.8 + rec.u() * 2))
     elif rec.u() < 0.3:
         steps.append(("decision_not_to_investigate", reported + 2 + rec.u() * 20))
@@ -66,17 +79,25 @@ def victims_code(
         if contacted is not None and contacted > rec.end:
             contacted = None
         rec.add(
-            "victim_contact", system, rec.ids.next("VC"), contacted if contacted else at,
-            event_ref=event, mention_ref=mention, trigger=trigger, trigger_at=rec.clock.iso(at),
+            "victim_contact",
+            system,
+            rec.ids.next("VC"),
+            contacted if contacted else at,
+            event_ref=event,
+            mention_ref=mention,
+            trigger=trigger,
+            trigger_at=rec.clock.iso(at),
             contacted_at=rec.clock.iso(contacted) if contacted is not None else None,
             method=("phone", "in_person", "email", "letter", "text_message")[rec.u.below(5)]
-            if contacted is not None else None,
+            if contacted is not None
+            else None,
         )
     return on_time
 
 
-def satisfaction(rec: ChunkRecords, event: str, mention: str, reported: float,
-                 kept_informed: bool) -> None:
+def satisfaction(
+    rec: ChunkRecords, event: str, mention: str, reported: float, kept_informed: bool
+) -> None:
     """A survey response 6-12 weeks after the report, from a sample of victims."""
     if rec.u() >= rec.cfg.rates.satisfaction_survey_share:
         return
@@ -92,16 +113,31 @@ def satisfaction(rec: ChunkRecords, event: str, mention: str, reported: float,
         return _SATISFACTION[min(4, base + (shift if rec.u() < 0.6 else 0))]
 
     rec.add(
-        "satisfaction_response", rec.cfg.police_system, rec.ids.next("SR"), at,
-        event_ref=event, mention_ref=mention, surveyed_at=rec.clock.iso(at), overall=answer(),
-        ease_of_contact=answer(), actions_taken=answer(), treatment=answer(),
+        "satisfaction_response",
+        rec.cfg.police_system,
+        rec.ids.next("SR"),
+        at,
+        event_ref=event,
+        mention_ref=mention,
+        surveyed_at=rec.clock.iso(at),
+        overall=answer(),
+        ease_of_contact=answer(),
+        actions_taken=answer(),
+        treatment=answer(),
         kept_informed=_SATISFACTION[min(4, rec.u.below(2) + (2 if not kept_informed else 0))],
     )
 
 
 def referral(
-    rec: ChunkRecords, referral_type: str, subject: str, made: float, *, event: str | None,
-    agency: str, statuses: list[tuple[str, float]], system: str | None = None,
+    rec: ChunkRecords,
+    referral_type: str,
+    subject: str,
+    made: float,
+    *,
+    event: str | None,
+    agency: str,
+    statuses: list[tuple[str, float]],
+    system: str | None = None,
     **fields: str | None,
 ) -> str | None:
     """A referral with its status changes (only those that happened before the period ended)."""
@@ -113,15 +149,28 @@ def referral(
     happened = [(s, t) for s, t in statuses if t <= rec.end]
     last = max([made] + [t for _, t in happened])
     rec.add(
-        "referral", system, sid, last, event_ref=event, subject_ref=subject,
-        referral_type=referral_type, agency=agency, made_at=rec.clock.iso(made),
-        made_by=made_by, **fields,
+        "referral",
+        system,
+        sid,
+        last,
+        event_ref=event,
+        subject_ref=subject,
+        referral_type=referral_type,
+        agency=agency,
+        made_at=rec.clock.iso(made),
+        made_by=made_by,
+        **fields,
     )
     for status, at in happened:
         rec.add(
-            "referral_status", system, rec.ids.next("RS" if system == rec.cfg.police_system
-                                                    else "CS"), at,
-            referral_ref=sid, status=status, changed_at=rec.clock.iso(at), changed_by=made_by,
+            "referral_status",
+            system,
+            rec.ids.next("RS" if system == rec.cfg.police_system else "CS"),
+            at,
+            referral_ref=sid,
+            status=status,
+            changed_at=rec.clock.iso(at),
+            changed_by=made_by,
         )
     return sid
 
@@ -138,15 +187,26 @@ def mash_referral(rec: ChunkRecords, child: int, day: float, rag: str, reason: s
     system = rec.cfg.social_care_system
     subject = rec.mention(child, day, system)
     referral(
-        rec, "mash", subject, day, event=None, agency=CHILDRENS_SOCIAL_CARE, system=system,
-        rag=rag, reason=reason,
-        statuses=[("received", day), ("decision_made", decided),
-                  ("closed", decided + 5 + 30 * rec.u())],
+        rec,
+        "mash",
+        subject,
+        day,
+        event=None,
+        agency=CHILDRENS_SOCIAL_CARE,
+        system=system,
+        rag=rag,
+        reason=reason,
+        statuses=[
+            ("received", day),
+            ("decision_made", decided),
+            ("closed", decided + 5 + 30 * rec.u()),
+        ],
     )
 
 
-def operation_encompass(rec: ChunkRecords, event: str, child: int, mention: str,
-                        reported: float) -> None:
+def operation_encompass(
+    rec: ChunkRecords, event: str, child: int, mention: str, reported: float
+) -> None:
     """Tell the child's school before the next school day starts; sometimes late or missed."""
     r = rec.cfg.rates
     x = rec.u()
@@ -159,6 +219,11 @@ def operation_encompass(rec: ChunkRecords, event: str, child: int, mention: str,
         made = max(reported + 0.05, next_school_day + 0.25 + 0.12 * rec.u())
     age = rec.pop.age_on(child, int(reported))
     referral(
-        rec, "operation_encompass", mention, made, event=event,
-        agency=geo.school_name(rec.pop.town[child], age), statuses=[("received", made + 0.01)],
+        rec,
+        "operation_encompass",
+        mention,
+        made,
+        event=event,
+        agency=geo.school_name(rec.pop.town[child], age),
+        statuses=[("received", made + 0.01)],
     )

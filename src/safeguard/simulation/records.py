@@ -23,14 +23,20 @@ from safeguard.simulation.population import Population
 
 
 class Ids:
-    """Source ids, unique across the whole run (chunks are processed in order)."""
+    """Source ids, unique across the run: the chunk number, then a counter per prefix, so
+    chunks can be generated independently (and in parallel) with the same result."""
 
-    def __init__(self) -> None:
+    def __init__(self, chunk: int) -> None:
+        self._chunk = f"{chunk:04d}-"
         self._n: dict[str, int] = defaultdict(int)
 
     def next(self, prefix: str) -> str:
         self._n[prefix] += 1
-        return f"{prefix}{self._n[prefix]:08d}"
+        return f"{prefix}{self._chunk}{self._n[prefix]:06d}"
+
+
+#: "HH:MM:SS" for every second of a day: formatting times is the simulator's commonest step.
+_HMS = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400)]
 
 
 class Clock:
@@ -45,23 +51,32 @@ class Clock:
         self._holidays = np.array(bank, dtype="datetime64[D]")
         self._day0 = np.datetime64(start.isoformat(), "D")
 
+        # Working days (weekdays that are not bank holidays) as day numbers, and for each day
+        # the index of the first working day on or after it: offsets become list look-ups.
+        span = np.arange(self.days + 800)
+        working = np.is_busday(self._day0 + span.astype("timedelta64[D]"), holidays=self._holidays)
+        workdays = np.flatnonzero(working)
+        self._workdays: list[int] = workdays.tolist()
+        self._next_workday: list[int] = np.searchsorted(workdays, span).tolist()
+        self._dates = [(start + timedelta(days=d)).isoformat() for d in range(self.days + 800)]
+
     def iso(self, day: float) -> str:
-        return (self._base + timedelta(seconds=round(day * 86_400))).isoformat().replace(
-            "+00:00", "Z"
-        )
+        """``2024-03-01T21:15:00Z`` for a day number (to the second)."""
+        d, rem = divmod(round(day * 86_400), 86_400)
+        return f"{self.date_iso(d)}T{_HMS[rem]}Z"
 
     def date_iso(self, day: float) -> str:
-        return (self.start + timedelta(days=int(day))).isoformat()
+        d = int(day)
+        if 0 <= d < len(self._dates):
+            return self._dates[d]
+        return (self.start + timedelta(days=d)).isoformat()
 
     def is_working_day(self, day: float) -> bool:
-        d = self._day0 + np.timedelta64(int(day), "D")
-        return bool(np.is_busday(d, holidays=self._holidays))
+        return self._workdays[self._next_workday[int(day)]] == int(day)
 
     def working_day_offset(self, day: float, n: int) -> int:
         """The day number ``n`` working days after ``day`` (0 = that day or the next working)."""
-        d = self._day0 + np.timedelta64(int(day), "D")
-        out = np.busday_offset(d, n, roll="forward", holidays=self._holidays)
-        return int((out - self._day0).astype(np.int64))
+        return self._workdays[self._next_workday[int(day)] + n]
 
 
 @dataclass
@@ -87,8 +102,9 @@ class ChunkRecords:
     def end(self) -> float:
         return float(self.clock.days)
 
-    def add(self, record_type: str, system: str, source_id: str, recorded: float,
-            **fields: Any) -> str:
+    def add(
+        self, record_type: str, system: str, source_id: str, recorded: float, **fields: Any
+    ) -> str:
         row: dict[str, Any] = {
             "record_type": record_type,
             "schema_version": SCHEMA_VERSION,
@@ -96,7 +112,7 @@ class ChunkRecords:
             "source_id": source_id,
             "recorded_at": self.clock.iso(min(recorded, self.end)),
         }
-        row.update((k, v) for k, v in fields.items() if v is not None)
+        row.update(fields)  # None means null: the writers leave it empty or out
         self.rows[record_type].append(row)
         return source_id
 
@@ -121,10 +137,17 @@ class ChunkRecords:
         kind = "care_home" if hk in self.pop.care_homes else "dwelling"
         sid = self.ids.next("L")
         self.add(
-            "location", system, sid, 0.0, address=address, postcode=postcode,
-            location_kind=kind, area=geo.AREAS[geo.TOWNS[town].area],
+            "location",
+            system,
+            sid,
+            0.0,
+            address=address,
+            postcode=postcode,
+            location_kind=kind,
+            area=geo.AREAS[geo.TOWNS[town].area],
             beat=f"{geo.TOWNS[town].name} {1 + hk % 4}",
-            easting=None if moved else east, northing=None if moved else north,
+            easting=None if moved else east,
+            northing=None if moved else north,
         )
         self._locations[key] = sid
         return sid
@@ -136,31 +159,66 @@ class ChunkRecords:
         t = geo.TOWNS[town]
         sid = self.ids.next("L")
         self.add(
-            "location", self.cfg.police_system, sid, day, address=f"Town centre, {t.name}",
-            location_kind="public_place", area=geo.AREAS[t.area], beat=f"{t.name} centre",
+            "location",
+            self.cfg.police_system,
+            sid,
+            day,
+            address=f"Town centre, {t.name}",
+            location_kind="public_place",
+            area=geo.AREAS[t.area],
+            beat=f"{t.name} centre",
         )
         self._locations[key] = sid
         return sid
 
-    def event(self, event_type: str, occurred: float, *, reported: float, area: int,
-              team_kind: str, location: str | None, recorded: float | None = None,
-              **fields: Any) -> str:
-        teams, officers = geo.random_officers(self.rng, np.array([area]), team_kind)
+    def event(
+        self,
+        event_type: str,
+        occurred: float,
+        *,
+        reported: float,
+        area: int,
+        team_kind: str,
+        location: str | None,
+        recorded: float | None = None,
+        **fields: Any,
+    ) -> str:
+        team, officer = self.officer(area, team_kind)
         sid = self.ids.next("E")
         self.add(
-            "event", self.cfg.police_system, sid, recorded if recorded is not None else reported,
-            event_type=event_type, occurred_at=self.clock.iso(occurred),
-            reported_at=self.clock.iso(reported), location_ref=location,
-            area=geo.AREAS[area], team=teams[0], officer_id=officers[0], **fields,
+            "event",
+            self.cfg.police_system,
+            sid,
+            recorded if recorded is not None else reported,
+            event_type=event_type,
+            occurred_at=self.clock.iso(occurred),
+            reported_at=self.clock.iso(reported),
+            location_ref=location,
+            area=geo.AREAS[area],
+            team=team,
+            officer_id=officer,
+            **fields,
         )
         return sid
 
-    def involve(self, event: str, mention: str, role: str, day: float,
-                relationship: str | None = None) -> str:
+    def involve(
+        self, event: str, mention: str, role: str, day: float, relationship: str | None = None
+    ) -> str:
         return self.add(
-            "involvement", self.cfg.police_system, self.ids.next("I"), day + 0.02,
-            event_ref=event, mention_ref=mention, role=role, relationship_to_suspect=relationship,
+            "involvement",
+            self.cfg.police_system,
+            self.ids.next("I"),
+            day + 0.02,
+            event_ref=event,
+            mention_ref=mention,
+            role=role,
+            relationship_to_suspect=relationship,
         )
+
+    def officer(self, area: int, kind: str) -> tuple[str, str]:
+        """(team, staff id) of an officer of a team of ``kind`` serving ``area``."""
+        team = kind if kind in geo.FORCE_TEAMS else geo.team_name(area, kind)
+        return team, geo.officer_id(geo.team_index(area, kind), self.u.below(geo.OFFICERS_PER_TEAM))
 
     def household_members(self, household: int) -> list[int]:
         """Local indices of everyone in ``household`` (an index built on first use)."""

@@ -12,19 +12,41 @@ from typing import Any
 from safeguard.simulation import geography as geo
 from safeguard.simulation.config import SimulationConfig
 from safeguard.simulation.records import ChunkRecords
-from safeguard.simulation.writer import TruthWriter
 
 TRUTH_FILES: dict[str, list[str]] = {
     "mention_person.csv": ["source_system", "source_id", "person_key"],
     "people.csv": [
-        "person_key", "forenames", "surname", "birth_surname", "dob", "sex", "household_key",
-        "in_care", "area", "address", "postcode", "moved_on", "new_address", "new_postcode",
-        "ethnicity", "pnc_id", "criminality", "mother_key", "father_key", "partner_key",
+        "person_key",
+        "forenames",
+        "surname",
+        "birth_surname",
+        "dob",
+        "sex",
+        "household_key",
+        "in_care",
+        "area",
+        "address",
+        "postcode",
+        "moved_on",
+        "new_address",
+        "new_postcode",
+        "ethnicity",
+        "pnc_id",
+        "criminality",
+        "mother_key",
+        "father_key",
+        "partner_key",
     ],
     "hard_negatives.csv": ["person_key_a", "person_key_b", "kind"],
     "outcomes.csv": [
-        "event_source_id", "victim_person_key", "suspect_person_key", "relationship_key",
-        "occurred_at", "escalating", "repeat_within_12m", "serious_harm_within_12m",
+        "event_source_id",
+        "victim_person_key",
+        "suspect_person_key",
+        "relationship_key",
+        "occurred_at",
+        "escalating",
+        "repeat_within_12m",
+        "serious_harm_within_12m",
         "followup_complete",
     ],
 }
@@ -51,47 +73,62 @@ Simulated force: {population:,} people, {start} to {end} (seed {seed}).
 """
 
 
-def write_truth(truth: TruthWriter, rec: ChunkRecords, start: date) -> None:
+def truth_rows(rec: ChunkRecords, start: date) -> dict[str, dict[str, list[Any]]]:
+    """The truth of one chunk, as columns, by truth file name."""
     pop = rec.pop
-    truth.write(
-        "mention_person.csv", TRUTH_FILES["mention_person.csv"],
-        [{"source_system": s, "source_id": i, "person_key": k} for s, i, k in rec.truth_mentions],
-    )
+    n = len(pop)
+    keys = [pop.key(i) for i in range(n)]
 
     def key(i: int) -> int | None:
         return pop.key(i) if i >= 0 else None
 
-    people: list[dict[str, Any]] = []
-    for i in range(len(pop)):
-        moved = pop.moved_day[i] >= 0
-        people.append({
-            "person_key": pop.key(i),
-            "forenames": f"{pop.forename[i]} {pop.middle[i]}".strip(),
-            "surname": pop.surname[i], "birth_surname": pop.birth_surname[i],
-            "dob": (start + timedelta(days=pop.dob[i])).isoformat(),
-            "sex": "male" if pop.sex[i] == 0 else "female",
-            "household_key": pop.household[i], "in_care": pop.in_care[i],
-            "area": geo.AREAS[geo.TOWNS[pop.town[i]].area],
-            "address": pop.address[i], "postcode": pop.postcode[i],
-            "moved_on": (start + timedelta(days=pop.moved_day[i])).isoformat() if moved else None,
-            "new_address": pop.new_address[i] or None, "new_postcode": pop.new_postcode[i] or None,
-            "ethnicity": pop.ethnicity[i], "pnc_id": pop.pnc[i] or None,
-            "criminality": round(float(pop.criminality[i]), 4),
-            "mother_key": key(pop.mother[i]), "father_key": key(pop.father[i]),
-            "partner_key": key(pop.partner[i]),
-        })
-    truth.write("people.csv", TRUTH_FILES["people.csv"], people)
-    truth.write(
-        "hard_negatives.csv", TRUTH_FILES["hard_negatives.csv"],
-        [{"person_key_a": pop.key(a), "person_key_b": pop.key(b), "kind": k}
-         for a, b, k in pop.hard_negatives],
-    )
-    truth.write("outcomes.csv", TRUTH_FILES["outcomes.csv"], rec.outcomes)
+    def day(d: int) -> str:
+        return (start + timedelta(days=d)).isoformat()
+
+    people: dict[str, list[Any]] = {
+        "person_key": keys,
+        "forenames": [f"{f} {m}".strip() for f, m in zip(pop.forename, pop.middle, strict=True)],
+        "surname": pop.surname,
+        "birth_surname": pop.birth_surname,
+        "dob": [day(d) for d in pop.dob],
+        "sex": ["male" if s == 0 else "female" for s in pop.sex],
+        "household_key": pop.household,
+        "in_care": pop.in_care,
+        "area": [geo.AREAS[geo.TOWNS[t].area] for t in pop.town],
+        "address": pop.address,
+        "postcode": pop.postcode,
+        "moved_on": [day(d) if d >= 0 else None for d in pop.moved_day],
+        "new_address": [a or None for a in pop.new_address],
+        "new_postcode": [p or None for p in pop.new_postcode],
+        "ethnicity": pop.ethnicity,
+        "pnc_id": [p or None for p in pop.pnc],
+        "criminality": [round(c, 4) for c in pop.criminality.tolist()],
+        "mother_key": [key(i) for i in pop.mother],
+        "father_key": [key(i) for i in pop.father],
+        "partner_key": [key(i) for i in pop.partner],
+    }
+    negatives = pop.hard_negatives
+    outcomes = rec.outcomes
+    return {
+        "mention_person.csv": {
+            "source_system": [s for s, _, _ in rec.truth_mentions],
+            "source_id": [i for _, i, _ in rec.truth_mentions],
+            "person_key": [k for _, _, k in rec.truth_mentions],
+        },
+        "people.csv": people,
+        "hard_negatives.csv": {
+            "person_key_a": [pop.key(a) for a, _, _ in negatives],
+            "person_key_b": [pop.key(b) for _, b, _ in negatives],
+            "kind": [k for _, _, k in negatives],
+        },
+        "outcomes.csv": {h: [o[h] for o in outcomes] for h in TRUTH_FILES["outcomes.csv"]},
+    }
 
 
 def write_readme(path: Path, config: SimulationConfig) -> None:
     path.write_text(
-        README.format(population=config.population, start=config.start, end=config.end,
-                      seed=config.seed),
+        README.format(
+            population=config.population, start=config.start, end=config.end, seed=config.seed
+        ),
         encoding="utf-8",
     )

@@ -7,7 +7,6 @@ JSON Lines leaves null fields out. Columns come in the schema's order.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import IO, Any
@@ -51,33 +50,36 @@ class _TypeWriter:
         common = [FieldSpec(n, "string", True, "") for n in COMMON_FIELDS]
         self.specs = common + list(spec.fields)
         self.schema = pa.schema([pa.field(f.name, _column_type(f, fmt)) for f in self.specs])
+        self.convert = [
+            f for f in self.specs if f.kind == "object" or (fmt == "csv" and f.kind == "array")
+        ]
         self._arrow: pacsv.CSVWriter | pq.ParquetWriter | None = None
         self._text: IO[str] | None = None
         self.rows = 0
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
-            return
+            return  # no file for a type with no rows: ingest refuses an empty file
         self.rows += len(rows)
         if self.fmt == "jsonl":
             if self._text is None:
                 self._text = self.path.open("w", encoding="utf-8", newline="\n")
             for row in rows:
-                ordered = {n: row[n] for n in self.names if n in row}
+                ordered = {n: row[n] for n in self.names if row.get(n) is not None}
                 self._text.write(json.dumps(ordered, ensure_ascii=False, separators=(",", ":")))
                 self._text.write("\n")
             return
-        columns = []
-        for spec in self.specs:
-            values = [row.get(spec.name) for row in rows]
-            if self.fmt == "csv" or spec.kind == "object":
-                values = [_csv_value(spec, v) for v in values]
-            columns.append(pa.array(values, type=self.schema.field(spec.name).type))
-        table = pa.Table.from_arrays(columns, schema=self.schema)
+        for spec in self.convert:
+            for row in rows:
+                value = row.get(spec.name)
+                if value is not None:
+                    row[spec.name] = _csv_value(spec, value)
+        table = pa.Table.from_pylist(rows, schema=self.schema)
         if self._arrow is None:
             if self.fmt == "csv":
                 self._arrow = pacsv.CSVWriter(
-                    str(self.path), self.schema,
+                    str(self.path),
+                    self.schema,
                     write_options=pacsv.WriteOptions(quoting_style="needed"),
                 )
             else:
@@ -118,30 +120,32 @@ class InterchangeWriter:
 
 
 class TruthWriter:
-    """Plain CSV files under ``DIR/truth`` (read only by tests and bench)."""
+    """Plain CSV files under ``DIR/truth`` (read only by tests and bench), written with pyarrow
+    from columns of text: booleans ``true``/``false``, null as an empty cell."""
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
-        self._files: dict[str, tuple[IO[str], Any, list[str]]] = {}
+        self._files: dict[str, pacsv.CSVWriter] = {}
 
     def write(self, name: str, header: list[str], rows: list[dict[str, Any]]) -> None:
+        self.write_columns(name, {h: [r.get(h) for r in rows] for h in header})
+
+    def write_columns(self, name: str, columns: dict[str, list[Any]]) -> None:
+        table = pa.table({h: _text(v) for h, v in columns.items()})
         if name not in self._files:
-            fh = (self.directory / name).open("w", encoding="utf-8", newline="")
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(header)
-            self._files[name] = (fh, w, header)
-        _, w, header = self._files[name]
-        w.writerows([_truth_cell(row.get(h)) for h in header] for row in rows)
+            self._files[name] = pacsv.CSVWriter(
+                str(self.directory / name),
+                table.schema,
+                write_options=pacsv.WriteOptions(quoting_style="needed"),
+            )
+        self._files[name].write_table(table)
 
     def close(self) -> None:
-        for fh, _, _ in self._files.values():
-            fh.close()
+        for w in self._files.values():
+            w.close()
 
 
-def _truth_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+def _text(values: list[Any]) -> pa.Array:
+    """One column as text (``true``/``false`` for booleans), converted by pyarrow."""
+    return pa.array(values).cast(pa.string())
