@@ -70,3 +70,12 @@ def test_the_web_page_embeds_the_same_specs_as_its_charts(report: PublishedRepor
     for cid, text in specs:
         assert json.loads(text) == json.loads(built[cid])
     assert page.count("OFFICIAL-SENSITIVE") >= 2
+
+
+def test_trend_charts_run_oldest_to_newest_whatever_the_labels(charts: list[Chart]) -> None:
+    expected = [p.short_label for p in PERIODS]
+    assert expected != sorted(expected)  # "Oct-Dec 24" sorts after "Jan-Mar 25" as text
+    for chart in charts:
+        if chart.id.startswith("trend-"):
+            x = chart.spec["layer"][0]["encoding"]["x"]
+            assert [s.removesuffix(" *") for s in x["sort"]] == expected

@@ -115,7 +115,7 @@ def figure_trend(figure: PublishedFigure, labels: list[str]) -> Chart | None:
     x = {
         "field": "period",
         "type": "ordinal",
-        "sort": {"field": "order"},
+        "sort": [r["period"] for r in rows],  # oldest first, whatever the labels say
         "title": None,
         "axis": {"labelAngle": 0, "labelFontSize": 8},
     }
