@@ -171,7 +171,8 @@ def _table_strategy() -> st.SearchStrategy[list[list[int]]]:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=_table_strategy(), row_totals=st.booleans(), col_totals=st.booleans())
 def test_an_attacker_using_every_total_cannot_recover_any_suppressed_cell(
     values: list[list[int]], row_totals: bool, col_totals: bool
