@@ -67,7 +67,7 @@ def main() -> None:
     upgrade(engine)  # a database prepared by an older safeguard gets the newer tables
     start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     periods = reports.report_periods(start, end)
-    catalogue = reports._default_catalogue()
+    catalogue = reports.instrument_catalogue()
     warm_up()  # the chart renderer's one-off start (about 1 s per process) is not per report
 
     def queries() -> None:

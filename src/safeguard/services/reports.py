@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -445,7 +445,8 @@ def _linked_share(conn: Connection) -> float | None:
     return float(linked) / float(mentions)
 
 
-def _default_catalogue() -> Catalogue:
+def instrument_catalogue() -> Catalogue:
+    """The instruments assessments are scored with (packaged, plus a force's own directory)."""
     from safeguard.instruments import default_catalogue
 
     return default_catalogue()
@@ -478,7 +479,7 @@ def raw_figures(
     periods = report_periods(start, end, previous)
     t0 = time.perf_counter()
     with engine.connect() as conn:
-        facts = gather_facts(conn, periods[0].start, periods[-1].end, _default_catalogue())
+        facts = gather_facts(conn, periods[0].start, periods[-1].end, instrument_catalogue())
     if timings is not None:
         timings.append(time.perf_counter() - t0)
     logger.info(
@@ -541,12 +542,3 @@ def render_report_pdf(
 ) -> bytes:
     """The board report as an A4 PDF, OFFICIAL-SENSITIVE on every page."""
     return render.pdf(build_report(engine, start, end, policy=policy))
-
-
-def iter_sections(report: PublishedReport) -> Iterable[str]:
-    """Section ids in report order (for callers building their own views)."""
-    seen = []
-    for f in report.figures.values():
-        if f.definition.section not in seen:
-            seen.append(f.definition.section)
-    return seen
