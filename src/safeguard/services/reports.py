@@ -55,6 +55,7 @@ from safeguard.domain.board_publish import PublishedReport, publish
 from safeguard.domain.disclosure import DisclosurePolicy
 from safeguard.domain.working_time import WorkingCalendar, age_on
 from safeguard.errors import ValidationFailed
+from safeguard.services.assessment import Assessor
 
 logger = logging.getLogger(__name__)
 
@@ -446,10 +447,13 @@ def _linked_share(conn: Connection) -> float | None:
 
 
 def instrument_catalogue() -> Catalogue:
-    """The instruments assessments are scored with (packaged, plus a force's own directory)."""
-    from safeguard.instruments import default_catalogue
+    """The instruments assessments are scored with: the rules engine's, a force's own included."""
+    return Assessor.from_settings().catalogue
 
-    return default_catalogue()
+
+def configured_calendar() -> WorkingCalendar:
+    """The working calendar the rules engine's clocks use (region, hours, bank holidays)."""
+    return Assessor.from_settings().config.calendar
 
 
 def report_periods(start: date, end: date, previous: int = PREVIOUS_PERIODS) -> list[Period]:
@@ -491,7 +495,7 @@ def raw_figures(
         len(facts.referrals),
         time.perf_counter() - t0,
     )
-    return compute(facts, periods, calendar)
+    return compute(facts, periods, calendar or configured_calendar())
 
 
 def build_report(
