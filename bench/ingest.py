@@ -156,7 +156,7 @@ def migrated(url: str) -> None:
 
 
 CHILD = """
-import resource, runpy, sys
+import runpy, sys
 sys.argv = ["safeguard", "ingest", sys.argv[1], "--quiet"]
 try:
     runpy.run_module("safeguard", run_name="__main__")
@@ -164,9 +164,11 @@ except SystemExit as exit:
     if exit.code:
         raise
 finally:
-    # The child's own peak after exec: RUSAGE_CHILDREN would include the pages of this
+    # The child's own peak (VmHWM, kB) after exec: getrusage() would include the pages of this
     # benchmark process that the fork copied before exec.
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    with open("/proc/self/status") as fh:
+        hwm = next(line.split()[1] for line in fh if line.startswith("VmHWM:"))
+    print(hwm, file=sys.stderr)
 """
 
 
