@@ -29,3 +29,15 @@ def test_the_summary_says_what_improved_and_what_needs_attention() -> None:
     assert s["better"] == ["Victims satisfied overall rose from 60.0% in Oct-Dec 2024 to 80.0%."]
     assert s["worse"] == []
     assert all(fid.count(".") == 1 for fid in SUMMARY) and len(SUMMARY) == 9
+
+
+def test_the_cover_says_which_periods_it_compares() -> None:
+    from safeguard.adapters.reports.render import html
+    from safeguard.domain.board import Period, previous_periods
+
+    q1 = PERIODS[-1]
+    one = publish(compute(facts(), PERIODS))
+    assert "compared with Oct-Dec 2024</span>" in html(one, medium="web")
+    four: list[Period] = [*previous_periods(q1, 4), q1]
+    page = html(publish(compute(facts(), four)), medium="web")
+    assert "compared with Oct-Dec 2024 and the 3 periods before it" in page
