@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import IngestSummary, ingest_paths
 from safeguard.simulation import SimulationConfig, simulate
 
@@ -71,7 +72,7 @@ def simulate_if_needed(plan: DemoPlan, say: Step) -> bool:
 
 
 def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
-    """Simulate (once) and ingest; later steps are added by the caller."""
+    """Simulate (once), ingest, link and assess; each step is idempotent."""
     plan.folder.mkdir(parents=True, exist_ok=True)
     result = DemoResult()
     result.simulated = simulate_if_needed(plan, say)
@@ -81,5 +82,11 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
     say(
         f"ingest: {s.total('rows_read'):,} rows read, {s.total('inserted'):,} new, "
         f"{s.total('unchanged'):,} unchanged, {s.total('quarantined'):,} quarantined"
+    )
+    say("assessing every person's history with the instruments and rules")
+    assessed = assess_all(engine, actor="demo")
+    say(
+        f"assess: {assessed.people:,} people, {assessed.new:,} new findings, "
+        f"{assessed.changed:,} changed, {assessed.closed:,} closed"
     )
     return result
