@@ -161,10 +161,10 @@ def _relationship(
     r, pop = rec.cfg.rates, rec.pop
     d = float(rec.rng.normal())
     escalating = rec.u() < r.da_escalating_share * (1.6 if d > 0.5 else 0.8)
-    pop.criminality[abuser] += math.exp(0.9 * d + 0.5 * float(rec.rng.normal()) - 0.4)
+    pop.criminality[abuser] += math.exp(0.6 * d + 0.6 * float(rec.rng.normal()) - 0.4)
     if not pop.pnc[abuser] and rec.u() < 0.6:
         pop.pnc[abuser] = f"{rec.u.below(30):02d}/{rec.u.below(10**7):07d}X"
-    rate = 0.75 * math.exp(0.9 * d)
+    rate = 0.8 * math.exp(0.75 * d)
     separation_at = 1 + rec.u.below(4) if rec.u() < r.da_separation_share else -1
     sep_day: float | None = None
     day, k = start, 0
