@@ -117,8 +117,10 @@ def _da_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
     inv = t["involvement"].merge(ev, on="event_ref")
     inv = inv.merge(
-        t["mention_person"][["source_id", "person_key"]], left_on="mention_ref",
-        right_on="source_id", suffixes=("", "_mp"),
+        t["mention_person"][["source_id", "person_key"]],
+        left_on="mention_ref",
+        right_on="source_id",
+        suffixes=("", "_mp"),
     )
     inv["when"] = pd.to_datetime(inv["occurred_at"]).dt.tz_localize(None)
     outcomes = t["outcomes"][t["outcomes"]["followup_complete"] == "true"].copy()
@@ -135,13 +137,15 @@ def _da_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
         prior = v[v < when]
         s = by_suspect.get(o.suspect_person_key, empty)
         days_since = (when - prior[-1]) / np.timedelta64(1, "D") if len(prior) else 3650.0
-        rows.append({
-            "event_ref": o.event_source_id,
-            "prior_incidents": len(prior),
-            "log_days_since_last": np.log1p(days_since),
-            "suspect_prior_crimes": int((s < when).sum()),
-            "y": o.serious_harm_within_12m == "true",
-        })
+        rows.append(
+            {
+                "event_ref": o.event_source_id,
+                "prior_incidents": len(prior),
+                "log_days_since_last": np.log1p(days_since),
+                "suspect_prior_crimes": int((s < when).sum()),
+                "y": o.serious_harm_within_12m == "true",
+            }
+        )
     feats = pd.DataFrame(rows)
     ra = t["risk_assessment"]
     ra = ra[ra["instrument_id"] == "dash-police"]
