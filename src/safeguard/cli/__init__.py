@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from safeguard.cli import db as db_cli
+from safeguard.cli import demo as demo_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import schema as schema_cli
 from safeguard.cli import simulate as simulate_cli
@@ -20,6 +21,7 @@ db_cli.register(app)
 ingest_cli.register(app)
 schema_cli.register(app)
 simulate_cli.register(app)
+demo_cli.register(app)
 
 
 def main() -> None:

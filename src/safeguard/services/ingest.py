@@ -203,7 +203,7 @@ class _FileIngest:
         self.now = now
         self.now_text = now.strftime("%Y-%m-%d %H:%M:%S.%f")
         self.tolerance = tolerance
-        self.seen: dict[int, tuple[str, int]] = {}  # key hash -> (content hash, first row)
+        self.seen: dict[int, int] = {}  # hash of (system, id) -> row of its first occurrence
         self.result = FileResult(str(file.path), file.record_type)
 
     def _entry(
@@ -248,32 +248,13 @@ class _FileIngest:
         problems: list[Problem] = list(checked.problems)
         hashes = _content_hashes(cols)
 
-        # Duplicates inside this file: the first occurrence stands, a different later one is
-        # quarantined naming the first; an identical repeat is counted and skipped.
         keep = np.ones(n, dtype=bool)
         for p in problems:
             keep[p.row] = False
-        for i in range(n):
-            if not keep[i] or systems[i] is None or sids[i] is None:
-                continue
-            key = hash((systems[i], sids[i]))
-            first = self.seen.get(key)
-            if first is None:
-                self.seen[key] = (hashes[i], batch.rows[i])
-            elif first[0] == hashes[i]:
-                keep[i] = False
-                self.result.duplicates += 1
-            else:
-                problems.append(
-                    Problem(
-                        i,
-                        "source_id",
-                        f"'{sids[i]}' already appears at row "
-                        f"{first[1]} of this file with different content",
-                    )
-                )
+        repeats = self._repeats(cols, hashes, batch.rows, keep)
         with self.engine.begin() as conn:
             store = RecordStore(conn)
+            self._judge_repeats(store, repeats, systems, sids, hashes, keep, problems)
             refs = self._resolve_refs(store, cols, systems, keep, problems)
             for p in problems:
                 keep[p.row] = False
@@ -329,6 +310,72 @@ class _FileIngest:
         self.result.inserted += len(new_idx)
         self.result.updated += len(changed)
         self.result.quarantined += len(bad_rows)
+
+    def _repeats(
+        self, cols: dict[str, pa.Array], hashes: list[str], rows: list[int], keep: np.ndarray
+    ) -> list[tuple[int, int, int | None]]:
+        """Rows whose key appeared earlier in this file: (index, first row, index of the first
+        occurrence when it is in this batch). Set operations keep the common case (no repeats)
+        at C speed; memory is one small int pair per distinct key."""
+        keys = pc.binary_join_element_wise(cols["source_system"], cols["source_id"], "\x1f")
+        key_hashes = list(map(hash, keys.to_pylist()))
+        first_in_batch: dict[int, int] = {}
+        repeats: list[tuple[int, int, int | None]] = []
+        usable = keep.tolist()
+        earlier = self.seen.keys() & set(key_hashes)
+        for i, kh in enumerate(key_hashes):
+            if not usable[i] or kh is None:
+                continue
+            if kh in earlier:
+                repeats.append((i, self.seen[kh], None))
+            elif kh in first_in_batch:
+                j = first_in_batch[kh]
+                repeats.append((i, rows[j], j))
+            else:
+                first_in_batch[kh] = i
+        self.seen.update((kh, rows[i]) for kh, i in first_in_batch.items())
+        return repeats
+
+    def _judge_repeats(
+        self,
+        store: RecordStore,
+        repeats: list[tuple[int, int, int | None]],
+        systems: list[str | None],
+        sids: list[str | None],
+        hashes: list[str],
+        keep: np.ndarray,
+        problems: list[Problem],
+    ) -> None:
+        """The first occurrence stands. An identical repeat is counted and skipped; a different
+        one is quarantined naming the first. Earlier batches are judged by what they stored."""
+        if not repeats:
+            return
+        stored: dict[str, Existing] = {}
+        need = [i for i, _, j in repeats if j is None]
+        by_system: dict[str, list[str]] = {}
+        for i in need:
+            by_system.setdefault(str(systems[i]), []).append(str(sids[i]))
+        for system, ids in by_system.items():
+            for sid, record in store.existing(self.spec.record_type, system, ids).items():
+                stored[f"{system}\x1f{sid}"] = record
+        for i, first_row, j in repeats:
+            if j is not None:
+                first_hash: str | None = hashes[j]
+            else:
+                old = stored.get(f"{systems[i]}\x1f{sids[i]}")
+                first_hash = old.content_hash if old else None
+            keep[i] = False
+            if first_hash == hashes[i]:
+                self.result.duplicates += 1
+            elif first_hash is not None or j is None:
+                problems.append(
+                    Problem(
+                        i,
+                        "source_id",
+                        f"'{sids[i]}' already appears at row "
+                        f"{first_row} of this file with different content",
+                    )
+                )
 
     def _write(self, entries: list[dict[str, Any]], bad_rows: set[int]) -> None:
         with self.engine.begin() as conn:
@@ -455,11 +502,13 @@ class _FileIngest:
             for column, values in refs.items():
                 out[column] = pa.array([values[i] for i in new_idx], pa.int64())
             out["content_hash"] = pa.array([hashes[i] for i in new_idx], pa.string())
-            out["version"] = pa.array(np.ones(len(new_idx), dtype=np.int64))
-            stamp = pa.array([self.now_text] * len(new_idx), pa.string())
-            out["first_ingested_at"] = stamp
-            out["last_changed_at"] = stamp
-            store.insert_new(spec.record_type, out)
+            stamp = self.now_text
+            constants: dict[str, str | int] = {
+                "version": 1,
+                "first_ingested_at": stamp,
+                "last_changed_at": stamp,
+            }
+            store.insert_new(spec.record_type, out, constants)
         if changed:
             rows: list[dict[str, Any]] = []
             for i, old in changed:
