@@ -138,6 +138,8 @@ def simulate_domestic_abuse(rec: ChunkRecords) -> None:
         for k, inc in enumerate(history):
             last_marac = _record_incident(rec, inc, history[:k], last_marac)
         for k, inc in enumerate(history):
+            if not inc.event:
+                continue  # happened but not reported before the export
             later = [h for h in history[k + 1 :] if h.day - inc.day <= 365]
             rec.outcomes.append(
                 {
@@ -304,6 +306,8 @@ def _record_incident(
     pop, r = rec.pop, rec.cfg.rates
     day = inc.day
     reported = day + 0.01 + rec.u() * 0.2
+    if reported >= rec.end:
+        return last_marac  # not reported before the export
     area = rec.area_of(inc.victim)
     home = rec.household_location(inc.victim, day)
     offences = _OFFENCES[inc.injury]
