@@ -54,7 +54,7 @@ def csv_to_json(record_type: str, row: dict[str, str]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def force(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("small")
-    simulate(SimulationConfig.small(seed=5), out)
+    simulate(SimulationConfig(population=10_000, seed=5), out)
     return out
 
 

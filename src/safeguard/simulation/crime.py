@@ -75,6 +75,18 @@ def _other_crime(rec: ChunkRecords, day: float, victim: int, suspect: int | None
     )
     vm = rec.mention(victim, reported)
     rec.involve(event, vm, "victim", reported, "stranger" if suspect is None else "acquaintance")
+    if u() < 0.08:
+        letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+        plate = "".join(letters[u.below(len(letters))] for _ in range(5))
+        rec.add(
+            "object",
+            rec.cfg.police_system,
+            rec.ids.next("O"),
+            reported,
+            object_kind="vehicle",
+            identifier=f"{plate[:2]}{10 + u.below(60)} {plate[2:]}",
+            description=f"Vehicle seen in event {event}",
+        )
     arrest = None
     if suspect is not None:
         sm = rec.mention(suspect, min(reported + u() * 5, rec.end - 0.01))

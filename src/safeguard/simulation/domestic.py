@@ -166,7 +166,7 @@ def _relationship(
     pop.criminality[abuser] += math.exp(0.6 * d + 0.6 * float(rec.rng.normal()) - 0.4)
     if not pop.pnc[abuser] and rec.u() < 0.6:
         pop.pnc[abuser] = f"{rec.u.below(30):02d}/{rec.u.below(10**7):07d}X"
-    rate = 0.8 * math.exp(0.75 * d)
+    rate = 0.85 * math.exp(0.6 * d)
     separation_at = 1 + rec.u.below(4) if rec.u() < r.da_separation_share else -1
     sep_day: float | None = None
     day, k = start, 0
