@@ -203,7 +203,9 @@ class _FileIngest:
         self.now = now
         self.now_text = now.strftime("%Y-%m-%d %H:%M:%S.%f")
         self.tolerance = tolerance
-        self.seen: dict[int, int] = {}  # hash of (system, id) -> row of its first occurrence
+        # Keys (hashes of system + id) seen in this file and the row of their first occurrence.
+        self.seen_keys: list[np.ndarray] = []
+        self.seen_rows: list[np.ndarray] = []
         self.result = FileResult(str(file.path), file.record_type)
 
     def _entry(
@@ -315,25 +317,34 @@ class _FileIngest:
         self, cols: dict[str, pa.Array], hashes: list[str], rows: list[int], keep: np.ndarray
     ) -> list[tuple[int, int, int | None]]:
         """Rows whose key appeared earlier in this file: (index, first row, index of the first
-        occurrence when it is in this batch). Set operations keep the common case (no repeats)
-        at C speed; memory is one small int pair per distinct key."""
+        occurrence when it is in this batch). Keys seen so far are kept as sorted int64 arrays
+        (16 bytes a key, searched with numpy), so memory stays small on a million-row file."""
         keys = pc.binary_join_element_wise(cols["source_system"], cols["source_id"], "\x1f")
-        key_hashes = list(map(hash, keys.to_pylist()))
-        first_in_batch: dict[int, int] = {}
-        repeats: list[tuple[int, int, int | None]] = []
-        usable = keep.tolist()
-        earlier = self.seen.keys() & set(key_hashes)
-        for i, kh in enumerate(key_hashes):
-            if not usable[i] or kh is None:
-                continue
-            if kh in earlier:
-                repeats.append((i, self.seen[kh], None))
-            elif kh in first_in_batch:
-                j = first_in_batch[kh]
+        n = len(keys)
+        kh = np.fromiter((hash(k) for k in keys.to_pylist()), dtype=np.int64, count=n)
+        row_numbers = np.asarray(rows, dtype=np.int64)
+        earlier = np.full(n, -1, dtype=np.int64)
+        for seen_keys, seen_rows in zip(self.seen_keys, self.seen_rows, strict=True):
+            pos = np.minimum(np.searchsorted(seen_keys, kh), len(seen_keys) - 1)
+            hit = (seen_keys[pos] == kh) & (earlier < 0)
+            earlier[hit] = seen_rows[pos[hit]]
+        usable = keep.astype(bool)
+        cand = np.flatnonzero(usable & (earlier < 0))
+        _, first_pos = np.unique(kh[cand], return_index=True)
+        firsts = cand[first_pos]
+        repeats: list[tuple[int, int, int | None]] = [
+            (int(i), int(earlier[i]), None) for i in np.flatnonzero(usable & (earlier >= 0))
+        ]
+        if len(firsts) < len(cand):
+            first_of = dict(zip(kh[firsts].tolist(), firsts.tolist(), strict=True))
+            is_first = np.zeros(n, dtype=bool)
+            is_first[firsts] = True
+            for i in cand[~is_first[cand]].tolist():
+                j = first_of[int(kh[i])]
                 repeats.append((i, rows[j], j))
-            else:
-                first_in_batch[kh] = i
-        self.seen.update((kh, rows[i]) for kh, i in first_in_batch.items())
+        order = np.argsort(kh[firsts], kind="stable")
+        self.seen_keys.append(kh[firsts][order])
+        self.seen_rows.append(row_numbers[firsts][order])
         return repeats
 
     def _judge_repeats(
