@@ -8,7 +8,7 @@ import typer
 
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.cli import context
-from safeguard.services.demo import DemoPlan, run_demo
+from safeguard.cli.demo_pipeline import DemoPlan, run_demo
 
 
 def demo(

@@ -18,7 +18,8 @@ import numpy as np
 from safeguard.interchange.schema import SCHEMA_VERSION
 from safeguard.simulation import geography as geo
 from safeguard.simulation.config import SimulationConfig
-from safeguard.simulation.noise import MentionNoise, Uniforms
+from safeguard.simulation.draws import Uniforms
+from safeguard.simulation.noise import MentionNoise
 from safeguard.simulation.population import Population
 
 

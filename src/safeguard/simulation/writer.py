@@ -111,9 +111,6 @@ class InterchangeWriter:
     def counts(self) -> dict[str, int]:
         return {t: w.rows for t, w in sorted(self._writers.items())}
 
-    def paths(self) -> list[Path]:
-        return [w.path for w in self._writers.values()]
-
     def close(self) -> None:
         for w in self._writers.values():
             w.close()

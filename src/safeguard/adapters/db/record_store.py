@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
@@ -24,6 +26,10 @@ from safeguard.adapters.db.types import UTCDateTime
 
 LOOKUP_CHUNK = 900
 SQLITE_CHUNK = 30_000
+
+
+class KeyConflict(Exception):
+    """A record assumed new was stored meanwhile by another writer (unique key violated)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,12 @@ class RecordStore:
             record_type, source_system, source_ids, "source_id, id, content_hash, recorded_at"
         )
         return {str(sid): Existing(int(rid), digest, _aware(rec)) for sid, rid, digest, rec in rows}
+
+    def any_stored(self, record_type: str, source_system: str) -> bool:
+        """Whether any record of this type from this source system is stored."""
+        table = record_tables[record_type]
+        query = sa.select(table.c.id).where(table.c.source_system == source_system).limit(1)
+        return self.conn.execute(query).first() is not None
 
     def resolve(
         self, record_type: str, source_system: str, source_ids: Sequence[str]
@@ -108,6 +120,14 @@ class RecordStore:
         """
         if not columns or len(next(iter(columns.values()))) == 0:
             return
+        try:
+            self._insert_new(record_type, columns, constants)
+        except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation) as exc:
+            raise KeyConflict(record_type) from exc
+
+    def _insert_new(
+        self, record_type: str, columns: dict[str, pa.Array], constants: dict[str, str | int]
+    ) -> None:
         table = record_tables[record_type]
         n = len(next(iter(columns.values())))
         if self.dialect == "postgresql":

@@ -1,4 +1,7 @@
-"""The demo pipeline: a simulated force, ingested and processed end to end, safe to re-run."""
+"""The demo pipeline: a simulated force, ingested and processed end to end, safe to re-run.
+
+It lives with the CLI because it joins two sibling layers (services and simulation).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import IngestSummary, ingest_paths
 from safeguard.simulation import SimulationConfig, simulate
 
@@ -68,7 +72,7 @@ def simulate_if_needed(plan: DemoPlan, say: Step) -> bool:
 
 
 def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
-    """Simulate (once) and ingest; later steps are added by the caller."""
+    """Simulate (once), ingest, link and assess; each step is idempotent."""
     plan.folder.mkdir(parents=True, exist_ok=True)
     result = DemoResult()
     result.simulated = simulate_if_needed(plan, say)
@@ -78,5 +82,11 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
     say(
         f"ingest: {s.total('rows_read'):,} rows read, {s.total('inserted'):,} new, "
         f"{s.total('unchanged'):,} unchanged, {s.total('quarantined'):,} quarantined"
+    )
+    say("assessing every person's history with the instruments and rules")
+    assessed = assess_all(engine, actor="demo")
+    say(
+        f"assess: {assessed.people:,} people, {assessed.new:,} new findings, "
+        f"{assessed.changed:,} changed, {assessed.closed:,} closed"
     )
     return result
