@@ -33,6 +33,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+from scipy.optimize import linprog
+
 DEFAULT_THRESHOLD = 5
 
 Cell = tuple[int, int]
@@ -187,7 +190,74 @@ class _Protector:
         changed = True
         while changed:
             changed = self.fix_lines() or self.fix_bridges()
+            # The heuristics above cover the usual cases; the audit is the guarantee. It solves
+            # the attacker's linear programme for every hidden cell and widens the suppression
+            # until no hidden cell is pinned and no small cell is provably small.
+            if not changed:
+                changed = self.fix_exposed()
         return self.sup
+
+    def fix_exposed(self) -> bool:
+        exposed = self.exposed()
+        if not exposed:
+            return False
+        for cell in exposed:
+            neighbours = [
+                c for line in self.lines() if cell in line for c in line if c not in self.sup
+            ]
+            if neighbours:
+                self.add(min(neighbours, key=self.cost))
+                return True
+        # Every line through the exposed cells is hidden already: hide what is left.
+        rest = [
+            (i, j) for i in range(self.height) for j in range(self.width) if (i, j) not in self.sup
+        ]
+        if not rest:
+            return False
+        self.add(min(rest, key=self.cost))
+        return True
+
+    def exposed(self) -> list[Cell]:
+        """Hidden cells an attacker can pin to one value, or prove to be below the threshold,
+        from the published cells and totals (counts are whole numbers >= 0; where every hidden
+        cell is non-zero, an attacker who knows zeros are published also uses >= 1)."""
+        hidden = sorted(self.sup)
+        index = {c: k for k, c in enumerate(hidden)}
+        rows_a: list[list[float]] = []
+        rows_b: list[float] = []
+        for line in self.lines():
+            coeffs = [0.0] * len(hidden)
+            rhs = 0.0
+            for pos, (i, j) in enumerate(line):
+                sign = -1.0 if pos == len(line) - 1 else 1.0
+                if (i, j) in index:
+                    coeffs[index[(i, j)]] += sign
+                else:
+                    rhs -= sign * self.grid[i][j]
+            if any(coeffs):
+                rows_a.append(coeffs)
+                rows_b.append(rhs)
+        if not rows_a:
+            return []
+        a_eq, b_eq = np.array(rows_a), np.array(rows_b)
+        lowers = [0]
+        if all(self.grid[i][j] > 0 for i, j in hidden):
+            lowers.append(1)
+        out: list[Cell] = []
+        for lower in lowers:
+            bounds = [(lower, None)] * len(hidden)
+            for cell, k in index.items():
+                c = np.zeros(len(hidden))
+                c[k] = 1.0
+                lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+                hi = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+                if lo.status != 0:
+                    continue
+                upper = float("inf") if hi.status == 3 else -hi.fun
+                small = self.sup[cell] is Suppression.PRIMARY and upper < self.p.threshold
+                if (upper - lo.fun < 1 - 1e-9 or small) and cell not in out:
+                    out.append(cell)
+        return out
 
     def add(self, cell: Cell) -> None:
         self.sup.setdefault(cell, Suppression.SECONDARY)
