@@ -18,7 +18,6 @@ from safeguard.adapters.db.history import (
     history_trigger_ddl,
 )
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -235,7 +234,7 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("file_path", sa.Text(), nullable=False),
         sa.Column("file_sha256", sa.String(length=64), nullable=False),
-        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("row_number", sa.Integer(), nullable=False),
         sa.Column("field", sa.String(length=64), nullable=False),
         sa.Column("record_type", sa.String(length=32), nullable=True),
         sa.Column("source_system", sa.String(length=32), nullable=True),
@@ -248,7 +247,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quarantine")),
         sa.UniqueConstraint(
-            "file_sha256", "line", "field", name=op.f("uq_quarantine_file_sha256_line_field")
+            "file_sha256",
+            "row_number",
+            "field",
+            name=op.f("uq_quarantine_file_sha256_row_number_field"),
         ),
     )
     op.create_table(
