@@ -1,0 +1,1 @@
+"""The HTTP service: JSON API under /api and the server-rendered web app for practitioners."""
