@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.config import Settings
@@ -45,6 +45,9 @@ def get_conn(request: Request) -> Iterator[Connection]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+# Database ids are 32-bit integers on both databases; person ids may be negative (unlinked).
+PersonId = Annotated[int, Path(ge=-2_147_483_647, le=2_147_483_647)]
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 ConnDep = Annotated[Connection, Depends(get_conn)]
 
 

@@ -11,7 +11,7 @@ from safeguard.domain.access import Action, Actor
 from safeguard.domain.assessments import ScoreResult
 from safeguard.services import assessments, risk_view
 from safeguard.web.api.models import AnswersIn, InstrumentOut, ScoreOut, SubmittedOut
-from safeguard.web.deps import Authorised, ConnDep
+from safeguard.web.deps import Authorised, ConnDep, PersonId
 
 router = APIRouter(tags=["assessments"])
 Assessor = Annotated[Actor, Depends(Authorised(Action.SUBMIT_ASSESSMENT))]
@@ -56,7 +56,7 @@ def score(body: AnswersIn, actor: Assessor) -> ScoreOut:
 
 
 @router.post("/people/{person_id}/assessments", response_model=SubmittedOut, status_code=201)
-def submit(person_id: int, body: AnswersIn, conn: ConnDep, actor: Assessor) -> SubmittedOut:
+def submit(person_id: PersonId, body: AnswersIn, conn: ConnDep, actor: Assessor) -> SubmittedOut:
     """Grade and store an assessment about a person (audited as collection)."""
     done = assessments.submit_assessment(
         conn,

@@ -7,7 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Reason = Annotated[str, StringConstraints(min_length=3, max_length=300, strip_whitespace=True)]
+from safeguard.domain.vocabulary import ReferralStatus
+
+Reason = Annotated[str, StringConstraints(min_length=3, max_length=300, pattern=r"\S")]
 
 
 class Strict(BaseModel):
@@ -157,7 +159,7 @@ class ReferralOut(BaseModel):
 
 
 class StatusIn(Strict):
-    status: Annotated[str, StringConstraints(max_length=32)]
+    status: ReferralStatus
     note: Annotated[str, StringConstraints(max_length=4000)] | None = None
 
 

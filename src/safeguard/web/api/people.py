@@ -18,10 +18,12 @@ from safeguard.web.api.models import (
     ProfileOut,
     ShareIn,
 )
-from safeguard.web.deps import Authorised, ConnDep
+from safeguard.web.deps import Authorised, ConnDep, PersonId
 
 router = APIRouter(prefix="/people", tags=["people"])
-ReasonQ = Annotated[str, Query(min_length=3, max_length=300, description="Why (s.62)")]
+ReasonQ = Annotated[
+    str, Query(min_length=3, max_length=300, pattern=r"\S", description="Why (s.62)")
+]
 
 
 @router.get("", response_model=list[PersonHitOut])
@@ -42,7 +44,7 @@ def search(
 
 @router.get("/{person_id}", response_model=ProfileOut)
 def profile(
-    person_id: int,
+    person_id: PersonId,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_PERSON))],
     reason: ReasonQ,
@@ -54,7 +56,7 @@ def profile(
 
 @router.post("/{person_id}/break-glass", status_code=204)
 def break_glass(
-    person_id: int,
+    person_id: PersonId,
     body: BreakGlassIn,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.BREAK_GLASS))],
@@ -65,7 +67,7 @@ def break_glass(
 
 @router.post("/{person_id}/shares", status_code=204)
 def share(
-    person_id: int,
+    person_id: PersonId,
     body: ShareIn,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.SHARE_WITH_AGENCY))],
@@ -78,7 +80,7 @@ def share(
 
 @router.get("/{person_id}/audit", response_model=list[AuditEntryOut])
 def audit(
-    person_id: int,
+    person_id: PersonId,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_AUDIT))],
 ) -> list[AuditEntryOut]:

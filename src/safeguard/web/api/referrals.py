@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from safeguard.domain.access import Action, Actor
 from safeguard.services import referrals
 from safeguard.web.api.models import ReferralOut, StatusIn
-from safeguard.web.deps import Authorised, ConnDep
+from safeguard.web.deps import Authorised, ConnDep, RecordId
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
 
@@ -30,7 +30,7 @@ def list_referrals(
 
 @router.get("/{referral_id}", response_model=ReferralOut)
 def get_referral(
-    referral_id: int,
+    referral_id: RecordId,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_REFERRALS))],
 ) -> ReferralOut:
@@ -41,13 +41,13 @@ def get_referral(
 
 @router.post("/{referral_id}/status", response_model=ReferralOut)
 def change_status(
-    referral_id: int,
+    referral_id: RecordId,
     body: StatusIn,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.CHANGE_REFERRAL_STATUS))],
 ) -> ReferralOut:
     """Move the referral on (e.g. received -> accepted); audited as alteration."""
     view = referrals.change_referral_status(
-        conn, actor=actor, referral_id=referral_id, status=body.status, note=body.note
+        conn, actor=actor, referral_id=referral_id, status=str(body.status), note=body.note
     )
     return ReferralOut.model_validate(asdict(view))

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from safeguard.domain.access import Action, Actor
 from safeguard.errors import ValidationFailed
 from safeguard.services import assessments, people, risk_view
-from safeguard.web.deps import CSRF_FIELD, Authorised, ConnDep
+from safeguard.web.deps import CSRF_FIELD, Authorised, ConnDep, PersonId
 from safeguard.web.pages.render import render
 
 router = APIRouter()
@@ -37,7 +37,7 @@ async def _answers(request: Request) -> tuple[dict[str, str], str | None, str | 
 @router.get("/people/{person_id}/assess/{instrument_id}/{version}", response_class=HTMLResponse)
 def form(
     request: Request,
-    person_id: int,
+    person_id: PersonId,
     instrument_id: str,
     version: str,
     conn: ConnDep,
@@ -70,7 +70,7 @@ async def live_score(
 @router.post("/people/{person_id}/assess/{instrument_id}/{version}", response_class=HTMLResponse)
 async def submit(
     request: Request,
-    person_id: int,
+    person_id: PersonId,
     instrument_id: str,
     version: str,
     conn: ConnDep,

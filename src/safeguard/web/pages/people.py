@@ -13,7 +13,7 @@ from safeguard.adapters.db.audit import who_viewed
 from safeguard.domain.access import Action, Actor, BreakGlassRequired, can
 from safeguard.errors import ValidationFailed
 from safeguard.services import people, risk_view
-from safeguard.web.deps import Authorised, ConnDep
+from safeguard.web.deps import Authorised, ConnDep, PersonId
 from safeguard.web.pages.render import render
 
 router = APIRouter()
@@ -54,7 +54,7 @@ def search(
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 def profile(
     request: Request,
-    person_id: int,
+    person_id: PersonId,
     conn: ConnDep,
     actor: Viewer,
     reason: Annotated[str | None, Query(max_length=300)] = None,
@@ -79,7 +79,7 @@ def profile(
 
 @router.post("/people/{person_id}/break-glass")
 def break_glass(
-    person_id: int,
+    person_id: PersonId,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.BREAK_GLASS))],
     reason: Annotated[str, Form(max_length=300)],
@@ -92,7 +92,7 @@ def break_glass(
 @router.get("/people/{person_id}/audit", response_class=HTMLResponse)
 def audit(
     request: Request,
-    person_id: int,
+    person_id: PersonId,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_AUDIT))],
 ) -> Response:

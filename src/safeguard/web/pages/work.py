@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safeguard.domain.access import Action, Actor, can
 from safeguard.services import dashboard, links, referrals, worklists
-from safeguard.web.deps import ActorDep, Authorised, ConnDep
+from safeguard.web.deps import ActorDep, Authorised, ConnDep, RecordId
 from safeguard.web.pages.render import render
 
 router = APIRouter()
@@ -57,7 +57,7 @@ def referral_list(
 
 @router.post("/referrals/{referral_id}/status")
 def referral_status(
-    referral_id: int,
+    referral_id: RecordId,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.CHANGE_REFERRAL_STATUS))],
     status: Annotated[str, Form(max_length=32)],
@@ -78,19 +78,19 @@ def link_queue(request: Request, conn: ConnDep, actor: Reviewer) -> Response:
 
 
 @router.get("/links/{mention_id}", response_class=HTMLResponse)
-def link_review(request: Request, mention_id: int, conn: ConnDep, actor: Reviewer) -> Response:
+def link_review(request: Request, mention_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
     found = links.review(conn, actor=actor, mention_id=mention_id)
     return render(request, "link_review.html", {"review": found}, actor=actor)
 
 
 @router.post("/links/{mention_id}/confirm")
-def link_confirm(mention_id: int, conn: ConnDep, actor: Reviewer) -> Response:
+def link_confirm(mention_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
     links.confirm_link(conn, actor=actor, mention_id=mention_id)
     return RedirectResponse(f"/links/{mention_id}", status_code=303)
 
 
 @router.post("/links/{mention_id}/split")
-def link_split(mention_id: int, conn: ConnDep, actor: Reviewer) -> Response:
+def link_split(mention_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
     links.split_link(conn, actor=actor, mention_id=mention_id)
     return RedirectResponse(f"/links/{mention_id}", status_code=303)
 
