@@ -6,6 +6,7 @@ import typer
 
 from safeguard.cli import db as db_cli
 from safeguard.cli import ingest as ingest_cli
+from safeguard.cli import schema as schema_cli
 from safeguard.cli import serve as serve_cli
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 db_cli.register(app)
 ingest_cli.register(app)
+schema_cli.register(app)
 serve_cli.register(app)
 
 

@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("started_at", safeguard.adapters.db.types.UTCDateTime(), nullable=False),
         sa.Column("finished_at", safeguard.adapters.db.types.UTCDateTime(), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("files", sa.Integer(), server_default="0", nullable=False),
         sa.Column("rows_read", sa.Integer(), server_default="0", nullable=False),
