@@ -8,6 +8,7 @@ from safeguard.cli import db as db_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import schema as schema_cli
 from safeguard.cli import serve as serve_cli
+from safeguard.cli import simulate as simulate_cli
 
 app = typer.Typer(
     name="safeguard",
@@ -20,6 +21,7 @@ db_cli.register(app)
 ingest_cli.register(app)
 schema_cli.register(app)
 serve_cli.register(app)
+simulate_cli.register(app)
 
 
 def main() -> None:
