@@ -18,7 +18,6 @@ from safeguard.adapters.db.history import (
     history_trigger_ddl,
 )
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
