@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from safeguard.cli import db as db_cli
+from safeguard.cli import ingest as ingest_cli
 
 app = typer.Typer(
     name="safeguard",
@@ -14,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
 )
 db_cli.register(app)
+ingest_cli.register(app)
 
 
 def main() -> None:

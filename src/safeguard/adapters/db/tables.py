@@ -118,7 +118,7 @@ ingest_runs = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("started_at", UTCDateTime(), nullable=False),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
-    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("files", sa.Integer, nullable=False, server_default="0"),
     sa.Column("rows_read", sa.Integer, nullable=False, server_default="0"),
@@ -128,7 +128,7 @@ ingest_runs = sa.Table(
     sa.Column("quarantined", sa.Integer, nullable=False, server_default="0"),
 )
 
-# A bad row, kept with where it came from and why. Unique per (file content, line, field) so a
+# A bad row, kept with where it came from and why. Unique per (file content, row, field) so a
 # re-run after a crash never doubles an entry.
 quarantine = sa.Table(
     "quarantine",
@@ -137,7 +137,7 @@ quarantine = sa.Table(
     sa.Column("run_id", sa.Integer, sa.ForeignKey("ingest_runs.id"), nullable=False),
     sa.Column("file_path", sa.Text, nullable=False),
     sa.Column("file_sha256", sa.String(64), nullable=False),
-    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("row_number", sa.Integer, nullable=False),
     sa.Column("field", sa.String(64), nullable=False),
     sa.Column("record_type", sa.String(32), nullable=True),
     sa.Column("source_system", sa.String(32), nullable=True),
@@ -145,7 +145,7 @@ quarantine = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("raw", sa.Text, nullable=True),
     sa.Column("quarantined_at", UTCDateTime(), nullable=False),
-    sa.UniqueConstraint("file_sha256", "line", "field"),
+    sa.UniqueConstraint("file_sha256", "row_number", "field"),
 )
 
 # Tables of other capabilities register on the same MetaData when their modules are imported.

@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("started_at", safeguard.adapters.db.types.UTCDateTime(), nullable=False),
         sa.Column("finished_at", safeguard.adapters.db.types.UTCDateTime(), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("files", sa.Integer(), server_default="0", nullable=False),
         sa.Column("rows_read", sa.Integer(), server_default="0", nullable=False),
@@ -234,7 +234,7 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("file_path", sa.Text(), nullable=False),
         sa.Column("file_sha256", sa.String(length=64), nullable=False),
-        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("row_number", sa.Integer(), nullable=False),
         sa.Column("field", sa.String(length=64), nullable=False),
         sa.Column("record_type", sa.String(length=32), nullable=True),
         sa.Column("source_system", sa.String(length=32), nullable=True),
@@ -247,7 +247,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quarantine")),
         sa.UniqueConstraint(
-            "file_sha256", "line", "field", name=op.f("uq_quarantine_file_sha256_line_field")
+            "file_sha256",
+            "row_number",
+            "field",
+            name=op.f("uq_quarantine_file_sha256_row_number_field"),
         ),
     )
     op.create_table(

@@ -1,0 +1,1 @@
+"""Reading and validating interchange files (CSV, JSON Lines, Parquet) with pyarrow."""

@@ -1,0 +1,389 @@
+"""Vectorised validation of a batch of interchange rows against the schema's field specs.
+
+Every value arrives as text (or null). Valid values come out typed for storage; every invalid
+value yields a Problem naming the line, field and a reason a person understands. Checks run on
+whole columns with pyarrow; only a column that fails a vectorised cast is looked at row by row.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from safeguard.interchange.schema import SUPPORTED_VERSIONS, FieldSpec, RecordSpec
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+DATETIME_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$"
+INT_RE = r"^[+-]?\d{1,9}$"
+DB_DATETIME = "%Y-%m-%d %H:%M:%S"  # pyarrow's %S carries the microseconds
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# Pairs (later, earlier): the first may not come before the second.
+ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
+    "event": (("reported_at", "occurred_at"),),
+    "risk_assessment": (("reviewed_at", "completed_at"),),
+    "missing_episode": (
+        ("reported_missing_at", "last_seen_at"),
+        ("found_at", "last_seen_at"),
+        ("rhi_offered_at", "found_at"),
+        ("rhi_completed_at", "found_at"),
+    ),
+    "victim_contact": (("contacted_at", "trigger_at"),),
+    "person_mention": (("mention_date", "date_of_birth"),),
+}
+NOT_IN_FUTURE = frozenset(
+    {
+        "occurred_at",
+        "reported_at",
+        "completed_at",
+        "reviewed_at",
+        "made_at",
+        "changed_at",
+        "last_seen_at",
+        "reported_missing_at",
+        "found_at",
+        "rhi_offered_at",
+        "rhi_completed_at",
+        "trigger_at",
+        "contacted_at",
+        "surveyed_at",
+        "date_of_birth",
+        "mention_date",
+        "recorded_at",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason a row cannot be stored."""
+
+    row: int  # index within the batch
+    field: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ValidatedBatch:
+    """Typed columns (storage names) for every row, plus the problems found.
+
+    Rows with any problem are excluded by the caller using ``bad_rows``.
+    """
+
+    columns: dict[str, pa.Array]
+    problems: list[Problem]
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return {p.row for p in self.problems}
+
+
+def _clean(col: pa.Array) -> pa.Array:
+    """Trim whitespace, strip NULs; empty text becomes null."""
+    col = pc.utf8_trim_whitespace(col)
+    col = pc.replace_substring(col, "\x00", "")
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+
+
+def _rows(mask: pa.Array) -> list[int]:
+    filled = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    return [int(i) for i in np.flatnonzero(filled)]
+
+
+def _shorten(value: str, limit: int = 60) -> str:
+    value = value.replace("\n", " ")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+class _Checker:
+    def __init__(self, spec: RecordSpec, table: pa.Table, now: datetime, tolerance: timedelta):
+        self.spec = spec
+        self.table = table
+        self.n = table.num_rows
+        self.now = now
+        self.limit = now + tolerance
+        self.problems: list[Problem] = []
+        self.columns: dict[str, pa.Array] = {}
+        self.times: dict[str, pa.Array] = {}  # parsed date/datetime columns for order checks
+
+    def raw(self, name: str) -> pa.Array:
+        if name in self.table.column_names:
+            return _clean(self.table.column(name).combine_chunks())
+        return pa.nulls(self.n, pa.string())
+
+    def flag(
+        self,
+        mask: pa.Array,
+        field: str,
+        reason: str | None = None,
+        values: pa.Array | None = None,
+        template: str | None = None,
+    ) -> None:
+        rows = _rows(mask)
+        if not rows:
+            return
+        if template is not None and values is not None:
+            for r in rows:
+                self.problems.append(
+                    Problem(r, field, template.format(_shorten(str(values[r].as_py()))))
+                )
+        else:
+            assert reason is not None
+            self.problems.extend(Problem(r, field, reason) for r in rows)
+
+    # --- field kinds -------------------------------------------------------------------------
+    def string(self, f: FieldSpec, col: pa.Array) -> pa.Array:
+        if f.enum is not None:
+            low = pc.utf8_lower(col)
+            bad = pc.and_(pc.is_valid(low), pc.invert(pc.is_in(low, pa.array(f.enum))))
+            self.flag(bad, f.name, values=col, template="'{}' is not one of: " + ", ".join(f.enum))
+            return low
+        if f.max_length is not None:
+            lengths = pc.utf8_length(col)
+            too_long = pc.greater(lengths, f.max_length)
+            for r in _rows(too_long):
+                self.problems.append(
+                    Problem(
+                        r,
+                        f.name,
+                        f"is {lengths[r].as_py():,} characters long; the limit is {f.max_length:,}",
+                    )
+                )
+        if f.pattern is not None:
+            bad = pc.invert(pc.match_substring_regex(col, f.pattern))
+            self.flag(
+                pc.and_(pc.is_valid(col), bad),
+                f.name,
+                values=col,
+                template="'{}' has characters that are not allowed (letters, digits, . _ - only)",
+            )
+        return col
+
+    def date(self, f: FieldSpec, col: pa.Array) -> pa.Array:
+        shaped = pc.match_substring_regex(col, DATE_RE)
+        parsed = pc.strptime(
+            pc.if_else(shaped, col, pa.scalar(None, pa.string())),
+            format="%Y-%m-%d",
+            unit="s",
+            error_is_null=True,
+        )
+        round_trip = pc.strftime(parsed, format="%Y-%m-%d")
+        ok = pc.fill_null(pc.equal(round_trip, col), False)
+        self.flag(
+            pc.and_(pc.is_valid(col), pc.invert(ok)),
+            f.name,
+            values=col,
+            template="'{}' is not a real date in the form YYYY-MM-DD",
+        )
+        good = pc.if_else(ok, col, pa.scalar(None, pa.string()))
+        as_date = pc.cast(pc.if_else(ok, parsed, pa.scalar(None, parsed.type)), pa.date32())
+        self.times[f.name] = pc.cast(pc.cast(as_date, pa.timestamp("s")), pa.timestamp("us", "UTC"))
+        return good
+
+    def datetime_(self, f: FieldSpec, col: pa.Array) -> pa.Array:
+        shaped = pc.fill_null(pc.match_substring_regex(col, DATETIME_RE), False)
+        candidate = pc.if_else(shaped, col, pa.scalar(None, pa.string()))
+        try:
+            parsed = pc.cast(candidate, pa.timestamp("us", tz="UTC"))
+        except pa.ArrowInvalid:
+            values: list[datetime | None] = []
+            for v in candidate.to_pylist():
+                try:
+                    values.append(datetime.fromisoformat(v) if v is not None else None)
+                except ValueError:
+                    values.append(None)
+            parsed = pa.array(values, pa.timestamp("us", tz="UTC"))
+        bad = pc.and_(pc.is_valid(col), pc.is_null(parsed))
+        naive = pc.match_substring_regex(col, r"^\d{4}-\d{2}-\d{2}[T ][0-9:.]+$")
+        self.flag(
+            pc.and_(bad, pc.fill_null(naive, False)),
+            f.name,
+            values=col,
+            template="'{}' has no time zone offset; add Z (UTC) or +01:00",
+        )
+        self.flag(
+            pc.and_(bad, pc.invert(pc.fill_null(naive, False))),
+            f.name,
+            values=col,
+            template="'{}' is not a real date and time in ISO 8601 form "
+            "(e.g. 2024-03-01T21:15:00Z)",
+        )
+        self.times[f.name] = parsed
+        return pc.strftime(parsed, format=DB_DATETIME)
+
+    def integer(self, f: FieldSpec, col: pa.Array) -> pa.Array:
+        shaped = pc.fill_null(pc.match_substring_regex(col, INT_RE), False)
+        self.flag(
+            pc.and_(pc.is_valid(col), pc.invert(shaped)),
+            f.name,
+            values=col,
+            template="'{}' is not a whole number",
+        )
+        ints = pc.cast(pc.if_else(shaped, col, pa.scalar(None, pa.string())), pa.int64())
+        if f.minimum is not None or f.maximum is not None:
+            lo = f.minimum if f.minimum is not None else -(2**62)
+            hi = f.maximum if f.maximum is not None else 2**62
+            out = pc.or_(pc.less(ints, lo), pc.greater(ints, hi))
+            self.flag(
+                out, f.name, values=ints, template=f"{{}} is outside the allowed range {lo} to {hi}"
+            )
+            ints = pc.if_else(pc.fill_null(out, False), pa.scalar(None, pa.int64()), ints)
+        return ints
+
+    def boolean(self, f: FieldSpec, col: pa.Array) -> pa.Array:
+        low = pc.utf8_lower(col)
+        is_true = pc.is_in(low, pa.array(TRUE_WORDS))
+        is_false = pc.is_in(low, pa.array(FALSE_WORDS))
+        bad = pc.and_(pc.is_valid(low), pc.invert(pc.or_(is_true, is_false)))
+        self.flag(bad, f.name, values=col, template="'{}' is not true or false")
+        return pc.if_else(pc.is_null(low), pa.scalar(None, pa.bool_()), is_true)
+
+    def array(self, f: FieldSpec, col: pa.Array) -> pa.Array:
+        out: list[str | None] = []
+        for r, text in enumerate(col.to_pylist()):
+            if text is None:
+                out.append(None)
+                continue
+            items = [i.strip() for i in text.split(";") if i.strip()]
+            if f.item_enum is not None:
+                items = [i.lower() for i in items]
+                wrong = [i for i in items if i not in f.item_enum]
+                if wrong:
+                    self.problems.append(
+                        Problem(
+                            r,
+                            f.name,
+                            f"'{_shorten(wrong[0])}' is not one of: {', '.join(f.item_enum)}",
+                        )
+                    )
+                    out.append(None)
+                    continue
+            if f.max_items is not None and len(items) > f.max_items:
+                self.problems.append(
+                    Problem(r, f.name, f"has {len(items)} items; at most {f.max_items} allowed")
+                )
+            if f.item_max_length is not None and any(len(i) > f.item_max_length for i in items):
+                self.problems.append(
+                    Problem(r, f.name, f"an item is longer than {f.item_max_length} characters")
+                )
+            out.append(json.dumps(items, ensure_ascii=False))
+        return pa.array(out, pa.string())
+
+    def object(self, f: FieldSpec, col: pa.Array) -> pa.Array:
+        out: list[str | None] = []
+        for r, text in enumerate(col.to_pylist()):
+            if text is None:
+                out.append(None)
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                self.problems.append(Problem(r, f.name, f"is not valid JSON ({exc.msg})"))
+                out.append(None)
+                continue
+            if not isinstance(value, dict):
+                self.problems.append(
+                    Problem(r, f.name, "must be a JSON object of question: answer")
+                )
+                out.append(None)
+                continue
+            out.append(json.dumps(value, ensure_ascii=False, sort_keys=True))
+        return pa.array(out, pa.string())
+
+    # --- whole record -----------------------------------------------------------------------
+    def run(self) -> ValidatedBatch:
+        spec = self.spec
+        rtype = self.raw("record_type")
+        self.flag(pc.is_null(rtype), "record_type", "is required")
+        self.flag(
+            pc.and_(pc.is_valid(rtype), pc.not_equal(rtype, spec.record_type)),
+            "record_type",
+            values=rtype,
+            template="'{}' differs from the file's record type "
+            f"'{spec.record_type}' (one record type per file)",
+        )
+        version = self.raw("schema_version")
+        self.flag(pc.is_null(version), "schema_version", "is required (this safeguard reads 1)")
+        self.flag(
+            pc.and_(
+                pc.is_valid(version), pc.invert(pc.is_in(version, pa.array(SUPPORTED_VERSIONS)))
+            ),
+            "schema_version",
+            values=version,
+            template="version '{}' is not supported (supported: "
+            + ", ".join(SUPPORTED_VERSIONS)
+            + ")",
+        )
+        ident = FieldSpec(
+            "source_system", "string", True, "", max_length=32, pattern=r"^[A-Za-z0-9_.-]+$"
+        )
+        for f in (
+            ident,
+            FieldSpec("source_id", "string", True, "", max_length=64),
+            FieldSpec("recorded_at", "date-time", False, ""),
+            *spec.fields,
+        ):
+            col = self.raw(f.name)
+            if f.required:
+                self.flag(pc.is_null(col), f.name, "is required")
+            match f.kind:
+                case "string" | "ref":
+                    typed = self.string(f, col)
+                case "date":
+                    typed = self.date(f, col)
+                case "date-time":
+                    typed = self.datetime_(f, col)
+                case "integer":
+                    typed = self.integer(f, col)
+                case "boolean":
+                    typed = self.boolean(f, col)
+                case "array":
+                    typed = self.array(f, col)
+                case "object":
+                    typed = self.object(f, col)
+            self.columns[f.name] = typed
+        self._order_and_future()
+        return ValidatedBatch(self.columns, self.problems)
+
+    def _order_and_future(self) -> None:
+        limit = pa.scalar(self.limit, pa.timestamp("us", "UTC"))
+        for name, parsed in self.times.items():
+            if name in NOT_IN_FUTURE:
+                self.flag(
+                    pc.greater(parsed, limit), name, values=parsed, template="{} is in the future"
+                )
+        for later, earlier in ORDER_RULES.get(self.spec.record_type, ()):
+            if later in self.times and earlier in self.times:
+                bad = pc.less(self.times[later], self.times[earlier])
+                self.flag(
+                    bad,
+                    later,
+                    values=self.table.column(later).combine_chunks()
+                    if later in self.table.column_names
+                    else self.times[later],
+                    template="{} is before " + earlier,
+                )
+
+
+def validate_batch(
+    spec: RecordSpec,
+    table: pa.Table,
+    *,
+    now: datetime | None = None,
+    future_tolerance: timedelta = timedelta(minutes=60),
+) -> ValidatedBatch:
+    """Check every field of every row in ``table`` (all columns text) against ``spec``."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    return _Checker(spec, table, now, future_tolerance).run()
+
+
+def is_formula(text: str) -> bool:
+    """Text a spreadsheet would run as a formula if exported unescaped."""
+    return text.startswith(FORMULA_START)

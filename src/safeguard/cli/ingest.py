@@ -1,0 +1,165 @@
+"""`safeguard ingest`: load interchange files, with progress and a summary of what was kept."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from safeguard.adapters.db.tables import quarantine
+from safeguard.cli import context
+from safeguard.domain.spreadsheet import safe_cell
+from safeguard.services.ingest import IngestSummary, ingest_paths
+
+
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files (.csv, .jsonl, .parquet) or folders"),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row was quarantined"),
+    encoding: str = typer.Option("utf-8", help="Text encoding of CSV / JSON Lines files"),
+    actor: str = typer.Option("cli", help="Who is running this ingest (recorded on the run)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+) -> None:
+    """Ingest records-system exports; bad rows are quarantined with file, row, field and reason."""
+    with context.handled():
+        settings = context.settings()
+        eng = context.engine()
+        total = sum(p.stat().st_size for p in _files(paths))
+        progress = Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rows {task.fields[rows]:,}"),
+            TimeElapsedColumn(),
+            console=context.console,
+            disable=quiet,
+            transient=True,
+        )
+        with progress:
+            task = progress.add_task("ingest", total=max(total, 1), rows=0)
+            rows = 0
+
+            def on_rows(n: int) -> None:
+                nonlocal rows
+                rows += n
+                progress.update(task, rows=rows)
+
+            def on_file(_: object, size: int) -> None:
+                progress.advance(task, size)
+
+            summary = ingest_paths(
+                eng,
+                paths,
+                actor=actor,
+                encoding=encoding,
+                batch_rows=settings.ingest_batch_rows,
+                on_rows=on_rows,
+                on_file=on_file,
+            )
+        _print(summary)
+        if summary.rejected_files or (strict and not summary.clean):
+            raise typer.Exit(code=1)
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += [f for f in p.rglob("*") if f.is_file()]
+        elif p.exists():
+            out.append(p)
+    return out
+
+
+def _print(summary: IngestSummary) -> None:
+    table = Table(title=f"Ingest run {summary.run_id}")
+    for name in ("file", "type", "read", "new", "changed", "unchanged", "duplicate", "quarantined"):
+        table.add_column(name, justify="left" if name in ("file", "type") else "right")
+    for f in summary.files:
+        table.add_row(
+            Path(f.path).name,
+            f.record_type or "-",
+            f"{f.rows_read:,}",
+            f"{f.inserted:,}",
+            f"{f.updated:,}",
+            f"{f.unchanged:,}",
+            f"{f.duplicates:,}",
+            f"{f.quarantined:,}",
+        )
+    context.out.print(table)
+    for f in summary.rejected_files:
+        context.out.print(f"[red]rejected[/] {f.path}: {f.error}")
+    q = summary.total("quarantined")
+    if q:
+        context.out.print(f"{q:,} row(s) quarantined: see `safeguard quarantine list`")
+
+
+quarantine_app = typer.Typer(help="Rows that could not be stored, and why.", no_args_is_help=True)
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    run: int | None = typer.Option(None, help="Only this ingest run"),
+    limit: int = typer.Option(50, help="At most this many rows"),
+) -> None:
+    """Show quarantined rows: file, row, field and the reason."""
+    with context.handled():
+        eng = context.engine()
+        stmt = sa.select(quarantine).order_by(quarantine.c.id).limit(limit)
+        if run is not None:
+            stmt = stmt.where(quarantine.c.run_id == run)
+        table = Table()
+        for name in ("run", "file", "row", "field", "source id", "reason"):
+            table.add_column(name)
+        with eng.connect() as conn:
+            for r in conn.execute(stmt):
+                table.add_row(
+                    str(r.run_id),
+                    Path(r.file_path).name,
+                    str(r.row_number),
+                    r.field,
+                    r.source_id or "",
+                    r.reason,
+                )
+        context.out.print(table)
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    out: Path = typer.Option(..., "--out", help="CSV file to write"),
+    run: int | None = typer.Option(None, help="Only this ingest run"),
+) -> None:
+    """Export quarantined rows as CSV, with spreadsheet formulas neutralised."""
+    with context.handled():
+        eng = context.engine()
+        stmt = sa.select(quarantine).order_by(quarantine.c.id)
+        if run is not None:
+            stmt = stmt.where(quarantine.c.run_id == run)
+        columns = [
+            "run_id",
+            "file_path",
+            "row_number",
+            "field",
+            "record_type",
+            "source_system",
+            "source_id",
+            "reason",
+            "raw",
+        ]
+        with eng.connect() as conn, out.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(columns)
+            n = 0
+            for r in conn.execute(stmt):
+                writer.writerow([safe_cell(r._mapping[c]) for c in columns])
+                n += 1
+        print(f"{n} row(s) written to {out}", file=sys.stderr)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)
+    app.add_typer(quarantine_app, name="quarantine")
