@@ -363,6 +363,7 @@ def cluster_mentions(
     threshold: float,
     constraints: Constraints = Constraints(),
     isolated: Iterable[int] = (),
+    known_person: Mapping[int, int] | None = None,
 ) -> Clustering:
     """Constrained clustering: the strongest links first, never joining two mentions that an
     analyst split or that the model found to be look-alike different people (a hard negative):
@@ -371,7 +372,8 @@ def cluster_mentions(
 
     Must-link pairs are merged first (an analyst has looked, so they override hard negatives but
     not cannot-links). Mentions in ``isolated`` (unlinkable ones) stay on their own unless an
-    analyst must-linked them.
+    analyst must-linked them. ``known_person`` (for a delta) pre-forms each known person's
+    mentions into one cluster and never merges two known people.
 
     Returns the cluster id (the smallest mention id in it) of every node, and the refused merges.
     """
@@ -412,12 +414,36 @@ def cluster_mentions(
         parent[rb] = ra
         members[ra].extend(members.pop(rb))
 
+    label: dict[int, int] = {}
+    if known_person:
+        first: dict[int, int] = {}
+        for m in sorted(parent):
+            person = known_person.get(m)
+            if person is None:
+                continue
+            if person in first:
+                union(find(first[person]), find(m))
+            else:
+                first[person] = m
+            label[find(m)] = person
+
+    def labels_differ(ra: int, rb: int) -> bool:
+        la, lb = label.get(ra), label.get(rb)
+        return la is not None and lb is not None and la != lb
+
+    def join(ra: int, rb: int) -> None:
+        la = label.pop(ra, None)
+        lb = label.pop(rb, None)
+        union(ra, rb)
+        if la is not None or lb is not None:
+            label[find(ra)] = la if la is not None else lb  # type: ignore[assignment]
+
     refused: list[RefusedMerge] = []
     for a, b in sorted(constraints.must_link):
         if a in parent and b in parent:
             ra, rb = find(a), find(b)
-            if ra != rb and not crosses(analyst_cannot, ra, rb):
-                union(ra, rb)
+            if ra != rb and not crosses(analyst_cannot, ra, rb) and not labels_differ(ra, rb):
+                join(ra, rb)
     isolated_set = set(isolated)
     for a, b, p in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
         if p < threshold:
@@ -431,15 +457,17 @@ def cluster_mentions(
             refused.append(RefusedMerge(a, b, p, "unlinkable_mention"))
         elif crosses(analyst_cannot, ra, rb):
             refused.append(RefusedMerge(a, b, p, "analyst_split"))
+        elif labels_differ(ra, rb):
+            refused.append(RefusedMerge(a, b, p, "joins_two_known_people"))
         elif crosses(model_cannot, ra, rb):
             refused.append(RefusedMerge(a, b, p, "joins_look_alike_people"))
         else:
-            union(ra, rb)
+            join(ra, rb)
     cluster_of: dict[int, int] = {}
     for group in members.values():
-        label = min(group)
+        smallest = min(group)
         for m in group:
-            cluster_of[m] = label
+            cluster_of[m] = smallest
     return Clustering(cluster_of, refused)
 
 

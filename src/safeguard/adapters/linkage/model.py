@@ -156,20 +156,25 @@ def domain_settings() -> SettingsCreator:
     )
 
 
+# Candidate pairs: wide enough for typos, swaps and missing dates, tight enough for 1M mentions.
+# ``link_one`` looks up candidates with the same keys (``realtime.candidate_sql``).
+BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
+    ("forename_canon", "surname"),
+    ("surname", "dob"),
+    ("forename_canon", "dob"),
+    ("dob", "postcode"),
+    ("forename_canon", "postcode"),
+    ("surname", "birth_year", "postcode_district"),
+    ("address",),
+    ("phone",),
+    ("pnc_id",),
+)
+SWAP_RULE = "l.forename = r.surname and l.surname = r.forename"
+
+
 def domain_blocking_rules() -> list[Any]:
-    """Candidate pairs: wide enough for typos, swaps and missing dates, tight enough for 1M."""
-    return [
-        block_on("forename_canon", "surname"),
-        block_on("surname", "dob"),
-        block_on("forename_canon", "dob"),
-        block_on("dob", "postcode"),
-        block_on("forename_canon", "postcode"),
-        block_on("surname", "birth_year", "postcode_district"),
-        "l.forename = r.surname and l.surname = r.forename",
-        block_on("address"),
-        block_on("phone"),
-        block_on("pnc_id"),
-    ]
+    """Splink blocking rules from ``BLOCKING_KEYS`` plus forename/surname swapped."""
+    return [block_on(*keys) for keys in BLOCKING_KEYS] + [SWAP_RULE]
 
 
 def train(linker: Linker, *, max_pairs: float = 2e6) -> None:
