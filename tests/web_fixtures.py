@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.accounts import agency_shares, users
+from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import (
     events,
@@ -83,7 +84,7 @@ class World:
     suspect_restricted: int
     child_shared: int
     unlinked: int  # negative person id of an unlinked mention
-    uncertain_mention: int
+    uncertain_review: int  # an open link review item (Joanne Smith / Joanna Smith)
     marac_referral: int
     csc_referral: int
     event: int
@@ -196,6 +197,21 @@ def build_world(engine: Engine) -> World:
             agency="childrens-services",
             made_at=NOW - timedelta(days=19),
         )
+        review = int(
+            conn.execute(
+                sa.insert(link_reviews)
+                .values(
+                    mention_id_l=min(j1, j3),
+                    mention_id_r=max(j1, j3),
+                    match_probability=0.62,
+                    priority=0.9,
+                    reason="uncertain_match",
+                    status="open",
+                    created_at=NOW,
+                )
+                .returning(link_reviews.c.id)
+            ).scalar_one()
+        )
         admin_id = None
         for role, (username, agency) in PERSONAS.items():
             uid = conn.execute(
@@ -222,4 +238,4 @@ def build_world(engine: Engine) -> World:
                 reason="Strategy discussion",
             )
         )
-    return World(victim, suspect, child, -u1, j3, marac, csc, ev)
+    return World(victim, suspect, child, -u1, review, marac, csc, ev)

@@ -108,7 +108,11 @@ def test_changes_are_logged_as_alteration_disclosure_combination_and_collection(
         json={"agency": "health", "reason": "MARAC action 3"},
         headers=headers,
     )
-    client.post(f"/api/links/{world.uncertain_mention}/split", headers=headers)
+    client.post(
+        f"/api/links/{world.uncertain_review}/split",
+        headers=headers,
+        json={"reason": "different dates of birth"},
+    )
     answers = {f"q{i}": "no" for i in range(1, 25)}
     r = client.post(
         f"/api/people/{world.victim}/assessments",
@@ -120,7 +124,7 @@ def test_changes_are_logged_as_alteration_disclosure_combination_and_collection(
     assert got == [
         ("referral.status", "alteration", None),
         ("person.share", "disclosure", "health"),
-        ("link.split", "combination", None),
+        ("link.split", "alteration", None),  # linking's own audit entry for a split
         ("assessment.submit", "collection", None),
     ]
     with engine.connect() as conn:

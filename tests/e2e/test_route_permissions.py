@@ -66,8 +66,8 @@ MATRIX: list[tuple[str, str, dict[str, Any], set[Role]]] = [
     ("POST", "/referrals/{csc_referral}/status", {"status": "received"}, {SUP, ANA, PAR}),
     ("GET", "/links", {}, {SUP, ANA}),
     ("GET", "/links/{uncertain}", {}, {SUP, ANA}),
-    ("POST", "/links/{uncertain}/confirm", {}, {SUP, ANA}),
-    ("POST", "/links/{uncertain}/split", {}, {SUP, ANA}),
+    ("POST", "/links/{uncertain}/confirm", {"reason": "same DOB and postcode"}, {SUP, ANA}),
+    ("POST", "/links/{uncertain}/split", {"reason": "different people"}, {SUP, ANA}),
     ("GET", "/dashboard", {}, PRACTITIONERS | {BRD, ADM}),
     ("GET", "/api/health", {}, ALL),
     ("GET", "/api/me", {}, ALL),
@@ -98,9 +98,10 @@ MATRIX: list[tuple[str, str, dict[str, Any], set[Role]]] = [
     ("GET", "/api/worklists", {}, PRACTITIONERS),
     ("GET", "/api/worklists/{code}", {}, PRACTITIONERS),
     ("GET", "/api/worklists/uncertain-links", {}, {SUP, ANA}),
+    ("GET", "/api/links", {}, {SUP, ANA}),
     ("GET", "/api/links/{uncertain}", {}, {SUP, ANA}),
-    ("POST", "/api/links/{uncertain}/confirm", {}, {SUP, ANA}),
-    ("POST", "/api/links/{uncertain}/split", {}, {SUP, ANA}),
+    ("POST", "/api/links/{uncertain}/confirm", {"reason": "same DOB and postcode"}, {SUP, ANA}),
+    ("POST", "/api/links/{uncertain}/split", {"reason": "different people"}, {SUP, ANA}),
     ("GET", "/api/dashboard", {}, PRACTITIONERS | {BRD, ADM}),
 ]
 
@@ -151,7 +152,7 @@ def _url(path: str, world: World) -> str:
         "restricted": world.suspect_restricted,
         "csc_referral": world.csc_referral,
         "marac_referral": world.marac_referral,
-        "uncertain": world.uncertain_mention,
+        "uncertain": world.uncertain_review,
         "event": world.event,
         "code": "repeat-missing",
     }

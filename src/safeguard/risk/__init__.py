@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 """Rules engine: procedural and risk rules over a person's linked history. Pure."""
 
 from safeguard.risk.config import RulesConfig, load_rules_config, parse_rules_config
@@ -19,6 +18,3 @@ __all__ = [
     "load_rules_config",
     "parse_rules_config",
 ]
-=======
-"""safeguard.risk."""
->>>>>>> main

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.people import people, person_links
+from safeguard.adapters.db.linkage import link_reviews
+from safeguard.adapters.db.people import people
 from safeguard.adapters.db.tables import (
     events,
     missing_episodes,
@@ -91,10 +92,8 @@ def force_figures(conn: Connection, *, actor: Actor, now: datetime | None = None
             ),
         ),
         _fig(
-            "Uncertain record links",
-            count(
-                sa.select(n).select_from(person_links).where(person_links.c.match_probability < 0.9)
-            ),
+            "Record links awaiting review",
+            count(sa.select(n).select_from(link_reviews).where(link_reviews.c.status == "open")),
         ),
     ]
     return figures

@@ -1,32 +1,35 @@
-"""The link review queue: an analyst confirms an uncertain link or splits the record off.
+"""The link review queue for analysts: each item two records side by side; confirm or split.
 
-Decisions are stored on ``person_links`` (``model_version`` ``analyst:confirmed`` /
-``analyst:split``) and audited as combination. When the linking capability's own
-confirm/split service is merged, these two functions become calls into it.
+The queue, the decisions and their audit belong to the linking capability
+(``safeguard.services.linkage``: ``review_queue``, ``confirm_link``, ``split_link``); this module
+adds the access check and the audited, side-by-side view of a pair.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.audit import append_audit
-from safeguard.adapters.db.people import people, person_links
+from safeguard.adapters.db.linkage import link_reviews
+from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.audit import AuditCategory, AuditEntry
-from safeguard.errors import InvalidTransition, NotFound
+from safeguard.errors import NotFound
 
 logger = logging.getLogger(__name__)
+MAX_OTHERS = 10
 
 
 @dataclass(frozen=True, slots=True)
 class MentionCard:
     mention_id: int
+    person_id: int | None
     source_system: str
     name: str
     date_of_birth: date | None
@@ -36,51 +39,63 @@ class MentionCard:
 
 
 @dataclass(frozen=True, slots=True)
-class LinkReview:
-    mention: MentionCard
-    person_id: int
-    match_probability: float | None
-    decided: str | None
-    others: list[MentionCard]
+class PairReview:
+    review_id: int
+    status: str
+    reason: str
+    match_probability: float
+    left: MentionCard
+    right: MentionCard
+    left_others: list[MentionCard]
+    right_others: list[MentionCard]
 
 
-def _card(row: sa.Row[tuple[object, ...]]) -> MentionCard:
-    m = row._mapping
-    return MentionCard(
-        mention_id=int(m["id"]),
-        source_system=str(m["source_system"]),
-        name=f"{m['forenames'] or ''} {m['surname'] or ''}".strip(),
-        date_of_birth=m["date_of_birth"],
-        sex=m["sex"],
-        postcode=m["postcode"],
-        pnc_id=m["pnc_id"],
-    )
-
-
-def review(conn: Connection, *, actor: Actor, mention_id: int) -> LinkReview:
-    """The uncertain mention beside the other records of the person it is linked to."""
-    ensure(actor, Action.REVIEW_LINKS)
-    link = conn.execute(
-        sa.select(person_links).where(person_links.c.mention_id == mention_id)
-    ).first()
-    if link is None:
-        raise NotFound(f"mention {mention_id} has no link to review")
+def _cards(conn: Connection, where: sa.ColumnElement[bool], limit: int) -> list[MentionCard]:
     rows = conn.execute(
-        sa.select(person_mentions)
-        .join(person_links, person_links.c.mention_id == person_mentions.c.id)
-        .where(person_links.c.person_id == link.person_id)
+        sa.select(person_mentions, person_links.c.person_id)
+        .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
+        .where(where)
         .order_by(person_mentions.c.id)
-        .limit(20)
+        .limit(limit)
     ).all()
-    cards = [_card(r) for r in rows]
-    me = (
-        next(c for c in cards if c.mention_id == mention_id)
-        if any(c.mention_id == mention_id for c in cards)
-        else _card(
-            conn.execute(sa.select(person_mentions).where(person_mentions.c.id == mention_id)).one()
+    return [
+        MentionCard(
+            mention_id=int(r.id),
+            person_id=None if r.person_id is None else int(r.person_id),
+            source_system=str(r.source_system),
+            name=f"{r.forenames or ''} {r.surname or ''}".strip(),
+            date_of_birth=r.date_of_birth,
+            sex=r.sex,
+            postcode=r.postcode,
+            pnc_id=r.pnc_id,
         )
+        for r in rows
+    ]
+
+
+def _others(conn: Connection, card: MentionCard, exclude: set[int]) -> list[MentionCard]:
+    if card.person_id is None:
+        return []
+    in_person = sa.select(person_links.c.mention_id).where(
+        person_links.c.person_id == card.person_id
     )
-    version = str(link.model_version or "")
+    where = sa.and_(person_mentions.c.id.in_(in_person), person_mentions.c.id.not_in(exclude))
+    return _cards(conn, where, MAX_OTHERS)
+
+
+def review_pair(conn: Connection, *, actor: Actor, review_id: int) -> PairReview:
+    """The two records of a review item side by side, with each one's person's other records.
+
+    Showing them consults both people: audited, with the review as the justification.
+    """
+    ensure(actor, Action.REVIEW_LINKS)
+    item = conn.execute(sa.select(link_reviews).where(link_reviews.c.id == review_id)).first()
+    if item is None:
+        raise NotFound(f"review item {review_id} not found")
+    pair = {int(item.mention_id_l), int(item.mention_id_r)}
+    by_id = {c.mention_id: c for c in _cards(conn, person_mentions.c.id.in_(pair), 2)}
+    left, right = by_id[int(item.mention_id_l)], by_id[int(item.mention_id_r)]
+    people = sorted({p for p in (left.person_id, right.person_id) if p is not None})
     append_audit(
         conn,
         AuditEntry(
@@ -89,82 +104,44 @@ def review(conn: Connection, *, actor: Actor, mention_id: int) -> LinkReview:
             action="link.review",
             category=AuditCategory.CONSULTATION,
             record_type="person_mention",
-            record_ids=[str(mention_id)],
-            person_ids=[int(link.person_id)],
+            record_ids=[str(m) for m in sorted(pair)],
+            person_ids=people,
             justification="Reviewing an uncertain record link",
+            detail={"review_id": review_id},
         ),
     )
-    return LinkReview(
-        mention=me,
-        person_id=int(link.person_id),
-        match_probability=link.match_probability,
-        decided=version.removeprefix("analyst:") if version.startswith("analyst:") else None,
-        others=[c for c in cards if c.mention_id != mention_id],
+    return PairReview(
+        review_id=review_id,
+        status=str(item.status),
+        reason=str(item.reason),
+        match_probability=float(item.match_probability),
+        left=left,
+        right=right,
+        left_others=_others(conn, left, pair),
+        right_others=_others(conn, right, pair),
     )
 
 
-def _decide(conn: Connection, actor: Actor, mention_id: int) -> sa.Row[tuple[object, ...]]:
+def confirm(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
+    """Confirm the pair are one person (linking merges them and keeps them together)."""
     ensure(actor, Action.REVIEW_LINKS)
-    link = conn.execute(
-        sa.select(person_links).where(person_links.c.mention_id == mention_id)
-    ).first()
-    if link is None:
-        raise NotFound(f"mention {mention_id} has no link to review")
-    if str(link.model_version or "").startswith("analyst:"):
-        raise InvalidTransition(f"mention {mention_id}: already decided ({link.model_version})")
-    return link
+    # Imported here: the linking service pulls in Splink, which the web app needs only now.
+    from safeguard.services import linkage
 
-
-def confirm_link(
-    conn: Connection, *, actor: Actor, mention_id: int, now: datetime | None = None
-) -> int:
-    """Confirm that the mention belongs to its person; returns the person id."""
-    link = _decide(conn, actor, mention_id)
-    now = (now or datetime.now(UTC)).astimezone(UTC)
-    conn.execute(
-        sa.update(person_links)
-        .where(person_links.c.mention_id == mention_id)
-        .values(match_probability=1.0, model_version="analyst:confirmed", linked_at=now)
+    decision = linkage.confirm_link(
+        engine, actor=actor.audit_name, reason=reason, review_id=review_id
     )
-    _audit(conn, actor, "link.confirm", mention_id, [int(link.person_id)])
-    return int(link.person_id)
+    logger.info("review %s confirmed by user %s (decision %s)", review_id, actor.user_id, decision)
+    return decision
 
 
-def split_link(
-    conn: Connection, *, actor: Actor, mention_id: int, now: datetime | None = None
-) -> int:
-    """Split the mention off into a new person of its own; returns the new person id."""
-    link = _decide(conn, actor, mention_id)
-    now = (now or datetime.now(UTC)).astimezone(UTC)
-    new_id = int(
-        conn.execute(
-            sa.insert(people).values(created_at=now, restricted=False).returning(people.c.id)
-        ).scalar_one()
+def split(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
+    """Decide the pair are different people (linking splits them and keeps them apart)."""
+    ensure(actor, Action.REVIEW_LINKS)
+    from safeguard.services import linkage
+
+    decision = linkage.split_link(
+        engine, actor=actor.audit_name, reason=reason, review_id=review_id
     )
-    conn.execute(
-        sa.update(person_links)
-        .where(person_links.c.mention_id == mention_id)
-        .values(
-            person_id=new_id, match_probability=1.0, model_version="analyst:split", linked_at=now
-        )
-    )
-    _audit(conn, actor, "link.split", mention_id, [int(link.person_id), new_id])
-    return new_id
-
-
-def _audit(
-    conn: Connection, actor: Actor, action: str, mention_id: int, person_ids: list[int]
-) -> None:
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action=action,
-            category=AuditCategory.COMBINATION,
-            record_type="person_mention",
-            record_ids=[str(mention_id)],
-            person_ids=person_ids,
-        ),
-    )
-    logger.info("%s of mention %s by user %s", action, mention_id, actor.user_id)
+    logger.info("review %s split by user %s (decision %s)", review_id, actor.user_id, decision)
+    return decision

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
     missing_episodes,
@@ -24,7 +25,6 @@ from safeguard.domain.access import Action, Actor, can, ensure
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import NotFound
 
-UNCERTAIN_BELOW = 0.9
 RHI_HOURS = 72
 DASH = ("dash-police", "dash-ric")
 
@@ -146,18 +146,19 @@ def _rows(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkIt
             sa.select(
                 person_links.c.person_id,
                 _name,
-                person_links.c.linked_at,
-                person_links.c.match_probability,
-                person_links.c.mention_id,
+                link_reviews.c.created_at,
+                link_reviews.c.match_probability,
+                link_reviews.c.id,
             )
-            .join(person_mentions, person_mentions.c.id == person_links.c.mention_id)
-            .where(person_links.c.match_probability < UNCERTAIN_BELOW)
-            .where(sa.func.coalesce(person_links.c.model_version, "").not_like("analyst:%"))
-            .order_by(person_links.c.match_probability)
+            .select_from(link_reviews)
+            .join(person_mentions, person_mentions.c.id == link_reviews.c.mention_id_l)
+            .outerjoin(person_links, person_links.c.mention_id == link_reviews.c.mention_id_l)
+            .where(link_reviews.c.status == "open")
+            .order_by(link_reviews.c.priority.desc(), link_reviews.c.id)
             .limit(limit)
         )
         return [
-            WorkItem(int(r[0]), r[1].strip(), r[2], f"match probability {r[3]:.2f}", int(r[4]))
+            WorkItem(int(r[0] or 0), r[1].strip(), r[2], f"match probability {r[3]:.2f}", int(r[4]))
             for r in conn.execute(q).all()
         ]
     else:

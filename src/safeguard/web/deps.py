@@ -37,6 +37,11 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
 def get_conn(request: Request) -> Iterator[Connection]:
     """One transaction per request: committed when the route returns, rolled back on error."""
     engine: Engine = request.app.state.engine
@@ -49,6 +54,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PersonId = Annotated[int, Path(ge=-2_147_483_647, le=2_147_483_647)]
 RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 ConnDep = Annotated[Connection, Depends(get_conn)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 async def _csrf_ok(request: Request, expected: str) -> bool:
@@ -62,30 +68,42 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
     return supplied is not None and same_secret(supplied, expected)
 
 
-async def current_actor(request: Request, conn: ConnDep, settings: SettingsDep) -> Actor:
+def _credentials(request: Request, settings: SettingsDep) -> accounts.Session | Actor:
+    """Who is calling: checked in a short transaction of its own, so that a session's "last
+    seen" time is kept even when the request then fails, and the request's own transaction
+    holds no lock while the route runs."""
+    engine: Engine = request.app.state.engine
+    auth = request.headers.get("authorization", "")
+    with engine.begin() as conn:
+        if auth.lower().startswith("bearer "):
+            return accounts.token_actor(conn, auth[7:].strip())
+        secret = request.cookies.get(SESSION_COOKIE)
+        if not secret or len(secret) > 200:
+            raise accounts.NotSignedIn("you are not signed in")
+        return accounts.resume_session(
+            conn, secret, idle=timedelta(minutes=settings.session_idle_minutes)
+        )
+
+
+async def current_actor(
+    request: Request,
+    credentials: Annotated[accounts.Session | Actor, Depends(_credentials)],
+) -> Actor:
     """The actor behind a bearer API token or a session cookie (with CSRF on unsafe methods).
 
     Raises:
         NotSignedIn: no credentials, or forged, ended, expired ones.
         CsrfFailed: a cookie-authenticated POST without the session's CSRF token.
     """
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        actor = accounts.token_actor(conn, auth[7:].strip())
+    if isinstance(credentials, Actor):  # API token: no cookie, so no CSRF to check
         request.state.csrf_token = None
-        request.state.actor = actor
-        return actor
-    secret = request.cookies.get(SESSION_COOKIE)
-    if not secret or len(secret) > 200:
-        raise accounts.NotSignedIn("you are not signed in")
-    session = accounts.resume_session(
-        conn, secret, idle=timedelta(minutes=settings.session_idle_minutes)
-    )
-    if request.method in UNSAFE and not await _csrf_ok(request, session.csrf_token):
+        request.state.actor = credentials
+        return credentials
+    if request.method in UNSAFE and not await _csrf_ok(request, credentials.csrf_token):
         raise CsrfFailed("the form has expired or did not come from this site; please try again")
-    request.state.csrf_token = session.csrf_token
-    request.state.actor = session.actor
-    return session.actor
+    request.state.csrf_token = credentials.csrf_token
+    request.state.actor = credentials.actor
+    return credentials.actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

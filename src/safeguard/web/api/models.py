@@ -187,6 +187,7 @@ class WorklistOut(BaseModel):
 
 class MentionOut(BaseModel):
     mention_id: int
+    person_id: int | None
     source_system: str
     name: str
     date_of_birth: date | None
@@ -195,17 +196,24 @@ class MentionOut(BaseModel):
     pnc_id: str | None
 
 
-class LinkReviewOut(BaseModel):
-    mention: MentionOut
-    person_id: int
-    match_probability: float | None
-    decided: str | None
-    others: list[MentionOut]
+class PairReviewOut(BaseModel):
+    review_id: int
+    status: str
+    reason: str
+    match_probability: float
+    left: MentionOut
+    right: MentionOut
+    left_others: list[MentionOut]
+    right_others: list[MentionOut]
+
+
+class LinkDecisionIn(Strict):
+    reason: Reason
 
 
 class LinkDecisionOut(BaseModel):
-    mention_id: int
-    person_id: int
+    review_id: int
+    decision_id: int
     decision: str
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safeguard.domain.access import Action, Actor, can
 from safeguard.services import dashboard, links, referrals, worklists
-from safeguard.web.deps import ActorDep, Authorised, ConnDep, RecordId
+from safeguard.web.deps import ActorDep, Authorised, ConnDep, EngineDep, RecordId
 from safeguard.web.pages.render import render
 
 router = APIRouter()
@@ -77,22 +77,32 @@ def link_queue(request: Request, conn: ConnDep, actor: Reviewer) -> Response:
     )
 
 
-@router.get("/links/{mention_id}", response_class=HTMLResponse)
-def link_review(request: Request, mention_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
-    found = links.review(conn, actor=actor, mention_id=mention_id)
+@router.get("/links/{review_id}", response_class=HTMLResponse)
+def link_review(request: Request, review_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
+    found = links.review_pair(conn, actor=actor, review_id=review_id)
     return render(request, "link_review.html", {"review": found}, actor=actor)
 
 
-@router.post("/links/{mention_id}/confirm")
-def link_confirm(mention_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
-    links.confirm_link(conn, actor=actor, mention_id=mention_id)
-    return RedirectResponse(f"/links/{mention_id}", status_code=303)
+@router.post("/links/{review_id}/confirm")
+def link_confirm(
+    review_id: RecordId,
+    engine: EngineDep,
+    actor: Reviewer,
+    reason: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    links.confirm(engine, actor=actor, review_id=review_id, reason=reason or "Same person")
+    return RedirectResponse(f"/links/{review_id}", status_code=303)
 
 
-@router.post("/links/{mention_id}/split")
-def link_split(mention_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
-    links.split_link(conn, actor=actor, mention_id=mention_id)
-    return RedirectResponse(f"/links/{mention_id}", status_code=303)
+@router.post("/links/{review_id}/split")
+def link_split(
+    review_id: RecordId,
+    engine: EngineDep,
+    actor: Reviewer,
+    reason: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    links.split(engine, actor=actor, review_id=review_id, reason=reason or "Different people")
+    return RedirectResponse(f"/links/{review_id}", status_code=303)
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
