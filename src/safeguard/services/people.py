@@ -254,7 +254,7 @@ def search_people(
             .where(agency_shares.c.revoked_at.is_(None))
         )
         query = query.where(_person_key.in_(shared))
-    rows = conn.execute(query.limit(limit * 8)).all()
+    rows = conn.execute(query.order_by(person_mentions.c.id).limit(limit * 8)).all()
     grouped: dict[int, list[sa.Row[tuple[object, ...]]]] = {}
     for row in rows:
         grouped.setdefault(int(row.person_id), []).append(row)
@@ -366,7 +366,11 @@ def person_profile(
     mids = mention_ids_of(conn, person_id)
     resource = person_resource(conn, actor, person_id, now)
     ensure(actor, Action.VIEW_PERSON, resource)
-    mentions = conn.execute(sa.select(person_mentions).where(person_mentions.c.id.in_(mids))).all()
+    mentions = conn.execute(
+        sa.select(person_mentions)
+        .where(person_mentions.c.id.in_(mids))
+        .order_by(person_mentions.c.id)
+    ).all()
     names = Counter(f"{m.forenames or ''} {m.surname or ''}".strip() for m in mentions)
     profile = Profile(
         person_id=person_id,
