@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")
     def _enforce_non_default_secrets(self) -> Settings:

@@ -136,6 +136,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.auth_engine = make_engine(settings.database_url)  # see deps._credentials
     app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
     errors.install(app)
     app.include_router(api_router)

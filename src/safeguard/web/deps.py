@@ -70,9 +70,10 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
 
 def _credentials(request: Request, settings: SettingsDep) -> accounts.Session | Actor:
     """Who is calling: checked in a short transaction of its own, so that a session's "last
-    seen" time is kept even when the request then fails, and the request's own transaction
-    holds no lock while the route runs."""
-    engine: Engine = request.app.state.engine
+    seen" time is kept even when the request then fails. It uses its own connection pool: a
+    request may already hold a connection from the main pool, and waiting on the same pool for
+    a second one could deadlock under load."""
+    engine: Engine = request.app.state.auth_engine
     auth = request.headers.get("authorization", "")
     with engine.begin() as conn:
         if auth.lower().startswith("bearer "):

@@ -11,5 +11,6 @@ from safeguard.web.app import create_app
 
 def build() -> FastAPI:
     """Settings from the environment, validated; logging to stderr."""
-    configure_logging("INFO")
-    return create_app(get_settings())
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
