@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from safeguard.cli import assess as assess_cli
 from safeguard.cli import db as db_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import schema as schema_cli
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 db_cli.register(app)
 ingest_cli.register(app)
+assess_cli.register(app)
 schema_cli.register(app)
 serve_cli.register(app)
 simulate_cli.register(app)

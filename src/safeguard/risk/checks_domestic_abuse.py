@@ -14,7 +14,7 @@ from safeguard.risk.context import (
     when,
     within,
 )
-from safeguard.risk.facts import EventFact
+from safeguard.risk.facts import EventFact, ReferralFact
 
 MARAC = ("marac",)
 
@@ -31,7 +31,7 @@ def _dash_completed(ctx: Context) -> None:
     rule = "DA-DASH-COMPLETED"
     hours = ctx.n(rule, "due_hours")
     dashes = [s for s in ctx.scored if s.is_da_instrument and s.complete]
-    for event in victim_events(ctx.history, _is_da):
+    for event in victim_events(ctx, _is_da):
         matched = [s for s in dashes if s.fact.event_id == event.event_id]
         if not matched:
             matched = [
@@ -57,7 +57,7 @@ def _dash_completed(ctx: Context) -> None:
 
 def _incomplete(ctx: Context) -> None:
     for s in ctx.scored:
-        if s.complete or s.result is None and s.error is None:
+        if s.complete:
             continue
         if s.error is not None:
             why = s.error
@@ -111,42 +111,43 @@ def _marac_from_assessments(ctx: Context) -> None:
         )
 
 
-def _last_marac_before(ctx: Context, event: EventFact) -> tuple[int, object] | None:
+def _last_marac_before(ctx: Context, event: EventFact) -> ReferralFact | None:
+    """The latest MARAC referral made before this incident (not one made about it)."""
     last = None
     for ref in ctx.history.referrals:
         if ref.referral_type != "marac" or ref.made_at is None or ref.event_id == event.event_id:
             continue
         if ref.made_at < event.occurred_at:
-            last = (ref.referral_id, ref.made_at)
+            last = ref
     return last
 
 
 def _marac_from_history(ctx: Context) -> None:
-    events = victim_events(ctx.history, _is_da)
+    events = victim_events(ctx, _is_da)
     cal = ctx.config.calendar
     esc, rep = "MARAC-POTENTIAL-ESCALATION", "MARAC-REPEAT"
     n_min, esc_days = ctx.n(esc, "min_incidents"), ctx.n(esc, "window_days")
     rep_days = ctx.n(rep, "window_days")
     for event in events:
         last = _last_marac_before(ctx, event)
-        recent_marac = last is not None and event.occurred_at - last[1] <= timedelta(  # type: ignore[operator]
-            days=rep_days
-        )
-        if recent_marac:
-            assert last is not None
+        if (
+            last is not None
+            and last.made_at is not None
+            and (event.occurred_at - last.made_at <= timedelta(days=rep_days))
+        ):
             days = ctx.n(rep, "due_working_days")
             ctx.procedure(
                 rep,
                 f"event:{event.event_id}",
                 trigger=f"domestic-abuse incident event {event.event_id} at "
                 f"{when(event.occurred_at)} is within {rep_days} days of MARAC referral "
-                f"{last[0]} made {when(last[1])}",  # type: ignore[arg-type]
+                f"{last.referral_id} made {when(last.made_at)}",
                 trigger_at=event.occurred_at,
                 due_at=cal.working_days_deadline(event.occurred_at, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
                 what=f"a repeat MARAC referral (within {days} working day(s))",
                 event=event,
-                facts={"window_days": rep_days, "last_referral_id": last[0]},
+                facts={"window_days": rep_days, "last_referral_id": last.referral_id},
             )
             continue
         recent = within(events, event, esc_days)
@@ -222,7 +223,7 @@ def _repeat_flags(ctx: Context) -> None:
         ("HATE-REPEAT-PERPETRATOR", ("suspect",), _is_hate, "hate crimes or incidents as suspect"),
     ):
         n_min, days = ctx.n(rule, "min_incidents"), ctx.n(rule, "window_days")
-        events = role_events(ctx.history, roles, pred)
+        events = role_events(ctx, roles, pred)
         for event in events:
             recent = within(events, event, days)
             if len(recent) >= n_min:

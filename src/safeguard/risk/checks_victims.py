@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from safeguard.risk.context import Context, victim_events, when
+from safeguard.risk.context import Context, is_crime, referral_done, victim_events, when
 from safeguard.risk.facts import EventFact
 
 RIGHT6_TRIGGERS = frozenset(
@@ -36,7 +36,7 @@ def enhanced_rights(ctx: Context, event: EventFact | None) -> list[str]:
             reasons.append(f"aged {age}: a child is a vulnerable victim")
         n_min = ctx.n(rule, "persistent_min_crimes")
         days = ctx.n(rule, "persistent_window_days")
-        crimes = victim_events(ctx.history, lambda e: e.is_crime)
+        crimes = victim_events(ctx, is_crime)
         start = event.occurred_at - timedelta(days=days)
         recent = [e for e in crimes if start <= e.occurred_at <= event.occurred_at]
         if len(recent) >= n_min:
@@ -48,7 +48,7 @@ def _needs_assessment(ctx: Context) -> None:
     rule = "VC-NEEDS-ASSESSMENT"
     days = ctx.n(rule, "due_working_days")
     cal = ctx.config.calendar
-    for event in victim_events(ctx.history, lambda e: e.is_crime):
+    for event in victim_events(ctx, is_crime):
         start = event.reported_at or event.occurred_at
         done = [
             c.contacted_at
@@ -68,6 +68,39 @@ def _needs_assessment(ctx: Context) -> None:
             what=f"a needs assessment (within {days} working days)",
             event=event,
             facts={"due_working_days": days},
+        )
+
+
+def _support_referral(ctx: Context) -> None:
+    rule = "VC-SUPPORT-REFERRAL"
+    days = ctx.n(rule, "due_working_days")
+    cal = ctx.config.calendar
+    for event in victim_events(ctx, is_crime):
+        reasons = enhanced_rights(ctx, event)
+        if not reasons:
+            continue
+        start = event.reported_at or event.occurred_at
+        done = [
+            c.contacted_at
+            for c in ctx.history.contacts
+            if c.trigger == "support_referral"
+            and c.contacted_at is not None
+            and (c.event_id == event.event_id or (c.event_id is None and c.contacted_at >= start))
+        ]
+        referred = referral_done(ctx, ("victim_support", "idva"), event.event_id, start)
+        if referred is not None:
+            done.append(referred)
+        ctx.procedure(
+            rule,
+            f"event:{event.event_id}",
+            trigger=f"victim with enhanced rights ({'; '.join(reasons)}) of event "
+            f"{event.event_id} reported {when(start)}",
+            trigger_at=start,
+            due_at=cal.working_days_deadline(start, days),
+            done_at=min(done) if done else None,
+            what=f"a referral to support services (within {days} working days)",
+            event=event,
+            facts={"due_working_days": days, "enhanced": reasons},
         )
 
 
@@ -106,4 +139,5 @@ def _right6(ctx: Context) -> None:
 def run(ctx: Context) -> None:
     """Apply the Victims' Code rules."""
     _needs_assessment(ctx)
+    _support_referral(ctx)
     _right6(ctx)

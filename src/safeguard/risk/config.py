@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from importlib import resources
 from pathlib import Path
@@ -15,6 +15,7 @@ import yaml
 
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
+from safeguard.risk.rules import RULES_BY_ID
 
 Param = int | float | bool
 
@@ -25,16 +26,28 @@ class RulesConfig:
 
     calendar: WorkingCalendar
     params: Mapping[str, Mapping[str, Param]]
+    fingerprints: Mapping[str, str] = field(default_factory=dict)
+    versions: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        prints = {
+            rule_id: _fingerprint(params, self.calendar) for rule_id, params in self.params.items()
+        }
+        object.__setattr__(self, "fingerprints", prints)
+        versions = {r: f"{RULES_BY_ID[r].version}.{fp}" for r, fp in prints.items()}
+        object.__setattr__(self, "versions", versions)
 
     def of(self, rule_id: str) -> Mapping[str, Param]:
         return self.params[rule_id]
 
     def fingerprint(self, rule_id: str) -> str:
         """A short hash of a rule's parameters and the calendar (part of the rule version)."""
-        body = json.dumps(
-            {"p": dict(self.params[rule_id]), "c": repr(self.calendar)}, sort_keys=True
-        )
-        return hashlib.sha256(body.encode()).hexdigest()[:8]
+        return self.fingerprints[rule_id]
+
+
+def _fingerprint(params: Mapping[str, Param], calendar: WorkingCalendar) -> str:
+    body = json.dumps({"p": dict(params), "c": repr(calendar)}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()[:8]
 
 
 def _defaults_text() -> str:

@@ -45,6 +45,9 @@ class Context:
     scored: list[Scored] = field(default_factory=list)
     findings: dict[str, Finding] = field(default_factory=dict)
     checks: dict[str, ProcedureCheck] = field(default_factory=dict)
+    event_cache: dict[tuple[tuple[str, ...], Callable[[EventFact], bool]], list[EventFact]] = field(
+        default_factory=dict
+    )
 
     def p(self, rule_id: str, name: str) -> Param:
         return self.config.of(rule_id)[name]
@@ -53,7 +56,7 @@ class Context:
         return int(self.p(rule_id, name))
 
     def version(self, rule_id: str) -> str:
-        return f"{RULES_BY_ID[rule_id].version}.{self.config.fingerprint(rule_id)}"
+        return self.config.versions[rule_id]
 
     def key(self, rule_id: str, anchor: str) -> str:
         return f"{rule_id}|{self.history.person_key}|{anchor}"
@@ -171,19 +174,33 @@ def score_all(ctx: Context) -> None:
         ctx.scored.append(Scored(fact, instrument, result, None))
 
 
-def victim_events(history: PersonHistory, pred: Callable[[EventFact], bool]) -> list[EventFact]:
-    return role_events(history, ("victim",), pred)
+def is_crime(event: EventFact) -> bool:
+    return event.is_crime
+
+
+def victim_events(ctx: Context, pred: Callable[[EventFact], bool]) -> list[EventFact]:
+    return role_events(ctx, ("victim",), pred)
 
 
 def role_events(
-    history: PersonHistory, roles: Iterable[str], pred: Callable[[EventFact], bool]
+    ctx: Context, roles: tuple[str, ...], pred: Callable[[EventFact], bool]
 ) -> list[EventFact]:
+    """Events the person had one of ``roles`` in and that satisfy ``pred``, oldest first.
+
+    Memoised per evaluation: several rules ask the same question of the same history.
+    """
+    key = (roles, pred)
+    cached = ctx.event_cache.get(key)
+    if cached is not None:
+        return cached
     wanted = set(roles)
     seen: dict[int, EventFact] = {}
-    for inv in history.involvements:
+    for inv in ctx.history.involvements:
         if inv.role in wanted and pred(inv.event):
             seen.setdefault(inv.event.event_id, inv.event)
-    return sorted(seen.values(), key=lambda e: (e.occurred_at, e.event_id))
+    found = sorted(seen.values(), key=lambda e: (e.occurred_at, e.event_id))
+    ctx.event_cache[key] = found
+    return found
 
 
 def within(events: list[EventFact], end: EventFact, days: int) -> list[EventFact]:

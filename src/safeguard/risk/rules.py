@@ -105,6 +105,11 @@ RULES: tuple[Rule, ...] = (
          "Every victim of a crime has a needs assessment (victim contact, trigger "
          "needs_assessment) within `due_working_days` working days of the report (unverified "
          "timescale; configurable).", ("E",), "procedure", "victim_update", "medium"),
+    Rule("VC-SUPPORT-REFERRAL", 1, "Victims' Code Right 4: referral to support services",
+         "A victim with enhanced rights (see VC-RIGHT6-UPDATE) is referred to support services "
+         "(a victim contact with trigger support_referral, or a victim_support or idva "
+         "referral) within `due_working_days` working days of the report (unverified "
+         "timescale; configurable).", ("E",), "procedure", "victim_update", "medium"),
     Rule("VC-RIGHT6-UPDATE", 1, "Victims' Code Right 6: told of investigation steps",
          "The victim is told of an arrest, interview, release, bail change or a decision not "
          "to investigate within `enhanced_working_days` working day(s) with enhanced rights "

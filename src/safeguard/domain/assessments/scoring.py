@@ -122,7 +122,8 @@ def score(
     where = f"{instrument.id}/{instrument.version}"
     if not isinstance(answers, Mapping):
         raise ValidationFailed(f"{where}: answers must be an object of question id to answer")
-    unknown = sorted(k for k in answers if instrument.question(str(k)) is None)
+    known = {q.id for q in instrument.questions}
+    unknown = sorted(str(k) for k in answers if k not in known)
     if unknown:
         raise ValidationFailed(f"{where}: unknown question(s) {', '.join(unknown)}")
     if officer_grade is not None and officer_grade not in instrument.grades:
@@ -215,7 +216,7 @@ def score(
                 reasons.append(f"raised {grade} to {floor.minimum}: {floor.reason}")
                 grade = floor.minimum
 
-    unanswered = [m for m in missing if instrument.question(m) is not None]
+    unanswered = [m for m in missing if m in known]
     if unanswered:
         reasons.append(f"{len(unanswered)} question(s) unanswered: {', '.join(unanswered)}")
     complete = not missing

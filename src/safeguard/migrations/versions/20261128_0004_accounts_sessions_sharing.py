@@ -1,7 +1,7 @@
 """accounts, sessions, API tokens, break-glass grants, agency sharing, name-search indexes
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0002, 0003
 Create Date: 2026-11-28 19:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import safeguard.adapters.db.types
 
 revision: str = "0004"
-down_revision: str | None = "0002"  # re-chained after merging link (0002)
+down_revision: str | tuple[str, ...] | None = ("0002", "0003")  # joins link and rules heads
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
