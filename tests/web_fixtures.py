@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.accounts import agency_shares, users
+from safeguard.adapters.db.findings import findings
 from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import (
@@ -88,6 +89,7 @@ class World:
     marac_referral: int
     csc_referral: int
     event: int
+    finding: int  # an open finding about the victim
 
 
 def build_world(engine: Engine) -> World:
@@ -212,6 +214,30 @@ def build_world(engine: Engine) -> World:
                 .returning(link_reviews.c.id)
             ).scalar_one()
         )
+        finding = int(
+            conn.execute(
+                sa.insert(findings)
+                .values(
+                    finding_key=f"test:{victim}",
+                    rule_id="DA-MARAC-1",
+                    rule_version="1",
+                    person_key=f"P{victim}",
+                    person_id=victim,
+                    event_id=ev,
+                    category="marac_due",
+                    kind="procedure",
+                    severity="high",
+                    due_at=NOW + timedelta(days=1),
+                    status="open",
+                    explanation="High risk DASH: refer to MARAC.",
+                    facts="{}",
+                    content_hash="0" * 32,
+                    first_found_at=NOW,
+                    last_changed_at=NOW,
+                )
+                .returning(findings.c.id)
+            ).scalar_one()
+        )
         admin_id = None
         for role, (username, agency) in PERSONAS.items():
             uid = conn.execute(
@@ -238,4 +264,4 @@ def build_world(engine: Engine) -> World:
                 reason="Strategy discussion",
             )
         )
-    return World(victim, suspect, child, -u1, review, marac, csc, ev)
+    return World(victim, suspect, child, -u1, review, marac, csc, ev, finding)

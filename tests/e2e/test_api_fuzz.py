@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,13 +33,16 @@ schema = schemathesis.openapi.from_asgi("/api/openapi.json", _APP)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _world() -> None:
+def _world() -> Iterator[None]:
     upgrade(_ENGINE)
     build_world(_ENGINE)
     with _ENGINE.begin() as conn:
         _TOKEN["analyst"] = accounts.issue_api_token(
             conn, username=PERSONAS[Role.ANALYST][0], name="fuzz"
         )
+    yield
+    _APP.state.auth_engine.dispose()
+    _ENGINE.dispose()
 
 
 @pytest.mark.slow

@@ -64,6 +64,8 @@ MATRIX: list[tuple[str, str, dict[str, Any], set[Role]]] = [
     ("GET", "/worklists/marac-due", {}, PRACTITIONERS),
     ("GET", "/referrals", {}, PRACTITIONERS | {PAR}),
     ("POST", "/referrals/{csc_referral}/status", {"status": "received"}, {SUP, ANA, PAR}),
+    ("POST", "/findings/{finding}/acknowledge", {"back": "1"}, {SUP, ANA}),
+    ("POST", "/findings/{finding}/resolve", {"back": "1", "note": "referred"}, {SUP, ANA}),
     ("GET", "/links", {}, {SUP, ANA}),
     ("GET", "/links/{uncertain}", {}, {SUP, ANA}),
     ("POST", "/links/{uncertain}/confirm", {"reason": "same DOB and postcode"}, {SUP, ANA}),
@@ -98,6 +100,8 @@ MATRIX: list[tuple[str, str, dict[str, Any], set[Role]]] = [
     ("GET", "/api/worklists", {}, PRACTITIONERS),
     ("GET", "/api/worklists/{code}", {}, PRACTITIONERS),
     ("GET", "/api/worklists/uncertain-links", {}, {SUP, ANA}),
+    ("POST", "/api/findings/{finding}/acknowledge", {}, {SUP, ANA}),
+    ("POST", "/api/findings/{finding}/resolve", {"note": "MARAC referral made"}, {SUP, ANA}),
     ("GET", "/api/links", {}, {SUP, ANA}),
     ("GET", "/api/links/{uncertain}", {}, {SUP, ANA}),
     ("POST", "/api/links/{uncertain}/confirm", {"reason": "same DOB and postcode"}, {SUP, ANA}),
@@ -128,7 +132,7 @@ def _app_routes(client: TestClient) -> set[tuple[str, str]]:
 def _template(path: str) -> str:
     return re.sub(
         r"\{(victim|child|unlinked|restricted|csc_referral|marac_referral|uncertain|"
-        r"event)\}",
+        r"event|finding)\}",
         "{id}",
         path,
     ).replace("{code}", "{id}")
@@ -140,7 +144,8 @@ def test_the_matrix_covers_every_route_of_the_app(client: TestClient) -> None:
     covered = {
         (m, re.sub(r"/(dash-ric|2009|marac-due|uncertain-links)", "/{id}", p)) for m, p in covered
     }
-    served = {(m, re.sub(r"/\{id\}/\{id\}", "/{id}/{id}", p)) for m, p in served}
+    # The page route /findings/{finding_id}/{to} takes the action as a path parameter.
+    covered = {(m, re.sub(r"^/findings/\{id\}/\w+$", "/findings/{id}/{id}", p)) for m, p in covered}
     assert served == covered
 
 
@@ -155,6 +160,7 @@ def _url(path: str, world: World) -> str:
         "uncertain": world.uncertain_review,
         "event": world.event,
         "code": "repeat-missing",
+        "finding": world.finding,
     }
     return path.format(**ids)
 

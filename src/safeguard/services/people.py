@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ from safeguard.adapters.db.tables import (
 from safeguard.domain.access import Action, Actor, Resource, Scope, ensure, scope_of
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import NotFound, ValidationFailed
-from safeguard.services import risk_view
+from safeguard.services import findings, risk_view
 
 logger = logging.getLogger(__name__)
 
@@ -384,6 +384,7 @@ def person_profile(
     )
     _fill_timeline(conn, profile, mids)
     profile.risk = risk_view.current_risk(conn, mids)
+    profile.findings = [asdict(f) for f in findings.for_person(conn, person_id)]
     profile.flags = _flags(profile, now)
     _audit(conn, actor, "person.view", [person_id], reason)
     return profile
@@ -519,6 +520,8 @@ def _flags(profile: Profile, now: datetime) -> list[Flag]:
         flags.append(Flag("in_care", "Child in care"))
     if any(i.domain == "exploitation" for i in profile.timeline):
         flags.append(Flag("exploitation", "Exploitation concern recorded"))
+    if any(f["severity"] == "high" for f in profile.findings):
+        flags.append(Flag("urgent_findings", "Urgent findings open"))
     if any(r.grade == "high" for r in profile.risk):
         flags.append(Flag("high_risk", "Current high risk"))
     return flags

@@ -1,32 +1,29 @@
-"""Worklists that say what to do next, built from the stored records.
+"""Worklists that say what to do next: the rules engine's findings (new high risk, MARAC due,
+repeat missing, CSE screening due, overdue procedures) and linking's uncertain links.
 
-Each list is a query over the records (and the linking output); the people shown on a worklist
-are consulted, so showing a list is audited with the list as its justification.
+The people shown on a worklist are consulted, so showing a list is audited with the list as its
+justification.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from safeguard.adapters.db import findings as store
 from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
-    missing_episodes,
     person_mentions,
-    referrals,
-    risk_assessments,
 )
 from safeguard.domain.access import Action, Actor, can, ensure
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import NotFound
-
-RHI_HOURS = 72
-DASH = ("dash-police", "dash-ric")
+from safeguard.services import findings
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +35,19 @@ class Worklist:
 
 WORKLISTS: tuple[Worklist, ...] = (
     Worklist("new-high-risk", "New high risk", "Review the safety plan and MARAC referral."),
-    Worklist("marac-due", "MARAC referral due", "Refer to MARAC: high risk with no referral."),
+    Worklist("marac-due", "MARAC referral due", "Refer to MARAC."),
     Worklist("repeat-missing", "Repeat-missing children", "Plan with partners; consider CSE."),
     Worklist("cse-screening-due", "CSE screening due", "Complete a CSE screening (SERAF)."),
-    Worklist("overdue-procedures", "Overdue procedures", "Return-home interview overdue (72 h)."),
+    Worklist("overdue", "Overdue procedures", "A procedure is past its deadline: act now."),
     Worklist("uncertain-links", "Uncertain links", "Confirm or split the record link."),
 )
+# Worklist code -> the rules capability's worklist (finding categories); see services.assessment.
+RULES_WORKLIST = {
+    "new-high-risk": "new_high_risk",
+    "marac-due": "marac_due",
+    "repeat-missing": "repeat_missing",
+    "cse-screening-due": "cse_screening_due",
+}
 BY_CODE = {w.code: w for w in WORKLISTS}
 
 
@@ -64,117 +68,79 @@ _name = (
 )
 
 
-def _grade() -> sa.ColumnElement[str]:
-    return sa.func.coalesce(risk_assessments.c.reviewed_grade, risk_assessments.c.officer_grade)
+def _names(conn: Connection, person_ids: list[int]) -> dict[int, str]:
+    """A display name per person: their lowest-numbered record's name."""
+    out: dict[int, str] = {}
+    linked = [p for p in person_ids if p > 0]
+    if linked:
+        first = (
+            sa.select(person_links.c.person_id, sa.func.min(person_links.c.mention_id).label("m"))
+            .where(person_links.c.person_id.in_(linked))
+            .group_by(person_links.c.person_id)
+            .subquery()
+        )
+        for pid, name in conn.execute(
+            sa.select(first.c.person_id, _name).join(
+                person_mentions, person_mentions.c.id == first.c.m
+            )
+        ):
+            out[int(pid)] = str(name).strip()
+    unlinked = [-p for p in person_ids if p < 0]
+    if unlinked:
+        for mid, name in conn.execute(
+            sa.select(person_mentions.c.id, _name).where(person_mentions.c.id.in_(unlinked))
+        ):
+            out[-int(mid)] = str(name).strip()
+    return out
+
+
+def _from_findings(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkItem]:
+    from safeguard.services.assessment import WORKLISTS as RULES_WORKLISTS
+
+    if code == "overdue":
+        found = store.query_findings(conn, statuses=store.ACTIVE, due_before=now, limit=limit)
+    else:
+        categories = RULES_WORKLISTS[RULES_WORKLIST[code]]
+        found = store.query_findings(
+            conn, statuses=store.ACTIVE, categories=categories, limit=limit
+        )
+    views = [findings.view(f) for f in found]
+    names = _names(conn, [v.person_id for v in views if v.person_id is not None])
+    return [
+        WorkItem(
+            person_id=v.person_id or 0,
+            name=names.get(v.person_id or 0, ""),
+            at=v.due_at or v.first_found_at,
+            detail=v.explanation[:300],
+            record_id=v.id,
+        )
+        for v in views
+        if v.person_id is not None
+    ]
 
 
 def _rows(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkItem]:
-    subject = person_mentions.c.id == risk_assessments.c.subject_id
-    if code in ("new-high-risk", "marac-due"):
-        since = now - timedelta(days=14 if code == "new-high-risk" else 90)
-        q = (
-            sa.select(
-                _key,
-                _name,
-                risk_assessments.c.completed_at,
-                risk_assessments.c.id,
-                risk_assessments.c.instrument_id,
-            )
-            .select_from(risk_assessments)
-            .join(person_mentions, subject)
-            .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-            .where(_grade() == "high", risk_assessments.c.completed_at >= since)
-            .where(risk_assessments.c.instrument_id.in_(DASH))
-        )
-        if code == "marac-due":
-            referred = (
-                sa.select(referrals.c.id)
-                .where(referrals.c.subject_id == risk_assessments.c.subject_id)
-                .where(referrals.c.referral_type == "marac")
-                .where(referrals.c.made_at >= risk_assessments.c.completed_at)
-            )
-            q = q.where(~sa.exists(referred))
-        q = q.order_by(risk_assessments.c.completed_at.desc()).limit(limit)
-        return [
-            WorkItem(int(r[0]), r[1].strip(), r[2], f"{r[4]} graded high", int(r[3]))
-            for r in conn.execute(q).all()
-        ]
-    if code == "repeat-missing":
-        since = now - timedelta(days=365)
-        q = (
-            sa.select(
-                _key,
-                sa.func.max(_name),
-                sa.func.max(missing_episodes.c.reported_missing_at),
-                sa.func.count(),
-                sa.func.max(missing_episodes.c.id),
-            )
-            .select_from(missing_episodes)
-            .join(person_mentions, person_mentions.c.id == missing_episodes.c.mention_id)
-            .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-            .where(missing_episodes.c.reported_missing_at >= since)
-            .group_by(_key)
-            .having(sa.func.count() >= 3)
-            .order_by(sa.func.count().desc())
-            .limit(limit)
-        )
-        return [
-            WorkItem(int(r[0]), r[1].strip(), r[2], f"{r[3]} episodes in 12 months", int(r[4]))
-            for r in conn.execute(q).all()
-        ]
-    if code == "cse-screening-due":
-        screened = (
-            sa.select(risk_assessments.c.id)
-            .where(risk_assessments.c.subject_id == missing_episodes.c.mention_id)
-            .where(risk_assessments.c.instrument_id == "cse-seraf")
-            .where(risk_assessments.c.completed_at >= missing_episodes.c.reported_missing_at)
-        )
-        base: sa.ColumnElement[bool] = missing_episodes.c.exploitation_flag.is_(True)
-        detail = "exploitation concern on a missing episode, no screening since"
-    elif code == "overdue-procedures":
-        screened = None
-        base = sa.and_(
-            missing_episodes.c.found_at.is_not(None),
-            missing_episodes.c.found_at < now - timedelta(hours=RHI_HOURS),
-            missing_episodes.c.found_at >= now - timedelta(days=90),
-            missing_episodes.c.rhi_completed_at.is_(None),
-            sa.func.coalesce(missing_episodes.c.rhi_declined, False).is_(False),
-        )
-        detail = "return-home interview not done within 72 hours of being found"
-    elif code == "uncertain-links":
-        q = (
-            sa.select(
-                person_links.c.person_id,
-                _name,
-                link_reviews.c.created_at,
-                link_reviews.c.match_probability,
-                link_reviews.c.id,
-            )
-            .select_from(link_reviews)
-            .join(person_mentions, person_mentions.c.id == link_reviews.c.mention_id_l)
-            .outerjoin(person_links, person_links.c.mention_id == link_reviews.c.mention_id_l)
-            .where(link_reviews.c.status == "open")
-            .order_by(link_reviews.c.priority.desc(), link_reviews.c.id)
-            .limit(limit)
-        )
-        return [
-            WorkItem(int(r[0] or 0), r[1].strip(), r[2], f"match probability {r[3]:.2f}", int(r[4]))
-            for r in conn.execute(q).all()
-        ]
-    else:
-        raise NotFound(f"no worklist {code!r}")
+    if code != "uncertain-links":
+        return _from_findings(conn, code, now, limit)
     q = (
-        sa.select(_key, _name, missing_episodes.c.reported_missing_at, missing_episodes.c.id)
-        .select_from(missing_episodes)
-        .join(person_mentions, person_mentions.c.id == missing_episodes.c.mention_id)
-        .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-        .where(base)
-        .where(missing_episodes.c.reported_missing_at >= now - timedelta(days=180))
+        sa.select(
+            person_links.c.person_id,
+            _name,
+            link_reviews.c.created_at,
+            link_reviews.c.match_probability,
+            link_reviews.c.id,
+        )
+        .select_from(link_reviews)
+        .join(person_mentions, person_mentions.c.id == link_reviews.c.mention_id_l)
+        .outerjoin(person_links, person_links.c.mention_id == link_reviews.c.mention_id_l)
+        .where(link_reviews.c.status == "open")
+        .order_by(link_reviews.c.priority.desc(), link_reviews.c.id)
+        .limit(limit)
     )
-    if screened is not None:
-        q = q.where(~sa.exists(screened))
-    q = q.order_by(missing_episodes.c.reported_missing_at.desc()).limit(limit)
-    return [WorkItem(int(r[0]), r[1].strip(), r[2], detail, int(r[3])) for r in conn.execute(q)]
+    return [
+        WorkItem(int(r[0] or 0), r[1].strip(), r[2], f"match probability {r[3]:.2f}", int(r[4]))
+        for r in conn.execute(q).all()
+    ]
 
 
 def worklist(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -124,7 +126,19 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         settings: validated settings (the secret is refused outside development).
         engine: a database engine; made from ``settings.database_url`` when omitted.
     """
+    owned_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+    auth_engine = make_engine(settings.database_url)  # see deps._credentials
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        auth_engine.dispose()
+        if owned_engine:
+            engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="safeguard",
         version=__version__,
         description="Protecting vulnerable people: person search and profile, assessments, "
@@ -135,8 +149,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url)
-    app.state.auth_engine = make_engine(settings.database_url)  # see deps._credentials
+    app.state.engine = engine
+    app.state.auth_engine = auth_engine
     app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
     errors.install(app)
     app.include_router(api_router)

@@ -8,6 +8,7 @@ from safeguard.web.api import (
     assessments,
     dashboard,
     events,
+    findings,
     links,
     people,
     referrals,
@@ -29,5 +30,15 @@ router = APIRouter(
     prefix="/api",
     responses={code: {"model": ErrorOut, "description": text} for code, text in _ERRORS.items()},
 )
-for module in (system, people, events, assessments, referrals, worklists, links, dashboard):
+for module in (
+    system,
+    people,
+    events,
+    assessments,
+    referrals,
+    worklists,
+    findings,
+    links,
+    dashboard,
+):
     router.include_router(module.router)

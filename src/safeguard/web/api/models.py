@@ -232,3 +232,21 @@ class EventOut(BaseModel):
     domestic_abuse_related: bool | None
     summary: str | None
     people: list[dict[str, object]]
+
+
+class FindingActIn(Strict):
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class FindingOut(BaseModel):
+    id: int
+    rule_id: str
+    category: str
+    kind: str
+    severity: str
+    status: str
+    due_at: datetime | None
+    explanation: str
+    person_id: int | None
+    person_key: str
+    first_found_at: datetime

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from safeguard.adapters.db.audit import who_viewed
 from safeguard.domain.access import Action, Actor, BreakGlassRequired, can
 from safeguard.errors import ValidationFailed
-from safeguard.services import people, risk_view
-from safeguard.web.deps import Authorised, ConnDep, PersonId
+from safeguard.services import findings, people, risk_view
+from safeguard.web.deps import Authorised, ConnDep, EngineDep, PersonId, RecordId
 from safeguard.web.pages.render import render
 
 router = APIRouter()
@@ -73,6 +73,7 @@ def profile(
         reason=reason,
         instruments=risk_view.instruments() if can(actor, Action.SUBMIT_ASSESSMENT) else [],
         can_audit=bool(can(actor, Action.VIEW_AUDIT)),
+        can_act=bool(can(actor, Action.ACT_ON_FINDINGS)),
     )
     return render(request, "profile.html", ctx, actor=actor)
 
@@ -98,3 +99,17 @@ def audit(
 ) -> Response:
     entries = who_viewed(conn, person_id)[:500]
     return render(request, "audit.html", {"person_id": person_id, "entries": entries}, actor=actor)
+
+
+@router.post("/findings/{finding_id}/{to}")
+def act_on_finding(
+    finding_id: RecordId,
+    to: Literal["acknowledge", "resolve"],
+    engine: EngineDep,
+    actor: Annotated[Actor, Depends(Authorised(Action.ACT_ON_FINDINGS))],
+    back: Annotated[int, Form(ge=-2_147_483_647, le=2_147_483_647)],
+    note: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
+    findings.act(engine, actor=actor, finding_id=finding_id, to=to, note=note or None)
+    query = urlencode({"reason": "Acting on a finding"})
+    return RedirectResponse(f"/people/{back}?{query}", status_code=303)
