@@ -33,3 +33,21 @@ def test_the_api_returns_a_profile_with_timeline_and_risk(
     assert body["risk"][0]["grade"] == "high"
     assert body["risk"][0]["marac_route"] == "visible_high_risk"
     assert any(i["kind"] == "event" for i in body["timeline"])
+
+
+def test_search_words_match_name_starts_in_any_order_and_are_not_wildcards(
+    client: TestClient, engine: Engine, world: World
+) -> None:
+    headers = token_for(engine, Role.OFFICER)
+
+    def found(q: str) -> set[int]:
+        r = client.get("/api/people", params={"q": q, "reason": "Incident"}, headers=headers)
+        assert r.status_code == 200, r.text
+        return {h["person_id"] for h in r.json()}
+
+    assert world.victim in found("jo smi")
+    assert world.victim in found("SMI jo")
+    assert world.victim in found("smyth")
+    assert found("kay bro") == {world.child_shared}
+    assert found("%") == set() and found("_") == set() and found("j%") == set()
+    assert found("smith joanne zzz") == set()

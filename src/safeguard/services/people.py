@@ -197,12 +197,16 @@ def person_resource(
     )
 
 
+def _prefix_like(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
+    escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.func.lower(column).like(escaped + "%", escape="\\")
+
+
 def _prefix_clause(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
     low = sa.func.lower(column)
     upper = token[:-1] + chr(ord(token[-1]) + 1)
     # The range lets both databases use the lower(name) index; LIKE keeps the match exact.
-    escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return sa.and_(low >= token, low < upper, low.like(escaped + "%", escape="\\"))
+    return sa.and_(low >= token, low < upper, _prefix_like(column, token))
 
 
 def search_people(
@@ -231,17 +235,23 @@ def search_people(
     if not tokens and date_of_birth is None:
         return []  # nothing asked, nobody shown (and nobody consulted)
     query = sa.select(
+        person_mentions.c.id,
         _person_key.label("person_id"),
         person_mentions.c.forenames,
         person_mentions.c.surname,
         person_mentions.c.date_of_birth,
         person_mentions.c.sex,
     ).outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-    for token in tokens:
+    # The longest word drives the index (it is the most selective): only its condition is an
+    # index range; the other words are plain LIKE filters, which no index serves, so the
+    # planner cannot pick a short, unselective word ("j") to drive the search.
+    ordered = sorted(tokens, key=len, reverse=True)
+    for n, token in enumerate(ordered):
+        clause = _prefix_clause if n == 0 else _prefix_like
         query = query.where(
             sa.or_(
-                _prefix_clause(person_mentions.c.surname, token),
-                _prefix_clause(person_mentions.c.forenames, token),
+                clause(person_mentions.c.surname, token),
+                clause(person_mentions.c.forenames, token),
             )
         )
     if date_of_birth is not None:
@@ -254,7 +264,7 @@ def search_people(
             .where(agency_shares.c.revoked_at.is_(None))
         )
         query = query.where(_person_key.in_(shared))
-    rows = conn.execute(query.order_by(person_mentions.c.id).limit(limit * 8)).all()
+    rows = sorted(conn.execute(query.limit(limit * 8)).all(), key=lambda r: r.id)
     grouped: dict[int, list[sa.Row[tuple[object, ...]]]] = {}
     for row in rows:
         grouped.setdefault(int(row.person_id), []).append(row)
