@@ -18,7 +18,8 @@ import numpy as np
 from safeguard.interchange.schema import SCHEMA_VERSION
 from safeguard.simulation import geography as geo
 from safeguard.simulation.config import SimulationConfig
-from safeguard.simulation.noise import MentionNoise, Uniforms
+from safeguard.simulation.draws import Uniforms
+from safeguard.simulation.noise import MentionNoise
 from safeguard.simulation.population import Population
 
 
@@ -35,6 +36,10 @@ class Ids:
         return f"{prefix}{self._chunk}{self._n[prefix]:06d}"
 
 
+#: "HH:MM:SS" for every second of a day: formatting times is the simulator's commonest step.
+_HMS = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400)]
+
+
 class Clock:
     """Day numbers to ISO 8601 text, and England's working days (with bank holidays)."""
 
@@ -47,14 +52,19 @@ class Clock:
         self._holidays = np.array(bank, dtype="datetime64[D]")
         self._day0 = np.datetime64(start.isoformat(), "D")
 
+        # Working days (weekdays that are not bank holidays) as day numbers, and for each day
+        # the index of the first working day on or after it: offsets become list look-ups.
+        span = np.arange(self.days + 800)
+        working = np.is_busday(self._day0 + span.astype("timedelta64[D]"), holidays=self._holidays)
+        workdays = np.flatnonzero(working)
+        self._workdays: list[int] = workdays.tolist()
+        self._next_workday: list[int] = np.searchsorted(workdays, span).tolist()
         self._dates = [(start + timedelta(days=d)).isoformat() for d in range(self.days + 800)]
 
     def iso(self, day: float) -> str:
         """``2024-03-01T21:15:00Z`` for a day number (to the second)."""
         d, rem = divmod(round(day * 86_400), 86_400)
-        h, rem = divmod(rem, 3600)
-        m, s = divmod(rem, 60)
-        return f"{self.date_iso(d)}T{h:02d}:{m:02d}:{s:02d}Z"
+        return f"{self.date_iso(d)}T{_HMS[rem]}Z"
 
     def date_iso(self, day: float) -> str:
         d = int(day)
@@ -63,14 +73,11 @@ class Clock:
         return (self.start + timedelta(days=d)).isoformat()
 
     def is_working_day(self, day: float) -> bool:
-        d = self._day0 + np.timedelta64(int(day), "D")
-        return bool(np.is_busday(d, holidays=self._holidays))
+        return self._workdays[self._next_workday[int(day)]] == int(day)
 
     def working_day_offset(self, day: float, n: int) -> int:
         """The day number ``n`` working days after ``day`` (0 = that day or the next working)."""
-        d = self._day0 + np.timedelta64(int(day), "D")
-        out = np.busday_offset(d, n, roll="forward", holidays=self._holidays)
-        return int((out - self._day0).astype(np.int64))
+        return self._workdays[self._next_workday[int(day)] + n]
 
 
 @dataclass
@@ -106,7 +113,7 @@ class ChunkRecords:
             "source_id": source_id,
             "recorded_at": self.clock.iso(min(recorded, self.end)),
         }
-        row.update((k, v) for k, v in fields.items() if v is not None)
+        row.update(fields)  # None means null: the writers leave it empty or out
         self.rows[record_type].append(row)
         return source_id
 

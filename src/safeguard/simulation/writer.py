@@ -50,6 +50,9 @@ class _TypeWriter:
         common = [FieldSpec(n, "string", True, "") for n in COMMON_FIELDS]
         self.specs = common + list(spec.fields)
         self.schema = pa.schema([pa.field(f.name, _column_type(f, fmt)) for f in self.specs])
+        self.convert = [
+            f for f in self.specs if f.kind == "object" or (fmt == "csv" and f.kind == "array")
+        ]
         self._arrow: pacsv.CSVWriter | pq.ParquetWriter | None = None
         self._text: IO[str] | None = None
         self.rows = 0
@@ -62,17 +65,16 @@ class _TypeWriter:
             if self._text is None:
                 self._text = self.path.open("w", encoding="utf-8", newline="\n")
             for row in rows:
-                ordered = {n: row[n] for n in self.names if n in row}
+                ordered = {n: row[n] for n in self.names if row.get(n) is not None}
                 self._text.write(json.dumps(ordered, ensure_ascii=False, separators=(",", ":")))
                 self._text.write("\n")
             return
-        columns = []
-        for spec in self.specs:
-            values = [row.get(spec.name) for row in rows]
-            if spec.kind == "object" or (self.fmt == "csv" and spec.kind == "array"):
-                values = [_csv_value(spec, v) for v in values]
-            columns.append(pa.array(values, type=self.schema.field(spec.name).type))
-        table = pa.Table.from_arrays(columns, schema=self.schema)
+        for spec in self.convert:
+            for row in rows:
+                value = row.get(spec.name)
+                if value is not None:
+                    row[spec.name] = _csv_value(spec, value)
+        table = pa.Table.from_pylist(rows, schema=self.schema)
         if self._arrow is None:
             if self.fmt == "csv":
                 self._arrow = pacsv.CSVWriter(
@@ -109,9 +111,6 @@ class InterchangeWriter:
     def counts(self) -> dict[str, int]:
         return {t: w.rows for t, w in sorted(self._writers.items())}
 
-    def paths(self) -> list[Path]:
-        return [w.path for w in self._writers.values()]
-
     def close(self) -> None:
         for w in self._writers.values():
             w.close()
@@ -145,10 +144,5 @@ class TruthWriter:
 
 
 def _text(values: list[Any]) -> pa.Array:
-    return pa.array(
-        [
-            None if v is None else ("true" if v else "false") if isinstance(v, bool) else str(v)
-            for v in values
-        ],
-        pa.string(),
-    )
+    """One column as text (``true``/``false`` for booleans), converted by pyarrow."""
+    return pa.array(values).cast(pa.string())
