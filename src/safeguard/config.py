@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     future_tolerance_minutes: int = Field(default=60, ge=0)
     session_idle_minutes: int = Field(default=30, ge=1)
     max_failed_logins: int = Field(default=5, ge=1)
+    web_assets_dir: Path = Path("web-assets/node_modules")
+    max_body_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")
     def _enforce_non_default_secrets(self) -> Settings:

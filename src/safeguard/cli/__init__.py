@@ -10,6 +10,7 @@ from safeguard.cli import demo as demo_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import report as report_cli
 from safeguard.cli import schema as schema_cli
+from safeguard.cli import serve as serve_cli
 from safeguard.cli import simulate as simulate_cli
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ ingest_cli.register(app)
 report_cli.register(app)
 assess_cli.register(app)
 schema_cli.register(app)
+serve_cli.register(app)
 simulate_cli.register(app)
 demo_cli.register(app)
 

@@ -1,0 +1,247 @@
+"""Benchmark: the web API under load, beside a bare static endpoint of the same app.
+
+    nice .venv/bin/python bench/serve.py [--db bench/out/serve.db] [--population 500000]
+        [--years 5] [--clients 20] [--seconds 60] [--think 0] [--workers 2] [--link]
+
+1. Builds (or reuses, with --db) a SQLite database holding the simulated force (``safeguard
+   simulate`` defaults: 500,000 people, five years), ingested with ``safeguard.services.ingest``
+   and, with --link, linked with ``safeguard.services.linkage.link_all``. Without linking every
+   person mention is its own person (id ``-mention_id``), which is what the profile reads then.
+2. Starts ``uvicorn --factory safeguard.web.main:build`` in a separate process (--workers).
+3. Runs --clients concurrent clients (asyncio + httpx, a separate process) for --seconds on a
+   mix of person searches (a real surname prefix plus a forename initial) and profiles (random
+   people who have events), each with an API token and a reason: every request is a real,
+   audited consultation. --think adds a pause between a client's requests (0 = flat out).
+4. Runs the same clients on ``GET /api/health`` (no database, no authentication) as the
+   baseline, and prints both side by side: count, errors, p50, p95, p99, max and requests/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+from safeguard.adapters.db import tables as _tables  # noqa: F401 - first: people<->linkage cycle
+from safeguard.adapters.db.engine import make_engine, upgrade
+from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.tables import involvements, person_mentions
+from safeguard.services import accounts
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def line(self, name: str, seconds: float) -> str:
+        ms = sorted(x * 1000 for x in self.latencies)
+        if not ms:
+            return f"{name:<10} no requests"
+
+        def q(p: float) -> float:
+            return ms[min(len(ms) - 1, int(p * len(ms)))]
+
+        return (
+            f"{name:<10} {len(ms):>7,} req {self.errors:>4} err  p50 {q(0.50):6.1f} ms  "
+            f"p95 {q(0.95):6.1f} ms  p99 {q(0.99):6.1f} ms  max {ms[-1]:7.1f} ms  "
+            f"mean {statistics.fmean(ms):6.1f} ms  {len(ms) / seconds:7.1f} req/s"
+        )
+
+
+def build_database(db: Path, population: int, years: int, link: bool) -> None:
+    from safeguard.services.ingest import ingest_paths
+    from safeguard.simulation import SimulationConfig, simulate
+
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        simulate(SimulationConfig(population=population, years=years, seed=1), Path(tmp))
+        print(
+            f"simulated {population:,} people x {years} years in {time.perf_counter() - t0:.0f} s"
+        )
+        t0 = time.perf_counter()
+        summary = ingest_paths(engine, [Path(tmp) / "interchange"], actor="bench")
+        print(f"ingested {summary.total('inserted'):,} records in {time.perf_counter() - t0:.0f} s")
+    if link:
+        from safeguard.services.linkage import LinkConfig, link_all
+
+        t0 = time.perf_counter()
+        link_all(engine, actor="bench", config=LinkConfig(store_dir=db.parent / "link-store"))
+        print(f"linked in {time.perf_counter() - t0:.0f} s")
+    engine.dispose()
+
+
+def workload(db: Path, sample: int = 2000) -> tuple[str, list[int], list[str]]:
+    """An analyst's API token, people to open, and search terms drawn from the data."""
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    with engine.begin() as conn:
+        if accounts.list_users(conn) == [] or not any(
+            u["username"] == "mash_analyst" for u in accounts.list_users(conn)
+        ):
+            accounts.create_demo_users(conn)
+        token = accounts.issue_api_token(conn, username="mash_analyst", name="bench")
+        key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
+        people = [
+            int(p)
+            for p in conn.execute(
+                sa.select(key)
+                .select_from(involvements)
+                .join(person_mentions, person_mentions.c.id == involvements.c.mention_id)
+                .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
+                .order_by(sa.func.random())
+                .limit(sample)
+            ).scalars()
+        ]
+        names = conn.execute(
+            sa.select(person_mentions.c.forenames, person_mentions.c.surname)
+            .where(person_mentions.c.surname.is_not(None), person_mentions.c.forenames.is_not(None))
+            .order_by(sa.func.random())
+            .limit(sample)
+        ).all()
+    engine.dispose()
+    terms = [f"{f[:1]} {s[:4]}".lower() for f, s in names if f and s and len(s) >= 3]
+    return token, people, terms
+
+
+async def run_clients(
+    base: str, token: str, requests: list[str], clients: int, seconds: float, think: float
+) -> Stats:
+    stats = Stats()
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=30
+    ) as client:
+
+        async def one(n: int) -> None:
+            rnd = random.Random(n)
+            while time.perf_counter() < deadline:
+                path = rnd.choice(requests)
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(path)
+                    stats.statuses[r.status_code] = stats.statuses.get(r.status_code, 0) + 1
+                    if r.status_code != 200:
+                        stats.errors += 1
+                except httpx.HTTPError:
+                    stats.errors += 1
+                stats.latencies.append(time.perf_counter() - t0)
+                if think:
+                    await asyncio.sleep(think)
+
+        await asyncio.gather(*(one(i) for i in range(clients)))
+    return stats
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / "serve.db")
+    parser.add_argument("--population", type=int, default=500_000)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--link", action="store_true", help="link before serving (slow)")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=0.0, help="pause between requests (s)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    if not args.db.exists():
+        build_database(args.db, args.population, args.years, args.link)
+    token, people, terms = workload(args.db)
+    reason = "reason=Benchmark%20load%20test"
+    mixed = [f"/api/people/{p}?{reason}" for p in people] + [
+        f"/api/people?q={t.replace(' ', '+')}&{reason}" for t in terms
+    ]
+    print(
+        f"database {args.db} ({args.db.stat().st_size / 1e6:,.0f} MB); "
+        f"{len(people)} people and {len(terms)} search terms in the mix"
+    )
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SAFEGUARD_DATABASE_URL": f"sqlite:///{args.db}",
+        "SAFEGUARD_ENVIRONMENT": "development",
+        "SAFEGUARD_LOG_LEVEL": "WARNING",
+        "SAFEGUARD_WEB_ASSETS_DIR": str(ROOT / "web-assets" / "node_modules"),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "safeguard.web.main:build",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        asyncio.run(run_clients(base, token, mixed[:50], args.clients, 3, args.think))  # warm up
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        load = asyncio.run(run_clients(base, token, mixed, args.clients, args.seconds, args.think))
+        baseline = asyncio.run(
+            run_clients(base, token, ["/api/health"], args.clients, args.seconds, args.think)
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    print(
+        f"{when}: {args.clients} clients x {args.seconds:.0f} s, think {args.think} s, "
+        f"{args.workers} workers, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(load.line("profile+search", args.seconds))
+    print(baseline.line("baseline /api/health", args.seconds))
+    print(f"statuses: load {load.statuses}, baseline {baseline.statuses}")
+    ok = load.errors == 0 and sorted(load.latencies)[int(0.95 * len(load.latencies))] < 0.1
+    print("target p95 < 100 ms and no errors:", "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

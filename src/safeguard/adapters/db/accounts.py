@@ -1,0 +1,82 @@
+"""Tables for accounts: users, sign-in sessions, API tokens, break-glass grants, agency sharing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from safeguard.adapters.db.tables import metadata
+from safeguard.adapters.db.types import UTCDateTime
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(32), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("agency", sa.String(64), nullable=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UTCDateTime(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_login_at", UTCDateTime(), nullable=True),
+)
+
+# A signed-in browser session; the cookie holds a random id, only its SHA-256 is stored.
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_seen_at", UTCDateTime(), nullable=False),
+    sa.Column("ended_at", UTCDateTime(), nullable=True),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_used_at", UTCDateTime(), nullable=True),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+# A recorded reason to see a restricted person; valid for a limited time. The reason itself is
+# also in the audit log (category consultation, action person.break_glass).
+break_glass_grants = sa.Table(
+    "break_glass_grants",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("person_id", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("granted_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_break_glass_grants_user_person", "user_id", "person_id"),
+)
+
+# What is shared with which partner agency (a disclosure, audited when made).
+agency_shares = sa.Table(
+    "agency_shares",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("person_id", sa.Integer, nullable=False),
+    sa.Column("agency", sa.String(64), nullable=False),
+    sa.Column("shared_by", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("shared_at", UTCDateTime(), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_agency_shares_agency_person", "agency", "person_id"),
+)
+
+# Person search by partial name, case-insensitive: prefix ranges on lower(name) use these on
+# both SQLite and PostgreSQL.
+_mentions = metadata.tables["person_mentions"]
+sa.Index("ix_person_mentions_lower_surname", sa.func.lower(_mentions.c.surname))
+sa.Index("ix_person_mentions_lower_forenames", sa.func.lower(_mentions.c.forenames))

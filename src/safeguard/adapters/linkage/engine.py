@@ -1,0 +1,294 @@
+"""One linking session on DuckDB: features, training, chunked prediction, deltas.
+
+The session works in an on-disk DuckDB database in a temporary directory, with a memory limit, so
+a million mentions stay well under 4 GB: DuckDB spills to disk rather than growing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from safeguard.adapters.linkage import model as models
+from safeguard.adapters.linkage.features import build_features
+from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 250_000  # prediction is split so no single join holds all candidate pairs
+FEATURES = "features"
+NEW_FEATURES = "new_features"
+LINKABLE = "linkable"
+NEW_LINKABLE = "new_linkable"
+FEATURES_ALL = "all_features"
+# A look-alike pair scoring below this is two different people (twins, father and son).
+HARD_NEGATIVE_BELOW = 0.01
+
+
+def _no_ids() -> np.ndarray[Any, np.dtype[np.int64]]:
+    return np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """Scored candidate pairs (mention ids) at or above the threshold asked for, and the model's
+    hard negatives: look-alike pairs (same surname, and same date of birth or forename) that score
+    as clearly different people."""
+
+    left: np.ndarray[Any, np.dtype[np.int64]]
+    right: np.ndarray[Any, np.dtype[np.int64]]
+    probability: np.ndarray[Any, np.dtype[np.float64]]
+    different_left: np.ndarray[Any, np.dtype[np.int64]] = field(default_factory=_no_ids)
+    different_right: np.ndarray[Any, np.dtype[np.int64]] = field(default_factory=_no_ids)
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+    def edges(self) -> Iterator[tuple[int, int, float]]:
+        for a, b, p in zip(
+            self.left.tolist(), self.right.tolist(), self.probability.tolist(), strict=True
+        ):
+            yield int(a), int(b), float(p)
+
+    def different(self) -> frozenset[tuple[int, int]]:
+        return frozenset(
+            (min(a, b), max(a, b))
+            for a, b in zip(
+                self.different_left.tolist(), self.different_right.tolist(), strict=True
+            )
+        )
+
+    @staticmethod
+    def concat(parts: list[Prediction]) -> Prediction:
+        if not parts:
+            return Prediction(_no_ids(), _no_ids(), np.zeros(0, np.float64))
+        return Prediction(
+            np.concatenate([p.left for p in parts]),
+            np.concatenate([p.right for p in parts]),
+            np.concatenate([p.probability for p in parts]),
+            np.concatenate([p.different_left for p in parts]),
+            np.concatenate([p.different_right for p in parts]),
+        )
+
+
+def connect(path: Path, *, memory_limit: str = "3GB", threads: int | None = None) -> Any:
+    """An on-disk DuckDB connection that spills to ``path``'s directory instead of growing."""
+    con = duckdb.connect(str(path))
+    con.execute(f"set memory_limit='{memory_limit}'")
+    con.execute(f"set temp_directory='{path.parent / 'spill'}'")
+    con.execute("set preserve_insertion_order=false")
+    if threads:
+        con.execute(f"set threads={int(threads)}")
+    return con
+
+
+class LinkingSession:
+    """Train or load a model, predict and read results, inside one temporary DuckDB database.
+
+    Args:
+        workdir: directory for the DuckDB file and spill files; a temporary one if None.
+        memory_limit: DuckDB's memory limit (it spills to disk beyond it).
+        threads: DuckDB threads (None: one per core).
+    """
+
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        *,
+        memory_limit: str = "3GB",
+        threads: int | None = None,
+        earliest_birth: date = EARLIEST_BIRTH,
+    ) -> None:
+        self.earliest_birth = earliest_birth
+        self._own_dir = workdir is None
+        self.workdir = (
+            Path(tempfile.mkdtemp(prefix="safeguard-link-")) if workdir is None else workdir
+        )
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.con = connect(self.workdir / "link.duckdb", memory_limit=memory_limit, threads=threads)
+        self._db_api: Any = None
+        self._linker: Any = None
+        self.model_json: dict[str, Any] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.con.close()
+        if self._own_dir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> LinkingSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- data -----------------------------------------------------------------------------------
+
+    def load(self, raw: pa.Table, *, today: date) -> int:
+        """Normalise the mentions in ``raw`` (``features.RAW_SCHEMA``); returns how many."""
+        n = build_features(
+            self.con, raw, table=FEATURES, today=today, earliest_birth=self.earliest_birth
+        )
+        self._views()
+        return n
+
+    def _views(self) -> None:
+        self.con.execute(
+            f"create or replace view {LINKABLE} as "
+            f"select * from {FEATURES} where unlinkable is null"
+        )
+        union = ""
+        if self.con.execute(
+            f"select count(*) from duckdb_tables() where table_name = '{NEW_FEATURES}'"
+        ).fetchall()[0][0]:
+            union = f" union all by name select * from {NEW_FEATURES}"
+            self.con.execute(
+                f"create or replace view {NEW_LINKABLE} as "
+                f"select * from {NEW_FEATURES} where unlinkable is null"
+            )
+        self.con.execute(
+            f"create or replace view {FEATURES_ALL} as select * from {FEATURES}{union}"
+        )
+
+    def load_new(self, raw: pa.Table, *, today: date) -> int:
+        """Normalise new mentions for a delta run (``load`` holds everyone already known)."""
+        n = build_features(
+            self.con, raw, table=NEW_FEATURES, today=today, earliest_birth=self.earliest_birth
+        )
+        self._views()
+        return n
+
+    def attach_known(self, store: Path) -> int:
+        """Use a persisted feature store (``save_store``) as everyone already known."""
+        self.con.execute(f"attach '{store}' as known (read_only)")
+        self.con.execute(f"create or replace table {FEATURES} as select * from known.{FEATURES}")
+        self.con.execute("detach known")
+        self._views()
+        return int(self.con.execute(f"select count(*) from {FEATURES}").fetchall()[0][0])
+
+    def save_store(self, store: Path, *, include_new: bool = False) -> None:
+        """Persist the features of every mention (plus new ones) for deltas and ``link_one``."""
+        store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        self.con.execute(f"attach '{tmp}' as store")
+        union = f" union all by name select * from {NEW_FEATURES}" if include_new else ""
+        self.con.execute(
+            f"create table store.{FEATURES} as select * from {FEATURES}{union} order by unique_id"
+        )
+        if self.model_json is not None:
+            self.con.execute(
+                "create table store.model as select ? as model_json", [json.dumps(self.model_json)]
+            )
+        self.con.execute("detach store")
+        tmp.replace(store)
+
+    def unlinkable(self, *, new: bool = False) -> dict[int, UnlinkableReason]:
+        table = NEW_FEATURES if new else FEATURES
+        rows = self.con.execute(
+            f"select unique_id, unlinkable from {table} where unlinkable is not null"
+        ).fetchall()
+        return {int(i): UnlinkableReason(r) for i, r in rows}
+
+    def mention_ids(self, *, new: bool = False) -> list[int]:
+        table = NEW_FEATURES if new else FEATURES
+        return [int(r[0]) for r in self.con.execute(f"select unique_id from {table}").fetchall()]
+
+    # -- model ----------------------------------------------------------------------------------
+
+    def _make_linker(self, settings: Any, table: str = LINKABLE) -> Any:
+        self._db_api = DuckDBAPI(connection=self.con)
+        sdf = self._db_api.register(table)
+        self._linker = Linker(sdf, settings, log_level=None)
+        return self._linker
+
+    def train(self, *, generic: bool = False, max_pairs: float = 2e6) -> dict[str, Any]:
+        """EM-train a new model on the loaded mentions; returns the model (Splink JSON)."""
+        settings = models.generic_settings() if generic else models.domain_settings()
+        # The generic model sees every mention, as a tutorial pipeline would.
+        linker = self._make_linker(settings, FEATURES if generic else LINKABLE)
+        if generic:
+            models.train_generic(linker, max_pairs=max_pairs)
+        else:
+            models.train(linker, max_pairs=max_pairs)
+        self.model_json = dict(linker.misc.save_model_to_json())
+        return self.model_json
+
+    def use_model(self, model_json: dict[str, Any]) -> None:
+        """Load a saved model instead of training."""
+        self.model_json = model_json
+        self._make_linker(dict(model_json))
+
+    def _fetch(self, sdf: Any, threshold: float) -> Prediction:
+        table = sdf.physical_name
+        rows = self.con.execute(
+            f"select unique_id_l, unique_id_r, match_probability from {table} "
+            f"where match_probability >= {float(threshold)}"
+        ).fetchnumpy()
+        negatives = self.con.execute(
+            f"""select p.unique_id_l, p.unique_id_r from {table} as p
+            join {FEATURES_ALL} as l on l.unique_id = p.unique_id_l
+            join {FEATURES_ALL} as r on r.unique_id = p.unique_id_r
+            where p.match_probability < {float(HARD_NEGATIVE_BELOW)} and l.surname = r.surname
+              and (l.dob = r.dob or l.forename_canon = r.forename_canon)"""
+        ).fetchnumpy()
+        sdf.drop_table_from_database_and_remove_from_cache()
+        return Prediction(
+            rows["unique_id_l"].astype(np.int64),
+            rows["unique_id_r"].astype(np.int64),
+            rows["match_probability"].astype(np.float64),
+            negatives["unique_id_l"].astype(np.int64),
+            negatives["unique_id_r"].astype(np.int64),
+        )
+
+    def predict(self, *, threshold: float) -> Prediction:
+        """Score every candidate pair among linkable mentions; chunked for large inputs."""
+        if self._linker is None:
+            raise RuntimeError("train() or use_model() first")
+        n = int(self.con.execute(f"select count(*) from {LINKABLE}").fetchall()[0][0])
+        chunks = max(1, -(-n // CHUNK_ROWS))
+        parts: list[Prediction] = []
+        for i in range(1, chunks + 1):
+            sdf = self._linker.inference.predict_chunk(
+                left_chunk=(i, chunks),
+                right_chunk=(1, 1),
+                warning_mode="never",
+            )
+            parts.append(self._fetch(sdf, threshold))
+        return Prediction.concat(parts)
+
+    def predict_delta(self, *, threshold: float) -> Prediction:
+        """Score new mentions against everyone known and against each other (not known x known)."""
+        if self._linker is None:
+            raise RuntimeError("use_model() first")
+        known = self._db_api.register(LINKABLE, table_name="__safeguard_known")
+        new = self._db_api.register(NEW_LINKABLE, table_name="__safeguard_new")
+        between = self._linker.inference.predict_between(known, new, warning_mode="never")
+        within = self._linker.inference.predict_within(new, warning_mode="never")
+        return Prediction.concat([self._fetch(between, threshold), self._fetch(within, threshold)])
+
+    def cluster_with_splink(self, prediction_threshold: float, threshold: float) -> dict[int, int]:
+        """Splink's own connected components (the generic model's clustering, for comparison)."""
+        pairs = self._linker.inference.predict(
+            threshold_match_probability=prediction_threshold, warning_mode="never"
+        )
+        clusters = self._linker.clustering.cluster_pairwise_predictions_at_threshold(
+            pairs, threshold_match_probability=threshold
+        )
+        rows = self.con.execute(
+            f"select unique_id, cluster_id from {clusters.physical_name}"
+        ).fetchall()
+        return {int(u): hash(c) for u, c in rows}

@@ -1,0 +1,221 @@
+"""Person mentions into Arrow and DuckDB, normalised in SQL the way ``domain.linking`` does it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.tables import person_mentions
+from safeguard.domain.linking import EARLIEST_BIRTH, nickname_table
+
+logger = logging.getLogger(__name__)
+
+RAW_COLUMNS = (
+    "id",
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "age",
+    "sex",
+    "address",
+    "postcode",
+    "phone",
+    "pnc_id",
+    "mention_date",
+)
+
+RAW_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("forenames", pa.string()),
+        ("surname", pa.string()),
+        ("date_of_birth", pa.date32()),
+        ("age", pa.int32()),
+        ("sex", pa.string()),
+        ("address", pa.string()),
+        ("postcode", pa.string()),
+        ("phone", pa.string()),
+        ("pnc_id", pa.string()),
+        ("mention_date", pa.date32()),
+    ]
+)
+
+# The columns the Splink model compares (see ``domain.linking.MentionFeatures``).
+FEATURE_COLUMNS = (
+    "unique_id",
+    "forename",
+    "middle_names",
+    "forename_canon",
+    "surname",
+    "surname_first",
+    "surname_last",
+    "dob",
+    "dob_swapped",
+    "birth_year",
+    "sex",
+    "postcode",
+    "postcode_sector",
+    "postcode_district",
+    "address",
+    "phone",
+    "pnc_id",
+    "unlinkable",
+)
+
+_TITLES = "('mr','mrs','miss','ms','dr','mx','sir','rev')"
+
+
+def feature_sql(raw_table: str, today: date, earliest_birth: date = EARLIEST_BIRTH) -> str:
+    """DuckDB SQL turning raw mention columns into model features; mirrors ``mention_features``."""
+    earliest = earliest_birth.isoformat()
+    return f"""
+with n as (
+  select
+    id,
+    list_filter(string_split(trim(regexp_replace(regexp_replace(regexp_replace(
+      replace(replace(lower(strip_accents(coalesce(forenames, ''))), '''', ''), '.', ' '),
+      '[^a-z ]', ' ', 'g'), '\\s+', ' ', 'g'), '^ | $', '', 'g')), ' '),
+      lambda x: x <> '' and x not in {_TITLES}) as fparts,
+    list_filter(regexp_split_to_array(regexp_replace(
+      replace(replace(lower(strip_accents(coalesce(surname, ''))), '''', ''), '.', ' '),
+      '[^a-z \\-]', ' ', 'g'), '[ \\-]+'), lambda x: x <> '') as sparts,
+    date_of_birth, age, mention_date,
+    case when sex in ('male', 'female') then sex end as sex,
+    nullif(regexp_replace(upper(coalesce(postcode, '')), '[^A-Z0-9]', '', 'g'), '') as pc,
+    nullif(trim(regexp_replace(regexp_replace(lower(coalesce(address, '')), '[^a-z0-9 ]', ' ',
+      'g'), '\\s+', ' ', 'g')), '') as address,
+    regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g') as digits,
+    nullif(upper(replace(coalesce(pnc_id, ''), ' ', '')), '') as pnc_id
+  from {raw_table}
+), f as (
+  select
+    id as unique_id,
+    fparts[1] as forename,
+    nullif(array_to_string(fparts[2:], ' '), '') as middle_names,
+    nullif(array_to_string(sparts, '-'), '') as surname,
+    sparts[1] as surname_first,
+    sparts[-1] as surname_last,
+    date_of_birth, age, mention_date, sex, address, pnc_id,
+    case when regexp_matches(pc, '^[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}$')
+         then left(pc, length(pc) - 3) || ' ' || right(pc, 3) else pc end as postcode,
+    case when regexp_matches(pc, '^[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}$')
+         then left(pc, length(pc) - 3) || ' ' || left(right(pc, 3), 1) end as postcode_sector,
+    case when regexp_matches(pc, '^[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}$')
+         then left(pc, length(pc) - 3) end as postcode_district,
+    case
+      when digits like '0044%' then '0' || substr(digits, 5)
+      when digits like '44%' and length(digits) = 12 then '0' || substr(digits, 3)
+      else digits end as phone0
+  from n
+), r as (
+  select f.*,
+    case
+      when forename is null and surname is null then 'no_name'
+      when coalesce(length(forename), 0) <= 1 and coalesce(length(surname), 0) <= 1
+        then 'initials_only'
+      when date_of_birth is not null and (date_of_birth < DATE '{earliest}'
+        or date_of_birth > least(DATE '{today.isoformat()}',
+                                 coalesce(mention_date, DATE '{today.isoformat()}')))
+        then 'impossible_date_of_birth'
+      when (forename is not null)::int + (surname is not null)::int
+        + (date_of_birth is not null)::int + (age is not null)::int
+        + (postcode is not null)::int + (address is not null)::int
+        + (length(phone0) >= 6)::int <= 1 then 'single_field'
+    end as unlinkable
+  from f
+)
+select
+  unique_id, forename, middle_names,
+  coalesce(nk.canon, forename) as forename_canon,
+  surname, surname_first, surname_last,
+  case when unlinkable = 'impossible_date_of_birth' then null
+       else strftime(date_of_birth, '%Y-%m-%d') end as dob,
+  case when unlinkable = 'impossible_date_of_birth' or day(date_of_birth) > 12
+         or day(date_of_birth) = month(date_of_birth) then null
+       else strftime(make_date(year(date_of_birth), day(date_of_birth),
+                               month(date_of_birth)), '%Y-%m-%d') end as dob_swapped,
+  coalesce(
+    case when unlinkable = 'impossible_date_of_birth' then null else year(date_of_birth) end,
+    year(mention_date) - age)::integer as birth_year,
+  sex, postcode, postcode_sector, postcode_district, address,
+  case when length(phone0) >= 6 then phone0 end as phone,
+  pnc_id, unlinkable
+from r left join __safeguard_nicknames as nk on nk.name = r.forename
+"""
+
+
+def register_nicknames(con: duckdb.DuckDBPyConnection) -> None:
+    """The nickname table (``domain.linking.nickname_table``) as a DuckDB table."""
+    table = nickname_table()
+    arrow = pa.table({"name": list(table), "canon": list(table.values())})
+    con.register("__safeguard_nicknames_arrow", arrow)
+    con.execute(
+        "create or replace table __safeguard_nicknames as select * from __safeguard_nicknames_arrow"
+    )
+    con.unregister("__safeguard_nicknames_arrow")
+
+
+def build_features(
+    con: duckdb.DuckDBPyConnection,
+    raw: pa.Table,
+    *,
+    table: str,
+    today: date,
+    earliest_birth: date = EARLIEST_BIRTH,
+) -> int:
+    """Normalise ``raw`` mentions into DuckDB table ``table``; returns its row count."""
+    register_nicknames(con)
+    con.register("__safeguard_raw", raw)
+    sql = feature_sql("__safeguard_raw", today, earliest_birth)
+    con.execute(f"create or replace table {table} as {sql}")
+    con.unregister("__safeguard_raw")
+    return int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
+
+
+def _select_mentions() -> sa.Select[Any]:
+    return sa.select(*(person_mentions.c[c] for c in RAW_COLUMNS))
+
+
+def iter_mention_batches(
+    engine: Engine, *, only_unlinked: bool = False, batch_rows: int = 100_000
+) -> Iterator[pa.RecordBatch]:
+    """Stored mentions as Arrow record batches (keyset-paged by id, so memory stays flat)."""
+    last = 0
+    while True:
+        query = _select_mentions().where(person_mentions.c.id > last)
+        if only_unlinked:
+            query = query.where(
+                ~sa.exists().where(person_links.c.mention_id == person_mentions.c.id)
+            )
+        query = query.order_by(person_mentions.c.id).limit(batch_rows)
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return
+        columns = list(zip(*rows, strict=True))
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(list(col), type=RAW_SCHEMA.field(i).type) for i, col in enumerate(columns)],
+            schema=RAW_SCHEMA,
+        )
+        last = int(rows[-1][0])
+
+
+def load_mentions(engine: Engine, *, only_unlinked: bool = False) -> pa.Table:
+    """All (or only the not yet linked) stored mentions as one Arrow table."""
+    batches = list(iter_mention_batches(engine, only_unlinked=only_unlinked))
+    return pa.Table.from_batches(batches, schema=RAW_SCHEMA)
+
+
+def raw_from_records(records: list[dict[str, Any]]) -> pa.Table:
+    """Mentions given as dicts (storage column names) as an Arrow table of ``RAW_SCHEMA``."""
+    return pa.Table.from_pylist(
+        [{c: r.get(c) for c in RAW_COLUMNS} for r in records], schema=RAW_SCHEMA
+    )

@@ -1,0 +1,175 @@
+"""The same linking on Spark (Splink's Spark backend), for a region or the country.
+
+Features are normalised with the same DuckDB SQL as on one machine, written as Parquet, and read
+by Spark; Splink trains and predicts on the cluster; the scored pairs come back for the same
+constrained clustering. ``docs/linking.md`` says how to point it at a cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from splink import Linker
+
+from safeguard.adapters.linkage import model as models
+from safeguard.adapters.linkage.engine import HARD_NEGATIVE_BELOW, Prediction
+from safeguard.adapters.linkage.features import build_features
+from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
+
+logger = logging.getLogger(__name__)
+
+
+def spark_session(master: str, checkpoint_dir: Path, *, app_name: str = "safeguard-link") -> Any:
+    """A Spark session with Splink's similarity functions and a checkpoint directory.
+
+    Both are required by Splink's Spark backend (without them it fails with "Cannot resolve
+    routine JARO_WINKLER" and "Checkpoint directory has not been set").
+    """
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    spark = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.default.parallelism", "8")
+        .getOrCreate()
+    )
+    spark.sparkContext.setCheckpointDir(str(checkpoint_dir))
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+class SparkLinkingSession:
+    """``LinkingSession``'s interface on Spark: load, train or use a model, predict."""
+
+    def __init__(
+        self,
+        *,
+        master: str = "local[2]",
+        memory_limit: str = "3GB",
+        earliest_birth: date = EARLIEST_BIRTH,
+        spark: Any = None,
+    ) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="safeguard-spark-"))
+        self.earliest_birth = earliest_birth
+        self.memory_limit = memory_limit
+        self._own_spark = spark is None
+        self.spark = spark or spark_session(master, self.workdir / "checkpoints")
+        self._linker: Any = None
+        self._features: Any = None
+        self._unlinkable: dict[int, UnlinkableReason] = {}
+        self._ids: list[int] = []
+        self.model_json: dict[str, Any] | None = None
+
+    def close(self) -> None:
+        if self._own_spark:
+            self.spark.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> SparkLinkingSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def load(self, raw: pa.Table, *, today: date) -> int:
+        con = duckdb.connect()
+        con.execute(f"set memory_limit='{self.memory_limit}'")
+        n = build_features(
+            con, raw, table="features", today=today, earliest_birth=self.earliest_birth
+        )
+        path = self.workdir / "features.parquet"
+        con.execute(f"copy features to '{path}' (format parquet)")
+        rows = con.execute(
+            "select unique_id, unlinkable from features where unlinkable is not null"
+        ).fetchall()
+        self._unlinkable = {int(i): UnlinkableReason(r) for i, r in rows}
+        self._ids = [int(r[0]) for r in con.execute("select unique_id from features").fetchall()]
+        con.close()
+        self._features = self.spark.read.parquet(str(path))
+        self._features.createOrReplaceTempView("safeguard_features")
+        return n
+
+    def _make_linker(self, settings: Any) -> Any:
+        from splink import SparkAPI
+
+        db_api = SparkAPI(spark_session=self.spark)  # type: ignore[no-untyped-call]
+        linkable = self._features.where("unlinkable is null")
+        self._linker = Linker(db_api.register(linkable), settings, log_level=None)
+        return self._linker
+
+    def train(self, *, generic: bool = False, max_pairs: float = 2e6) -> dict[str, Any]:
+        settings = models.generic_settings() if generic else models.domain_settings()
+        linker = self._make_linker(settings)
+        if generic:
+            models.train_generic(linker, max_pairs=max_pairs)
+        else:
+            models.train(linker, max_pairs=max_pairs)
+        self.model_json = dict(linker.misc.save_model_to_json())
+        return self.model_json
+
+    def use_model(self, model_json: dict[str, Any]) -> None:
+        self.model_json = model_json
+        self._make_linker(json.loads(json.dumps(model_json)))
+
+    def predict(self, *, threshold: float) -> Prediction:
+        if self._linker is None:
+            raise RuntimeError("train() or use_model() first")
+        scored = self._linker.inference.predict(warning_mode="never").as_spark_dataframe()
+        scored.createOrReplaceTempView("safeguard_scored")
+        edges = self.spark.sql(
+            "select unique_id_l, unique_id_r, match_probability from safeguard_scored "
+            f"where match_probability >= {float(threshold)}"
+        ).toPandas()
+        negatives = self.spark.sql(
+            f"""select p.unique_id_l, p.unique_id_r from safeguard_scored as p
+            join safeguard_features as l on l.unique_id = p.unique_id_l
+            join safeguard_features as r on r.unique_id = p.unique_id_r
+            where p.match_probability < {float(HARD_NEGATIVE_BELOW)} and l.surname = r.surname
+              and (l.dob = r.dob or l.forename_canon = r.forename_canon)"""
+        ).toPandas()
+        return Prediction(
+            edges["unique_id_l"].to_numpy(np.int64),
+            edges["unique_id_r"].to_numpy(np.int64),
+            edges["match_probability"].to_numpy(np.float64),
+            negatives["unique_id_l"].to_numpy(np.int64),
+            negatives["unique_id_r"].to_numpy(np.int64),
+        )
+
+    def unlinkable(self, *, new: bool = False) -> dict[int, UnlinkableReason]:
+        return dict(self._unlinkable)
+
+    def mention_ids(self, *, new: bool = False) -> list[int]:
+        return list(self._ids)
+
+    def save_store(self, store: Path, *, include_new: bool = False) -> None:
+        """Write the feature store (as on one machine) so deltas and ``link_one`` work after."""
+        con = duckdb.connect()
+        con.execute(
+            "create table features as select * from read_parquet(?)",
+            [str(self.workdir / "features.parquet")],
+        )
+        store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        con.execute(f"attach '{tmp}' as store")
+        con.execute("create table store.features as select * from features order by unique_id")
+        if self.model_json is not None:
+            con.execute(
+                "create table store.model as select ? as model_json", [json.dumps(self.model_json)]
+            )
+        con.execute("detach store")
+        con.close()
+        tmp.replace(store)

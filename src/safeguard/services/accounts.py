@@ -1,0 +1,300 @@
+"""Use cases for accounts: create users, sign in (with throttling), sessions, API tokens."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Connection
+
+from safeguard.adapters.db.accounts import api_tokens, users, web_sessions
+from safeguard.domain.access import Actor, Role
+from safeguard.domain.accounts import (
+    LockState,
+    after_failed_login,
+    check_password,
+    check_role_agency,
+    check_username,
+    is_locked,
+    new_api_token,
+    new_secret,
+    secret_digest,
+    session_expired,
+)
+from safeguard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so that a wrong username costs the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+
+DEMO_PASSWORD = "safeguard-demo-only"  # noqa: S105 - demo accounts, refused in production
+DEMO_USERS: tuple[tuple[str, str, Role, str | None], ...] = (
+    ("pc_patel", "PC Asha Patel", Role.OFFICER, None),
+    ("sgt_okafor", "Sgt Chidi Okafor", Role.SUPERVISOR, None),
+    ("mash_analyst", "MASH analyst Jo Reed", Role.ANALYST, None),
+    ("social_worker", "Social worker Sam Hale", Role.PARTNER_AGENCY, "childrens-services"),
+    ("board_member", "Board member Lee Ward", Role.BOARD_VIEWER, None),
+    ("admin", "Systems administrator", Role.ADMINISTRATOR, None),
+)
+
+
+class SignInFailed(PermissionDenied):
+    """Wrong username or password, or the account is locked; deliberately not saying which."""
+
+
+class NotSignedIn(PermissionDenied):
+    """No valid session or token: missing, forged, ended or expired."""
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    secret: str
+    csrf_token: str
+    actor: Actor
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def _actor(row: sa.Row[tuple[object, ...]]) -> Actor:
+    m = row._mapping
+    return Actor(int(m["id"]), str(m["username"]), Role(m["role"]), m["agency"])
+
+
+def create_user(
+    conn: Connection,
+    *,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    agency: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Create a local account with an argon2 password hash; returns the user id.
+
+    Raises:
+        ValidationFailed: a field is invalid (the message names it).
+        Conflict: the username is taken.
+    """
+    check_username(username)
+    check_password(password)
+    agency = check_role_agency(role, agency)
+    if not display_name.strip() or len(display_name) > 100:
+        raise ValidationFailed("display_name: 1 to 100 characters")
+    taken = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
+    if taken is not None:
+        raise Conflict(f"username {username!r} is already taken")
+    user_id = conn.execute(
+        sa.insert(users)
+        .values(
+            username=username,
+            display_name=display_name.strip(),
+            role=str(role),
+            agency=agency,
+            password_hash=_hasher.hash(password),
+            created_at=_now(now),
+        )
+        .returning(users.c.id)
+    ).scalar_one()
+    logger.info("user %s created with role %s", user_id, role)
+    return int(user_id)
+
+
+def create_demo_users(conn: Connection) -> list[tuple[str, Role, str | None]]:
+    """The demo personas, one per role, all with ``DEMO_PASSWORD``; existing ones are kept."""
+    made = []
+    for username, name, role, agency in DEMO_USERS:
+        exists = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
+        if exists is None:
+            create_user(
+                conn,
+                username=username,
+                display_name=name,
+                role=role,
+                password=DEMO_PASSWORD,
+                agency=agency,
+            )
+        made.append((username, role, agency))
+    return made
+
+
+def authenticate(
+    conn: Connection,
+    *,
+    username: str,
+    password: str,
+    max_failed: int,
+    now: datetime | None = None,
+) -> Actor:
+    """Check a username and password; count failures and lock after ``max_failed`` in a row.
+
+    Raises:
+        SignInFailed: wrong username or password, inactive or locked account (same message).
+    """
+    now = _now(now)
+    row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    if row is None or not row.active:
+        _verify(_DUMMY_HASH, password)
+        raise SignInFailed("wrong username or password, or the account is locked")
+    state = LockState(int(row.failed_logins), row.locked_until)
+    if is_locked(state, now=now):
+        logger.warning("sign-in refused for locked user %s", row.id)
+        raise SignInFailed("wrong username or password, or the account is locked")
+    if not _verify(row.password_hash, password):
+        state = after_failed_login(state, now=now, max_failed=max_failed)
+        conn.execute(
+            sa.update(users)
+            .where(users.c.id == row.id)
+            .values(failed_logins=state.failed, locked_until=state.locked_until)
+        )
+        logger.warning("failed sign-in for user %s", row.id)
+        raise SignInFailed("wrong username or password, or the account is locked")
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+    if _hasher.check_needs_rehash(row.password_hash):
+        values["password_hash"] = _hasher.hash(password)
+    conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+    return _actor(row)
+
+
+def _verify(stored_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(stored_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def start_session(conn: Connection, actor: Actor, *, now: datetime | None = None) -> Session:
+    """A new browser session; only the SHA-256 of its id is stored."""
+    now = _now(now)
+    secret, csrf = new_secret(), new_secret()
+    conn.execute(
+        sa.insert(web_sessions).values(
+            id_hash=secret_digest(secret),
+            user_id=actor.user_id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    return Session(secret, csrf, actor)
+
+
+def resume_session(
+    conn: Connection, secret: str, *, idle: timedelta, now: datetime | None = None
+) -> Session:
+    """The session a cookie names, if it is genuine, not ended and not idle for too long.
+
+    Raises:
+        NotSignedIn: forged, ended or expired.
+    """
+    now = _now(now)
+    row = conn.execute(
+        sa.select(web_sessions, users)
+        .join(users, users.c.id == web_sessions.c.user_id)
+        .where(web_sessions.c.id_hash == secret_digest(secret))
+    ).first()
+    if row is None or row.ended_at is not None or not row.active:
+        raise NotSignedIn("you are not signed in")
+    m = row._mapping
+    if session_expired(
+        created_at=m["created_at"], last_seen_at=m["last_seen_at"], now=now, idle=idle
+    ):
+        conn.execute(
+            sa.update(web_sessions)
+            .where(web_sessions.c.id_hash == m["id_hash"])
+            .values(ended_at=now)
+        )
+        raise NotSignedIn("your session has expired; please sign in again")
+    if now - m["last_seen_at"] > timedelta(seconds=30):  # avoid a write on every request
+        conn.execute(
+            sa.update(web_sessions)
+            .where(web_sessions.c.id_hash == m["id_hash"])
+            .values(last_seen_at=now)
+        )
+    actor = Actor(int(m["user_id"]), str(m["username"]), Role(m["role"]), m["agency"])
+    return Session(secret, str(m["csrf_token"]), actor)
+
+
+def end_session(conn: Connection, secret: str, *, now: datetime | None = None) -> None:
+    conn.execute(
+        sa.update(web_sessions)
+        .where(web_sessions.c.id_hash == secret_digest(secret))
+        .where(web_sessions.c.ended_at.is_(None))
+        .values(ended_at=_now(now))
+    )
+
+
+def issue_api_token(
+    conn: Connection, *, username: str, name: str, now: datetime | None = None
+) -> str:
+    """A new API token for a machine client acting as ``username``; shown once, stored hashed."""
+    row = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
+    if row is None:
+        raise NotFound(f"no user {username!r}")
+    if not name.strip() or len(name) > 100:
+        raise ValidationFailed("name: 1 to 100 characters")
+    token = new_api_token()
+    conn.execute(
+        sa.insert(api_tokens).values(
+            token_hash=secret_digest(token), user_id=row.id, name=name, created_at=_now(now)
+        )
+    )
+    return token
+
+
+def token_actor(conn: Connection, token: str, *, now: datetime | None = None) -> Actor:
+    """The user an API token acts for. Raises NotSignedIn for an unknown or revoked token."""
+    row = conn.execute(
+        sa.select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
+        .join(api_tokens, api_tokens.c.user_id == users.c.id)
+        .where(api_tokens.c.token_hash == secret_digest(token))
+        .where(api_tokens.c.revoked_at.is_(None))
+    ).first()
+    if row is None or not row.active:
+        raise NotSignedIn("invalid API token")
+    now = _now(now)
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        conn.execute(
+            sa.update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=now)
+        )
+    return _actor(row)
+
+
+def revoke_api_tokens(conn: Connection, *, username: str, now: datetime | None = None) -> int:
+    ids = sa.select(users.c.id).where(users.c.username == username).scalar_subquery()
+    result = conn.execute(
+        sa.update(api_tokens)
+        .where(api_tokens.c.user_id == ids)
+        .where(api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=_now(now))
+    )
+    return int(result.rowcount)
+
+
+def list_users(conn: Connection) -> list[dict[str, object]]:
+    rows = conn.execute(
+        sa.select(
+            users.c.id,
+            users.c.username,
+            users.c.display_name,
+            users.c.role,
+            users.c.agency,
+            users.c.active,
+            users.c.locked_until,
+            users.c.last_login_at,
+        ).order_by(users.c.username)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def display_name(conn: Connection, user_id: int) -> str:
+    name = conn.execute(sa.select(users.c.display_name).where(users.c.id == user_id)).scalar()
+    return str(name or f"user {user_id}")

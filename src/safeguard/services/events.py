@@ -1,0 +1,60 @@
+"""One event (incident) with the people involved; reading it consults each of them (audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.tables import events, involvements
+from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.errors import NotFound
+from safeguard.services.people import check_reason, person_resource
+
+
+def get_event(conn: Connection, *, actor: Actor, event_id: int, reason: str) -> dict[str, Any]:
+    """The event and who was involved (person id and role); restricted people need break glass."""
+    ensure(actor, Action.VIEW_EVENTS)
+    reason = check_reason(reason)
+    row = conn.execute(sa.select(events).where(events.c.id == event_id)).first()
+    if row is None:
+        raise NotFound(f"event {event_id} not found")
+    inv = conn.execute(
+        sa.select(
+            sa.func.coalesce(person_links.c.person_id, -involvements.c.mention_id).label("pid"),
+            involvements.c.role,
+        )
+        .outerjoin(person_links, person_links.c.mention_id == involvements.c.mention_id)
+        .where(involvements.c.event_id == event_id)
+    ).all()
+    person_ids = list(dict.fromkeys(int(i.pid) for i in inv))
+    for pid in person_ids:
+        ensure(actor, Action.VIEW_PERSON, person_resource(conn, actor, pid))
+    append_audit(
+        conn,
+        AuditEntry(
+            actor=actor.audit_name,
+            actor_role=str(actor.role),
+            action="event.view",
+            category=AuditCategory.CONSULTATION,
+            record_type="event",
+            record_ids=[str(event_id)],
+            person_ids=person_ids,
+            justification=reason,
+        ),
+    )
+    m = row._mapping
+    return {
+        "id": int(m["id"]),
+        "event_type": m["event_type"],
+        "occurred_at": m["occurred_at"],
+        "reported_at": m["reported_at"],
+        "injury_level": m["injury_level"],
+        "domestic_abuse_related": m["domestic_abuse_related"],
+        "summary": m["summary"],
+        "people": [{"person_id": int(i.pid), "role": i.role} for i in inv],
+    }

@@ -1,0 +1,84 @@
+"""Findings (breaches and risks the rules engine found) for people and worklists, and acting on
+them. Storage, status changes and their audit belong to the rules capability
+(``safeguard.adapters.db.findings``, ``safeguard.services.assessment``); this module adds the
+access checks and reads within the request's own transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Connection, Engine
+
+from safeguard.adapters.db import findings as store
+from safeguard.domain.access import Action, Actor, ensure
+from safeguard.errors import ValidationFailed
+
+
+@dataclass(frozen=True, slots=True)
+class FindingView:
+    id: int
+    rule_id: str
+    category: str
+    kind: str
+    severity: str
+    status: str
+    due_at: datetime | None
+    explanation: str
+    person_id: int | None
+    person_key: str
+    first_found_at: datetime
+
+
+def person_key(person_id: int) -> str:
+    """The rules engine's key: ``P<people.id>`` or ``M<mention id>`` for an unlinked mention."""
+    return f"P{person_id}" if person_id > 0 else f"M{-person_id}"
+
+
+def key_to_person_id(key: str) -> int | None:
+    if key[:1] == "P" and key[1:].isdigit():
+        return int(key[1:])
+    if key[:1] == "M" and key[1:].isdigit():
+        return -int(key[1:])
+    return None
+
+
+def view(f: store.StoredFinding) -> FindingView:
+    return FindingView(
+        id=f.id,
+        rule_id=f.rule_id,
+        category=f.category,
+        kind=f.kind,
+        severity=f.severity,
+        status=f.status,
+        due_at=f.due_at,
+        explanation=f.explanation,
+        person_id=key_to_person_id(f.person_key),
+        person_key=f.person_key,
+        first_found_at=f.first_found_at,
+    )
+
+
+def for_person(conn: Connection, person_id: int) -> list[FindingView]:
+    """Open and acknowledged findings of a person, most urgent first (the caller has already
+    checked and audited the view of the person)."""
+    found = store.query_findings(conn, person_keys=[person_key(person_id)], statuses=store.ACTIVE)
+    return [view(f) for f in found]
+
+
+def act(engine: Engine, *, actor: Actor, finding_id: int, to: str, note: str | None) -> FindingView:
+    """Acknowledge or resolve a finding (audited by the rules capability in its transaction)."""
+    ensure(actor, Action.ACT_ON_FINDINGS)
+    from safeguard.services import assessment  # the rules service; heavy imports, only here
+
+    if to == "acknowledge":
+        return view(
+            assessment.acknowledge_finding(engine, finding_id, actor=actor.audit_name, note=note)
+        )
+    if to == "resolve":
+        if not (note or "").strip():
+            raise ValidationFailed("note: say how the finding was resolved")
+        return view(
+            assessment.resolve_finding(engine, finding_id, actor=actor.audit_name, note=note)
+        )
+    raise ValidationFailed(f"action: {to!r} is not acknowledge or resolve")

@@ -1,0 +1,147 @@
+"""The link review queue for analysts: each item two records side by side; confirm or split.
+
+The queue, the decisions and their audit belong to the linking capability
+(``safeguard.services.linkage``: ``review_queue``, ``confirm_link``, ``split_link``); this module
+adds the access check and the audited, side-by-side view of a pair.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.linkage import link_reviews
+from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.tables import person_mentions
+from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.errors import NotFound
+
+logger = logging.getLogger(__name__)
+MAX_OTHERS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class MentionCard:
+    mention_id: int
+    person_id: int | None
+    source_system: str
+    name: str
+    date_of_birth: date | None
+    sex: str | None
+    postcode: str | None
+    pnc_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PairReview:
+    review_id: int
+    status: str
+    reason: str
+    match_probability: float
+    left: MentionCard
+    right: MentionCard
+    left_others: list[MentionCard]
+    right_others: list[MentionCard]
+
+
+def _cards(conn: Connection, where: sa.ColumnElement[bool], limit: int) -> list[MentionCard]:
+    rows = conn.execute(
+        sa.select(person_mentions, person_links.c.person_id)
+        .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
+        .where(where)
+        .order_by(person_mentions.c.id)
+        .limit(limit)
+    ).all()
+    return [
+        MentionCard(
+            mention_id=int(r.id),
+            person_id=None if r.person_id is None else int(r.person_id),
+            source_system=str(r.source_system),
+            name=f"{r.forenames or ''} {r.surname or ''}".strip(),
+            date_of_birth=r.date_of_birth,
+            sex=r.sex,
+            postcode=r.postcode,
+            pnc_id=r.pnc_id,
+        )
+        for r in rows
+    ]
+
+
+def _others(conn: Connection, card: MentionCard, exclude: set[int]) -> list[MentionCard]:
+    if card.person_id is None:
+        return []
+    in_person = sa.select(person_links.c.mention_id).where(
+        person_links.c.person_id == card.person_id
+    )
+    where = sa.and_(person_mentions.c.id.in_(in_person), person_mentions.c.id.not_in(exclude))
+    return _cards(conn, where, MAX_OTHERS)
+
+
+def review_pair(conn: Connection, *, actor: Actor, review_id: int) -> PairReview:
+    """The two records of a review item side by side, with each one's person's other records.
+
+    Showing them consults both people: audited, with the review as the justification.
+    """
+    ensure(actor, Action.REVIEW_LINKS)
+    item = conn.execute(sa.select(link_reviews).where(link_reviews.c.id == review_id)).first()
+    if item is None:
+        raise NotFound(f"review item {review_id} not found")
+    pair = {int(item.mention_id_l), int(item.mention_id_r)}
+    by_id = {c.mention_id: c for c in _cards(conn, person_mentions.c.id.in_(pair), 2)}
+    left, right = by_id[int(item.mention_id_l)], by_id[int(item.mention_id_r)]
+    people = sorted({p for p in (left.person_id, right.person_id) if p is not None})
+    append_audit(
+        conn,
+        AuditEntry(
+            actor=actor.audit_name,
+            actor_role=str(actor.role),
+            action="link.review",
+            category=AuditCategory.CONSULTATION,
+            record_type="person_mention",
+            record_ids=[str(m) for m in sorted(pair)],
+            person_ids=people,
+            justification="Reviewing an uncertain record link",
+            detail={"review_id": review_id},
+        ),
+    )
+    return PairReview(
+        review_id=review_id,
+        status=str(item.status),
+        reason=str(item.reason),
+        match_probability=float(item.match_probability),
+        left=left,
+        right=right,
+        left_others=_others(conn, left, pair),
+        right_others=_others(conn, right, pair),
+    )
+
+
+def confirm(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
+    """Confirm the pair are one person (linking merges them and keeps them together)."""
+    ensure(actor, Action.REVIEW_LINKS)
+    # Imported here: the linking service pulls in Splink, which the web app needs only now.
+    from safeguard.services import linkage
+
+    decision = linkage.confirm_link(
+        engine, actor=actor.audit_name, reason=reason, review_id=review_id
+    )
+    logger.info("review %s confirmed by user %s (decision %s)", review_id, actor.user_id, decision)
+    return decision
+
+
+def split(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
+    """Decide the pair are different people (linking splits them and keeps them apart)."""
+    ensure(actor, Action.REVIEW_LINKS)
+    from safeguard.services import linkage
+
+    decision = linkage.split_link(
+        engine, actor=actor.audit_name, reason=reason, review_id=review_id
+    )
+    logger.info("review %s split by user %s (decision %s)", review_id, actor.user_id, decision)
+    return decision

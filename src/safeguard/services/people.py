@@ -1,0 +1,537 @@
+"""Person search and the person profile, each read audited (s.62 consultation) with its reason.
+
+Person ids: a positive id is a row of ``people`` (the result of linking). A person mention that
+linking has not reached yet (no ``person_links`` row) is its own person, with the id
+``-mention_id``; once linked, that negative id answers NotFound and the person's positive id is
+the one to use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from safeguard.adapters.db.accounts import agency_shares, break_glass_grants
+from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.people import people, person_links
+from safeguard.adapters.db.tables import (
+    events,
+    involvements,
+    missing_episodes,
+    person_mentions,
+    referral_status_changes,
+    referrals,
+    risk_assessments,
+    victim_contacts,
+)
+from safeguard.domain.access import Action, Actor, Resource, Scope, ensure, scope_of
+from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.errors import NotFound, ValidationFailed
+from safeguard.services import findings, risk_view
+
+logger = logging.getLogger(__name__)
+
+BREAK_GLASS_FOR = timedelta(hours=1)
+MAX_REASON = 300
+REPEAT_WINDOW = timedelta(days=365)
+REPEAT_DA = 3  # DOMAIN.md A4: three DA events in 12 months
+REPEAT_MISSING = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PersonHit:
+    person_id: int
+    name: str
+    date_of_birth: date | None
+    sex: str | None
+    records: int
+    restricted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    at: datetime
+    kind: str  # event | missing_episode | risk_assessment | referral | victim_contact
+    title: str
+    detail: str
+    record_id: int
+    domain: str  # domestic_abuse | missing | exploitation | other
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    code: str
+    label: str
+
+
+@dataclass(slots=True)
+class Profile:
+    person_id: int
+    restricted: bool
+    names: list[str]
+    dates_of_birth: list[date]
+    sexes: list[str]
+    postcodes: list[str]
+    mention_ids: list[int]
+    timeline: list[TimelineItem] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    risk: list[risk_view.RiskSummary] = field(default_factory=list)
+    referrals: list[dict[str, object]] = field(default_factory=list)
+    findings: list[dict[str, object]] = field(default_factory=list)
+    shared_with: list[str] = field(default_factory=list)
+
+
+def check_reason(reason: str | None, name: str = "reason") -> str:
+    """The s.62(2) justification: required, 3 to 300 characters, not only blanks."""
+    text = (reason or "").strip()
+    if not text or len(reason or "") < 3 or len(reason or "") > MAX_REASON:
+        raise ValidationFailed(f"{name}: say why you need this record (3 to 300 characters)")
+    return text
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def _audit(
+    conn: Connection,
+    actor: Actor,
+    action: str,
+    person_ids: list[int],
+    reason: str,
+    **detail: object,
+) -> None:
+    append_audit(
+        conn,
+        AuditEntry(
+            actor=actor.audit_name,
+            actor_role=str(actor.role),
+            action=action,
+            category=AuditCategory.CONSULTATION,
+            record_type="person",
+            record_ids=[str(p) for p in person_ids],
+            person_ids=person_ids,
+            justification=reason,
+            detail=dict(detail),
+        ),
+    )
+
+
+_person_key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
+
+
+def mention_ids_of(conn: Connection, person_id: int) -> list[int]:
+    """The mentions that make up a person (see the module docstring for negative ids)."""
+    if person_id > 0:
+        ids = conn.execute(
+            sa.select(person_links.c.mention_id)
+            .where(person_links.c.person_id == person_id)
+            .order_by(person_links.c.mention_id)
+        ).scalars()
+        found = [int(i) for i in ids]
+    else:
+        found = [
+            int(i)
+            for i in conn.execute(
+                sa.select(person_mentions.c.id)
+                .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
+                .where(person_mentions.c.id == -person_id)
+                .where(person_links.c.person_id.is_(None))
+            ).scalars()
+        ]
+    if not found:
+        raise NotFound(f"person {person_id} not found")
+    return found
+
+
+def shared_agencies(conn: Connection, person_ids: list[int]) -> dict[int, frozenset[str]]:
+    if not person_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(agency_shares.c.person_id, agency_shares.c.agency)
+        .where(agency_shares.c.person_id.in_(person_ids))
+        .where(agency_shares.c.revoked_at.is_(None))
+    ).all()
+    out: dict[int, set[str]] = {}
+    for pid, agency in rows:
+        out.setdefault(int(pid), set()).add(str(agency))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _restricted(conn: Connection, person_ids: list[int]) -> set[int]:
+    positive = [p for p in person_ids if p > 0]
+    if not positive:
+        return set()
+    rows = conn.execute(
+        sa.select(people.c.id).where(people.c.id.in_(positive)).where(people.c.restricted)
+    ).scalars()
+    return {int(r) for r in rows}
+
+
+def _glass_broken(conn: Connection, actor: Actor, person_id: int, now: datetime) -> bool:
+    row = conn.execute(
+        sa.select(break_glass_grants.c.id)
+        .where(break_glass_grants.c.user_id == actor.user_id)
+        .where(break_glass_grants.c.person_id == person_id)
+        .where(break_glass_grants.c.expires_at > now)
+        .limit(1)
+    ).first()
+    return row is not None
+
+
+def person_resource(
+    conn: Connection, actor: Actor, person_id: int, now: datetime | None = None
+) -> Resource:
+    """The access-control view of a person: restricted?, shared with whom?, glass broken?"""
+    restricted = person_id in _restricted(conn, [person_id])
+    return Resource(
+        "person",
+        restricted=restricted,
+        shared_with=shared_agencies(conn, [person_id]).get(person_id, frozenset()),
+        break_glass=restricted and _glass_broken(conn, actor, person_id, _now(now)),
+    )
+
+
+def _prefix_like(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
+    escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.func.lower(column).like(escaped + "%", escape="\\")
+
+
+def _prefix_clause(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
+    low = sa.func.lower(column)
+    upper = token[:-1] + chr(ord(token[-1]) + 1)
+    # The range lets both databases use the lower(name) index; LIKE keeps the match exact.
+    return sa.and_(low >= token, low < upper, _prefix_like(column, token))
+
+
+def search_people(
+    conn: Connection,
+    *,
+    actor: Actor,
+    text: str | None,
+    date_of_birth: date | None,
+    reason: str,
+    limit: int = 25,
+) -> list[PersonHit]:
+    """People whose name starts with each word given (surname or forenames) and/or born that day.
+
+    Every person shown is a consultation: one audit entry lists them all, with the reason.
+
+    Args:
+        text: words of a name, e.g. ``"jo smi"`` finds Joanne Smith and Smith, John.
+        date_of_birth: exact date of birth.
+        reason: why the search is made (s.62(2)).
+        limit: most people to return.
+    """
+    ensure(actor, Action.SEARCH_PEOPLE)
+    reason = check_reason(reason)
+    # Stored names are at most 100 characters, so a longer word can only match on its prefix.
+    tokens = [t[:100] for t in (text or "").lower().replace(",", " ").split() if t][:4]
+    if not tokens and date_of_birth is None:
+        return []  # nothing asked, nobody shown (and nobody consulted)
+    query = sa.select(
+        person_mentions.c.id,
+        _person_key.label("person_id"),
+        person_mentions.c.forenames,
+        person_mentions.c.surname,
+        person_mentions.c.date_of_birth,
+        person_mentions.c.sex,
+    ).outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
+    # The longest word drives the index (it is the most selective): only its condition is an
+    # index range; the other words are plain LIKE filters, which no index serves, so the
+    # planner cannot pick a short, unselective word ("j") to drive the search.
+    ordered = sorted(tokens, key=len, reverse=True)
+    for n, token in enumerate(ordered):
+        clause = _prefix_clause if n == 0 else _prefix_like
+        query = query.where(
+            sa.or_(
+                clause(person_mentions.c.surname, token),
+                clause(person_mentions.c.forenames, token),
+            )
+        )
+    if date_of_birth is not None:
+        query = query.where(person_mentions.c.date_of_birth == date_of_birth)
+    shared_only = scope_of(actor.role, Action.SEARCH_PEOPLE) is Scope.SHARED
+    if shared_only:
+        shared = (
+            sa.select(agency_shares.c.person_id)
+            .where(agency_shares.c.agency == (actor.agency or ""))
+            .where(agency_shares.c.revoked_at.is_(None))
+        )
+        query = query.where(_person_key.in_(shared))
+    rows = sorted(conn.execute(query.limit(limit * 8)).all(), key=lambda r: r.id)
+    grouped: dict[int, list[sa.Row[tuple[object, ...]]]] = {}
+    for row in rows:
+        grouped.setdefault(int(row.person_id), []).append(row)
+    person_ids = list(grouped)[:limit]
+    restricted = _restricted(conn, person_ids)
+    hits = []
+    for pid in person_ids:
+        rs = grouped[pid]
+        names = Counter(f"{r.forenames or ''} {r.surname or ''}".strip() for r in rs)
+        dobs = Counter(r.date_of_birth for r in rs if r.date_of_birth is not None)
+        sexes = Counter(r.sex for r in rs if r.sex)
+        hidden = pid in restricted
+        hits.append(
+            PersonHit(
+                person_id=pid,
+                name="Restricted person" if hidden else names.most_common(1)[0][0] or "(no name)",
+                date_of_birth=None if hidden or not dobs else dobs.most_common(1)[0][0],
+                sex=None if hidden or not sexes else str(sexes.most_common(1)[0][0]),
+                records=len(rs),
+                restricted=hidden,
+            )
+        )
+    _audit(conn, actor, "person.search", person_ids, reason, results=len(person_ids))
+    logger.info("search by user %s returned %d people", actor.user_id, len(person_ids))
+    return hits
+
+
+def break_glass(
+    conn: Connection, *, actor: Actor, person_id: int, reason: str, now: datetime | None = None
+) -> None:
+    """Record a reason to see a restricted person; valid for one hour, audited."""
+    now = _now(now)
+    reason = check_reason(reason)
+    ensure(actor, Action.BREAK_GLASS)
+    mention_ids_of(conn, person_id)
+    resource = person_resource(conn, actor, person_id, now)
+    ensure(actor, Action.VIEW_PERSON, Resource("person", shared_with=resource.shared_with))
+    conn.execute(
+        sa.insert(break_glass_grants).values(
+            user_id=actor.user_id,
+            person_id=person_id,
+            reason=reason,
+            granted_at=now,
+            expires_at=now + BREAK_GLASS_FOR,
+        )
+    )
+    _audit(conn, actor, "person.break_glass", [person_id], reason)
+    logger.warning("user %s broke glass for person %s", actor.user_id, person_id)
+
+
+def share_with_agency(
+    conn: Connection,
+    *,
+    actor: Actor,
+    person_id: int,
+    agency: str,
+    reason: str,
+    now: datetime | None = None,
+) -> None:
+    """Share a person with a partner agency: a disclosure, audited with its recipient."""
+    ensure(actor, Action.SHARE_WITH_AGENCY)
+    reason = check_reason(reason)
+    if not agency.strip() or len(agency) > 64:
+        raise ValidationFailed("agency: 1 to 64 characters")
+    mention_ids_of(conn, person_id)
+    ensure(actor, Action.VIEW_PERSON, person_resource(conn, actor, person_id, now))
+    conn.execute(
+        sa.insert(agency_shares).values(
+            person_id=person_id,
+            agency=agency,
+            shared_by=actor.user_id,
+            shared_at=_now(now),
+            reason=reason,
+        )
+    )
+    append_audit(
+        conn,
+        AuditEntry(
+            actor=actor.audit_name,
+            actor_role=str(actor.role),
+            action="person.share",
+            category=AuditCategory.DISCLOSURE,
+            record_type="person",
+            record_ids=[str(person_id)],
+            person_ids=[person_id],
+            justification=reason,
+            recipient=agency,
+        ),
+    )
+
+
+def person_profile(
+    conn: Connection,
+    *,
+    actor: Actor,
+    person_id: int,
+    reason: str,
+    now: datetime | None = None,
+) -> Profile:
+    """A person's whole history across domestic abuse, missing and exploitation, audited.
+
+    Raises:
+        NotFound: no such person.
+        PermissionDenied: not allowed (e.g. not shared with the actor's agency).
+        BreakGlassRequired: restricted; record a reason with ``break_glass`` first.
+    """
+    now = _now(now)
+    reason = check_reason(reason)
+    mids = mention_ids_of(conn, person_id)
+    resource = person_resource(conn, actor, person_id, now)
+    ensure(actor, Action.VIEW_PERSON, resource)
+    mentions = conn.execute(
+        sa.select(person_mentions)
+        .where(person_mentions.c.id.in_(mids))
+        .order_by(person_mentions.c.id)
+    ).all()
+    names = Counter(f"{m.forenames or ''} {m.surname or ''}".strip() for m in mentions)
+    profile = Profile(
+        person_id=person_id,
+        restricted=resource.restricted,
+        names=[n for n, _ in names.most_common() if n],
+        dates_of_birth=sorted({m.date_of_birth for m in mentions if m.date_of_birth}),
+        sexes=sorted({m.sex for m in mentions if m.sex}),
+        postcodes=sorted({m.postcode for m in mentions if m.postcode}),
+        mention_ids=mids,
+        shared_with=sorted(resource.shared_with),
+    )
+    _fill_timeline(conn, profile, mids)
+    profile.risk = risk_view.current_risk(conn, mids)
+    profile.findings = [asdict(f) for f in findings.for_person(conn, person_id)]
+    profile.flags = _flags(profile, now)
+    _audit(conn, actor, "person.view", [person_id], reason)
+    return profile
+
+
+_DOMAIN = {
+    "domestic_abuse": "domestic_abuse",
+    "missing_person": "missing",
+    "child_sexual_exploitation": "exploitation",
+    "child_criminal_exploitation": "exploitation",
+    "modern_slavery": "exploitation",
+}
+
+
+def _label(code: str | None) -> str:
+    return (code or "").replace("_", " ").capitalize()
+
+
+def _fill_timeline(conn: Connection, profile: Profile, mids: list[int]) -> None:
+    items: list[TimelineItem] = []
+    ev = conn.execute(
+        sa.select(events, involvements.c.role)
+        .join(involvements, involvements.c.event_id == events.c.id)
+        .where(involvements.c.mention_id.in_(mids))
+    ).all()
+    for e in ev:
+        items.append(
+            TimelineItem(
+                at=e.occurred_at,
+                kind="event",
+                title=f"{_label(e.event_type)} ({_label(e.role).lower()})",
+                detail=e.summary or "",
+                record_id=int(e.id),
+                domain=_DOMAIN.get(str(e.event_type), "other"),
+            )
+        )
+    for m in conn.execute(
+        sa.select(missing_episodes).where(missing_episodes.c.mention_id.in_(mids))
+    ).all():
+        found = f", found {m.found_at:%d %b %Y %H:%M}" if m.found_at else ", not yet found"
+        rhi = "RHI completed" if m.rhi_completed_at else "no RHI recorded"
+        items.append(
+            TimelineItem(
+                at=m.reported_missing_at,
+                kind="missing_episode",
+                title=f"Reported missing, risk {_label(m.risk_grade).lower() or 'not graded'}",
+                detail=f"{'in care' if m.in_care else 'not in care'}{found}; {rhi}",
+                record_id=int(m.id),
+                domain="missing",
+            )
+        )
+    for r in conn.execute(
+        sa.select(risk_assessments).where(risk_assessments.c.subject_id.in_(mids))
+    ).all():
+        grade = r.reviewed_grade or r.officer_grade or "not graded"
+        items.append(
+            TimelineItem(
+                at=r.completed_at,
+                kind="risk_assessment",
+                title=f"Risk assessment {r.instrument_id} {r.instrument_version}: {grade}",
+                detail=r.rationale or "",
+                record_id=int(r.id),
+                domain=risk_view.instrument_domain(str(r.instrument_id)),
+            )
+        )
+    refs = conn.execute(sa.select(referrals).where(referrals.c.subject_id.in_(mids))).all()
+    statuses: dict[int, list[sa.Row[tuple[object, ...]]]] = {}
+    if refs:
+        for s in conn.execute(
+            sa.select(referral_status_changes)
+            .where(referral_status_changes.c.referral_id.in_([r.id for r in refs]))
+            .order_by(referral_status_changes.c.changed_at)
+        ).all():
+            statuses.setdefault(int(s.referral_id), []).append(s)
+    for r in refs:
+        history = statuses.get(int(r.id), [])
+        status = str(history[-1].status) if history else "made"
+        profile.referrals.append(
+            {
+                "id": int(r.id),
+                "referral_type": r.referral_type,
+                "agency": r.agency,
+                "made_at": r.made_at,
+                "route": r.route,
+                "rag": r.rag,
+                "status": status,
+            }
+        )
+        items.append(
+            TimelineItem(
+                at=r.made_at,
+                kind="referral",
+                title=f"Referral to {_label(r.referral_type)}: {_label(status).lower()}",
+                detail=r.reason or "",
+                record_id=int(r.id),
+                domain="exploitation" if r.referral_type == "cse_screening" else "other",
+            )
+        )
+    for c in conn.execute(
+        sa.select(victim_contacts).where(victim_contacts.c.mention_id.in_(mids))
+    ).all():
+        items.append(
+            TimelineItem(
+                at=c.contacted_at or c.trigger_at,
+                kind="victim_contact",
+                title=f"Victim update ({_label(c.trigger).lower()})"
+                + ("" if c.contacted_at else ": not yet contacted"),
+                detail=c.summary or "",
+                record_id=int(c.id),
+                domain="domestic_abuse",
+            )
+        )
+    items.sort(key=lambda i: i.at, reverse=True)
+    profile.timeline = items
+
+
+def _flags(profile: Profile, now: datetime) -> list[Flag]:
+    flags: list[Flag] = []
+    if profile.restricted:
+        flags.append(Flag("restricted", "Restricted person: every view needs a recorded reason"))
+    since = now - REPEAT_WINDOW
+    da_victim = [
+        i
+        for i in profile.timeline
+        if i.kind == "event" and i.domain == "domestic_abuse" and "(victim)" in i.title
+    ]
+    if sum(1 for i in da_victim if i.at >= since) >= REPEAT_DA:
+        flags.append(Flag("repeat_da_victim", "Repeat domestic abuse victim (3+ in 12 months)"))
+    missing = [i for i in profile.timeline if i.kind == "missing_episode"]
+    if sum(1 for i in missing if i.at >= since) >= REPEAT_MISSING:
+        flags.append(Flag("repeat_missing", "Repeatedly missing (3+ episodes in 12 months)"))
+    if any(i.kind == "missing_episode" and i.detail.startswith("in care") for i in missing):
+        flags.append(Flag("in_care", "Child in care"))
+    if any(i.domain == "exploitation" for i in profile.timeline):
+        flags.append(Flag("exploitation", "Exploitation concern recorded"))
+    if any(f["severity"] == "high" for f in profile.findings):
+        flags.append(Flag("urgent_findings", "Urgent findings open"))
+    if any(r.grade == "high" for r in profile.risk):
+        flags.append(Flag("high_risk", "Current high risk"))
+    return flags

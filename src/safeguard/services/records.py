@@ -1,0 +1,30 @@
+"""Records created in the app itself (an assessment, a referral status change) stored like
+ingested ones: source system ``safeguard-web``, a fresh source id, a content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+WEB_SOURCE = "safeguard-web"
+
+
+def insert_record(conn: Connection, table: sa.Table, values: dict[str, Any], now: datetime) -> int:
+    """Insert one source record made in the app; returns its id."""
+    body = json.dumps(values, sort_keys=True, default=str)
+    row = {
+        **values,
+        "source_system": WEB_SOURCE,
+        "source_id": uuid.uuid4().hex,
+        "recorded_at": now,
+        "content_hash": hashlib.blake2b(body.encode(), digest_size=16).hexdigest(),
+        "first_ingested_at": now,
+        "last_changed_at": now,
+    }
+    return int(conn.execute(sa.insert(table).values(**row).returning(table.c.id)).scalar_one())

@@ -1,0 +1,183 @@
+"""Referrals: list them (partner agencies see only those made to them) and change their status."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.tables import referral_status_changes, referrals
+from safeguard.domain.access import Action, Actor, Resource, Scope, ensure, scope_of
+from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.vocabulary import ReferralStatus
+from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
+from safeguard.services.records import insert_record
+
+logger = logging.getLogger(__name__)
+
+S = ReferralStatus
+# Allowed next statuses; a referral with no status yet is "made" (awaiting receipt).
+TRANSITIONS: dict[str | None, frozenset[ReferralStatus]] = {
+    None: frozenset({S.RECEIVED, S.ACCEPTED, S.DECLINED, S.WITHDRAWN}),
+    S.RECEIVED: frozenset({S.ACCEPTED, S.DECLINED, S.WITHDRAWN}),
+    S.ACCEPTED: frozenset({S.IN_PROGRESS, S.DECISION_MADE, S.CLOSED, S.WITHDRAWN}),
+    S.IN_PROGRESS: frozenset({S.DECISION_MADE, S.CLOSED, S.WITHDRAWN}),
+    S.DECISION_MADE: frozenset({S.CLOSED}),
+    S.DECLINED: frozenset(),
+    S.CLOSED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralView:
+    id: int
+    referral_type: str
+    agency: str | None
+    made_at: datetime
+    route: str | None
+    rag: str | None
+    status: str | None
+    person_id: int
+    allowed_next: tuple[str, ...]
+
+
+def _status_subquery() -> sa.Subquery:
+    latest = (
+        sa.select(
+            referral_status_changes.c.referral_id,
+            sa.func.max(referral_status_changes.c.id).label("last_id"),
+        )
+        .group_by(referral_status_changes.c.referral_id)
+        .subquery()
+    )
+    return (
+        sa.select(referral_status_changes.c.referral_id, referral_status_changes.c.status)
+        .join(latest, latest.c.last_id == referral_status_changes.c.id)
+        .subquery()
+    )
+
+
+def _query() -> sa.Select[tuple[object, ...]]:
+    status = _status_subquery()
+    return (
+        sa.select(
+            referrals.c.id,
+            referrals.c.referral_type,
+            referrals.c.agency,
+            referrals.c.made_at,
+            referrals.c.route,
+            referrals.c.rag,
+            status.c.status,
+            sa.func.coalesce(person_links.c.person_id, -referrals.c.subject_id).label("person_id"),
+        )
+        .outerjoin(status, status.c.referral_id == referrals.c.id)
+        .outerjoin(person_links, person_links.c.mention_id == referrals.c.subject_id)
+    )
+
+
+def _view(row: sa.Row[tuple[object, ...]]) -> ReferralView:
+    m = row._mapping
+    status = m["status"]
+    return ReferralView(
+        id=int(m["id"]),
+        referral_type=str(m["referral_type"]),
+        agency=m["agency"],
+        made_at=m["made_at"],
+        route=m["route"],
+        rag=m["rag"],
+        status=status,
+        person_id=int(m["person_id"]),
+        allowed_next=tuple(sorted(TRANSITIONS.get(status, frozenset()))),
+    )
+
+
+def list_referrals(
+    conn: Connection, *, actor: Actor, open_only: bool = True, limit: int = 100
+) -> list[ReferralView]:
+    """Referrals newest first; a partner agency sees only the referrals made to it."""
+    ensure(actor, Action.VIEW_REFERRALS)
+    q = _query().order_by(referrals.c.made_at.desc()).limit(limit)
+    if scope_of(actor.role, Action.VIEW_REFERRALS) is Scope.SHARED:
+        q = q.where(referrals.c.agency == (actor.agency or ""))
+    if open_only:
+        status = q.selected_columns.status
+        q = q.where(sa.or_(status.is_(None), status.not_in(["closed", "declined", "withdrawn"])))
+    return [_view(r) for r in conn.execute(q).all()]
+
+
+def _resource(view: ReferralView) -> Resource:
+    return Resource(
+        "referral", shared_with=frozenset({view.agency}) if view.agency else frozenset()
+    )
+
+
+def get_referral(conn: Connection, *, actor: Actor, referral_id: int) -> ReferralView:
+    row = conn.execute(_query().where(referrals.c.id == referral_id)).first()
+    if row is None:
+        raise NotFound(f"referral {referral_id} not found")
+    view = _view(row)
+    ensure(actor, Action.VIEW_REFERRALS, _resource(view))
+    return view
+
+
+def change_referral_status(
+    conn: Connection,
+    *,
+    actor: Actor,
+    referral_id: int,
+    status: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> ReferralView:
+    """Move a referral to its next status, recorded as a status change and audited.
+
+    Raises:
+        InvalidTransition: e.g. a closed referral cannot be accepted.
+    """
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    try:
+        new = ReferralStatus(status)
+    except ValueError:
+        allowed = ", ".join(s.value for s in ReferralStatus)
+        raise ValidationFailed(f"status: {status!r} is not one of {allowed}") from None
+    if note is not None and len(note) > 4000:
+        raise ValidationFailed("note: at most 4000 characters")
+    view = get_referral(conn, actor=actor, referral_id=referral_id)
+    ensure(actor, Action.CHANGE_REFERRAL_STATUS, _resource(view))
+    if new not in TRANSITIONS.get(view.status, frozenset()):
+        raise InvalidTransition(
+            f"referral {referral_id}: cannot go from {view.status or 'made'} to {new}"
+        )
+    change_id = insert_record(
+        conn,
+        referral_status_changes,
+        {
+            "referral_id": referral_id,
+            "status": str(new),
+            "changed_at": now,
+            "changed_by": actor.username,
+            "note": note,
+        },
+        now,
+    )
+    append_audit(
+        conn,
+        AuditEntry(
+            actor=actor.audit_name,
+            actor_role=str(actor.role),
+            action="referral.status",
+            category=AuditCategory.ALTERATION,
+            record_type="referral",
+            record_ids=[str(referral_id)],
+            person_ids=[view.person_id],
+            detail={"from": view.status, "to": str(new), "change_id": change_id},
+        ),
+    )
+    logger.info("referral %s moved to %s by user %s", referral_id, new, actor.user_id)
+    return get_referral(conn, actor=actor, referral_id=referral_id)

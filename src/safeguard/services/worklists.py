@@ -1,0 +1,187 @@
+"""Worklists that say what to do next: the rules engine's findings (new high risk, MARAC due,
+repeat missing, CSE screening due, overdue procedures) and linking's uncertain links.
+
+The people shown on a worklist are consulted, so showing a list is audited with the list as its
+justification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from safeguard.adapters.db import findings as store
+from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.linkage import link_reviews
+from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.tables import (
+    person_mentions,
+)
+from safeguard.domain.access import Action, Actor, can, ensure
+from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.errors import NotFound
+from safeguard.services import findings
+
+
+@dataclass(frozen=True, slots=True)
+class Worklist:
+    code: str
+    title: str
+    what_to_do: str
+
+
+WORKLISTS: tuple[Worklist, ...] = (
+    Worklist("new-high-risk", "New high risk", "Review the safety plan and MARAC referral."),
+    Worklist("marac-due", "MARAC referral due", "Refer to MARAC."),
+    Worklist("repeat-missing", "Repeat-missing children", "Plan with partners; consider CSE."),
+    Worklist("cse-screening-due", "CSE screening due", "Complete a CSE screening (SERAF)."),
+    Worklist("overdue", "Overdue procedures", "A procedure is past its deadline: act now."),
+    Worklist("uncertain-links", "Uncertain links", "Confirm or split the record link."),
+)
+# Worklist code -> the rules capability's worklist (finding categories); see services.assessment.
+RULES_WORKLIST = {
+    "new-high-risk": "new_high_risk",
+    "marac-due": "marac_due",
+    "repeat-missing": "repeat_missing",
+    "cse-screening-due": "cse_screening_due",
+}
+BY_CODE = {w.code: w for w in WORKLISTS}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    person_id: int
+    name: str
+    at: datetime
+    detail: str
+    record_id: int
+
+
+_key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
+_name = (
+    sa.func.coalesce(person_mentions.c.forenames, "")
+    + " "
+    + sa.func.coalesce(person_mentions.c.surname, "")
+)
+
+
+def _names(conn: Connection, person_ids: list[int]) -> dict[int, str]:
+    """A display name per person: their lowest-numbered record's name."""
+    out: dict[int, str] = {}
+    linked = [p for p in person_ids if p > 0]
+    if linked:
+        first = (
+            sa.select(person_links.c.person_id, sa.func.min(person_links.c.mention_id).label("m"))
+            .where(person_links.c.person_id.in_(linked))
+            .group_by(person_links.c.person_id)
+            .subquery()
+        )
+        for pid, name in conn.execute(
+            sa.select(first.c.person_id, _name).join(
+                person_mentions, person_mentions.c.id == first.c.m
+            )
+        ):
+            out[int(pid)] = str(name).strip()
+    unlinked = [-p for p in person_ids if p < 0]
+    if unlinked:
+        for mid, name in conn.execute(
+            sa.select(person_mentions.c.id, _name).where(person_mentions.c.id.in_(unlinked))
+        ):
+            out[-int(mid)] = str(name).strip()
+    return out
+
+
+def _from_findings(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkItem]:
+    from safeguard.services.assessment import WORKLISTS as RULES_WORKLISTS
+
+    if code == "overdue":
+        found = store.query_findings(conn, statuses=store.ACTIVE, due_before=now, limit=limit)
+    else:
+        categories = RULES_WORKLISTS[RULES_WORKLIST[code]]
+        found = store.query_findings(
+            conn, statuses=store.ACTIVE, categories=categories, limit=limit
+        )
+    views = [findings.view(f) for f in found]
+    names = _names(conn, [v.person_id for v in views if v.person_id is not None])
+    return [
+        WorkItem(
+            person_id=v.person_id or 0,
+            name=names.get(v.person_id or 0, ""),
+            at=v.due_at or v.first_found_at,
+            detail=v.explanation[:300],
+            record_id=v.id,
+        )
+        for v in views
+        if v.person_id is not None
+    ]
+
+
+def _rows(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkItem]:
+    if code != "uncertain-links":
+        return _from_findings(conn, code, now, limit)
+    q = (
+        sa.select(
+            person_links.c.person_id,
+            _name,
+            link_reviews.c.created_at,
+            link_reviews.c.match_probability,
+            link_reviews.c.id,
+        )
+        .select_from(link_reviews)
+        .join(person_mentions, person_mentions.c.id == link_reviews.c.mention_id_l)
+        .outerjoin(person_links, person_links.c.mention_id == link_reviews.c.mention_id_l)
+        .where(link_reviews.c.status == "open")
+        .order_by(link_reviews.c.priority.desc(), link_reviews.c.id)
+        .limit(limit)
+    )
+    return [
+        WorkItem(int(r[0] or 0), r[1].strip(), r[2], f"match probability {r[3]:.2f}", int(r[4]))
+        for r in conn.execute(q).all()
+    ]
+
+
+def worklist(
+    conn: Connection, *, actor: Actor, code: str, now: datetime | None = None, limit: int = 50
+) -> tuple[Worklist, list[WorkItem]]:
+    """One worklist's items; the people shown are audited as consulted for that worklist."""
+    ensure(actor, Action.VIEW_WORKLISTS)
+    if code not in BY_CODE:
+        raise NotFound(f"no worklist {code!r}")
+    if code == "uncertain-links":
+        ensure(actor, Action.REVIEW_LINKS)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    items = _rows(conn, code, now, limit)
+    person_ids = list(dict.fromkeys(i.person_id for i in items))
+    if person_ids:
+        append_audit(
+            conn,
+            AuditEntry(
+                actor=actor.audit_name,
+                actor_role=str(actor.role),
+                action="worklist.view",
+                category=AuditCategory.CONSULTATION,
+                record_type="person",
+                record_ids=[str(p) for p in person_ids],
+                person_ids=person_ids,
+                justification=f"Worklist: {BY_CODE[code].title}",
+                detail={"worklist": code},
+            ),
+        )
+    return BY_CODE[code], items
+
+
+def worklist_counts(
+    conn: Connection, *, actor: Actor, now: datetime | None = None
+) -> list[tuple[Worklist, int]]:
+    """How many items each worklist has (counts only: nobody is consulted)."""
+    ensure(actor, Action.VIEW_WORKLISTS)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    out = []
+    for w in WORKLISTS:
+        if w.code == "uncertain-links" and not can(actor, Action.REVIEW_LINKS):
+            continue
+        out.append((w, len(_rows(conn, w.code, now, 500))))
+    return out

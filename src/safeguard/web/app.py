@@ -1,0 +1,170 @@
+"""create_app(settings): the FastAPI application (JSON API, web pages, static assets)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from safeguard import __version__
+from safeguard.adapters.db.engine import make_engine
+from safeguard.config import Settings
+from safeguard.web import errors
+from safeguard.web.api import router as api_router
+from safeguard.web.pages import router as pages_router
+
+logger = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+        refused = False
+
+        async def limited() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    # Answer 413 now; the app sees the client go away and its answer is dropped.
+                    refused = True
+                    await _too_large(send, self.limit)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, limited, guarded_send)
+        except ClientDisconnect:
+            if not refused:
+                raise
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps(
+        errors.error_body("too_large", f"request body over the limit of {limit} bytes")
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+                if not scope["path"].startswith(("/static", "/assets")):
+                    extra.append((b"cache-control", b"no-store"))
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _package_dir(name: str) -> Path:
+    return Path(str(resources.files("safeguard.web").joinpath(name)))
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """Build the application for ``settings`` (tests pass their own engine).
+
+    Args:
+        settings: validated settings (the secret is refused outside development).
+        engine: a database engine; made from ``settings.database_url`` when omitted.
+    """
+    owned_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+    auth_engine = make_engine(settings.database_url)  # see deps._credentials
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        auth_engine.dispose()
+        if owned_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="safeguard",
+        version=__version__,
+        description="Protecting vulnerable people: person search and profile, assessments, "
+        "referrals, worklists and link review. Every read of a person is audited (DPA 2018 "
+        's.62). Errors are JSON: {"error": {"code", "message", "fields"}}.',
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.auth_engine = auth_engine
+    app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
+    errors.install(app)
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
+    assets = settings.web_assets_dir
+    for mount, sub in (
+        ("/assets/govuk", "govuk-frontend/dist/govuk"),
+        ("/assets/htmx", "htmx.org/dist"),
+    ):
+        if (assets / sub).is_dir():
+            app.mount(mount, StaticFiles(directory=str(assets / sub)), name=mount)
+        else:
+            logger.warning("front-end assets missing at %s: run `make setup`", assets / sub)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

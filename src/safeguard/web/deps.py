@@ -1,0 +1,127 @@
+"""Request dependencies: a transaction per request, the signed-in actor, CSRF, authorisation.
+
+``Authorised(Action.X)`` is how every route states what it needs; the one policy function
+``safeguard.domain.access.can`` decides. A route never looks at a role itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.engine import Connection, Engine
+
+from safeguard.config import Settings
+from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.accounts import same_secret
+from safeguard.errors import PermissionDenied
+from safeguard.services import accounts
+
+SESSION_COOKIE = "sg_session"
+LOGIN_COOKIE = "sg_login"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class CsrfFailed(PermissionDenied):
+    """A state-changing request came without the session's CSRF token."""
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_conn(request: Request) -> Iterator[Connection]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    engine: Engine = request.app.state.engine
+    with engine.begin() as conn:
+        yield conn
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+# Database ids are 32-bit integers on both databases; person ids may be negative (unlinked).
+PersonId = Annotated[int, Path(ge=-2_147_483_647, le=2_147_483_647)]
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+ConnDep = Annotated[Connection, Depends(get_conn)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+async def _csrf_ok(request: Request, expected: str) -> bool:
+    supplied = request.headers.get(CSRF_HEADER)
+    if supplied is None:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            supplied = value if isinstance(value, str) else None
+    return supplied is not None and same_secret(supplied, expected)
+
+
+def _credentials(request: Request, settings: SettingsDep) -> accounts.Session | Actor:
+    """Who is calling: checked in a short transaction of its own, so that a session's "last
+    seen" time is kept even when the request then fails. It uses its own connection pool: a
+    request may already hold a connection from the main pool, and waiting on the same pool for
+    a second one could deadlock under load."""
+    engine: Engine = request.app.state.auth_engine
+    auth = request.headers.get("authorization", "")
+    with engine.begin() as conn:
+        if auth.lower().startswith("bearer "):
+            return accounts.token_actor(conn, auth[7:].strip())
+        secret = request.cookies.get(SESSION_COOKIE)
+        if not secret or len(secret) > 200:
+            raise accounts.NotSignedIn("you are not signed in")
+        return accounts.resume_session(
+            conn, secret, idle=timedelta(minutes=settings.session_idle_minutes)
+        )
+
+
+async def current_actor(
+    request: Request,
+    credentials: Annotated[accounts.Session | Actor, Depends(_credentials)],
+) -> Actor:
+    """The actor behind a bearer API token or a session cookie (with CSRF on unsafe methods).
+
+    Raises:
+        NotSignedIn: no credentials, or forged, ended, expired ones.
+        CsrfFailed: a cookie-authenticated POST without the session's CSRF token.
+    """
+    if isinstance(credentials, Actor):  # API token: no cookie, so no CSRF to check
+        request.state.csrf_token = None
+        request.state.actor = credentials
+        return credentials
+    if request.method in UNSAFE and not await _csrf_ok(request, credentials.csrf_token):
+        raise CsrfFailed("the form has expired or did not come from this site; please try again")
+    request.state.csrf_token = credentials.csrf_token
+    request.state.actor = credentials.actor
+    return credentials.actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+class Authorised:
+    """Dependency: the actor, provided the policy lets them do ``action`` at all."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(self, actor: ActorDep) -> Actor:
+        ensure(actor, self.action)
+        return actor
+
+
+def login_csrf(settings: Settings, nonce: str) -> str:
+    """CSRF token of the sign-in form, bound to a pre-session cookie nonce."""
+    key = settings.secret_key.encode("utf-8")
+    return hmac.new(key, b"login:" + nonce.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -1,0 +1,114 @@
+"""The assessment forms (DASH, missing-person risk...) with a live score from the rules engine."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from safeguard.domain.access import Action, Actor
+from safeguard.errors import ValidationFailed
+from safeguard.services import assessments, people, risk_view
+from safeguard.web.deps import CSRF_FIELD, Authorised, ConnDep, PersonId
+from safeguard.web.pages.render import render
+
+router = APIRouter()
+Assessor = Annotated[Actor, Depends(Authorised(Action.SUBMIT_ASSESSMENT))]
+MAX_FIELDS = 120
+
+
+async def _answers(request: Request) -> tuple[dict[str, str], str | None, str | None]:
+    form = await request.form(max_fields=MAX_FIELDS)
+    answers: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if key.startswith("a_") and isinstance(value, str) and value:
+            answers[key[2:][:64]] = value[:32]
+    grade = form.get("officer_grade")
+    rationale = form.get("rationale")
+    return (
+        answers,
+        grade if isinstance(grade, str) and grade else None,
+        rationale if isinstance(rationale, str) and rationale.strip() else None,
+    )
+
+
+@router.get("/people/{person_id}/assess/{instrument_id}/{version}", response_class=HTMLResponse)
+def form(
+    request: Request,
+    person_id: PersonId,
+    instrument_id: str,
+    version: str,
+    conn: ConnDep,
+    actor: Assessor,
+) -> Response:
+    people.mention_ids_of(conn, person_id)
+    inst = risk_view.instrument(instrument_id, version)
+    result = risk_view.grade_answers(instrument_id, version, {}, None, None)
+    return render(
+        request,
+        "assess.html",
+        {"person_id": person_id, "inst": inst, "result": result, "answers": {}},
+        actor=actor,
+    )
+
+
+@router.post("/assess/{instrument_id}/{version}/score", response_class=HTMLResponse)
+async def live_score(
+    request: Request, instrument_id: str, version: str, actor: Assessor
+) -> Response:
+    answers, grade, rationale = await _answers(request)
+    inst = risk_view.instrument(instrument_id, version)
+    try:
+        result = risk_view.grade_answers(instrument_id, version, answers, grade, rationale)
+    except ValidationFailed as exc:
+        return render(request, "_score.html", {"inst": inst, "error": str(exc)}, actor=actor)
+    return render(request, "_score.html", {"inst": inst, "result": result}, actor=actor)
+
+
+@router.post("/people/{person_id}/assess/{instrument_id}/{version}", response_class=HTMLResponse)
+async def submit(
+    request: Request,
+    person_id: PersonId,
+    instrument_id: str,
+    version: str,
+    conn: ConnDep,
+    actor: Assessor,
+) -> Response:
+    answers, grade, rationale = await _answers(request)
+    answers.pop(CSRF_FIELD, None)
+    inst = risk_view.instrument(instrument_id, version)
+    try:
+        assessments.submit_assessment(
+            conn,
+            actor=actor,
+            person_id=person_id,
+            instrument_id=instrument_id,
+            instrument_version=version,
+            answers=answers,
+            officer_grade=grade,
+            rationale=rationale,
+        )
+    except ValidationFailed as exc:
+        try:
+            result = risk_view.grade_answers(instrument_id, version, answers, grade, rationale)
+        except ValidationFailed:
+            result = None
+        return render(
+            request,
+            "assess.html",
+            {
+                "person_id": person_id,
+                "inst": inst,
+                "result": result,
+                "answers": answers,
+                "officer_grade": grade,
+                "rationale": rationale or "",
+                "error": str(exc),
+            },
+            actor=actor,
+            status_code=422,
+        )
+    query = urlencode({"reason": "Safeguarding assessment"})
+    return RedirectResponse(f"/people/{person_id}?{query}", status_code=303)

@@ -1,0 +1,38 @@
+"""Rendering helper: every page gets the actor, the CSRF token and the menu the policy allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from safeguard.domain.access import ROLE_LABELS, Action, Actor, Purpose, can
+
+MENU = (
+    ("/", "Worklists", Action.VIEW_WORKLISTS),
+    ("/search", "Find a person", Action.SEARCH_PEOPLE),
+    ("/referrals", "Referrals", Action.VIEW_REFERRALS),
+    ("/links", "Link review", Action.REVIEW_LINKS),
+    ("/dashboard", "Dashboard", Action.VIEW_DASHBOARD),
+)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    actor: Actor | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    ctx: dict[str, Any] = dict(context or {})
+    ctx["actor"] = actor
+    ctx["role_label"] = ROLE_LABELS.get(actor.role) if actor else None
+    ctx["csrf_token"] = getattr(request.state, "csrf_token", None)
+    ctx["menu"] = [(href, label) for href, label, action in MENU if actor and can(actor, action)]
+    ctx["purposes"] = [p.value for p in Purpose]
+    ctx["path"] = request.url.path
+    templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    return response

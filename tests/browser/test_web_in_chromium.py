@@ -1,0 +1,184 @@
+"""The web app in real headless Chromium: the practitioners' main paths, accessibility checked
+with axe-core (WCAG 2.2 A/AA) on every page, and the keyboard alone is enough."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.browser.conftest import AXE
+from tests.web_fixtures import PASSWORD, World
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+REASON = quote("Responding to an incident")
+
+
+def axe_violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+    )
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']})"
+        for v in result["violations"]
+    ]
+
+
+def sign_in_with_keyboard(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.className") == "govuk-skip-link"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "username"
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+
+
+def test_an_officer_signs_in_searches_and_opens_a_profile_by_keyboard(
+    live: tuple[str, World], page: Any
+) -> None:
+    base, world = live
+    sign_in_with_keyboard(page, base, "pc_patel")
+    page.goto(f"{base}/search")
+    page.focus("#q")
+    page.keyboard.type("joanne smi")
+    page.keyboard.press("Enter")  # htmx swaps the results in
+    link = page.get_by_role("link", name="Joanne Smith")
+    link.wait_for()
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/people/{world.victim}?**")
+    assert page.get_by_role("heading", level=1).inner_text() == "Joanne Smith"
+    assert "Current high risk" in page.content()
+    assert axe_violations(page) == []
+
+
+def test_a_dash_form_shows_its_live_grade_and_marac_decision(
+    live: tuple[str, World], page: Any
+) -> None:
+    base, world = live
+    sign_in_with_keyboard(page, base, "pc_patel")
+    page.goto(f"{base}/people/{world.victim}/assess/dash-ric/2009")
+    for i in range(1, 25):
+        page.check(f"#q{i}-{'yes' if i <= 14 else 'no'}")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=grade]')?.textContent.trim() === 'high'"
+    )
+    assert "Refer to MARAC" in page.inner_text("[data-testid=marac]")
+    assert page.inner_text("[data-testid=yes-count]") == "14"
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Submit assessment").click()
+    page.wait_for_url(f"**/people/{world.victim}?**")
+    assert "Current risk" in page.content()
+
+
+def test_an_analyst_confirms_a_link_with_the_records_side_by_side(
+    live: tuple[str, World], page: Any
+) -> None:
+    base, world = live
+    sign_in_with_keyboard(page, base, "mash_analyst")
+    page.goto(f"{base}/links")
+    assert axe_violations(page) == []
+    page.locator(f"a[href='/links/{world.uncertain_review}']").click()
+    page.wait_for_url(f"**/links/{world.uncertain_review}")
+    assert "Joanna Smith" in page.content() and "Joanne Smith" in page.content()
+    assert axe_violations(page) == []
+    page.fill("#decision-reason", "Same date of birth and address history")
+    page.get_by_role("button", name="Confirm: same person").click()
+    page.wait_for_url(f"**/links/{world.uncertain_review}")
+    assert page.inner_text("[data-testid=decision]") == "confirmed"
+
+
+def test_a_partner_agency_user_cannot_open_an_unshared_person(
+    live: tuple[str, World], page: Any
+) -> None:
+    base, world = live
+    sign_in_with_keyboard(page, base, "social_worker")
+    denied = page.goto(f"{base}/people/{world.victim}?reason={REASON}")
+    assert denied is not None and denied.status == 403
+    assert "You cannot do this" in page.content() and "Joanne" not in page.content()
+    assert axe_violations(page) == []
+    shared = page.goto(f"{base}/people/{world.child_shared}?reason={REASON}")
+    assert shared is not None and shared.status == 200
+    assert "Kayleigh Brown" in page.content()
+
+
+PAGES_BY_USER = {
+    "pc_patel": [
+        "/",
+        "/search",
+        "/search?q=smith&reason=" + REASON,
+        "/people/{victim}",
+        "/people/{victim}?reason=" + REASON,
+        "/people/{restricted}?reason=" + REASON,
+        "/people/{victim}/assess/dash-police/2009",
+        "/people/{child}/assess/missing-app/2024",
+        "/people/{child}/assess/cse-seraf/1",
+        "/worklists/new-high-risk",
+        "/worklists/repeat-missing",
+        "/referrals",
+        "/dashboard",
+    ],
+    "sgt_okafor": ["/people/{victim}/audit", "/links"],
+    "board_member": ["/", "/dashboard"],
+    "admin": ["/"],
+    "social_worker": ["/referrals", "/people/{child}?reason=" + REASON],
+}
+
+
+@pytest.mark.parametrize("username", list(PAGES_BY_USER))
+def test_every_page_has_no_wcag_a_or_aa_violations(
+    live: tuple[str, World], page: Any, username: str
+) -> None:
+    base, world = live
+    page.goto(f"{base}/login")
+    assert axe_violations(page) == []
+    sign_in_with_keyboard(page, base, username)
+    ids = {
+        "victim": world.victim,
+        "child": world.child_shared,
+        "restricted": world.suspect_restricted,
+    }
+    problems = {}
+    for path in PAGES_BY_USER[username]:
+        page.goto(base + path.format(**ids))
+        found = axe_violations(page)
+        if found:
+            problems[path] = found
+    assert problems == {}
+
+
+def test_every_interactive_element_of_the_profile_is_reachable_by_tab_with_visible_focus(
+    live: tuple[str, World], page: Any
+) -> None:
+    base, world = live
+    sign_in_with_keyboard(page, base, "sgt_okafor")
+    page.goto(f"{base}/people/{world.victim}?reason={REASON}")
+    interactive = page.evaluate(
+        "Array.from(document.querySelectorAll('a[href], button, input:not([type=hidden]), "
+        "select, textarea, summary')).filter(e => e.offsetParent !== null).length"
+    )
+    reached = set()
+    for _ in range(interactive + 5):
+        page.keyboard.press("Tab")
+        info = page.evaluate(
+            "(() => { const e = document.activeElement; const s = getComputedStyle(e);"
+            " return [e.outerHTML.slice(0, 80), s.outlineStyle !== 'none' ||"
+            " s.boxShadow !== 'none' || s.backgroundColor !== 'rgba(0, 0, 0, 0)']; })()"
+        )
+        reached.add(info[0])
+        assert info[1], f"no visible focus on {info[0]}"
+    assert len(reached) >= interactive
+    # The skip link takes keyboard users straight to the content.
+    page.goto(f"{base}/people/{world.victim}?reason={REASON}")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content"

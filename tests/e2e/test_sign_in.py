@@ -1,0 +1,143 @@
+"""Signing in and out: argon2 hashes, throttling, secure cookies, CSRF, idle time-out."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from safeguard.adapters.db.accounts import users, web_sessions
+from safeguard.domain.access import Role
+from safeguard.domain.accounts import secret_digest
+from safeguard.services import accounts
+from safeguard.web.deps import LOGIN_COOKIE, SESSION_COOKIE
+from tests.e2e.conftest import TestClient, sign_in
+from tests.web_fixtures import PASSWORD
+
+
+def _login(client: TestClient, username: str, password: str) -> object:
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token.group(1)}
+    )
+
+
+def test_signing_in_sets_an_httponly_samesite_session_cookie_and_signing_out_ends_it(
+    client: TestClient, engine: Engine
+) -> None:
+    r = _login(client, "pc_patel", PASSWORD)
+    assert r.status_code == 303 and r.headers["location"] == "/"  # type: ignore[attr-defined]
+    cookie = r.headers["set-cookie"]  # type: ignore[attr-defined]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    home = client.get("/")
+    assert home.status_code == 200 and "pc_patel" in home.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
+    assert csrf is not None
+    assert client.post("/logout", data={"csrf_token": csrf.group(1)}).status_code == 303
+    client.cookies.clear()
+    secret = r.cookies.get(SESSION_COOKIE)  # type: ignore[attr-defined]
+    client.cookies.set(SESSION_COOKIE, secret)
+    assert client.get("/").status_code == 303  # ended session: back to sign-in
+
+
+def test_passwords_are_stored_as_argon2_hashes_only(engine: Engine, client: TestClient) -> None:
+    with engine.begin() as conn:
+        accounts.create_user(
+            conn,
+            username="new_officer",
+            display_name="New Officer",
+            role=Role.OFFICER,
+            password="a long enough password",
+        )
+        stored = conn.execute(
+            sa.select(users.c.password_hash).where(users.c.username == "new_officer")
+        ).scalar_one()
+    assert stored.startswith("$argon2id$") and "a long enough password" not in stored
+
+
+def test_a_wrong_password_is_refused_and_the_account_locks_after_three_tries(
+    client: TestClient, engine: Engine
+) -> None:
+    for _ in range(3):
+        r = _login(client, "pc_patel", "wrong password here")
+        assert r.status_code == 401  # type: ignore[attr-defined]
+        assert "wrong username or password" in r.text.lower()  # type: ignore[attr-defined]
+    # Locked now: even the right password is refused, with the same message.
+    r = _login(client, "pc_patel", PASSWORD)
+    assert r.status_code == 401  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        locked = conn.execute(
+            sa.select(users.c.locked_until).where(users.c.username == "pc_patel")
+        ).scalar_one()
+    assert locked is not None and locked > datetime.now(UTC)
+
+
+def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(client: TestClient) -> None:
+    r = _login(client, "nobody_here", PASSWORD)
+    assert r.status_code == 401  # type: ignore[attr-defined]
+    assert "wrong username or password" in r.text.lower()  # type: ignore[attr-defined]
+
+
+def test_sign_in_without_the_form_csrf_token_is_refused(client: TestClient) -> None:
+    client.get("/login")
+    r = client.post("/login", data={"username": "pc_patel", "password": PASSWORD})
+    assert r.status_code == 403
+    assert SESSION_COOKIE not in r.cookies
+
+
+def test_an_idle_session_expires(client: TestClient, engine: Engine) -> None:
+    sign_in(client, engine, Role.OFFICER)
+    secret = client.cookies.get(SESSION_COOKIE)
+    assert secret is not None
+    old = datetime.now(UTC) - timedelta(hours=2)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(web_sessions)
+            .where(web_sessions.c.id_hash == secret_digest(secret))
+            .values(last_seen_at=old)
+        )
+    r = client.get("/api/me")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "not_signed_in"
+
+
+def test_a_forged_session_cookie_is_refused(client: TestClient) -> None:
+    client.cookies.set(SESSION_COOKIE, "forged-session-id-that-was-never-issued")
+    assert client.get("/api/me").status_code == 401
+    assert client.get("/").status_code == 303
+
+
+def test_a_revoked_api_token_no_longer_works(client: TestClient, engine: Engine) -> None:
+    with engine.begin() as conn:
+        token = accounts.issue_api_token(conn, username="mash_analyst", name="nightly job")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/me", headers=headers).json()["role"] == "analyst"
+    with engine.begin() as conn:
+        assert accounts.revoke_api_tokens(conn, username="mash_analyst") == 1
+    assert client.get("/api/me", headers=headers).status_code == 401
+
+
+def test_cookies_are_marked_secure_when_served_over_tls(
+    engine: Engine, settings: object, world: object
+) -> None:
+    from safeguard.web.app import create_app
+
+    app = create_app(settings, engine)  # type: ignore[arg-type]
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as tls:
+        form = tls.get("/login")
+        assert "Secure" in form.headers["set-cookie"]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        nonce = form.cookies[LOGIN_COOKIE]
+        tls.cookies.clear()  # the test client files it under another host name: set it by hand
+        tls.cookies.set(LOGIN_COOKIE, nonce)
+        r = tls.post(
+            "/login",
+            data={"username": "pc_patel", "password": PASSWORD, "csrf_token": token.group(1)},
+        )
+    assert r.status_code == 303
+    assert "Secure" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
