@@ -17,7 +17,16 @@ pytestmark = pytest.mark.slow
 
 def test_the_demo_runs_and_a_rerun_changes_nothing(tmp_path: Path) -> None:
     runner = CliRunner()
-    args = ["demo", "--dir", str(tmp_path / "demo"), "--population", "1500", "--years", "2"]
+    args = [
+        "demo",
+        "--dir",
+        str(tmp_path / "demo"),
+        "--population",
+        "1500",
+        "--years",
+        "2",
+        "--no-serve",
+    ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     engine = make_engine(f"sqlite:///{tmp_path / 'demo' / 'safeguard.db'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -9,6 +10,8 @@ import typer
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.cli import context
 from safeguard.cli.demo_pipeline import DemoPlan, run_demo
+from safeguard.cli.serve import serve as serve_cmd
+from safeguard.config import get_settings
 
 
 def demo(
@@ -16,6 +19,7 @@ def demo(
     population: int = typer.Option(20_000, "--population", help="People in the simulated force"),
     years: int = typer.Option(3, "--years", help="Years of records"),
     seed: int = typer.Option(1, "--seed", help="Simulation seed"),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web app at the end"),
 ) -> None:
     """Simulate a modest force, ingest it into a SQLite file and run the later steps.
 
@@ -31,7 +35,16 @@ def demo(
         finally:
             engine.dispose()
         context.out.print(f"database: {plan.database_url}")
-        context.out.print(f"next: SAFEGUARD_DATABASE_URL={plan.database_url} safeguard status")
+        context.out.print(
+            f"the same database from any command: SAFEGUARD_DATABASE_URL={plan.database_url} "
+            "safeguard status | report | assess | link ..."
+        )
+    if serve:
+        # The web app reads its settings from the environment: point it at the demo database.
+        os.environ["SAFEGUARD_DATABASE_URL"] = plan.database_url
+        get_settings.cache_clear()
+        settings = get_settings()
+        serve_cmd(host=settings.host, port=settings.port, workers=1)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from safeguard.services.accounts import create_demo_users
 from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import IngestSummary, ingest_paths
 from safeguard.simulation import SimulationConfig, simulate
@@ -89,4 +90,7 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
         f"assess: {assessed.people:,} people, {assessed.new:,} new findings, "
         f"{assessed.changed:,} changed, {assessed.closed:,} closed"
     )
+    with engine.begin() as conn:
+        made = create_demo_users(conn)
+    say(f"demo sign-ins ready: {len(made)} personas, one per role")
     return result
