@@ -21,7 +21,7 @@ import pyarrow as pa
 from splink import Linker
 
 from safeguard.adapters.linkage import model as models
-from safeguard.adapters.linkage.engine import HARD_NEGATIVE_BELOW, Prediction
+from safeguard.adapters.linkage.engine import Prediction, hard_negative_sql
 from safeguard.adapters.linkage.features import build_features
 from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
 
@@ -133,12 +133,15 @@ class SparkLinkingSession:
             "select unique_id_l, unique_id_r, match_probability from safeguard_scored "
             f"where match_probability >= {float(threshold)}"
         ).toPandas()
+        # Splink's Spark jar names the function jaro_winkler
+        negatives_sql = hard_negative_sql("p", "l", "r").replace(
+            "jaro_winkler_similarity", "jaro_winkler"
+        )
         negatives = self.spark.sql(
             f"""select p.unique_id_l, p.unique_id_r from safeguard_scored as p
             join safeguard_features as l on l.unique_id = p.unique_id_l
             join safeguard_features as r on r.unique_id = p.unique_id_r
-            where p.match_probability < {float(HARD_NEGATIVE_BELOW)} and l.surname = r.surname
-              and (l.dob = r.dob or l.forename_canon = r.forename_canon)"""
+            where {negatives_sql}"""
         ).toPandas()
         return Prediction(
             edges["unique_id_l"].to_numpy(np.int64),
