@@ -6,6 +6,7 @@ import typer
 
 from safeguard.cli import db as db_cli
 from safeguard.cli import ingest as ingest_cli
+from safeguard.cli import link as link_cli
 
 app = typer.Typer(
     name="safeguard",
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 db_cli.register(app)
 ingest_cli.register(app)
+link_cli.register(app)
 
 
 def main() -> None:

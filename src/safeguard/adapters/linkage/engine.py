@@ -22,8 +22,8 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
 from safeguard.adapters.linkage import model as models
-from safeguard.adapters.linkage.model import GENERATION_YEARS
 from safeguard.adapters.linkage.features import build_features
+from safeguard.adapters.linkage.model import GENERATION_YEARS
 from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
 
 logger = logging.getLogger(__name__)
