@@ -13,7 +13,7 @@ $(UV):
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
 
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --all-extras --quiet
+	$(UV) sync --frozen --all-extras --compile-bytecode --quiet
 	if [ -f web-assets/package-lock.json ]; then cd web-assets && npm ci --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 

@@ -1,4 +1,4 @@
-"""Logging set-up; only entrypoints call configure_logging(). Logs carry ids, never personal data."""
+"""Logging set-up; only entrypoints call configure_logging(). Logs carry ids, never names."""
 
 from __future__ import annotations
 

@@ -39,7 +39,8 @@ def ingest(engine: Engine, *paths: Path):  # type: ignore[no-untyped-def]
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
-    """Stored content, without ingest timestamps (which differ between runs by design)."""
+    """Stored content, comparable across runs: references shown by the source id they point at,
+    without surrogate ids or ingest timestamps (which differ between runs by design)."""
     out: dict[str, list[tuple[object, ...]]] = {}
     skip = {
         "first_ingested_at",
@@ -48,10 +49,27 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
         "run_id",
         "id",
         "superseded_at",
+        "record_id",
+        "payload",
+        "valid_from",
     }
     with engine.connect() as conn:
         for table in (person_mentions, events, involvements, quarantine, record_history):
-            cols = [c for c in table.columns if c.name not in skip]
+            cols: list[sa.ColumnElement[object]] = []
+            for c in table.columns:
+                if c.name in skip:
+                    continue
+                fk = next(iter(c.foreign_keys), None)
+                if fk is not None:
+                    target = fk.column.table
+                    cols.append(
+                        sa.select(target.c.source_id)
+                        .where(target.c.id == c)
+                        .scalar_subquery()
+                        .label(c.name)
+                    )
+                else:
+                    cols.append(c)
             out[table.name] = sorted(
                 (tuple(str(v) for v in r) for r in conn.execute(sa.select(*cols))), key=str
             )

@@ -7,6 +7,8 @@ import typer
 from safeguard.cli import db as db_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import link as link_cli
+from safeguard.cli import schema as schema_cli
+from safeguard.cli import simulate as simulate_cli
 
 app = typer.Typer(
     name="safeguard",
@@ -18,6 +20,8 @@ app = typer.Typer(
 db_cli.register(app)
 ingest_cli.register(app)
 link_cli.register(app)
+schema_cli.register(app)
+simulate_cli.register(app)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Shared CLI plumbing: settings, engine and a Rich console, built in the command, never at import."""
+"""Shared CLI plumbing: settings, engine and consoles, built in the command, never at import."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from safeguard.log import configure_logging
 
 console = Console(stderr=True)
 out = Console()
+_engines: list[Engine] = []
 
 
 def settings() -> Settings:
@@ -25,6 +26,7 @@ def settings() -> Settings:
 def engine(migrate: bool = True) -> Engine:
     """The configured database, migrated to head unless told otherwise."""
     eng = make_engine(settings().database_url)
+    _engines.append(eng)
     if migrate:
         upgrade(eng)
     return eng
@@ -39,3 +41,6 @@ def handled() -> Iterator[None]:
     except SafeguardError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from exc
+    finally:
+        while _engines:
+            _engines.pop().dispose()

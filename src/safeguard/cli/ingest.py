@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -157,7 +156,7 @@ def quarantine_export(
             for r in conn.execute(stmt):
                 writer.writerow([safe_cell(r._mapping[c]) for c in columns])
                 n += 1
-        print(f"{n} row(s) written to {out}", file=sys.stderr)
+        context.console.print(f"{n} row(s) written to {out}")
 
 
 def register(app: typer.Typer) -> None:

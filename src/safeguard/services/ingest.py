@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters.db.record_store import Existing, RecordStore
 from safeguard.adapters.db.tables import ingest_runs
 from safeguard.adapters.interchange.readers import InterchangeFile, RawBatch, discover, raw_text
-from safeguard.adapters.interchange.validate import DB_DATETIME, Problem, validate_batch
+from safeguard.adapters.interchange.validate import Problem, validate_batch
 from safeguard.errors import IngestError
 from safeguard.interchange.schema import RecordSpec, record_types
 
@@ -282,7 +282,7 @@ class _FileIngest:
                 keep[p.row] = False
             good = np.flatnonzero(keep)
             by_system: dict[str, list[int]] = {}
-            for i in good:
+            for i in good.tolist():
                 by_system.setdefault(str(systems[i]), []).append(int(i))
             new_idx: list[int] = []
             changed: list[tuple[int, Existing]] = []
@@ -365,8 +365,8 @@ class _FileIngest:
                     wanted.setdefault(str(systems[i]), []).append(v)
             ids: dict[tuple[str, str], int] = {}
             for system, refs in wanted.items():
-                for sid, rid in store.resolve(ref.ref_target, system, refs).items():
-                    ids[(system, sid)] = rid
+                for sid, found in store.resolve(ref.ref_target, system, refs).items():
+                    ids[(system, sid)] = found
             out: list[int | None] = []
             for i, v in enumerate(values):
                 rid = ids.get((str(systems[i]), v)) if v is not None else None
@@ -376,7 +376,8 @@ class _FileIngest:
                             i,
                             ref.name,
                             f"'{v}' does not match any {ref.ref_target} from source "
-                            f"system {systems[i]} (ingest the {ref.ref_target} first, or check the id)",
+                            f"system {systems[i]} (ingest the {ref.ref_target} first, "
+                            "or check the id)",
                         )
                     )
                 out.append(rid)
@@ -499,4 +500,4 @@ def _ingest_file(
     return state.result
 
 
-__all__ = ["DB_DATETIME", "FileResult", "IngestSummary", "ingest_paths"]
+__all__ = ["FileResult", "IngestSummary", "ingest_paths"]

@@ -11,7 +11,7 @@ def _sqlite_json(table: sa.Table, alias: str) -> str:
 
 
 def history_trigger_ddl(table: sa.Table, dialect: str) -> list[str]:
-    """DDL that copies the old row into record_history on UPDATE (when content changed) and DELETE."""
+    """DDL copying the old row into record_history on UPDATE (content changed) and DELETE."""
     name = table.name
     if dialect == "sqlite":
         ddl = []

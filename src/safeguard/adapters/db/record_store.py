@@ -10,7 +10,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -23,6 +23,7 @@ from safeguard.adapters.db.tables import quarantine, record_tables
 from safeguard.adapters.db.types import UTCDateTime
 
 LOOKUP_CHUNK = 900
+SQLITE_CHUNK = 30_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,40 +48,41 @@ class RecordStore:
     def existing(
         self, record_type: str, source_system: str, source_ids: Sequence[str]
     ) -> dict[str, Existing]:
+        """Stored (id, content hash, recorded_at) of those of ``source_ids`` already stored."""
         table = record_tables[record_type]
         found: dict[str, Existing] = {}
-        recorded = UTCDateTime()
-        for chunk in _chunks(sorted(set(source_ids))):
-            rows = self.conn.execute(
-                sa.select(
-                    table.c.source_id, table.c.id, table.c.content_hash, table.c.recorded_at
-                ).where(table.c.source_system == source_system, table.c.source_id.in_(chunk))
-            ).all()
-            for sid, rid, digest, rec in rows:
-                found[sid] = Existing(
-                    rid,
-                    digest,
-                    recorded.process_result_value(rec, self.conn.dialect)
-                    if isinstance(rec, str)
-                    else rec,
-                )
+        cols = (table.c.source_id, table.c.id, table.c.content_hash, table.c.recorded_at)
+        for where in self._key_filters(table, source_system, source_ids):
+            for sid, rid, digest, rec in self.conn.execute(sa.select(*cols).where(*where)):
+                found[sid] = Existing(rid, digest, _aware(rec))
         return found
 
     def resolve(
         self, record_type: str, source_system: str, source_ids: Sequence[str]
     ) -> dict[str, int]:
+        """Surrogate ids of the stored records with these source ids."""
         table = record_tables[record_type]
         ids: dict[str, int] = {}
-        for chunk in _chunks(sorted(set(source_ids))):
-            ids.update(
-                (sid, rid)
-                for sid, rid in self.conn.execute(
-                    sa.select(table.c.source_id, table.c.id).where(
-                        table.c.source_system == source_system, table.c.source_id.in_(chunk)
-                    )
-                )
-            )
+        for where in self._key_filters(table, source_system, source_ids):
+            query = sa.select(table.c.source_id, table.c.id).where(*where)
+            ids.update((str(sid), int(rid)) for sid, rid in self.conn.execute(query))
         return ids
+
+    def _key_filters(
+        self, table: sa.Table, source_system: str, source_ids: Sequence[str]
+    ) -> Iterable[tuple[sa.ColumnElement[bool], ...]]:
+        """WHERE clauses selecting the keys: one array parameter on PostgreSQL, large IN lists
+        on SQLite (whose limit on parameters is 32,766)."""
+        keys = sorted(set(source_ids))
+        system = table.c.source_system == source_system
+        if self.dialect == "postgresql":
+            yield (
+                system,
+                table.c.source_id == sa.func.any(sa.literal(keys, postgresql.ARRAY(sa.String))),
+            )
+            return
+        for chunk in _chunks(keys, SQLITE_CHUNK):
+            yield system, table.c.source_id.in_(chunk)
 
     def values_by_id(self, record_type: str, column: str, ids: Iterable[int]) -> dict[int, Any]:
         table = record_tables[record_type]
@@ -88,11 +90,10 @@ class RecordStore:
         unique = sorted(set(ids))
         for i in range(0, len(unique), LOOKUP_CHUNK):
             chunk = unique[i : i + LOOKUP_CHUNK]
-            out.update(
-                self.conn.execute(
-                    sa.select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))
-                ).all()
-            )
+            rows = self.conn.execute(
+                sa.select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))
+            ).all()
+            out.update((int(rid), value) for rid, value in rows)
         return out
 
     def insert_new(self, record_type: str, columns: dict[str, pa.Array]) -> None:
@@ -151,6 +152,15 @@ class RecordStore:
             else sqlite.insert(quarantine)
         )
         self.conn.execute(insert.on_conflict_do_nothing(), entries)
+
+
+def _aware(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _typed(column_type: sa.types.TypeEngine[Any], value: Any) -> Any:

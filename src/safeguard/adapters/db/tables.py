@@ -7,6 +7,8 @@ modules (imported at the bottom of this one so Alembic sees everything).
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from safeguard.adapters.db.types import UTCDateTime
@@ -24,7 +26,7 @@ metadata = sa.MetaData(naming_convention=NAMING)
 LONG_TEXT = 1000
 
 
-def _column_type(field: FieldSpec) -> sa.types.TypeEngine[object]:
+def _column_type(field: FieldSpec) -> sa.types.TypeEngine[Any]:
     match field.kind:
         case "string":
             if field.max_length is None or field.max_length > LONG_TEXT:
@@ -46,13 +48,13 @@ def _column_type(field: FieldSpec) -> sa.types.TypeEngine[object]:
 
 
 def _record_table(spec: RecordSpec) -> sa.Table:
-    columns: list[sa.Column[object]] = [
+    columns: list[sa.Column[Any]] = [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("source_system", sa.String(32), nullable=False),
         sa.Column("source_id", sa.String(64), nullable=False),
     ]
     for field in spec.fields:
-        args: list[object] = []
+        args: list[Any] = []
         if field.kind == "ref":
             assert field.ref_target is not None
             target = RECORD_TABLE_NAMES[field.ref_target]

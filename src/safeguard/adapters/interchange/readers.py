@@ -176,7 +176,8 @@ class InterchangeFile:
         if first not in record_types():
             raise IngestError(
                 str(self.path),
-                f"first row's record_type '{first[:40]}' is not one of: {', '.join(record_types())}",
+                f"first row's record_type '{first[:40]}' is not one of: "
+                + ", ".join(record_types()),
             )
         return first
 
@@ -245,7 +246,9 @@ class InterchangeFile:
                     bad.clear()
                     pending, pending_rows = [], 0
         except pa.ArrowInvalid as exc:
-            raise IngestError(str(self.path), f"cannot be read as CSV after row {next_row}: {exc}")
+            raise IngestError(
+                str(self.path), f"cannot be read as CSV after row {next_row}: {exc}"
+            ) from exc
         if pending or bad:
             table = (
                 pa.Table.from_batches(pending).rename_columns(self.columns)

@@ -1,0 +1,91 @@
+"""The command line as an operator uses it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from safeguard.cli import app
+from tests.factories import event, small_force, write_csv
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    from safeguard.config import get_settings
+
+    monkeypatch.setenv("SAFEGUARD_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield db_url  # type: ignore[misc]
+    get_settings.cache_clear()
+
+
+def _commands() -> list[list[str]]:
+    root = get_command(app)
+    out: list[list[str]] = []
+
+    def walk(cmd: object, path: list[str]) -> None:
+        out.append(path)
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(root, [])
+    return out
+
+
+@pytest.mark.parametrize("path", _commands(), ids=lambda p: " ".join(p) or "safeguard")
+def test_every_command_has_help_text(path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "safeguard", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "ingest" in done.stdout and "status" in done.stdout
+
+
+def test_ingest_then_status_reports_what_is_stored(env: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(small_force(tmp_path / "in")), "--quiet"])
+    assert result.exit_code == 0, result.output
+    status = runner.invoke(app, ["status"])
+    assert status.exit_code == 0
+    assert "person_mention" in status.output and "3" in status.output
+
+
+def test_strict_ingest_fails_when_a_row_was_quarantined(env: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "e.csv", [event("E1"), event("E2", event_type="dragons")])
+    result = runner.invoke(app, ["ingest", str(path), "--strict", "--quiet"])
+    assert result.exit_code == 1
+    assert "1 row(s) quarantined" in result.output
+    listing = runner.invoke(app, ["quarantine", "list"])
+    assert "dragons" in listing.output
+
+
+def test_a_missing_path_is_a_clear_error(env: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.output
+
+
+def test_quarantine_export_neutralises_formulas(env: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "e.csv", [event("=HYPERLINK(1)", event_type="dragons")])
+    runner.invoke(app, ["ingest", str(path), "--quiet"])
+    out = tmp_path / "q.csv"
+    result = runner.invoke(app, ["quarantine", "export", "--out", str(out)])
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
+
+
+def test_db_upgrade_reports_the_revision(env: str) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0 and "revision" in result.output

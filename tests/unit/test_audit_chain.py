@@ -1,0 +1,78 @@
+"""The audit chain: any altered, removed or cut-off entry is found."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from safeguard.domain.audit import (
+    GENESIS_HASH,
+    AuditCategory,
+    AuditEntry,
+    StoredAuditEntry,
+    entry_hash,
+    verify_chain,
+)
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _chain(n: int) -> list[StoredAuditEntry]:
+    out, prev = [], GENESIS_HASH
+    for seq in range(1, n + 1):
+        entry = AuditEntry(
+            "pc_patel",
+            "person.view",
+            AuditCategory.CONSULTATION,
+            "person",
+            [str(seq)],
+            [seq],
+            justification="safeguarding enquiry",
+        )
+        at = T0 + timedelta(seconds=seq)
+        digest = entry_hash(prev, seq, at, entry)
+        out.append(StoredAuditEntry(seq, at, entry, prev, digest))
+        prev = digest
+    return out
+
+
+def test_an_intact_chain_verifies() -> None:
+    assert verify_chain(_chain(5), 5) == []
+
+
+def test_an_altered_entry_is_found() -> None:
+    chain = _chain(5)
+    forged = dataclasses.replace(chain[2].entry, actor="someone_else")
+    chain[2] = dataclasses.replace(chain[2], entry=forged)
+    assert [p.seq for p in verify_chain(chain, 5)] == [3]
+
+
+def test_a_deleted_entry_is_found() -> None:
+    chain = _chain(5)
+    del chain[1]
+    problems = verify_chain(chain, 5)
+    assert any("missing" in p.problem for p in problems)
+
+
+def test_a_cut_off_tail_is_found() -> None:
+    assert verify_chain(_chain(5)[:3], 5)[0].problem == "entries 4..5 are missing"
+
+
+def test_consultation_without_a_justification_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs a justification"):
+        AuditEntry("pc_patel", "person.view", AuditCategory.CONSULTATION, "person", ["1"], [1])
+
+
+def test_a_disclosure_must_name_its_recipient() -> None:
+    with pytest.raises(ValueError, match="recipient"):
+        AuditEntry(
+            "analyst",
+            "person.share",
+            AuditCategory.DISCLOSURE,
+            "person",
+            ["1"],
+            [1],
+            justification="MARAC",
+        )
