@@ -31,13 +31,61 @@ import psycopg
 
 from safeguard.adapters.db.engine import make_engine, upgrade
 
-PG_ADMIN = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-COLUMNS = ["record_type", "schema_version", "source_system", "source_id", "forenames", "surname",
-           "date_of_birth", "sex", "ethnicity", "address", "postcode", "phone", "mention_date"]
-FORENAMES = ["Robert", "Jane", "Amy", "Mohammed", "Olivia", "Jack", "Sophie", "Harry", "Emily",
-             "Thomas", "Grace", "Oliver", "Chloe", "James", "Lily", "William", "Ella", "Noah"]
-SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Armstrong", "Graham", "Bell",
-            "Robinson", "Thompson", "Nixon", "Irving", "Elliott", "Stephenson", "Hodgson"]
+PG_ADMIN = os.environ.get(
+    "SAFEGUARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+COLUMNS = [
+    "record_type",
+    "schema_version",
+    "source_system",
+    "source_id",
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "address",
+    "postcode",
+    "phone",
+    "mention_date",
+]
+FORENAMES = [
+    "Robert",
+    "Jane",
+    "Amy",
+    "Mohammed",
+    "Olivia",
+    "Jack",
+    "Sophie",
+    "Harry",
+    "Emily",
+    "Thomas",
+    "Grace",
+    "Oliver",
+    "Chloe",
+    "James",
+    "Lily",
+    "William",
+    "Ella",
+    "Noah",
+]
+SURNAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Wilson",
+    "Armstrong",
+    "Graham",
+    "Bell",
+    "Robinson",
+    "Thompson",
+    "Nixon",
+    "Irving",
+    "Elliott",
+    "Stephenson",
+    "Hodgson",
+]
 
 
 def generate(path: Path, n: int) -> None:
@@ -48,11 +96,23 @@ def generate(path: Path, n: int) -> None:
         w.writerow(COLUMNS)
         for i in range(n):
             dob = start + timedelta(days=rng.randrange(0, 30000))
-            w.writerow(["person_mention", "1", "NICHE", f"P{i:08d}", rng.choice(FORENAMES),
-                        rng.choice(SURNAMES), dob.isoformat(), rng.choice(["male", "female"]),
-                        "W1", f"{rng.randrange(1, 200)} High Street, Carlisle",
-                        f"CA{rng.randrange(1, 28)} {rng.randrange(1, 9)}AB",
-                        f"07700 9{rng.randrange(10000, 99999)}", "2024-01-01"])
+            w.writerow(
+                [
+                    "person_mention",
+                    "1",
+                    "NICHE",
+                    f"P{i:08d}",
+                    rng.choice(FORENAMES),
+                    rng.choice(SURNAMES),
+                    dob.isoformat(),
+                    rng.choice(["male", "female"]),
+                    "W1",
+                    f"{rng.randrange(1, 200)} High Street, Carlisle",
+                    f"CA{rng.randrange(1, 28)} {rng.randrange(1, 9)}AB",
+                    f"07700 9{rng.randrange(10000, 99999)}",
+                    "2024-01-01",
+                ]
+            )
 
 
 def stored_tuples(path: Path) -> list[tuple[object, ...]]:
@@ -61,15 +121,33 @@ def stored_tuples(path: Path) -> list[tuple[object, ...]]:
     out = []
     with path.open(newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            out.append((r["source_system"], r["source_id"], r["forenames"], r["surname"],
-                        r["date_of_birth"], r["sex"], r["ethnicity"], r["address"],
-                        r["postcode"], r["phone"], r["mention_date"], "0" * 32, 1, now, now))
+            out.append(
+                (
+                    r["source_system"],
+                    r["source_id"],
+                    r["forenames"],
+                    r["surname"],
+                    r["date_of_birth"],
+                    r["sex"],
+                    r["ethnicity"],
+                    r["address"],
+                    r["postcode"],
+                    r["phone"],
+                    r["mention_date"],
+                    "0" * 32,
+                    1,
+                    now,
+                    now,
+                )
+            )
     return out
 
 
-TARGET_COLS = ("source_system, source_id, forenames, surname, date_of_birth, sex, ethnicity, "
-               "address, postcode, phone, mention_date, content_hash, version, "
-               "first_ingested_at, last_changed_at")
+TARGET_COLS = (
+    "source_system, source_id, forenames, surname, date_of_birth, sex, ethnicity, "
+    "address, postcode, phone, mention_date, content_hash, version, "
+    "first_ingested_at, last_changed_at"
+)
 
 
 def migrated(url: str) -> None:
@@ -82,8 +160,12 @@ def run_safeguard(url: str, path: Path) -> tuple[float, float]:
     env = dict(os.environ, SAFEGUARD_DATABASE_URL=url)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "safeguard", "ingest", str(path), "--quiet"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "safeguard", "ingest", str(path), "--quiet"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     elapsed = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return elapsed, max(peak, before) / 1024
@@ -106,7 +188,9 @@ def sqlite_baseline(url: str, rows: list[tuple[object, ...]]) -> float:
 
 def pg_database() -> tuple[str, str]:
     name = f"sg_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
+    with psycopg.connect(
+        PG_ADMIN.replace("postgresql+psycopg", "postgresql"), autocommit=True
+    ) as c:
         c.execute(f'CREATE DATABASE "{name}"')
     return name, PG_ADMIN.rsplit("/", 1)[0] + "/" + name
 
@@ -120,9 +204,10 @@ def pg_baseline(url: str, rows: list[tuple[object, ...]]) -> float:
     with psycopg.connect(url) as conn:
         t0 = time.perf_counter()
         for i in range(0, len(rows), 50_000):
-            with conn.cursor() as cur, cur.copy(
-                f"COPY person_mentions ({TARGET_COLS}) FROM STDIN"
-            ) as copy:
+            with (
+                conn.cursor() as cur,
+                cur.copy(f"COPY person_mentions ({TARGET_COLS}) FROM STDIN") as copy,
+            ):
                 for row in rows[i : i + 50_000]:
                     copy.write_row(row)
             conn.commit()
@@ -131,8 +216,10 @@ def pg_baseline(url: str, rows: list[tuple[object, ...]]) -> float:
 
 def report(label: str, n: int, base: float, ours: float, peak_mb: float) -> bool:
     ratio = base / ours
-    print(f"{label:<10} baseline {n / base:>10,.0f} rows/s   safeguard {n / ours:>10,.0f} rows/s"
-          f"   ratio {ratio:.2f} (target >= 0.50)   peak {peak_mb:,.0f} MB (target < 500)")
+    print(
+        f"{label:<10} baseline {n / base:>10,.0f} rows/s   safeguard {n / ours:>10,.0f} rows/s"
+        f"   ratio {ratio:.2f} (target >= 0.50)   peak {peak_mb:,.0f} MB (target < 500)"
+    )
     return ratio >= 0.5 and peak_mb < 500
 
 
