@@ -44,8 +44,8 @@ def hard_negative_sql(p: str, left: str, right: str) -> str:
 
     * look-alikes the model scores as different: the same surname and the same date of birth or
       forename, yet a match probability under ``HARD_NEGATIVE_BELOW`` (father and son);
-    * twins: the same surname and date of birth but clearly different full forenames, with no
-      shared PNC id or phone number to say it is one person after all;
+    * twins and siblings: the same surname and the same date of birth or address, but clearly
+      different full forenames, with no shared PNC id or phone number to say it is one person;
     * father and son (mother and daughter) with one name: dates of birth a generation apart and
       no shared PNC id.
     """
@@ -53,7 +53,8 @@ def hard_negative_sql(p: str, left: str, right: str) -> str:
     return f"""(({l}.surname = {r}.surname
         and ({l}.dob = {r}.dob or {l}.forename_canon = {r}.forename_canon)
         and {p}.match_probability < {HARD_NEGATIVE_BELOW})
-      or ({l}.surname = {r}.surname and {l}.dob = {r}.dob
+      or ({l}.surname = {r}.surname
+        and ({l}.dob = {r}.dob or {l}.address = {r}.address or {l}.postcode = {r}.postcode)
         and length({l}.forename) > 1 and length({r}.forename) > 1
         and {l}.forename_canon <> {r}.forename_canon
         and jaro_winkler_similarity({l}.forename, {r}.forename) < {TWIN_FORENAME_SIMILARITY_BELOW}
@@ -253,7 +254,11 @@ class LinkingSession:
         if generic:
             models.train_generic(linker, max_pairs=max_pairs)
         else:
-            models.train(linker, max_pairs=max_pairs)
+            pairs = {
+                c: int(self.con.execute(models.identifier_pairs_sql(LINKABLE, c)).fetchall()[0][0])
+                for c in models.IDENTIFIERS
+            }
+            models.train(linker, max_pairs=max_pairs, identifier_pairs=pairs)
         self.model_json = dict(linker.misc.save_model_to_json())
         return self.model_json
 

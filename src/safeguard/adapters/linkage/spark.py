@@ -116,7 +116,14 @@ class SparkLinkingSession:
         if generic:
             models.train_generic(linker, max_pairs=max_pairs)
         else:
-            models.train(linker, max_pairs=max_pairs)
+            self._features.where("unlinkable is null").createOrReplaceTempView("safeguard_linkable")
+            pairs = {
+                c: int(
+                    self.spark.sql(models.identifier_pairs_sql("safeguard_linkable", c)).first()[0]
+                )
+                for c in models.IDENTIFIERS
+            }
+            models.train(linker, max_pairs=max_pairs, identifier_pairs=pairs)
         self.model_json = dict(linker.misc.save_model_to_json())
         return self.model_json
 
