@@ -35,6 +35,7 @@ def _both(rows: list[dict[str, object]]) -> tuple[list[dict[str, object]], list[
         f = mention_features(r, today=TODAY)
         values = {c: getattr(f, c if c != "unique_id" else "mention_id") for c in FEATURE_COLUMNS}
         values["unlinkable"] = None if f.unlinkable is None else str(f.unlinkable)
+        values["forename_variants"] = list(f.forename_variants)
         python.append(values)
     return sql, python
 

@@ -130,13 +130,19 @@ def current_links(conn: Connection) -> dict[int, int]:
     """mention id -> person id for every linked mention."""
     return {
         int(m): int(p)
-        for m, p in conn.execute(sa.select(people_tables.person_links.c.mention_id, people_tables.person_links.c.person_id))
+        for m, p in conn.execute(
+            sa.select(
+                people_tables.person_links.c.mention_id, people_tables.person_links.c.person_id
+            )
+        )
     }
 
 
 def person_of(conn: Connection, mention_id: int) -> int | None:
     value = conn.execute(
-        sa.select(people_tables.person_links.c.person_id).where(people_tables.person_links.c.mention_id == mention_id)
+        sa.select(people_tables.person_links.c.person_id).where(
+            people_tables.person_links.c.mention_id == mention_id
+        )
     ).scalar()
     return None if value is None else int(value)
 
@@ -180,7 +186,11 @@ def new_people(conn: Connection, count: int, at: datetime) -> list[int]:
     """Create ``count`` people and return their ids (a contiguous block after the highest id)."""
     if count == 0:
         return []
-    start = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(people_tables.people.c.id), 0))).scalar_one())
+    start = int(
+        conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(people_tables.people.c.id), 0))
+        ).scalar_one()
+    )
     ids = list(range(start + 1, start + count + 1))
     for chunk in _chunks(ids, WRITE_CHUNK):
         conn.execute(sa.insert(people_tables.people), [{"id": i, "created_at": at} for i in chunk])

@@ -57,6 +57,7 @@ def hard_negative_sql(p: str, left: str, right: str) -> str:
         and ({l}.dob = {r}.dob or {l}.address = {r}.address or {l}.postcode = {r}.postcode)
         and length({l}.forename) > 1 and length({r}.forename) > 1
         and {l}.forename_canon <> {r}.forename_canon
+        and len(list_intersect({l}.forename_variants, {r}.forename_variants)) = 0
         and jaro_winkler_similarity({l}.forename, {r}.forename) < {TWIN_FORENAME_SIMILARITY_BELOW}
         and coalesce({l}.forename <> {r}.middle_names, true)
         and coalesce({r}.forename <> {l}.middle_names, true)

@@ -34,6 +34,9 @@ def _forename() -> cl.CustomComparison:
             cll.ExactMatchLevel("forename").configure(label_for_charts="exact"),
             cll.CustomLevel(SWAPPED, "forename and surname swapped", SQL),
             cll.ExactMatchLevel("forename_canon").configure(label_for_charts="nickname"),
+            cll.ArrayIntersectLevel("forename_variants", 1).configure(
+                label_for_charts="known name variant"
+            ),
             cll.JaroWinklerLevel("forename", 0.92),
             cll.CustomLevel(
                 "(length(forename_l) = 1 or length(forename_r) = 1) "

@@ -141,8 +141,10 @@ class SparkLinkingSession:
             f"where match_probability >= {float(threshold)}"
         ).toPandas()
         # Splink's Spark jar names the function jaro_winkler
-        negatives_sql = hard_negative_sql("p", "l", "r").replace(
-            "jaro_winkler_similarity", "jaro_winkler"
+        negatives_sql = (
+            hard_negative_sql("p", "l", "r")
+            .replace("jaro_winkler_similarity", "jaro_winkler")
+            .replace("len(list_intersect(", "size(array_intersect(")
         )
         negatives = self.spark.sql(
             f"""select p.unique_id_l, p.unique_id_r from safeguard_scored as p
