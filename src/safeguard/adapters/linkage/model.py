@@ -125,12 +125,10 @@ def _address() -> cl.CustomComparison:
                 "same address",
                 SQL,
             ),
-            cll.CustomLevel(
-                "jaro_winkler_similarity(address_l, address_r) >= 0.9 "
-                "and coalesce(postcode_l = postcode_r, true)",
-                "same address, spelt differently",
-                SQL,
-            ),
+            cll.And(
+                cll.JaroWinklerLevel("address", 0.9),
+                cll.CustomLevel("coalesce(postcode_l = postcode_r, true)", None, SQL),
+            ).configure(label_for_charts="same address, spelt differently"),
             cll.ExactMatchLevel("postcode").configure(label_for_charts="same postcode"),
             cll.ExactMatchLevel("postcode_sector").configure(label_for_charts="postcode sector"),
             cll.ExactMatchLevel("postcode_district").configure(

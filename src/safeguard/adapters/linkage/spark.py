@@ -42,6 +42,7 @@ def spark_session(master: str, checkpoint_dir: Path, *, app_name: str = "safegua
         .appName(app_name)
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
+        .config("spark.sql.warehouse.dir", str(checkpoint_dir.parent / "warehouse"))
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.default.parallelism", "8")
         .getOrCreate()
