@@ -61,12 +61,12 @@ def hard_negative_sql(p: str, left: str, right: str) -> str:
         and jaro_winkler_similarity({l}.forename, {r}.forename) < {TWIN_FORENAME_SIMILARITY_BELOW}
         and coalesce({l}.forename <> {r}.middle_names, true)
         and coalesce({r}.forename <> {l}.middle_names, true)
-        and coalesce({l}.pnc_id <> {r}.pnc_id, true)
-        and coalesce({l}.phone <> {r}.phone, true))
+        and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)
+        and coalesce(damerau_levenshtein({l}.phone, {r}.phone) > 1, true))
       or ({l}.surname = {r}.surname and {l}.forename_canon = {r}.forename_canon
         and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_YEARS}
         and {l}.dob is not null and {r}.dob is not null
-        and coalesce({l}.pnc_id <> {r}.pnc_id, true)))"""
+        and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)))"""
 
 
 def _no_ids() -> np.ndarray[Any, np.dtype[np.int64]]:
