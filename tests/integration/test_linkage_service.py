@@ -193,6 +193,8 @@ def test_link_one_returns_the_known_person_first(
     assert candidates[0].person_id == _links(engine)[target["id"]]
     assert candidates[0].match_probability > 0.9
     assert candidates == sorted(candidates, key=lambda c: -c.match_probability)
+    # a second lookup reuses the open store and cached SQL, and agrees
+    assert linkage.link_one(engine, query, config=config, today=NOW.date()) == candidates
     with pytest.raises(ValidationFailed, match="no_name"):
         linkage.link_one(
             engine, {"date_of_birth": date(1990, 1, 1)}, config=config, today=NOW.date()

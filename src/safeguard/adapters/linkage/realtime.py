@@ -93,7 +93,8 @@ class RealtimeLinker:
         rows = self.con.execute(
             f"select unique_id_r, match_probability from {scored.physical_name}"
         ).fetchall()
-        scored.drop_table_from_database_and_remove_from_cache()
+        # cached SQL makes a table Splink does not list as its own; it is ours to drop
+        scored.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
         out = [(int(m), float(p)) for m, p in rows]
         out.sort(key=lambda mp: (-mp[1], mp[0]))
         return out
