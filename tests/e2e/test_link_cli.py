@@ -14,7 +14,6 @@ from safeguard.cli import app
 from safeguard.config import get_settings
 from tests.linkage_data import insert_mentions, make_mentions, make_people
 
-
 PEOPLE = make_people(100)
 
 
