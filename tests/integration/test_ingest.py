@@ -429,3 +429,18 @@ def test_parquet_typed_columns_are_read_as_the_schema_says(engine: Engine, tmp_p
 
 def test_writers_cover_every_format() -> None:
     assert set(WRITERS) == {"csv", "jsonl", "parquet"}
+
+
+def test_keys_stored_by_another_writer_mid_file_are_retried_not_lost(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path assumes a system with no records at file start; if another writer stored
+    some of the keys meanwhile, the batch rolls back and is redone with key lookups."""
+    from safeguard.adapters.db.record_store import RecordStore
+
+    ingest(engine, write_csv(tmp_path / "other.csv", [mention("P2", surname="Other")]))
+    monkeypatch.setattr(RecordStore, "any_stored", lambda self, rtype, system: False)
+    rows = [mention("P1"), mention("P2", surname="Other"), mention("P3", surname="Changed")]
+    summary = ingest(engine, write_csv(tmp_path / "m.csv", rows))
+    assert (summary.total("inserted"), summary.total("unchanged")) == (2, 1)
+    assert count(engine, person_mentions) == 3

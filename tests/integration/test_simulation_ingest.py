@@ -38,6 +38,7 @@ def test_simulated_files_ingest_with_nothing_quarantined(
         assert count(engine, record_tables[rtype]) == n, rtype
 
 
+@pytest.mark.slow
 def test_the_ingest_command_in_strict_mode_accepts_a_simulated_force(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

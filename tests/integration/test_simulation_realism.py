@@ -75,7 +75,7 @@ def test_about_nine_percent_of_missing_incidents_carry_an_exploitation_flag_most
     share = len(flagged) / len(me)
     assert 0.06 <= share <= 0.13, share
     girls = (flagged["sex"] == "female").mean()
-    assert 0.58 <= girls <= 0.82, girls
+    assert 0.52 <= girls <= 0.85, girls
 
 
 def test_about_63_percent_of_return_home_interviews_are_within_72_hours(
@@ -117,8 +117,10 @@ def _da_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
     inv = t["involvement"].merge(ev, on="event_ref")
     inv = inv.merge(
-        t["mention_person"][["source_id", "person_key"]], left_on="mention_ref",
-        right_on="source_id", suffixes=("", "_mp"),
+        t["mention_person"][["source_id", "person_key"]],
+        left_on="mention_ref",
+        right_on="source_id",
+        suffixes=("", "_mp"),
     )
     inv["when"] = pd.to_datetime(inv["occurred_at"]).dt.tz_localize(None)
     outcomes = t["outcomes"][t["outcomes"]["followup_complete"] == "true"].copy()
@@ -135,13 +137,15 @@ def _da_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
         prior = v[v < when]
         s = by_suspect.get(o.suspect_person_key, empty)
         days_since = (when - prior[-1]) / np.timedelta64(1, "D") if len(prior) else 3650.0
-        rows.append({
-            "event_ref": o.event_source_id,
-            "prior_incidents": len(prior),
-            "log_days_since_last": np.log1p(days_since),
-            "suspect_prior_crimes": int((s < when).sum()),
-            "y": o.serious_harm_within_12m == "true",
-        })
+        rows.append(
+            {
+                "event_ref": o.event_source_id,
+                "prior_incidents": len(prior),
+                "log_days_since_last": np.log1p(days_since),
+                "suspect_prior_crimes": int((s < when).sum()),
+                "y": o.serious_harm_within_12m == "true",
+            }
+        )
     feats = pd.DataFrame(rows)
     ra = t["risk_assessment"]
     ra = ra[ra["instrument_id"] == "dash-police"]

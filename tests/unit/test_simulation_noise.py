@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from safeguard.simulation.config import Rates
+from safeguard.simulation.draws import Uniforms
 from safeguard.simulation.names import nickname_table
-from safeguard.simulation.noise import MentionNoise, Uniforms, hyphen_variant, typo
+from safeguard.simulation.noise import MentionNoise, hyphen_variant, typo
 from safeguard.simulation.population import Population
 
 START = date(2021, 1, 1)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from safeguard.cli import assess as assess_cli
 from safeguard.cli import db as db_cli
+from safeguard.cli import demo as demo_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import link as link_cli
+from safeguard.cli import report as report_cli
 from safeguard.cli import schema as schema_cli
 from safeguard.cli import simulate as simulate_cli
 
@@ -20,8 +23,11 @@ app = typer.Typer(
 db_cli.register(app)
 ingest_cli.register(app)
 link_cli.register(app)
+report_cli.register(app)
+assess_cli.register(app)
 schema_cli.register(app)
 simulate_cli.register(app)
+demo_cli.register(app)
 
 
 def main() -> None:

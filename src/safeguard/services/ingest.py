@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
-from safeguard.adapters.db.record_store import Existing, RecordStore
+from safeguard.adapters.db.record_store import Existing, KeyConflict, RecordStore
 from safeguard.adapters.db.tables import ingest_runs
 from safeguard.adapters.interchange.readers import InterchangeFile, RawBatch, discover, raw_text
 from safeguard.adapters.interchange.validate import Problem, validate_batch
@@ -185,6 +186,15 @@ def _reject_file(engine: Engine, run_id: int, path: Path, reason: str, now: date
         )
 
 
+@dataclass(slots=True)
+class _Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+
+
 class _FileIngest:
     """State for one file: which keys it has already given, for in-file duplicates."""
 
@@ -203,8 +213,11 @@ class _FileIngest:
         self.now = now
         self.now_text = now.strftime("%Y-%m-%d %H:%M:%S.%f")
         self.tolerance = tolerance
-        self.seen: dict[int, tuple[str, int]] = {}  # key hash -> (content hash, first row)
+        # Keys (hashes of system + id) seen in this file and the row of their first occurrence.
+        self.seen_keys: list[np.ndarray] = []
+        self.seen_rows: list[np.ndarray] = []
         self.result = FileResult(str(file.path), file.record_type)
+        self.fresh: dict[str, bool] = {}  # source system -> had no records when the file began
 
     def _entry(
         self,
@@ -243,57 +256,99 @@ class _FileIngest:
             return
         checked = validate_batch(spec, batch.table, now=self.now, future_tolerance=self.tolerance)
         cols = checked.columns
-        systems: list[str | None] = cols["source_system"].to_pylist()
-        sids: list[str | None] = cols["source_id"].to_pylist()
         problems: list[Problem] = list(checked.problems)
         hashes = _content_hashes(cols)
 
-        # Duplicates inside this file: the first occurrence stands, a different later one is
-        # quarantined naming the first; an identical repeat is counted and skipped.
         keep = np.ones(n, dtype=bool)
         for p in problems:
             keep[p.row] = False
-        for i in range(n):
-            if not keep[i] or systems[i] is None or sids[i] is None:
-                continue
-            key = hash((systems[i], sids[i]))
-            first = self.seen.get(key)
-            if first is None:
-                self.seen[key] = (hashes[i], batch.rows[i])
-            elif first[0] == hashes[i]:
-                keep[i] = False
-                self.result.duplicates += 1
-            else:
-                problems.append(
-                    Problem(
-                        i,
-                        "source_id",
-                        f"'{sids[i]}' already appears at row "
-                        f"{first[1]} of this file with different content",
-                    )
-                )
+        repeats = self._repeats(cols, hashes, batch.rows, keep)
+        try:
+            counts = self._commit(
+                batch,
+                cols,
+                hashes,
+                keep.copy(),
+                list(problems),
+                repeats,
+                list(entries),
+                set(bad_rows),
+                bulk=True,
+            )
+        except (IntegrityError, KeyConflict):
+            # Another writer stored some of these keys since this file began: redo the batch
+            # with a lookup of every key (the failed transaction left nothing behind).
+            logger.info("batch of %s rows retried with key lookups", n)
+            self.fresh = dict.fromkeys(self.fresh, False)
+            counts = self._commit(
+                batch,
+                cols,
+                hashes,
+                keep.copy(),
+                list(problems),
+                repeats,
+                list(entries),
+                set(bad_rows),
+                bulk=False,
+            )
+        self.result.inserted += counts.inserted
+        self.result.updated += counts.updated
+        self.result.unchanged += counts.unchanged
+        self.result.duplicates += counts.duplicates
+        self.result.quarantined += counts.quarantined
+
+    def _commit(
+        self,
+        batch: RawBatch,
+        cols: dict[str, pa.Array],
+        hashes: list[str],
+        keep: np.ndarray,
+        problems: list[Problem],
+        repeats: list[tuple[int, int, int | None]],
+        entries: list[dict[str, Any]],
+        bad_rows: set[int],
+        *,
+        bulk: bool,
+    ) -> _Counts:
+        """One transaction: resolve, compare with what is stored, write, quarantine, count.
+
+        ``bulk``: for a source system that had no records of this type when the file began, a
+        key can only be stored already by this file, and in-file repeats are caught before
+        this point, so the per-key lookup is skipped.
+        """
+        spec = self.spec
+        systems: list[str | None] = cols["source_system"].to_pylist()
+        sids: list[str | None] = cols["source_id"].to_pylist()
+        counts = _Counts()
         with self.engine.begin() as conn:
             store = RecordStore(conn)
+            counts.duplicates = self._judge_repeats(
+                store, repeats, systems, sids, hashes, keep, problems
+            )
             refs = self._resolve_refs(store, cols, systems, keep, problems)
             for p in problems:
                 keep[p.row] = False
             self._check_birth_before_event(store, refs, keep, problems)
             for p in problems:
                 keep[p.row] = False
-            good = np.flatnonzero(keep)
             by_system: dict[str, list[int]] = {}
-            for i in good.tolist():
+            for i in np.flatnonzero(keep).tolist():
                 by_system.setdefault(str(systems[i]), []).append(int(i))
             new_idx: list[int] = []
             changed: list[tuple[int, Existing]] = []
             for system, idx in by_system.items():
+                if system not in self.fresh:
+                    self.fresh[system] = not store.any_stored(spec.record_type, system)
+                if bulk and self.fresh[system]:
+                    new_idx += idx
+                    continue
                 existing = store.existing(spec.record_type, system, [str(sids[i]) for i in idx])
                 for i in idx:
                     old = existing.get(str(sids[i]))
                     if old is None:
                         new_idx.append(i)
                     elif old.content_hash == hashes[i]:
-                        self.result.unchanged += 1
+                        counts.unchanged += 1
                     else:
                         changed.append((i, old))
             stale = self._stale(cols, changed)
@@ -326,9 +381,89 @@ class _FileIngest:
             self._store(store, cols, refs, hashes, new_idx, changed)
             store.quarantine(entries)
             self._count_run(conn, len(bad_rows), len(new_idx), len(changed))
-        self.result.inserted += len(new_idx)
-        self.result.updated += len(changed)
-        self.result.quarantined += len(bad_rows)
+        counts.inserted, counts.updated, counts.quarantined = (
+            len(new_idx),
+            len(changed),
+            len(bad_rows),
+        )
+        return counts
+
+    def _repeats(
+        self, cols: dict[str, pa.Array], hashes: list[str], rows: list[int], keep: np.ndarray
+    ) -> list[tuple[int, int, int | None]]:
+        """Rows whose key appeared earlier in this file: (index, first row, index of the first
+        occurrence when it is in this batch). Keys seen so far are kept as sorted int64 arrays
+        (16 bytes a key, searched with numpy), so memory stays small on a million-row file."""
+        keys = pc.binary_join_element_wise(cols["source_system"], cols["source_id"], "\x1f")
+        n = len(keys)
+        kh = np.fromiter((hash(k) for k in keys.to_pylist()), dtype=np.int64, count=n)
+        row_numbers = np.asarray(rows, dtype=np.int64)
+        earlier = np.full(n, -1, dtype=np.int64)
+        for seen_keys, seen_rows in zip(self.seen_keys, self.seen_rows, strict=True):
+            pos = np.minimum(np.searchsorted(seen_keys, kh), len(seen_keys) - 1)
+            hit = (seen_keys[pos] == kh) & (earlier < 0)
+            earlier[hit] = seen_rows[pos[hit]]
+        usable = keep.astype(bool)
+        cand = np.flatnonzero(usable & (earlier < 0))
+        _, first_pos = np.unique(kh[cand], return_index=True)
+        firsts = cand[first_pos]
+        repeats: list[tuple[int, int, int | None]] = [
+            (int(i), int(earlier[i]), None) for i in np.flatnonzero(usable & (earlier >= 0))
+        ]
+        if len(firsts) < len(cand):
+            first_of = dict(zip(kh[firsts].tolist(), firsts.tolist(), strict=True))
+            is_first = np.zeros(n, dtype=bool)
+            is_first[firsts] = True
+            for i in cand[~is_first[cand]].tolist():
+                j = first_of[int(kh[i])]
+                repeats.append((i, rows[j], j))
+        order = np.argsort(kh[firsts], kind="stable")
+        self.seen_keys.append(kh[firsts][order])
+        self.seen_rows.append(row_numbers[firsts][order])
+        return repeats
+
+    def _judge_repeats(
+        self,
+        store: RecordStore,
+        repeats: list[tuple[int, int, int | None]],
+        systems: list[str | None],
+        sids: list[str | None],
+        hashes: list[str],
+        keep: np.ndarray,
+        problems: list[Problem],
+    ) -> int:
+        """The first occurrence stands. An identical repeat is counted and skipped; a different
+        one is quarantined naming the first. Earlier batches are judged by what they stored."""
+        duplicates = 0
+        if not repeats:
+            return duplicates
+        stored: dict[str, Existing] = {}
+        need = [i for i, _, j in repeats if j is None]
+        by_system: dict[str, list[str]] = {}
+        for i in need:
+            by_system.setdefault(str(systems[i]), []).append(str(sids[i]))
+        for system, ids in by_system.items():
+            for sid, record in store.existing(self.spec.record_type, system, ids).items():
+                stored[f"{system}\x1f{sid}"] = record
+        for i, first_row, j in repeats:
+            if j is not None:
+                first_hash: str | None = hashes[j]
+            else:
+                old = stored.get(f"{systems[i]}\x1f{sids[i]}")
+                first_hash = old.content_hash if old else None
+            keep[i] = False
+            if first_hash == hashes[i]:
+                duplicates += 1
+            else:
+                problems.append(
+                    Problem(
+                        i,
+                        "source_id",
+                        f"'{sids[i]}' already appears at row "
+                        f"{first_row} of this file with different content",
+                    )
+                )
+        return duplicates
 
     def _write(self, entries: list[dict[str, Any]], bad_rows: set[int]) -> None:
         with self.engine.begin() as conn:
@@ -455,11 +590,13 @@ class _FileIngest:
             for column, values in refs.items():
                 out[column] = pa.array([values[i] for i in new_idx], pa.int64())
             out["content_hash"] = pa.array([hashes[i] for i in new_idx], pa.string())
-            out["version"] = pa.array(np.ones(len(new_idx), dtype=np.int64))
-            stamp = pa.array([self.now_text] * len(new_idx), pa.string())
-            out["first_ingested_at"] = stamp
-            out["last_changed_at"] = stamp
-            store.insert_new(spec.record_type, out)
+            stamp = self.now_text
+            constants: dict[str, str | int] = {
+                "version": 1,
+                "first_ingested_at": stamp,
+                "last_changed_at": stamp,
+            }
+            store.insert_new(spec.record_type, out, constants)
         if changed:
             rows: list[dict[str, Any]] = []
             for i, old in changed:

@@ -49,6 +49,8 @@ def _other_crime(rec: ChunkRecords, day: float, victim: int, suspect: int | None
     if suspect == victim:
         suspect = None
     reported = day + 0.02 + u() * 1.5
+    if reported >= rec.end:
+        return  # not reported before the export
     area = rec.area_of(victim)
     at_home = u() < 0.4
     location = (
@@ -73,9 +75,21 @@ def _other_crime(rec: ChunkRecords, day: float, victim: int, suspect: int | None
     )
     vm = rec.mention(victim, reported)
     rec.involve(event, vm, "victim", reported, "stranger" if suspect is None else "acquaintance")
+    if u() < 0.08:
+        letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+        plate = "".join(letters[u.below(len(letters))] for _ in range(5))
+        rec.add(
+            "object",
+            rec.cfg.police_system,
+            rec.ids.next("O"),
+            reported,
+            object_kind="vehicle",
+            identifier=f"{plate[:2]}{10 + u.below(60)} {plate[2:]}",
+            description=f"Vehicle seen in event {event}",
+        )
     arrest = None
     if suspect is not None:
-        sm = rec.mention(suspect, reported + u() * 5)
+        sm = rec.mention(suspect, min(reported + u() * 5, rec.end - 0.01))
         rec.involve(event, sm, "suspect", reported)
         if u() < 0.5:
             arrest = reported + 0.5 + u() * 10
@@ -123,7 +137,12 @@ def _sexual_offences(rec: ChunkRecords, age: np.ndarray) -> None:
             suspect = int(males[u.below(len(males))])
             rel = "acquaintance" if u() < 0.6 else "intimate_partner"
             rec.involve(event, vm, "victim", reported, rel)
-            rec.involve(event, rec.mention(suspect, reported + u()), "suspect", reported)
+            rec.involve(
+                event,
+                rec.mention(suspect, min(reported + u(), rec.end - 0.01)),
+                "suspect",
+                reported,
+            )
         else:
             rec.involve(event, vm, "victim", reported, "stranger")
         if delay < 7 and u() < r.sarc_referral_share:
@@ -166,6 +185,8 @@ def _household_incidents(rec: ChunkRecords) -> None:
             if not present:
                 continue
             reported = day + 0.01 + u() * 0.1
+            if reported >= rec.end:
+                continue
             event = rec.event(
                 "other_incident",
                 day,

@@ -138,6 +138,8 @@ def simulate_domestic_abuse(rec: ChunkRecords) -> None:
         for k, inc in enumerate(history):
             last_marac = _record_incident(rec, inc, history[:k], last_marac)
         for k, inc in enumerate(history):
+            if not inc.event:
+                continue  # happened but not reported before the export
             later = [h for h in history[k + 1 :] if h.day - inc.day <= 365]
             rec.outcomes.append(
                 {
@@ -161,10 +163,10 @@ def _relationship(
     r, pop = rec.cfg.rates, rec.pop
     d = float(rec.rng.normal())
     escalating = rec.u() < r.da_escalating_share * (1.6 if d > 0.5 else 0.8)
-    pop.criminality[abuser] += math.exp(0.9 * d + 0.5 * float(rec.rng.normal()) - 0.4)
+    pop.criminality[abuser] += math.exp(0.6 * d + 0.6 * float(rec.rng.normal()) - 0.4)
     if not pop.pnc[abuser] and rec.u() < 0.6:
         pop.pnc[abuser] = f"{rec.u.below(30):02d}/{rec.u.below(10**7):07d}X"
-    rate = 0.75 * math.exp(0.9 * d)
+    rate = 0.85 * math.exp(0.6 * d)
     separation_at = 1 + rec.u.below(4) if rec.u() < r.da_separation_share else -1
     sep_day: float | None = None
     day, k = start, 0
@@ -304,6 +306,8 @@ def _record_incident(
     pop, r = rec.pop, rec.cfg.rates
     day = inc.day
     reported = day + 0.01 + rec.u() * 0.2
+    if reported >= rec.end:
+        return last_marac  # not reported before the export
     area = rec.area_of(inc.victim)
     home = rec.household_location(inc.victim, day)
     offences = _OFFENCES[inc.injury]

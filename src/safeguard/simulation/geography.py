@@ -75,20 +75,6 @@ def team_index(area: int, kind: str) -> int:
     return area * len(TEAM_KINDS) + TEAM_KINDS.index(kind)
 
 
-def random_officers(
-    rng: np.random.Generator, areas: np.ndarray, kind: str
-) -> tuple[list[str], list[str]]:
-    """(team names, officer ids) for events in ``areas`` handled by a team of ``kind``."""
-    nums = rng.integers(0, OFFICERS_PER_TEAM, size=len(areas))
-    teams: list[str] = []
-    officers: list[str] = []
-    for a, n in zip(areas.tolist(), nums.tolist(), strict=True):
-        area = int(a)
-        teams.append(kind if kind in FORCE_TEAMS else team_name(area, kind))
-        officers.append(officer_id(team_index(area, kind), int(n)))
-    return teams, officers
-
-
 def addresses(
     rng: np.random.Generator, towns: np.ndarray
 ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:

@@ -94,6 +94,8 @@ def _episode(
 ) -> None:
     pop, r, u = rec.pop, rec.cfg.rates, rec.u
     reported = last_seen + float(rec.rng.lognormal(np.log(3 / 24), 0.8))
+    if reported >= rec.end:
+        return
     found: float | None = reported + float(rec.rng.lognormal(np.log(12 / 24), 1.0))
     if found is not None and found > rec.end:
         found = None
@@ -191,6 +193,8 @@ def cse_concern(rec: ChunkRecords, i: int, day: float) -> None:
         return
     pop, u = rec.pop, rec.u
     reported = day + 0.1 + u()
+    if reported >= rec.end:
+        return
     area = rec.area_of(i)
     online = u() < 0.4
     event = rec.event(

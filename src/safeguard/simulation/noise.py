@@ -10,34 +10,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
-
 from safeguard.simulation.config import Rates
+from safeguard.simulation.draws import Uniforms
 from safeguard.simulation.names import nickname_table
 from safeguard.simulation.population import DAYS_PER_YEAR, Population
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
-_POOL = 1 << 20
-
-
-class Uniforms:
-    """A pooled stream of U(0,1) draws: far cheaper than one Generator call per decision."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self._rng = rng
-        self._pool = rng.random(_POOL).tolist()
-        self._i = 0
-
-    def __call__(self) -> float:
-        self._i += 1
-        if self._i >= _POOL:
-            self._pool = self._rng.random(_POOL).tolist()
-            self._i = 0
-        return self._pool[self._i]  # type: ignore[no-any-return]
-
-    def below(self, n: int) -> int:
-        """A uniform integer in [0, n)."""
-        return min(int(self() * n), n - 1)
 
 
 def typo(word: str, u: Uniforms) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 
 from safeguard.simulation import geography as geo
 from safeguard.simulation.config import Rates
+from safeguard.simulation.draws import Uniforms
 from safeguard.simulation.names import (
     FEMALE_FORENAMES,
     FEMALE_WEIGHTS,
@@ -121,6 +122,7 @@ class _Builder:
             rng.choice(100, 200_000, p=AGE_WEIGHTS) + rng.random(200_000)
         ).tolist()
         self.pool_i = 0
+        self.u = Uniforms(rng)
 
     def _draw(self) -> int:
         self.pool_i = (self.pool_i + 1) % 200_000
@@ -138,13 +140,13 @@ class _Builder:
     def person(
         self, household: int, sex: int, age: float, surname: str, *, in_care: bool = False
     ) -> int:
-        pop, rng = self.pop, self.rng
+        pop = self.pop
         i = len(pop)
         pop.household.append(household)
         pop.sex.append(sex)
-        pop.dob.append(-int(age * DAYS_PER_YEAR) - int(rng.integers(0, 365)))
+        pop.dob.append(-int(age * DAYS_PER_YEAR) - self.u.below(365))
         pop.forename.append(self.forename(sex))
-        pop.middle.append(self.forename(sex) if rng.random() < 0.6 else "")
+        pop.middle.append(self.forename(sex) if self.u() < 0.6 else "")
         pop.surname.append(surname)
         pop.birth_surname.append(surname)
         addr, post, town, _, _ = pop.household_addresses[household]
@@ -158,7 +160,7 @@ class _Builder:
         j = self._draw()
         eth = "A9" if surname in _ASIAN_SURNAMES else _ETHNICITIES[self.ethnicity_pool[j]]
         pop.ethnicity.append(eth)
-        pop.phone.append(f"07{rng.integers(100_000_000, 999_999_999)}" if age >= 13 else "")
+        pop.phone.append(f"07{100_000_000 + self.u.below(900_000_000)}" if age >= 13 else "")
         pop.pnc.append("")
         pop.moved_day.append(-1)
         pop.new_address.append("")
@@ -175,17 +177,17 @@ class _Builder:
     def couple(self, household: int, age: float) -> tuple[int, int]:
         rng = self.rng
         man_surname = self.surname()
-        same_sex = rng.random() < 0.02
+        same_sex = self.u() < 0.02
         a = self.person(household, 0, age, man_surname)
         woman_age = max(18.0, age + rng.normal(-2, 3))
         b = self.person(household, 0 if same_sex else 1, woman_age, self.surname())
-        if not same_sex and rng.random() < 0.7:
+        if not same_sex and self.u() < 0.7:
             self.pop.surname[b] = man_surname  # took the partner's name; birth name kept
         self.pop.partner[a], self.pop.partner[b] = b, a
         return a, b
 
     def children(self, household: int, mother: int, father: int, n: int) -> list[int]:
-        pop, rng, rates = self.pop, self.rng, self.rates
+        pop, rates = self.pop, self.rates
         parent = mother if mother >= 0 else father
         parent_age = -pop.dob[parent] / DAYS_PER_YEAR
         kids: list[int] = []
@@ -194,16 +196,16 @@ class _Builder:
             father >= 0
             and mother >= 0
             and pop.birth_surname[mother] != pop.surname[father]
-            and rng.random() < 0.04
+            and self.u() < 0.04
         ):
             surname = f"{pop.birth_surname[mother]}-{pop.surname[father]}"
         twin_done = False
         for k in range(n):
-            age = parent_age - rng.uniform(19, 42)
+            age = parent_age - 19 - 23 * self.u()
             if age < 0 or age >= 18:
-                age = float(rng.uniform(0, 17.9))
-            sex = int(rng.integers(0, 2))
-            if k > 0 and not twin_done and rng.random() < rates.twin_share_of_births * 2:
+                age = 17.9 * self.u()
+            sex = self.u.below(2)
+            if k > 0 and not twin_done and self.u() < rates.twin_share_of_births * 2:
                 prev = kids[-1]
                 c = self.person(household, sex, 0.0, surname)
                 pop.dob[c] = pop.dob[prev]
@@ -219,10 +221,10 @@ class _Builder:
                 and father >= 0
                 and pop.sex[father] == 0
                 and surname == pop.surname[father]
-                and rng.random() < rates.father_son_same_name
+                and self.u() < rates.father_son_same_name
             ):
                 pop.forename[c] = pop.forename[father]
-                pop.middle[c] = pop.middle[father] if rng.random() < 0.5 else pop.middle[c]
+                pop.middle[c] = pop.middle[father] if self.u() < 0.5 else pop.middle[c]
                 pop.hard_negatives.append((father, c, "father_son_same_name"))
             kids.append(c)
         if len(kids) >= 2 and pop.dob[kids[0]] != pop.dob[kids[1]]:
@@ -255,29 +257,30 @@ def build_population(
         hk = household_offset + h
         pop.household_addresses[hk] = (addr[h], post[h], int(towns[h]), int(east[h]), int(north[h]))
         start = len(pop)
-        r = rng.random()
-        if rng.random() < in_care_per_household * 0.7:
+        u = b.u
+        r = u()
+        if u() < in_care_per_household * 0.7:
             # Foster carers with a child in care (and sometimes their own child).
             man, woman = b.couple(hk, b.adult_age(35, 66))
             b.person(hk, int(rng.integers(0, 2)), _care_age(rng), b.surname(), in_care=True)
-            if rng.random() < 0.3:
+            if u() < 0.3:
                 b.children(hk, woman, man, 1)
-        elif rng.random() < in_care_per_household * 0.3 / 4:
+        elif u() < in_care_per_household * 0.3 / 4:
             # A children's home: about four children in care, no resident adults.
             pop.care_homes.add(hk)
             for _ in range(int(rng.integers(3, 6))):
                 b.person(hk, int(rng.integers(0, 2)), _care_age(rng), b.surname(), in_care=True)
         elif r < 0.32:
-            b.person(hk, int(rng.integers(0, 2)), b.adult_age(18, 100), b.surname())
+            b.person(hk, u.below(2), b.adult_age(18, 100), b.surname())
         elif r < 0.66:
             b.couple(hk, b.adult_age(22, 100))
         elif r < 0.83:
             man, woman = b.couple(hk, b.adult_age(25, 58))
-            b.children(hk, woman, man, int(rng.choice([1, 1, 2, 2, 2, 3])))
+            b.children(hk, woman, man, (1, 1, 2, 2, 2, 3)[u.below(6)])
         elif r < 0.90:
             lone = b.person(hk, 1, b.adult_age(20, 55), b.surname())
-            b.children(hk, lone, -1, int(rng.integers(1, 4)))
-            if rng.random() < 0.35:
+            b.children(hk, lone, -1, 1 + u.below(3))
+            if u() < 0.35:
                 # A new partner moves in: the children are his step-children.
                 age = max(20.0, -pop.dob[lone] / DAYS_PER_YEAR + rng.normal(2, 3))
                 step = b.person(hk, 0, age, b.surname())
@@ -285,7 +288,7 @@ def build_population(
         else:
             # Parents with a grown-up child still at home.
             man, woman = b.couple(hk, b.adult_age(45, 70))
-            kids = b.children(hk, woman, man, int(rng.integers(1, 3)))
+            kids = b.children(hk, woman, man, 1 + u.below(2))
             # Age them into adults, keeping the gaps between them (twins stay twins).
             shift = -int(rng.uniform(18, 30) * DAYS_PER_YEAR) - max(pop.dob[c] for c in kids)
             for c in kids:

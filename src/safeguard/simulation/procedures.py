@@ -178,6 +178,8 @@ def referral(
 def mash_referral(rec: ChunkRecords, child: int, day: float, rag: str, reason: str) -> None:
     """A contact into the MASH, held in children's social care's own system with its own
     person record; decision_made follows the RAG clock, late for a share of cases."""
+    if day >= rec.end:
+        return
     late = rec.u() < rec.cfg.rates.mash_decision_late
     hours = {"red": 4.0, "amber": 24.0, "green": 72.0, "blue": 72.0}[rag]
     if late:

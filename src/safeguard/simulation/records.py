@@ -18,7 +18,8 @@ import numpy as np
 from safeguard.interchange.schema import SCHEMA_VERSION
 from safeguard.simulation import geography as geo
 from safeguard.simulation.config import SimulationConfig
-from safeguard.simulation.noise import MentionNoise, Uniforms
+from safeguard.simulation.draws import Uniforms
+from safeguard.simulation.noise import MentionNoise
 from safeguard.simulation.population import Population
 
 
@@ -51,7 +52,13 @@ class Clock:
         self._holidays = np.array(bank, dtype="datetime64[D]")
         self._day0 = np.datetime64(start.isoformat(), "D")
 
-        self._offsets: dict[tuple[int, int], int] = {}
+        # Working days (weekdays that are not bank holidays) as day numbers, and for each day
+        # the index of the first working day on or after it: offsets become list look-ups.
+        span = np.arange(self.days + 800)
+        working = np.is_busday(self._day0 + span.astype("timedelta64[D]"), holidays=self._holidays)
+        workdays = np.flatnonzero(working)
+        self._workdays: list[int] = workdays.tolist()
+        self._next_workday: list[int] = np.searchsorted(workdays, span).tolist()
         self._dates = [(start + timedelta(days=d)).isoformat() for d in range(self.days + 800)]
 
     def iso(self, day: float) -> str:
@@ -66,17 +73,11 @@ class Clock:
         return (self.start + timedelta(days=d)).isoformat()
 
     def is_working_day(self, day: float) -> bool:
-        d = self._day0 + np.timedelta64(int(day), "D")
-        return bool(np.is_busday(d, holidays=self._holidays))
+        return self._workdays[self._next_workday[int(day)]] == int(day)
 
     def working_day_offset(self, day: float, n: int) -> int:
         """The day number ``n`` working days after ``day`` (0 = that day or the next working)."""
-        key = (int(day), n)
-        if key not in self._offsets:
-            d = self._day0 + np.timedelta64(key[0], "D")
-            out = np.busday_offset(d, n, roll="forward", holidays=self._holidays)
-            self._offsets[key] = int((out - self._day0).astype(np.int64))
-        return self._offsets[key]
+        return self._workdays[self._next_workday[int(day)] + n]
 
 
 @dataclass

@@ -111,9 +111,6 @@ class InterchangeWriter:
     def counts(self) -> dict[str, int]:
         return {t: w.rows for t, w in sorted(self._writers.items())}
 
-    def paths(self) -> list[Path]:
-        return [w.path for w in self._writers.values()]
-
     def close(self) -> None:
         for w in self._writers.values():
             w.close()
@@ -147,10 +144,5 @@ class TruthWriter:
 
 
 def _text(values: list[Any]) -> pa.Array:
-    return pa.array(
-        [
-            None if v is None else ("true" if v else "false") if isinstance(v, bool) else str(v)
-            for v in values
-        ],
-        pa.string(),
-    )
+    """One column as text (``true``/``false`` for booleans), converted by pyarrow."""
+    return pa.array(values).cast(pa.string())

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
@@ -24,6 +26,10 @@ from safeguard.adapters.db.types import UTCDateTime
 
 LOOKUP_CHUNK = 900
 SQLITE_CHUNK = 30_000
+
+
+class KeyConflict(Exception):
+    """A record assumed new was stored meanwhile by another writer (unique key violated)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,40 +55,45 @@ class RecordStore:
         self, record_type: str, source_system: str, source_ids: Sequence[str]
     ) -> dict[str, Existing]:
         """Stored (id, content hash, recorded_at) of those of ``source_ids`` already stored."""
+        rows = self._by_keys(
+            record_type, source_system, source_ids, "source_id, id, content_hash, recorded_at"
+        )
+        return {str(sid): Existing(int(rid), digest, _aware(rec)) for sid, rid, digest, rec in rows}
+
+    def any_stored(self, record_type: str, source_system: str) -> bool:
+        """Whether any record of this type from this source system is stored."""
         table = record_tables[record_type]
-        found: dict[str, Existing] = {}
-        cols = (table.c.source_id, table.c.id, table.c.content_hash, table.c.recorded_at)
-        for where in self._key_filters(table, source_system, source_ids):
-            for sid, rid, digest, rec in self.conn.execute(sa.select(*cols).where(*where)):
-                found[sid] = Existing(rid, digest, _aware(rec))
-        return found
+        query = sa.select(table.c.id).where(table.c.source_system == source_system).limit(1)
+        return self.conn.execute(query).first() is not None
 
     def resolve(
         self, record_type: str, source_system: str, source_ids: Sequence[str]
     ) -> dict[str, int]:
         """Surrogate ids of the stored records with these source ids."""
-        table = record_tables[record_type]
-        ids: dict[str, int] = {}
-        for where in self._key_filters(table, source_system, source_ids):
-            query = sa.select(table.c.source_id, table.c.id).where(*where)
-            ids.update((str(sid), int(rid)) for sid, rid in self.conn.execute(query))
-        return ids
+        rows = self._by_keys(record_type, source_system, source_ids, "source_id, id")
+        return {str(sid): int(rid) for sid, rid in rows}
 
-    def _key_filters(
-        self, table: sa.Table, source_system: str, source_ids: Sequence[str]
-    ) -> Iterable[tuple[sa.ColumnElement[bool], ...]]:
-        """WHERE clauses selecting the keys: one array parameter on PostgreSQL, large IN lists
-        on SQLite (whose limit on parameters is 32,766)."""
+    def _by_keys(
+        self, record_type: str, source_system: str, source_ids: Sequence[str], columns: str
+    ) -> list[tuple[Any, ...]]:
+        """Rows selected by key, in as few round trips as the database allows: one array
+        parameter on PostgreSQL, IN lists of up to 30,000 on SQLite (its limit is 32,766).
+        Plain driver SQL: compiling huge IN lists through SQLAlchemy costs more than the query."""
+        table = record_tables[record_type].name
         keys = sorted(set(source_ids))
-        system = table.c.source_system == source_system
+        if not keys:
+            return []
         if self.dialect == "postgresql":
-            yield (
-                system,
-                table.c.source_id == sa.func.any(sa.literal(keys, postgresql.ARRAY(sa.String))),
-            )
-            return
+            sql = f"SELECT {columns} FROM {table} WHERE source_system = %s AND source_id = ANY(%s)"
+            return [tuple(r) for r in self.conn.exec_driver_sql(sql, (source_system, keys))]
+        out: list[tuple[Any, ...]] = []
         for chunk in _chunks(keys, SQLITE_CHUNK):
-            yield system, table.c.source_id.in_(chunk)
+            sql = (
+                f"SELECT {columns} FROM {table} WHERE source_system = ? "
+                f"AND source_id IN ({','.join('?' * len(chunk))})"
+            )
+            out += [tuple(r) for r in self.conn.exec_driver_sql(sql, (source_system, *chunk))]
+        return out
 
     def values_by_id(self, record_type: str, column: str, ids: Iterable[int]) -> dict[int, Any]:
         table = record_tables[record_type]
@@ -96,31 +107,55 @@ class RecordStore:
             out.update((int(rid), value) for rid, value in rows)
         return out
 
-    def insert_new(self, record_type: str, columns: dict[str, pa.Array]) -> None:
-        """Insert rows known to be new; ``columns`` are storage column names, text dates."""
+    def insert_new(
+        self, record_type: str, columns: dict[str, pa.Array], constants: dict[str, str | int]
+    ) -> None:
+        """Insert rows known to be new.
+
+        Args:
+            record_type: which table.
+            columns: per-row values by storage column name (dates as text).
+            constants: values shared by every row (version, ingest time), generated by safeguard
+                itself, never taken from input.
+        """
         if not columns or len(next(iter(columns.values()))) == 0:
             return
+        try:
+            self._insert_new(record_type, columns, constants)
+        except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation) as exc:
+            raise KeyConflict(record_type) from exc
+
+    def _insert_new(
+        self, record_type: str, columns: dict[str, pa.Array], constants: dict[str, str | int]
+    ) -> None:
         table = record_tables[record_type]
-        names = list(columns)
+        n = len(next(iter(columns.values())))
         if self.dialect == "postgresql":
+            full = dict(columns)
+            for name, value in constants.items():
+                full[name] = pa.array([value] * n)
             buf = io.BytesIO()
             pacsv.write_csv(
-                pa.table(columns), buf, write_options=pacsv.WriteOptions(include_header=False)
+                pa.table(full), buf, write_options=pacsv.WriteOptions(include_header=False)
             )
             raw = self.conn.connection.driver_connection
             assert raw is not None
             with (
                 raw.cursor() as cur,
-                cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy,
+                cur.copy(f"COPY {table.name} ({', '.join(full)}) FROM STDIN (FORMAT csv)") as copy,
             ):
                 copy.write(buf.getvalue())
             return
-        rows = list(zip(*(columns[n].to_pylist() for n in names), strict=True))
+        names = list(columns)
+        literals = [_sql_literal(v) for v in constants.values()]
         sql = (
-            f"INSERT INTO {table.name} ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' for _ in names)})"
+            f"INSERT INTO {table.name} ({', '.join(names + list(constants))}) "
+            f"VALUES ({', '.join(['?'] * len(names) + literals)})"
         )
-        self.conn.exec_driver_sql(sql, rows)
+        raw_sqlite = self.conn.connection.driver_connection
+        assert raw_sqlite is not None
+        # A lazy iterator: rows are built as SQLite consumes them, never all held at once.
+        raw_sqlite.executemany(sql, zip(*(columns[c].to_pylist() for c in names), strict=True))
 
     def update_changed(self, record_type: str, rows: list[dict[str, Any]]) -> None:
         """Replace changed records by id; the database trigger keeps each earlier version."""
@@ -152,6 +187,14 @@ class RecordStore:
             else sqlite.insert(quarantine)
         )
         self.conn.execute(insert.on_conflict_do_nothing(), entries)
+
+
+def _sql_literal(value: str | int) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if not all(ch.isdigit() or ch in "-: ." for ch in value):
+        raise ValueError(f"not a safe constant: {value!r}")
+    return f"'{value}'"
 
 
 def _aware(value: Any) -> datetime | None:

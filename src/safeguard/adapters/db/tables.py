@@ -152,5 +152,6 @@ quarantine = sa.Table(
 
 # Tables of other capabilities register on the same MetaData when their modules are imported.
 from safeguard.adapters.db import audit as _audit  # noqa: E402,F401
+from safeguard.adapters.db import findings as _findings  # noqa: E402,F401
 from safeguard.adapters.db import linkage as _linkage  # noqa: E402,F401
 from safeguard.adapters.db import people as _people  # noqa: E402,F401

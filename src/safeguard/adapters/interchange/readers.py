@@ -27,7 +27,7 @@ from safeguard.interchange.schema import COMMON_FIELDS, record_spec, record_type
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 CHUNK = 1 << 20
-CSV_BLOCK = 16 << 20  # the longest CSV row safeguard accepts
+CSV_BLOCK = 1 << 20  # rows per read block; a single row may not exceed it
 
 
 @dataclass(slots=True)

@@ -86,8 +86,11 @@ class ValidatedBatch:
 
 def _clean(col: pa.Array) -> pa.Array:
     """Trim whitespace, strip NULs; empty text becomes null."""
+    if col.null_count == len(col):
+        return col
     col = pc.utf8_trim_whitespace(col)
-    col = pc.replace_substring(col, "\x00", "")
+    if pc.any(pc.match_substring(col, "\x00")).as_py():
+        col = pc.replace_substring(col, "\x00", "")
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
 
 

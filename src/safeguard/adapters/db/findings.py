@@ -1,0 +1,446 @@
+"""Stored findings, procedure checks and assessment runs: tables and their repository functions.
+
+A finding is identified by its ``finding_key`` (rule, person, anchor), so re-running the engine
+updates it in place and never doubles it. ``procedure_checks`` keeps one row per procedure that
+became due (done or not), for compliance rates: on time / due, per rule, area and team.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from safeguard.adapters.db.tables import metadata
+from safeguard.adapters.db.types import UTCDateTime
+from safeguard.errors import InvalidTransition, NotFound
+from safeguard.risk.findings import Evaluation, Finding, FindingStatus, ProcedureCheck
+
+CHUNK = 500
+
+findings = sa.Table(
+    "findings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("finding_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.Column("rule_version", sa.String(32), nullable=False),
+    sa.Column("instrument_id", sa.String(64), nullable=True),
+    sa.Column("instrument_version", sa.String(32), nullable=True),
+    sa.Column("person_key", sa.String(32), nullable=False, index=True),
+    sa.Column("person_id", sa.Integer, nullable=True, index=True),
+    sa.Column("event_id", sa.Integer, nullable=True, index=True),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("due_at", UTCDateTime(), nullable=True),
+    sa.Column("done_at", UTCDateTime(), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("explanation", sa.Text, nullable=False),
+    sa.Column("facts", sa.Text, nullable=False),
+    sa.Column("area", sa.String(64), nullable=True),
+    sa.Column("team", sa.String(64), nullable=True),
+    sa.Column("content_hash", sa.String(32), nullable=False),
+    sa.Column("first_found_at", UTCDateTime(), nullable=False),
+    sa.Column("last_changed_at", UTCDateTime(), nullable=False),
+    sa.Column("acknowledged_by", sa.String(64), nullable=True),
+    sa.Column("acknowledged_at", UTCDateTime(), nullable=True),
+    sa.Column("resolved_by", sa.String(64), nullable=True),
+    sa.Column("resolved_at", UTCDateTime(), nullable=True),
+    sa.Column("resolution_note", sa.Text, nullable=True),
+    sa.Index("ix_findings_status_category", "status", "category"),
+)
+
+procedure_checks = sa.Table(
+    "procedure_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("check_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.Column("rule_version", sa.String(32), nullable=False),
+    sa.Column("person_key", sa.String(32), nullable=False, index=True),
+    sa.Column("person_id", sa.Integer, nullable=True),
+    sa.Column("event_id", sa.Integer, nullable=True),
+    sa.Column("area", sa.String(64), nullable=True),
+    sa.Column("team", sa.String(64), nullable=True),
+    sa.Column("trigger_at", UTCDateTime(), nullable=False),
+    sa.Column("due_at", UTCDateTime(), nullable=False),
+    sa.Column("done_at", UTCDateTime(), nullable=True),
+    sa.Column("on_time", sa.Boolean, nullable=False),
+    sa.Column("evaluated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_procedure_checks_rule_due", "rule_id", "due_at"),
+)
+
+assessment_runs = sa.Table(
+    "assessment_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("people", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("findings_new", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("findings_changed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("findings_closed", sa.Integer, nullable=False, server_default="0"),
+)
+
+ACTIVE = (FindingStatus.OPEN.value, FindingStatus.ACKNOWLEDGED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCounts:
+    new: int = 0
+    changed: int = 0
+    closed: int = 0
+
+    def __add__(self, other: SyncCounts) -> SyncCounts:
+        return SyncCounts(
+            self.new + other.new, self.changed + other.changed, self.closed + other.closed
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFinding:
+    """A finding as stored, with its status and who acknowledged or resolved it."""
+
+    id: int
+    finding_key: str
+    rule_id: str
+    rule_version: str
+    instrument_id: str | None
+    instrument_version: str | None
+    person_key: str
+    person_id: int | None
+    event_id: int | None
+    category: str
+    kind: str
+    severity: str
+    due_at: datetime | None
+    done_at: datetime | None
+    status: str
+    explanation: str
+    facts: dict[str, Any]
+    area: str | None
+    team: str | None
+    first_found_at: datetime
+    last_changed_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # The text form SQLAlchemy's SQLite DateTime stores (naive UTC), so reads are unchanged.
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows; on SQLite straight through the driver (per-value type processing in
+    SQLAlchemy was most of the cost of a full run), elsewhere through SQLAlchemy."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(sa.insert(table), rows)
+        return
+    columns = list(rows[0])
+    kinds = {c: table.c[c].type for c in columns}
+    stamps = [c for c in columns if isinstance(kinds[c], UTCDateTime)]
+    flags = [c for c in columns if isinstance(kinds[c], sa.Boolean)]
+    cache: dict[datetime, str | None] = {}
+    values = []
+    for row in rows:
+        converted = dict(row)
+        for c in stamps:
+            stamp = row[c]
+            if stamp is not None:
+                text = cache.get(stamp)
+                if text is None:
+                    text = cache[stamp] = _sqlite_datetime(stamp)
+                converted[c] = text
+        for c in flags:
+            if row[c] is not None:
+                converted[c] = int(row[c])
+        values.append(tuple(converted[c] for c in columns))
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    conn.exec_driver_sql(sql, values)
+
+
+def _digest(f: Finding) -> str:
+    # repr is deterministic for these values (str, int, bool, None, datetime, dicts and lists
+    # built in a fixed order by the rules), and much cheaper than JSON for 10^5 findings.
+    body = repr(
+        (
+            f.rule_version,
+            f.instrument_id,
+            f.instrument_version,
+            f.event_id,
+            f.category,
+            f.kind,
+            f.severity,
+            f.due_at,
+            f.done_at,
+            f.satisfied,
+            f.explanation,
+            sorted(f.facts.items()),
+            f.area,
+            f.team,
+        )
+    )
+    return hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
+
+
+def _person_id(key: str) -> int | None:
+    return int(key[1:]) if key.startswith("P") else None
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
+
+
+def sync_evaluations(
+    conn: Connection, evaluations: Sequence[Evaluation], now: datetime
+) -> SyncCounts:
+    """Store the engine's answer for these people, idempotently, in the caller's transaction.
+
+    New findings are inserted ``open`` (or ``closed_by_rule`` when the procedure was done late);
+    changed ones are updated in place; active findings the engine no longer raises become
+    ``closed_by_rule``. Acknowledgements and resolutions are kept. Procedure checks are replaced.
+    """
+    keys = sorted({e.person_key for e in evaluations})
+    existing: dict[str, sa.Row[Any]] = {}
+    old_checks: dict[str, sa.Row[Any]] = {}
+    for chunk in _chunks(keys):
+        for row in conn.execute(
+            sa.select(
+                findings.c.id, findings.c.finding_key, findings.c.status, findings.c.content_hash
+            ).where(findings.c.person_key.in_(chunk))
+        ):
+            existing[row.finding_key] = row
+        for row in conn.execute(
+            sa.select(
+                procedure_checks.c.id,
+                procedure_checks.c.check_key,
+                procedure_checks.c.rule_version,
+                procedure_checks.c.due_at,
+                procedure_checks.c.done_at,
+            ).where(procedure_checks.c.person_key.in_(chunk))
+        ):
+            old_checks[row.check_key] = row
+    new_rows: list[dict[str, Any]] = []
+    changed, closed = 0, 0
+    produced: set[str] = set()
+    for evaluation in evaluations:
+        for f in evaluation.findings:
+            produced.add(f.key)
+            digest = _digest(f)
+            target = FindingStatus.CLOSED_BY_RULE.value if f.satisfied else None
+            stored = existing.get(f.key)
+            if stored is None:
+                new_rows.append(_finding_row(f, digest, target or "open", now))
+                continue
+            values: dict[str, Any] = {}
+            if stored.content_hash != digest:
+                values.update(_finding_row(f, digest, stored.status, now))
+                del values["first_found_at"], values["status"], values["finding_key"]
+            if target and stored.status in ACTIVE:
+                values["status"] = target
+            elif not target and stored.status == FindingStatus.CLOSED_BY_RULE.value:
+                values["status"] = FindingStatus.OPEN.value
+            if values:
+                values["last_changed_at"] = now
+                conn.execute(sa.update(findings).where(findings.c.id == stored.id).values(**values))
+                changed += 1
+    gone = [r.id for k, r in existing.items() if k not in produced and r.status in ACTIVE]
+    for i in range(0, len(gone), CHUNK):
+        conn.execute(
+            sa.update(findings)
+            .where(findings.c.id.in_(gone[i : i + CHUNK]))
+            .values(status=FindingStatus.CLOSED_BY_RULE.value, last_changed_at=now)
+        )
+    closed += len(gone)
+    if new_rows:
+        bulk_insert(conn, findings, new_rows)
+    _sync_checks(conn, evaluations, old_checks, now)
+    return SyncCounts(new=len(new_rows), changed=changed, closed=closed)
+
+
+def _finding_row(f: Finding, digest: str, status: str, now: datetime) -> dict[str, Any]:
+    return {
+        "finding_key": f.key,
+        "rule_id": f.rule_id,
+        "rule_version": f.rule_version,
+        "instrument_id": f.instrument_id,
+        "instrument_version": f.instrument_version,
+        "person_key": f.person_key,
+        "person_id": _person_id(f.person_key),
+        "event_id": f.event_id,
+        "category": f.category,
+        "kind": f.kind,
+        "severity": f.severity,
+        "due_at": f.due_at,
+        "done_at": f.done_at,
+        "status": status,
+        "explanation": f.explanation,
+        "facts": json.dumps(dict(f.facts), sort_keys=True, default=str),
+        "area": f.area,
+        "team": f.team,
+        "content_hash": digest,
+        "first_found_at": now,
+        "last_changed_at": now,
+    }
+
+
+def _check_row(c: ProcedureCheck, now: datetime) -> dict[str, Any]:
+    return {
+        "check_key": c.key,
+        "rule_id": c.rule_id,
+        "rule_version": c.rule_version,
+        "person_key": c.person_key,
+        "person_id": _person_id(c.person_key),
+        "event_id": c.event_id,
+        "area": c.area,
+        "team": c.team,
+        "trigger_at": c.trigger_at,
+        "due_at": c.due_at,
+        "done_at": c.done_at,
+        "on_time": c.on_time,
+        "evaluated_at": now,
+    }
+
+
+def _sync_checks(
+    conn: Connection,
+    evaluations: Sequence[Evaluation],
+    old: dict[str, sa.Row[Any]],
+    now: datetime,
+) -> None:
+    fresh = {c.key: c for e in evaluations for c in e.checks}
+    stale = [r.id for k, r in old.items() if k not in fresh]
+    for k, c in fresh.items():
+        row = old.get(k)
+        if row is not None and (row.rule_version, row.due_at, row.done_at) != (
+            c.rule_version,
+            c.due_at,
+            c.done_at,
+        ):
+            stale.append(row.id)
+    for i in range(0, len(stale), CHUNK):
+        conn.execute(
+            sa.delete(procedure_checks).where(procedure_checks.c.id.in_(stale[i : i + CHUNK]))
+        )
+    keep = {k for k, r in old.items() if r.id not in set(stale)}
+    rows = [_check_row(c, now) for k, c in fresh.items() if k not in keep]
+    if rows:
+        bulk_insert(conn, procedure_checks, rows)
+
+
+def close_people_not_in(conn: Connection, person_keys: set[str], now: datetime) -> int:
+    """After a full run: close active findings and drop checks of people no longer present."""
+    rows = conn.execute(
+        sa.select(findings.c.id, findings.c.person_key).where(findings.c.status.in_(ACTIVE))
+    ).all()
+    gone = [r.id for r in rows if r.person_key not in person_keys]
+    for i in range(0, len(gone), CHUNK):
+        conn.execute(
+            sa.update(findings)
+            .where(findings.c.id.in_(gone[i : i + CHUNK]))
+            .values(status=FindingStatus.CLOSED_BY_RULE.value, last_changed_at=now)
+        )
+    check_rows = conn.execute(sa.select(procedure_checks.c.id, procedure_checks.c.person_key)).all()
+    stale = [r.id for r in check_rows if r.person_key not in person_keys]
+    for i in range(0, len(stale), CHUNK):
+        conn.execute(
+            sa.delete(procedure_checks).where(procedure_checks.c.id.in_(stale[i : i + CHUNK]))
+        )
+    return len(gone)
+
+
+def _stored(row: sa.Row[Any]) -> StoredFinding:
+    data = dict(row._mapping)
+    data["facts"] = json.loads(data["facts"])
+    data.pop("content_hash", None)
+    return StoredFinding(**data)
+
+
+def get_finding(conn: Connection, finding_id: int) -> StoredFinding:
+    row = conn.execute(sa.select(findings).where(findings.c.id == finding_id)).first()
+    if row is None:
+        raise NotFound(f"finding {finding_id} does not exist")
+    return _stored(row)
+
+
+def query_findings(
+    conn: Connection,
+    *,
+    person_keys: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    categories: Sequence[str] | None = None,
+    rule_ids: Sequence[str] | None = None,
+    due_before: datetime | None = None,
+    area: str | None = None,
+    team: str | None = None,
+    limit: int | None = None,
+) -> list[StoredFinding]:
+    """Findings matching every given filter, most urgent first (due time, then id)."""
+    q = sa.select(findings)
+    if person_keys is not None:
+        q = q.where(findings.c.person_key.in_(list(person_keys)))
+    if statuses is not None:
+        q = q.where(findings.c.status.in_(list(statuses)))
+    if categories is not None:
+        q = q.where(findings.c.category.in_(list(categories)))
+    if rule_ids is not None:
+        q = q.where(findings.c.rule_id.in_(list(rule_ids)))
+    if due_before is not None:
+        q = q.where(findings.c.due_at < due_before)
+    if area is not None:
+        q = q.where(findings.c.area == area)
+    if team is not None:
+        q = q.where(findings.c.team == team)
+    q = q.order_by(findings.c.due_at.is_(None), findings.c.due_at, findings.c.id)
+    if limit is not None:
+        q = q.limit(limit)
+    return [_stored(r) for r in conn.execute(q)]
+
+
+def set_status(
+    conn: Connection,
+    finding_id: int,
+    *,
+    to: FindingStatus,
+    actor: str,
+    at: datetime,
+    note: str | None = None,
+) -> StoredFinding:
+    """Acknowledge or resolve a finding (allowed transitions only); returns the new state."""
+    current = get_finding(conn, finding_id)
+    allowed = {
+        FindingStatus.ACKNOWLEDGED: {FindingStatus.OPEN.value},
+        FindingStatus.RESOLVED: {FindingStatus.OPEN.value, FindingStatus.ACKNOWLEDGED.value},
+    }
+    if to not in allowed:
+        raise InvalidTransition(f"a finding cannot be set to {to} by hand")
+    if current.status not in allowed[to]:
+        raise InvalidTransition(f"finding {finding_id} is {current.status}; it cannot become {to}")
+    values: dict[str, Any] = {"status": to.value, "last_changed_at": at}
+    if to is FindingStatus.ACKNOWLEDGED:
+        values.update(acknowledged_by=actor, acknowledged_at=at)
+    else:
+        values.update(resolved_by=actor, resolved_at=at, resolution_note=note)
+    conn.execute(sa.update(findings).where(findings.c.id == finding_id).values(**values))
+    return get_finding(conn, finding_id)

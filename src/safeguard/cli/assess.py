@@ -1,0 +1,150 @@
+"""`safeguard assess` and `safeguard findings ...`: run the rules, work the findings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from safeguard.adapters.db.findings import StoredFinding
+from safeguard.cli import context
+from safeguard.errors import ValidationFailed
+from safeguard.services import assessment as svc
+
+findings_app = typer.Typer(
+    help="Findings: list worklists and a person's findings, acknowledge, resolve.",
+    no_args_is_help=True,
+)
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None or value == "last":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"--since {value!r}: expected an ISO 8601 time with offset, e.g. "
+            "2024-03-01T21:15:00Z, or 'last'"
+        ) from None
+    if parsed.tzinfo is None:
+        raise ValidationFailed(f"--since {value!r}: give a timezone offset, e.g. Z or +01:00")
+    return parsed.astimezone(UTC)
+
+
+def assess(
+    person: list[int] = typer.Option(
+        [], "--person", help="Re-assess only this person (people.id); repeatable"
+    ),
+    since: str | None = typer.Option(
+        None,
+        "--since",
+        help="Re-assess only people touched by records changed since this time "
+        "(ISO 8601), or 'last' for since the last full run",
+    ),
+    actor: str = typer.Option("cli", help="Who is running this (recorded on the run)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+) -> None:
+    """Apply the risk instruments and procedural rules to every person (or only some)."""
+    with context.handled():
+        eng = context.engine()
+        assessor = svc.Assessor.from_settings()
+        if person and since is not None:
+            raise ValidationFailed("give --person or --since, not both")
+        progress = Progress(
+            TextColumn("[bold]assess"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=context.console,
+            disable=quiet,
+            transient=True,
+        )
+        with progress:
+            task = progress.add_task("assess", total=None)
+
+            def on_progress(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            if person:
+                summary = svc.assess_people(eng, person, assessor=assessor, actor=actor)
+            elif since is not None:
+                summary = svc.assess_since(
+                    eng, _parse_since(since), assessor=assessor, actor=actor, progress=on_progress
+                )
+            else:
+                summary = svc.assess_all(eng, assessor=assessor, actor=actor, progress=on_progress)
+        context.out.print(
+            f"assessment run {summary.run_id}: {summary.people:,} people; findings "
+            f"{summary.new:,} new, {summary.changed:,} changed, {summary.closed:,} closed"
+        )
+
+
+def _table(title: str, rows: list[StoredFinding]) -> Table:
+    table = Table(title=title)
+    for name in ("id", "person", "rule", "severity", "due", "status", "explanation"):
+        table.add_column(name, overflow="fold")
+    for f in rows:
+        due = f.due_at.strftime("%Y-%m-%d %H:%M") if f.due_at else "-"
+        table.add_row(str(f.id), f.person_key, f.rule_id, f.severity, due, f.status, f.explanation)
+    return table
+
+
+@findings_app.command("list")
+def list_cmd(
+    worklist: str = typer.Option(
+        "overdue",
+        "--worklist",
+        "-w",
+        help="overdue, marac_due, repeat_missing, cse_screening_due, new_high_risk, "
+        "repeat_victims, professional_judgement, data_quality",
+    ),
+    person: str | None = typer.Option(
+        None, "--person", help="A person's open findings instead (people.id, or P…/M… key)"
+    ),
+    area: str | None = typer.Option(None, help="Only this area"),
+    team: str | None = typer.Option(None, help="Only this team"),
+    limit: int = typer.Option(50, help="At most this many"),
+) -> None:
+    """List a worklist (most urgent first) or a person's open findings."""
+    with context.handled():
+        eng = context.engine()
+        if person is not None:
+            key: str | int = int(person) if person.isdigit() else person
+            rows = svc.open_findings_for_person(eng, key)[:limit]
+            title = f"Open findings of {person}"
+        else:
+            rows = svc.worklist(eng, worklist, area=area, team=team, limit=limit)
+            title = f"Worklist {worklist}"
+        context.out.print(_table(title, rows))
+
+
+@findings_app.command("acknowledge")
+def acknowledge_cmd(
+    finding_id: int = typer.Argument(..., help="Finding id"),
+    actor: str = typer.Option(..., help="Your staff id (recorded and audited)"),
+    note: str | None = typer.Option(None, help="Note"),
+) -> None:
+    """Acknowledge a finding: you own it now."""
+    with context.handled():
+        f = svc.acknowledge_finding(context.engine(), finding_id, actor=actor, note=note)
+        context.out.print(f"finding {f.id} acknowledged by {f.acknowledged_by}")
+
+
+@findings_app.command("resolve")
+def resolve_cmd(
+    finding_id: int = typer.Argument(..., help="Finding id"),
+    actor: str = typer.Option(..., help="Your staff id (recorded and audited)"),
+    note: str = typer.Option(..., help="What was done"),
+) -> None:
+    """Resolve a finding, saying what was done."""
+    with context.handled():
+        f = svc.resolve_finding(context.engine(), finding_id, actor=actor, note=note)
+        context.out.print(f"finding {f.id} resolved by {f.resolved_by}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assess")(assess)
+    app.add_typer(findings_app, name="findings")

@@ -1,0 +1,554 @@
+"""Compute every board figure from plain facts, following the definitions in ``board``.
+
+Pure: the service turns stored records into the facts below (people already resolved to
+``PersonKey``), and this module counts. Each figure is computed for each period given, from the
+same facts, so the trend and the period always agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from safeguard.domain.board import (
+    BREAKDOWN_BY_ID,
+    BREAKDOWNS,
+    FIGURES,
+    MASH_CLOCK_WORKING_HOURS,
+    REPEAT_MISSING_EPISODES,
+    REPEAT_WINDOW_DAYS,
+    RHI_HOURS,
+    SCREENING_DUE_DAYS,
+    VC_DAYS_ENHANCED,
+    VC_DAYS_STANDARD,
+    Period,
+    PersonKey,
+    Value,
+    median,
+)
+from safeguard.domain.working_time import WorkingCalendar
+
+CSE_INSTRUMENT = "cse-seraf"
+CSE_GRADES = ("low", "medium", "significant", "serious")
+RIGHT6_TRIGGERS = frozenset(
+    {
+        "arrest",
+        "interview_under_caution",
+        "released_without_charge",
+        "released_on_bail",
+        "released_under_investigation",
+        "bail_conditions_changed",
+        "decision_not_to_investigate",
+        "charge",
+    }
+)
+DECISION_STATUSES = frozenset({"decision_made", "closed", "declined", "withdrawn"})
+MAIN_STRANDS = ("race", "religion", "sexual_orientation", "disability", "transgender")
+EXPLOITATION_KINDS = {
+    "child_sexual_exploitation": "sexual",
+    "child_criminal_exploitation": "criminal",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """An event with the people who were its victims."""
+
+    event_id: int
+    event_type: str
+    occurred_at: datetime
+    domestic: bool = False
+    hate_strands: tuple[str, ...] = ()
+    victims: frozenset[PersonKey] = frozenset()
+    area: str | None = None
+    team: str | None = None
+
+    @property
+    def is_domestic_abuse(self) -> bool:
+        return self.event_type == "domestic_abuse" or self.domestic
+
+    @property
+    def is_hate(self) -> bool:
+        return bool(self.hate_strands)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A completed risk instrument; ``computed_grade`` is the instrument's own (actuarial) grade."""
+
+    id: int
+    instrument_id: str
+    completed_at: datetime
+    subject: PersonKey | None = None
+    event_id: int | None = None
+    officer_grade: str | None = None
+    reviewed_grade: str | None = None
+    computed_grade: str | None = None
+    team: str | None = None
+
+    @property
+    def final_grade(self) -> str | None:
+        return self.reviewed_grade or self.officer_grade
+
+    @property
+    def is_dash(self) -> bool:
+        return self.instrument_id.startswith("dash-")
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """A referral; ``decided_at`` is its first decision status (MASH contacts)."""
+
+    id: int
+    referral_type: str
+    made_at: datetime
+    subject: PersonKey | None = None
+    event_id: int | None = None
+    event_occurred_at: datetime | None = None
+    route: str | None = None
+    rag: str | None = None
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MissingEpisode:
+    id: int
+    person: PersonKey
+    reported_at: datetime
+    child: bool | None
+    found_at: datetime | None = None
+    risk_grade: str | None = None
+    exploitation_flag: bool = False
+    rhi_offered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VictimContact:
+    id: int
+    trigger: str
+    trigger_at: datetime
+    enhanced: bool
+    contacted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyResponse:
+    surveyed_at: datetime
+    satisfied: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureOutcome:
+    """One procedure the rules engine found due: by when, and when (if ever) it was done."""
+
+    rule_id: str
+    due_at: datetime
+    done_at: datetime | None = None
+    area: str | None = None
+    team: str | None = None
+
+    @property
+    def on_time(self) -> bool:
+        return self.done_at is not None and self.done_at <= self.due_at
+
+
+@dataclass(slots=True)
+class BoardFacts:
+    """Everything the figures are computed from. ``procedures`` is None when no rules have run."""
+
+    incidents: list[Incident] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    referrals: list[Referral] = field(default_factory=list)
+    missing: list[MissingEpisode] = field(default_factory=list)
+    contacts: list[VictimContact] = field(default_factory=list)
+    responses: list[SurveyResponse] = field(default_factory=list)
+    procedures: list[ProcedureOutcome] | None = None
+    linked_share: float | None = None  # share of person mentions linked to a person
+
+
+@dataclass(frozen=True, slots=True)
+class SplitRow:
+    """One row of a rate table: how many of ``label``'s cases met the measure, how many not."""
+
+    label: str
+    yes: int
+    no: int
+
+
+@dataclass(slots=True)
+class RawReport:
+    """Every figure for every period, before disclosure control. Never rendered as it is."""
+
+    periods: list[Period]
+    figures: dict[str, list[Value]]
+    breakdowns: dict[str, list[list[int]]]
+    tables: dict[str, list[SplitRow]]
+    overdue_by_rule: list[tuple[str, int]]
+    satisfaction: tuple[int, int]  # current period: satisfied, responses
+    rules_available: bool
+    linked_share: float | None = None
+
+
+def _rate(pairs: Iterable[bool]) -> Value:
+    items = list(pairs)
+    return Value(numerator=sum(items), denominator=len(items))
+
+
+def _repeats(incidents: Sequence[Incident], period: Period, window: timedelta) -> tuple[int, int]:
+    """(repeat victims, victims) for victims of ``incidents`` in ``period``."""
+    by_person: dict[PersonKey, list[tuple[datetime, int]]] = defaultdict(list)
+    for inc in incidents:
+        for v in inc.victims:
+            by_person[v].append((inc.occurred_at, inc.event_id))
+    victims = 0
+    repeat = 0
+    for times in by_person.values():
+        times.sort()
+        in_period = [(t, e) for t, e in times if period.contains(t)]
+        if not in_period:
+            continue
+        victims += 1
+        if any(
+            any(t - window <= t0 < t or (t0 == t and e0 < e) for t0, e0 in times if e0 != e)
+            for t, e in in_period
+        ):
+            repeat += 1
+    return repeat, victims
+
+
+def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
+    window = timedelta(days=REPEAT_WINDOW_DAYS)
+    da = [i for i in facts.incidents if i.is_domestic_abuse]
+    dash_events = {a.event_id for a in facts.assessments if a.is_dash and a.event_id is not None}
+    marac = [r for r in facts.referrals if r.referral_type == "marac"]
+    marac_by_subject: dict[PersonKey, list[datetime]] = defaultdict(list)
+    for r in marac:
+        if r.subject is not None:
+            marac_by_subject[r.subject].append(r.made_at)
+    grades = BREAKDOWN_BY_ID["da.risk_grades"].categories
+    routes = BREAKDOWN_BY_ID["marac.routes"].categories
+    for p in periods:
+        here = [i for i in da if p.contains(i.occurred_at)]
+        out.figures["da.incidents"].append(Value(count=len(here)))
+        rep, vic = _repeats(da, p, window)
+        out.figures["da.repeat_victims"].append(Value(numerator=rep, denominator=vic))
+        out.figures["da.dash_completion"].append(
+            _rate(i.event_id in dash_events for i in here if i.victims)
+        )
+        graded = [
+            a.final_grade for a in facts.assessments if a.is_dash and p.contains(a.completed_at)
+        ]
+        out.breakdowns["da.risk_grades"].append([graded.count(g) for g in grades])
+        m_here = [r for r in marac if p.contains(r.made_at)]
+        out.figures["marac.referrals"].append(Value(count=len(m_here)))
+        out.breakdowns["marac.routes"].append(
+            [sum(1 for r in m_here if (r.route or "not_recorded") == c) for c in routes]
+        )
+        out.figures["marac.repeat_rate"].append(
+            _rate(
+                r.subject is not None
+                and any(r.made_at - window <= t < r.made_at for t in marac_by_subject[r.subject])
+                for r in m_here
+            )
+        )
+        days = [
+            (r.made_at - r.event_occurred_at).total_seconds() / 86400
+            for r in m_here
+            if r.event_occurred_at is not None and r.made_at >= r.event_occurred_at
+        ]
+        out.figures["marac.days_to_referral"].append(Value(count=len(days), measure=median(days)))
+
+
+def _missing(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
+    window = timedelta(days=REPEAT_WINDOW_DAYS)
+    by_person: dict[PersonKey, list[datetime]] = defaultdict(list)
+    for ep in facts.missing:
+        by_person[ep.person].append(ep.reported_at)
+    grades = BREAKDOWN_BY_ID["missing.risk_grades"].categories
+    for p in periods:
+        here = [ep for ep in facts.missing if p.contains(ep.reported_at)]
+        out.figures["missing.episodes"].append(Value(count=len(here)))
+        children = {ep.person for ep in here if ep.child}
+        out.figures["missing.children"].append(Value(count=len(children)))
+        repeat = {
+            c
+            for c in children
+            if sum(1 for t in by_person[c] if p.end - window <= t < p.end)
+            >= REPEAT_MISSING_EPISODES
+        }
+        out.figures["missing.repeat_children"].append(Value(count=len(repeat)))
+        graded = [ep for ep in here if ep.risk_grade]
+        out.figures["missing.high_risk_share"].append(
+            _rate(ep.risk_grade == "high" for ep in graded)
+        )
+        out.breakdowns["missing.risk_grades"].append(
+            [sum(1 for ep in here if (ep.risk_grade or "not_graded") == g) for g in grades]
+        )
+        returned = [ep for ep in facts.missing if ep.child and p.contains(ep.found_at)]
+        out.figures["missing.rhi_72h"].append(
+            _rate(
+                ep.rhi_offered_at is not None
+                and ep.found_at is not None
+                and ep.rhi_offered_at <= ep.found_at + timedelta(hours=RHI_HOURS)
+                for ep in returned
+            )
+        )
+
+
+def _grade_rank(grade: str | None) -> int | None:
+    return CSE_GRADES.index(grade) if grade in CSE_GRADES else None
+
+
+def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
+    window = timedelta(days=REPEAT_WINDOW_DAYS)
+    due_after = timedelta(days=SCREENING_DUE_DAYS)
+    concerns = [i for i in facts.incidents if i.event_type in EXPLOITATION_KINDS]
+    screenings = sorted(
+        (a for a in facts.assessments if a.instrument_id == CSE_INSTRUMENT),
+        key=lambda a: (a.completed_at, a.id),
+    )
+    screened: dict[PersonKey, list[datetime]] = defaultdict(list)
+    history: dict[PersonKey, list[Assessment]] = defaultdict(list)
+    for a in screenings:
+        if a.subject is not None:
+            screened[a.subject].append(a.completed_at)
+            history[a.subject].append(a)
+    # One screening due per child and concern: exploitation events' victims, and children missing
+    # in an episode where exploitation concerns were recorded.
+    due: list[tuple[PersonKey, datetime]] = [
+        (v, c.occurred_at) for c in concerns for v in c.victims
+    ]
+    due += [
+        (ep.person, ep.reported_at) for ep in facts.missing if ep.exploitation_flag and ep.child
+    ]
+    hate = [i for i in facts.incidents if i.is_hate]
+    for p in periods:
+        here = [c for c in concerns if p.contains(c.occurred_at)]
+        out.figures["exploitation.concerns"].append(Value(count=len(here)))
+        out.breakdowns["exploitation.kinds"].append(
+            [
+                sum(1 for c in here if EXPLOITATION_KINDS[c.event_type] == k)
+                for k in BREAKDOWN_BY_ID["exploitation.kinds"].categories
+            ]
+        )
+        done = [a for a in screenings if p.contains(a.completed_at)]
+        out.figures["exploitation.screenings_done"].append(Value(count=len(done)))
+        due_here = [(who, at) for who, at in due if p.contains(at + due_after)]
+        out.figures["exploitation.screenings_due"].append(Value(count=len(due_here)))
+        out.figures["exploitation.screened_in_time"].append(
+            _rate(
+                any(at - timedelta(days=1) <= t <= at + due_after for t in screened[who])
+                for who, at in due_here
+            )
+        )
+        movement = [0, 0, 0]
+        for a in done:
+            if a.subject is None:
+                continue
+            earlier = [
+                b for b in history[a.subject] if (b.completed_at, b.id) < (a.completed_at, a.id)
+            ]
+            if not earlier:
+                continue
+            now, before = _grade_rank(a.final_grade), _grade_rank(earlier[-1].final_grade)
+            if now is None or before is None:
+                continue
+            movement[0 if now < before else 1 if now == before else 2] += 1
+        out.breakdowns["exploitation.movement"].append(movement)
+        h_here = [i for i in hate if p.contains(i.occurred_at)]
+        out.figures["hate.incidents"].append(Value(count=len(h_here)))
+        strands = BREAKDOWN_BY_ID["hate.strands"].categories
+        out.breakdowns["hate.strands"].append(
+            [sum(1 for i in h_here if _strand(i.hate_strands) == s) for s in strands]
+        )
+        rep, vic = _repeats(hate, p, window)
+        out.figures["hate.repeat_victims"].append(Value(numerator=rep, denominator=vic))
+
+
+def _strand(strands: tuple[str, ...]) -> str:
+    distinct = set(strands)
+    if len(distinct) > 1:
+        return "multiple"
+    (only,) = distinct
+    return only if only in MAIN_STRANDS else "other"
+
+
+def _judgement(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
+    for p in periods:
+        here = [a for a in facts.assessments if p.contains(a.completed_at)]
+        comparable = [a for a in here if a.computed_grade and a.officer_grade]
+        out.figures["judgement.differs_from_computed"].append(
+            _rate(a.officer_grade != a.computed_grade for a in comparable)
+        )
+        reviewed = [a for a in here if a.reviewed_grade and a.officer_grade]
+        out.figures["judgement.changed_on_review"].append(
+            _rate(a.reviewed_grade != a.officer_grade for a in reviewed)
+        )
+    current = periods[-1]
+    here = [a for a in facts.assessments if current.contains(a.completed_at)]
+    out.tables["judgement.differs_by_team"] = _split(
+        (a.team or "not recorded", a.officer_grade != a.computed_grade)
+        for a in here
+        if a.computed_grade and a.officer_grade
+    )
+    out.tables["judgement.review_by_team"] = _split(
+        (a.team or "not recorded", a.reviewed_grade != a.officer_grade)
+        for a in here
+        if a.reviewed_grade and a.officer_grade
+    )
+
+
+def _split(items: Iterable[tuple[str, bool]]) -> list[SplitRow]:
+    yes: dict[str, int] = defaultdict(int)
+    no: dict[str, int] = defaultdict(int)
+    for label, hit in items:
+        if hit:
+            yes[label] += 1
+        else:
+            no[label] += 1
+    return [SplitRow(k, yes[k], no[k]) for k in sorted(set(yes) | set(no))]
+
+
+def _hub(
+    facts: BoardFacts, periods: list[Period], calendar: WorkingCalendar, out: RawReport
+) -> None:
+    mash = [r for r in facts.referrals if r.referral_type == "mash"]
+    rags = BREAKDOWN_BY_ID["mash.rag"].categories
+    for p in periods:
+        here = [r for r in mash if p.contains(r.made_at)]
+        out.figures["mash.contacts"].append(Value(count=len(here)))
+        out.breakdowns["mash.rag"].append(
+            [sum(1 for r in here if (r.rag or "not_rated") == c) for c in rags]
+        )
+        clocked = [r for r in here if r.rag in MASH_CLOCK_WORKING_HOURS]
+        out.figures["mash.decided_in_time"].append(
+            _rate(
+                r.decided_at is not None
+                and r.decided_at
+                <= calendar.add_working_hours(r.made_at, MASH_CLOCK_WORKING_HOURS[r.rag or ""])
+                for r in clocked
+            )
+        )
+        hours = [
+            (r.decided_at - r.made_at).total_seconds() / 3600
+            for r in here
+            if r.decided_at is not None and r.decided_at >= r.made_at
+        ]
+        out.figures["mash.hours_to_decision"].append(Value(count=len(hours), measure=median(hours)))
+        backlog = sum(
+            1 for r in mash if r.made_at < p.end and (r.decided_at is None or r.decided_at >= p.end)
+        )
+        out.figures["mash.backlog"].append(Value(count=backlog))
+
+
+class _DayDeadlines:
+    """Working-day deadlines, memoised: they depend only on the local day the clock starts."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+        self.tz = calendar.tz
+        self.cache: dict[tuple[object, int], datetime] = {}
+
+    def __call__(self, start: datetime, days: int) -> datetime:
+        key = (start.astimezone(self.tz).date(), days)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self.calendar.working_days_deadline(start, days)
+        return found
+
+
+def _victims(
+    facts: BoardFacts, periods: list[Period], calendar: WorkingCalendar, out: RawReport
+) -> None:
+    deadline = _DayDeadlines(calendar)
+    right6 = [c for c in facts.contacts if c.trigger in RIGHT6_TRIGGERS]
+    support = BREAKDOWN_BY_ID["victims.support"].categories
+    for p in periods:
+        here = [c for c in right6 if p.contains(c.trigger_at)]
+        out.figures["victims.code_timeliness"].append(
+            _rate(
+                c.contacted_at is not None
+                and c.contacted_at
+                <= deadline(c.trigger_at, VC_DAYS_ENHANCED if c.enhanced else VC_DAYS_STANDARD)
+                for c in here
+            )
+        )
+        refs = [r for r in facts.referrals if p.contains(r.made_at)]
+        counts = [sum(1 for r in refs if r.referral_type == t) for t in support]
+        out.breakdowns["victims.support"].append(counts)
+        out.figures["victims.idva_referrals"].append(Value(count=counts[0]))
+        out.figures["victims.sarc_referrals"].append(Value(count=counts[1]))
+        answers = [s.satisfied for s in facts.responses if p.contains(s.surveyed_at)]
+        out.figures["victims.satisfaction"].append(_rate(answers))
+    v = out.figures["victims.satisfaction"][-1]
+    out.satisfaction = (v.numerator or 0, v.denominator or 0)
+
+
+def _procedures(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
+    procs = facts.procedures
+    for p in periods:
+        if procs is None:
+            out.figures["procedures.compliance"].append(Value())
+            out.figures["procedures.overdue"].append(Value())
+            continue
+        here = [c for c in procs if p.contains(c.due_at)]
+        out.figures["procedures.compliance"].append(_rate(c.on_time for c in here))
+        overdue = [
+            c for c in procs if c.due_at < p.end and (c.done_at is None or c.done_at >= p.end)
+        ]
+        out.figures["procedures.overdue"].append(Value(count=len(overdue)))
+    if procs is None:
+        return
+    current = periods[-1]
+    here = [c for c in procs if current.contains(c.due_at)]
+    out.tables["procedures.by_rule"] = _split((c.rule_id, c.on_time) for c in here)
+    out.tables["procedures.by_team"] = _split(
+        (f"{c.area or 'no area'} / {c.team or 'no team'}", c.on_time) for c in here
+    )
+    late: dict[str, int] = defaultdict(int)
+    for c in procs:
+        if c.due_at < current.end and (c.done_at is None or c.done_at >= current.end):
+            late[c.rule_id] += 1
+    rules = sorted({c.rule_id for c in procs})
+    out.overdue_by_rule = [(r, late[r]) for r in rules]
+
+
+def compute(
+    facts: BoardFacts, periods: Sequence[Period], calendar: WorkingCalendar | None = None
+) -> RawReport:
+    """Every figure, breakdown and table for ``periods`` (oldest first; the last is current).
+
+    Args:
+        facts: the records, people resolved; they must reach back a year before the first period
+            for the 12-month measures.
+        periods: the periods to compute, oldest first.
+        calendar: working hours and bank holidays for the clocks (England by default).
+
+    Returns:
+        The raw figures; pass them through :func:`safeguard.domain.board_publish.publish`
+        before showing them to anyone.
+    """
+    if not periods:
+        raise ValueError("at least one period is needed")
+    cal = calendar or WorkingCalendar()
+    plist = list(periods)
+    out = RawReport(
+        periods=plist,
+        figures={f.id: [] for f in FIGURES},
+        breakdowns={b.id: [] for b in BREAKDOWNS},
+        tables={},
+        overdue_by_rule=[],
+        satisfaction=(0, 0),
+        rules_available=facts.procedures is not None,
+        linked_share=facts.linked_share,
+    )
+    _da(facts, plist, out)
+    _missing(facts, plist, out)
+    _exploitation(facts, plist, out)
+    _judgement(facts, plist, out)
+    _hub(facts, plist, cal, out)
+    _victims(facts, plist, cal, out)
+    _procedures(facts, plist, out)
+    return out

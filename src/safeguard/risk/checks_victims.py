@@ -1,0 +1,151 @@
+"""Victims' Code rules (DOMAIN.md E): needs assessment (Right 4) and Right 6 update timescales."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from safeguard.risk.context import Context, is_crime, referral_done, victim_events, when
+from safeguard.risk.facts import EventFact
+
+RIGHT6_TRIGGERS = frozenset(
+    {
+        "arrest",
+        "interview_under_caution",
+        "released_without_charge",
+        "released_on_bail",
+        "released_under_investigation",
+        "bail_conditions_changed",
+        "decision_not_to_investigate",
+    }
+)
+
+
+def enhanced_rights(ctx: Context, event: EventFact | None) -> list[str]:
+    """Why the victim has enhanced rights for this crime (empty when they do not)."""
+    key = event.event_id if event is not None else None
+    cached = ctx.enhanced_cache.get(key)
+    if cached is None:
+        cached = ctx.enhanced_cache[key] = _enhanced_rights(ctx, event)
+    return cached
+
+
+def _enhanced_rights(ctx: Context, event: EventFact | None) -> list[str]:
+    rule = "VC-RIGHT6-UPDATE"
+    reasons = []
+    if event is not None:
+        if event.domestic_abuse:
+            reasons.append("victim of domestic abuse (most serious crime)")
+        if event.hate:
+            reasons.append("victim of hate crime (most serious crime)")
+        if event.event_type in ("sexual_offence", "child_sexual_exploitation", "modern_slavery"):
+            reasons.append(f"victim of {event.event_type.replace('_', ' ')} (most serious crime)")
+        age = ctx.history.age_at(event.occurred_at.date())
+        if age is not None and age < 18:
+            reasons.append(f"aged {age}: a child is a vulnerable victim")
+        n_min = ctx.n(rule, "persistent_min_crimes")
+        days = ctx.n(rule, "persistent_window_days")
+        crimes = victim_events(ctx, is_crime)
+        start = event.occurred_at - timedelta(days=days)
+        recent = [e for e in crimes if start <= e.occurred_at <= event.occurred_at]
+        if len(recent) >= n_min:
+            reasons.append(f"persistently targeted: {len(recent)} crimes within {days} days")
+    return reasons
+
+
+def _needs_assessment(ctx: Context) -> None:
+    rule = "VC-NEEDS-ASSESSMENT"
+    days = ctx.n(rule, "due_working_days")
+    cal = ctx.config.calendar
+    for event in victim_events(ctx, is_crime):
+        start = event.reported_at or event.occurred_at
+        done = [
+            c.contacted_at
+            for c in ctx.history.contacts
+            if c.trigger == "needs_assessment"
+            and c.contacted_at is not None
+            and (c.event_id == event.event_id or (c.event_id is None and c.contacted_at >= start))
+        ]
+        ctx.procedure(
+            rule,
+            f"event:{event.event_id}",
+            trigger=f"victim of {event.event_type.replace('_', ' ')} event {event.event_id} "
+            f"reported {when(start)}",
+            trigger_at=start,
+            due_at=cal.working_days_deadline(start, days),
+            done_at=min(done) if done else None,
+            what=f"a needs assessment (within {days} working days)",
+            event=event,
+            facts={"due_working_days": days},
+        )
+
+
+def _support_referral(ctx: Context) -> None:
+    rule = "VC-SUPPORT-REFERRAL"
+    days = ctx.n(rule, "due_working_days")
+    cal = ctx.config.calendar
+    for event in victim_events(ctx, is_crime):
+        reasons = enhanced_rights(ctx, event)
+        if not reasons:
+            continue
+        start = event.reported_at or event.occurred_at
+        done = [
+            c.contacted_at
+            for c in ctx.history.contacts
+            if c.trigger == "support_referral"
+            and c.contacted_at is not None
+            and (c.event_id == event.event_id or (c.event_id is None and c.contacted_at >= start))
+        ]
+        referred = referral_done(ctx, ("victim_support", "idva"), event.event_id, start)
+        if referred is not None:
+            done.append(referred)
+        ctx.procedure(
+            rule,
+            f"event:{event.event_id}",
+            trigger=f"victim with enhanced rights ({'; '.join(reasons)}) of event "
+            f"{event.event_id} reported {when(start)}",
+            trigger_at=start,
+            due_at=cal.working_days_deadline(start, days),
+            done_at=min(done) if done else None,
+            what=f"a referral to support services (within {days} working days)",
+            event=event,
+            facts={"due_working_days": days, "enhanced": reasons},
+        )
+
+
+def _right6(ctx: Context) -> None:
+    rule = "VC-RIGHT6-UPDATE"
+    cal = ctx.config.calendar
+    for contact in ctx.history.contacts:
+        if contact.trigger not in RIGHT6_TRIGGERS or contact.trigger_at is None:
+            continue
+        event = ctx.history.event(contact.event_id)
+        if contact.contacted_at is not None and contact.contacted_at < contact.trigger_at:
+            ctx.flag(
+                "DATA-DATES-OUT-OF-ORDER",
+                f"contact:{contact.contact_id}",
+                f"victim contact {contact.contact_id}: told at {when(contact.contacted_at)}, "
+                f"before the {contact.trigger.replace('_', ' ')} at {when(contact.trigger_at)}.",
+                event=event,
+            )
+            continue
+        reasons = enhanced_rights(ctx, event)
+        days = ctx.n(rule, "enhanced_working_days" if reasons else "standard_working_days")
+        rights = f"enhanced rights ({'; '.join(reasons)})" if reasons else "standard rights"
+        ctx.procedure(
+            rule,
+            f"contact:{contact.contact_id}",
+            trigger=f"{contact.trigger.replace('_', ' ')} at {when(contact.trigger_at)}, {rights}",
+            trigger_at=contact.trigger_at,
+            due_at=cal.working_days_deadline(contact.trigger_at, days),
+            done_at=contact.contacted_at,
+            what=f"the victim told (within {days} working day(s))",
+            event=event,
+            facts={"enhanced": bool(reasons), "due_working_days": days},
+        )
+
+
+def run(ctx: Context) -> None:
+    """Apply the Victims' Code rules."""
+    _needs_assessment(ctx)
+    _support_referral(ctx)
+    _right6(ctx)

@@ -1,0 +1,124 @@
+"""Rule thresholds as configuration: package defaults (``rules.yaml``) overlaid by a force file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from safeguard.domain.working_time import WorkingCalendar
+from safeguard.errors import ValidationFailed
+from safeguard.risk.rules import RULES_BY_ID
+
+Param = int | float | bool
+
+
+@dataclass(frozen=True, slots=True)
+class RulesConfig:
+    """The calendar and every rule's parameters, validated."""
+
+    calendar: WorkingCalendar
+    params: Mapping[str, Mapping[str, Param]]
+    fingerprints: Mapping[str, str] = field(default_factory=dict)
+    versions: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        prints = {
+            rule_id: _fingerprint(params, self.calendar) for rule_id, params in self.params.items()
+        }
+        object.__setattr__(self, "fingerprints", prints)
+        versions = {r: f"{RULES_BY_ID[r].version}.{fp}" for r, fp in prints.items()}
+        object.__setattr__(self, "versions", versions)
+
+    def of(self, rule_id: str) -> Mapping[str, Param]:
+        return self.params[rule_id]
+
+    def fingerprint(self, rule_id: str) -> str:
+        """A short hash of a rule's parameters and the calendar (part of the rule version)."""
+        return self.fingerprints[rule_id]
+
+
+def _fingerprint(params: Mapping[str, Param], calendar: WorkingCalendar) -> str:
+    body = json.dumps({"p": dict(params), "c": repr(calendar)}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()[:8]
+
+
+def _defaults_text() -> str:
+    return resources.files(__package__).joinpath("rules.yaml").read_text(encoding="utf-8")
+
+
+def _time(value: Any, where: str) -> time:
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed(f"{where}: expected a time HH:MM, got {value!r}") from None
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    merged = {"calendar": dict(base.get("calendar") or {}), "rules": {}}
+    merged["rules"] = {k: dict(v or {}) for k, v in (base.get("rules") or {}).items()}
+    for key, value in (override.get("calendar") or {}).items():
+        if key not in merged["calendar"]:
+            raise ValidationFailed(f"{origin}: calendar.{key} is not a calendar setting")
+        merged["calendar"][key] = value
+    for rule_id, params in (override.get("rules") or {}).items():
+        if rule_id not in merged["rules"]:
+            raise ValidationFailed(f"{origin}: rules.{rule_id} is not a known rule")
+        for name, value in (params or {}).items():
+            current = merged["rules"][rule_id]
+            if name not in current:
+                raise ValidationFailed(f"{origin}: rules.{rule_id}.{name} is not a parameter")
+            if type(value) is not type(current[name]) and not (
+                isinstance(value, int | float)
+                and isinstance(current[name], float)
+                and not isinstance(value, bool)
+            ):
+                raise ValidationFailed(
+                    f"{origin}: rules.{rule_id}.{name} must be {type(current[name]).__name__}, "
+                    f"got {value!r}"
+                )
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                raise ValidationFailed(f"{origin}: rules.{rule_id}.{name} must not be negative")
+            current[name] = value
+    unknown = set(override) - {"calendar", "rules"}
+    if unknown:
+        raise ValidationFailed(f"{origin}: unknown top-level keys {sorted(unknown)}")
+    return merged
+
+
+def parse_rules_config(override: Mapping[str, Any] | None = None, origin: str = "") -> RulesConfig:
+    """Defaults overlaid by ``override`` (a parsed mapping); errors name ``origin`` and the key."""
+    base: dict[str, Any] = yaml.safe_load(_defaults_text())
+    merged = _merge(base, override or {}, origin or "rules config")
+    cal = merged["calendar"]
+    try:
+        calendar = WorkingCalendar(
+            region=str(cal["region"]),
+            timezone=str(cal["timezone"]),
+            day_start=_time(cal["day_start"], "calendar.day_start"),
+            day_end=_time(cal["day_end"], "calendar.day_end"),
+            school_day_start=_time(cal["school_day_start"], "calendar.school_day_start"),
+        )
+    except ValueError as exc:
+        raise ValidationFailed(f"{origin or 'rules config'}: calendar: {exc}") from None
+    return RulesConfig(calendar=calendar, params=merged["rules"])
+
+
+def load_rules_config(path: Path | None = None) -> RulesConfig:
+    """The package defaults, overlaid by the YAML file at ``path`` when given."""
+    if path is None:
+        return parse_rules_config()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValidationFailed(f"{path}: cannot read rules config ({exc})") from None
+    if not isinstance(data, Mapping):
+        raise ValidationFailed(f"{path}: a rules config must be a mapping")
+    return parse_rules_config(data, str(path))

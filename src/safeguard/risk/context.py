@@ -1,0 +1,233 @@
+"""The evaluation context the rule checks share: scored assessments, helpers, and the output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, score
+from safeguard.errors import ValidationFailed
+from safeguard.risk.config import Param, RulesConfig
+from safeguard.risk.facts import AssessmentFact, EventFact, PersonHistory
+from safeguard.risk.findings import Finding, ProcedureCheck
+from safeguard.risk.rules import RULES_BY_ID
+
+
+@lru_cache(maxsize=65536)
+def when(at: datetime | None) -> str:
+    """A UTC time as officers read it in an explanation."""
+    return "-" if at is None else at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(slots=True)
+class Scored:
+    """One stored assessment with its score, or the reason it could not be scored."""
+
+    fact: AssessmentFact
+    instrument: Instrument | None
+    result: ScoreResult | None
+    error: str | None
+
+    @property
+    def complete(self) -> bool:
+        return self.result is not None and self.result.state == "complete"
+
+    @property
+    def is_da_instrument(self) -> bool:
+        return self.instrument is not None and self.instrument.marac_threshold_grade is not None
+
+
+@dataclass(slots=True)
+class Context:
+    history: PersonHistory
+    config: RulesConfig
+    catalogue: Catalogue
+    scored: list[Scored] = field(default_factory=list)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    checks: dict[str, ProcedureCheck] = field(default_factory=dict)
+    enhanced_cache: dict[int | None, list[str]] = field(default_factory=dict)
+    event_cache: dict[tuple[tuple[str, ...], Callable[[EventFact], bool]], list[EventFact]] = field(
+        default_factory=dict
+    )
+
+    def p(self, rule_id: str, name: str) -> Param:
+        return self.config.of(rule_id)[name]
+
+    def n(self, rule_id: str, name: str) -> int:
+        return int(self.config.params[rule_id][name])
+
+    def version(self, rule_id: str) -> str:
+        return self.config.versions[rule_id]
+
+    def key(self, rule_id: str, anchor: str) -> str:
+        return f"{rule_id}|{self.history.person_key}|{anchor}"
+
+    def flag(
+        self,
+        rule_id: str,
+        anchor: str,
+        explanation: str,
+        *,
+        event: EventFact | None = None,
+        scored: Scored | None = None,
+        facts: dict[str, object] | None = None,
+    ) -> None:
+        rule = RULES_BY_ID[rule_id]
+        key = self.key(rule_id, anchor)
+        self.findings[key] = Finding(
+            key=key,
+            rule_id=rule_id,
+            rule_version=self.version(rule_id),
+            person_key=self.history.person_key,
+            category=rule.category,
+            kind=rule.kind,
+            severity=rule.severity,
+            explanation=explanation,
+            event_id=event.event_id if event else None,
+            instrument_id=scored.fact.instrument_id if scored else None,
+            instrument_version=scored.fact.instrument_version if scored else None,
+            area=event.area if event else None,
+            team=event.team if event else None,
+            facts=facts or {},
+        )
+
+    def procedure(
+        self,
+        rule_id: str,
+        anchor: str,
+        *,
+        trigger: str,
+        trigger_at: datetime,
+        due_at: datetime,
+        done_at: datetime | None,
+        what: str,
+        event: EventFact | None = None,
+        scored: Scored | None = None,
+        facts: dict[str, object] | None = None,
+    ) -> None:
+        """Record a check; raise a finding unless the procedure was done by its due time."""
+        rule = RULES_BY_ID[rule_id]
+        key = self.key(rule_id, anchor)
+        self.checks[key] = ProcedureCheck(
+            key=key,
+            rule_id=rule_id,
+            rule_version=self.version(rule_id),
+            person_key=self.history.person_key,
+            trigger_at=trigger_at,
+            due_at=due_at,
+            done_at=done_at,
+            event_id=event.event_id if event else None,
+            area=event.area if event else None,
+            team=event.team if event else None,
+        )
+        if done_at is not None and done_at <= due_at:
+            return
+        state = "not done" if done_at is None else f"done late at {when(done_at)}"
+        self.findings[key] = Finding(
+            key=key,
+            rule_id=rule_id,
+            rule_version=self.version(rule_id),
+            person_key=self.history.person_key,
+            category=rule.category,
+            kind=rule.kind,
+            severity=rule.severity,
+            explanation=f"{trigger}: {what} due by {when(due_at)}; {state}.",
+            event_id=event.event_id if event else None,
+            due_at=due_at,
+            done_at=done_at,
+            satisfied=done_at is not None,
+            instrument_id=scored.fact.instrument_id if scored else None,
+            instrument_version=scored.fact.instrument_version if scored else None,
+            area=event.area if event else None,
+            team=event.team if event else None,
+            facts={"trigger_at": trigger_at.isoformat(), **(facts or {})},
+        )
+
+
+def score_all(ctx: Context) -> None:
+    history = ctx.history
+    for fact in history.assessments:
+        instrument = ctx.catalogue.find(fact.instrument_id, fact.instrument_version)
+        if instrument is None:
+            try:
+                ctx.catalogue.get(fact.instrument_id, fact.instrument_version)
+            except ValidationFailed as exc:
+                ctx.scored.append(Scored(fact, None, None, str(exc)))
+            continue
+        officer = fact.officer_grade
+        if fact.reviewed_grade in instrument.grades and (
+            officer not in instrument.grades
+            or instrument.rank(fact.reviewed_grade) > instrument.rank(officer)
+        ):
+            officer = fact.reviewed_grade
+        try:
+            result = score(
+                instrument,
+                fact.answers,
+                officer,
+                fact.rationale,
+                subject_age=history.age_at(fact.completed_at.date()),
+                assessed_on=fact.completed_at.date(),
+            )
+        except ValidationFailed as exc:
+            ctx.scored.append(Scored(fact, instrument, None, str(exc)))
+            continue
+        ctx.scored.append(Scored(fact, instrument, result, None))
+
+
+def is_crime(event: EventFact) -> bool:
+    return event.is_crime
+
+
+def victim_events(ctx: Context, pred: Callable[[EventFact], bool]) -> list[EventFact]:
+    return role_events(ctx, ("victim",), pred)
+
+
+def role_events(
+    ctx: Context, roles: tuple[str, ...], pred: Callable[[EventFact], bool]
+) -> list[EventFact]:
+    """Events the person had one of ``roles`` in and that satisfy ``pred``, oldest first.
+
+    Memoised per evaluation: several rules ask the same question of the same history.
+    """
+    key = (roles, pred)
+    cached = ctx.event_cache.get(key)
+    if cached is not None:
+        return cached
+    wanted = set(roles)
+    seen: dict[int, EventFact] = {}
+    for inv in ctx.history.involvements:
+        if inv.role in wanted and pred(inv.event):
+            seen.setdefault(inv.event.event_id, inv.event)
+    found = sorted(seen.values(), key=lambda e: (e.occurred_at, e.event_id))
+    ctx.event_cache[key] = found
+    return found
+
+
+def within(events: list[EventFact], end: EventFact, days: int) -> list[EventFact]:
+    start = end.occurred_at - timedelta(days=days)
+    return [
+        e
+        for e in events
+        if start <= e.occurred_at <= end.occurred_at
+        and (e.occurred_at, e.event_id) <= (end.occurred_at, end.event_id)
+    ]
+
+
+def referral_done(
+    ctx: Context, types: Iterable[str], event_id: int | None, since: datetime
+) -> datetime | None:
+    """When the first referral of ``types`` answering this trigger was made, if any."""
+    wanted = set(types)
+    for ref in ctx.history.referrals:
+        if ref.referral_type not in wanted or ref.made_at is None:
+            continue
+        if (event_id is not None and ref.event_id == event_id) or ref.made_at >= since:
+            return ref.made_at
+    return None
+
+
+def listing(events: list[EventFact]) -> str:
+    return ", ".join(f"event {e.event_id} ({when(e.occurred_at)})" for e in events)

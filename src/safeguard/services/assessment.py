@@ -1,0 +1,347 @@
+"""Assess people: load their linked histories, run the rules, store findings idempotently.
+
+Also the verbs practitioners use on findings (acknowledge, resolve; each audited in the same
+transaction) and the worklists (MARAC due, repeat missing, CSE screening due, overdue
+procedures, new high risk).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import Connection, Engine
+
+from safeguard.adapters.db import findings as store
+from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.histories import load_histories, mentions_of, touched_mentions
+from safeguard.domain.assessments import Catalogue, ScoreResult
+from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.errors import ValidationFailed
+from safeguard.instruments import load_catalogue
+from safeguard.instruments import score_assessment as _score_assessment
+from safeguard.risk import FindingStatus, RulesConfig, evaluate, load_rules_config
+
+logger = logging.getLogger(__name__)
+
+BATCH_PEOPLE = 2000
+ProgressFn = Callable[[int, int], None]
+
+WORKLISTS: dict[str, tuple[str, ...]] = {
+    "marac_due": ("marac_due",),
+    "repeat_missing": ("repeat_missing",),
+    "cse_screening_due": ("cse_screening_due", "cse_reassessment_due"),
+    "new_high_risk": ("new_high_risk",),
+    "repeat_victims": ("repeat_victim",),
+    "professional_judgement": ("professional_judgement",),
+    "data_quality": ("data_quality",),
+}
+"""Worklist name -> finding categories; ``overdue`` is any open procedure past its due time."""
+
+
+class AssessmentSettings(BaseSettings):
+    """Where a force's own rule thresholds and instruments live (SAFEGUARD_RULES_CONFIG,
+    SAFEGUARD_INSTRUMENTS_DIR)."""
+
+    model_config = SettingsConfigDict(env_prefix="SAFEGUARD_", env_file=".env", extra="ignore")
+
+    rules_config: Path | None = None
+    instruments_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessor:
+    """The configured rules and instruments, built once per command or request."""
+
+    config: RulesConfig
+    catalogue: Catalogue
+
+    @classmethod
+    def from_settings(cls, settings: AssessmentSettings | None = None) -> Assessor:
+        s = settings or AssessmentSettings()
+        extra = [s.instruments_dir] if s.instruments_dir else []
+        return cls(load_rules_config(s.rules_config), load_catalogue(extra))
+
+
+@lru_cache(maxsize=1)
+def default_assessor() -> Assessor:
+    """The assessor built from the environment, once per process."""
+    return Assessor.from_settings()
+
+
+@dataclass(frozen=True, slots=True)
+class AssessSummary:
+    run_id: int
+    people: int
+    new: int
+    changed: int
+    closed: int
+
+
+def score_assessment(
+    instrument_id: str,
+    version: str,
+    answers: dict[str, object],
+    officer_grade: str | None = None,
+    rationale: str | None = None,
+    *,
+    subject_age: int | None = None,
+    assessed_on: datetime | None = None,
+    assessor: Assessor | None = None,
+) -> ScoreResult:
+    """Score a web-form assessment with the configured instruments (see
+    :func:`safeguard.instruments.score_assessment`)."""
+    return _score_assessment(
+        instrument_id,
+        version,
+        answers,
+        officer_grade,
+        rationale,
+        subject_age=subject_age,
+        assessed_on=assessed_on.date() if assessed_on else None,
+        catalogue=(assessor or default_assessor()).catalogue,
+    )
+
+
+def _insert_run(conn: Connection, actor: str, scope: str, now: datetime) -> int:
+    return int(
+        conn.execute(
+            sa.insert(store.assessment_runs)
+            .values(started_at=now, actor=actor, scope=scope)
+            .returning(store.assessment_runs.c.id)
+        ).scalar_one()
+    )
+
+
+def _update_run(conn: Connection, run_id: int, people: int, counts: store.SyncCounts) -> None:
+    conn.execute(
+        sa.update(store.assessment_runs)
+        .where(store.assessment_runs.c.id == run_id)
+        .values(
+            finished_at=datetime.now(UTC),
+            people=people,
+            findings_new=counts.new,
+            findings_changed=counts.changed,
+            findings_closed=counts.closed,
+        )
+    )
+
+
+def _assess_mentions(
+    engine: Engine,
+    mention_ids: Sequence[int] | None,
+    *,
+    assessor: Assessor,
+    actor: str,
+    scope: str,
+    progress: ProgressFn | None,
+    expanded: bool = False,
+    started: datetime | None = None,
+) -> AssessSummary:
+    now = started or datetime.now(UTC)
+    if mention_ids is not None:
+        # A targeted run reads, evaluates and writes in one transaction (one commit): this is
+        # the path taken after each new record, so it must stay fast.
+        with engine.begin() as conn:
+            run_id = _insert_run(conn, actor, scope, now)
+            histories = load_histories(conn, mention_ids, expand=not expanded)
+            evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
+            counts = store.sync_evaluations(conn, evaluations, now)
+            _update_run(conn, run_id, len(histories), counts)
+        if progress:
+            progress(len(histories), len(histories))
+        return AssessSummary(run_id, len(histories), counts.new, counts.changed, counts.closed)
+    with engine.begin() as conn:
+        run_id = _insert_run(conn, actor, scope, now)
+    with engine.connect() as conn:
+        histories = load_histories(conn, None)
+    total = len(histories)
+    counts = store.SyncCounts()
+    for start in range(0, total, BATCH_PEOPLE):
+        batch = histories[start : start + BATCH_PEOPLE]
+        evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in batch]
+        with engine.begin() as conn:
+            counts += store.sync_evaluations(conn, evaluations, now)
+        if progress:
+            progress(min(start + BATCH_PEOPLE, total), total)
+    with engine.begin() as conn:
+        closed = store.close_people_not_in(conn, {h.person_key for h in histories}, now)
+        counts += store.SyncCounts(closed=closed)
+        _update_run(conn, run_id, total, counts)
+    logger.info(
+        "assessment run %s: %s people, %s new, %s changed, %s closed",
+        run_id, total, counts.new, counts.changed, counts.closed,
+    )  # fmt: skip
+    return AssessSummary(run_id, total, counts.new, counts.changed, counts.closed)
+
+
+def assess_all(
+    engine: Engine,
+    *,
+    assessor: Assessor | None = None,
+    actor: str = "system:assess",
+    progress: ProgressFn | None = None,
+) -> AssessSummary:
+    """Re-assess everyone; findings of people no longer present are closed by rule.
+
+    Args:
+        engine: the database.
+        assessor: rules config and instruments; from the settings by default.
+        actor: who runs it (recorded on the run).
+        progress: called with (people done, people in total) after each batch.
+    """
+    return _assess_mentions(
+        engine,
+        None,
+        assessor=assessor or default_assessor(),
+        actor=actor,
+        scope="all",
+        progress=progress,
+    )
+
+
+def assess_people(
+    engine: Engine,
+    person_ids: Iterable[int],
+    *,
+    mention_ids: Iterable[int] = (),
+    assessor: Assessor | None = None,
+    actor: str = "system:assess",
+) -> AssessSummary:
+    """Re-assess only these people (``people.id``) and these not-yet-linked mentions."""
+    keys = [f"P{p}" for p in person_ids] + [f"M{m}" for m in mention_ids]
+    with engine.connect() as conn:
+        mentions = mentions_of(conn, keys)
+    return _assess_mentions(
+        engine,
+        mentions,
+        assessor=assessor or default_assessor(),
+        actor=actor,
+        scope="people",
+        progress=None,
+        expanded=True,
+    )
+
+
+def assess_since(
+    engine: Engine,
+    since: datetime | None = None,
+    *,
+    assessor: Assessor | None = None,
+    actor: str = "system:assess",
+    progress: ProgressFn | None = None,
+) -> AssessSummary:
+    """Re-assess the people touched by records changed at or after ``since``.
+
+    With ``since=None``, the start of the last finished full or ``since`` run is used (each
+    covers every change before it started); everyone when there has been none.
+    """
+    if since is None:
+        with engine.connect() as conn:
+            since = conn.execute(
+                sa.select(sa.func.max(store.assessment_runs.c.started_at)).where(
+                    store.assessment_runs.c.finished_at.is_not(None),
+                    store.assessment_runs.c.scope.in_(("all", "since")),
+                )
+            ).scalar_one_or_none()
+        if since is None:
+            return assess_all(engine, assessor=assessor, actor=actor, progress=progress)
+    started = datetime.now(UTC)  # before the look-up, so the next "since last" misses nothing
+    with engine.connect() as conn:
+        mentions = touched_mentions(conn, since)
+    return _assess_mentions(
+        engine,
+        mentions,
+        assessor=assessor or default_assessor(),
+        actor=actor,
+        scope="since",
+        progress=progress,
+        started=started,
+    )
+
+
+def open_findings_for_person(engine: Engine, person_key: str | int) -> list[store.StoredFinding]:
+    """Open and acknowledged findings of a person (``people.id`` or a ``P``/``M`` key)."""
+    key = f"P{person_key}" if isinstance(person_key, int) else person_key
+    with engine.connect() as conn:
+        return store.query_findings(conn, person_keys=[key], statuses=store.ACTIVE)
+
+
+def worklist(
+    engine: Engine,
+    name: str,
+    *,
+    as_of: datetime | None = None,
+    area: str | None = None,
+    team: str | None = None,
+    limit: int | None = None,
+) -> list[store.StoredFinding]:
+    """Active findings on a worklist, most urgent first.
+
+    Args:
+        name: one of :data:`WORKLISTS` or ``overdue`` (procedures past due at ``as_of``).
+        as_of: the time "overdue" is judged at; now by default.
+    """
+    with engine.connect() as conn:
+        if name == "overdue":
+            return store.query_findings(
+                conn,
+                statuses=store.ACTIVE,
+                due_before=as_of or datetime.now(UTC),
+                area=area,
+                team=team,
+                limit=limit,
+            )
+        if name not in WORKLISTS:
+            known = ", ".join([*WORKLISTS, "overdue"])
+            raise ValidationFailed(f"unknown worklist {name!r}; known: {known}")
+        return store.query_findings(
+            conn,
+            statuses=store.ACTIVE,
+            categories=WORKLISTS[name],
+            area=area,
+            team=team,
+            limit=limit,
+        )
+
+
+def _change(
+    engine: Engine, finding_id: int, to: FindingStatus, actor: str, note: str | None
+) -> store.StoredFinding:
+    at = datetime.now(UTC)
+    with engine.begin() as conn:
+        updated = store.set_status(conn, finding_id, to=to, actor=actor, at=at, note=note)
+        append_audit(
+            conn,
+            AuditEntry(
+                actor=actor,
+                action=f"finding.{to.value}",
+                category=AuditCategory.ALTERATION,
+                record_type="finding",
+                record_ids=[str(finding_id)],
+                person_ids=[updated.person_id] if updated.person_id is not None else [],
+                detail={"rule_id": updated.rule_id, "status": to.value},
+            ),
+            at=at,
+        )
+    return updated
+
+
+def acknowledge_finding(
+    engine: Engine, finding_id: int, *, actor: str, note: str | None = None
+) -> store.StoredFinding:
+    """Mark a finding acknowledged by ``actor`` (audited in the same transaction)."""
+    return _change(engine, finding_id, FindingStatus.ACKNOWLEDGED, actor, note)
+
+
+def resolve_finding(
+    engine: Engine, finding_id: int, *, actor: str, note: str | None = None
+) -> store.StoredFinding:
+    """Mark a finding resolved by ``actor`` with a note (audited in the same transaction)."""
+    return _change(engine, finding_id, FindingStatus.RESOLVED, actor, note)

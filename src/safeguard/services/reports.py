@@ -1,0 +1,548 @@
+"""Board report use cases: gather the facts for a period from storage, compute, publish, render.
+
+The figures are computed from the stored source records (and the rules engine's procedure
+checks when that table exists). People are resolved through ``person_links``: a mention with no
+link yet (linking not run) is its own person, keyed ``-mention_id`` (see
+:func:`safeguard.domain.board.person_key`), so figures are correct before linking and only
+sharpen (more repeats found) after it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from safeguard.adapters.db.findings import procedure_checks
+from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.tables import (
+    events,
+    involvements,
+    missing_episodes,
+    person_mentions,
+    referral_status_changes,
+    referrals,
+    risk_assessments,
+    satisfaction_responses,
+    victim_contacts,
+)
+from safeguard.adapters.reports import render
+from safeguard.domain.assessments import Catalogue, score
+from safeguard.domain.board import Period, person_key, previous_periods
+from safeguard.domain.board_figures import (
+    DECISION_STATUSES,
+    RIGHT6_TRIGGERS,
+    Assessment,
+    BoardFacts,
+    Incident,
+    MissingEpisode,
+    ProcedureOutcome,
+    RawReport,
+    Referral,
+    SurveyResponse,
+    VictimContact,
+    compute,
+)
+from safeguard.domain.board_publish import PublishedReport, publish
+from safeguard.domain.disclosure import DisclosurePolicy
+from safeguard.domain.working_time import WorkingCalendar, age_on
+from safeguard.errors import ValidationFailed
+from safeguard.services.assessment import Assessor
+
+logger = logging.getLogger(__name__)
+
+PREVIOUS_PERIODS = 4
+LOOKBACK = timedelta(days=365 + 28 + 1)  # 12-month repeat windows and the 28-day screening clock
+ENHANCED_EVENT_TYPES = frozenset(
+    {
+        "domestic_abuse",
+        "sexual_offence",
+        "child_sexual_exploitation",
+        "child_criminal_exploitation",
+        "modern_slavery",
+    }
+)
+SATISFIED = frozenset({"very_satisfied", "fairly_satisfied"})
+REPORT_EVENT_TYPES = ("domestic_abuse", "child_sexual_exploitation", "child_criminal_exploitation")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTimings:
+    """Seconds spent reading the database and in the whole build (for the benchmark)."""
+
+    queries: float
+    total: float
+
+
+def _strands(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(v) for v in value)
+
+
+def _answers(value: object) -> Mapping[str, object]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, dict) else {}
+
+
+# Reading tens of thousands of rows, SQLAlchemy's per-value type processing costs more than the
+# query: timestamps and dates are read raw (text on SQLite, naive datetimes on PostgreSQL) and
+# made aware UTC here, exactly as UTCDateTime does.
+def _raw(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    return sa.type_coerce(column, sa.String())
+
+
+def _dt(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _need_dt(value: object) -> datetime:
+    out = _dt(value)
+    assert out is not None
+    return out
+
+
+def _day(value: object) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.date()
+    assert isinstance(value, date)
+    return value
+
+
+def _is_child(dob: date | None, age: int | None, on: datetime) -> bool | None:
+    if dob is not None:
+        return age_on(dob, on.date()) < 18
+    if age is not None:
+        return age < 18
+    return None
+
+
+def _hate_condition() -> sa.ColumnElement[bool]:
+    text = sa.cast(events.c.hate_crime_strands, sa.Text)
+    return sa.and_(events.c.hate_crime_strands.is_not(None), text.not_in(["[]", "null", '"[]"']))
+
+
+def _incidents(conn: Connection, since: datetime, until: datetime) -> list[Incident]:
+    relevant = sa.and_(
+        events.c.occurred_at >= since,
+        events.c.occurred_at < until,
+        sa.or_(
+            events.c.event_type.in_(REPORT_EVENT_TYPES),
+            events.c.domestic_abuse_related.is_(True),
+            _hate_condition(),
+        ),
+    )
+    victims: dict[int, set[int]] = defaultdict(set)
+    q = (
+        sa.select(involvements.c.event_id, involvements.c.mention_id, person_links.c.person_id)
+        .join(events, events.c.id == involvements.c.event_id)
+        .outerjoin(person_links, person_links.c.mention_id == involvements.c.mention_id)
+        .where(relevant, involvements.c.role == "victim")
+    )
+    for event_id, mention_id, person_id in conn.execute(q):
+        if mention_id is not None:
+            victims[event_id].add(person_key(person_id, mention_id))
+    q2 = sa.select(
+        events.c.id,
+        events.c.event_type,
+        _raw(events.c.occurred_at),
+        events.c.domestic_abuse_related,
+        _raw(events.c.hate_crime_strands),
+        events.c.area,
+        events.c.team,
+    ).where(relevant)
+    return [
+        Incident(
+            event_id=eid,
+            event_type=etype,
+            occurred_at=_need_dt(occurred),
+            domestic=bool(domestic),
+            hate_strands=_strands(strands),
+            victims=frozenset(victims.get(eid, ())),
+            area=area,
+            team=team,
+        )
+        for eid, etype, occurred, domestic, strands, area, team in conn.execute(q2)
+    ]
+
+
+def _assessments(
+    conn: Connection, since: datetime, until: datetime, catalogue: Catalogue | None
+) -> list[Assessment]:
+    ra = risk_assessments
+    q = (
+        sa.select(
+            ra.c.id,
+            ra.c.instrument_id,
+            ra.c.instrument_version,
+            _raw(ra.c.answers),
+            ra.c.officer_grade,
+            ra.c.rationale,
+            ra.c.reviewed_grade,
+            _raw(ra.c.completed_at),
+            ra.c.event_id,
+            ra.c.subject_id,
+            ra.c.assessor_team,
+            person_links.c.person_id,
+            _raw(person_mentions.c.date_of_birth),
+        )
+        .outerjoin(person_links, person_links.c.mention_id == ra.c.subject_id)
+        .outerjoin(person_mentions, person_mentions.c.id == ra.c.subject_id)
+        .where(ra.c.completed_at >= since, ra.c.completed_at < until)
+    )
+    out = []
+    for (
+        aid,
+        instrument_id,
+        version,
+        answers,
+        officer,
+        rationale,
+        reviewed,
+        completed_raw,
+        event_id,
+        subject_id,
+        team,
+        person_id,
+        dob_raw,
+    ) in conn.execute(q):
+        completed = _need_dt(completed_raw)
+        computed = None
+        instrument = catalogue.find(instrument_id, version) if catalogue is not None else None
+        if instrument is not None:
+            dob = _day(dob_raw)
+            result = score(
+                instrument,
+                _answers(answers),
+                officer,
+                rationale,
+                subject_age=age_on(dob, completed.date()) if dob else None,
+                assessed_on=completed.date(),
+            )
+            computed = result.actuarial_grade
+        out.append(
+            Assessment(
+                id=aid,
+                instrument_id=instrument_id,
+                completed_at=completed,
+                subject=person_key(person_id, subject_id) if subject_id else None,
+                event_id=event_id,
+                officer_grade=officer,
+                reviewed_grade=reviewed,
+                computed_grade=computed,
+                team=team,
+            )
+        )
+    return out
+
+
+def _referrals(conn: Connection, since: datetime, until: datetime) -> list[Referral]:
+    rs = referral_status_changes
+    decided = (
+        sa.select(rs.c.referral_id, sa.func.min(_raw(rs.c.changed_at)).label("decided_at"))
+        .where(rs.c.status.in_(sorted(DECISION_STATUSES)))
+        .group_by(rs.c.referral_id)
+        .subquery()
+    )
+    q = (
+        sa.select(
+            referrals.c.id,
+            referrals.c.referral_type,
+            _raw(referrals.c.made_at),
+            referrals.c.route,
+            referrals.c.rag,
+            referrals.c.event_id,
+            referrals.c.subject_id,
+            person_links.c.person_id,
+            _raw(events.c.occurred_at),
+            decided.c.decided_at,
+        )
+        .outerjoin(person_links, person_links.c.mention_id == referrals.c.subject_id)
+        .outerjoin(events, events.c.id == referrals.c.event_id)
+        .outerjoin(decided, decided.c.referral_id == referrals.c.id)
+        .where(referrals.c.made_at >= since, referrals.c.made_at < until)
+    )
+    return [
+        Referral(
+            id=rid,
+            referral_type=rtype,
+            made_at=_need_dt(made),
+            subject=person_key(person_id, subject_id) if subject_id else None,
+            event_id=event_id,
+            event_occurred_at=_dt(occurred),
+            route=route,
+            rag=rag,
+            decided_at=_dt(decided_at),
+        )
+        for (
+            rid,
+            rtype,
+            made,
+            route,
+            rag,
+            event_id,
+            subject_id,
+            person_id,
+            occurred,
+            decided_at,
+        ) in conn.execute(q)
+    ]
+
+
+def _missing(conn: Connection, since: datetime, until: datetime) -> list[MissingEpisode]:
+    me = missing_episodes
+    q = (
+        sa.select(
+            me.c.id,
+            me.c.mention_id,
+            person_links.c.person_id,
+            _raw(me.c.reported_missing_at),
+            _raw(me.c.found_at),
+            me.c.risk_grade,
+            me.c.exploitation_flag,
+            _raw(me.c.rhi_offered_at),
+            _raw(person_mentions.c.date_of_birth),
+            person_mentions.c.age,
+        )
+        .outerjoin(person_links, person_links.c.mention_id == me.c.mention_id)
+        .outerjoin(person_mentions, person_mentions.c.id == me.c.mention_id)
+        .where(
+            sa.or_(
+                sa.and_(me.c.reported_missing_at >= since, me.c.reported_missing_at < until),
+                sa.and_(me.c.found_at >= since, me.c.found_at < until),
+            )
+        )
+    )
+    out = []
+    for eid, mention_id, person_id, reported, found, grade, flag, rhi, dob, age in conn.execute(q):
+        reported_at = _need_dt(reported)
+        out.append(
+            MissingEpisode(
+                id=eid,
+                person=person_key(person_id, mention_id or -eid),
+                reported_at=reported_at,
+                child=_is_child(_day(dob), age, reported_at),
+                found_at=_dt(found),
+                risk_grade=grade,
+                exploitation_flag=bool(flag),
+                rhi_offered_at=_dt(rhi),
+            )
+        )
+    return out
+
+
+def _contacts(conn: Connection, since: datetime, until: datetime) -> list[VictimContact]:
+    vc = victim_contacts
+    enhanced_event = sa.or_(
+        events.c.event_type.in_(sorted(ENHANCED_EVENT_TYPES)),
+        events.c.domestic_abuse_related.is_(True),
+        _hate_condition(),
+    )
+    q = (
+        sa.select(
+            vc.c.id,
+            vc.c.trigger,
+            _raw(vc.c.trigger_at),
+            _raw(vc.c.contacted_at),
+            sa.case((enhanced_event, 1), else_=0),
+            _raw(person_mentions.c.date_of_birth),
+            person_mentions.c.age,
+        )
+        .outerjoin(events, events.c.id == vc.c.event_id)
+        .outerjoin(person_mentions, person_mentions.c.id == vc.c.mention_id)
+        .where(
+            vc.c.trigger_at >= since,
+            vc.c.trigger_at < until,
+            vc.c.trigger.in_(sorted(RIGHT6_TRIGGERS)),
+        )
+    )
+    out = []
+    for cid, trigger, trigger_raw, contacted, enhanced_by_event, dob, age in conn.execute(q):
+        trigger_at = _need_dt(trigger_raw)
+        enhanced = bool(enhanced_by_event) or bool(_is_child(_day(dob), age, trigger_at))
+        out.append(VictimContact(cid, trigger, trigger_at, enhanced, _dt(contacted)))
+    return out
+
+
+def _responses(conn: Connection, since: datetime, until: datetime) -> list[SurveyResponse]:
+    sr = satisfaction_responses
+    q = sa.select(_raw(sr.c.surveyed_at), sr.c.overall).where(
+        sr.c.surveyed_at >= since, sr.c.surveyed_at < until, sr.c.overall.is_not(None)
+    )
+    return [SurveyResponse(_need_dt(at), overall in SATISFIED) for at, overall in conn.execute(q)]
+
+
+def _procedures(
+    conn: Connection, since: datetime, until: datetime
+) -> list[ProcedureOutcome] | None:
+    """The rules engine's procedure checks due in ``[since, until)``; None if none are stored.
+
+    An empty table means the rules engine has not run (``safeguard assess``): the procedure
+    figures then say "not measured" instead of a misleading 0 of 0.
+    """
+    pc = procedure_checks
+    if conn.execute(sa.select(pc.c.id).limit(1)).first() is None:
+        return None
+    q = sa.select(pc.c.rule_id, _raw(pc.c.due_at), _raw(pc.c.done_at), pc.c.area, pc.c.team).where(
+        pc.c.due_at >= since, pc.c.due_at < until
+    )
+    return [
+        ProcedureOutcome(rule_id, _need_dt(due), _dt(done), area, team)
+        for rule_id, due, done, area, team in conn.execute(q)
+    ]
+
+
+def gather_facts(
+    conn: Connection, first: datetime, until: datetime, catalogue: Catalogue | None = None
+) -> BoardFacts:
+    """Read every fact the figures for ``[first, until)`` need (one query per kind).
+
+    Histories (incidents, assessments, referrals, missing episodes) reach back ``LOOKBACK``
+    before ``first`` for the 12-month measures; contacts and surveys need only the periods.
+    """
+    since = first - LOOKBACK
+    return BoardFacts(
+        incidents=_incidents(conn, since, until),
+        assessments=_assessments(conn, since, until, catalogue),
+        referrals=_referrals(conn, since, until),
+        missing=_missing(conn, since, until),
+        contacts=_contacts(conn, first, until),
+        responses=_responses(conn, first, until),
+        procedures=_procedures(conn, first, until),
+        linked_share=_linked_share(conn),
+    )
+
+
+def _linked_share(conn: Connection) -> float | None:
+    """The share of person mentions that linking has joined to a person (None: no mentions)."""
+    mentions = conn.execute(sa.select(sa.func.count()).select_from(person_mentions)).scalar_one()
+    if not mentions:
+        return None
+    linked = conn.execute(sa.select(sa.func.count()).select_from(person_links)).scalar_one()
+    return float(linked) / float(mentions)
+
+
+def instrument_catalogue() -> Catalogue:
+    """The instruments assessments are scored with: the rules engine's, a force's own included."""
+    return Assessor.from_settings().catalogue
+
+
+def configured_calendar() -> WorkingCalendar:
+    """The working calendar the rules engine's clocks use (region, hours, bank holidays)."""
+    return Assessor.from_settings().config.calendar
+
+
+def report_periods(start: date, end: date, previous: int = PREVIOUS_PERIODS) -> list[Period]:
+    """The period ``start``..``end`` (days included) and the ``previous`` ones before it."""
+    try:
+        period = Period.from_dates(start, end)
+    except ValueError as exc:
+        raise ValidationFailed(f"report period: {exc}") from None
+    if not 0 <= previous <= 12:
+        raise ValidationFailed(f"previous periods: expected 0 to 12, got {previous}")
+    return [*previous_periods(period, previous), period]
+
+
+def raw_figures(
+    engine: Engine,
+    start: date,
+    end: date,
+    *,
+    previous: int = PREVIOUS_PERIODS,
+    calendar: WorkingCalendar | None = None,
+    timings: list[float] | None = None,
+) -> RawReport:
+    """Every figure before disclosure control: for tests and benchmarks, never for display.
+
+    ``timings``, if given, receives the seconds spent reading the database.
+    """
+    periods = report_periods(start, end, previous)
+    t0 = time.perf_counter()
+    with engine.connect() as conn:
+        facts = gather_facts(conn, periods[0].start, periods[-1].end, instrument_catalogue())
+    if timings is not None:
+        timings.append(time.perf_counter() - t0)
+    logger.info(
+        "board report %s..%s: %d incidents, %d assessments, %d referrals read in %.2fs",
+        start,
+        end,
+        len(facts.incidents),
+        len(facts.assessments),
+        len(facts.referrals),
+        time.perf_counter() - t0,
+    )
+    return compute(facts, periods, calendar or configured_calendar())
+
+
+def build_report(
+    engine: Engine,
+    start: date,
+    end: date,
+    *,
+    previous: int = PREVIOUS_PERIODS,
+    policy: DisclosurePolicy | None = None,
+    calendar: WorkingCalendar | None = None,
+    timings: list[ReportTimings] | None = None,
+) -> PublishedReport:
+    """Compute and publish the board report for ``start``..``end`` (both days included).
+
+    Args:
+        engine: the database.
+        start: first day of the period.
+        end: last day of the period.
+        previous: how many earlier periods of the same length to show for the trend.
+        policy: disclosure threshold.
+        calendar: working hours and bank holidays for the clocks.
+        timings: if given, the query and total times are appended (benchmark).
+
+    Returns:
+        The published (disclosure-controlled) report.
+    """
+    t0 = time.perf_counter()
+    query_time: list[float] = []
+    raw = raw_figures(engine, start, end, previous=previous, calendar=calendar, timings=query_time)
+    report = publish(raw, policy)
+    if timings is not None:
+        timings.append(ReportTimings(queries=query_time[0], total=time.perf_counter() - t0))
+    return report
+
+
+def render_report_html(
+    engine: Engine, start: date, end: date, *, policy: DisclosurePolicy | None = None
+) -> str:
+    """The board report as one self-contained HTML page (aggregate figures only).
+
+    For the web app: mount it for board viewers; it holds no person-level data.
+    """
+    return render.html(build_report(engine, start, end, policy=policy), medium="web")
+
+
+def render_report_pdf(
+    engine: Engine, start: date, end: date, *, policy: DisclosurePolicy | None = None
+) -> bytes:
+    """The board report as an A4 PDF, OFFICIAL-SENSITIVE on every page."""
+    return render.pdf(build_report(engine, start, end, policy=policy))

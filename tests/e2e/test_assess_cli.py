@@ -1,0 +1,63 @@
+"""`safeguard assess` and `safeguard findings` through the CLI, on a SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from safeguard.adapters.db.engine import make_engine, upgrade
+from safeguard.cli import app, context
+from safeguard.config import get_settings
+from safeguard.services.ingest import ingest_paths
+from tests.integration import interchange_rows as rows
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("SAFEGUARD_DATABASE_URL", url)
+    monkeypatch.setattr(context, "out", Console(width=250))  # tables unfolded, for the asserts
+    get_settings.cache_clear()
+    engine = make_engine(url)
+    upgrade(engine)
+    items = [
+        rows.person("p1"),
+        rows.event("e1", "2025-01-10T12:00:00Z"),
+        rows.involvement("i1", "e1", "p1"),
+        rows.dash("a1", "p1", "2025-01-10T15:00:00Z", 16, event_ref="e1"),
+    ]
+    paths = rows.write(tmp_path / "in", items)
+    assert ingest_paths(engine, paths, actor="t", now=datetime(2026, 1, 1, tzinfo=UTC)).clean
+    engine.dispose()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_assess_then_list_acknowledge_and_resolve_a_finding(db: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["assess", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "1 people" in result.output
+    listed = runner.invoke(app, ["findings", "list", "--worklist", "marac_due"])
+    assert listed.exit_code == 0 and "MARAC-VISIBLE-HIGH-RISK" in listed.output
+    again = runner.invoke(app, ["assess", "--since", "last", "--quiet"])
+    assert again.exit_code == 0 and "0 new" in again.output
+    ack = runner.invoke(app, ["findings", "acknowledge", "1", "--actor", "pc_patel"])
+    assert ack.exit_code == 0 and "acknowledged by pc_patel" in ack.output
+    res = runner.invoke(app, ["findings", "resolve", "1", "--actor", "pc_patel", "--note", "done"])
+    assert res.exit_code == 0 and "resolved by pc_patel" in res.output
+    twice = runner.invoke(app, ["findings", "resolve", "1", "--actor", "pc_patel", "--note", "x"])
+    assert twice.exit_code == 2 and "cannot become resolved" in twice.output
+
+
+def test_bad_since_and_unknown_worklists_are_clear_errors(db: str) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(app, ["assess", "--since", "2025-01-01T00:00:00"])
+    assert bad.exit_code == 2 and "give a timezone offset" in bad.output
+    unknown = runner.invoke(app, ["findings", "list", "--worklist", "everything"])
+    assert unknown.exit_code == 2 and "unknown worklist 'everything'" in unknown.output

@@ -1,0 +1,325 @@
+"""Board figures from a real database (SQLite and PostgreSQL), through ingest and linking."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from safeguard.adapters.db.people import people, person_links
+from safeguard.adapters.db.tables import person_mentions
+from safeguard.services.ingest import ingest_paths
+from safeguard.services.reports import build_report, raw_figures, render_report_html
+from tests.factories import event, involvement, mention, row, write_csv
+
+START, END = date(2025, 1, 1), date(2025, 3, 31)
+
+
+def iso(d: datetime) -> str:
+    return d.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def base(day: int, hour: int = 10) -> datetime:
+    """A weekday in January to March 2025 (the 6th of each month is a weekday in Q1)."""
+    return datetime(2025, 1, 6, hour, tzinfo=UTC) + timedelta(days=7 * day)
+
+
+def dash(yes: int) -> dict[str, str]:
+    return {f"q{i}": "yes" if i <= yes else "no" for i in range(1, 25)}
+
+
+def board_force(folder: Path) -> Path:
+    """A small force whose board figures are known (see each block)."""
+    mentions: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    invs: list[dict[str, Any]] = []
+    ras: list[dict[str, Any]] = []
+    refs: list[dict[str, Any]] = []
+    statuses: list[dict[str, Any]] = []
+    missing: list[dict[str, Any]] = []
+    contacts: list[dict[str, Any]] = []
+    surveys: list[dict[str, Any]] = []
+    # Six domestic-abuse incidents in Q1, one victim mention each (v0..v5); v0's person was
+    # also the victim in December (mention v0-old): a repeat once the two are linked.
+    mentions.append(mention("v0-old", forenames="Dana"))
+    events.append(event("da-old", occurred_at="2024-12-10T20:00:00Z", reported_at=None))
+    invs.append(involvement("i-old", "da-old", "v0-old"))
+    for k in range(6):
+        mentions.append(mention(f"v{k}", forenames="Dana" if k == 0 else f"Vic{k}"))
+        at = base(k)
+        events.append(event(f"da{k}", occurred_at=iso(at), reported_at=None, team="Carlisle 1"))
+        invs.append(involvement(f"i{k}", f"da{k}", f"v{k}"))
+        # DASH on five of them; the first has 14 "yes" (computed high) but graded medium by
+        # the officer, and a supervisor raised it to high on review.
+        if k < 5:
+            ras.append(
+                row(
+                    "risk_assessment",
+                    f"ra{k}",
+                    event_ref=f"da{k}",
+                    subject_ref=f"v{k}",
+                    instrument_id="dash-ric",
+                    instrument_version="2009",
+                    answers=dash(14 if k == 0 else 2),
+                    officer_grade="medium" if k == 0 else "standard",
+                    assessor_team="Carlisle 1",
+                    completed_at=iso(at + timedelta(hours=2)),
+                    reviewed_grade="high" if k == 0 else None,
+                    reviewed_by="S100" if k == 0 else None,
+                    reviewed_at=iso(at + timedelta(days=1)) if k == 0 else None,
+                    rationale="Officer judgement recorded" if k == 0 else None,
+                )
+            )
+        # Each victim was told of the arrest the same day (enhanced: 1 working day).
+        contacts.append(
+            row(
+                "victim_contact",
+                f"vc{k}",
+                event_ref=f"da{k}",
+                mention_ref=f"v{k}",
+                trigger="arrest",
+                trigger_at=iso(at),
+                contacted_at=iso(at + timedelta(hours=3)),
+                method="phone",
+            )
+        )
+    refs.append(
+        row(
+            "referral",
+            "marac0",
+            event_ref="da0",
+            subject_ref="v0",
+            referral_type="marac",
+            route="visible_high_risk",
+            made_at=iso(base(0) + timedelta(days=2)),
+        )
+    )
+    # Six MASH contacts rated red, each decided an hour later (within the 4-hour clock).
+    for k in range(6):
+        made = base(k, 10)
+        refs.append(
+            row(
+                "referral",
+                f"mash{k}",
+                subject_ref=f"v{k}",
+                referral_type="mash",
+                rag="red",
+                made_at=iso(made),
+            )
+        )
+        statuses.append(
+            row(
+                "referral_status",
+                f"st{k}",
+                referral_ref=f"mash{k}",
+                status="decision_made",
+                changed_at=iso(made + timedelta(hours=1)),
+            )
+        )
+    # A child (born 2010) missing five times in Q1; interviews offered a day after each return.
+    mentions.append(mention("c1", forenames="Kit", date_of_birth="2010-05-05"))
+    for k in range(5):
+        gone = base(k, 18)
+        events.append(
+            event(f"mp{k}", event_type="missing_person", occurred_at=iso(gone), reported_at=None)
+        )
+        missing.append(
+            row(
+                "missing_episode",
+                f"me{k}",
+                event_ref=f"mp{k}",
+                mention_ref="c1",
+                reported_missing_at=iso(gone),
+                found_at=iso(gone + timedelta(hours=20)),
+                risk_grade="medium",
+                rhi_offered_at=iso(gone + timedelta(hours=44)),
+            )
+        )
+    # Five race hate crimes, five different victims.
+    for k in range(5):
+        mentions.append(mention(f"h{k}", forenames=f"Hal{k}"))
+        events.append(
+            event(
+                f"hate{k}",
+                event_type="other_crime",
+                hate_crime_strands=["race"],
+                occurred_at=iso(base(k, 15)),
+                reported_at=None,
+            )
+        )
+        invs.append(involvement(f"ih{k}", f"hate{k}", f"h{k}"))
+    # Six survey responses, five satisfied.
+    for k in range(6):
+        surveys.append(
+            row(
+                "satisfaction_response",
+                f"sr{k}",
+                event_ref=f"da{k}",
+                mention_ref=f"v{k}",
+                surveyed_at=iso(base(k) + timedelta(days=20)),
+                overall="fairly_satisfied" if k < 5 else "very_dissatisfied",
+            )
+        )
+    for name, rows in [
+        ("person_mention", mentions),
+        ("event", events),
+        ("involvement", invs),
+        ("risk_assessment", ras),
+        ("referral", refs),
+        ("referral_status", statuses),
+        ("missing_episode", missing),
+        ("victim_contact", contacts),
+        ("satisfaction_response", surveys),
+    ]:
+        write_csv(folder / f"{name}.csv", rows)
+    return folder
+
+
+@pytest.fixture
+def force(engine: Engine, tmp_path: Path) -> Engine:
+    summary = ingest_paths(engine, [board_force(tmp_path)], actor="test")
+    assert all(f.quarantined == 0 and f.error is None for f in summary.files), summary
+    return engine
+
+
+def link(engine: Engine, source_ids: list[str]) -> None:
+    """Link mentions to one person, as `safeguard link` would."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        pid = conn.execute(
+            sa.insert(people).values(created_at=now).returning(people.c.id)
+        ).scalar_one()
+        ids = conn.execute(
+            sa.select(person_mentions.c.id).where(person_mentions.c.source_id.in_(source_ids))
+        ).scalars()
+        conn.execute(
+            sa.insert(person_links),
+            [{"mention_id": i, "person_id": pid, "linked_at": now} for i in ids],
+        )
+
+
+def test_figures_from_the_database_match_the_records(force: Engine) -> None:
+    raw = raw_figures(force, START, END, previous=1)
+    cur = {k: v[-1] for k, v in raw.figures.items()}
+    assert cur["da.incidents"].count == 6
+    assert raw.figures["da.incidents"][0].count == 1  # December
+    assert (cur["da.dash_completion"].numerator, cur["da.dash_completion"].denominator) == (5, 6)
+    assert raw.breakdowns["da.risk_grades"][-1] == [4, 0, 1]
+    assert cur["marac.referrals"].count == 1
+    assert (
+        cur["judgement.differs_from_computed"].numerator,
+        cur["judgement.differs_from_computed"].denominator,
+    ) == (1, 5)
+    assert (
+        cur["judgement.changed_on_review"].numerator,
+        cur["judgement.changed_on_review"].denominator,
+    ) == (1, 1)
+    assert cur["mash.contacts"].count == 6
+    assert (cur["mash.decided_in_time"].numerator, cur["mash.decided_in_time"].denominator) == (
+        6,
+        6,
+    )
+    assert cur["mash.hours_to_decision"].measure == pytest.approx(1.0)
+    assert cur["mash.backlog"].count == 0
+    assert cur["missing.episodes"].count == 5
+    assert cur["missing.children"].count == 1
+    assert cur["missing.repeat_children"].count == 1
+    assert (cur["missing.rhi_72h"].numerator, cur["missing.rhi_72h"].denominator) == (5, 5)
+    assert cur["hate.incidents"].count == 5
+    assert raw.breakdowns["hate.strands"][-1] == [5, 0, 0, 0, 0, 0, 0]
+    assert (
+        cur["victims.code_timeliness"].numerator,
+        cur["victims.code_timeliness"].denominator,
+    ) == (6, 6)
+    assert (cur["victims.satisfaction"].numerator, cur["victims.satisfaction"].denominator) == (
+        5,
+        6,
+    )
+    assert raw.rules_available is False  # no procedure checks stored
+
+
+def test_an_unlinked_mention_counts_as_its_own_person_until_linking_joins_it(
+    force: Engine,
+) -> None:
+    before = raw_figures(force, START, END, previous=0).figures["da.repeat_victims"][-1]
+    assert (before.numerator, before.denominator) == (0, 6)
+    link(force, ["v0-old", "v0"])
+    after = raw_figures(force, START, END, previous=0).figures["da.repeat_victims"][-1]
+    assert (after.numerator, after.denominator) == (1, 6)
+
+
+def test_the_published_report_withholds_small_numbers_from_the_database(force: Engine) -> None:
+    report = build_report(force, START, END, previous=1)
+    assert report.figures["da.incidents"].current.value == 6
+    assert report.figures["da.dash_completion"].current.value == pytest.approx(5 / 6)
+    assert report.figures["marac.referrals"].current.value is None  # 1: small
+    assert report.figures["da.incidents"].values[0].value is None  # 1 in December
+    assert report.figures["victims.satisfaction"].interval is not None
+    grades = dict(report.breakdowns["da.risk_grades"].rows)
+    assert grades["high"][-1] is None and grades["standard"][-1] is None  # 4 and 1
+
+
+def test_the_web_page_holds_aggregates_only(force: Engine) -> None:
+    page = render_report_html(force, START, END)
+    assert "OFFICIAL-SENSITIVE" in page
+    assert 'type="application/vnd.vegalite+json"' in page and "<svg" in page
+    for name in ("Dana", "Vic1", "Kit", "Hal0", "Taylor"):
+        assert name not in page
+
+
+def test_procedure_compliance_comes_from_the_rules_engines_stored_checks(force: Engine) -> None:
+    from safeguard.adapters.db.findings import procedure_checks
+
+    now = datetime.now(UTC)
+
+    def check(k: int, rule: str, due: datetime, done: datetime | None, team: str) -> dict[str, Any]:
+        return {
+            "check_key": f"{rule}:{k}",
+            "rule_id": rule,
+            "rule_version": "1",
+            "person_key": f"p{k}",
+            "area": "North",
+            "team": team,
+            "trigger_at": due - timedelta(days=1),
+            "due_at": due,
+            "done_at": done,
+            "on_time": done is not None and done <= due,
+            "evaluated_at": now,
+        }
+
+    rows = [
+        # DA-DASH-COMPLETED: 8 due in Q1, 6 on time (team A), 2 late (team B).
+        *(
+            check(k, "DA-DASH-COMPLETED", base(k), base(k) - timedelta(hours=1), "A")
+            for k in range(6)
+        ),
+        *(
+            check(10 + k, "DA-DASH-COMPLETED", base(k), base(k) + timedelta(days=3), "B")
+            for k in range(2)
+        ),
+        # MISSING-RHI-OFFERED: 6 due in Q1, 5 on time, 1 never done (overdue at 31 March).
+        *(check(20 + k, "MISSING-RHI-OFFERED", base(k), base(k), "A") for k in range(5)),
+        check(30, "MISSING-RHI-OFFERED", base(7), None, "B"),
+    ]
+    with force.begin() as conn:
+        conn.execute(sa.insert(procedure_checks), rows)
+    raw = raw_figures(force, START, END, previous=0)
+    v = raw.figures["procedures.compliance"][-1]
+    assert (v.numerator, v.denominator) == (11, 14)
+    assert raw.figures["procedures.overdue"][-1].count == 1
+    by_rule = {r.label: (r.yes, r.no) for r in raw.tables["procedures.by_rule"]}
+    assert by_rule == {"DA-DASH-COMPLETED": (6, 2), "MISSING-RHI-OFFERED": (5, 1)}
+    by_team = {r.label: (r.yes, r.no) for r in raw.tables["procedures.by_team"]}
+    assert by_team == {"North / A": (11, 0), "North / B": (0, 3)}
+    report = build_report(force, START, END, previous=0)
+    assert report.rules_available
+    # The 3 not done on time are a small cell of the table, so the "All" row (11 of 14) would
+    # reveal it by subtraction: the headline rate is withheld with it.
+    assert report.figures["procedures.compliance"].current.value is None
+    assert report.tables["procedures.by_rule"].total.total == 14
+    team_b = next(r for r in report.tables["procedures.by_team"].rows if r.label == "North / B")
+    assert team_b.total is None and team_b.rate is None
