@@ -1,7 +1,7 @@
 """linkage tables
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-28 19:14:29.193822
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import safeguard.adapters.db.types
 
 revision: str = "0002"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003"  # re-chained after main's 0003 (was 0001)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
