@@ -8,6 +8,7 @@ from safeguard.cli import assess as assess_cli
 from safeguard.cli import db as db_cli
 from safeguard.cli import demo as demo_cli
 from safeguard.cli import ingest as ingest_cli
+from safeguard.cli import link as link_cli
 from safeguard.cli import report as report_cli
 from safeguard.cli import schema as schema_cli
 from safeguard.cli import serve as serve_cli
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 db_cli.register(app)
 ingest_cli.register(app)
+link_cli.register(app)
 report_cli.register(app)
 assess_cli.register(app)
 schema_cli.register(app)

@@ -119,6 +119,24 @@ def _rev(text: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in text)
 
 
+@lru_cache(maxsize=1)
+def forename_variant_table() -> dict[str, tuple[str, ...]]:
+    """Forename -> the names it may be recorded as: itself, its nicknames and the formal names it
+    is a nickname of (Kay -> catherine, katherine, ...), from the ``nicknames`` package."""
+    from nicknames import NickNamer
+
+    namer = NickNamer()
+    names = set(namer.nickname_lookup) | set(namer.canonical_lookup)
+    return {n: tuple(sorted({n} | namer.nicknames_of(n) | namer.canonicals_of(n))) for n in names}
+
+
+def forename_variants(first: str | None) -> tuple[str, ...]:
+    """Sorted variants of a normalised first forename (just the name if it has none)."""
+    if first is None:
+        return ()
+    return forename_variant_table().get(first, (first,))
+
+
 def canonical_forename(first: str | None) -> str | None:
     """The canonical form of a normalised first forename, e.g. ``bob`` -> ``robert``."""
     if first is None:
@@ -240,6 +258,7 @@ class MentionFeatures:
     forename: str | None
     middle_names: str | None
     forename_canon: str | None
+    forename_variants: tuple[str, ...]
     surname: str | None
     surname_first: str | None
     surname_last: str | None
@@ -301,6 +320,7 @@ def mention_features(
         forename=forename,
         middle_names=middle,
         forename_canon=canonical_forename(forename),
+        forename_variants=forename_variants(forename),
         surname=surname,
         surname_first=first,
         surname_last=last,

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters.db import linkage as store
 from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_decisions, link_reviews, link_runs
+from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.adapters.linkage.engine import LinkingSession, Prediction
 from safeguard.adapters.linkage.features import load_mentions
@@ -601,8 +602,8 @@ def link_one(
     with engine.connect() as conn:
         persons: dict[int, int] = dict(
             conn.execute(  # type: ignore[arg-type]
-                sa.select(store.person_links.c.mention_id, store.person_links.c.person_id).where(
-                    store.person_links.c.mention_id.in_([m for m, _ in scores])
+                sa.select(person_links.c.mention_id, person_links.c.person_id).where(
+                    person_links.c.mention_id.in_([m for m, _ in scores])
                 )
             ).all()
         )
@@ -625,8 +626,8 @@ def _stale(linker: Any, path: Path) -> bool:
 
 def review_queue(engine: Engine, *, limit: int = 50) -> list[ReviewItem]:
     """Open review items, most important first."""
-    l_links = store.person_links.alias("pl_l")
-    r_links = store.person_links.alias("pl_r")
+    l_links = person_links.alias("pl_l")
+    r_links = person_links.alias("pl_r")
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(

@@ -9,7 +9,8 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.people import people, person_links
+# A module import: ``people`` may still be initialising when ``tables`` imports this module.
+from safeguard.adapters.db import people as people_tables
 
 __all__ = [
     "CANNOT",
@@ -19,7 +20,6 @@ __all__ = [
     "link_reviews",
     "link_runs",
     "link_unlinkable",
-    "person_links",
 ]
 from safeguard.adapters.db.tables import involvements, metadata
 from safeguard.adapters.db.types import UTCDateTime
@@ -130,13 +130,19 @@ def current_links(conn: Connection) -> dict[int, int]:
     """mention id -> person id for every linked mention."""
     return {
         int(m): int(p)
-        for m, p in conn.execute(sa.select(person_links.c.mention_id, person_links.c.person_id))
+        for m, p in conn.execute(
+            sa.select(
+                people_tables.person_links.c.mention_id, people_tables.person_links.c.person_id
+            )
+        )
     }
 
 
 def person_of(conn: Connection, mention_id: int) -> int | None:
     value = conn.execute(
-        sa.select(person_links.c.person_id).where(person_links.c.mention_id == mention_id)
+        sa.select(people_tables.person_links.c.person_id).where(
+            people_tables.person_links.c.mention_id == mention_id
+        )
     ).scalar()
     return None if value is None else int(value)
 
@@ -145,9 +151,9 @@ def mentions_of(conn: Connection, person_id: int) -> list[int]:
     return [
         int(m)
         for m in conn.execute(
-            sa.select(person_links.c.mention_id)
-            .where(person_links.c.person_id == person_id)
-            .order_by(person_links.c.mention_id)
+            sa.select(people_tables.person_links.c.mention_id)
+            .where(people_tables.person_links.c.person_id == person_id)
+            .order_by(people_tables.person_links.c.mention_id)
         ).scalars()
     ]
 
@@ -180,10 +186,14 @@ def new_people(conn: Connection, count: int, at: datetime) -> list[int]:
     """Create ``count`` people and return their ids (a contiguous block after the highest id)."""
     if count == 0:
         return []
-    start = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(people.c.id), 0))).scalar_one())
+    start = int(
+        conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(people_tables.people.c.id), 0))
+        ).scalar_one()
+    )
     ids = list(range(start + 1, start + count + 1))
     for chunk in _chunks(ids, WRITE_CHUNK):
-        conn.execute(sa.insert(people), [{"id": i, "created_at": at} for i in chunk])
+        conn.execute(sa.insert(people_tables.people), [{"id": i, "created_at": at} for i in chunk])
     if conn.dialect.name == "postgresql":
         # Explicit ids leave the serial sequence behind; move it past them.
         conn.exec_driver_sql(
@@ -219,10 +229,10 @@ def write_links(
         if m in previous and previous[m] != p
     ]
     for chunk in _chunks(inserts, WRITE_CHUNK):
-        conn.execute(sa.insert(person_links), chunk)
+        conn.execute(sa.insert(people_tables.person_links), chunk)
     stmt = (
-        sa.update(person_links)
-        .where(person_links.c.mention_id == sa.bindparam("m"))
+        sa.update(people_tables.person_links)
+        .where(people_tables.person_links.c.mention_id == sa.bindparam("m"))
         .values(
             person_id=sa.bindparam("p"),
             match_probability=sa.bindparam("prob"),
@@ -239,8 +249,8 @@ def move_mentions(conn: Connection, moves: Mapping[int, int], at: datetime) -> N
     """Re-point mentions at other people (an analyst's merge, split or undo)."""
     for mention, person in moves.items():
         conn.execute(
-            sa.update(person_links)
-            .where(person_links.c.mention_id == mention)
+            sa.update(people_tables.person_links)
+            .where(people_tables.person_links.c.mention_id == mention)
             .values(person_id=person, linked_at=at, match_probability=None)
         )
 

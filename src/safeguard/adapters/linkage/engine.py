@@ -23,6 +23,7 @@ from splink import DuckDBAPI, Linker
 
 from safeguard.adapters.linkage import model as models
 from safeguard.adapters.linkage.features import build_features
+from safeguard.adapters.linkage.model import GENERATION_YEARS
 from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,37 @@ NEW_LINKABLE = "new_linkable"
 FEATURES_ALL = "all_features"
 # A look-alike pair scoring below this is two different people (twins, father and son).
 HARD_NEGATIVE_BELOW = 0.01
+TWIN_FORENAME_SIMILARITY_BELOW = 0.8
+
+
+def hard_negative_sql(p: str, left: str, right: str) -> str:
+    """Pairs that are two people however many links join them (DuckDB and Spark SQL alike).
+
+    * look-alikes the model scores as different: the same surname and the same date of birth or
+      forename, yet a match probability under ``HARD_NEGATIVE_BELOW`` (father and son);
+    * twins and siblings: the same surname and the same date of birth or address, but clearly
+      different full forenames, with no shared PNC id or phone number to say it is one person;
+    * father and son (mother and daughter) with one name: dates of birth a generation apart and
+      no shared PNC id.
+    """
+    l, r = left, right  # noqa: E741 - the SQL reads like Splink's own l/r convention
+    return f"""(({l}.surname = {r}.surname
+        and ({l}.dob = {r}.dob or {l}.forename_canon = {r}.forename_canon)
+        and {p}.match_probability < {HARD_NEGATIVE_BELOW})
+      or ({l}.surname = {r}.surname
+        and ({l}.dob = {r}.dob or {l}.address = {r}.address or {l}.postcode = {r}.postcode)
+        and length({l}.forename) > 1 and length({r}.forename) > 1
+        and {l}.forename_canon <> {r}.forename_canon
+        and len(list_intersect({l}.forename_variants, {r}.forename_variants)) = 0
+        and jaro_winkler_similarity({l}.forename, {r}.forename) < {TWIN_FORENAME_SIMILARITY_BELOW}
+        and coalesce({l}.forename <> {r}.middle_names, true)
+        and coalesce({r}.forename <> {l}.middle_names, true)
+        and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)
+        and coalesce(damerau_levenshtein({l}.phone, {r}.phone) > 1, true))
+      or ({l}.surname = {r}.surname and {l}.forename_canon = {r}.forename_canon
+        and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_YEARS}
+        and {l}.dob is not null and {r}.dob is not null
+        and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)))"""
 
 
 def _no_ids() -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -223,7 +255,11 @@ class LinkingSession:
         if generic:
             models.train_generic(linker, max_pairs=max_pairs)
         else:
-            models.train(linker, max_pairs=max_pairs)
+            pairs = {
+                c: int(self.con.execute(models.identifier_pairs_sql(LINKABLE, c)).fetchall()[0][0])
+                for c in models.IDENTIFIERS
+            }
+            models.train(linker, max_pairs=max_pairs, identifier_pairs=pairs)
         self.model_json = dict(linker.misc.save_model_to_json())
         return self.model_json
 
@@ -242,8 +278,7 @@ class LinkingSession:
             f"""select p.unique_id_l, p.unique_id_r from {table} as p
             join {FEATURES_ALL} as l on l.unique_id = p.unique_id_l
             join {FEATURES_ALL} as r on r.unique_id = p.unique_id_r
-            where p.match_probability < {float(HARD_NEGATIVE_BELOW)} and l.surname = r.surname
-              and (l.dob = r.dob or l.forename_canon = r.forename_canon)"""
+            where {hard_negative_sql("p", "l", "r")}"""
         ).fetchnumpy()
         sdf.drop_table_from_database_and_remove_from_cache()
         return Prediction(

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
-from safeguard.domain.linking import EARLIEST_BIRTH, nickname_table
+from safeguard.domain.linking import EARLIEST_BIRTH, forename_variant_table, nickname_table
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ FEATURE_COLUMNS = (
     "forename",
     "middle_names",
     "forename_canon",
+    "forename_variants",
     "surname",
     "surname_first",
     "surname_last",
@@ -135,6 +136,8 @@ with n as (
 select
   unique_id, forename, middle_names,
   coalesce(nk.canon, forename) as forename_canon,
+  case when forename is null then []::varchar[]
+       else coalesce(nv.variants, [forename]) end as forename_variants,
   surname, surname_first, surname_last,
   case when unlinkable = 'impossible_date_of_birth' then null
        else strftime(date_of_birth, '%Y-%m-%d') end as dob,
@@ -149,6 +152,7 @@ select
   case when length(phone0) >= 6 then phone0 end as phone,
   pnc_id, unlinkable
 from r left join __safeguard_nicknames as nk on nk.name = r.forename
+left join __safeguard_name_variants as nv on nv.name = r.forename
 """
 
 
@@ -161,6 +165,17 @@ def register_nicknames(con: duckdb.DuckDBPyConnection) -> None:
         "create or replace table __safeguard_nicknames as select * from __safeguard_nicknames_arrow"
     )
     con.unregister("__safeguard_nicknames_arrow")
+    variants = forename_variant_table()
+    arrow = pa.table(
+        {"name": list(variants), "variants": [list(v) for v in variants.values()]},
+        schema=pa.schema([("name", pa.string()), ("variants", pa.list_(pa.string()))]),
+    )
+    con.register("__safeguard_variants_arrow", arrow)
+    con.execute(
+        "create or replace table __safeguard_name_variants as "
+        "select * from __safeguard_variants_arrow"
+    )
+    con.unregister("__safeguard_variants_arrow")
 
 
 def build_features(

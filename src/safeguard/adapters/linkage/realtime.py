@@ -61,10 +61,10 @@ class RealtimeLinker:
         self.store = store
         self.con = duckdb.connect()
         self.con.execute(f"attach '{store}' as store (read_only)")
-        row = self.con.execute("select model_json from store.model").fetchone()
-        if row is None:
+        rows = self.con.execute("select model_json from store.model").fetchall()
+        if not rows:
             raise LookupError(f"{store} holds no model")
-        self.model: dict[str, Any] = json.loads(row[0])
+        self.model: dict[str, Any] = json.loads(rows[0][0])
         self.db_api = DuckDBAPI(connection=self.con)
         self.loaded_mtime = store.stat().st_mtime
 
@@ -76,7 +76,7 @@ class RealtimeLinker:
         sql, params = candidate_sql(features)
         if not sql:
             return []
-        candidates = self.con.execute(sql, params).to_arrow_table()
+        candidates = self.con.sql(sql, params=params).to_arrow_table()
         if candidates is None or candidates.num_rows == 0:
             return []
         values = asdict(features)
@@ -93,7 +93,8 @@ class RealtimeLinker:
         rows = self.con.execute(
             f"select unique_id_r, match_probability from {scored.physical_name}"
         ).fetchall()
-        scored.drop_table_from_database_and_remove_from_cache()
+        # cached SQL makes a table Splink does not list as its own; it is ours to drop
+        scored.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
         out = [(int(m), float(p)) for m, p in rows]
         out.sort(key=lambda mp: (-mp[1], mp[0]))
         return out

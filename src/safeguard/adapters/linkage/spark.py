@@ -21,7 +21,7 @@ import pyarrow as pa
 from splink import Linker
 
 from safeguard.adapters.linkage import model as models
-from safeguard.adapters.linkage.engine import HARD_NEGATIVE_BELOW, Prediction
+from safeguard.adapters.linkage.engine import Prediction, hard_negative_sql
 from safeguard.adapters.linkage.features import build_features
 from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
 
@@ -42,6 +42,7 @@ def spark_session(master: str, checkpoint_dir: Path, *, app_name: str = "safegua
         .appName(app_name)
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
+        .config("spark.sql.warehouse.dir", str(checkpoint_dir.parent / "warehouse"))
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.default.parallelism", "8")
         .getOrCreate()
@@ -116,7 +117,14 @@ class SparkLinkingSession:
         if generic:
             models.train_generic(linker, max_pairs=max_pairs)
         else:
-            models.train(linker, max_pairs=max_pairs)
+            self._features.where("unlinkable is null").createOrReplaceTempView("safeguard_linkable")
+            pairs = {
+                c: int(
+                    self.spark.sql(models.identifier_pairs_sql("safeguard_linkable", c)).first()[0]
+                )
+                for c in models.IDENTIFIERS
+            }
+            models.train(linker, max_pairs=max_pairs, identifier_pairs=pairs)
         self.model_json = dict(linker.misc.save_model_to_json())
         return self.model_json
 
@@ -133,12 +141,17 @@ class SparkLinkingSession:
             "select unique_id_l, unique_id_r, match_probability from safeguard_scored "
             f"where match_probability >= {float(threshold)}"
         ).toPandas()
+        # Splink's Spark jar names the function jaro_winkler
+        negatives_sql = (
+            hard_negative_sql("p", "l", "r")
+            .replace("jaro_winkler_similarity", "jaro_winkler")
+            .replace("len(list_intersect(", "size(array_intersect(")
+        )
         negatives = self.spark.sql(
             f"""select p.unique_id_l, p.unique_id_r from safeguard_scored as p
             join safeguard_features as l on l.unique_id = p.unique_id_l
             join safeguard_features as r on r.unique_id = p.unique_id_r
-            where p.match_probability < {float(HARD_NEGATIVE_BELOW)} and l.surname = r.surname
-              and (l.dob = r.dob or l.forename_canon = r.forename_canon)"""
+            where {negatives_sql}"""
         ).toPandas()
         return Prediction(
             edges["unique_id_l"].to_numpy(np.int64),

@@ -13,7 +13,7 @@ from alembic import op
 import safeguard.adapters.db.types
 
 revision: str = "0004"
-down_revision: str | tuple[str, ...] | None = ("0002", "0003")  # joins link and rules heads
+down_revision: str | None = "0002"  # after linkage (0002), which follows findings (0003)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,179 @@
+"""`safeguard link`: link mentions into people, and the analysts' review commands."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import typer
+from rich.table import Table
+
+from safeguard.cli import context
+from safeguard.domain.linking import UNLINKABLE_DESCRIPTIONS, UnlinkableReason
+from safeguard.services import linkage
+
+link_app = typer.Typer(
+    help="Person linking: one history per person (Splink). Without a sub-command, link now.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+def _config(backend: str = "duckdb", retrain: bool = False) -> linkage.LinkConfig:
+    settings = context.settings()
+    if backend not in ("duckdb", "spark"):
+        raise typer.BadParameter("backend must be duckdb or spark", param_hint="--backend")
+    return linkage.LinkConfig(
+        store_dir=settings.data_dir / "linkage",
+        backend=backend,  # type: ignore[arg-type]
+        retrain=retrain,
+    )
+
+
+@link_app.callback()
+def link(
+    ctx: typer.Context,
+    delta: bool = typer.Option(False, "--delta", help="Link only mentions with no person yet"),
+    backend: str = typer.Option("duckdb", help="duckdb (one machine) or spark (a cluster)"),
+    retrain: bool = typer.Option(False, "--retrain", help="Train a new model even if one is saved"),
+    actor: str = typer.Option("cli", help="Who runs this (recorded on the run and audited)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages"),
+) -> None:
+    """Link every mention (train or load the model, score, cluster, store people)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with context.handled():
+        eng = context.engine()
+        config = _config(backend, retrain)
+
+        def say(message: str) -> None:
+            if not quiet:
+                context.console.print(f"[dim]link:[/] {message}")
+
+        run = linkage.link_new if delta else linkage.link_all
+        summary = run(eng, actor=actor, config=config, progress=say)
+        table = Table(title=f"Link run {summary.run_id} ({summary.kind})")
+        for name in ("mentions", "people", "links changed", "unlinkable", "to review", "seconds"):
+            table.add_column(name, justify="right")
+        table.add_row(
+            f"{summary.mentions:,}",
+            f"{summary.people:,}",
+            f"{summary.changed_links:,}",
+            f"{summary.unlinkable:,}",
+            f"{summary.review_items:,}",
+            f"{summary.seconds:.1f}",
+        )
+        context.out.print(table)
+        trained = "trained now" if summary.trained else "saved"
+        context.out.print(f"model {summary.model_version} ({trained})")
+
+
+@link_app.command("review")
+def review(limit: int = typer.Option(20, help="How many items to show")) -> None:
+    """The review queue: uncertain pairs, most important first."""
+    with context.handled():
+        items = linkage.review_queue(context.engine(), limit=limit)
+        table = Table(title="Links to review")
+        for name in ("item", "mention", "person", "mention", "person", "p", "why"):
+            table.add_column(name)
+        for i in items:
+            table.add_row(
+                str(i.id),
+                str(i.mention_id_l),
+                str(i.person_id_l),
+                str(i.mention_id_r),
+                str(i.person_id_r),
+                f"{i.match_probability:.3f}",
+                i.reason,
+            )
+        context.out.print(table)
+
+
+@link_app.command("confirm")
+def confirm(
+    item: int = typer.Argument(..., help="Review item id"),
+    reason: str = typer.Option(..., help="Why they are one person"),
+    actor: str = typer.Option(..., help="Your user id"),
+) -> None:
+    """Confirm a review item: the two mentions are one person (kept by every later run)."""
+    with context.handled():
+        decision = linkage.confirm_link(
+            context.engine(), actor=actor, reason=reason, review_id=item
+        )
+        context.out.print(f"confirmed (decision {decision})")
+
+
+@link_app.command("split")
+def split(
+    item: int = typer.Argument(..., help="Review item id"),
+    reason: str = typer.Option(..., help="Why they are different people"),
+    actor: str = typer.Option(..., help="Your user id"),
+) -> None:
+    """Split a review item: the two mentions are different people (kept by every later run)."""
+    with context.handled():
+        decision = linkage.split_link(context.engine(), actor=actor, reason=reason, review_id=item)
+        context.out.print(f"split (decision {decision})")
+
+
+@link_app.command("undo")
+def undo(
+    decision: int = typer.Argument(..., help="Decision id (from confirm or split)"),
+    reason: str = typer.Option(..., help="Why the decision is undone"),
+    actor: str = typer.Option(..., help="Your user id"),
+) -> None:
+    """Undo a confirm or split: links return to how they were before it."""
+    with context.handled():
+        linkage.undo_decision(context.engine(), actor=actor, decision_id=decision, reason=reason)
+        context.out.print(f"decision {decision} undone")
+
+
+@link_app.command("unlinkable")
+def unlinkable(limit: int = typer.Option(50, help="How many mentions to list")) -> None:
+    """Mentions kept on their own because they cannot be linked, with the reason."""
+    with context.handled():
+        eng = context.engine()
+        for reason, n in sorted(linkage.reason_counts(eng).items()):
+            context.out.print(
+                f"{n:,} {reason}: {UNLINKABLE_DESCRIPTIONS[UnlinkableReason(reason)]}"
+            )
+        table = Table(title="Unlinkable mentions")
+        table.add_column("mention")
+        table.add_column("reason")
+        for mention, reason in linkage.unlinkable_mentions(eng, limit=limit):
+            table.add_row(str(mention), reason)
+        context.out.print(table)
+
+
+@link_app.command("candidates")
+def candidates(
+    forenames: str = typer.Option(None, help="Forename(s)"),
+    surname: str = typer.Option(None, help="Surname"),
+    dob: str = typer.Option(None, help="Date of birth YYYY-MM-DD"),
+    postcode: str = typer.Option(None, help="Postcode"),
+    limit: int = typer.Option(5, help="How many people"),
+) -> None:
+    """Who a record being entered now may be (link_one), with match probabilities."""
+    with context.handled():
+        try:
+            born = date.fromisoformat(dob) if dob else None
+        except ValueError as exc:
+            raise typer.BadParameter("use YYYY-MM-DD", param_hint="--dob") from exc
+        mention = {
+            "forenames": forenames,
+            "surname": surname,
+            "date_of_birth": born,
+            "postcode": postcode,
+        }
+        found = linkage.link_one(
+            context.engine(), mention, config=_config(), today=datetime.now(UTC).date(), limit=limit
+        )
+        table = Table(title="Candidate people")
+        table.add_column("person")
+        table.add_column("p")
+        table.add_column("mentions")
+        for c in found:
+            table.add_row(str(c.person_id), f"{c.match_probability:.3f}", str(len(c.mention_ids)))
+        context.out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(link_app, name="link")

@@ -1,0 +1,78 @@
+"""`safeguard link` and its review commands through the CLI, on a SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from safeguard.adapters.db.engine import make_engine, upgrade
+from safeguard.adapters.db.linkage import link_reviews
+from safeguard.cli import app
+from safeguard.config import get_settings
+from tests.linkage_data import insert_mentions, make_mentions, make_people
+
+PEOPLE = make_people(100)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'sg.db'}"
+    monkeypatch.setenv("SAFEGUARD_DATABASE_URL", url)
+    monkeypatch.setenv("SAFEGUARD_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    engine = make_engine(url)
+    upgrade(engine)
+    insert_mentions(engine, make_mentions(PEOPLE))
+    yield engine
+    engine.dispose()
+    get_settings.cache_clear()
+
+
+@pytest.mark.slow
+def test_link_then_review_confirm_undo_and_candidates_from_the_command_line(env):
+    runner = CliRunner()
+    result = runner.invoke(app, ["link", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "trained now" in result.output
+    again = runner.invoke(app, ["link", "--delta", "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert "(delta)" in again.output
+    assert runner.invoke(app, ["link", "review"]).exit_code == 0
+    with env.begin() as conn:
+        pair = conn.execute(sa.select(sa.func.min(link_reviews.c.id))).scalar()
+    assert pair is not None, "the synthetic set always leaves uncertain pairs"
+    done = runner.invoke(
+        app, ["link", "confirm", str(pair), "--reason", "same PNC", "--actor", "analyst1"]
+    )
+    assert done.exit_code == 0, done.output
+    decision = done.output.split("decision ")[1].split(")")[0]
+    undone = runner.invoke(
+        app, ["link", "undo", decision, "--reason", "mistake", "--actor", "analyst1"]
+    )
+    assert undone.exit_code == 0, undone.output
+    unknown = runner.invoke(app, ["link", "confirm", "999999", "--reason", "x", "--actor", "a"])
+    assert unknown.exit_code == 2 and "999999" in unknown.output
+    bad = runner.invoke(
+        app, ["link", "candidates", "--forenames", "Robert", "--surname", "Smith", "--dob", "x"]
+    )
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    person = PEOPLE[0]
+    found = runner.invoke(
+        app,
+        [
+            "link",
+            "candidates",
+            "--forenames",
+            person.forename,
+            "--surname",
+            person.surname,
+            "--dob",
+            person.dob.isoformat(),
+        ],
+    )
+    assert found.exit_code == 0, found.output
+    assert "Candidate people" in found.output and "0.9" in found.output
+    assert runner.invoke(app, ["link", "unlinkable"]).exit_code == 0
