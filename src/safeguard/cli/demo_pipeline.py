@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from safeguard.services.accounts import create_demo_users
 from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import IngestSummary, ingest_paths
+from safeguard.services.linkage import LinkConfig, link_all
 from safeguard.simulation import SimulationConfig, simulate
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,12 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
     say(
         f"ingest: {s.total('rows_read'):,} rows read, {s.total('inserted'):,} new, "
         f"{s.total('unchanged'):,} unchanged, {s.total('quarantined'):,} quarantined"
+    )
+    say("linking person mentions into people (Splink; a re-run keeps person ids)")
+    linked = link_all(engine, actor="demo", config=LinkConfig(store_dir=plan.folder / "linkage"))
+    say(
+        f"link: {linked.mentions:,} mentions, {linked.people:,} people, "
+        f"{linked.unlinkable:,} unlinkable, {linked.review_items:,} pairs to review"
     )
     say("assessing every person's history with the instruments and rules")
     assessed = assess_all(engine, actor="demo")
