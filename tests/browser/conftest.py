@@ -85,6 +85,6 @@ def page(browser: Any) -> Iterator[Any]:
     # axe-core is injected as a script; the app's CSP (rightly) forbids that, so bypass it here.
     context = browser.new_context(bypass_csp=True)
     pg = context.new_page()
-    pg.set_default_timeout(10_000)
+    pg.set_default_timeout(30_000)  # generous: CI shares two cores with the other tests
     yield pg
     context.close()
