@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ from safeguard.adapters.db.tables import (
     satisfaction_responses,
     victim_contacts,
 )
+from safeguard.adapters.db.types import as_utc
 from safeguard.adapters.reports import render
 from safeguard.domain.assessments import Catalogue, score
 from safeguard.domain.board import Period, person_key, previous_periods
@@ -107,14 +108,7 @@ def _raw(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return sa.type_coerce(column, sa.String())
 
 
-def _dt(value: object) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        # Stored text is naive UTC; parsing it with the offset is cheaper than replace().
-        return datetime.fromisoformat(value if value.endswith("+00:00") else value + "+00:00")
-    assert isinstance(value, datetime)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+_dt = as_utc
 
 
 def _need_dt(value: object) -> datetime:

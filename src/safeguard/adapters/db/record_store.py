@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.tables import quarantine, record_tables
-from safeguard.adapters.db.types import UTCDateTime
+from safeguard.adapters.db.types import UTCDateTime, as_utc
 
 LOOKUP_CHUNK = 900
 SQLITE_CHUNK = 30_000
@@ -58,7 +58,7 @@ class RecordStore:
         rows = self._by_keys(
             record_type, source_system, source_ids, "source_id, id, content_hash, recorded_at"
         )
-        return {str(sid): Existing(int(rid), digest, _aware(rec)) for sid, rid, digest, rec in rows}
+        return {str(sid): Existing(int(rid), digest, as_utc(rec)) for sid, rid, digest, rec in rows}
 
     def any_stored(self, record_type: str, source_system: str) -> bool:
         """Whether any record of this type from this source system is stored."""
@@ -195,15 +195,6 @@ def _sql_literal(value: str | int) -> str:
     if not all(ch.isdigit() or ch in "-: ." for ch in value):
         raise ValueError(f"not a safe constant: {value!r}")
     return f"'{value}'"
-
-
-def _aware(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _typed(column_type: sa.types.TypeEngine[Any], value: Any) -> Any:

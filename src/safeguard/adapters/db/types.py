@@ -9,6 +9,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 
+def as_utc(value: object) -> datetime | None:
+    """A stored timestamp (naive UTC text from SQLite, a naive datetime from PostgreSQL) as an
+    aware UTC datetime. Used by the column type and by bulk reads that skip type processing."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # Parsing with the offset is cheaper than parsing and then replace().
+        return datetime.fromisoformat(value if value.endswith("+00:00") else value + "+00:00")
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Stores UTC as a naive timestamp; always returns timezone-aware UTC datetimes.
 
@@ -26,9 +38,4 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):  # raw SQLite text from a bulk path
-            value = datetime.fromisoformat(value)
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
