@@ -21,7 +21,6 @@ from safeguard.adapters.db.tables import (
 from safeguard.services.ingest import ingest_paths
 from tests.conftest import count
 from tests.factories import (
-    WRITERS,
     event,
     involvement,
     mention,
@@ -396,7 +395,9 @@ def test_a_csv_row_with_too_many_fields_is_quarantined(engine: Engine, tmp_path:
     assert "fields; the header has" in reasons(engine)[0][2]
 
 
-def test_many_batches_give_the_same_result_as_one(engine: Engine, tmp_path: Path) -> None:
+def test_a_file_read_in_many_batches_stores_every_row_and_catches_a_repeat_across_batches(
+    engine: Engine, tmp_path: Path
+) -> None:
     rows = [mention(f"P{i}", surname=f"S{i}") for i in range(2500)] + [mention("P7", surname="X")]
     path = write_csv(tmp_path / "m.csv", rows)
     summary = ingest_paths(engine, [path], actor="test", batch_rows=300, now=NOW)
@@ -425,10 +426,6 @@ def test_parquet_typed_columns_are_read_as_the_schema_says(engine: Engine, tmp_p
             sa.select(events.c.online, events.c.hate_crime_strands)
         ).one()
     assert online is True and strands == ["race", "religion"]
-
-
-def test_writers_cover_every_format() -> None:
-    assert set(WRITERS) == {"csv", "jsonl", "parquet"}
 
 
 def test_keys_stored_by_another_writer_mid_file_are_retried_not_lost(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -51,7 +51,6 @@ class DemoPlan:
 class DemoResult:
     simulated: bool = False
     ingest: IngestSummary | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def _stamp(plan: DemoPlan) -> dict[str, object]:

@@ -23,7 +23,13 @@ from sqlalchemy.exc import IntegrityError
 
 from safeguard.adapters.db.record_store import Existing, KeyConflict, RecordStore
 from safeguard.adapters.db.tables import ingest_runs
-from safeguard.adapters.interchange.readers import InterchangeFile, RawBatch, discover, raw_text
+from safeguard.adapters.interchange.readers import (
+    InterchangeFile,
+    RawBatch,
+    discover,
+    file_sha256,
+    raw_text,
+)
 from safeguard.adapters.interchange.validate import Problem, validate_batch
 from safeguard.errors import IngestError
 from safeguard.interchange.schema import RecordSpec, record_types
@@ -153,15 +159,12 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _file_digest(path: Path) -> str:
-    sha = hashlib.sha256()
+def _quarantine_key(path: Path) -> str:
+    """The file's digest; for a file that cannot even be read, a digest of its path."""
     try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                sha.update(chunk)
+        return file_sha256(path)
     except OSError:
-        sha.update(str(path).encode())
-    return sha.hexdigest()
+        return hashlib.sha256(str(path).encode()).hexdigest()
 
 
 def _reject_file(engine: Engine, run_id: int, path: Path, reason: str, now: datetime) -> None:
@@ -172,7 +175,7 @@ def _reject_file(engine: Engine, run_id: int, path: Path, reason: str, now: date
                 {
                     "run_id": run_id,
                     "file_path": str(path),
-                    "file_sha256": _file_digest(path),
+                    "file_sha256": _quarantine_key(path),
                     "row_number": 0,
                     "field": FILE_FIELD,
                     "record_type": None,

@@ -77,7 +77,8 @@ def _digest_and_check_text(path: Path, encoding: str) -> str:
     return sha.hexdigest()
 
 
-def _digest(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (identifies the file in the quarantine)."""
     sha = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
@@ -112,7 +113,7 @@ class InterchangeFile:
         if path.stat().st_size == 0:
             raise IngestError(str(path), "is empty (no header and no rows)")
         if fmt == "parquet":
-            self.sha256 = _digest(path)
+            self.sha256 = file_sha256(path)
             try:
                 self._parquet = pq.ParquetFile(path)
             except (pa.ArrowInvalid, OSError) as exc:

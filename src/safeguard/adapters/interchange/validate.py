@@ -22,7 +22,6 @@ FALSE_WORDS = ("false", "f", "no", "n", "0")
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 DATETIME_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$"
 INT_RE = r"^[+-]?\d{1,9}$"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Pairs (later, earlier): the first may not come before the second.
 ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -389,8 +388,3 @@ def validate_batch(
     """Check every field of every row in ``table`` (all columns text) against ``spec``."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     return _Checker(spec, table, now, future_tolerance).run()
-
-
-def is_formula(text: str) -> bool:
-    """Text a spreadsheet would run as a formula if exported unescaped."""
-    return text.startswith(FORMULA_START)
