@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.accounts import users, web_sessions
+from safeguard.config import Settings
 from safeguard.domain.access import Role
 from safeguard.domain.accounts import secret_digest
 from safeguard.services import accounts
+from safeguard.web.app import create_app
 from safeguard.web.deps import LOGIN_COOKIE, SESSION_COOKIE
 from tests.e2e.conftest import TestClient, sign_in
 from tests.web_fixtures import PASSWORD
@@ -141,3 +144,27 @@ def test_cookies_are_marked_secure_when_served_over_tls(
         )
     assert r.status_code == 303
     assert "Secure" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+
+
+def test_the_request_transaction_is_committed_before_the_response_is_sent(
+    settings: Settings, engine: Engine, world: object
+) -> None:
+    """A redirect after sign-in must not race the commit of the new session (the browser
+    follows it at once), and no response may go out before its audit entry is durable."""
+    app = create_app(settings, engine)
+    seen: list[int] = []
+
+    @app.middleware("http")
+    async def count_sessions_when_the_response_starts(request: Any, call_next: Any) -> Any:
+        response = await call_next(request)  # returns as soon as the response starts
+        if request.method == "POST" and request.url.path == "/login":
+            with engine.connect() as conn:  # a separate connection sees only committed rows
+                seen.append(
+                    conn.execute(sa.select(sa.func.count()).select_from(web_sessions)).scalar_one()
+                )
+        return response
+
+    with TestClient(app, follow_redirects=False) as c:
+        r = _login(c, "pc_patel", PASSWORD)
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    assert seen == [1]

@@ -43,7 +43,11 @@ def get_engine(request: Request) -> Engine:
 
 
 def get_conn(request: Request) -> Iterator[Connection]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+    """One transaction per request: committed when the route returns, rolled back on error.
+
+    Used with ``scope="function"`` (see ``ConnDep``), so the commit happens before the response
+    is sent: a client never sees a result whose audit entry, session or change is not yet
+    durable, and a redirect after a POST never races the commit."""
     engine: Engine = request.app.state.engine
     with engine.begin() as conn:
         yield conn
@@ -53,7 +57,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # Database ids are 32-bit integers on both databases; person ids may be negative (unlinked).
 PersonId = Annotated[int, Path(ge=-2_147_483_647, le=2_147_483_647)]
 RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-ConnDep = Annotated[Connection, Depends(get_conn)]
+ConnDep = Annotated[Connection, Depends(get_conn, scope="function")]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
