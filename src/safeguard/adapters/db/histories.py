@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from safeguard.adapters.db.tables import (
     risk_assessments,
     victim_contacts,
 )
+from safeguard.adapters.db.types import as_utc
 from safeguard.risk.facts import (
     AssessmentFact,
     ContactFact,
@@ -40,6 +41,7 @@ from safeguard.risk.facts import (
 )
 
 CHUNK = 900
+RAW_CHUNK = 5000
 
 
 def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -109,6 +111,51 @@ def _answers(value: Any) -> dict[str, object]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+def _base_sql(conn: Connection, stmt: sa.Select[Any]) -> str:
+    """The SQL text of a select with no bound parameters, for :func:`_raw_rows`."""
+    return str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _name(column: sa.ColumnElement[Any]) -> str:
+    table = getattr(column, "table", None)
+    return f"{table.name}.{column.name}" if table is not None else str(column.name)
+
+
+def _raw_rows(
+    conn: Connection, sql: str, column: str, ids: Sequence[int] | None
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``sql`` (no WHERE clause yet) for everything, or ``column IN ids`` chunk by chunk.
+
+    Straight through the DB-API cursor of the caller's connection (same transaction): per-value
+    type processing and row objects in SQLAlchemy cost more than the reads themselves on a full
+    run. Values come back as the driver gives them; callers convert timestamps with
+    :func:`as_utc`, dates with :func:`_as_date` and booleans with :func:`_as_bool`. The ids are
+    integers rendered literally (never text from outside).
+    """
+    cursor = conn.connection.cursor()
+    try:
+        if ids is None:
+            cursor.execute(sql)
+            yield from cursor.fetchall()
+            return
+        for i in range(0, len(ids), RAW_CHUNK):
+            listed = ", ".join(str(int(v)) for v in ids[i : i + RAW_CHUNK])
+            cursor.execute(f"{sql} WHERE {column} IN ({listed})")
+            yield from cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _as_bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
 def load_histories(
     conn: Connection, mention_ids: Sequence[int] | None = None, *, expand: bool = True
 ) -> list[PersonHistory]:
@@ -121,176 +168,192 @@ def load_histories(
         mention_ids = sorted(set(mention_ids))
         keys_needed = set(mention_people(conn, mention_ids).values())
         mention_ids = mentions_of(conn, keys_needed)
-    who: dict[int, str] = {}
-    accs: dict[str, _Acc] = {}
-
-    def acc(mid: int | None) -> _Acc | None:
-        if mid is None or mid not in who:
-            return None
-        key = who[mid]
-        found = accs.get(key)
-        if found is None:
-            found = accs[key] = _Acc(key)
-        return found
+    elif mention_ids is not None:
+        mention_ids = sorted(set(mention_ids))
+    accs: dict[int, _Acc] = {}
+    by_key: dict[str, _Acc] = {}
 
     pm = person_mentions.c
-    mentions_q = sa.select(
-        pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
-    ).select_from(person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id))
-    for clause in _where_in(pm.id, mention_ids):
-        for mid, pid, dob, age, mdate in conn.execute(mentions_q.where(clause)):
-            who[mid] = person_key(pid, mid)
-            a = acc(mid)
-            assert a is not None
-            if dob is not None:
-                a.dobs.append(dob)
-            elif age is not None and mdate is not None:
-                a.ages.append((int(mid), int(age), mdate))
+    mentions_sql = _base_sql(
+        conn,
+        sa.select(
+            pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
+        ).select_from(person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)),
+    )
+    for mid, pid, dob, age, mdate in _raw_rows(conn, mentions_sql, _name(pm.id), mention_ids):
+        key = person_key(pid, mid)
+        a = by_key.get(key)
+        if a is None:
+            a = by_key[key] = _Acc(key)
+        accs[mid] = a
+        if dob is not None:
+            a.dobs.append(_as_date(dob))  # type: ignore[arg-type]
+        elif age is not None and mdate is not None:
+            a.ages.append((int(mid), int(age), _as_date(mdate)))  # type: ignore[arg-type]
+    acc = accs.get
 
     iv = involvements.c
-    for clause in _where_in(iv.mention_id, mention_ids):
-        for iid, eid, mid, role, rel in conn.execute(
-            sa.select(iv.id, iv.event_id, iv.mention_id, iv.role, iv.relationship_to_suspect).where(
-                clause
-            )
-        ):
-            a = acc(mid)
-            if a is not None and eid is not None:
-                a.involvements.append((int(iid), int(eid), role, rel))
-                a.event_ids.add(int(eid))
+    sql = _base_sql(
+        conn, sa.select(iv.id, iv.event_id, iv.mention_id, iv.role, iv.relationship_to_suspect)
+    )
+    for iid, eid, mid, role, rel in _raw_rows(conn, sql, _name(iv.mention_id), mention_ids):
+        a = acc(mid)
+        if a is not None and eid is not None:
+            a.involvements.append((iid, eid, role, rel))
+            a.event_ids.add(eid)
 
     ra = risk_assessments.c
-    for clause in _where_in(ra.subject_id, mention_ids):
-        for r in conn.execute(
-            sa.select(
-                ra.id, ra.subject_id, ra.event_id, ra.instrument_id, ra.instrument_version,
-                ra.answers, ra.officer_grade, ra.rationale, ra.reviewed_grade, ra.reviewed_at,
-                ra.completed_at, ra.assessor_team,
-            ).where(clause)
-        ):  # fmt: skip
-            a = acc(r.subject_id)
-            if a is None or r.completed_at is None:
-                continue
-            a.assessments.append(
-                AssessmentFact(
-                    assessment_id=r.id,
-                    instrument_id=r.instrument_id,
-                    instrument_version=r.instrument_version,
-                    answers=_answers(r.answers),
-                    completed_at=r.completed_at,
-                    event_id=r.event_id,
-                    officer_grade=r.officer_grade,
-                    rationale=r.rationale,
-                    reviewed_grade=r.reviewed_grade,
-                    reviewed_at=r.reviewed_at,
-                    assessor_team=r.assessor_team,
-                )
-            )
-            if r.event_id is not None:
-                a.event_ids.add(r.event_id)
-
-    rf, rs = referrals.c, referral_status_changes.c
-    referral_rows: list[tuple[_Acc, Any]] = []
-    for clause in _where_in(rf.subject_id, mention_ids):
-        for r in conn.execute(
-            sa.select(
-                rf.id, rf.subject_id, rf.event_id, rf.referral_type, rf.route, rf.rag, rf.made_at
-            ).where(clause)
-        ):
-            a = acc(r.subject_id)
-            if a is not None:
-                referral_rows.append((a, r))
-    statuses: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
-    ref_ids = sorted(r.id for _, r in referral_rows)
-    for clause in _where_in(rs.referral_id, None if mention_ids is None else ref_ids):
-        for rid, status, changed in conn.execute(
-            sa.select(rs.referral_id, rs.status, rs.changed_at).where(clause)
-        ):
-            if rid is not None and changed is not None:
-                statuses[int(rid)].append((status, changed))
-    for a, r in referral_rows:
-        a.referrals.append(
-            ReferralFact(
-                referral_id=r.id,
-                referral_type=r.referral_type,
-                made_at=r.made_at,
-                event_id=r.event_id,
-                route=r.route,
-                rag=r.rag,
-                statuses=tuple(sorted(statuses.get(r.id, ()))),
+    sql = _base_sql(
+        conn,
+        sa.select(
+            ra.id, ra.subject_id, ra.event_id, ra.instrument_id, ra.instrument_version,
+            ra.answers, ra.officer_grade, ra.rationale, ra.reviewed_grade, ra.reviewed_at,
+            ra.completed_at, ra.assessor_team,
+        ),
+    )  # fmt: skip
+    for (
+        rid, subject, eid, instrument, version, answers, officer, rationale, reviewed,
+        reviewed_at, completed, team,
+    ) in _raw_rows(conn, sql, _name(ra.subject_id), mention_ids):  # fmt: skip
+        a = acc(subject)
+        if a is None or completed is None:
+            continue
+        a.assessments.append(
+            AssessmentFact(
+                assessment_id=rid,
+                instrument_id=instrument,
+                instrument_version=version,
+                answers=_answers(answers),
+                completed_at=as_utc(completed),  # type: ignore[arg-type]
+                event_id=eid,
+                officer_grade=officer,
+                rationale=rationale,
+                reviewed_grade=reviewed,
+                reviewed_at=as_utc(reviewed_at),
+                assessor_team=team,
             )
         )
-        if r.event_id is not None:
-            a.event_ids.add(r.event_id)
+        if eid is not None:
+            a.event_ids.add(eid)
+
+    rf, rs = referrals.c, referral_status_changes.c
+    referral_rows: list[tuple[_Acc, tuple[Any, ...]]] = []
+    sql = _base_sql(
+        conn,
+        sa.select(
+            rf.id, rf.subject_id, rf.event_id, rf.referral_type, rf.route, rf.rag, rf.made_at
+        ),
+    )
+    for r in _raw_rows(conn, sql, _name(rf.subject_id), mention_ids):
+        a = acc(r[1])
+        if a is not None:
+            referral_rows.append((a, r))
+    statuses: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    ref_ids = sorted(r[0] for _, r in referral_rows)
+    sql = _base_sql(conn, sa.select(rs.referral_id, rs.status, rs.changed_at))
+    for rid, status, changed in _raw_rows(
+        conn, sql, _name(rs.referral_id), None if mention_ids is None else ref_ids
+    ):
+        if rid is not None and changed is not None:
+            statuses[rid].append((status, as_utc(changed)))  # type: ignore[arg-type]
+    for a, (rid, _, eid, rtype, route, rag, made_at) in referral_rows:
+        a.referrals.append(
+            ReferralFact(
+                referral_id=rid,
+                referral_type=rtype,
+                made_at=as_utc(made_at),
+                event_id=eid,
+                route=route,
+                rag=rag,
+                statuses=tuple(sorted(statuses.get(rid, ()))),
+            )
+        )
+        if eid is not None:
+            a.event_ids.add(eid)
 
     me = missing_episodes.c
-    for clause in _where_in(me.mention_id, mention_ids):
-        for r in conn.execute(sa.select(missing_episodes).where(clause)):
-            a = acc(r.mention_id)
-            if a is None or r.event_id is None or r.reported_missing_at is None:
-                continue
-            a.missing.append(
-                MissingFact(
-                    episode_id=r.id,
-                    event_id=r.event_id,
-                    reported_missing_at=r.reported_missing_at,
-                    last_seen_at=r.last_seen_at,
-                    found_at=r.found_at,
-                    risk_grade=r.risk_grade,
-                    in_care=r.in_care,
-                    exploitation_flag=r.exploitation_flag,
-                    rhi_offered_at=r.rhi_offered_at,
-                    rhi_completed_at=r.rhi_completed_at,
-                    rhi_declined=r.rhi_declined,
-                )
+    sql = _base_sql(
+        conn,
+        sa.select(
+            me.id, me.mention_id, me.event_id, me.reported_missing_at, me.last_seen_at,
+            me.found_at, me.risk_grade, me.in_care, me.exploitation_flag, me.rhi_offered_at,
+            me.rhi_completed_at, me.rhi_declined,
+        ),
+    )  # fmt: skip
+    for (
+        eid_, mid, eid, reported, last_seen, found, grade, in_care, exploitation, offered,
+        completed, declined,
+    ) in _raw_rows(conn, sql, _name(me.mention_id), mention_ids):  # fmt: skip
+        a = acc(mid)
+        if a is None or eid is None or reported is None:
+            continue
+        a.missing.append(
+            MissingFact(
+                episode_id=eid_,
+                event_id=eid,
+                reported_missing_at=as_utc(reported),  # type: ignore[arg-type]
+                last_seen_at=as_utc(last_seen),
+                found_at=as_utc(found),
+                risk_grade=grade,
+                in_care=_as_bool(in_care),
+                exploitation_flag=_as_bool(exploitation),
+                rhi_offered_at=as_utc(offered),
+                rhi_completed_at=as_utc(completed),
+                rhi_declined=_as_bool(declined),
             )
-            a.event_ids.add(r.event_id)
+        )
+        a.event_ids.add(eid)
 
     vc = victim_contacts.c
-    for clause in _where_in(vc.mention_id, mention_ids):
-        for r in conn.execute(
-            sa.select(
-                vc.id, vc.mention_id, vc.event_id, vc.trigger, vc.trigger_at, vc.contacted_at
-            ).where(clause)
-        ):
-            a = acc(r.mention_id)
-            if a is None or r.trigger is None:
-                continue
-            a.contacts.append(
-                ContactFact(r.id, r.trigger, r.trigger_at, r.event_id, r.contacted_at)
-            )
-            if r.event_id is not None:
-                a.event_ids.add(r.event_id)
+    sql = _base_sql(
+        conn,
+        sa.select(vc.id, vc.mention_id, vc.event_id, vc.trigger, vc.trigger_at, vc.contacted_at),
+    )
+    for cid, mid, eid, trigger, trigger_at, contacted in _raw_rows(
+        conn, sql, _name(vc.mention_id), mention_ids
+    ):
+        a = acc(mid)
+        if a is None or trigger is None:
+            continue
+        a.contacts.append(ContactFact(cid, trigger, as_utc(trigger_at), eid, as_utc(contacted)))
+        if eid is not None:
+            a.event_ids.add(eid)
 
-    all_event_ids = sorted({e for a in accs.values() for e in a.event_ids})
+    all_event_ids = sorted({e for a in by_key.values() for e in a.event_ids})
     event_facts = _load_events(conn, None if mention_ids is None else all_event_ids)
-    return [_build(a, event_facts) for _, a in sorted(accs.items())]
+    return [_build(a, event_facts) for _, a in sorted(by_key.items())]
 
 
 def _load_events(conn: Connection, ids: Sequence[int] | None) -> dict[int, EventFact]:
     ev = events.c
     out: dict[int, EventFact] = {}
-    cols = (
-        ev.id, ev.event_type, ev.occurred_at, ev.reported_at, ev.domestic_abuse_related,
-        ev.hate_crime_strands, ev.area, ev.team,
+    sql = _base_sql(
+        conn,
+        sa.select(
+            ev.id, ev.event_type, ev.occurred_at, ev.reported_at, ev.domestic_abuse_related,
+            ev.hate_crime_strands, ev.area, ev.team,
+        ),
     )  # fmt: skip
-    for clause in _where_in(ev.id, ids):
-        for r in conn.execute(sa.select(*cols).where(clause)):
-            if r.occurred_at is None:
-                continue
-            strands = r.hate_crime_strands
-            if isinstance(strands, str):
+    for eid, etype, occurred, reported, da, strands, area, team in _raw_rows(
+        conn, sql, _name(ev.id), ids
+    ):
+        if occurred is None:
+            continue
+        if isinstance(strands, str):
+            if strands == "null":
+                strands = None
+            else:
                 strands = json.loads(strands) if strands.startswith("[") else strands.split(";")
-            out[r.id] = EventFact(
-                event_id=r.id,
-                event_type=r.event_type,
-                occurred_at=r.occurred_at,
-                reported_at=r.reported_at,
-                domestic_abuse_related=bool(r.domestic_abuse_related),
-                hate_crime_strands=tuple(s for s in (strands or ()) if s),
-                area=r.area,
-                team=r.team,
-            )
+        out[eid] = EventFact(
+            event_id=eid,
+            event_type=etype,
+            occurred_at=as_utc(occurred),  # type: ignore[arg-type]
+            reported_at=as_utc(reported),
+            domestic_abuse_related=bool(da),
+            hate_crime_strands=tuple(s for s in (strands or ()) if s),
+            area=area,
+            team=team,
+        )
     return out
 
 
@@ -308,6 +371,12 @@ def _build(a: _Acc, event_facts: dict[int, EventFact]) -> PersonHistory:
         for iid, eid, role, rel in a.involvements
         if eid in event_facts
     )
+    missing = []
+    for m in a.missing:
+        e = event_facts.get(m.event_id)
+        missing.append(
+            replace(m, area=e.area, team=e.team) if e is not None and (e.area or e.team) else m
+        )
     return PersonHistory(
         person_key=a.key,
         person_id=int(a.key[1:]) if a.key.startswith("P") else None,
@@ -316,33 +385,10 @@ def _build(a: _Acc, event_facts: dict[int, EventFact]) -> PersonHistory:
         involvements=invs,
         assessments=tuple(a.assessments),
         referrals=tuple(a.referrals),
-        missing=tuple(
-            MissingFact(
-                **{
-                    **_fields(m),
-                    "area": _area(event_facts, m.event_id),
-                    "team": _team(event_facts, m.event_id),
-                }
-            )
-            for m in a.missing
-        ),
+        missing=tuple(missing),
         contacts=tuple(a.contacts),
         events={e: event_facts[e] for e in sorted(a.event_ids) if e in event_facts},
     )
-
-
-def _fields(m: MissingFact) -> dict[str, Any]:
-    return {name: getattr(m, name) for name in MissingFact.__dataclass_fields__}
-
-
-def _area(event_facts: dict[int, EventFact], eid: int) -> str | None:
-    e = event_facts.get(eid)
-    return e.area if e else None
-
-
-def _team(event_facts: dict[int, EventFact], eid: int) -> str | None:
-    e = event_facts.get(eid)
-    return e.team if e else None
 
 
 def touched_mentions(conn: Connection, since: datetime) -> list[int]:
