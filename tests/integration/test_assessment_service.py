@@ -260,3 +260,79 @@ def test_since_last_reassesses_only_people_touched_after_the_last_run(
     assert again.people == 1
     assert statuses(engine)["MARAC-VISIBLE-HIGH-RISK"] == "closed_by_rule"
     assert svc.assess_since(engine).people == 0
+
+
+def _force(n: int) -> list[dict[str, object]]:
+    """``n`` households: a victim with escalating incidents, a DASH, a child present, a referral
+    on some, a suspect, and a missing child; enough variety for every rule family to fire."""
+    items: list[dict[str, object]] = []
+    for h in range(n):
+        v, s, c, k = f"v{h}", f"s{h}", f"c{h}", f"k{h}"
+        items += [
+            rows.person(v, dob=f"19{70 + h % 25}-05-0{1 + h % 9}"),
+            rows.person(s, dob=f"19{60 + h % 30}-07-1{h % 9}"),
+            rows.person(c, dob=f"20{10 + h % 9}-02-0{1 + h % 9}"),
+            rows.person(k, dob="2011-03-04"),
+        ]
+        for e in range(1 + h % 4):
+            ev, day = f"e{h}-{e}", f"2025-0{1 + e * 2}-1{h % 9}T1{h % 10}:00:00Z"
+            items += [
+                rows.event(ev, day, area=f"Area{h % 3}"),
+                rows.involvement(f"iv{h}-{e}", ev, v),
+                rows.involvement(f"is{h}-{e}", ev, s, "suspect"),
+                rows.involvement(f"ic{h}-{e}", ev, c, "child_present"),
+            ]
+            if (h + e) % 2 == 0:
+                items.append(rows.dash(f"a{h}-{e}", v, day, 5 + (h * 3 + e) % 20, event_ref=ev))
+            if (h + e) % 3 == 0:
+                items.append(rows.referral(f"r{h}-{e}", v, "marac", day, event_ref=ev))
+            mev = f"m{h}-{e}"
+            items += [
+                rows.event(mev, day, "missing_person"),
+                rows.involvement(f"im{h}-{e}", mev, k, "missing_person"),
+                rows.missing(f"ep{h}-{e}", mev, k, day),
+            ]
+    return items
+
+
+def _stored(engine: Engine) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Every stored finding and procedure check in id order, without ids and run times."""
+    skip = {"id", "first_found_at", "last_changed_at", "evaluated_at"}
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.select(*[c for c in findings.c if c.name not in skip]).order_by(findings.c.id)
+        ).all()
+        checks = conn.execute(
+            sa.select(*[c for c in procedure_checks.c if c.name not in skip]).order_by(
+                procedure_checks.c.id
+            )
+        ).all()
+    return [tuple(r) for r in found], [tuple(r) for r in checks]
+
+
+def test_a_full_run_stores_the_same_with_one_worker_or_several(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(engine, tmp_path / "in", _force(12))
+    with engine.begin() as conn:  # link each victim's mentions into a person, like linking
+        ids = [r.id for r in conn.execute(sa.select(person_mentions.c.id).limit(4))]
+        pid = conn.execute(
+            sa.insert(people).values(created_at=NOW).returning(people.c.id)
+        ).scalar_one()
+        conn.execute(
+            sa.insert(person_links),
+            [{"mention_id": m, "person_id": pid, "linked_at": NOW} for m in ids],
+        )
+    monkeypatch.setattr(svc, "BATCH_PEOPLE", 5)  # many batches, so several workers share them
+    one = svc.assess_all(engine, workers=1)
+    alone = _stored(engine)
+    assert one.people == 45 and len(alone[0]) > 20 and len(alone[1]) > 20
+    with engine.begin() as conn:
+        conn.execute(sa.delete(procedure_checks))
+        conn.execute(sa.delete(findings))
+    many = svc.assess_all(engine, workers=3)
+    assert (many.people, many.new, many.changed) == (one.people, one.new, one.changed)
+    assert _stored(engine) == alone
+    again = svc.assess_all(engine, workers=2)
+    assert (again.new, again.changed, again.closed) == (0, 0, 0)
+    assert _stored(engine) == alone

@@ -46,6 +46,13 @@ def assess(
     ),
     actor: str = typer.Option("cli", help="Who is running this (recorded on the run)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="Processes evaluating the rules in a full run (default: the CPU count); "
+        "the result is the same with any number",
+    ),
 ) -> None:
     """Apply the risk instruments and procedural rules to every person (or only some)."""
     with context.handled():
@@ -72,10 +79,17 @@ def assess(
                 summary = svc.assess_people(eng, person, assessor=assessor, actor=actor)
             elif since is not None:
                 summary = svc.assess_since(
-                    eng, _parse_since(since), assessor=assessor, actor=actor, progress=on_progress
+                    eng,
+                    _parse_since(since),
+                    assessor=assessor,
+                    actor=actor,
+                    progress=on_progress,
+                    workers=workers,
                 )
             else:
-                summary = svc.assess_all(eng, assessor=assessor, actor=actor, progress=on_progress)
+                summary = svc.assess_all(
+                    eng, assessor=assessor, actor=actor, progress=on_progress, workers=workers
+                )
         context.out.print(
             f"assessment run {summary.run_id}: {summary.people:,} people; findings "
             f"{summary.new:,} new, {summary.changed:,} changed, {summary.closed:,} closed"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from safeguard.domain.working_time import add_months
-from safeguard.risk.context import Context, referral_done, when
+from safeguard.risk.context import Context, referral_done, when, working_days_deadline
 from safeguard.risk.facts import MissingFact
 
 CSE_INSTRUMENT = "cse-seraf"
@@ -87,7 +87,7 @@ def _missing(ctx: Context) -> None:
                     f"episode {m.episode_id} ({when(m.reported_missing_at)})" for m in recent
                 ),
                 trigger_at=at,
-                due_at=cal.working_days_deadline(at, days),
+                due_at=working_days_deadline(cal, at, days),
                 done_at=referral_done(ctx, ("multi_agency_review",), ep.event_id, at),
                 what=f"a multi-agency review (within {days} working days)",
                 event=event,
@@ -115,7 +115,7 @@ def _missing(ctx: Context) -> None:
                 trigger=f"child aged {age} missing (episode {ep.episode_id}, {when(at)}): "
                 + " and ".join(reasons),
                 trigger_at=at,
-                due_at=cal.working_days_deadline(at, days),
+                due_at=working_days_deadline(cal, at, days),
                 done_at=_cse_done(ctx, ep.event_id, at),
                 what=f"a CSE screening (within {days} working days)",
                 event=event,

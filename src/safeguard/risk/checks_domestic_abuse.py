@@ -13,6 +13,7 @@ from safeguard.risk.context import (
     victim_events,
     when,
     within,
+    working_days_deadline,
 )
 from safeguard.risk.facts import EventFact, ReferralFact
 
@@ -102,7 +103,7 @@ def _marac_from_assessments(ctx: Context) -> None:
             f"assessment:{s.fact.assessment_id}",
             trigger=trigger,
             trigger_at=at,
-            due_at=ctx.config.calendar.working_days_deadline(at, days),
+            due_at=working_days_deadline(ctx.config.calendar, at, days),
             done_at=referral_done(ctx, MARAC, s.fact.event_id, at),
             what=f"a MARAC referral (within {days} working day(s))",
             event=event,
@@ -143,7 +144,7 @@ def _marac_from_history(ctx: Context) -> None:
                 f"{when(event.occurred_at)} is within {rep_days} days of MARAC referral "
                 f"{last.referral_id} made {when(last.made_at)}",
                 trigger_at=event.occurred_at,
-                due_at=cal.working_days_deadline(event.occurred_at, days),
+                due_at=working_days_deadline(cal, event.occurred_at, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
                 what=f"a repeat MARAC referral (within {days} working day(s))",
                 event=event,
@@ -159,7 +160,7 @@ def _marac_from_history(ctx: Context) -> None:
                 trigger=f"{len(recent)} domestic-abuse incidents as victim within {esc_days} "
                 f"days (>= {n_min}): {listing(recent)}",
                 trigger_at=event.occurred_at,
-                due_at=cal.working_days_deadline(event.occurred_at, days),
+                due_at=working_days_deadline(cal, event.occurred_at, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
                 what=f"a MARAC referral (within {days} working day(s))",
                 event=event,

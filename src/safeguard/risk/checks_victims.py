@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from safeguard.risk.context import Context, is_crime, referral_done, victim_events, when
+from safeguard.risk.context import (
+    Context,
+    is_crime,
+    referral_done,
+    victim_events,
+    when,
+    working_days_deadline,
+)
 from safeguard.risk.facts import EventFact
 
 RIGHT6_TRIGGERS = frozenset(
@@ -71,7 +78,7 @@ def _needs_assessment(ctx: Context) -> None:
             trigger=f"victim of {event.event_type.replace('_', ' ')} event {event.event_id} "
             f"reported {when(start)}",
             trigger_at=start,
-            due_at=cal.working_days_deadline(start, days),
+            due_at=working_days_deadline(cal, start, days),
             done_at=min(done) if done else None,
             what=f"a needs assessment (within {days} working days)",
             event=event,
@@ -104,7 +111,7 @@ def _support_referral(ctx: Context) -> None:
             trigger=f"victim with enhanced rights ({'; '.join(reasons)}) of event "
             f"{event.event_id} reported {when(start)}",
             trigger_at=start,
-            due_at=cal.working_days_deadline(start, days),
+            due_at=working_days_deadline(cal, start, days),
             done_at=min(done) if done else None,
             what=f"a referral to support services (within {days} working days)",
             event=event,
@@ -136,7 +143,7 @@ def _right6(ctx: Context) -> None:
             f"contact:{contact.contact_id}",
             trigger=f"{contact.trigger.replace('_', ' ')} at {when(contact.trigger_at)}, {rights}",
             trigger_at=contact.trigger_at,
-            due_at=cal.working_days_deadline(contact.trigger_at, days),
+            due_at=working_days_deadline(cal, contact.trigger_at, days),
             done_at=contact.contacted_at,
             what=f"the victim told (within {days} working day(s))",
             event=event,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, score
+from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
 from safeguard.risk.config import Param, RulesConfig
 from safeguard.risk.facts import AssessmentFact, EventFact, PersonHistory
@@ -19,6 +20,24 @@ from safeguard.risk.rules import RULES_BY_ID
 def when(at: datetime | None) -> str:
     """A UTC time as officers read it in an explanation."""
     return "-" if at is None else at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+_DEADLINES: dict[tuple[WorkingCalendar, date, int], datetime] = {}
+
+
+def working_days_deadline(cal: WorkingCalendar, start: datetime, days: int) -> datetime:
+    """:meth:`WorkingCalendar.working_days_deadline`, memoised: the answer depends only on the
+    local day of ``start``, and a full run asks for the same few thousand days again and again.
+    """
+    if start.tzinfo is None:
+        raise ValueError("naive datetime given; working-time arithmetic needs aware datetimes")
+    key = (cal, start.astimezone(cal.tz).date(), days)
+    found = _DEADLINES.get(key)
+    if found is None:
+        found = cal.working_days_deadline(start, days)
+        if len(_DEADLINES) < 100_000:
+            _DEADLINES[key] = found
+    return found
 
 
 @dataclass(slots=True)

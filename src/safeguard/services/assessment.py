@@ -8,7 +8,11 @@ procedures, new high risk).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -20,7 +24,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db.audit import append_audit
-from safeguard.adapters.db.histories import load_histories, mentions_of, touched_mentions
+from safeguard.adapters.db.engine import make_engine
+from safeguard.adapters.db.histories import (
+    load_histories,
+    mention_batches,
+    mentions_of,
+    touched_mentions,
+)
 from safeguard.domain.assessments import Catalogue, ScoreResult
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import ValidationFailed
@@ -133,6 +143,77 @@ def _update_run(conn: Connection, run_id: int, people: int, counts: store.SyncCo
     )
 
 
+_worker_state: tuple[Engine, Assessor] | None = None
+
+
+def _worker_init(url: str, assessor: Assessor) -> None:
+    """In a worker process: its own engine (connections are never shared across processes)."""
+    global _worker_state
+    _worker_state = (make_engine(url), assessor)
+
+
+def _prepare_batch(
+    engine: Engine, assessor: Assessor, mention_ids: Sequence[int], now: datetime
+) -> store.Prepared:
+    """Load, evaluate and flatten one batch of people (reads only; pure past the reads)."""
+    with engine.connect() as conn:
+        histories = load_histories(conn, mention_ids, expand=False)
+    evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
+    return store.prepare(evaluations, now)
+
+
+def _worker_batch(mention_ids: Sequence[int], now: datetime) -> store.Prepared:
+    assert _worker_state is not None, "worker not initialised"
+    engine, assessor = _worker_state
+    return _prepare_batch(engine, assessor, mention_ids, now)
+
+
+def _worker_count(engine: Engine, workers: int | None, batches: int) -> int:
+    """Worker processes to use: the CPU count by default; one (in this process) for an
+    in-memory database, which other processes cannot open, or for a single batch."""
+    wanted = workers if workers is not None else (os.cpu_count() or 1)
+    if wanted < 1:
+        raise ValidationFailed("workers must be at least 1")
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and (not database or database == ":memory:"):
+        return 1
+    return max(1, min(wanted, batches))
+
+
+def _prepared_batches(
+    engine: Engine,
+    batches: Sequence[Sequence[int]],
+    assessor: Assessor,
+    now: datetime,
+    workers: int,
+) -> Iterator[store.Prepared]:
+    """The prepared results of each batch, in batch order; with ``workers`` > 1 computed in
+    worker processes, at most two batches per worker ahead of the writer."""
+    if workers == 1:
+        for batch in batches:
+            yield _prepare_batch(engine, assessor, batch, now)
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(url, assessor),
+    ) as pool:
+        pending: deque[Future[store.Prepared]] = deque()
+        todo = iter(batches)
+        for batch in todo:
+            pending.append(pool.submit(_worker_batch, batch, now))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            result = pending.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.submit(_worker_batch, nxt, now))
+            yield result
+
+
 def _assess_mentions(
     engine: Engine,
     mention_ids: Sequence[int] | None,
@@ -143,6 +224,7 @@ def _assess_mentions(
     progress: ProgressFn | None,
     expanded: bool = False,
     started: datetime | None = None,
+    workers: int | None = None,
 ) -> AssessSummary:
     now = started or datetime.now(UTC)
     if mention_ids is not None:
@@ -160,18 +242,21 @@ def _assess_mentions(
     with engine.begin() as conn:
         run_id = _insert_run(conn, actor, scope, now)
     with engine.connect() as conn:
-        histories = load_histories(conn, None)
-    total = len(histories)
+        total, batches = mention_batches(conn, BATCH_PEOPLE)
+    workers = _worker_count(engine, workers, len(batches))
     counts = store.SyncCounts()
-    for start in range(0, total, BATCH_PEOPLE):
-        batch = histories[start : start + BATCH_PEOPLE]
-        evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in batch]
+    assessed: set[str] = set()
+    for prepared in _prepared_batches(engine, batches, assessor, now, workers):
+        # The writes stay in this process, one transaction per batch, in batch order: the
+        # stored result (ids included) is the same with one worker or many.
         with engine.begin() as conn:
-            counts += store.sync_evaluations(conn, evaluations, now)
+            counts += store.sync_prepared(conn, prepared, now)
+        assessed.update(prepared.person_keys)
         if progress:
-            progress(min(start + BATCH_PEOPLE, total), total)
+            progress(len(assessed), total)
+    assert len(assessed) == total, "every person is assessed exactly once"
     with engine.begin() as conn:
-        closed = store.close_people_not_in(conn, {h.person_key for h in histories}, now)
+        closed = store.close_people_not_in(conn, assessed, now)
         counts += store.SyncCounts(closed=closed)
         _update_run(conn, run_id, total, counts)
     logger.info(
@@ -187,6 +272,7 @@ def assess_all(
     assessor: Assessor | None = None,
     actor: str = "system:assess",
     progress: ProgressFn | None = None,
+    workers: int | None = None,
 ) -> AssessSummary:
     """Re-assess everyone; findings of people no longer present are closed by rule.
 
@@ -195,6 +281,8 @@ def assess_all(
         assessor: rules config and instruments; from the settings by default.
         actor: who runs it (recorded on the run).
         progress: called with (people done, people in total) after each batch.
+        workers: processes evaluating the rules (default: the CPU count); the database
+            writes stay in this process, so the result is the same with any number.
     """
     return _assess_mentions(
         engine,
@@ -203,6 +291,7 @@ def assess_all(
         actor=actor,
         scope="all",
         progress=progress,
+        workers=workers,
     )
 
 
@@ -236,6 +325,7 @@ def assess_since(
     assessor: Assessor | None = None,
     actor: str = "system:assess",
     progress: ProgressFn | None = None,
+    workers: int | None = None,
 ) -> AssessSummary:
     """Re-assess the people touched by records changed at or after ``since``.
 
@@ -251,7 +341,9 @@ def assess_since(
                 )
             ).scalar_one_or_none()
         if since is None:
-            return assess_all(engine, assessor=assessor, actor=actor, progress=progress)
+            return assess_all(
+                engine, assessor=assessor, actor=actor, progress=progress, workers=workers
+            )
     started = datetime.now(UTC)  # before the look-up, so the next "since last" misses nothing
     with engine.connect() as conn:
         mentions = touched_mentions(conn, since)

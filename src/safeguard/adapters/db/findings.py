@@ -426,18 +426,21 @@ def _sync_checks(conn: Connection, prepared: Prepared, keys: Sequence[str]) -> N
 
 def close_people_not_in(conn: Connection, person_keys: set[str], now: datetime) -> int:
     """After a full run: close active findings and drop checks of people no longer present."""
-    rows = conn.execute(
-        sa.select(findings.c.id, findings.c.person_key).where(findings.c.status.in_(ACTIVE))
-    ).all()
-    gone = [r.id for r in rows if r.person_key not in person_keys]
+    cursor = conn.connection.cursor()
+    try:  # plain reads through the driver: two columns of every finding and check
+        active = ", ".join(f"'{s}'" for s in ACTIVE)
+        cursor.execute(f"SELECT id, person_key FROM findings WHERE status IN ({active})")
+        gone = [fid for fid, key in cursor.fetchall() if key not in person_keys]
+        cursor.execute("SELECT id, person_key FROM procedure_checks")
+        stale = [cid for cid, key in cursor.fetchall() if key not in person_keys]
+    finally:
+        cursor.close()
     for i in range(0, len(gone), CHUNK):
         conn.execute(
             sa.update(findings)
             .where(findings.c.id.in_(gone[i : i + CHUNK]))
             .values(status=FindingStatus.CLOSED_BY_RULE.value, last_changed_at=now)
         )
-    check_rows = conn.execute(sa.select(procedure_checks.c.id, procedure_checks.c.person_key)).all()
-    stale = [r.id for r in check_rows if r.person_key not in person_keys]
     for i in range(0, len(stale), CHUNK):
         conn.execute(
             sa.delete(procedure_checks).where(procedure_checks.c.id.in_(stale[i : i + CHUNK]))

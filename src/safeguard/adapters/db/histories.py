@@ -88,6 +88,29 @@ def mention_people(conn: Connection, mention_ids: Sequence[int] | None = None) -
     return out
 
 
+def mention_batches(conn: Connection, people_per_batch: int) -> tuple[int, list[list[int]]]:
+    """The number of people, and every mention id grouped by person (in person-key order) into
+    batches of at most ``people_per_batch`` people. Each batch holds all the mentions of its
+    people, so it can be passed to :func:`load_histories` with ``expand=False``."""
+    sql = _base_sql(
+        conn,
+        sa.select(person_mentions.c.id, person_links.c.person_id).select_from(
+            person_mentions.outerjoin(
+                person_links, person_links.c.mention_id == person_mentions.c.id
+            )
+        ),
+        "mention_batches",
+    )
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for mid, pid in _raw_rows(conn, sql, _name(person_mentions.c.id), None):
+        by_key[person_key(pid, mid)].append(int(mid))
+    keys = sorted(by_key)
+    return len(keys), [
+        sorted(m for k in keys[i : i + people_per_batch] for m in by_key[k])
+        for i in range(0, len(keys), people_per_batch)
+    ]
+
+
 def mentions_of(conn: Connection, keys: Iterable[str]) -> list[int]:
     """Every mention id belonging to the given person keys."""
     person_ids = sorted({int(k[1:]) for k in keys if k.startswith("P")})
@@ -111,9 +134,18 @@ def _answers(value: Any) -> dict[str, object]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def _base_sql(conn: Connection, stmt: sa.Select[Any]) -> str:
-    """The SQL text of a select with no bound parameters, for :func:`_raw_rows`."""
-    return str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+_SQL: dict[tuple[str, str], str] = {}
+
+
+def _base_sql(conn: Connection, stmt: sa.Select[Any], name: str) -> str:
+    """The SQL text of a select with no bound parameters, for :func:`_raw_rows`; compiled once
+    per dialect and ``name`` (compiling costs more than a one-person read)."""
+    key = (conn.dialect.name, name)
+    sql = _SQL.get(key)
+    if sql is None:
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        sql = _SQL[key] = str(compiled)
+    return sql
 
 
 def _name(column: sa.ColumnElement[Any]) -> str:
@@ -179,6 +211,7 @@ def load_histories(
         sa.select(
             pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
         ).select_from(person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)),
+        "mentions",
     )
     for mid, pid, dob, age, mdate in _raw_rows(conn, mentions_sql, _name(pm.id), mention_ids):
         key = person_key(pid, mid)
@@ -194,7 +227,9 @@ def load_histories(
 
     iv = involvements.c
     sql = _base_sql(
-        conn, sa.select(iv.id, iv.event_id, iv.mention_id, iv.role, iv.relationship_to_suspect)
+        conn,
+        sa.select(iv.id, iv.event_id, iv.mention_id, iv.role, iv.relationship_to_suspect),
+        "involvements",
     )
     for iid, eid, mid, role, rel in _raw_rows(conn, sql, _name(iv.mention_id), mention_ids):
         a = acc(mid)
@@ -210,6 +245,7 @@ def load_histories(
             ra.answers, ra.officer_grade, ra.rationale, ra.reviewed_grade, ra.reviewed_at,
             ra.completed_at, ra.assessor_team,
         ),
+        "risk_assessments",
     )  # fmt: skip
     for (
         rid, subject, eid, instrument, version, answers, officer, rationale, reviewed,
@@ -243,6 +279,7 @@ def load_histories(
         sa.select(
             rf.id, rf.subject_id, rf.event_id, rf.referral_type, rf.route, rf.rag, rf.made_at
         ),
+        "referrals",
     )
     for r in _raw_rows(conn, sql, _name(rf.subject_id), mention_ids):
         a = acc(r[1])
@@ -250,7 +287,7 @@ def load_histories(
             referral_rows.append((a, r))
     statuses: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     ref_ids = sorted(r[0] for _, r in referral_rows)
-    sql = _base_sql(conn, sa.select(rs.referral_id, rs.status, rs.changed_at))
+    sql = _base_sql(conn, sa.select(rs.referral_id, rs.status, rs.changed_at), "referral_status")
     for rid, status, changed in _raw_rows(
         conn, sql, _name(rs.referral_id), None if mention_ids is None else ref_ids
     ):
@@ -279,6 +316,7 @@ def load_histories(
             me.found_at, me.risk_grade, me.in_care, me.exploitation_flag, me.rhi_offered_at,
             me.rhi_completed_at, me.rhi_declined,
         ),
+        "missing",
     )  # fmt: skip
     for (
         eid_, mid, eid, reported, last_seen, found, grade, in_care, exploitation, offered,
@@ -308,6 +346,7 @@ def load_histories(
     sql = _base_sql(
         conn,
         sa.select(vc.id, vc.mention_id, vc.event_id, vc.trigger, vc.trigger_at, vc.contacted_at),
+        "contacts",
     )
     for cid, mid, eid, trigger, trigger_at, contacted in _raw_rows(
         conn, sql, _name(vc.mention_id), mention_ids
@@ -333,6 +372,7 @@ def _load_events(conn: Connection, ids: Sequence[int] | None) -> dict[int, Event
             ev.id, ev.event_type, ev.occurred_at, ev.reported_at, ev.domestic_abuse_related,
             ev.hate_crime_strands, ev.area, ev.team,
         ),
+        "events",
     )  # fmt: skip
     for eid, etype, occurred, reported, da, strands, area, team in _raw_rows(
         conn, sql, _name(ev.id), ids
