@@ -61,3 +61,14 @@ def test_bad_since_and_unknown_worklists_are_clear_errors(db: str) -> None:
     assert bad.exit_code == 2 and "give a timezone offset" in bad.output
     unknown = runner.invoke(app, ["findings", "list", "--worklist", "everything"])
     assert unknown.exit_code == 2 and "unknown worklist 'everything'" in unknown.output
+
+
+def test_workers_option_runs_and_refuses_zero(db: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["assess", "--quiet", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "1 people" in result.output and "0 new" not in result.output
+    again = runner.invoke(app, ["assess", "--quiet", "--workers", "1"])
+    assert again.exit_code == 0 and "0 new, 0 changed, 0 closed" in again.output
+    zero = runner.invoke(app, ["assess", "--quiet", "--workers", "0"])
+    assert zero.exit_code == 2 and "--workers" in zero.output
