@@ -48,7 +48,8 @@ first school day after the incident.
 
 * `safeguard assess` re-assesses everyone; `--person ID` only those people; `--since TIME`
   (or `--since last`) only people touched by records changed since then. Re-running changes
-  nothing (findings are keyed by rule, person and anchor).
+  nothing (findings are keyed by rule, person and anchor). `--workers N` (default: the CPU
+  count) evaluates a full run's person batches in N processes; the stored result is the same.
 * `safeguard findings list [--worklist NAME | --person ID]`, `safeguard findings acknowledge ID
   --actor STAFF`, `safeguard findings resolve ID --actor STAFF --note TEXT` (audited).
 * Python: `safeguard.services.assessment`: `score_assessment`, `assess_all`, `assess_people`,
