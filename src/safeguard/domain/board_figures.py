@@ -155,8 +155,58 @@ class ProcedureOutcome:
 
 
 @dataclass(slots=True)
+class ProcedureCell:
+    """One rule, area and team's procedure checks, counted for each period (oldest first).
+
+    ``due[k]``: checks due in period k; ``on_time[k]``: of those, done by their due time;
+    ``overdue[k]``: checks due before period k ends and not done by its end.
+    """
+
+    due: list[int]
+    on_time: list[int]
+    overdue: list[int]
+
+
+@dataclass(slots=True)
+class ProcedureTally:
+    """Procedure checks counted by (rule, area, team) for ``periods``: all the figures need.
+
+    The rules engine stores hundreds of thousands of checks; the database counts them (see
+    ``services.reports``) and :func:`count_procedures` counts a list of outcomes the same way.
+    Every check counted has a cell, even one that falls in no period (its rule is still listed).
+    """
+
+    periods: list[Period]
+    cells: dict[tuple[str, str | None, str | None], ProcedureCell] = field(default_factory=dict)
+
+    def cell(self, rule_id: str, area: str | None, team: str | None) -> ProcedureCell:
+        found = self.cells.get((rule_id, area, team))
+        if found is None:
+            n = len(self.periods)
+            found = self.cells[(rule_id, area, team)] = ProcedureCell([0] * n, [0] * n, [0] * n)
+        return found
+
+
+def count_procedures(
+    outcomes: Iterable[ProcedureOutcome], periods: Sequence[Period]
+) -> ProcedureTally:
+    """The procedure counts, by definition: each outcome against each period."""
+    tally = ProcedureTally(list(periods))
+    for c in outcomes:
+        cell = tally.cell(c.rule_id, c.area, c.team)
+        for k, p in enumerate(periods):
+            if p.contains(c.due_at):
+                cell.due[k] += 1
+                cell.on_time[k] += c.on_time
+            if c.due_at < p.end and (c.done_at is None or c.done_at >= p.end):
+                cell.overdue[k] += 1
+    return tally
+
+
+@dataclass(slots=True)
 class BoardFacts:
-    """Everything the figures are computed from. ``procedures`` is None when no rules have run."""
+    """Everything the figures are computed from. ``procedures`` is None when no rules have run;
+    otherwise the outcomes themselves, or their counts for the periods being computed."""
 
     incidents: list[Incident] = field(default_factory=list)
     assessments: list[Assessment] = field(default_factory=list)
@@ -164,7 +214,7 @@ class BoardFacts:
     missing: list[MissingEpisode] = field(default_factory=list)
     contacts: list[VictimContact] = field(default_factory=list)
     responses: list[SurveyResponse] = field(default_factory=list)
-    procedures: list[ProcedureOutcome] | None = None
+    procedures: list[ProcedureOutcome] | ProcedureTally | None = None
     linked_share: float | None = None  # share of person mentions linked to a person
 
 
@@ -488,31 +538,41 @@ def _victims(
 
 def _procedures(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
     procs = facts.procedures
-    for p in periods:
-        if procs is None:
+    if procs is None:
+        for _ in periods:
             out.figures["procedures.compliance"].append(Value())
             out.figures["procedures.overdue"].append(Value())
-            continue
-        here = [c for c in procs if p.contains(c.due_at)]
-        out.figures["procedures.compliance"].append(_rate(c.on_time for c in here))
-        overdue = [
-            c for c in procs if c.due_at < p.end and (c.done_at is None or c.done_at >= p.end)
-        ]
-        out.figures["procedures.overdue"].append(Value(count=len(overdue)))
-    if procs is None:
         return
-    current = periods[-1]
-    here = [c for c in procs if current.contains(c.due_at)]
-    out.tables["procedures.by_rule"] = _split((c.rule_id, c.on_time) for c in here)
-    out.tables["procedures.by_team"] = _split(
-        (f"{c.area or 'no area'} / {c.team or 'no team'}", c.on_time) for c in here
+    tally = procs if isinstance(procs, ProcedureTally) else count_procedures(procs, periods)
+    if tally.periods != periods:
+        raise ValueError("the procedure counts are for other periods")
+    cells = list(tally.cells.items())
+    for k in range(len(periods)):
+        out.figures["procedures.compliance"].append(
+            Value(
+                numerator=sum(c.on_time[k] for _, c in cells),
+                denominator=sum(c.due[k] for _, c in cells),
+            )
+        )
+        out.figures["procedures.overdue"].append(Value(count=sum(c.overdue[k] for _, c in cells)))
+    current = [(key, c.on_time[-1], c.due[-1] - c.on_time[-1]) for key, c in cells if c.due[-1]]
+    out.tables["procedures.by_rule"] = _split_counts((rule, y, n) for (rule, _, _), y, n in current)
+    out.tables["procedures.by_team"] = _split_counts(
+        (f"{area or 'no area'} / {team or 'no team'}", y, n) for (_, area, team), y, n in current
     )
     late: dict[str, int] = defaultdict(int)
-    for c in procs:
-        if c.due_at < current.end and (c.done_at is None or c.done_at >= current.end):
-            late[c.rule_id] += 1
-    rules = sorted({c.rule_id for c in procs})
-    out.overdue_by_rule = [(r, late[r]) for r in rules]
+    for (rule, _, _), c in cells:
+        late[rule] += c.overdue[-1]
+    out.overdue_by_rule = [(r, late[r]) for r in sorted(late)]
+
+
+def _split_counts(items: Iterable[tuple[str, int, int]]) -> list[SplitRow]:
+    yes: dict[str, int] = defaultdict(int)
+    no: dict[str, int] = defaultdict(int)
+    for label, y, n in items:
+        yes[label] += y
+        no[label] += n
+    return [SplitRow(k, yes[k], no[k]) for k in sorted(yes)]
 
 
 def compute(
