@@ -76,7 +76,8 @@ class Incident:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """A completed risk instrument; ``computed_grade`` is the instrument's own (actuarial) grade."""
+    """A completed risk instrument; ``computed_grade`` is the instrument's own (actuarial) grade,
+    which is compared with ``officer_grade`` (the service computes it only where there is one)."""
 
     id: int
     instrument_id: str

@@ -228,7 +228,8 @@ def _assessments(
         completed = _need_dt(completed_raw)
         computed = None
         instrument = catalogue.find(instrument_id, version) if catalogue is not None else None
-        if instrument is not None:
+        # The computed grade is only ever compared with the officer's: without one, not scored.
+        if instrument is not None and officer is not None:
             dob = _day(dob_raw)
             result = score(
                 instrument,
@@ -497,11 +498,6 @@ def instrument_catalogue() -> Catalogue:
     return Assessor.from_settings().catalogue
 
 
-def configured_calendar() -> WorkingCalendar:
-    """The working calendar the rules engine's clocks use (region, hours, bank holidays)."""
-    return Assessor.from_settings().config.calendar
-
-
 def report_periods(start: date, end: date, previous: int = PREVIOUS_PERIODS) -> list[Period]:
     """The period ``start``..``end`` (days included) and the ``previous`` ones before it."""
     try:
@@ -527,9 +523,10 @@ def raw_figures(
     ``timings``, if given, receives the seconds spent reading the database.
     """
     periods = report_periods(start, end, previous)
+    assessor = Assessor.from_settings()  # instruments and calendar: one read of the settings
     t0 = time.perf_counter()
     with engine.connect() as conn:
-        facts = gather_facts(conn, periods, instrument_catalogue())
+        facts = gather_facts(conn, periods, assessor.catalogue)
     if timings is not None:
         timings.append(time.perf_counter() - t0)
     logger.info(
@@ -541,7 +538,7 @@ def raw_figures(
         len(facts.referrals),
         time.perf_counter() - t0,
     )
-    return compute(facts, periods, calendar or configured_calendar())
+    return compute(facts, periods, calendar or assessor.config.calendar)
 
 
 def build_report(
