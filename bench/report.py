@@ -72,8 +72,7 @@ def main() -> None:
     warm_up()  # the chart renderer's one-off start (about 1 s per process) is not per report
 
     def queries() -> None:
-        with engine.connect() as conn:
-            facts = reports.gather_facts(conn, periods, catalogue)
+        facts = reports.gather_facts(engine, periods, catalogue)
         sizes.update(
             incidents=len(facts.incidents),
             assessments=len(facts.assessments),
