@@ -14,7 +14,13 @@ from sqlalchemy.engine import Engine
 from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.board import Period
-from safeguard.domain.board_figures import BoardFacts, ProcedureOutcome, compute, count_procedures
+from safeguard.domain.board_figures import (
+    BoardFacts,
+    ProcedureOutcome,
+    ProcedureTally,
+    compute,
+    count_procedures,
+)
 from safeguard.services.ingest import ingest_paths
 from safeguard.services.reports import (
     build_report,
@@ -430,3 +436,34 @@ def test_procedure_counts_in_the_database_agree_with_their_definition(
 def test_no_stored_procedure_checks_count_as_not_measured(engine: Engine) -> None:
     with engine.connect() as conn:
         assert count_procedure_checks(conn, report_periods(START, END)) is None
+
+
+def test_an_in_memory_database_counts_its_procedure_checks_on_its_one_connection() -> None:
+    from safeguard.adapters.db.engine import make_engine, upgrade
+    from safeguard.adapters.db.findings import procedure_checks
+    from safeguard.services.reports import gather_facts
+
+    engine = make_engine("sqlite://")
+    upgrade(engine)
+    due = datetime(2025, 2, 3, 12, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(procedure_checks),
+            [
+                {
+                    "check_key": "k1",
+                    "rule_id": "DA-DASH-COMPLETED",
+                    "rule_version": "1",
+                    "person_key": "p1",
+                    "trigger_at": due - timedelta(days=1),
+                    "due_at": due,
+                    "done_at": None,
+                    "on_time": False,
+                    "evaluated_at": due,
+                }
+            ],
+        )
+    periods = report_periods(START, END, previous=0)
+    facts = gather_facts(engine, periods)
+    assert isinstance(facts.procedures, ProcedureTally)
+    assert facts.procedures.cells[("DA-DASH-COMPLETED", None, None)].overdue == [1]
