@@ -2,7 +2,8 @@
 
 Simulates the default force (500,000 people, 5 years to 1 January 2026) unless a prepared
 database is given, ingests it into SQLite, then times, best of --repeat runs each:
-  queries:  the report's database reads alone (``gather_facts``: every row the figures need);
+  queries:  the report's database reads alone (``gather_facts``: the rows the figures need,
+            procedure checks counted in the database);
   figures:  queries + computing and publishing every figure for the year and 4 previous years;
   html:     figures + charts (vl-convert) + the HTML page;
   pdf:      figures + charts + HTML + WeasyPrint A4 PDF (what `safeguard report --format pdf` does).
@@ -71,8 +72,7 @@ def main() -> None:
     warm_up()  # the chart renderer's one-off start (about 1 s per process) is not per report
 
     def queries() -> None:
-        with engine.connect() as conn:
-            facts = reports.gather_facts(conn, periods[0].start, periods[-1].end, catalogue)
+        facts = reports.gather_facts(engine, periods, catalogue)
         sizes.update(
             incidents=len(facts.incidents),
             assessments=len(facts.assessments),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,22 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import person_mentions
+from safeguard.domain.board import Period
+from safeguard.domain.board_figures import (
+    BoardFacts,
+    ProcedureOutcome,
+    ProcedureTally,
+    compute,
+    count_procedures,
+)
 from safeguard.services.ingest import ingest_paths
-from safeguard.services.reports import build_report, raw_figures, render_report_html
+from safeguard.services.reports import (
+    build_report,
+    count_procedure_checks,
+    raw_figures,
+    render_report_html,
+    report_periods,
+)
 from tests.factories import event, involvement, mention, row, write_csv
 
 START, END = date(2025, 1, 1), date(2025, 3, 31)
@@ -323,3 +338,132 @@ def test_procedure_compliance_comes_from_the_rules_engines_stored_checks(force: 
     assert report.tables["procedures.by_rule"].total.total == 14
     team_b = next(r for r in report.tables["procedures.by_team"].rows if r.label == "North / B")
     assert team_b.total is None and team_b.rate is None
+
+
+def _edge_times(periods: list[Period]) -> list[datetime]:
+    """Times at and around every boundary: a microsecond either side, and an hour either side
+    (UK local midnight in summer is 23:00 UTC the day before)."""
+    bounds = sorted({p.start for p in periods} | {p.end for p in periods})
+    steps = (timedelta(0), timedelta(microseconds=1), timedelta(hours=1), timedelta(days=1))
+    return [b + sign * s for b in bounds for s in steps for sign in (1, -1)]
+
+
+def _random_checks(periods: list[Period], seed: int) -> list[ProcedureOutcome]:
+    rng = random.Random(seed)
+    first, until = periods[0].start, periods[-1].end
+    span = (until - first) + timedelta(days=60)
+    edges = _edge_times(periods)
+    places = [("North", "A"), ("North", "B"), ("South", None), (None, None), ("", "A")]
+    out = []
+    for _ in range(700):
+        if rng.random() < 0.3:
+            due = rng.choice(edges)
+        else:
+            due = first - timedelta(days=30) + span * rng.random()
+            due = due.replace(microsecond=rng.choice([0, due.microsecond]))
+        pick = rng.random()
+        done: datetime | None
+        if pick < 0.15:
+            done = None
+        elif pick < 0.25:
+            done = due  # exactly on time
+        elif pick < 0.3:
+            done = due + timedelta(microseconds=1)  # just late
+        elif pick < 0.45:
+            done = rng.choice(edges)  # done at or around a period's end
+        else:
+            done = due + timedelta(days=rng.uniform(-5, 40))
+        area, team = rng.choice(places)
+        rule = rng.choice(["DA-DASH-COMPLETED", "MISSING-RHI-OFFERED", "VC-RIGHT6"])
+        out.append(ProcedureOutcome(rule, due, done, area, team))
+    return out
+
+
+@pytest.mark.parametrize(
+    "periods",
+    [
+        # Quarters across both clock changes, and periods of 45 days that are not months.
+        report_periods(date(2025, 4, 1), date(2025, 6, 30), previous=4),
+        report_periods(date(2025, 3, 10), date(2025, 4, 23), previous=3),
+    ],
+    ids=["quarters", "45-days"],
+)
+def test_procedure_counts_in_the_database_agree_with_their_definition(
+    engine: Engine, periods: list[Period]
+) -> None:
+    from safeguard.adapters.db.findings import procedure_checks
+
+    checks = _random_checks(periods, seed=len(periods))
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "check_key": f"k{i}",
+            "rule_id": c.rule_id,
+            "rule_version": "1",
+            "person_key": f"p{i}",
+            "area": c.area,
+            "team": c.team,
+            "trigger_at": c.due_at - timedelta(days=1),
+            "due_at": c.due_at,
+            "done_at": c.done_at,
+            "on_time": c.on_time,
+            "evaluated_at": now,
+        }
+        for i, c in enumerate(checks)
+    ]
+    with engine.begin() as conn:
+        conn.execute(sa.insert(procedure_checks), rows)
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # Stored times are naive UTC: a session in UK time must not move a check.
+            conn.exec_driver_sql("SET TIME ZONE 'Europe/London'")
+        counted = count_procedure_checks(conn, periods)
+    first, until = periods[0].start, periods[-1].end
+    read = [c for c in checks if first <= c.due_at < until]
+    expected = count_procedures(read, periods)
+    assert counted == expected
+    # Every kind of count is exercised, and the figures computed from either agree.
+    cells = expected.cells.values()
+    assert all(sum(sum(getattr(c, f)) for c in cells) > 0 for f in ("due", "on_time", "overdue"))
+    from_db = compute(BoardFacts(procedures=counted), periods)
+    by_definition = compute(BoardFacts(procedures=read), periods)
+    for key in ("procedures.compliance", "procedures.overdue"):
+        assert from_db.figures[key] == by_definition.figures[key]
+    assert from_db.tables == by_definition.tables
+    assert from_db.overdue_by_rule == by_definition.overdue_by_rule
+
+
+def test_no_stored_procedure_checks_count_as_not_measured(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert count_procedure_checks(conn, report_periods(START, END)) is None
+
+
+def test_an_in_memory_database_counts_its_procedure_checks_on_its_one_connection() -> None:
+    from safeguard.adapters.db.engine import make_engine, upgrade
+    from safeguard.adapters.db.findings import procedure_checks
+    from safeguard.services.reports import gather_facts
+
+    engine = make_engine("sqlite://")
+    upgrade(engine)
+    due = datetime(2025, 2, 3, 12, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(procedure_checks),
+            [
+                {
+                    "check_key": "k1",
+                    "rule_id": "DA-DASH-COMPLETED",
+                    "rule_version": "1",
+                    "person_key": "p1",
+                    "trigger_at": due - timedelta(days=1),
+                    "due_at": due,
+                    "done_at": None,
+                    "on_time": False,
+                    "evaluated_at": due,
+                }
+            ],
+        )
+    periods = report_periods(START, END, previous=0)
+    facts = gather_facts(engine, periods)
+    assert isinstance(facts.procedures, ProcedureTally)
+    assert facts.procedures.cells[("DA-DASH-COMPLETED", None, None)].overdue == [1]

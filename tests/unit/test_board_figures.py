@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from safeguard.domain.board import Value
+from safeguard.domain.board import Period, Value
 from safeguard.domain.board_figures import RawReport, compute
 from tests.unit.board_data import PERIODS, facts
 
@@ -169,3 +169,16 @@ def test_compute_needs_at_least_one_period() -> None:
 def test_dates_are_inclusive_of_the_last_day() -> None:
     assert PERIODS[-1].last_day == date(2025, 3, 31)
     assert PERIODS[-1].end.isoformat() == "2025-04-01T00:00:00+00:00"
+
+
+def test_each_period_is_computed_alone_even_when_periods_overlap() -> None:
+    # Periods that overlap (or are out of order) are each counted in full, as one alone would be.
+    wide = Period.from_dates(date(2024, 11, 15), date(2025, 2, 15))
+    periods = [PERIODS[1], wide, PERIODS[0]]
+    together = compute(facts(), periods)
+    for k, p in enumerate(periods):
+        alone = compute(facts(), [p])
+        for fid, values in alone.figures.items():
+            assert together.figures[fid][k] == values[0], (fid, p.label)
+        for bid, rows in alone.breakdowns.items():
+            assert together.breakdowns[bid][k] == rows[0], (bid, p.label)

@@ -7,10 +7,12 @@ same facts, so the trend and the period always agree.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from safeguard.domain.board import (
     BREAKDOWN_BY_ID,
@@ -46,6 +48,7 @@ RIGHT6_TRIGGERS = frozenset(
 )
 DECISION_STATUSES = frozenset({"decision_made", "closed", "declined", "withdrawn"})
 MAIN_STRANDS = ("race", "religion", "sexual_orientation", "disability", "transgender")
+_T = TypeVar("_T")
 EXPLOITATION_KINDS = {
     "child_sexual_exploitation": "sexual",
     "child_criminal_exploitation": "criminal",
@@ -76,7 +79,8 @@ class Incident:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """A completed risk instrument; ``computed_grade`` is the instrument's own (actuarial) grade."""
+    """A completed risk instrument; ``computed_grade`` is the instrument's own (actuarial) grade,
+    which is compared with ``officer_grade`` (the service computes it only where there is one)."""
 
     id: int
     instrument_id: str
@@ -155,8 +159,58 @@ class ProcedureOutcome:
 
 
 @dataclass(slots=True)
+class ProcedureCell:
+    """One rule, area and team's procedure checks, counted for each period (oldest first).
+
+    ``due[k]``: checks due in period k; ``on_time[k]``: of those, done by their due time;
+    ``overdue[k]``: checks due before period k ends and not done by its end.
+    """
+
+    due: list[int]
+    on_time: list[int]
+    overdue: list[int]
+
+
+@dataclass(slots=True)
+class ProcedureTally:
+    """Procedure checks counted by (rule, area, team) for ``periods``: all the figures need.
+
+    The rules engine stores hundreds of thousands of checks; the database counts them (see
+    ``services.reports``) and :func:`count_procedures` counts a list of outcomes the same way.
+    Every check counted has a cell, even one that falls in no period (its rule is still listed).
+    """
+
+    periods: list[Period]
+    cells: dict[tuple[str, str | None, str | None], ProcedureCell] = field(default_factory=dict)
+
+    def cell(self, rule_id: str, area: str | None, team: str | None) -> ProcedureCell:
+        found = self.cells.get((rule_id, area, team))
+        if found is None:
+            n = len(self.periods)
+            found = self.cells[(rule_id, area, team)] = ProcedureCell([0] * n, [0] * n, [0] * n)
+        return found
+
+
+def count_procedures(
+    outcomes: Iterable[ProcedureOutcome], periods: Sequence[Period]
+) -> ProcedureTally:
+    """The procedure counts, by definition: each outcome against each period."""
+    tally = ProcedureTally(list(periods))
+    for c in outcomes:
+        cell = tally.cell(c.rule_id, c.area, c.team)
+        for k, p in enumerate(periods):
+            if p.contains(c.due_at):
+                cell.due[k] += 1
+                cell.on_time[k] += c.on_time
+            if c.due_at < p.end and (c.done_at is None or c.done_at >= p.end):
+                cell.overdue[k] += 1
+    return tally
+
+
+@dataclass(slots=True)
 class BoardFacts:
-    """Everything the figures are computed from. ``procedures`` is None when no rules have run."""
+    """Everything the figures are computed from. ``procedures`` is None when no rules have run;
+    otherwise the outcomes themselves, or their counts for the periods being computed."""
 
     incidents: list[Incident] = field(default_factory=list)
     assessments: list[Assessment] = field(default_factory=list)
@@ -164,7 +218,7 @@ class BoardFacts:
     missing: list[MissingEpisode] = field(default_factory=list)
     contacts: list[VictimContact] = field(default_factory=list)
     responses: list[SurveyResponse] = field(default_factory=list)
-    procedures: list[ProcedureOutcome] | None = None
+    procedures: list[ProcedureOutcome] | ProcedureTally | None = None
     linked_share: float | None = None  # share of person mentions linked to a person
 
 
@@ -196,26 +250,57 @@ def _rate(pairs: Iterable[bool]) -> Value:
     return Value(numerator=sum(items), denominator=len(items))
 
 
-def _repeats(incidents: Sequence[Incident], period: Period, window: timedelta) -> tuple[int, int]:
-    """(repeat victims, victims) for victims of ``incidents`` in ``period``."""
+def _by_period(
+    items: Iterable[_T], when: Callable[[_T], datetime | None], periods: Sequence[Period]
+) -> list[list[_T]]:
+    """``items`` in each period (``period.contains(when(item))``), in their order.
+
+    One pass over the items: for periods in order that do not overlap (as the report's are),
+    a binary search finds an item's period; otherwise each period is tried.
+    """
+    out: list[list[_T]] = [[] for _ in periods]
+    ordered = all(a.end <= b.start for a, b in zip(periods, periods[1:], strict=False))
+    starts = [p.start for p in periods]
+    for item in items:
+        t = when(item)
+        if t is None:
+            continue
+        if ordered:
+            k = bisect_right(starts, t) - 1
+            if k >= 0 and t < periods[k].end:
+                out[k].append(item)
+        else:
+            for k, p in enumerate(periods):
+                if p.contains(t):
+                    out[k].append(item)
+    return out
+
+
+def _repeats(
+    incidents: Sequence[Incident], periods: Sequence[Period], window: timedelta
+) -> list[tuple[int, int]]:
+    """(repeat victims, victims) for victims of ``incidents`` in each period."""
     by_person: dict[PersonKey, list[tuple[datetime, int]]] = defaultdict(list)
     for inc in incidents:
         for v in inc.victims:
             by_person[v].append((inc.occurred_at, inc.event_id))
-    victims = 0
-    repeat = 0
+    counts = [(0, 0)] * len(periods)
     for times in by_person.values():
         times.sort()
-        in_period = [(t, e) for t, e in times if period.contains(t)]
-        if not in_period:
-            continue
-        victims += 1
-        if any(
-            any(t - window <= t0 < t or (t0 == t and e0 < e) for t0, e0 in times if e0 != e)
-            for t, e in in_period
-        ):
-            repeat += 1
-    return repeat, victims
+        for k, in_period in enumerate(_by_period(times, _first, periods)):
+            if not in_period:
+                continue
+            repeat = any(
+                any(t - window <= t0 < t or (t0 == t and e0 < e) for t0, e0 in times if e0 != e)
+                for t, e in in_period
+            )
+            rep, vic = counts[k]
+            counts[k] = (rep + repeat, vic + 1)
+    return counts
+
+
+def _first(pair: tuple[datetime, int]) -> datetime:
+    return pair[0]
 
 
 def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
@@ -229,19 +314,21 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
             marac_by_subject[r.subject].append(r.made_at)
     grades = BREAKDOWN_BY_ID["da.risk_grades"].categories
     routes = BREAKDOWN_BY_ID["marac.routes"].categories
-    for p in periods:
-        here = [i for i in da if p.contains(i.occurred_at)]
+    dash = [a for a in facts.assessments if a.is_dash]
+    for here, (rep, vic), dash_here, m_here in zip(
+        _by_period(da, lambda i: i.occurred_at, periods),
+        _repeats(da, periods, window),
+        _by_period(dash, lambda a: a.completed_at, periods),
+        _by_period(marac, lambda r: r.made_at, periods),
+        strict=True,
+    ):
         out.figures["da.incidents"].append(Value(count=len(here)))
-        rep, vic = _repeats(da, p, window)
         out.figures["da.repeat_victims"].append(Value(numerator=rep, denominator=vic))
         out.figures["da.dash_completion"].append(
             _rate(i.event_id in dash_events for i in here if i.victims)
         )
-        graded = [
-            a.final_grade for a in facts.assessments if a.is_dash and p.contains(a.completed_at)
-        ]
+        graded = [a.final_grade for a in dash_here]
         out.breakdowns["da.risk_grades"].append([graded.count(g) for g in grades])
-        m_here = [r for r in marac if p.contains(r.made_at)]
         out.figures["marac.referrals"].append(Value(count=len(m_here)))
         out.breakdowns["marac.routes"].append(
             [sum(1 for r in m_here if (r.route or "not_recorded") == c) for c in routes]
@@ -324,6 +411,8 @@ def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> N
         (ep.person, ep.reported_at) for ep in facts.missing if ep.exploitation_flag and ep.child
     ]
     hate = [i for i in facts.incidents if i.is_hate]
+    for rep, vic in _repeats(hate, periods, window):
+        out.figures["hate.repeat_victims"].append(Value(numerator=rep, denominator=vic))
     for p in periods:
         here = [c for c in concerns if p.contains(c.occurred_at)]
         out.figures["exploitation.concerns"].append(Value(count=len(here)))
@@ -363,8 +452,6 @@ def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> N
         out.breakdowns["hate.strands"].append(
             [sum(1 for i in h_here if _strand(i.hate_strands) == s) for s in strands]
         )
-        rep, vic = _repeats(hate, p, window)
-        out.figures["hate.repeat_victims"].append(Value(numerator=rep, denominator=vic))
 
 
 def _strand(strands: tuple[str, ...]) -> str:
@@ -376,8 +463,7 @@ def _strand(strands: tuple[str, ...]) -> str:
 
 
 def _judgement(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
-    for p in periods:
-        here = [a for a in facts.assessments if p.contains(a.completed_at)]
+    for here in _by_period(facts.assessments, lambda a: a.completed_at, periods):
         comparable = [a for a in here if a.computed_grade and a.officer_grade]
         out.figures["judgement.differs_from_computed"].append(
             _rate(a.officer_grade != a.computed_grade for a in comparable)
@@ -416,8 +502,7 @@ def _hub(
 ) -> None:
     mash = [r for r in facts.referrals if r.referral_type == "mash"]
     rags = BREAKDOWN_BY_ID["mash.rag"].categories
-    for p in periods:
-        here = [r for r in mash if p.contains(r.made_at)]
+    for p, here in zip(periods, _by_period(mash, lambda r: r.made_at, periods), strict=True):
         out.figures["mash.contacts"].append(Value(count=len(here)))
         out.breakdowns["mash.rag"].append(
             [sum(1 for r in here if (r.rag or "not_rated") == c) for c in rags]
@@ -465,8 +550,12 @@ def _victims(
     deadline = _DayDeadlines(calendar)
     right6 = [c for c in facts.contacts if c.trigger in RIGHT6_TRIGGERS]
     support = BREAKDOWN_BY_ID["victims.support"].categories
-    for p in periods:
-        here = [c for c in right6 if p.contains(c.trigger_at)]
+    for here, refs, surveyed in zip(
+        _by_period(right6, lambda c: c.trigger_at, periods),
+        _by_period(facts.referrals, lambda r: r.made_at, periods),
+        _by_period(facts.responses, lambda s: s.surveyed_at, periods),
+        strict=True,
+    ):
         out.figures["victims.code_timeliness"].append(
             _rate(
                 c.contacted_at is not None
@@ -475,12 +564,11 @@ def _victims(
                 for c in here
             )
         )
-        refs = [r for r in facts.referrals if p.contains(r.made_at)]
         counts = [sum(1 for r in refs if r.referral_type == t) for t in support]
         out.breakdowns["victims.support"].append(counts)
         out.figures["victims.idva_referrals"].append(Value(count=counts[0]))
         out.figures["victims.sarc_referrals"].append(Value(count=counts[1]))
-        answers = [s.satisfied for s in facts.responses if p.contains(s.surveyed_at)]
+        answers = [s.satisfied for s in surveyed]
         out.figures["victims.satisfaction"].append(_rate(answers))
     v = out.figures["victims.satisfaction"][-1]
     out.satisfaction = (v.numerator or 0, v.denominator or 0)
@@ -488,31 +576,41 @@ def _victims(
 
 def _procedures(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
     procs = facts.procedures
-    for p in periods:
-        if procs is None:
+    if procs is None:
+        for _ in periods:
             out.figures["procedures.compliance"].append(Value())
             out.figures["procedures.overdue"].append(Value())
-            continue
-        here = [c for c in procs if p.contains(c.due_at)]
-        out.figures["procedures.compliance"].append(_rate(c.on_time for c in here))
-        overdue = [
-            c for c in procs if c.due_at < p.end and (c.done_at is None or c.done_at >= p.end)
-        ]
-        out.figures["procedures.overdue"].append(Value(count=len(overdue)))
-    if procs is None:
         return
-    current = periods[-1]
-    here = [c for c in procs if current.contains(c.due_at)]
-    out.tables["procedures.by_rule"] = _split((c.rule_id, c.on_time) for c in here)
-    out.tables["procedures.by_team"] = _split(
-        (f"{c.area or 'no area'} / {c.team or 'no team'}", c.on_time) for c in here
+    tally = procs if isinstance(procs, ProcedureTally) else count_procedures(procs, periods)
+    if tally.periods != periods:
+        raise ValueError("the procedure counts are for other periods")
+    cells = list(tally.cells.items())
+    for k in range(len(periods)):
+        out.figures["procedures.compliance"].append(
+            Value(
+                numerator=sum(c.on_time[k] for _, c in cells),
+                denominator=sum(c.due[k] for _, c in cells),
+            )
+        )
+        out.figures["procedures.overdue"].append(Value(count=sum(c.overdue[k] for _, c in cells)))
+    current = [(key, c.on_time[-1], c.due[-1] - c.on_time[-1]) for key, c in cells if c.due[-1]]
+    out.tables["procedures.by_rule"] = _split_counts((rule, y, n) for (rule, _, _), y, n in current)
+    out.tables["procedures.by_team"] = _split_counts(
+        (f"{area or 'no area'} / {team or 'no team'}", y, n) for (_, area, team), y, n in current
     )
     late: dict[str, int] = defaultdict(int)
-    for c in procs:
-        if c.due_at < current.end and (c.done_at is None or c.done_at >= current.end):
-            late[c.rule_id] += 1
-    rules = sorted({c.rule_id for c in procs})
-    out.overdue_by_rule = [(r, late[r]) for r in rules]
+    for (rule, _, _), c in cells:
+        late[rule] += c.overdue[-1]
+    out.overdue_by_rule = [(r, late[r]) for r in sorted(late)]
+
+
+def _split_counts(items: Iterable[tuple[str, int, int]]) -> list[SplitRow]:
+    yes: dict[str, int] = defaultdict(int)
+    no: dict[str, int] = defaultdict(int)
+    for label, y, n in items:
+        yes[label] += y
+        no[label] += n
+    return [SplitRow(k, yes[k], no[k]) for k in sorted(yes)]
 
 
 def compute(

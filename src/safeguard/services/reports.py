@@ -13,7 +13,8 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -45,7 +46,7 @@ from safeguard.domain.board_figures import (
     BoardFacts,
     Incident,
     MissingEpisode,
-    ProcedureOutcome,
+    ProcedureTally,
     RawReport,
     Referral,
     SurveyResponse,
@@ -228,7 +229,8 @@ def _assessments(
         completed = _need_dt(completed_raw)
         computed = None
         instrument = catalogue.find(instrument_id, version) if catalogue is not None else None
-        if instrument is not None:
+        # The computed grade is only ever compared with the officer's: without one, not scored.
+        if instrument is not None and officer is not None:
             dob = _day(dob_raw)
             result = score(
                 instrument,
@@ -395,34 +397,107 @@ def _responses(conn: Connection, since: datetime, until: datetime) -> list[Surve
     ]
 
 
-def _procedures(
-    conn: Connection, since: datetime, until: datetime
-) -> list[ProcedureOutcome] | None:
-    """The rules engine's procedure checks due in ``[since, until)``; None if none are stored.
+def count_procedure_checks(conn: Connection, periods: list[Period]) -> ProcedureTally | None:
+    """The rules engine's procedure checks due in the periods, counted in the database.
 
-    An empty table means the rules engine has not run (``safeguard assess``): the procedure
-    figures then say "not measured" instead of a misleading 0 of 0.
+    None if no checks are stored: an empty table means the rules engine has not run
+    (``safeguard assess``), and the procedure figures then say "not measured" instead of a
+    misleading 0 of 0.
+
+    Hundreds of thousands of checks are grouped by rule, area, team, whether done on time and
+    the rank of the due and done times among the periods' boundaries (how many boundaries are
+    at or before it; "never done" ranks after every boundary); :func:`_tally` turns those groups
+    into the per-period counts that ``count_procedures`` defines. Times are compared as stored
+    (naive UTC) with the periods' UTC boundaries, so no time zone or date truncation is involved.
     """
     pc = procedure_checks
     if conn.execute(sa.select(pc.c.id).limit(1)).first() is None:
         return None
-    q = sa.select(pc.c.rule_id, _raw(pc.c.due_at), _raw(pc.c.done_at), pc.c.area, pc.c.team).where(
-        pc.c.due_at >= since, pc.c.due_at < until
+    bounds = sorted({p.start for p in periods} | {p.end for p in periods})
+
+    def rank(column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+        # NULL compares as unknown, so an undone check falls through to the last rank.
+        return sa.case(*((column < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
+
+    ranked = (
+        sa.select(
+            pc.c.rule_id,
+            pc.c.area,
+            pc.c.team,
+            rank(pc.c.due_at).label("due_rank"),
+            rank(pc.c.done_at).label("done_rank"),
+            sa.case((pc.c.done_at <= pc.c.due_at, 1), else_=0).label("on_time"),
+        )
+        .where(pc.c.due_at >= periods[0].start, pc.c.due_at < periods[-1].end)
+        .subquery()
     )
-    return [
-        ProcedureOutcome(rule_id, _need_dt(due), _dt(done), area, team)
-        for rule_id, due, done, area, team in conn.execute(q).all()
-    ]
+    keys = [ranked.c[name] for name in ("rule_id", "area", "team", "due_rank", "done_rank")]
+    keys.append(ranked.c.on_time)
+    rows = conn.execute(sa.select(*keys, sa.func.count()).group_by(*keys)).tuples()
+    return _tally(rows, periods, bounds)
+
+
+def _tally(
+    rows: Iterable[tuple[str, str | None, str | None, int, int, int, int]],
+    periods: list[Period],
+    bounds: list[datetime],
+) -> ProcedureTally:
+    """Per-period counts from checks grouped by due and done rank among ``bounds``.
+
+    With rank(t) = how many bounds are <= t: ``start <= due < end`` is
+    ``rank(start) <= rank(due) < rank(end)``, and ``done >= end`` (or never done) is
+    ``rank(done) >= rank(end)``, where a bound's own rank is its position + 1.
+    """
+    position = {b: i + 1 for i, b in enumerate(bounds)}
+    spans = [(position[p.start], position[p.end]) for p in periods]
+    tally = ProcedureTally(list(periods))
+    for rule_id, area, team, due_rank, done_rank, on_time, n in rows:
+        cell = tally.cell(rule_id, area, team)
+        for k, (first, end) in enumerate(spans):
+            if first <= due_rank < end:
+                cell.due[k] += n
+                cell.on_time[k] += n * on_time
+            if due_rank < end <= done_rank:
+                cell.overdue[k] += n
+    return tally
 
 
 def gather_facts(
-    conn: Connection, first: datetime, until: datetime, catalogue: Catalogue | None = None
+    engine: Engine, periods: list[Period], catalogue: Catalogue | None = None
 ) -> BoardFacts:
-    """Read every fact the figures for ``[first, until)`` need (one query per kind).
+    """Read every fact the figures for ``periods`` (oldest first) need.
 
     Histories (incidents, assessments, referrals, missing episodes) reach back ``LOOKBACK``
-    before ``first`` for the 12-month measures; contacts and surveys need only the periods.
+    before the first period for the 12-month measures; contacts and surveys need only the
+    periods; procedure checks are counted in the database, for these periods.
+
+    The count is nearly all the database's own work (sqlite3 and psycopg release the GIL), so
+    it runs on a second connection in a background thread while this one reads the records.
+    An in-memory SQLite database has one connection per thread, so there it runs in turn.
     """
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        with engine.connect() as conn:
+            facts = _read_records(conn, periods, catalogue)
+            facts.procedures = count_procedure_checks(conn, periods)
+            return facts
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-procedures") as pool:
+        counted = pool.submit(_count_on_own_connection, engine, periods)
+        with engine.connect() as conn:
+            facts = _read_records(conn, periods, catalogue)
+        facts.procedures = counted.result()
+    return facts
+
+
+def _count_on_own_connection(engine: Engine, periods: list[Period]) -> ProcedureTally | None:
+    with engine.connect() as conn:
+        return count_procedure_checks(conn, periods)
+
+
+def _read_records(
+    conn: Connection, periods: list[Period], catalogue: Catalogue | None
+) -> BoardFacts:
+    first, until = periods[0].start, periods[-1].end
     since = first - LOOKBACK
     return BoardFacts(
         incidents=_incidents(conn, since, until),
@@ -431,7 +506,6 @@ def gather_facts(
         missing=_missing(conn, since, until),
         contacts=_contacts(conn, first, until),
         responses=_responses(conn, first, until),
-        procedures=_procedures(conn, first, until),
         linked_share=_linked_share(conn),
     )
 
@@ -448,11 +522,6 @@ def _linked_share(conn: Connection) -> float | None:
 def instrument_catalogue() -> Catalogue:
     """The instruments assessments are scored with: the rules engine's, a force's own included."""
     return Assessor.from_settings().catalogue
-
-
-def configured_calendar() -> WorkingCalendar:
-    """The working calendar the rules engine's clocks use (region, hours, bank holidays)."""
-    return Assessor.from_settings().config.calendar
 
 
 def report_periods(start: date, end: date, previous: int = PREVIOUS_PERIODS) -> list[Period]:
@@ -480,9 +549,9 @@ def raw_figures(
     ``timings``, if given, receives the seconds spent reading the database.
     """
     periods = report_periods(start, end, previous)
+    assessor = Assessor.from_settings()  # instruments and calendar: one read of the settings
     t0 = time.perf_counter()
-    with engine.connect() as conn:
-        facts = gather_facts(conn, periods[0].start, periods[-1].end, instrument_catalogue())
+    facts = gather_facts(engine, periods, assessor.catalogue)
     if timings is not None:
         timings.append(time.perf_counter() - t0)
     logger.info(
@@ -494,7 +563,7 @@ def raw_figures(
         len(facts.referrals),
         time.perf_counter() - t0,
     )
-    return compute(facts, periods, calendar or configured_calendar())
+    return compute(facts, periods, calendar or assessor.config.calendar)
 
 
 def build_report(
