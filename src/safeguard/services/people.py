@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.accounts import agency_shares, break_glass_grants
-from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.audit import AuditAppender, append_audit, record_consultation
 from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import (
     events,
@@ -104,9 +104,12 @@ def _audit(
     action: str,
     person_ids: list[int],
     reason: str,
+    appender: AuditAppender | None = None,
     **detail: object,
 ) -> None:
-    append_audit(
+    """A consultation entry: through ``appender`` (group commit) for a pure read, else in the
+    caller's transaction (see ``record_consultation``)."""
+    record_consultation(
         conn,
         AuditEntry(
             actor=actor.audit_name,
@@ -119,6 +122,7 @@ def _audit(
             justification=reason,
             detail=dict(detail),
         ),
+        appender,
     )
 
 
@@ -217,6 +221,7 @@ def search_people(
     date_of_birth: date | None,
     reason: str,
     limit: int = 25,
+    audit: AuditAppender | None = None,
 ) -> list[PersonHit]:
     """People whose name starts with each word given (surname or forenames) and/or born that day.
 
@@ -227,6 +232,7 @@ def search_people(
         date_of_birth: exact date of birth.
         reason: why the search is made (s.62(2)).
         limit: most people to return.
+        audit: the process's audit appender (group commit); None audits in ``conn``.
     """
     ensure(actor, Action.SEARCH_PEOPLE)
     reason = check_reason(reason)
@@ -287,7 +293,7 @@ def search_people(
                 restricted=hidden,
             )
         )
-    _audit(conn, actor, "person.search", person_ids, reason, results=len(person_ids))
+    _audit(conn, actor, "person.search", person_ids, reason, audit, results=len(person_ids))
     logger.info("search by user %s returned %d people", actor.user_id, len(person_ids))
     return hits
 
@@ -363,6 +369,7 @@ def person_profile(
     person_id: int,
     reason: str,
     now: datetime | None = None,
+    audit: AuditAppender | None = None,
 ) -> Profile:
     """A person's whole history across domestic abuse, missing and exploitation, audited.
 
@@ -396,7 +403,7 @@ def person_profile(
     profile.risk = risk_view.current_risk(conn, mids)
     profile.findings = [asdict(f) for f in findings.for_person(conn, person_id)]
     profile.flags = _flags(profile, now)
-    _audit(conn, actor, "person.view", [person_id], reason)
+    _audit(conn, actor, "person.view", [person_id], reason, audit)
     return profile
 
 

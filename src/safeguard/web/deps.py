@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.engine import Connection, Engine
 
+from safeguard.adapters.db.audit import AuditAppender
 from safeguard.config import Settings
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.accounts import same_secret
@@ -53,7 +54,14 @@ def get_conn(request: Request) -> Iterator[Connection]:
         yield conn
 
 
+def get_audit(request: Request) -> AuditAppender:
+    """The process's audit appender: group commit for consultations (reads)."""
+    audit: AuditAppender = request.app.state.audit
+    return audit
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+AuditDep = Annotated[AuditAppender, Depends(get_audit)]
 # Database ids are 32-bit integers on both databases; person ids may be negative (unlinked).
 PersonId = Annotated[int, Path(ge=-2_147_483_647, le=2_147_483_647)]
 RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
