@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.tables import metadata
@@ -93,17 +95,17 @@ def append_audit_many(
         return []
     at = _stamp(at)
     n = len(entries)
-    head = conn.execute(
+    take = (
         sa.update(audit_head)
         .where(audit_head.c.id == 1)
         .values(last_seq=audit_head.c.last_seq + n)
         .returning(audit_head.c.last_seq, audit_head.c.last_hash)
-    ).one_or_none()
-    if head is None:
-        conn.execute(sa.insert(audit_head).values(id=1, last_seq=n, last_hash=GENESIS_HASH))
-        first, prev = 1, GENESIS_HASH
-    else:
-        first, prev = int(head.last_seq) - n + 1, str(head.last_hash)
+    )
+    head = conn.execute(take).one_or_none()
+    if head is None:  # the very first entry: create the head (once, even if two race), retake
+        conn.execute(_insert_if_absent(conn, {"id": 1, "last_seq": 0, "last_hash": GENESIS_HASH}))
+        head = conn.execute(take).one()
+    first, prev = int(head.last_seq) - n + 1, str(head.last_hash)
     rows: list[dict[str, object]] = []
     index: list[dict[str, int]] = []
     for seq, entry in enumerate(entries, start=first):
@@ -133,6 +135,14 @@ def append_audit_many(
         conn.execute(sa.insert(audit_person_index), index)
     conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=prev))
     return list(range(first, first + n))
+
+
+def _insert_if_absent(conn: Connection, values: dict[str, object]) -> sa.Executable:
+    if conn.dialect.name == "postgresql":
+        return pg_insert(audit_head).values(values).on_conflict_do_nothing()
+    if conn.dialect.name == "sqlite":
+        return sqlite_insert(audit_head).values(values).on_conflict_do_nothing()
+    return sa.insert(audit_head).values(values)
 
 
 def has_written(conn: Connection) -> bool:
