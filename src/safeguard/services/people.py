@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -127,6 +128,25 @@ def _audit(
 
 
 _person_key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
+
+
+def _mentions_of(conn: Connection, person_id: int) -> list[sa.Row[tuple[object, ...]]]:
+    """The mention rows that make up a person, by id (see the module docstring)."""
+    query = sa.select(person_mentions)
+    if person_id > 0:
+        query = query.join(person_links, person_links.c.mention_id == person_mentions.c.id).where(
+            person_links.c.person_id == person_id
+        )
+    else:
+        query = (
+            query.outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
+            .where(person_mentions.c.id == -person_id)
+            .where(person_links.c.person_id.is_(None))
+        )
+    found = list(conn.execute(query.order_by(person_mentions.c.id)).all())
+    if not found:
+        raise NotFound(f"person {person_id} not found")
+    return found
 
 
 def mention_ids_of(conn: Connection, person_id: int) -> list[int]:
@@ -380,14 +400,10 @@ def person_profile(
     """
     now = _now(now)
     reason = check_reason(reason)
-    mids = mention_ids_of(conn, person_id)
+    mentions = _mentions_of(conn, person_id)  # NotFound first, as before
+    mids = [int(m.id) for m in mentions]
     resource = person_resource(conn, actor, person_id, now)
     ensure(actor, Action.VIEW_PERSON, resource)
-    mentions = conn.execute(
-        sa.select(person_mentions)
-        .where(person_mentions.c.id.in_(mids))
-        .order_by(person_mentions.c.id)
-    ).all()
     names = Counter(f"{m.forenames or ''} {m.surname or ''}".strip() for m in mentions)
     profile = Profile(
         person_id=person_id,
@@ -399,8 +415,11 @@ def person_profile(
         mention_ids=mids,
         shared_with=sorted(resource.shared_with),
     )
-    _fill_timeline(conn, profile, mids)
-    profile.risk = risk_view.current_risk(conn, mids)
+    assessments = conn.execute(
+        sa.select(risk_assessments).where(risk_assessments.c.subject_id.in_(mids))
+    ).all()
+    _fill_timeline(conn, profile, mids, assessments)
+    profile.risk = risk_view.current_risk(conn, mids, assessments)
     profile.findings = [asdict(f) for f in findings.for_person(conn, person_id)]
     profile.flags = _flags(profile, now)
     _audit(conn, actor, "person.view", [person_id], reason, audit)
@@ -420,7 +439,12 @@ def _label(code: str | None) -> str:
     return (code or "").replace("_", " ").capitalize()
 
 
-def _fill_timeline(conn: Connection, profile: Profile, mids: list[int]) -> None:
+def _fill_timeline(
+    conn: Connection,
+    profile: Profile,
+    mids: list[int],
+    assessments: Sequence[sa.Row[tuple[object, ...]]],
+) -> None:
     items: list[TimelineItem] = []
     ev = conn.execute(
         sa.select(events, involvements.c.role)
@@ -453,9 +477,7 @@ def _fill_timeline(conn: Connection, profile: Profile, mids: list[int]) -> None:
                 domain="missing",
             )
         )
-    for r in conn.execute(
-        sa.select(risk_assessments).where(risk_assessments.c.subject_id.in_(mids))
-    ).all():
+    for r in assessments:
         grade = r.reviewed_grade or r.officer_grade or "not graded"
         items.append(
             TimelineItem(
