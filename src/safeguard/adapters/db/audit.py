@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -165,9 +165,14 @@ class _Pending:
 
 
 class AuditAppender:
-    """Group commit for consultations: one appender per process chains and writes the entries
-    handed in by many request threads, in one short transaction per batch, on its own
-    connection; each caller waits until its entry is committed before it goes on.
+    """Group commit for consultations: the entries handed in by concurrent request threads are
+    chained and written in one short transaction per batch, on the appender's own connection;
+    each caller returns only once its entry is committed.
+
+    No thread of its own (a hand-over to another thread costs a wake-up, dear on a busy
+    machine): the first caller to find no batch being written becomes the writer and writes
+    every entry waiting, its own included; callers arriving meanwhile wait, and the next of
+    them writes all that queued up. Alone, a caller simply writes its own entry.
 
     Entries are chained exactly as ``append_audit`` chains them (same head row, same hash), so
     the chain stays one chain across processes and across both ways of appending. Use it only
@@ -177,7 +182,7 @@ class AuditAppender:
 
     Args:
         engine: an engine of its own (not the request pool: requests waiting for their entry
-            hold connections of that pool, and the appender must never wait for one of them).
+            hold connections of that pool, and the writer must never wait for one of them).
         max_batch: most entries written in one transaction.
         timeout: seconds a caller waits for its entry before giving up (the request fails).
     """
@@ -186,9 +191,9 @@ class AuditAppender:
         self.engine = engine
         self.max_batch = max_batch
         self.timeout = timeout
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._writing = False
         self._closed = False
         self.batches = 0
         self.entries = 0
@@ -201,46 +206,37 @@ class AuditAppender:
             TimeoutError: not committed within ``timeout`` seconds.
             Exception: whatever the database raised writing the batch.
         """
-        pending = _Pending(entry)
-        with self._lock:
+        mine = _Pending(entry)
+        deadline = time.monotonic() + self.timeout
+        with self._cond:
             if self._closed:
                 raise RuntimeError("the audit appender is closed")
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="audit-appender", daemon=True
-                )
-                self._thread.start()
-            self._queue.put(pending)
-        return pending.done.result(timeout=self.timeout)
+            self._queue.append(mine)
+            while not mine.done.done():
+                if not self._writing:
+                    batch = self._queue[: self.max_batch]
+                    del self._queue[: self.max_batch]
+                    self._writing = True
+                    self._cond.release()
+                    try:
+                        self._write(batch)
+                    finally:
+                        self._cond.acquire()
+                        self._writing = False
+                        self._cond.notify_all()
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._cond.wait(left):
+                    if mine in self._queue:  # not taken by a writer: it will not be written
+                        self._queue.remove(mine)
+                        raise TimeoutError("the audit entry was not written in time")
+                    self._cond.wait()  # being written now: its writer will say how it went
+        return mine.done.result()
 
     def close(self) -> None:
-        """Write what is queued, then stop the writer thread."""
-        with self._lock:
-            if self._closed:
-                return
+        """Refuse new entries (those already handed in are written by their callers)."""
+        with self._cond:
             self._closed = True
-            thread = self._thread
-            self._queue.put(None)
-        if thread is not None:
-            thread.join()
-
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            self._write(batch)
 
     def _write(self, batch: list[_Pending]) -> None:
         try:
