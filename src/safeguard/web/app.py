@@ -158,7 +158,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        audit.close()
+        # Not audit.close(): the app may be started again (tests, schemathesis), and the
+        # appender has no thread to stop; each entry is written by a caller that waits for it.
         audit.engine.dispose()
         auth_engine.dispose()
         if owned_engine:
