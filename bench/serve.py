@@ -2,6 +2,8 @@
 
     nice .venv/bin/python bench/serve.py [--db bench/out/serve.db] [--population 500000]
         [--years 5] [--clients 20] [--seconds 60] [--think 0] [--workers 2] [--link]
+    nice .venv/bin/python bench/serve.py --database-url postgresql://127.0.0.1/serve_bench
+        [--interchange DIR --truth mention_person.csv]
 
 1. Builds (or reuses, with --db) a SQLite database holding the simulated force (``safeguard
    simulate`` defaults: 500,000 people, five years), ingested with ``safeguard.services.ingest``
@@ -12,8 +14,14 @@
    mix of person searches (a real surname prefix plus a forename initial) and profiles (random
    people who have events), each with an API token and a reason: every request is a real,
    audited consultation. --think adds a pause between a client's requests (0 = flat out).
+   With --database-url (PostgreSQL, the production database) instead of --db: an empty
+   database is migrated and loaded from --interchange with ``ingest_paths``, then linked from
+   --truth (``mention_person.csv``) as bench/assess.py's ``link_from_truth`` does.
 4. Runs the same clients on ``GET /api/health`` (no database, no authentication) as the
-   baseline, and prints both side by side: count, errors, p50, p95, p99, max and requests/s.
+   baseline, and prints both side by side: count, errors, p50, p95, p99, max and requests/s,
+   with the CPU seconds the server processes used in each phase (per request, a figure much
+   less noisy than latency on a shared machine) and the load average.
+5. Checks that the audit chain is intact afterwards and counts the entries the run added.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import httpx
 import sqlalchemy as sa
 
 from safeguard.adapters.db import tables as _tables  # noqa: F401 - first: people<->linkage cycle
+from safeguard.adapters.db.audit import audit_log, verify_audit
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import involvements, person_mentions
@@ -90,9 +99,55 @@ def build_database(db: Path, population: int, years: int, link: bool) -> None:
     engine.dispose()
 
 
-def workload(db: Path, sample: int = 2000) -> tuple[str, list[int], list[str]]:
+def load_postgres(url: str, interchange: Path, truth: Path | None) -> None:
+    """Migrate, ingest and link (from the truth file) an empty database."""
+    from safeguard.services.ingest import ingest_paths
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        loaded = conn.execute(sa.select(sa.func.count()).select_from(person_mentions)).scalar()
+    if not loaded:
+        t0 = time.perf_counter()
+        summary = ingest_paths(engine, [interchange], actor="bench")
+        print(f"ingested {summary.total('inserted'):,} records in {time.perf_counter() - t0:.0f} s")
+        if truth is not None:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from assess import link_from_truth
+
+            t0 = time.perf_counter()
+            n = link_from_truth(engine, truth)
+            print(f"linked {n:,} people from {truth.name} in {time.perf_counter() - t0:.0f} s")
+    engine.dispose()
+
+
+def _server_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of the server's group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # fields[2] is the process group id
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def audit_state(url: str) -> tuple[int, int]:
+    """(last sequence number, number of chain problems)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        last = conn.execute(sa.select(sa.func.max(audit_log.c.seq))).scalar() or 0
+        problems = len(verify_audit(conn)) if os.environ.get("SERVE_VERIFY", "1") == "1" else -1
+    engine.dispose()
+    return int(last), problems
+
+
+def workload(url: str, sample: int = 2000) -> tuple[str, list[int], list[str]]:
     """An analyst's API token, people to open, and search terms drawn from the data."""
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
         if accounts.list_users(conn) == [] or not any(
@@ -171,25 +226,45 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=0.0, help="pause between requests (s)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--database-url", help="serve this database (e.g. PostgreSQL) instead of --db"
+    )
+    parser.add_argument(
+        "--interchange",
+        type=Path,
+        default=Path("/work/bench-data/force/interchange"),
+        help="with --database-url: load an empty database from these files",
+    )
+    parser.add_argument(
+        "--truth",
+        type=Path,
+        default=Path("/work/bench-data/force/truth/mention_person.csv"),
+        help="with --database-url: link the loaded records from this ground truth",
+    )
     args = parser.parse_args()
 
-    args.db.parent.mkdir(parents=True, exist_ok=True)
-    if not args.db.exists():
-        build_database(args.db, args.population, args.years, args.link)
-    token, people, terms = workload(args.db)
+    if args.database_url:
+        url = args.database_url
+        load_postgres(url, args.interchange, args.truth if args.truth.exists() else None)
+        where = make_engine(url).url.render_as_string(hide_password=True)
+    else:
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        if not args.db.exists():
+            build_database(args.db, args.population, args.years, args.link)
+        url = f"sqlite:///{args.db}"
+        where = f"{args.db} ({args.db.stat().st_size / 1e6:,.0f} MB)"
+    token, people, terms = workload(url)
     reason = "reason=Benchmark%20load%20test"
     mixed = [f"/api/people/{p}?{reason}" for p in people] + [
         f"/api/people?q={t.replace(' ', '+')}&{reason}" for t in terms
     ]
-    print(
-        f"database {args.db} ({args.db.stat().st_size / 1e6:,.0f} MB); "
-        f"{len(people)} people and {len(terms)} search terms in the mix"
-    )
+    print(f"database {where}; {len(people)} people and {len(terms)} search terms in the mix")
+    seq_before, _ = audit_state(url)
 
     port = _free_port()
     env = {
         **os.environ,
-        "SAFEGUARD_DATABASE_URL": f"sqlite:///{args.db}",
+        "SAFEGUARD_DATABASE_URL": url,
         "SAFEGUARD_ENVIRONMENT": "development",
         "SAFEGUARD_LOG_LEVEL": "WARNING",
         "SAFEGUARD_WEB_ASSETS_DIR": str(ROOT / "web-assets" / "node_modules"),
@@ -224,20 +299,33 @@ def main() -> int:
                 time.sleep(0.1)
         asyncio.run(run_clients(base, token, mixed[:50], args.clients, 3, args.think))  # warm up
         when = datetime.now(UTC).isoformat(timespec="seconds")
+        cpu0 = _server_cpu(server.pid)
         load = asyncio.run(run_clients(base, token, mixed, args.clients, args.seconds, args.think))
+        cpu1 = _server_cpu(server.pid)
+        load_avg = os.getloadavg()[0]
         baseline = asyncio.run(
             run_clients(base, token, ["/api/health"], args.clients, args.seconds, args.think)
         )
+        cpu2 = _server_cpu(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    seq_after, problems = audit_state(url)
     print(
         f"{when}: {args.clients} clients x {args.seconds:.0f} s, think {args.think} s, "
-        f"{args.workers} workers, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        f"{args.workers} workers, load average {load_avg:.1f} (after the load phase) "
+        f"on {os.cpu_count()} CPUs"
     )
     print(load.line("profile+search", args.seconds))
     print(baseline.line("baseline /api/health", args.seconds))
+    for name, cpu, stats in (("load", cpu1 - cpu0, load), ("baseline", cpu2 - cpu1, baseline)):
+        per = 1000 * cpu / max(1, len(stats.latencies))
+        print(f"server CPU, {name}: {cpu:.1f} s in {args.seconds:.0f} s wall, {per:.2f} ms/request")
     print(f"statuses: load {load.statuses}, baseline {baseline.statuses}")
+    print(
+        f"audit: {seq_after - seq_before:,} entries added (warm-up included); chain "
+        + ("not verified" if problems < 0 else f"verified, {problems} problems")
+    )
     ok = load.errors == 0 and sorted(load.latencies)[int(0.95 * len(load.latencies))] < 0.1
     print("target p95 < 100 ms and no errors:", "met" if ok else "NOT met")
     return 0 if ok else 1

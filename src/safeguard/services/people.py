@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.accounts import agency_shares, break_glass_grants
-from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.audit import AuditAppender, append_audit, record_consultation
 from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import (
     events,
@@ -104,9 +105,12 @@ def _audit(
     action: str,
     person_ids: list[int],
     reason: str,
+    appender: AuditAppender | None = None,
     **detail: object,
 ) -> None:
-    append_audit(
+    """A consultation entry: through ``appender`` (group commit) for a pure read, else in the
+    caller's transaction (see ``record_consultation``)."""
+    record_consultation(
         conn,
         AuditEntry(
             actor=actor.audit_name,
@@ -119,10 +123,30 @@ def _audit(
             justification=reason,
             detail=dict(detail),
         ),
+        appender,
     )
 
 
 _person_key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
+
+
+def _mentions_of(conn: Connection, person_id: int) -> list[sa.Row[tuple[object, ...]]]:
+    """The mention rows that make up a person, by id (see the module docstring)."""
+    query = sa.select(person_mentions)
+    if person_id > 0:
+        query = query.join(person_links, person_links.c.mention_id == person_mentions.c.id).where(
+            person_links.c.person_id == person_id
+        )
+    else:
+        query = (
+            query.outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
+            .where(person_mentions.c.id == -person_id)
+            .where(person_links.c.person_id.is_(None))
+        )
+    found = list(conn.execute(query.order_by(person_mentions.c.id)).all())
+    if not found:
+        raise NotFound(f"person {person_id} not found")
+    return found
 
 
 def mention_ids_of(conn: Connection, person_id: int) -> list[int]:
@@ -217,6 +241,7 @@ def search_people(
     date_of_birth: date | None,
     reason: str,
     limit: int = 25,
+    audit: AuditAppender | None = None,
 ) -> list[PersonHit]:
     """People whose name starts with each word given (surname or forenames) and/or born that day.
 
@@ -227,6 +252,7 @@ def search_people(
         date_of_birth: exact date of birth.
         reason: why the search is made (s.62(2)).
         limit: most people to return.
+        audit: the process's audit appender (group commit); None audits in ``conn``.
     """
     ensure(actor, Action.SEARCH_PEOPLE)
     reason = check_reason(reason)
@@ -287,7 +313,7 @@ def search_people(
                 restricted=hidden,
             )
         )
-    _audit(conn, actor, "person.search", person_ids, reason, results=len(person_ids))
+    _audit(conn, actor, "person.search", person_ids, reason, audit, results=len(person_ids))
     logger.info("search by user %s returned %d people", actor.user_id, len(person_ids))
     return hits
 
@@ -363,6 +389,7 @@ def person_profile(
     person_id: int,
     reason: str,
     now: datetime | None = None,
+    audit: AuditAppender | None = None,
 ) -> Profile:
     """A person's whole history across domestic abuse, missing and exploitation, audited.
 
@@ -373,14 +400,10 @@ def person_profile(
     """
     now = _now(now)
     reason = check_reason(reason)
-    mids = mention_ids_of(conn, person_id)
+    mentions = _mentions_of(conn, person_id)  # NotFound first, as before
+    mids = [int(m.id) for m in mentions]
     resource = person_resource(conn, actor, person_id, now)
     ensure(actor, Action.VIEW_PERSON, resource)
-    mentions = conn.execute(
-        sa.select(person_mentions)
-        .where(person_mentions.c.id.in_(mids))
-        .order_by(person_mentions.c.id)
-    ).all()
     names = Counter(f"{m.forenames or ''} {m.surname or ''}".strip() for m in mentions)
     profile = Profile(
         person_id=person_id,
@@ -392,11 +415,14 @@ def person_profile(
         mention_ids=mids,
         shared_with=sorted(resource.shared_with),
     )
-    _fill_timeline(conn, profile, mids)
-    profile.risk = risk_view.current_risk(conn, mids)
+    assessments = conn.execute(
+        sa.select(risk_assessments).where(risk_assessments.c.subject_id.in_(mids))
+    ).all()
+    _fill_timeline(conn, profile, mids, assessments)
+    profile.risk = risk_view.current_risk(conn, mids, assessments)
     profile.findings = [asdict(f) for f in findings.for_person(conn, person_id)]
     profile.flags = _flags(profile, now)
-    _audit(conn, actor, "person.view", [person_id], reason)
+    _audit(conn, actor, "person.view", [person_id], reason, audit)
     return profile
 
 
@@ -413,7 +439,12 @@ def _label(code: str | None) -> str:
     return (code or "").replace("_", " ").capitalize()
 
 
-def _fill_timeline(conn: Connection, profile: Profile, mids: list[int]) -> None:
+def _fill_timeline(
+    conn: Connection,
+    profile: Profile,
+    mids: list[int],
+    assessments: Sequence[sa.Row[tuple[object, ...]]],
+) -> None:
     items: list[TimelineItem] = []
     ev = conn.execute(
         sa.select(events, involvements.c.role)
@@ -446,9 +477,7 @@ def _fill_timeline(conn: Connection, profile: Profile, mids: list[int]) -> None:
                 domain="missing",
             )
         )
-    for r in conn.execute(
-        sa.select(risk_assessments).where(risk_assessments.c.subject_id.in_(mids))
-    ).all():
+    for r in assessments:
         grade = r.reviewed_grade or r.officer_grade or "not graded"
         items.append(
             TimelineItem(

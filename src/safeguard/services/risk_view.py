@@ -7,7 +7,7 @@ instrument files): the web layer never computes a grade itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -81,13 +81,21 @@ def grade_answers(
     )
 
 
-def current_risk(conn: Connection, mention_ids: list[int]) -> list[RiskSummary]:
-    """The latest assessment per instrument about these mentions, scored and explained."""
-    rows = conn.execute(
-        sa.select(risk_assessments)
-        .where(risk_assessments.c.subject_id.in_(mention_ids))
-        .order_by(risk_assessments.c.completed_at.desc())
-    ).all()
+def current_risk(
+    conn: Connection,
+    mention_ids: list[int],
+    assessments: Sequence[sa.Row[tuple[object, ...]]] | None = None,
+) -> list[RiskSummary]:
+    """The latest assessment per instrument about these mentions, scored and explained.
+
+    ``assessments``: the mentions' ``risk_assessments`` rows, when the caller already has them.
+    """
+    if assessments is None:
+        assessments = conn.execute(
+            sa.select(risk_assessments).where(risk_assessments.c.subject_id.in_(mention_ids))
+        ).all()
+    # Newest first; ties keep the database's order, as the ORDER BY this replaces did not fix.
+    rows = sorted(assessments, key=lambda r: r.completed_at, reverse=True)
     latest: dict[str, sa.Row[tuple[object, ...]]] = {}
     for r in rows:
         latest.setdefault(str(r.instrument_id), r)

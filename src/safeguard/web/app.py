@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -17,6 +18,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeguard import __version__
+from safeguard.adapters.db.audit import AuditAppender
 from safeguard.adapters.db.engine import make_engine
 from safeguard.config import Settings
 from safeguard.web import errors
@@ -115,6 +117,23 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+REQUEST_POOL = 20
+SQLITE_MMAP_BYTES = 1 << 30  # reads map the file: one copy in the OS cache for all connections
+
+
+def _tuned(engine: Engine) -> Engine:
+    """A server's SQLite connections also memory-map the database file."""
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _mmap(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+            cur.close()
+
+    return engine
+
+
 def _package_dir(name: str) -> Path:
     return Path(str(resources.files("safeguard.web").joinpath(name)))
 
@@ -127,12 +146,21 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         engine: a database engine; made from ``settings.database_url`` when omitted.
     """
     owned_engine = engine is None
-    engine = engine or make_engine(settings.database_url)
-    auth_engine = make_engine(settings.database_url)  # see deps._credentials
+    url = settings.database_url
+    # Pools sized so that 20 or so concurrent requests per process neither wait for a
+    # connection nor churn through overflow connections (each new one pays its set-up).
+    engine = engine or _tuned(make_engine(url, pool_size=REQUEST_POOL, max_overflow=10))
+    auth_engine = _tuned(make_engine(url, pool_size=10, max_overflow=20))  # deps._credentials
+    # Consultations are chained and committed in batches by one appender per process, on a
+    # connection of its own (see AuditAppender); changes are audited in their own transaction.
+    audit = AuditAppender(_tuned(make_engine(url, pool_size=1, max_overflow=1)))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        # Not audit.close(): the app may be started again (tests, schemathesis), and the
+        # appender has no thread to stop; each entry is written by a caller that waits for it.
+        audit.engine.dispose()
         auth_engine.dispose()
         if owned_engine:
             engine.dispose()
@@ -151,6 +179,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.auth_engine = auth_engine
+    app.state.audit = audit
     app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
     errors.install(app)
     app.include_router(api_router)

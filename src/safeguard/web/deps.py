@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.engine import Connection, Engine
 
+from safeguard.adapters.db.audit import AuditAppender
 from safeguard.config import Settings
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.accounts import same_secret
@@ -32,12 +33,14 @@ class CsrfFailed(PermissionDenied):
     """A state-changing request came without the session's CSRF token."""
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that only read app state or check the policy are ``async``: FastAPI runs a sync
+# dependency in the thread pool, one hop per dependency per request, which costs more than they do.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
@@ -53,7 +56,14 @@ def get_conn(request: Request) -> Iterator[Connection]:
         yield conn
 
 
+async def get_audit(request: Request) -> AuditAppender:
+    """The process's audit appender: group commit for consultations (reads)."""
+    audit: AuditAppender = request.app.state.audit
+    return audit
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+AuditDep = Annotated[AuditAppender, Depends(get_audit)]
 # Database ids are 32-bit integers on both databases; person ids may be negative (unlinked).
 PersonId = Annotated[int, Path(ge=-2_147_483_647, le=2_147_483_647)]
 RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -120,7 +130,7 @@ class Authorised:
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, actor: ActorDep) -> Actor:
+    async def __call__(self, actor: ActorDep) -> Actor:
         ensure(actor, self.action)
         return actor
 

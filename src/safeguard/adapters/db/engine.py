@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -16,10 +17,12 @@ from sqlalchemy.engine import Engine
 logger = logging.getLogger(__name__)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the pragmas safeguard relies on (SQLite: WAL, foreign keys, busy timeout)."""
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine with the pragmas safeguard relies on (SQLite: WAL, foreign keys, busy timeout).
+
+    ``options`` go to ``sqlalchemy.create_engine`` (e.g. ``pool_size`` for a server)."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **options)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -32,7 +35,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, **options)
 
 
 def _alembic_config(url: str) -> Config:

@@ -18,7 +18,7 @@ from safeguard.web.api.models import (
     ProfileOut,
     ShareIn,
 )
-from safeguard.web.deps import Authorised, ConnDep, PersonId
+from safeguard.web.deps import AuditDep, Authorised, ConnDep, PersonId
 
 router = APIRouter(prefix="/people", tags=["people"])
 ReasonQ = Annotated[
@@ -29,6 +29,7 @@ ReasonQ = Annotated[
 @router.get("", response_model=list[PersonHitOut])
 def search(
     conn: ConnDep,
+    audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.SEARCH_PEOPLE))],
     reason: ReasonQ,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -37,7 +38,7 @@ def search(
 ) -> list[PersonHitOut]:
     """Find people by partial name and/or date of birth; every person returned is audited."""
     hits = people.search_people(
-        conn, actor=actor, text=q, date_of_birth=dob, reason=reason, limit=limit
+        conn, actor=actor, text=q, date_of_birth=dob, reason=reason, limit=limit, audit=audit
     )
     return [PersonHitOut(**asdict(h)) for h in hits]
 
@@ -46,11 +47,12 @@ def search(
 def profile(
     person_id: PersonId,
     conn: ConnDep,
+    audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_PERSON))],
     reason: ReasonQ,
 ) -> ProfileOut:
     """The person's timeline, flags, current risk with its explanation and referrals."""
-    p = people.person_profile(conn, actor=actor, person_id=person_id, reason=reason)
+    p = people.person_profile(conn, actor=actor, person_id=person_id, reason=reason, audit=audit)
     return ProfileOut.model_validate(asdict(p))
 
 

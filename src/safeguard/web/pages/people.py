@@ -13,7 +13,7 @@ from safeguard.adapters.db.audit import who_viewed
 from safeguard.domain.access import Action, Actor, BreakGlassRequired, can
 from safeguard.errors import ValidationFailed
 from safeguard.services import findings, people, risk_view
-from safeguard.web.deps import Authorised, ConnDep, EngineDep, PersonId, RecordId
+from safeguard.web.deps import AuditDep, Authorised, ConnDep, EngineDep, PersonId, RecordId
 from safeguard.web.pages.render import render
 
 router = APIRouter()
@@ -34,6 +34,7 @@ def _dob(text: str | None) -> date | None:
 def search(
     request: Request,
     conn: ConnDep,
+    audit: AuditDep,
     actor: Searcher,
     q: Annotated[str | None, Query(max_length=200)] = None,
     dob: Annotated[str | None, Query(max_length=10)] = None,
@@ -44,7 +45,12 @@ def search(
     if q or dob:
         try:
             ctx["hits"] = people.search_people(
-                conn, actor=actor, text=q, date_of_birth=_dob(dob), reason=reason or ""
+                conn,
+                actor=actor,
+                text=q,
+                date_of_birth=_dob(dob),
+                reason=reason or "",
+                audit=audit,
             )
         except ValidationFailed as exc:
             ctx["error"] = str(exc)
@@ -56,6 +62,7 @@ def profile(
     request: Request,
     person_id: PersonId,
     conn: ConnDep,
+    audit: AuditDep,
     actor: Viewer,
     reason: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Response:
@@ -63,7 +70,9 @@ def profile(
     if not reason:
         return render(request, "reason.html", ctx, actor=actor)
     try:
-        profile = people.person_profile(conn, actor=actor, person_id=person_id, reason=reason)
+        profile = people.person_profile(
+            conn, actor=actor, person_id=person_id, reason=reason, audit=audit
+        )
     except BreakGlassRequired:
         return render(
             request, "break_glass.html", {**ctx, "reason": reason}, actor=actor, status_code=403
