@@ -20,7 +20,7 @@ from splink import DuckDBAPI
 from splink.internals.realtime import compare_records
 
 from safeguard.adapters.linkage.features import FEATURE_COLUMNS
-from safeguard.adapters.linkage.model import BLOCKING_KEYS
+from safeguard.adapters.linkage.model import BLOCKING_KEYS, splink_model
 from safeguard.domain.linking import MentionFeatures
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class RealtimeLinker:
         rows = self.con.execute("select model_json from store.model").fetchall()
         if not rows:
             raise LookupError(f"{store} holds no model")
-        self.model: dict[str, Any] = json.loads(rows[0][0])
+        self.model: dict[str, Any] = splink_model(json.loads(rows[0][0]))
         self.db_api = DuckDBAPI(connection=self.con)
         self.loaded_mtime = store.stat().st_mtime
 
