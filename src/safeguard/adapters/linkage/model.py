@@ -188,7 +188,6 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("forename_canon", "dob"),
     ("dob", "postcode"),
     ("postcode",),
-    ("surname", "postcode_sector"),
     ("forename_canon", "postcode"),
     ("surname", "birth_year", "postcode_district"),
     ("address",),
@@ -196,6 +195,9 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("pnc_id",),
 )
 SWAP_RULE = "l.forename = r.surname and l.surname = r.forename"
+# ``link_one`` looks a record up by every key but postcode alone: a whole postcode's mentions
+# would be scored for each lookup; date of birth or forename with the postcode find the person.
+REALTIME_KEYS = tuple(keys for keys in BLOCKING_KEYS if keys != ("postcode",))
 
 
 def domain_blocking_rules() -> list[Any]:
