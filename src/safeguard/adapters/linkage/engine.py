@@ -23,7 +23,7 @@ from splink import DuckDBAPI, Linker
 
 from safeguard.adapters.linkage import model as models
 from safeguard.adapters.linkage.features import build_features
-from safeguard.adapters.linkage.model import GENERATION_YEARS
+from safeguard.adapters.linkage.model import GENERATION_YEARS, clearly_different_forenames_sql
 from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
 
 logger = logging.getLogger(__name__)
@@ -36,10 +36,9 @@ NEW_LINKABLE = "new_linkable"
 FEATURES_ALL = "all_features"
 # A look-alike pair scoring below this is two different people (twins, father and son).
 HARD_NEGATIVE_BELOW = 0.01
-TWIN_FORENAME_SIMILARITY_BELOW = 0.8
 
 
-def hard_negative_sql(p: str, left: str, right: str) -> str:
+def hard_negative_sql(p: str, left: str, right: str, *, sibling_guard: bool = True) -> str:
     """Pairs that are two people however many links join them (DuckDB and Spark SQL alike).
 
     * look-alikes the model scores as different: the same surname and the same date of birth or
@@ -48,24 +47,28 @@ def hard_negative_sql(p: str, left: str, right: str) -> str:
       different full forenames, with no shared PNC id or phone number to say it is one person;
     * father and son (mother and daughter) with one name: dates of birth a generation apart and
       no shared PNC id.
+
+    The twin and sibling rule holds only where forenames are reliable; ``sibling_guard`` is
+    False for data where they are not (see ``forename_guard``), and the rule is then left out.
     """
     l, r = left, right  # noqa: E741 - the SQL reads like Splink's own l/r convention
+    twin = (
+        f"""      or ({l}.surname = {r}.surname
+        and ({l}.dob = {r}.dob or {l}.address = {r}.address or {l}.postcode = {r}.postcode)
+        and {clearly_different_forenames_sql(l, r)}
+        and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)
+        and coalesce(damerau_levenshtein({l}.phone, {r}.phone) > 1, true))"""
+        if sibling_guard
+        else ""
+    )
     return f"""(({l}.surname = {r}.surname
         and ({l}.dob = {r}.dob or {l}.forename_canon = {r}.forename_canon)
         and {p}.match_probability < {HARD_NEGATIVE_BELOW})
-      or ({l}.surname = {r}.surname
-        and ({l}.dob = {r}.dob or {l}.address = {r}.address or {l}.postcode = {r}.postcode)
-        and length({l}.forename) > 1 and length({r}.forename) > 1
-        and {l}.forename_canon <> {r}.forename_canon
-        and len(list_intersect({l}.forename_variants, {r}.forename_variants)) = 0
-        and jaro_winkler_similarity({l}.forename, {r}.forename) < {TWIN_FORENAME_SIMILARITY_BELOW}
-        and coalesce({l}.forename <> {r}.middle_names, true)
-        and coalesce({r}.forename <> {l}.middle_names, true)
-        and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)
-        and coalesce(damerau_levenshtein({l}.phone, {r}.phone) > 1, true))
+{twin}
       or ({l}.surname = {r}.surname and {l}.forename_canon = {r}.forename_canon
         and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_YEARS}
         and {l}.dob is not null and {r}.dob is not null
+        and damerau_levenshtein({l}.dob, {r}.dob) > 1
         and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)))"""
 
 
@@ -153,6 +156,7 @@ class LinkingSession:
         self._db_api: Any = None
         self._linker: Any = None
         self.model_json: dict[str, Any] | None = None
+        self.guards: dict[str, Any] = {"sibling_guard": True}
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -259,14 +263,24 @@ class LinkingSession:
                 c: int(self.con.execute(models.identifier_pairs_sql(LINKABLE, c)).fetchall()[0][0])
                 for c in models.IDENTIFIERS
             }
-            models.train(linker, max_pairs=max_pairs, identifier_pairs=pairs)
+            row = self.con.execute(models.present_sql(LINKABLE)).fetchall()[0]
+            present = {c: float(v or 0.0) for c, v in zip(models.PRIOR_RULE, row, strict=True)}
+            recall = models.train(
+                linker, max_pairs=max_pairs, identifier_pairs=pairs, present=present
+            )
         self.model_json = dict(linker.misc.save_model_to_json())
+        if not generic:
+            self.model_json[models.GUARDS_KEY] = models.forename_guard(
+                lambda sql: tuple(self.con.execute(sql).fetchall()[0]), LINKABLE, pairs
+            ) | {"prior_rule_recall": recall}
+        self.guards = models.guards_of(self.model_json)
         return self.model_json
 
     def use_model(self, model_json: dict[str, Any]) -> None:
         """Load a saved model instead of training."""
         self.model_json = model_json
-        self._make_linker(dict(model_json))
+        self.guards = models.guards_of(model_json)
+        self._make_linker(models.splink_model(model_json))
 
     def _fetch(self, sdf: Any, threshold: float) -> Prediction:
         table = sdf.physical_name
@@ -278,7 +292,7 @@ class LinkingSession:
             f"""select p.unique_id_l, p.unique_id_r from {table} as p
             join {FEATURES_ALL} as l on l.unique_id = p.unique_id_l
             join {FEATURES_ALL} as r on r.unique_id = p.unique_id_r
-            where {hard_negative_sql("p", "l", "r")}"""
+            where {hard_negative_sql("p", "l", "r", sibling_guard=self.guards["sibling_guard"])}"""
         ).fetchnumpy()
         sdf.drop_table_from_database_and_remove_from_cache()
         return Prediction(

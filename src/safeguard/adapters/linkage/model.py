@@ -10,6 +10,7 @@ and son) are refused later, in ``domain.linking.cluster_mentions``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import splink.comparison_level_library as cll
@@ -135,6 +136,11 @@ def _address() -> cl.CustomComparison:
                 label_for_charts="postcode district"
             ),
             cll.DamerauLevenshteinLevel("postcode", 1),
+            # Where "address" is a place rather than a street (a birth place, a town), records of
+            # one person share it with different postcodes; EM learns how much that says here.
+            cll.ExactMatchLevel("address").configure(
+                label_for_charts="same address, different postcode"
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -181,6 +187,7 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("surname", "dob"),
     ("forename_canon", "dob"),
     ("dob", "postcode"),
+    ("postcode",),
     ("forename_canon", "postcode"),
     ("surname", "birth_year", "postcode_district"),
     ("address",),
@@ -188,6 +195,9 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("pnc_id",),
 )
 SWAP_RULE = "l.forename = r.surname and l.surname = r.forename"
+# ``link_one`` looks a record up by every key but postcode alone: a whole postcode's mentions
+# would be scored for each lookup; date of birth or forename with the postcode find the person.
+REALTIME_KEYS = tuple(keys for keys in BLOCKING_KEYS if keys != ("postcode",))
 
 
 def domain_blocking_rules() -> list[Any]:
@@ -196,6 +206,66 @@ def domain_blocking_rules() -> list[Any]:
 
 
 IDENTIFIERS = ("pnc_id", "phone")
+GUARDS_KEY = "safeguard_guards"  # safeguard's own part of a saved model (Splink never sees it)
+# The twin/sibling guard (``engine.hard_negative_sql``) is used only where forenames are reliable:
+# where under this share of anchor pairs (one person for sure, or nearly) have clearly different
+# forenames. Measured: a simulated force 2.9% (PNC id and phone anchors; 1.6% on the surname,
+# date of birth and postcode anchor), the linkage tests' households 0%; sets that replace
+# forenames wholesale between records of one person measure 5.2% (historical_50k, no
+# identifiers) and 15% (FEBRL4, its social security number as the identifier).
+MAX_FORENAME_DIFFER_RATE = 0.04
+ANCHOR_SAMPLE_PAIRS = 500_000  # the rate is estimated on at most about this many anchor pairs
+NAME_DOB_PLACE = ("surname", "dob", "postcode")
+
+
+def clearly_different_forenames_sql(left: str, right: str) -> str:
+    """Two full forenames that are not a variant, nickname, typo or middle name of each other
+    (DuckDB SQL; ``spark.py`` translates the two function names)."""
+    l, r = left, right  # noqa: E741
+    return f"""(length({l}.forename) > 1 and length({r}.forename) > 1
+        and {l}.forename_canon <> {r}.forename_canon
+        and len(list_intersect({l}.forename_variants, {r}.forename_variants)) = 0
+        and jaro_winkler_similarity({l}.forename, {r}.forename) < {TWIN_FORENAME_SIMILARITY_BELOW}
+        and coalesce({l}.forename <> {r}.middle_names, true)
+        and coalesce({r}.forename <> {l}.middle_names, true))"""
+
+
+TWIN_FORENAME_SIMILARITY_BELOW = 0.8
+
+
+def anchor_rate_sql(table: str, keys: tuple[str, ...], pairs: int, *, lone: bool = False) -> str:
+    """(pairs, pairs with clearly different forenames) among pairs agreeing on every one of
+    ``keys``; keys are hash-sampled so about ``ANCHOR_SAMPLE_PAIRS`` pairs are compared.
+
+    With ``lone``, a pair counts as differing only where one of the two forenames is recorded
+    once among the records agreeing on ``keys``: twins each recorded more than once under their
+    own name are then not counted, a name recorded once in place of the usual one is.
+    """
+    every = max(1, pairs // ANCHOR_SAMPLE_PAIRS)
+    on = " and ".join(f"l.{k} = r.{k}" for k in keys)
+    present = " and ".join(f"{k} is not null" for k in keys)
+    sample = f" and hash({keys[0]}) % {every} = 0" if every > 1 else ""
+    differ = clearly_different_forenames_sql("l", "r")
+    if lone:
+        differ += " and (l.same_name = 1 or r.same_name = 1)"
+    return (
+        f"with a as (select *, count(*) over (partition by {', '.join(keys)}, forename_canon) "
+        f"as same_name from {table} where {present}{sample}) "
+        f"select count(*), coalesce(sum(case when {differ} then 1 else 0 end), 0) "
+        f"from a as l join a as r on l.unique_id < r.unique_id and {on}"
+    )
+
+
+def guards_of(model_json: dict[str, Any]) -> dict[str, Any]:
+    """safeguard's guard settings saved with a model (models saved before them: all guards on)."""
+    return dict(model_json.get(GUARDS_KEY) or {"sibling_guard": True})
+
+
+def splink_model(model_json: dict[str, Any]) -> dict[str, Any]:
+    """The model as Splink reads it (without safeguard's own keys)."""
+    return {k: v for k, v in model_json.items() if k != GUARDS_KEY}
+
+
 NAME_DOB_RULES = (block_on("dob"), block_on("forename_canon", "surname"))
 MIN_IDENTIFIER_PAIRS = 200
 
@@ -217,17 +287,98 @@ def _em(linker: Linker, rule: Any) -> bool:
     return True
 
 
-def identifier_pairs_sql(table: str, column: str) -> str:
-    """How many pairs of records share ``column`` (DuckDB and Spark SQL alike)."""
+def identifier_pairs_sql(table: str, column: str | tuple[str, ...]) -> str:
+    """How many pairs of records share ``column`` (or every one of several columns; DuckDB and
+    Spark SQL alike)."""
+    keys = (column,) if isinstance(column, str) else column
+    present = " and ".join(f"{k} is not null" for k in keys)
     return (
         f"select coalesce(sum(n * (n - 1) / 2), 0) from (select count(*) as n from {table} "
-        f"where {column} is not null group by {column}) as t"
+        f"where {present} group by {', '.join(keys)}) as t"
     )
 
 
+def forename_guard(
+    run: Callable[[str], tuple[Any, ...]], table: str, identifier_pairs: dict[str, int]
+) -> dict[str, Any]:
+    """Measure on the data itself whether forenames are reliable enough for the sibling guard.
+
+    Anchor pairs are nearly always one person: pairs sharing a PNC id or phone number where the
+    data has enough of them, else pairs agreeing on surname, date of birth and postcode (twins
+    are among those, so the measured share is if anything too high). The share of anchor pairs
+    whose forenames clearly differ is how often one person's forename is recorded as a different
+    name. Where it is low (police records) a clearly different forename among look-alikes means
+    twins or siblings; where it is high, the forename says little and the guard is left off.
+    ``run`` executes one SQL query and returns its first row.
+    """
+    anchors: list[tuple[str, ...]] = [
+        (c,) for c in IDENTIFIERS if identifier_pairs.get(c, 0) >= MIN_IDENTIFIER_PAIRS
+    ]
+    lone = not anchors
+    if lone:
+        anchors = [NAME_DOB_PLACE]
+    pairs = differ = 0
+    for keys in anchors:
+        total = int(run(identifier_pairs_sql(table, keys))[0] or 0)
+        n, d = run(anchor_rate_sql(table, keys, total, lone=lone))
+        pairs, differ = pairs + int(n or 0), differ + int(d or 0)
+    rate = differ / pairs if pairs else 0.0
+    guard = pairs < MIN_IDENTIFIER_PAIRS or rate < MAX_FORENAME_DIFFER_RATE
+    anchor = "+".join("/".join(k) for k in anchors)
+    logger.info(
+        "forenames differ in %.4f of %d anchor pairs (%s): sibling guard %s",
+        rate,
+        pairs,
+        anchor,
+        "on" if guard else "off",
+    )
+    return {
+        "sibling_guard": guard,
+        "forename_differ_rate": round(rate, 4),
+        "anchor_pairs": pairs,
+        "anchor": anchor,
+    }
+
+
+PRIOR_RULE = ("forename", "surname", "dob")
+ASSUMED_RECALL = 0.7  # Splink's tutorial figure, used before the m probabilities are known
+MIN_RECALL, MAX_RECALL = 0.05, 0.95
+
+
+def present_sql(table: str) -> str:
+    """Share of records with each field of ``PRIOR_RULE`` present (DuckDB and Spark SQL)."""
+    shares = ", ".join(f"avg(case when {c} is null then 0.0 else 1.0 end)" for c in PRIOR_RULE)
+    return f"select {shares} from {table}"
+
+
+def prior_rule_recall(model_json: dict[str, Any], present: dict[str, float]) -> float | None:
+    """How many true matches agree exactly on forename, surname and date of birth, from the
+    trained model itself: for each field, the share of pairs with it present on both sides times
+    its exact level's m probability (fields taken as independent given a match). None when a
+    field has no trained m."""
+    recall = 1.0
+    for comparison in model_json["comparisons"]:
+        column = comparison["output_column_name"]
+        if column not in PRIOR_RULE:
+            continue
+        exact = [
+            level.get("m_probability")
+            for level in comparison["comparison_levels"]
+            if level.get("label_for_charts") == "exact"
+        ]
+        if not exact or exact[0] is None:
+            return None
+        recall *= present.get(column, 1.0) ** 2 * float(exact[0])
+    return min(MAX_RECALL, max(MIN_RECALL, recall))
+
+
 def train(
-    linker: Linker, *, max_pairs: float = 2e6, identifier_pairs: dict[str, int] | None = None
-) -> None:
+    linker: Linker,
+    *,
+    max_pairs: float = 2e6,
+    identifier_pairs: dict[str, int] | None = None,
+    present: dict[str, float] | None = None,
+) -> float | None:
     """EM training without labels: the prior, u by random sampling, then m by EM.
 
     Police data is full of households: people who share a surname, an address and a postcode,
@@ -237,11 +388,16 @@ def train(
     identifier (PNC id, phone) see almost only true matches, so they train the other fields;
     the date-of-birth session then trains the identifiers themselves. Without identifiers the
     usual name and date-of-birth sessions are used.
+
+    The prior (how likely two random records are one person) is first estimated from exact
+    forename, surname and date-of-birth agreement with Splink's usual assumed recall, then
+    re-estimated after EM with the recall the trained model itself implies for that rule
+    (``prior_rule_recall``): messy data (swapped, missing or replaced fields) has fewer exact
+    matches among one person's records, so the fixed figure would underestimate the prior and
+    every match probability with it. Returns the recall used (None: the assumed one).
     """
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("forename", "surname", "dob"), block_on("forename", "surname", "postcode")],
-        recall=0.7,
-    )
+    rule = block_on(*PRIOR_RULE)
+    linker.training.estimate_probability_two_random_records_match([rule], recall=ASSUMED_RECALL)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=42)
     pairs = identifier_pairs or {}
     anchored = [
@@ -251,9 +407,14 @@ def train(
     ]
     if anchored:
         _em(linker, NAME_DOB_RULES[0])
-        return
-    for rule in NAME_DOB_RULES:
-        _em(linker, rule)
+    else:
+        for session in NAME_DOB_RULES:
+            _em(linker, session)
+    recall = prior_rule_recall(dict(linker.misc.save_model_to_json()), present or {})
+    if recall is not None:
+        linker.training.estimate_probability_two_random_records_match([rule], recall=recall)
+        logger.info("prior re-estimated with the model's own recall %.3f of %s", recall, PRIOR_RULE)
+    return recall
 
 
 # --- the generic model, for comparison in benchmarks ------------------------------------------

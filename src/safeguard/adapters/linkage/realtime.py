@@ -20,7 +20,7 @@ from splink import DuckDBAPI
 from splink.internals.realtime import compare_records
 
 from safeguard.adapters.linkage.features import FEATURE_COLUMNS
-from safeguard.adapters.linkage.model import BLOCKING_KEYS
+from safeguard.adapters.linkage.model import REALTIME_KEYS, splink_model
 from safeguard.domain.linking import MentionFeatures
 
 logger = logging.getLogger(__name__)
@@ -30,11 +30,12 @@ NEW_RECORD_ID = -1
 
 
 def candidate_sql(features: MentionFeatures) -> tuple[str, list[object]]:
-    """SQL (and parameters) selecting stored mentions sharing any blocking key with ``features``."""
+    """SQL (and parameters) selecting stored mentions sharing a blocking key with ``features``
+    (``REALTIME_KEYS``: the batch keys but postcode alone)."""
     values = asdict(features)
     clauses: list[str] = []
     params: list[object] = []
-    for keys in BLOCKING_KEYS:
+    for keys in REALTIME_KEYS:
         if all(values.get(k) is not None for k in keys):
             clauses.append("(" + " and ".join(f"{k} = ?" for k in keys) + ")")
             params.extend(values[k] for k in keys)
@@ -64,7 +65,7 @@ class RealtimeLinker:
         rows = self.con.execute("select model_json from store.model").fetchall()
         if not rows:
             raise LookupError(f"{store} holds no model")
-        self.model: dict[str, Any] = json.loads(rows[0][0])
+        self.model: dict[str, Any] = splink_model(json.loads(rows[0][0]))
         self.db_api = DuckDBAPI(connection=self.con)
         self.loaded_mtime = store.stat().st_mtime
 

@@ -52,6 +52,14 @@ def spark_session(master: str, checkpoint_dir: Path, *, app_name: str = "safegua
     return spark
 
 
+def _spark_sql(sql: str) -> str:
+    """safeguard's DuckDB SQL in Spark's dialect (Splink's Spark jar names Jaro-Winkler
+    ``jaro_winkler``)."""
+    return sql.replace("jaro_winkler_similarity", "jaro_winkler").replace(
+        "len(list_intersect(", "size(array_intersect("
+    )
+
+
 class SparkLinkingSession:
     """``LinkingSession``'s interface on Spark: load, train or use a model, predict."""
 
@@ -73,6 +81,7 @@ class SparkLinkingSession:
         self._unlinkable: dict[int, UnlinkableReason] = {}
         self._ids: list[int] = []
         self.model_json: dict[str, Any] | None = None
+        self.guards: dict[str, Any] = {"sibling_guard": True}
 
     def close(self) -> None:
         if self._own_spark:
@@ -124,13 +133,25 @@ class SparkLinkingSession:
                 )
                 for c in models.IDENTIFIERS
             }
-            models.train(linker, max_pairs=max_pairs, identifier_pairs=pairs)
+            row = self.spark.sql(models.present_sql("safeguard_linkable")).first()
+            present = {c: float(v or 0.0) for c, v in zip(models.PRIOR_RULE, row, strict=True)}
+            recall = models.train(
+                linker, max_pairs=max_pairs, identifier_pairs=pairs, present=present
+            )
         self.model_json = dict(linker.misc.save_model_to_json())
+        if not generic:
+            self.model_json[models.GUARDS_KEY] = models.forename_guard(
+                lambda sql: tuple(self.spark.sql(_spark_sql(sql)).first()),
+                "safeguard_linkable",
+                pairs,
+            ) | {"prior_rule_recall": recall}
+        self.guards = models.guards_of(self.model_json)
         return self.model_json
 
     def use_model(self, model_json: dict[str, Any]) -> None:
         self.model_json = model_json
-        self._make_linker(json.loads(json.dumps(model_json)))
+        self.guards = models.guards_of(model_json)
+        self._make_linker(json.loads(json.dumps(models.splink_model(model_json))))
 
     def predict(self, *, threshold: float) -> Prediction:
         if self._linker is None:
@@ -142,10 +163,8 @@ class SparkLinkingSession:
             f"where match_probability >= {float(threshold)}"
         ).toPandas()
         # Splink's Spark jar names the function jaro_winkler
-        negatives_sql = (
-            hard_negative_sql("p", "l", "r")
-            .replace("jaro_winkler_similarity", "jaro_winkler")
-            .replace("len(list_intersect(", "size(array_intersect(")
+        negatives_sql = _spark_sql(
+            hard_negative_sql("p", "l", "r", sibling_guard=self.guards["sibling_guard"])
         )
         negatives = self.spark.sql(
             f"""select p.unique_id_l, p.unique_id_r from safeguard_scored as p
