@@ -22,9 +22,19 @@ logger = logging.getLogger(__name__)
 
 GENERATION_YEARS = 12
 GENERATION_M = 0.0005  # share of true matches whose dates of birth are 12+ years apart
+GENERATION_LABEL = "a generation apart"
 SQL = "duckdb"  # custom levels are written in DuckDB SQL and translated for Spark by Splink
 
 SWAPPED = "forename_l = surname_r and surname_l = forename_r and forename_l <> surname_l"
+# Swapped, one of the two names also mistyped (Levenshtein, a native function on DuckDB and Spark).
+SWAPPED_TYPO = (
+    "forename_l <> surname_l and forename_r <> surname_r and ("
+    "(forename_l = surname_r and levenshtein(surname_l, forename_r) <= 2) "
+    "or (surname_l = forename_r and levenshtein(forename_l, surname_r) <= 2))"
+)
+# One name recorded in the other's place (the forename given as the surname, the other name
+# replaced): counted once, in the forename comparison, so the one agreement is not doubled.
+NAME_CROSSED = "(forename_l = surname_r or forename_r = surname_l) and forename_l <> surname_l"
 
 
 def _forename() -> cl.CustomComparison:
@@ -39,6 +49,7 @@ def _forename() -> cl.CustomComparison:
                 label_for_charts="known name variant"
             ),
             cll.JaroWinklerLevel("forename", 0.92),
+            cll.CustomLevel(SWAPPED_TYPO, "swapped, one name mistyped", SQL),
             cll.CustomLevel(
                 "(length(forename_l) = 1 or length(forename_r) = 1) "
                 "and substr(forename_l, 1, 1) = substr(forename_r, 1, 1)",
@@ -50,6 +61,7 @@ def _forename() -> cl.CustomComparison:
                 "known by a middle name",
                 SQL,
             ),
+            cll.CustomLevel(NAME_CROSSED, "one's forename is the other's surname", SQL),
             cll.ElseLevel(),
         ],
     )
@@ -69,6 +81,7 @@ def _surname() -> cl.CustomComparison:
                 SQL,
             ),
             cll.JaroWinklerLevel("surname", 0.92),
+            cll.CustomLevel(SWAPPED_TYPO, "swapped, one name mistyped", SQL),
             cll.JaroWinklerLevel("surname", 0.8),
             cll.ElseLevel(),
         ],
@@ -100,7 +113,7 @@ def _dob() -> cl.CustomComparison:
             cll.CustomLevel(
                 "dob_l is not null and dob_r is not null "
                 f"and abs(birth_year_l - birth_year_r) >= {GENERATION_YEARS}",
-                "a generation apart",
+                GENERATION_LABEL,
                 SQL,
             ).configure(m_probability=GENERATION_M, fix_m_probability=True),
             cll.ElseLevel(),
@@ -130,6 +143,11 @@ def _address() -> cl.CustomComparison:
                 cll.JaroWinklerLevel("address", 0.9),
                 cll.CustomLevel("coalesce(postcode_l = postcode_r, true)", None, SQL),
             ).configure(label_for_charts="same address, spelt differently"),
+            # a postcode mistyped on the same street address says more than a near postcode alone
+            cll.And(
+                cll.JaroWinklerLevel("address", 0.9),
+                cll.DamerauLevenshteinLevel("postcode", 1),
+            ).configure(label_for_charts="same address, postcode mistyped"),
             cll.ExactMatchLevel("postcode").configure(label_for_charts="same postcode"),
             cll.ExactMatchLevel("postcode_sector").configure(label_for_charts="postcode sector"),
             cll.ExactMatchLevel("postcode_district").configure(
@@ -340,6 +358,61 @@ def forename_guard(
     }
 
 
+# A PNC id is one person's own number (a phone may be a household's): where enough pairs share
+# one, how often one person's records carry dates of birth a generation apart is measured on them.
+PERSONAL_IDENTIFIERS = ("pnc_id",)
+
+
+def generation_share_sql(table: str, column: str, pairs: int) -> str:
+    """(dated pairs, pairs a generation apart) among pairs sharing ``column``, hash-sampled to
+    about ``ANCHOR_SAMPLE_PAIRS`` pairs (DuckDB and Spark SQL alike)."""
+    every = max(1, pairs // ANCHOR_SAMPLE_PAIRS)
+    sample = f" and hash(l.{column}) % {every} = 0" if every > 1 else ""
+    apart = f"abs(l.birth_year - r.birth_year) >= {GENERATION_YEARS}"
+    return (
+        f"select count(*), coalesce(sum(case when {apart} then 1 else 0 end), 0) "
+        f"from {table} as l join {table} as r on l.unique_id < r.unique_id "
+        f"and l.{column} = r.{column} "
+        f"where l.dob is not null and r.dob is not null{sample}"
+    )
+
+
+def generation_m(run: Callable[[str], tuple[Any, ...]], table: str, pairs: dict[str, int]) -> float:
+    """m of the "a generation apart" date-of-birth level: the domain figure (``GENERATION_M``),
+    or more where the data's own anchor pairs (records sharing a PNC id: one person, never father
+    and son) show that one person's dates of birth are often recorded wholly wrong. EM cannot
+    learn it from name or date-of-birth sessions (father and son would teach it), but anchor pairs
+    say it directly; in police data they measure about 0 and the domain figure stands."""
+    share = 0.0
+    for column in PERSONAL_IDENTIFIERS:
+        total = pairs.get(column, 0)
+        if total < MIN_IDENTIFIER_PAIRS:
+            continue
+        dated, apart = run(generation_share_sql(table, column, total))
+        if int(dated or 0) >= MIN_IDENTIFIER_PAIRS:
+            share = max(share, int(apart or 0) / int(dated))
+    return max(GENERATION_M, share)
+
+
+def _set_generation_m(linker: Linker, m: float) -> None:
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            if level._label_for_charts == GENERATION_LABEL:
+                level.m_probability = m
+
+
+def _run_on_input(linker: Linker) -> tuple[Callable[[str], tuple[Any, ...]], str]:
+    """A function running one SQL query on the linker's backend (first row), and the name of
+    the linker's input table there."""
+    table = str(next(iter(linker._input_tables_dict.values())).physical_name)
+
+    def run(sql: str) -> tuple[Any, ...]:
+        frame = linker.misc.query_sql(sql, output_type="pandas")  # type: ignore[no-untyped-call]
+        return tuple(frame.iloc[0].tolist())
+
+    return run, table
+
+
 PRIOR_RULE = ("forename", "surname", "dob")
 ASSUMED_RECALL = 0.7  # Splink's tutorial figure, used before the m probabilities are known
 MIN_RECALL, MAX_RECALL = 0.05, 0.95
@@ -400,6 +473,11 @@ def train(
     linker.training.estimate_probability_two_random_records_match([rule], recall=ASSUMED_RECALL)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=42)
     pairs = identifier_pairs or {}
+    if any(pairs.get(c, 0) >= MIN_IDENTIFIER_PAIRS for c in PERSONAL_IDENTIFIERS):
+        run, table = _run_on_input(linker)
+        m = generation_m(run, table, pairs)
+        _set_generation_m(linker, m)
+        logger.info("m of dates of birth a generation apart: %.4f (from anchor pairs)", m)
     anchored = [
         column
         for column in IDENTIFIERS
