@@ -413,6 +413,27 @@ def _run_on_input(linker: Linker) -> tuple[Callable[[str], tuple[Any, ...]], str
     return run, table
 
 
+def discount_matches_from_u(linker: Linker, *, max_pairs: float) -> None:
+    """Take the true matches out of u. Random sampling counts every sampled pair as a non-match,
+    but a share of them (the prior, lambda) are one person, and they agree on the telling levels
+    (same PNC id, same date of birth) at rate m. Where people have many records each (small or
+    heavily duplicated sets) that inflates u of exactly those levels and understates their
+    weight. So u := (u - lambda * m) / (1 - lambda), never below one pair in the sample (the
+    sample cannot tell less). In a large police extract lambda is tiny and u barely moves."""
+    settings = linker._settings_obj
+    share = float(settings._probability_two_random_records_match)
+    floor = 1.0 / max_pairs
+    for comparison in settings.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
+            # the raw values: the properties give defaults for levels never observed
+            u, m = level._u_probability, level._m_probability
+            if not isinstance(u, float) or not isinstance(m, float):
+                continue
+            level.u_probability = min(u, max(floor, (u - share * m) / (1.0 - share)))
+
+
 PRIOR_RULE = ("forename", "surname", "dob")
 ASSUMED_RECALL = 0.7  # Splink's tutorial figure, used before the m probabilities are known
 MIN_RECALL, MAX_RECALL = 0.05, 0.95
@@ -492,6 +513,7 @@ def train(
     if recall is not None:
         linker.training.estimate_probability_two_random_records_match([rule], recall=recall)
         logger.info("prior re-estimated with the model's own recall %.3f of %s", recall, PRIOR_RULE)
+    discount_matches_from_u(linker, max_pairs=max_pairs)
     return recall
 
 
