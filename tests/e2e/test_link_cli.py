@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -74,5 +75,7 @@ def test_link_then_review_confirm_undo_and_candidates_from_the_command_line(env)
         ],
     )
     assert found.exit_code == 0, found.output
-    assert "Candidate people" in found.output and "0.9" in found.output
+    assert "Candidate people" in found.output
+    shown = [float(x) for x in re.findall(r"│ \d+\s+│ (\d\.\d{3}) │", found.output)]
+    assert shown and max(shown) >= 0.9, found.output  # the person, found with confidence
     assert runner.invoke(app, ["link", "unlinkable"]).exit_code == 0

@@ -165,3 +165,87 @@ def test_training_records_the_learnt_guards_and_prior_in_the_model():
         models.MIN_RECALL <= guards["prior_rule_recall"] <= models.MAX_RECALL
     )
     assert models.GUARDS_KEY not in models.splink_model(model)
+
+
+def _generation_m(rows: list[dict[str, Any]]) -> float:
+    with LinkingSession() as session:
+        session.load(raw_from_records(rows), today=TODAY)
+        pairs = {
+            c: int(session.con.execute(models.identifier_pairs_sql(LINKABLE, c)).fetchall()[0][0])
+            for c in models.IDENTIFIERS
+        }
+        return models.generation_m(
+            lambda sql: tuple(session.con.execute(sql).fetchall()[0]), LINKABLE, pairs
+        )
+
+
+def _people_with_pnc(wrong_dob_every: int | None) -> list[dict[str, Any]]:
+    """40 people, 6 records each sharing one PNC id; optionally some records' dates of birth
+    replaced by one 40 years away (a wholly wrong date, as some data sets have)."""
+    rows = _replaced_forenames()
+    for r in rows:
+        person = (r["id"] - 1) // 6
+        r["pnc_id"] = f"26/{person:07d}A"
+        if wrong_dob_every and (r["id"] - 1) % 6 == 0 and person % wrong_dob_every == 0:
+            r["date_of_birth"] = r["date_of_birth"].replace(year=r["date_of_birth"].year - 40)
+    return rows
+
+
+def test_generation_apart_m_is_the_domain_figure_where_anchor_pairs_never_differ_so():
+    assert _generation_m(_people_with_pnc(None)) == models.GENERATION_M
+
+
+def test_generation_apart_m_is_measured_on_pnc_anchor_pairs_where_they_show_it():
+    # every 4th person has one record (of 6) with a wrong date: 5 of their 15 pairs
+    measured = _generation_m(_people_with_pnc(4))
+    assert measured == pytest.approx(10 * 5 / 600, abs=1e-4)
+
+
+def test_generation_apart_m_needs_enough_anchor_pairs():
+    assert _generation_m(_people_with_pnc(1)[:36]) == models.GENERATION_M
+
+
+def _swap_matches(condition: str, pairs: list[tuple[str, str, str, str]]) -> list[bool]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        "create table t (forename_l varchar, surname_l varchar, forename_r varchar, "
+        "surname_r varchar)"
+    )
+    con.executemany("insert into t values (?, ?, ?, ?)", pairs)
+    return [
+        bool(r[0]) for r in con.execute(f"select coalesce({condition}, false) from t").fetchall()
+    ]
+
+
+def test_swapped_names_with_a_typo_and_a_name_recorded_in_the_others_place():
+    pairs = [
+        ("chloe", "ryan", "ryna", "chloe"),  # swapped, surname mistyped
+        ("isabella", "ctercteko", "ctercteko", "isabela"),  # swapped, forename mistyped
+        ("james", "coleman", "howie", "james"),  # forename recorded as the surname
+        ("james", "coleman", "james", "coleman"),  # the same, not swapped
+        ("james", "coleman", "peter", "smith"),  # unrelated
+    ]
+    assert _swap_matches(models.SWAPPED_TYPO, pairs) == [True, True, False, False, False]
+    assert _swap_matches(models.NAME_CROSSED, pairs) == [True, True, True, False, False]
+
+
+def test_a_swap_weighs_once_and_u_keeps_out_the_true_matches():
+    with LinkingSession() as session:
+        session.load(raw_from_records(_people_with_pnc(None)), today=TODAY)
+        model = session.train(max_pairs=1e5)
+    levels = {
+        (c["output_column_name"], lvl.get("label_for_charts")): lvl
+        for c in model["comparisons"]
+        for lvl in c["comparison_levels"]
+    }
+    for label in ("forename and surname swapped", "swapped, one name mistyped"):
+        surname_swap = levels[("surname", label)]
+        assert surname_swap["m_probability"] == surname_swap["u_probability"]  # weight 0
+        assert surname_swap["fix_u_probability"] and surname_swap["fix_m_probability"]
+    # 240 records of 40 people, one PNC id each: every sampled pair sharing a PNC id is a true
+    # match (the prior, 600 of 28,680 pairs), so u of "same PNC id" falls from about 0.02 to
+    # the floor, one pair in the sample
+    assert model["probability_two_random_records_match"] == pytest.approx(600 / 28_680, rel=0.05)
+    assert levels[("pnc_id", "Exact match on pnc_id")]["u_probability"] == pytest.approx(1e-5)

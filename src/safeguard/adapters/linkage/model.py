@@ -16,6 +16,7 @@ from typing import Any
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.exceptions import EMTrainingException
 
 logger = logging.getLogger(__name__)
@@ -67,13 +68,24 @@ def _forename() -> cl.CustomComparison:
     )
 
 
+def _counted_in_forename(level: cll.CustomLevel) -> ComparisonLevelCreator:
+    """A swap level of the surname comparison, weightless (m = u, both fixed): one crosswise
+    agreement of both names is one piece of evidence, weighed once by the forename comparison's
+    level of the same condition (whose u is the chance of exactly that joint agreement). Counting
+    it in both would let two unrelated people called Jack Ryan and Ryan Jack link on names alone.
+    The level stays so that a swapped pair does not fall to "else" and count as disagreeing."""
+    return level.configure(
+        m_probability=0.5, u_probability=0.5, fix_m_probability=True, fix_u_probability=True
+    )
+
+
 def _surname() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="surname",
         comparison_levels=[
             cll.NullLevel("surname"),
             cll.ExactMatchLevel("surname").configure(label_for_charts="exact"),
-            cll.CustomLevel(SWAPPED, "forename and surname swapped", SQL),
+            _counted_in_forename(cll.CustomLevel(SWAPPED, "forename and surname swapped", SQL)),
             cll.CustomLevel(
                 "surname_first_l = surname_first_r or surname_first_l = surname_last_r "
                 "or surname_last_l = surname_first_r or surname_last_l = surname_last_r",
@@ -81,7 +93,7 @@ def _surname() -> cl.CustomComparison:
                 SQL,
             ),
             cll.JaroWinklerLevel("surname", 0.92),
-            cll.CustomLevel(SWAPPED_TYPO, "swapped, one name mistyped", SQL),
+            _counted_in_forename(cll.CustomLevel(SWAPPED_TYPO, "swapped, one name mistyped", SQL)),
             cll.JaroWinklerLevel("surname", 0.8),
             cll.ElseLevel(),
         ],
@@ -429,7 +441,7 @@ def discount_matches_from_u(linker: Linker, *, max_pairs: float) -> None:
                 continue
             # the raw values: the properties give defaults for levels never observed
             u, m = level._u_probability, level._m_probability
-            if not isinstance(u, float) or not isinstance(m, float):
+            if not isinstance(u, float) or not isinstance(m, float) or level._fix_u_probability:
                 continue
             level.u_probability = min(u, max(floor, (u - share * m) / (1.0 - share)))
 
