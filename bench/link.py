@@ -261,7 +261,7 @@ def scale_generic(args: argparse.Namespace) -> None:
 
 
 def scale(args: argparse.Namespace) -> None:
-    data = Path(tempfile.gettempdir()) / f"safeguard-bench-synthetic-{args.rows}.parquet"
+    data = Path(tempfile.gettempdir()) / f"safeguard-bench-synthetic-v2-{args.rows}.parquet"
     if not data.exists():
         ds = datasets.synthetic(args.rows)
         people = pa.array([ds.truth[i] for i in ds.raw["id"].to_pylist()])
