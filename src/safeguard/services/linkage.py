@@ -27,6 +27,7 @@ from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_decisions, link_reviews, link_runs
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
+from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import LinkingSession, Prediction
 from safeguard.adapters.linkage.features import load_mentions
 from safeguard.domain.audit import AuditCategory, AuditEntry
@@ -36,7 +37,6 @@ from safeguard.domain.linking import (
     Constraints,
     RefusedMerge,
     assign_person_ids,
-    cluster_mentions,
     mention_features,
     review_priority,
 )
@@ -323,13 +323,11 @@ def link_all(
             unlinkable = session.unlinkable()
             mention_ids = session.mention_ids()
             say("clustering")
-            clusters = cluster_mentions(
+            clusters = cluster_prediction(
                 mention_ids,
-                prediction.edges(),
+                prediction,
                 threshold=config.match_threshold,
-                constraints=Constraints(
-                    constraints.must_link, constraints.cannot_link, prediction.different()
-                ),
+                constraints=Constraints(constraints.must_link, constraints.cannot_link),
                 isolated=unlinkable,
             )
             session.save_store(config.store_path)
@@ -510,13 +508,11 @@ def link_new(
             # merges two of them (such a link goes to the review queue).
             touched = {previous[m] for e in prediction.edges() for m in e[:2] if m in previous}
             nodes = set(new_ids) | {m for m, p in previous.items() if p in touched}
-            clusters = cluster_mentions(
+            clusters = cluster_prediction(
                 nodes,
-                prediction.edges(),
+                prediction,
                 threshold=config.match_threshold,
-                constraints=Constraints(
-                    constraints.must_link, constraints.cannot_link, prediction.different()
-                ),
+                constraints=Constraints(constraints.must_link, constraints.cannot_link),
                 isolated=unlinkable,
                 known_person={m: previous[m] for m in nodes if m in previous},
             )

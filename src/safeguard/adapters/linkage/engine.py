@@ -28,7 +28,7 @@ from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 250_000  # prediction is split so no single join holds all candidate pairs
+CHUNK_ROWS = 500_000  # prediction is split so no single join holds all candidate pairs
 FEATURES = "features"
 NEW_FEATURES = "new_features"
 LINKABLE = "linkable"

@@ -300,12 +300,18 @@ NAME_DOB_RULES = (block_on("dob"), block_on("forename_canon", "surname"))
 MIN_IDENTIFIER_PAIRS = 200
 
 
-def _em(linker: Linker, rule: Any) -> bool:
+# EM sessions train on at most about this many blocked pairs, sampled by Splink: a sample keeps
+# the share of true matches among the pairs, so m converges to the same values, while a million
+# mentions' date-of-birth block (about 15 million pairs) would take a minute per session.
+EM_MAX_PAIRS = 1e6
+
+
+def _em(linker: Linker, rule: Any, max_pairs: float | None = EM_MAX_PAIRS) -> bool:
     """One EM session; False when Splink cannot train on it (no pairs, or an underflow)."""
     sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, fix_probability_two_random_records_match=True
+            rule, fix_probability_two_random_records_match=True, max_pairs=max_pairs
         )
     except EMTrainingException:
         logger.warning("EM session on %s skipped: it found no pairs", sql)

@@ -4,6 +4,13 @@ Candidates come from the feature store that every batch and delta run writes (an
 file), looked up with the model's own blocking keys, then scored with Splink's
 ``compare_records`` using the saved model. The store is attached read-only, so a running link
 job can replace it atomically.
+
+DuckDB has no index for these lookups (an ART index is not used for a filter on two columns), so
+a query would scan the whole store: 50 ms and more at a million mentions. ``RealtimeLinker``
+therefore loads the linkable mentions' features once and keeps, for every blocking key, the
+64-bit DuckDB hash of each mention's key values sorted with the row it belongs to: a lookup is a
+binary search per key. Rows found by hash are then checked against ``candidate_sql``'s exact
+conditions, so a hash collision never adds a candidate.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from splink import DuckDBAPI
 from splink.internals.realtime import compare_records
@@ -48,13 +56,24 @@ def candidate_sql(features: MentionFeatures) -> tuple[str, list[object]]:
     sql = (
         f"select {columns} from store.features where unlinkable is null and ("
         + " or ".join(clauses)
-        + f") limit {MAX_CANDIDATES}"
+        + f") order by unique_id limit {MAX_CANDIDATES}"
     )
     return sql, params
 
 
+def _lookup_keys() -> tuple[tuple[str, ...], ...]:
+    """``REALTIME_KEYS`` and the forename/surname swap (``forename, surname`` looked up with the
+    new record's surname and forename)."""
+    return (*REALTIME_KEYS, ("forename", "surname"))
+
+
+def _hash_sql(keys: tuple[str, ...]) -> str:
+    present = " and ".join(f"{k} is not null" for k in keys)
+    return f"case when {present} then hash({', '.join(keys)}) end"
+
+
 class RealtimeLinker:
-    """Holds the feature store and model open between calls (one per process)."""
+    """Holds the feature store, its lookup index and the model between calls (one per process)."""
 
     def __init__(self, store: Path) -> None:
         if not store.exists():
@@ -68,22 +87,85 @@ class RealtimeLinker:
         self.model: dict[str, Any] = splink_model(json.loads(rows[0][0]))
         self.db_api = DuckDBAPI(connection=self.con)
         self.loaded_mtime = store.stat().st_mtime
+        self.features: pa.Table = self.con.sql(
+            f"select {', '.join(FEATURE_COLUMNS)} from store.features "
+            "where unlinkable is null order by unique_id"
+        ).to_arrow_table()
+        self._index = self._build_index()
+
+    def _build_index(self) -> list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+        """Per lookup key: the sorted key hashes of the rows that have the key, and the rows."""
+        self.con.register("__safeguard_store_features", self.features)
+        hashes = self.con.execute(
+            "select "
+            + ", ".join(f"{_hash_sql(k)} as h{i}" for i, k in enumerate(_lookup_keys()))
+            + " from __safeguard_store_features"
+        ).fetchnumpy()
+        self.con.unregister("__safeguard_store_features")
+        index = []
+        for i in range(len(_lookup_keys())):
+            column = hashes[f"h{i}"]
+            present = ~np.ma.getmaskarray(column)
+            rows = np.nonzero(present)[0]
+            values = np.ma.getdata(column)[present].astype(np.uint64)
+            order = np.argsort(values, kind="stable")
+            index.append((values[order], rows[order]))
+        return index
 
     def close(self) -> None:
         self.con.close()
+
+    def _candidates(self, record: dict[str, Any]) -> pa.Table | None:
+        """Stored mentions sharing a lookup key with ``record`` (at most ``MAX_CANDIDATES``)."""
+        query = dict(record)
+        # the swap key looks up stored forename = new surname and stored surname = new forename
+        swapped = {"forename": record.get("surname"), "surname": record.get("forename")}
+        keys = _lookup_keys()
+        one = pa.Table.from_pylist([query, query | swapped], schema=self.features.schema)
+        self.con.register("__safeguard_query", one)
+        hashed = self.con.execute(
+            "select "
+            + ", ".join(f"{_hash_sql(k)} as h{i}" for i, k in enumerate(keys))
+            + " from __safeguard_query"
+        ).fetchall()
+        self.con.unregister("__safeguard_query")
+        found: list[np.ndarray[Any, Any]] = []
+        for i, (values, rows) in enumerate(self._index):
+            h = hashed[1 if i == len(keys) - 1 else 0][i]
+            if h is None:
+                continue
+            lo, hi = (
+                np.searchsorted(values, np.uint64(h), side="left"),
+                np.searchsorted(values, np.uint64(h), side="right"),
+            )
+            found.append(rows[lo:hi])
+        if not found:
+            return None
+        picked = np.unique(np.concatenate(found))
+        if len(picked) == 0:
+            return None
+        return self.features.take(pa.array(picked))
 
     def score(self, features: MentionFeatures) -> list[tuple[int, float]]:
         """(mention id, match probability) for every stored candidate, best first."""
         sql, params = candidate_sql(features)
         if not sql:
             return []
-        candidates = self.con.sql(sql, params=params).to_arrow_table()
-        if candidates is None or candidates.num_rows == 0:
-            return []
         values = asdict(features)
         record = {c: values.get(c) for c in FEATURE_COLUMNS}
         record["unique_id"] = NEW_RECORD_ID
         record["unlinkable"] = None
+        near = self._candidates(record)
+        if near is None:
+            return []
+        # exact conditions on the rows found by hash (``candidate_sql`` reads ``store.features``)
+        self.con.register("__safeguard_near", near)
+        candidates = self.con.sql(
+            sql.replace("store.features", "__safeguard_near"), params=params
+        ).to_arrow_table()
+        self.con.unregister("__safeguard_near")
+        if candidates is None or candidates.num_rows == 0:
+            return []
         scored = compare_records(
             pa.Table.from_pylist([record], schema=candidates.schema),
             candidates,
