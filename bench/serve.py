@@ -13,7 +13,9 @@
 3. Runs --clients concurrent clients (asyncio + httpx, a separate process) for --seconds on a
    mix of person searches (a real surname prefix plus a forename initial) and profiles (random
    people who have events), each with an API token and a reason: every request is a real,
-   audited consultation. --think adds a pause between a client's requests (0 = flat out).
+   audited consultation. --think adds a pause between a client's requests (0 = flat out):
+   a random one (exponential, mean --think) after a random start, as independent users would;
+   a fixed pause kept all 20 clients in step, arriving as a burst of 20 at once every second.
    With --database-url (PostgreSQL, the production database) instead of --db: an empty
    database is migrated and loaded from --interchange with ``ingest_paths``, then linked from
    --truth (``mention_person.csv``) as bench/assess.py's ``link_from_truth`` does.
@@ -59,6 +61,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    client_cpu: float = 0.0  # CPU seconds of this (client) process during the phase
 
     def line(self, name: str, seconds: float) -> str:
         ms = sorted(x * 1000 for x in self.latencies)
@@ -192,6 +195,8 @@ async def run_clients(
 
         async def one(n: int) -> None:
             rnd = random.Random(n)
+            if think:  # independent users: each starts at its own moment ...
+                await asyncio.sleep(rnd.uniform(0, think))
             while time.perf_counter() < deadline:
                 path = rnd.choice(requests)
                 t0 = time.perf_counter()
@@ -203,10 +208,13 @@ async def run_clients(
                 except httpx.HTTPError:
                     stats.errors += 1
                 stats.latencies.append(time.perf_counter() - t0)
-                if think:
-                    await asyncio.sleep(think)
+                if think:  # ... and pauses a random time (mean ``think``), so that the
+                    # clients do not fall into step and arrive as bursts of 20 every second
+                    await asyncio.sleep(rnd.expovariate(1 / think))
 
+        cpu0 = time.process_time()
         await asyncio.gather(*(one(i) for i in range(clients)))
+        stats.client_cpu = time.process_time() - cpu0
     return stats
 
 
@@ -320,7 +328,11 @@ def main() -> int:
     print(baseline.line("baseline /api/health", args.seconds))
     for name, cpu, stats in (("load", cpu1 - cpu0, load), ("baseline", cpu2 - cpu1, baseline)):
         per = 1000 * cpu / max(1, len(stats.latencies))
-        print(f"server CPU, {name}: {cpu:.1f} s in {args.seconds:.0f} s wall, {per:.2f} ms/request")
+        client = 1000 * stats.client_cpu / max(1, len(stats.latencies))
+        print(
+            f"server CPU, {name}: {cpu:.1f} s in {args.seconds:.0f} s wall, {per:.2f} ms/request"
+            f" (client process: {client:.2f} ms/request)"
+        )
     print(f"statuses: load {load.statuses}, baseline {baseline.statuses}")
     print(
         f"audit: {seq_after - seq_before:,} entries added (warm-up included); chain "

@@ -226,11 +226,42 @@ def _prefix_like(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[
     return sa.func.lower(column).like(escaped + "%", escape="\\")
 
 
-def _prefix_clause(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
+def _prefix_range(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
     low = sa.func.lower(column)
     upper = token[:-1] + chr(ord(token[-1]) + 1)
-    # The range lets both databases use the lower(name) index; LIKE keeps the match exact.
+    # The range lets both databases use the name indexes; LIKE keeps the match exact.
     return sa.and_(low >= token, low < upper, _prefix_like(column, token))
+
+
+_NAME_COLUMNS = {"surname": person_mentions.c.surname, "forenames": person_mentions.c.forenames}
+_OTHER = {"surname": "forenames", "forenames": "surname"}
+# (column the longest word drives, that word, the word on the other column if any)
+_Branch = tuple[str, str, str | None]
+
+
+def _name_branches(tokens: list[str]) -> list[_Branch]:
+    """The ways the words can fall on the two name columns, each a plain AND of prefixes.
+
+    Every word must start the surname or the forenames. Words on one column must all be
+    prefixes of the longest of them (else nothing matches that way), so an assignment comes
+    down to: the longest word on one column, and at most one word (the longest left) on the
+    other. Ways implied by a wider one (``w`` on the forenames when ``w`` and ``wood`` are both
+    on the surname) are dropped: "w wood" is anyone surnamed Wood*, whatever the forenames.
+    """
+    words = sorted(dict.fromkeys(tokens), key=len, reverse=True)
+    first, rest = words[0], words[1:]
+    found: set[_Branch] = set()
+    for drive in ("surname", "forenames"):
+        for mask in range(1 << len(rest)):
+            here = [w for n, w in enumerate(rest) if not mask >> n & 1]
+            there = [w for n, w in enumerate(rest) if mask >> n & 1]
+            if not all(first.startswith(w) for w in here):
+                continue
+            if there and not all(there[0].startswith(w) for w in there):
+                continue  # ``there`` keeps the longest first (``words`` is sorted)
+            found.add((drive, first, there[0] if there else None))
+    kept = [b for b in found if b[2] is None or (b[0], b[1], None) not in found]
+    return sorted(kept, key=lambda b: (b[0], b[2] or ""))
 
 
 def search_people(
@@ -260,37 +291,60 @@ def search_people(
     tokens = [t[:100] for t in (text or "").lower().replace(",", " ").split() if t][:4]
     if not tokens and date_of_birth is None:
         return []  # nothing asked, nobody shown (and nobody consulted)
-    query = sa.select(
-        person_mentions.c.id,
-        _person_key.label("person_id"),
-        person_mentions.c.forenames,
-        person_mentions.c.surname,
-        person_mentions.c.date_of_birth,
-        person_mentions.c.sex,
-    ).outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-    # The longest word drives the index (it is the most selective): only its condition is an
-    # index range; the other words are plain LIKE filters, which no index serves, so the
-    # planner cannot pick a short, unselective word ("j") to drive the search.
-    ordered = sorted(tokens, key=len, reverse=True)
-    for n, token in enumerate(ordered):
-        clause = _prefix_clause if n == 0 else _prefix_like
-        query = query.where(
-            sa.or_(
-                clause(person_mentions.c.surname, token),
-                clause(person_mentions.c.forenames, token),
-            )
-        )
-    if date_of_birth is not None:
-        query = query.where(person_mentions.c.date_of_birth == date_of_birth)
     shared_only = scope_of(actor.role, Action.SEARCH_PEOPLE) is Scope.SHARED
-    if shared_only:
-        shared = (
-            sa.select(agency_shares.c.person_id)
-            .where(agency_shares.c.agency == (actor.agency or ""))
-            .where(agency_shares.c.revoked_at.is_(None))
+    shared = (
+        sa.select(agency_shares.c.person_id)
+        .where(agency_shares.c.agency == (actor.agency or ""))
+        .where(agency_shares.c.revoked_at.is_(None))
+    )
+
+    def select(*conditions: sa.ColumnElement[bool]) -> sa.Select[tuple[object, ...]]:
+        query = (
+            sa.select(
+                person_mentions.c.id,
+                _person_key.label("person_id"),
+                person_mentions.c.forenames,
+                person_mentions.c.surname,
+                person_mentions.c.date_of_birth,
+                person_mentions.c.sex,
+            )
+            .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
+            .where(*conditions)
         )
-        query = query.where(_person_key.in_(shared))
-    rows = sorted(conn.execute(query.limit(limit * 8)).all(), key=lambda r: r.id)
+        if date_of_birth is not None:
+            query = query.where(person_mentions.c.date_of_birth == date_of_birth)
+        if shared_only:
+            query = query.where(_person_key.in_(shared))
+        return query
+
+    # One plain query per way the words can fall on the two columns (see _name_branches),
+    # run as UNION ALL: in each, the longest word's prefix range drives an index on
+    # (lower(driving column), lower(other column)), and the other column's word is checked in
+    # that index's entries, before any table row is read. (One OR of the ways would make SQLite
+    # collect row ids from each index and read every row to test the rest: 25 ms instead of 2
+    # for "v tayl".) PostgreSQL also gets the other word as a range, an index condition it can
+    # weigh with its statistics; SQLite, which keeps none, would then drive by either range.
+    ranged = conn.dialect.name == "postgresql"
+    if tokens:
+        other_word = _prefix_range if ranged else _prefix_like
+        branches = [
+            select(_prefix_range(_NAME_COLUMNS[drive], longest))
+            if word is None
+            else select(
+                _prefix_range(_NAME_COLUMNS[drive], longest),
+                other_word(_NAME_COLUMNS[_OTHER[drive]], word),
+            )
+            for drive, longest, word in _name_branches(tokens)
+        ]
+        query: sa.Select[tuple[object, ...]] | sa.CompoundSelect[tuple[object, ...]] | None = (
+            branches[0] if len(branches) == 1 else sa.union_all(*branches) if branches else None
+        )
+    else:
+        query = select()
+    found = [] if query is None else conn.execute(query.limit(limit * 8)).all()
+    # A mention that fits two ways (e.g. "john johnson" on Johnson, Johnson) comes twice.
+    unique = {int(r.id): r for r in found}
+    rows = sorted(unique.values(), key=lambda r: int(r.id))
     grouped: dict[int, list[sa.Row[tuple[object, ...]]]] = {}
     for row in rows:
         grouped.setdefault(int(row.person_id), []).append(row)

@@ -75,8 +75,11 @@ agency_shares = sa.Table(
     sa.Index("ix_agency_shares_agency_person", "agency", "person_id"),
 )
 
-# Person search by partial name, case-insensitive: prefix ranges on lower(name) use these on
-# both SQLite and PostgreSQL.
+# Person search by partial name, case-insensitive: a prefix range on one lower(name) drives
+# one of these on both SQLite and PostgreSQL, and the other name's word is checked in the same
+# index entries (migration 0005).
 _mentions = metadata.tables["person_mentions"]
-sa.Index("ix_person_mentions_lower_surname", sa.func.lower(_mentions.c.surname))
-sa.Index("ix_person_mentions_lower_forenames", sa.func.lower(_mentions.c.forenames))
+_low_surname = sa.func.lower(_mentions.c.surname)
+_low_forenames = sa.func.lower(_mentions.c.forenames)
+sa.Index("ix_person_mentions_lower_surname_forenames", _low_surname, _low_forenames)
+sa.Index("ix_person_mentions_lower_forenames_surname", _low_forenames, _low_surname)
