@@ -72,6 +72,12 @@ def _hash_sql(keys: tuple[str, ...]) -> str:
     return f"case when {present} then hash({', '.join(keys)}) end"
 
 
+def _hashes_sql(table: str) -> str:
+    """One row per row of ``table``: column ``h<i>`` is the hash of lookup key i's values."""
+    columns = ", ".join(f"{_hash_sql(k)} as h{i}" for i, k in enumerate(_lookup_keys()))
+    return f"select {columns} from {table}"
+
+
 class RealtimeLinker:
     """Holds the feature store, its lookup index and the model between calls (one per process)."""
 
@@ -96,11 +102,7 @@ class RealtimeLinker:
     def _build_index(self) -> list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
         """Per lookup key: the sorted key hashes of the rows that have the key, and the rows."""
         self.con.register("__safeguard_store_features", self.features)
-        hashes = self.con.execute(
-            "select "
-            + ", ".join(f"{_hash_sql(k)} as h{i}" for i, k in enumerate(_lookup_keys()))
-            + " from __safeguard_store_features"
-        ).fetchnumpy()
+        hashes = self.con.execute(_hashes_sql("__safeguard_store_features")).fetchnumpy()
         self.con.unregister("__safeguard_store_features")
         index = []
         for i in range(len(_lookup_keys())):
@@ -123,11 +125,7 @@ class RealtimeLinker:
         keys = _lookup_keys()
         one = pa.Table.from_pylist([query, query | swapped], schema=self.features.schema)
         self.con.register("__safeguard_query", one)
-        hashed = self.con.execute(
-            "select "
-            + ", ".join(f"{_hash_sql(k)} as h{i}" for i, k in enumerate(keys))
-            + " from __safeguard_query"
-        ).fetchall()
+        hashed = self.con.execute(_hashes_sql("__safeguard_query")).fetchall()
         self.con.unregister("__safeguard_query")
         found: list[np.ndarray[Any, Any]] = []
         for i, (values, rows) in enumerate(self._index):
