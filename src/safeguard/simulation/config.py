@@ -28,10 +28,11 @@ class Rates:
     share_over_65: float = 0.25
     children_in_care_per_10k: float = 70.0
     # Domestic abuse: abusive relationships started per adult per year, and the process.
-    da_relationships_per_adult_year: float = 0.0075
+    da_relationships_per_adult_year: float = 0.0095
     da_escalating_share: float = 0.15
     da_separation_share: float = 0.30
     da_second_abuser_share: float = 0.12
+    da_serial_abuser_share: float = 0.15
     dash_not_completed: float = 0.08
     marac_missed: float = 0.12
     officer_grade_disagrees: float = 0.18
@@ -40,8 +41,6 @@ class Rates:
     missing_child_rate: float = 0.0065
     missing_child_in_care_rate: float = 0.16
     missing_adult_rate: float = 0.0012
-    mean_episodes_missing_child: float = 2.2
-    mean_episodes_missing_child_in_care: float = 5.5
     exploitation_flag_share: float = 0.09
     rhi_offered: float = 0.9
     rhi_completed_of_offered: float = 0.8

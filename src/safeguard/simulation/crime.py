@@ -11,8 +11,8 @@ from safeguard.simulation.population import DAYS_PER_YEAR
 from safeguard.simulation.records import ChunkRecords
 
 #: Illustrative Home Office offence codes by kind.
-_OTHER_OFFENCES = ("28E", "30C", "39", "45", "46", "49", "58A", "58C", "105A", "8N", "92D", "125")
-_SEXUAL_OFFENCES = ("19C", "19D", "17A", "20A", "22B", "88A")
+OTHER_OFFENCES = ("28E", "30C", "39", "45", "46", "49", "58A", "58C", "105A", "8N", "92D", "125")
+SEXUAL_OFFENCES = ("19C", "19D", "17A", "20A", "22B", "88A")
 _HOUSEHOLD_INCIDENTS = (
     "Concern for welfare at the address.",
     "Neighbour dispute; advice given.",
@@ -60,6 +60,10 @@ def _other_crime(rec: ChunkRecords, day: float, victim: int, suspect: int | None
     )
     injury = "minor" if u() < 0.08 else "none"
     hate = ["race"] if u() < 0.01 else None
+    code = OTHER_OFFENCES[u.below(len(OTHER_OFFENCES))]
+    rec.victimisations.append((victim, day))
+    if suspect is not None:
+        rec.offending.append((suspect, day, code))
     event = rec.event(
         "other_crime",
         day,
@@ -68,7 +72,7 @@ def _other_crime(rec: ChunkRecords, day: float, victim: int, suspect: int | None
         team_kind="CID" if suspect is not None and u() < 0.3 else "Neighbourhood",
         location=location,
         injury_level=injury,
-        offence_code=_OTHER_OFFENCES[u.below(len(_OTHER_OFFENCES))],
+        offence_code=code,
         hate_crime_strands=hate,
         domestic_abuse_related=False,
         summary="Crime reported; enquiries ongoing.",
@@ -120,6 +124,7 @@ def _sexual_offences(rec: ChunkRecords, age: np.ndarray) -> None:
         delay = 0.1 + u() * 2 if u() < 0.6 else 8 + u() * 300
         reported = min(day + delay, rec.end - 0.01)
         area = rec.area_of(v)
+        code = SEXUAL_OFFENCES[u.below(len(SEXUAL_OFFENCES))]
         event = rec.event(
             "sexual_offence",
             day,
@@ -127,14 +132,16 @@ def _sexual_offences(rec: ChunkRecords, age: np.ndarray) -> None:
             area=area,
             team_kind="Public Protection Unit",
             location=rec.household_location(v, day),
-            offence_code=_SEXUAL_OFFENCES[u.below(len(_SEXUAL_OFFENCES))],
+            offence_code=code,
             online=u() < 0.1,
             summary="Sexual offence reported; victim supported.",
         )
         vm = rec.mention(v, reported)
+        rec.victimisations.append((v, day))
         suspect = None
         if u() < 0.65 and len(males):
             suspect = int(males[u.below(len(males))])
+            rec.offending.append((suspect, day, code))
             rel = "acquaintance" if u() < 0.6 else "intimate_partner"
             rec.involve(event, vm, "victim", reported, rel)
             rec.involve(

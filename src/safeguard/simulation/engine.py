@@ -23,7 +23,7 @@ import numpy as np
 from safeguard.interchange.schema import record_types
 from safeguard.simulation.config import SimulationConfig
 from safeguard.simulation.crime import simulate_crime
-from safeguard.simulation.domestic import simulate_domestic_abuse
+from safeguard.simulation.domestic import plan_domestic_abuse, simulate_domestic_abuse
 from safeguard.simulation.missing import simulate_missing
 from safeguard.simulation.population import build_population
 from safeguard.simulation.records import ChunkRecords, Clock, Ids
@@ -87,9 +87,12 @@ def _run_chunk(config: SimulationConfig, chunk: int, size: int) -> _ChunkOutput:
         rates=config.rates,
     )
     rec = ChunkRecords(config, rng, pop, Ids(chunk), clock)
-    simulate_domestic_abuse(rec)
+    # Abusers' offending propensity is set first so their criminal records exist before
+    # their relationships' incidents, whose risk reads those records, are simulated.
+    plan = plan_domestic_abuse(rec)
     simulate_missing(rec)
     simulate_crime(rec)
+    simulate_domestic_abuse(rec, plan)
     return _ChunkOutput(len(pop), dict(rec.rows), truth_rows(rec, config.start))
 
 

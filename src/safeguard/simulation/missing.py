@@ -7,6 +7,9 @@ carry an exploitation flag; return home interviews are offered and often late.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
+
 import numpy as np
 
 from safeguard.simulation import procedures as proc
@@ -41,6 +44,24 @@ SERAF_SIGNIFICANT = (
 )
 SERAF_GRADES = ("low", "medium", "significant", "serious")
 
+#: Another episode within this many days is the repeat-missing target (issue 15).
+REPEAT_WINDOW = 90.0
+EPISODE_BASE = -0.6
+EPISODE_FIRST = -0.3
+CHILD_PROPENSITY_SD = 0.6
+EPISODE_NOISE_SD = 0.3
+#: Gap (days, after the first) given it falls within 90 days: exponential, truncated.
+GAP_LOG_RATE = -3.4
+GAP_LOGIT = 0.3
+RESUME = 0.4
+RESUME_IN_CARE = 0.6
+RESUME_MEAN_DAYS = 250.0
+
+
+def count_between(days: list[float], lo: float, hi: float) -> int:
+    """How many of the sorted ``days`` fall in [lo, hi)."""
+    return bisect_left(days, hi) - bisect_left(days, lo)
+
 
 def simulate_missing(rec: ChunkRecords) -> None:
     """Missing children (with exploitation) and missing adults of the chunk."""
@@ -64,38 +85,117 @@ def simulate_missing(rec: ChunkRecords) -> None:
 
 
 def _person_episodes(rec: ChunkRecords, i: int, *, is_child: bool) -> None:
-    pop, r, u = rec.pop, rec.cfg.rates, rec.u
+    pop, u = rec.pop, rec.u
     in_care = pop.in_care[i]
-    exploited = False
-    if is_child:
-        p_exploited = (0.2 if pop.sex[i] == 1 else 0.06) * (1.5 if in_care else 1.0)
-        exploited = u() < p_exploited
-        mean = r.mean_episodes_missing_child_in_care if in_care else r.mean_episodes_missing_child
-        mean += 1.0 if exploited else 0.0
-        extra = mean - 1.0
-        count = 1 + int(rec.rng.negative_binomial(1.5, 1.5 / (1.5 + extra)))
-    else:
-        count = 1 + int(u() < 0.2)
+    if not is_child:
+        day = u() * rec.end
+        for _ in range(1 + int(u() < 0.2)):
+            if day >= rec.end:
+                break
+            _episode(rec, i, day, is_child=False, in_care=False, flag=False)
+            day += 1 + rec.rng.exponential(60)
+        return
+    # Exploitation is hidden and mostly of girls; it shows in the records only as flagged
+    # episodes, and only those flags (never the child's sex) raise the risk of going again.
+    exploited = u() < (0.25 if pop.sex[i] == 1 else 0.075) * (1.5 if in_care else 1.0)
+    propensity = CHILD_PROPENSITY_SD * float(rec.rng.normal())
+    area = rec.area_of(i)
     day = u() * rec.end
-    flagged_before = False
-    for _ in range(count):
-        if day >= rec.end:
-            break
-        flag = is_child and u() < (0.5 if exploited else 0.015)
-        _episode(rec, i, day, is_child=is_child, in_care=in_care, flag=flag)
-        if flag and not flagged_before:
+    times: list[float] = []
+    flags = 0
+    rhi_missed = False
+    episodes: list[tuple[int, str, str, float]] = []
+    while day < rec.end:
+        flag = u() < (0.34 if exploited else 0.02)
+        recorded = _episode(rec, i, day, is_child=True, in_care=in_care, flag=flag)
+        if flag and not flags:
             cse_concern(rec, i, day + 1 + u() * 10)
-            flagged_before = True
-        day += 1 + rec.rng.exponential(25 if exploited or in_care else 60)
+        logit = next_episode_logit(
+            in_last_90_days=count_between(times, day - REPEAT_WINDOW, day),
+            in_year_before=count_between(times, day - 365, day - REPEAT_WINDOW),
+            days_since=day - times[-1] if times else None,
+            in_care=in_care,
+            flagged=flag,
+            flagged_before=flags,
+            no_interview_after_last=rhi_missed,
+            age=(day - pop.dob[i]) / DAYS_PER_YEAR,
+            area=area,
+            propensity=propensity,
+            noise=EPISODE_NOISE_SD * float(rec.rng.normal()),
+        )
+        p_within = 1.0 / (1.0 + math.exp(-logit))
+        if recorded is not None:
+            episodes.append((len(times), recorded[0], recorded[1], p_within))
+        times.append(day)
+        flags += flag
+        rhi_missed = recorded is not None and not recorded[2]
+        if u() < p_within:
+            rate = math.exp(GAP_LOG_RATE + GAP_LOGIT * logit)
+            span = REPEAT_WINDOW - 1.0
+            day += 1.0 - math.log(1.0 - u() * (1.0 - math.exp(-rate * span))) / rate
+        elif u() < (RESUME_IN_CARE if in_care else RESUME):
+            day += REPEAT_WINDOW + rec.rng.exponential(RESUME_MEAN_DAYS)
+        else:
+            break
+    for k, event, episode, p_within in episodes:
+        at = times[k]
+        if pop.age_on(i, int(at)) >= 18:
+            continue
+        nxt = times[k + 1] if k + 1 < len(times) else math.inf
+        rec.missing_outcomes.append(
+            {
+                "missing_episode_source_id": episode,
+                "event_source_id": event,
+                "person_key": pop.key(i),
+                "last_seen_at": rec.clock.iso(at),
+                "in_care": in_care,
+                "repeat_within_90d": nxt - at <= REPEAT_WINDOW,
+                "p_repeat_90d": round(p_within, 6),
+                "followup_complete": at + REPEAT_WINDOW <= rec.end,
+            }
+        )
+
+
+def next_episode_logit(
+    *,
+    in_last_90_days: int,
+    in_year_before: int,
+    days_since: float | None,
+    in_care: bool,
+    flagged: bool,
+    flagged_before: int,
+    no_interview_after_last: bool,
+    age: float,
+    area: int,
+    propensity: float,
+    noise: float,
+) -> float:
+    """Log-odds that a child missing now goes missing again within 90 days (docs/simulation.md)."""
+    return (
+        EPISODE_BASE
+        + 0.3 * math.log1p(in_last_90_days)
+        + 0.35 * math.log1p(in_year_before)
+        + (-0.25 * math.log1p(days_since / 7.0) if days_since is not None else EPISODE_FIRST)
+        + (1.1 if in_care else 0.0)
+        + (0.15 if flagged else 0.0)
+        + 0.1 * math.log1p(flagged_before)
+        + (0.3 if no_interview_after_last else 0.0)
+        - 0.04 * (age - 15.0) ** 2
+        + (-0.1, 0.0, 0.1)[area]
+        + propensity
+        + noise
+    )
 
 
 def _episode(
     rec: ChunkRecords, i: int, last_seen: float, *, is_child: bool, in_care: bool, flag: bool
-) -> None:
+) -> tuple[str, str, bool] | None:
+    """One missing episode and what follows it; returns (event id, episode id, whether a
+    return home interview was done), or None when it was not reported before the export."""
     pop, r, u = rec.pop, rec.cfg.rates, rec.u
     reported = last_seen + float(rec.rng.lognormal(np.log(3 / 24), 0.8))
     if reported >= rec.end:
-        return
+        return None
     found: float | None = reported + float(rec.rng.lognormal(np.log(12 / 24), 1.0))
     if found is not None and found > rec.end:
         found = None
@@ -146,7 +246,7 @@ def _episode(
         if rhi_offered is not None and rhi_offered > rec.end:
             rhi_offered, declined = None, None
     last = max(t for t in (reported, found, rhi_offered, rhi_completed) if t is not None)
-    rec.add(
+    episode = rec.add(
         "missing_episode",
         rec.cfg.police_system,
         rec.ids.next("ME"),
@@ -173,6 +273,7 @@ def _episode(
             agency="CERAR",
             statuses=[("received", reported + 3)],
         )
+    return event, episode, rhi_completed is not None
 
 
 def _seraf_answer(rec: ChunkRecords, p: float, day: float, window: int) -> str:

@@ -44,8 +44,12 @@ def victims_code(
     *,
     enhanced: bool,
     arrest: float | None,
+    charged: bool = False,
 ) -> bool:
-    """Needs assessment and Right 6 updates for one victim; True when every update was on time."""
+    """Needs assessment and Right 6 updates for one victim; True when every update was on time.
+
+    ``charged`` makes the outcome of the arrest a charge (otherwise it is drawn).
+    """
     r = rec.cfg.rates
     system = rec.cfg.police_system
     limit = 1 if enhanced else 5
@@ -60,6 +64,8 @@ def victims_code(
             "charge",
             "released_without_charge",
         )[rec.u.below(4)]
+        if charged:
+            outcome = "charge"
         steps.append((outcome, arrest + 0.8 + rec.u() * 2))
     elif rec.u() < 0.3:
         steps.append(("decision_not_to_investigate", reported + 2 + rec.u() * 20))

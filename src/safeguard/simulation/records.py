@@ -92,6 +92,11 @@ class ChunkRecords:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     truth_mentions: list[tuple[str, str, int]] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
+    missing_outcomes: list[dict[str, Any]] = field(default_factory=list)
+    #: (person, day, offence code) of every crime with a known suspect, and (person, day) of
+    #: every crime victim, for the risk of the domestic-abuse pairs simulated after them.
+    offending: list[tuple[int, float, str]] = field(default_factory=list)
+    victimisations: list[tuple[int, float]] = field(default_factory=list)
     _locations: dict[tuple[str, int], str] = field(default_factory=dict)
     _members: dict[int, list[int]] = field(default_factory=dict)
 

@@ -45,8 +45,21 @@ TRUTH_FILES: dict[str, list[str]] = {
         "relationship_key",
         "occurred_at",
         "escalating",
+        "serious_harm",
         "repeat_within_12m",
+        "p_repeat_12m",
         "serious_harm_within_12m",
+        "p_serious_harm_12m",
+        "followup_complete",
+    ],
+    "missing_outcomes.csv": [
+        "missing_episode_source_id",
+        "event_source_id",
+        "person_key",
+        "last_seen_at",
+        "in_care",
+        "repeat_within_90d",
+        "p_repeat_90d",
         "followup_complete",
     ],
 }
@@ -65,11 +78,21 @@ Simulated force: {population:,} people, {start} to {end} (seed {seed}).
 - `hard_negatives.csv`: `person_key_a,person_key_b,kind`: different people who look alike:
   `twins` (same surname, address and date of birth), `siblings` (one address and surname),
   `father_son_same_name` (same forename and surname, one address).
-- `outcomes.csv`: one row per domestic abuse incident (by its event `source_id`): the true
-  victim and suspect, the abusive relationship, whether it was an escalating relationship,
-  whether the same victim suffered another incident (`repeat_within_12m`) or serious or fatal
-  harm (`serious_harm_within_12m`) in the 12 months after, and `followup_complete`: false
-  when those 12 months run past the end of the period (the outcome is then censored).
+- `outcomes.csv`: one row per recorded domestic abuse incident (by its event `source_id`): the
+  true victim and suspect and their abusive relationship (the victim–suspect pair), whether it
+  was an escalating relationship, whether the incident itself was serious harm
+  (`serious_harm`: injury serious or fatal, or rape), and for the 12 months (365 days) after
+  it: whether the same pair had another incident (`repeat_within_12m`) and a serious-harm
+  incident (`serious_harm_within_12m`), each with the true probability it was drawn with
+  (`p_repeat_12m`, `p_serious_harm_12m`); `followup_complete` is false when those 12 months
+  run past the end of the period (the outcome is then censored).
+- `missing_outcomes.csv`: one row per recorded missing episode of a child (under 18 when last
+  seen): the episode and its event, the true child, `in_care`, whether the child went missing
+  again within 90 days (`repeat_within_90d`) with its true probability (`p_repeat_90d`), and
+  `followup_complete`.
+
+How each probability is formed, and which factors the records do not show:
+`docs/simulation.md` ("True risk").
 """
 
 
@@ -109,6 +132,7 @@ def truth_rows(rec: ChunkRecords, start: date) -> dict[str, dict[str, list[Any]]
     }
     negatives = pop.hard_negatives
     outcomes = rec.outcomes
+    missing = rec.missing_outcomes
     return {
         "mention_person.csv": {
             "source_system": [s for s, _, _ in rec.truth_mentions],
@@ -122,6 +146,9 @@ def truth_rows(rec: ChunkRecords, start: date) -> dict[str, dict[str, list[Any]]
             "kind": [k for _, _, k in negatives],
         },
         "outcomes.csv": {h: [o[h] for o in outcomes] for h in TRUTH_FILES["outcomes.csv"]},
+        "missing_outcomes.csv": {
+            h: [o[h] for o in missing] for h in TRUTH_FILES["missing_outcomes.csv"]
+        },
     }
 
 
