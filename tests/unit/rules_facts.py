@@ -7,7 +7,7 @@ from typing import Any
 
 from safeguard.instruments import default_catalogue
 from safeguard.rules import Evaluation, Finding, RulesConfig, evaluate, parse_rules_config
-from safeguard.rules.facts import (
+from safeguard.domain.history import (
     AssessmentFact,
     ContactFact,
     EventFact,

@@ -25,12 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.engine import make_engine
-from safeguard.adapters.db.histories import (
-    load_histories,
-    mention_batches,
-    mentions_of,
-    touched_mentions,
-)
+from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.domain.assessments import Catalogue, ScoreResult
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import ValidationFailed
@@ -157,7 +152,7 @@ def _prepare_batch(
 ) -> store.Prepared:
     """Load, evaluate and flatten one batch of people (reads only; pure past the reads)."""
     with engine.connect() as conn:
-        histories = load_histories(conn, mention_ids, expand=False)
+        histories = HistoryRepository(conn).histories(mention_ids, expand=False)
     evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
     return store.prepare(evaluations, now)
 
@@ -232,7 +227,7 @@ def _assess_mentions(
         # the path taken after each new record, so it must stay fast.
         with engine.begin() as conn:
             run_id = _insert_run(conn, actor, scope, now)
-            histories = load_histories(conn, mention_ids, expand=not expanded)
+            histories = HistoryRepository(conn).histories(mention_ids, expand=not expanded)
             evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
             counts = store.sync_evaluations(conn, evaluations, now)
             _update_run(conn, run_id, len(histories), counts)
@@ -242,7 +237,7 @@ def _assess_mentions(
     with engine.begin() as conn:
         run_id = _insert_run(conn, actor, scope, now)
     with engine.connect() as conn:
-        total, batches = mention_batches(conn, BATCH_PEOPLE)
+        total, batches = HistoryRepository(conn).batches(BATCH_PEOPLE)
     workers = _worker_count(engine, workers, len(batches))
     counts = store.SyncCounts()
     assessed: set[str] = set()
@@ -306,7 +301,7 @@ def assess_people(
     """Re-assess only these people (``people.id``) and these not-yet-linked mentions."""
     keys = [f"P{p}" for p in person_ids] + [f"M{m}" for m in mention_ids]
     with engine.connect() as conn:
-        mentions = mentions_of(conn, keys)
+        mentions = HistoryRepository(conn).mentions_of(keys)
     return _assess_mentions(
         engine,
         mentions,
@@ -346,7 +341,7 @@ def assess_since(
             )
     started = datetime.now(UTC)  # before the look-up, so the next "since last" misses nothing
     with engine.connect() as conn:
-        mentions = touched_mentions(conn, since)
+        mentions = HistoryRepository(conn).touched_since(since)
     return _assess_mentions(
         engine,
         mentions,

@@ -1,15 +1,21 @@
-"""Build each person's history (facts for the rules engine) from the stored records.
+"""The one reader of a person's linked history: every table that makes it up, read in batches,
+for the rules engine, the person profile, the board report and the risk model alike.
 
 A person is a linked ``people`` row (key ``P<id>``): all mentions joined through
 ``person_links``. A mention with no ``person_links`` row (linking has not run, or has not reached
-it yet) is treated as its own person, key ``M<mention id>``; once linked, its findings move to
-the person's key and the ``M`` ones are closed by the next full run.
+it yet) is treated as its own person, key ``M<mention id>`` (see
+:class:`safeguard.domain.history.PersonKey`); once linked, its findings move to the person's key
+and the ``M`` ones are closed by the next full run.
+
+:class:`HistoryRepository` works on the caller's connection and transaction (a unit of work can
+own one and hand it out); it never commits. Reads go straight through the DB-API cursor (see
+:func:`_raw_rows`) because a full assessment reads every row of these tables.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -30,14 +36,18 @@ from safeguard.adapters.db.tables import (
     victim_contacts,
 )
 from safeguard.adapters.db.types import as_utc
-from safeguard.rules.facts import (
+from safeguard.domain.history import (
     AssessmentFact,
     ContactFact,
     EventFact,
     InvolvementFact,
     MissingFact,
+    Party,
     PersonHistory,
+    PersonKey,
     ReferralFact,
+    birth_of,
+    person_key_text,
 )
 
 CHUNK = 900
@@ -49,9 +59,7 @@ def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
         yield values[i : i + CHUNK]
 
 
-def person_key(person_id: int | None, mention_id: int) -> str:
-    """``P<person id>`` for a linked mention, ``M<mention id>`` for one not linked yet."""
-    return f"P{person_id}" if person_id is not None else f"M{mention_id}"
+person_key = person_key_text  # ``P<person id>`` once linked, ``M<mention id>`` before
 
 
 @dataclass(slots=True)
@@ -189,12 +197,20 @@ def _as_bool(value: Any) -> bool | None:
 
 
 def load_histories(
-    conn: Connection, mention_ids: Sequence[int] | None = None, *, expand: bool = True
+    conn: Connection,
+    mention_ids: Sequence[int] | None = None,
+    *,
+    expand: bool = True,
+    parties: bool = True,
+    text: bool = False,
 ) -> list[PersonHistory]:
     """The histories of the people behind ``mention_ids`` (all people when ``None``).
 
     Each person gets everything attached to any of their mentions; ``expand=False`` says the
-    caller already passes every mention of the people concerned.
+    caller already passes every mention of the people concerned. ``parties``: each involvement
+    also names the other parties of its event (their person keys and roles). ``text``: the free
+    text the profile shows (event summaries, referral reasons, contact notes); the rules never
+    read it.
     """
     if mention_ids is not None and expand:
         mention_ids = sorted(set(mention_ids))
@@ -236,6 +252,10 @@ def load_histories(
         if a is not None and eid is not None:
             a.involvements.append((iid, eid, role, rel))
             a.event_ids.add(eid)
+    event_parties: dict[int, list[Party]] = {}
+    if parties:
+        involved_events = sorted({e for a in by_key.values() for _, e, _, _ in a.involvements})
+        event_parties = _parties(conn, None if mention_ids is None else involved_events)
 
     ra = risk_assessments.c
     sql = _base_sql(
@@ -274,13 +294,12 @@ def load_histories(
 
     rf, rs = referrals.c, referral_status_changes.c
     referral_rows: list[tuple[_Acc, tuple[Any, ...]]] = []
-    sql = _base_sql(
-        conn,
-        sa.select(
-            rf.id, rf.subject_id, rf.event_id, rf.referral_type, rf.route, rf.rag, rf.made_at
-        ),
-        "referrals",
-    )
+    referral_columns = [
+        rf.id, rf.subject_id, rf.event_id, rf.referral_type, rf.route, rf.rag, rf.made_at,
+    ]  # fmt: skip
+    if text:
+        referral_columns += [rf.agency, rf.reason]
+    sql = _base_sql(conn, sa.select(*referral_columns), f"referrals:{text}")
     for r in _raw_rows(conn, sql, _name(rf.subject_id), mention_ids):
         a = acc(r[1])
         if a is not None:
@@ -293,7 +312,7 @@ def load_histories(
     ):
         if rid is not None and changed is not None:
             statuses[rid].append((status, as_utc(changed)))  # type: ignore[arg-type]
-    for a, (rid, _, eid, rtype, route, rag, made_at) in referral_rows:
+    for a, (rid, _, eid, rtype, route, rag, made_at, *extra) in referral_rows:
         a.referrals.append(
             ReferralFact(
                 referral_id=rid,
@@ -303,6 +322,8 @@ def load_histories(
                 route=route,
                 rag=rag,
                 statuses=tuple(sorted(statuses.get(rid, ()))),
+                agency=extra[0] if extra else None,
+                reason=extra[1] if extra else None,
             )
         )
         if eid is not None:
@@ -343,38 +364,74 @@ def load_histories(
         a.event_ids.add(eid)
 
     vc = victim_contacts.c
-    sql = _base_sql(
-        conn,
-        sa.select(vc.id, vc.mention_id, vc.event_id, vc.trigger, vc.trigger_at, vc.contacted_at),
-        "contacts",
-    )
-    for cid, mid, eid, trigger, trigger_at, contacted in _raw_rows(
+    contact_columns = [
+        vc.id,
+        vc.mention_id,
+        vc.event_id,
+        vc.trigger,
+        vc.trigger_at,
+        vc.contacted_at,
+    ]
+    if text:
+        contact_columns.append(vc.summary)
+    sql = _base_sql(conn, sa.select(*contact_columns), f"contacts:{text}")
+    for cid, mid, eid, trigger, trigger_at, contacted, *extra in _raw_rows(
         conn, sql, _name(vc.mention_id), mention_ids
     ):
         a = acc(mid)
         if a is None or trigger is None:
             continue
-        a.contacts.append(ContactFact(cid, trigger, as_utc(trigger_at), eid, as_utc(contacted)))
+        a.contacts.append(
+            ContactFact(
+                cid,
+                trigger,
+                as_utc(trigger_at),
+                eid,
+                as_utc(contacted),
+                extra[0] if extra else None,
+            )
+        )
         if eid is not None:
             a.event_ids.add(eid)
 
     all_event_ids = sorted({e for a in by_key.values() for e in a.event_ids})
-    event_facts = _load_events(conn, None if mention_ids is None else all_event_ids)
-    return [_build(a, event_facts) for _, a in sorted(by_key.items())]
+    event_facts = _load_events(conn, None if mention_ids is None else all_event_ids, text=text)
+    return [_build(a, event_facts, event_parties) for _, a in sorted(by_key.items())]
 
 
-def _load_events(conn: Connection, ids: Sequence[int] | None) -> dict[int, EventFact]:
-    ev = events.c
-    out: dict[int, EventFact] = {}
+def _parties(conn: Connection, event_ids: Sequence[int] | None) -> dict[int, list[Party]]:
+    """Everyone involved in these events (all events when None), by event, with person keys."""
+    iv = involvements.c
     sql = _base_sql(
         conn,
         sa.select(
-            ev.id, ev.event_type, ev.occurred_at, ev.reported_at, ev.domestic_abuse_related,
-            ev.hate_crime_strands, ev.area, ev.team,
+            iv.id, iv.event_id, iv.mention_id, person_links.c.person_id, iv.role,
+            iv.relationship_to_suspect,
+        ).select_from(
+            involvements.outerjoin(person_links, person_links.c.mention_id == iv.mention_id)
         ),
-        "events",
+        "parties",
     )  # fmt: skip
-    for eid, etype, occurred, reported, da, strands, area, team in _raw_rows(
+    out: dict[int, list[Party]] = defaultdict(list)
+    for iid, eid, mid, pid, role, rel in _raw_rows(conn, sql, _name(iv.event_id), event_ids):
+        if eid is not None and mid is not None:
+            out[eid].append(Party(person_key(pid, mid), role, rel, iid))
+    return out
+
+
+def _load_events(
+    conn: Connection, ids: Sequence[int] | None, *, text: bool = False
+) -> dict[int, EventFact]:
+    ev = events.c
+    out: dict[int, EventFact] = {}
+    columns = [
+        ev.id, ev.event_type, ev.occurred_at, ev.reported_at, ev.domestic_abuse_related,
+        ev.hate_crime_strands, ev.area, ev.team,
+    ]  # fmt: skip
+    if text:
+        columns.append(ev.summary)
+    sql = _base_sql(conn, sa.select(*columns), f"events:{text}")
+    for eid, etype, occurred, reported, da, strands, area, team, *extra in _raw_rows(
         conn, sql, _name(ev.id), ids
     ):
         if occurred is None:
@@ -393,21 +450,23 @@ def _load_events(conn: Connection, ids: Sequence[int] | None) -> dict[int, Event
             hate_crime_strands=tuple(s for s in (strands or ()) if s),
             area=area,
             team=team,
+            summary=extra[0] if extra else None,
         )
     return out
 
 
-def _build(a: _Acc, event_facts: dict[int, EventFact]) -> PersonHistory:
-    dob = None
-    if a.dobs:
-        counts = Counter(a.dobs)
-        dob = min(counts, key=lambda d: (-counts[d], d))
-    age_hint = None
-    if dob is None and a.ages:
-        _, age, on = min(a.ages)
-        age_hint = (age, on)
+def _build(
+    a: _Acc, event_facts: dict[int, EventFact], event_parties: dict[int, list[Party]]
+) -> PersonHistory:
+    dob, age_hint = birth_of(a.dobs, a.ages)
     invs = tuple(
-        InvolvementFact(iid, event_facts[eid], role, rel)
+        InvolvementFact(
+            iid,
+            event_facts[eid],
+            role,
+            rel,
+            tuple(p for p in event_parties.get(eid, ()) if p.person_key != a.key),
+        )
         for iid, eid, role, rel in a.involvements
         if eid in event_facts
     )
@@ -468,3 +527,79 @@ def touched_mentions(conn: Connection, since: datetime) -> list[int]:
     linked = sa.select(person_links.c.mention_id).where(person_links.c.linked_at >= since)
     found.update(int(m) for (m,) in conn.execute(linked))
     return sorted(found)
+
+
+class HistoryRepository:
+    """People's linked histories, read on one connection (the caller's transaction).
+
+    Examples:
+        >>> # with engine.connect() as conn:
+        >>> #     repo = HistoryRepository(conn)
+        >>> #     total, batches = repo.batches(2000)
+        >>> #     for batch in batches: histories = repo.histories(batch, expand=False)
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def histories(
+        self,
+        mention_ids: Sequence[int] | None = None,
+        *,
+        expand: bool = True,
+        parties: bool = True,
+        text: bool = False,
+    ) -> list[PersonHistory]:
+        """The people behind these mentions (everyone when None); see :func:`load_histories`."""
+        return load_histories(self.conn, mention_ids, expand=expand, parties=parties, text=text)
+
+    def of_people(
+        self, keys: Iterable[PersonKey | str], *, parties: bool = True, text: bool = False
+    ) -> list[PersonHistory]:
+        """The histories of these people (person keys), in key order; unknown keys are absent."""
+        mentions = self.mentions_of(str(k) for k in keys)
+        if not mentions:
+            return []
+        return self.histories(mentions, expand=False, parties=parties, text=text)
+
+    def batches(self, people_per_batch: int) -> tuple[int, list[list[int]]]:
+        """Everyone's mentions in batches of whole people (see :func:`mention_batches`)."""
+        return mention_batches(self.conn, people_per_batch)
+
+    def mentions_of(self, keys: Iterable[str]) -> list[int]:
+        """Every mention id of these people (``P``/``M`` keys)."""
+        return mentions_of(self.conn, keys)
+
+    def keys_of(self, mention_ids: Sequence[int] | None = None) -> dict[int, str]:
+        """Mention id -> person key."""
+        return mention_people(self.conn, mention_ids)
+
+    def touched_since(self, since: datetime) -> list[int]:
+        """Mentions whose records changed at or after ``since`` (see :func:`touched_mentions`)."""
+        return touched_mentions(self.conn, since)
+
+    def births(self) -> dict[int, tuple[date | None, tuple[int, date] | None]]:
+        """Every person's date of birth or age hint, by signed person key (``people.id``, or
+        minus the mention id): the same reading :class:`PersonHistory` makes (see
+        :func:`~safeguard.domain.history.birth_of`), for the board's ages."""
+        pm = person_mentions.c
+        sql = _base_sql(
+            self.conn,
+            sa.select(
+                pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
+            ).select_from(
+                person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)
+            ),
+            "mentions",
+        )
+        dobs: dict[int, list[date]] = defaultdict(list)
+        ages: dict[int, list[tuple[int, int, date]]] = defaultdict(list)
+        keys: set[int] = set()
+        for mid, pid, dob, age, mdate in _raw_rows(self.conn, sql, _name(pm.id), None):
+            key = pid if pid is not None else -mid
+            keys.add(key)
+            if dob is not None:
+                dobs[key].append(_as_date(dob))  # type: ignore[arg-type]
+            elif age is not None and mdate is not None:
+                ages[key].append((int(mid), int(age), _as_date(mdate)))  # type: ignore[arg-type]
+        return {k: birth_of(dobs.get(k, []), ages.get(k, [])) for k in keys}
