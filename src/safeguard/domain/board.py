@@ -15,14 +15,9 @@ from typing import Literal
 Unit = Literal["count", "rate", "days", "hours"]
 Better = Literal["higher", "lower"] | None
 
-# Person key: a person's id (``people.id``) once linking has run; a mention that has no
-# ``person_links`` row yet stands for its own person under the key ``-mention_id``.
+# People are counted by the signed form of their key (``PersonKey.signed``: ``people.id`` once
+# linked, minus the mention id before): see :class:`safeguard.domain.history.PersonKey`.
 PersonKey = int
-
-
-def person_key(person_id: int | None, mention_id: int) -> PersonKey:
-    """The key of the person behind a mention: the linked person, else the mention itself."""
-    return person_id if person_id is not None else -mention_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,13 +148,10 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("victims", "Victims"),
 )
 
-REPEAT_WINDOW_DAYS = 365
-REPEAT_MISSING_EPISODES = 3
+# The clocks and repeat thresholds are the force's rules settings (``Clocks``, shared with the
+# rules engine); the definitions below name the rule whose setting applies and its default.
+REPEAT_WINDOW_DAYS = 365  # the default DA-REPEAT-VICTIM / MARAC-REPEAT window, for the text
 SCREENING_DUE_DAYS = 28
-RHI_HOURS = 72
-MASH_CLOCK_WORKING_HOURS = {"red": 4.0, "amber": 24.0, "green": 72.0}
-VC_DAYS_STANDARD = 5
-VC_DAYS_ENHANCED = 1
 CONFIDENCE_Z = 1.959963984540054  # 95 %
 
 _DA = (
@@ -175,9 +167,9 @@ FIGURES: tuple[FigureDefinition, ...] = (
         "Repeat victimisation (12 months)",
         "rate",
         "Of the people who were victims of a domestic-abuse incident in the period, the share "
-        f"who had also been the victim of another domestic-abuse incident in the "
-        f"{REPEAT_WINDOW_DAYS} days before one of those incidents. People are counted once, "
-        "using linked records.",
+        "who were repeat victims at one of those incidents under the rule DA-REPEAT-VICTIM "
+        f"(default: another domestic-abuse incident in the {REPEAT_WINDOW_DAYS} days before). "
+        "People are counted once, using linked records.",
         better="lower",
     ),
     FigureDefinition(
@@ -203,8 +195,8 @@ FIGURES: tuple[FigureDefinition, ...] = (
         "Repeat MARAC referrals",
         "rate",
         "Of the MARAC referrals made in the period, the share whose subject had another MARAC "
-        f"referral in the {REPEAT_WINDOW_DAYS} days before (SafeLives' repeat definition; "
-        "SafeLives expects 28-40 %).",
+        "referral within the MARAC-REPEAT window before it (default "
+        f"{REPEAT_WINDOW_DAYS} days: SafeLives' repeat definition; SafeLives expects 28-40 %).",
     ),
     FigureDefinition(
         "marac.days_to_referral",
@@ -235,8 +227,8 @@ FIGURES: tuple[FigureDefinition, ...] = (
         "missing",
         "Repeat-missing children",
         "count",
-        f"Children reported missing in the period who had {REPEAT_MISSING_EPISODES} or more "
-        f"episodes in the {REPEAT_WINDOW_DAYS} days to the end of the period.",
+        "Children reported missing in the period who were repeat missing at one of those "
+        "episodes under the rule MISSING-REPEAT (default: 3 or more episodes within 90 days).",
         better="lower",
     ),
     FigureDefinition(
@@ -251,9 +243,11 @@ FIGURES: tuple[FigureDefinition, ...] = (
         "missing",
         "Return home interviews offered within 72 hours",
         "rate",
-        "Of the episodes of children found or returned in the period, the share where a return "
-        f"home interview was offered within {RHI_HOURS} hours of the return (statutory "
-        "guidance, 2014).",
+        "Of the episodes of children (aged up to MISSING-RHI-OFFERED's max_age, default 17, "
+        "when found) found or returned in the period, the share where a return home interview "
+        "was offered (or held) within the MISSING-RHI-OFFERED clock of the return (default "
+        "72 hours: statutory guidance, 2014). Episodes whose dates are out of order are left "
+        "to data quality.",
         better="higher",
         target=1.0,
     ),
@@ -303,8 +297,9 @@ FIGURES: tuple[FigureDefinition, ...] = (
         "exploitation",
         "Repeat hate-crime victims",
         "rate",
-        "Of the victims of hate crimes or incidents in the period, the share who had been the "
-        f"victim of another in the {REPEAT_WINDOW_DAYS} days before.",
+        "Of the victims of hate crimes or incidents in the period, the share who were repeat "
+        "victims under the rule HATE-REPEAT-VICTIM (default: another in the "
+        f"{REPEAT_WINDOW_DAYS} days before).",
         better="lower",
     ),
     FigureDefinition(
@@ -356,8 +351,9 @@ FIGURES: tuple[FigureDefinition, ...] = (
         "Decisions within the RAG clock",
         "rate",
         "Of the MASH contacts rated red, amber or green made in the period, the share with a "
-        "decision (status decision_made, closed, declined or withdrawn) within the clock: red 4, "
-        "amber 24, green 72 working hours (Monday to Friday 09:00-17:00, bank holidays excluded).",
+        "decision (status decision_made, closed, declined or withdrawn) within the "
+        "MASH-RAG-DECISION clock in working hours (defaults red 4, amber 24, green 72; the "
+        "force's working hours and bank holidays).",
         better="higher",
         target=1.0,
     ),
@@ -383,11 +379,13 @@ FIGURES: tuple[FigureDefinition, ...] = (
         "victims",
         "Victims' Code updates on time",
         "rate",
-        "Of the Right 6 events (arrest, interview under caution, release, bail change, charge, "
-        "decision not to investigate) in the period, the share where the victim was told within "
-        f"{VC_DAYS_ENHANCED} working day (enhanced rights: domestic abuse, hate crime, sexual "
-        "offences, exploitation, modern slavery, or a victim under 18) or "
-        f"{VC_DAYS_STANDARD} working days (others).",
+        "Of the Right 6 events (arrest, interview under caution, release without charge, on "
+        "bail or under investigation, bail conditions changed, decision not to investigate) in "
+        "the period, the share where the victim was told within the VC-RIGHT6-UPDATE clock: "
+        "default 1 working day with enhanced rights (victims of domestic abuse, hate crime, "
+        "sexual offences including child sexual exploitation, or modern slavery; victims under "
+        "18; persistently targeted victims, default 3 crimes in 365 days) and 5 working days "
+        "for others. A victim told before the event is left to data quality.",
         better="higher",
         target=1.0,
     ),
@@ -422,8 +420,9 @@ BREAKDOWNS: tuple[BreakdownDefinition, ...] = (
         "domestic_abuse",
         "DASH risk grades",
         ("standard", "medium", "high"),
-        "DASH assessments completed in the period by final grade: the reviewed grade where "
-        "reviewed, else the officer's grade. Assessments with no grade are left out.",
+        "DASH assessments completed in the period by final grade: the instrument's grade raised "
+        "(never lowered) by the officer's or a reviewer's judgement, and by any floor. "
+        "Incomplete assessments and those with no grade are left out.",
     ),
     BreakdownDefinition(
         "marac.routes",

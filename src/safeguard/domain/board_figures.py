@@ -18,35 +18,18 @@ from safeguard.domain.board import (
     BREAKDOWN_BY_ID,
     BREAKDOWNS,
     FIGURES,
-    MASH_CLOCK_WORKING_HOURS,
-    REPEAT_MISSING_EPISODES,
-    REPEAT_WINDOW_DAYS,
-    RHI_HOURS,
     SCREENING_DUE_DAYS,
-    VC_DAYS_ENHANCED,
-    VC_DAYS_STANDARD,
     Period,
     PersonKey,
     Value,
     median,
 )
+from safeguard.domain.clocks import Clocks
+from safeguard.domain.victims import RIGHT6_TRIGGERS
 from safeguard.domain.working_time import WorkingCalendar
 
 CSE_INSTRUMENT = "cse-seraf"
 CSE_GRADES = ("low", "medium", "significant", "serious")
-RIGHT6_TRIGGERS = frozenset(
-    {
-        "arrest",
-        "interview_under_caution",
-        "released_without_charge",
-        "released_on_bail",
-        "released_under_investigation",
-        "bail_conditions_changed",
-        "decision_not_to_investigate",
-        "charge",
-    }
-)
-DECISION_STATUSES = frozenset({"decision_made", "closed", "declined", "withdrawn"})
 MAIN_STRANDS = ("race", "religion", "sexual_orientation", "disability", "transgender")
 _T = TypeVar("_T")
 EXPLOITATION_KINDS = {
@@ -91,10 +74,7 @@ class Assessment:
     reviewed_grade: str | None = None
     computed_grade: str | None = None
     team: str | None = None
-
-    @property
-    def final_grade(self) -> str | None:
-        return self.reviewed_grade or self.officer_grade
+    final_grade: str | None = None  # safeguard.domain.assessments.grading: the one definition
 
     @property
     def is_dash(self) -> bool:
@@ -118,6 +98,10 @@ class Referral:
 
 @dataclass(frozen=True, slots=True)
 class MissingEpisode:
+    """A missing episode; ``rhi_due_at`` is set for a child's return the RHI clock applies to
+    (age on the day found within the clock's ages, dates in order), ``rhi_done_at`` when an
+    interview was offered or held."""
+
     id: int
     person: PersonKey
     reported_at: datetime
@@ -126,6 +110,8 @@ class MissingEpisode:
     risk_grade: str | None = None
     exploitation_flag: bool = False
     rhi_offered_at: datetime | None = None
+    rhi_due_at: datetime | None = None
+    rhi_done_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +206,7 @@ class BoardFacts:
     responses: list[SurveyResponse] = field(default_factory=list)
     procedures: list[ProcedureOutcome] | ProcedureTally | None = None
     linked_share: float | None = None  # share of person mentions linked to a person
+    clocks: Clocks = field(default_factory=Clocks)  # the force's rules settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +264,14 @@ def _by_period(
 
 
 def _repeats(
-    incidents: Sequence[Incident], periods: Sequence[Period], window: timedelta
+    incidents: Sequence[Incident],
+    periods: Sequence[Period],
+    window: timedelta,
+    min_incidents: int = 2,
 ) -> list[tuple[int, int]]:
-    """(repeat victims, victims) for victims of ``incidents`` in each period."""
+    """(repeat victims, victims) for victims of ``incidents`` in each period: a victim repeats
+    at an incident with at least ``min_incidents`` of theirs (it included) in ``window`` up to
+    it, as the rules DA-REPEAT-VICTIM and HATE-REPEAT-VICTIM count."""
     by_person: dict[PersonKey, list[tuple[datetime, int]]] = defaultdict(list)
     for inc in incidents:
         for v in inc.victims:
@@ -291,7 +283,8 @@ def _repeats(
             if not in_period:
                 continue
             repeat = any(
-                any(t - window <= t0 < t or (t0 == t and e0 < e) for t0, e0 in times if e0 != e)
+                1 + sum(1 for t0, e0 in times if t - window <= t0 and (t0, e0) < (t, e))
+                >= min_incidents
                 for t, e in in_period
             )
             rep, vic = counts[k]
@@ -304,7 +297,9 @@ def _first(pair: tuple[datetime, int]) -> datetime:
 
 
 def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
-    window = timedelta(days=REPEAT_WINDOW_DAYS)
+    clocks = facts.clocks
+    window = timedelta(days=clocks.repeat_da_window_days)
+    marac_window = timedelta(days=clocks.marac_repeat_window_days)
     da = [i for i in facts.incidents if i.is_domestic_abuse]
     dash_events = {a.event_id for a in facts.assessments if a.is_dash and a.event_id is not None}
     marac = [r for r in facts.referrals if r.referral_type == "marac"]
@@ -317,7 +312,7 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
     dash = [a for a in facts.assessments if a.is_dash]
     for here, (rep, vic), dash_here, m_here in zip(
         _by_period(da, lambda i: i.occurred_at, periods),
-        _repeats(da, periods, window),
+        _repeats(da, periods, window, clocks.repeat_da_min_incidents),
         _by_period(dash, lambda a: a.completed_at, periods),
         _by_period(marac, lambda r: r.made_at, periods),
         strict=True,
@@ -336,7 +331,9 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
         out.figures["marac.repeat_rate"].append(
             _rate(
                 r.subject is not None
-                and any(r.made_at - window <= t < r.made_at for t in marac_by_subject[r.subject])
+                and any(
+                    r.made_at - marac_window <= t < r.made_at for t in marac_by_subject[r.subject]
+                )
                 for r in m_here
             )
         )
@@ -349,22 +346,30 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
 
 
 def _missing(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
-    window = timedelta(days=REPEAT_WINDOW_DAYS)
-    by_person: dict[PersonKey, list[datetime]] = defaultdict(list)
+    clocks = facts.clocks
+    window = timedelta(days=clocks.repeat_missing_window_days)
+    by_person: dict[PersonKey, list[tuple[datetime, int]]] = defaultdict(list)
     for ep in facts.missing:
-        by_person[ep.person].append(ep.reported_at)
+        by_person[ep.person].append((ep.reported_at, ep.id))
+    # MISSING-REPEAT: at an episode, at least min_episodes of the person's (it included) within
+    # the window up to it.
+    repeat_at = {
+        ep.id
+        for ep in facts.missing
+        if sum(
+            1
+            for t, i in by_person[ep.person]
+            if ep.reported_at - window <= t and (t, i) <= (ep.reported_at, ep.id)
+        )
+        >= clocks.repeat_missing_min_episodes
+    }
     grades = BREAKDOWN_BY_ID["missing.risk_grades"].categories
     for p in periods:
         here = [ep for ep in facts.missing if p.contains(ep.reported_at)]
         out.figures["missing.episodes"].append(Value(count=len(here)))
         children = {ep.person for ep in here if ep.child}
         out.figures["missing.children"].append(Value(count=len(children)))
-        repeat = {
-            c
-            for c in children
-            if sum(1 for t in by_person[c] if p.end - window <= t < p.end)
-            >= REPEAT_MISSING_EPISODES
-        }
+        repeat = {ep.person for ep in here if ep.child and ep.id in repeat_at}
         out.figures["missing.repeat_children"].append(Value(count=len(repeat)))
         graded = [ep for ep in here if ep.risk_grade]
         out.figures["missing.high_risk_share"].append(
@@ -373,12 +378,14 @@ def _missing(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
         out.breakdowns["missing.risk_grades"].append(
             [sum(1 for ep in here if (ep.risk_grade or "not_graded") == g) for g in grades]
         )
-        returned = [ep for ep in facts.missing if ep.child and p.contains(ep.found_at)]
+        returned = [
+            ep for ep in facts.missing if ep.rhi_due_at is not None and p.contains(ep.found_at)
+        ]
         out.figures["missing.rhi_72h"].append(
             _rate(
-                ep.rhi_offered_at is not None
-                and ep.found_at is not None
-                and ep.rhi_offered_at <= ep.found_at + timedelta(hours=RHI_HOURS)
+                ep.rhi_done_at is not None
+                and ep.rhi_due_at is not None
+                and ep.rhi_done_at <= ep.rhi_due_at
                 for ep in returned
             )
         )
@@ -389,7 +396,6 @@ def _grade_rank(grade: str | None) -> int | None:
 
 
 def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
-    window = timedelta(days=REPEAT_WINDOW_DAYS)
     due_after = timedelta(days=SCREENING_DUE_DAYS)
     concerns = [i for i in facts.incidents if i.event_type in EXPLOITATION_KINDS]
     screenings = sorted(
@@ -411,7 +417,8 @@ def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> N
         (ep.person, ep.reported_at) for ep in facts.missing if ep.exploitation_flag and ep.child
     ]
     hate = [i for i in facts.incidents if i.is_hate]
-    for rep, vic in _repeats(hate, periods, window):
+    hate_window = timedelta(days=facts.clocks.repeat_hate_window_days)
+    for rep, vic in _repeats(hate, periods, hate_window, facts.clocks.repeat_hate_min_incidents):
         out.figures["hate.repeat_victims"].append(Value(numerator=rep, denominator=vic))
     for p in periods:
         here = [c for c in concerns if p.contains(c.occurred_at)]
@@ -507,13 +514,12 @@ def _hub(
         out.breakdowns["mash.rag"].append(
             [sum(1 for r in here if (r.rag or "not_rated") == c) for c in rags]
         )
-        clocked = [r for r in here if r.rag in MASH_CLOCK_WORKING_HOURS]
+        clocked = [(r, facts.clocks.mash_due(r.made_at, r.rag or "", calendar)) for r in here]
         out.figures["mash.decided_in_time"].append(
             _rate(
-                r.decided_at is not None
-                and r.decided_at
-                <= calendar.add_working_hours(r.made_at, MASH_CLOCK_WORKING_HOURS[r.rag or ""])
-                for r in clocked
+                r.decided_at is not None and r.decided_at <= due
+                for r, due in clocked
+                if due is not None
             )
         )
         hours = [
@@ -548,7 +554,13 @@ def _victims(
     facts: BoardFacts, periods: list[Period], calendar: WorkingCalendar, out: RawReport
 ) -> None:
     deadline = _DayDeadlines(calendar)
-    right6 = [c for c in facts.contacts if c.trigger in RIGHT6_TRIGGERS]
+    right6 = [
+        c
+        for c in facts.contacts
+        if c.trigger in RIGHT6_TRIGGERS
+        and not (c.contacted_at is not None and c.contacted_at < c.trigger_at)
+    ]
+    clocks = facts.clocks
     support = BREAKDOWN_BY_ID["victims.support"].categories
     for here, refs, surveyed in zip(
         _by_period(right6, lambda c: c.trigger_at, periods),
@@ -559,8 +571,7 @@ def _victims(
         out.figures["victims.code_timeliness"].append(
             _rate(
                 c.contacted_at is not None
-                and c.contacted_at
-                <= deadline(c.trigger_at, VC_DAYS_ENHANCED if c.enhanced else VC_DAYS_STANDARD)
+                and c.contacted_at <= deadline(c.trigger_at, clocks.right6_days(c.enhanced))
                 for c in here
             )
         )

@@ -152,7 +152,7 @@ def _prepare_batch(
 ) -> store.Prepared:
     """Load, evaluate and flatten one batch of people (reads only; pure past the reads)."""
     with engine.connect() as conn:
-        histories = HistoryRepository(conn).histories(mention_ids, expand=False)
+        histories = HistoryRepository(conn).histories(mention_ids, expand=False, parties=False)
     evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
     return store.prepare(evaluations, now)
 
@@ -227,7 +227,9 @@ def _assess_mentions(
         # the path taken after each new record, so it must stay fast.
         with engine.begin() as conn:
             run_id = _insert_run(conn, actor, scope, now)
-            histories = HistoryRepository(conn).histories(mention_ids, expand=not expanded)
+            histories = HistoryRepository(conn).histories(
+                mention_ids, expand=not expanded, parties=False
+            )
             evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
             counts = store.sync_evaluations(conn, evaluations, now)
             _update_run(conn, run_id, len(histories), counts)

@@ -2,9 +2,15 @@
 
 The figures are computed from the stored source records (and the rules engine's procedure
 checks when that table exists). People are resolved through ``person_links``: a mention with no
-link yet (linking not run) is its own person, keyed ``-mention_id`` (see
-:func:`safeguard.domain.board.person_key`), so figures are correct before linking and only
+link yet (linking not run) is its own person, keyed ``-mention_id`` (the signed form of
+:class:`safeguard.domain.history.PersonKey`), so figures are correct before linking and only
 sharpen (more repeats found) after it.
+
+Every business term is the domain's one definition, with the force's own settings: the final
+grade (:mod:`safeguard.domain.assessments.grading`), Right 6 and enhanced rights
+(:mod:`safeguard.domain.victims`), every clock (:class:`safeguard.domain.clocks.Clocks`, from the
+same rules settings the engine reads) and people's ages (their linked history's date of birth,
+read by :class:`~safeguard.adapters.db.history_repository.HistoryRepository`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.findings import procedure_checks
+from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
     events,
@@ -37,11 +44,9 @@ from safeguard.adapters.db.tables import (
 )
 from safeguard.adapters.db.types import as_utc
 from safeguard.adapters.reports import render
-from safeguard.domain.assessments import Catalogue, score
-from safeguard.domain.board import Period, person_key, previous_periods
+from safeguard.domain.assessments import Catalogue, grade, recorded_grade
+from safeguard.domain.board import Period, previous_periods
 from safeguard.domain.board_figures import (
-    DECISION_STATUSES,
-    RIGHT6_TRIGGERS,
     Assessment,
     BoardFacts,
     Incident,
@@ -54,24 +59,20 @@ from safeguard.domain.board_figures import (
     compute,
 )
 from safeguard.domain.board_publish import PublishedReport, publish
+from safeguard.domain.clocks import DECISION_STATUSES, Clocks, rhi_done_at
 from safeguard.domain.disclosure import DisclosurePolicy
-from safeguard.domain.working_time import WorkingCalendar, age_on
+from safeguard.domain.history import age_from
+from safeguard.domain.history import signed_key as person_key
+from safeguard.domain.victims import RIGHT6_TRIGGERS, enhanced_rights
+from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
+from safeguard.rules import RulesConfig
 from safeguard.services.assessment import Assessor
 
 logger = logging.getLogger(__name__)
 
 PREVIOUS_PERIODS = 4
 LOOKBACK = timedelta(days=365 + 28 + 1)  # 12-month repeat windows and the 28-day screening clock
-ENHANCED_EVENT_TYPES = frozenset(
-    {
-        "domestic_abuse",
-        "sexual_offence",
-        "child_sexual_exploitation",
-        "child_criminal_exploitation",
-        "modern_slavery",
-    }
-)
 SATISFIED = frozenset({"very_satisfied", "fairly_satisfied"})
 REPORT_EVENT_TYPES = ("domestic_abuse", "child_sexual_exploitation", "child_criminal_exploitation")
 
@@ -129,12 +130,14 @@ def _day(value: object) -> date | None:
     return value
 
 
-def _is_child(dob: date | None, age: int | None, on: datetime) -> bool | None:
-    if dob is not None:
-        return age_on(dob, on.date()) < 18
-    if age is not None:
-        return age < 18
-    return None
+Births = dict[int, tuple[date | None, tuple[int, date] | None]]
+CHILD_UNDER = 18
+
+
+def _age(births: Births, key: int, on: datetime) -> int | None:
+    """The person's age on the day (their history's date of birth, else recorded age)."""
+    found = births.get(key)
+    return None if found is None else age_from(found[0], found[1], on.date())
 
 
 def _hate_condition() -> sa.ColumnElement[bool]:
@@ -187,7 +190,11 @@ def _incidents(conn: Connection, since: datetime, until: datetime) -> list[Incid
 
 
 def _assessments(
-    conn: Connection, since: datetime, until: datetime, catalogue: Catalogue | None
+    conn: Connection,
+    since: datetime,
+    until: datetime,
+    catalogue: Catalogue | None,
+    births: Births,
 ) -> list[Assessment]:
     ra = risk_assessments
     q = (
@@ -204,10 +211,8 @@ def _assessments(
             ra.c.subject_id,
             ra.c.assessor_team,
             person_links.c.person_id,
-            _raw(person_mentions.c.date_of_birth),
         )
         .outerjoin(person_links, person_links.c.mention_id == ra.c.subject_id)
-        .outerjoin(person_mentions, person_mentions.c.id == ra.c.subject_id)
         .where(ra.c.completed_at >= since, ra.c.completed_at < until)
     )
     out = []
@@ -224,34 +229,42 @@ def _assessments(
         subject_id,
         team,
         person_id,
-        dob_raw,
     ) in conn.execute(q).all():
         completed = _need_dt(completed_raw)
+        subject = person_key(person_id, subject_id) if subject_id else None
         computed = None
         instrument = catalogue.find(instrument_id, version) if catalogue is not None else None
-        # The computed grade is only ever compared with the officer's: without one, not scored.
-        if instrument is not None and officer is not None:
-            dob = _day(dob_raw)
-            result = score(
-                instrument,
-                _answers(answers),
-                officer,
-                rationale,
-                subject_age=age_on(dob, completed.date()) if dob else None,
-                assessed_on=completed.date(),
-            )
-            computed = result.actuarial_grade
+        if instrument is not None:
+            try:
+                result = grade(
+                    instrument,
+                    _answers(answers),
+                    officer,
+                    reviewed,
+                    rationale,
+                    subject_age=None if subject is None else _age(births, subject, completed),
+                    assessed_on=completed.date(),
+                )
+            except ValidationFailed:
+                final = None  # stored answers that cannot be scored: no grade (data quality)
+            else:
+                final = result.grade
+                # Compared with the officer's grade only: without one, nothing to compare.
+                computed = result.actuarial_grade if officer is not None else None
+        else:
+            final = recorded_grade(officer, reviewed)
         out.append(
             Assessment(
                 id=aid,
                 instrument_id=instrument_id,
                 completed_at=completed,
-                subject=person_key(person_id, subject_id) if subject_id else None,
+                subject=subject,
                 event_id=event_id,
                 officer_grade=officer,
                 reviewed_grade=reviewed,
                 computed_grade=computed,
                 team=team,
+                final_grade=final,
             )
         )
     return out
@@ -310,7 +323,10 @@ def _referrals(conn: Connection, since: datetime, until: datetime) -> list[Refer
     ]
 
 
-def _missing(conn: Connection, since: datetime, until: datetime) -> list[MissingEpisode]:
+def _missing(
+    conn: Connection, since: datetime, until: datetime, births: Births, clocks: Clocks,
+    calendar: WorkingCalendar,
+) -> list[MissingEpisode]:  # fmt: skip
     me = missing_episodes
     q = (
         sa.select(
@@ -318,15 +334,14 @@ def _missing(conn: Connection, since: datetime, until: datetime) -> list[Missing
             me.c.mention_id,
             person_links.c.person_id,
             _raw(me.c.reported_missing_at),
+            _raw(me.c.last_seen_at),
             _raw(me.c.found_at),
             me.c.risk_grade,
             me.c.exploitation_flag,
             _raw(me.c.rhi_offered_at),
-            _raw(person_mentions.c.date_of_birth),
-            person_mentions.c.age,
+            _raw(me.c.rhi_completed_at),
         )
         .outerjoin(person_links, person_links.c.mention_id == me.c.mention_id)
-        .outerjoin(person_mentions, person_mentions.c.id == me.c.mention_id)
         .where(
             sa.or_(
                 sa.and_(me.c.reported_missing_at >= since, me.c.reported_missing_at < until),
@@ -335,54 +350,115 @@ def _missing(conn: Connection, since: datetime, until: datetime) -> list[Missing
         )
     )
     out = []
-    for eid, mention_id, person_id, reported, found, grade, flag, rhi, dob, age in conn.execute(
-        q
-    ).all():
-        reported_at = _need_dt(reported)
+    for (
+        eid, mention_id, person_id, reported, last_seen, found, risk, flag, rhi, rhi_done,
+    ) in conn.execute(q).all():  # fmt: skip
+        reported_at, found_at, seen_at = _need_dt(reported), _dt(found), _dt(last_seen)
+        who = person_key(person_id, mention_id or -eid)
+        age = _age(births, who, reported_at)
+        # MISSING-RHI-OFFERED: a child's return, aged up to the clock's max age on the day found,
+        # with the episode's dates in order (else it is a data-quality finding).
+        in_order = not (
+            (seen_at is not None and seen_at > reported_at)
+            or (found_at is not None and found_at < reported_at)
+        )
+        age_found = None if found_at is None else _age(births, who, found_at)
+        clocked = found_at is not None and in_order and age_found is not None
+        clocked = clocked and age_found is not None and age_found <= clocks.rhi_max_age
         out.append(
             MissingEpisode(
                 id=eid,
-                person=person_key(person_id, mention_id or -eid),
+                person=who,
                 reported_at=reported_at,
-                child=_is_child(_day(dob), age, reported_at),
-                found_at=_dt(found),
-                risk_grade=grade,
+                child=None if age is None else age < CHILD_UNDER,
+                found_at=found_at,
+                risk_grade=risk,
                 exploitation_flag=bool(flag),
                 rhi_offered_at=_dt(rhi),
+                rhi_due_at=clocks.rhi_due(found_at, calendar) if clocked and found_at else None,
+                rhi_done_at=rhi_done_at(_dt(rhi), _dt(rhi_done)),
             )
         )
     return out
 
 
-def _contacts(conn: Connection, since: datetime, until: datetime) -> list[VictimContact]:
-    vc = victim_contacts
-    enhanced_event = sa.or_(
-        events.c.event_type.in_(sorted(ENHANCED_EVENT_TYPES)),
-        events.c.domestic_abuse_related.is_(True),
-        _hate_condition(),
+def _victim_crimes(conn: Connection, since: datetime, until: datetime) -> dict[int, list[datetime]]:
+    """When each person was the victim of a crime (any event but an other incident or a missing
+    report), once per event: what "persistently targeted" counts."""
+    q = (
+        sa.select(
+            involvements.c.event_id,
+            involvements.c.mention_id,
+            person_links.c.person_id,
+            _raw(events.c.occurred_at),
+        )
+        .join(events, events.c.id == involvements.c.event_id)
+        .outerjoin(person_links, person_links.c.mention_id == involvements.c.mention_id)
+        .where(
+            involvements.c.role == "victim",
+            events.c.occurred_at >= since,
+            events.c.occurred_at < until,
+            events.c.event_type.not_in(("other_incident", "missing_person")),
+        )
     )
+    seen: dict[int, dict[int, datetime]] = defaultdict(dict)
+    for event_id, mention_id, person_id, occurred in conn.execute(q).all():
+        if mention_id is not None and occurred is not None:
+            seen[person_key(person_id, mention_id)][event_id] = _need_dt(occurred)
+    return {k: list(v.values()) for k, v in seen.items()}
+
+
+def _contacts(
+    conn: Connection, since: datetime, until: datetime, births: Births, clocks: Clocks
+) -> list[VictimContact]:
+    vc = victim_contacts
     q = (
         sa.select(
             vc.c.id,
             vc.c.trigger,
             _raw(vc.c.trigger_at),
             _raw(vc.c.contacted_at),
-            sa.case((enhanced_event, 1), else_=0),
-            _raw(person_mentions.c.date_of_birth),
-            person_mentions.c.age,
+            vc.c.mention_id,
+            person_links.c.person_id,
+            events.c.event_type,
+            events.c.domestic_abuse_related,
+            _raw(events.c.hate_crime_strands),
+            _raw(events.c.occurred_at),
         )
         .outerjoin(events, events.c.id == vc.c.event_id)
-        .outerjoin(person_mentions, person_mentions.c.id == vc.c.mention_id)
+        .outerjoin(person_links, person_links.c.mention_id == vc.c.mention_id)
         .where(
             vc.c.trigger_at >= since,
             vc.c.trigger_at < until,
             vc.c.trigger.in_(sorted(RIGHT6_TRIGGERS)),
         )
     )
+    rows = conn.execute(q).all()
+    earliest = min((_need_dt(r[9]) for r in rows if r[9] is not None), default=since)
+    crimes = _victim_crimes(
+        conn, min(earliest, since) - timedelta(days=clocks.persistent_window_days), until
+    )
     out = []
-    for cid, trigger, trigger_raw, contacted, enhanced_by_event, dob, age in conn.execute(q).all():
+    for (
+        cid, trigger, trigger_raw, contacted, mention_id, person_id, etype, da, strands, occurred,
+    ) in rows:  # fmt: skip
         trigger_at = _need_dt(trigger_raw)
-        enhanced = bool(enhanced_by_event) or bool(_is_child(_day(dob), age, trigger_at))
+        enhanced = False
+        if etype is not None and occurred is not None and mention_id is not None:
+            who = person_key(person_id, mention_id)
+            at = _need_dt(occurred)
+            enhanced = bool(
+                enhanced_rights(
+                    event_type=etype,
+                    domestic_abuse=etype == "domestic_abuse" or bool(da),
+                    hate=bool(_strands(strands)),
+                    age=_age(births, who, at),
+                    crimes_before=crimes.get(who, ()),
+                    occurred_at=at,
+                    persistent_min_crimes=clocks.persistent_min_crimes,
+                    persistent_window_days=clocks.persistent_window_days,
+                )
+            )
         out.append(VictimContact(cid, trigger, trigger_at, enhanced, _dt(contacted)))
     return out
 
@@ -463,28 +539,36 @@ def _tally(
 
 
 def gather_facts(
-    engine: Engine, periods: list[Period], catalogue: Catalogue | None = None
+    engine: Engine,
+    periods: list[Period],
+    catalogue: Catalogue | None = None,
+    config: RulesConfig | None = None,
 ) -> BoardFacts:
     """Read every fact the figures for ``periods`` (oldest first) need.
 
     Histories (incidents, assessments, referrals, missing episodes) reach back ``LOOKBACK``
     before the first period for the 12-month measures; contacts and surveys need only the
-    periods; procedure checks are counted in the database, for these periods.
+    periods; procedure checks are counted in the database, for these periods. ``config``: the
+    force's rules settings (clocks and thresholds), from the settings by default.
 
-    The count is nearly all the database's own work (sqlite3 and psycopg release the GIL), so
-    it runs on a second connection in a background thread while this one reads the records.
-    An in-memory SQLite database has one connection per thread, so there it runs in turn.
+    The count and people's dates of birth are nearly all the database's own work (sqlite3 and
+    psycopg release the GIL), so they run on their own connections in background threads while
+    this one reads the records. An in-memory SQLite database has one connection per thread, so
+    there they run in turn.
     """
+    cfg = config or Assessor.from_settings().config
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         with engine.connect() as conn:
-            facts = _read_records(conn, periods, catalogue)
+            births = HistoryRepository(conn).births()
+            facts = _read_records(conn, periods, catalogue, cfg, lambda: births)
             facts.procedures = count_procedure_checks(conn, periods)
             return facts
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-procedures") as pool:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="report-reads") as pool:
         counted = pool.submit(_count_on_own_connection, engine, periods)
+        born = pool.submit(_births_on_own_connection, engine)
         with engine.connect() as conn:
-            facts = _read_records(conn, periods, catalogue)
+            facts = _read_records(conn, periods, catalogue, cfg, born.result)
         facts.procedures = counted.result()
     return facts
 
@@ -494,19 +578,35 @@ def _count_on_own_connection(engine: Engine, periods: list[Period]) -> Procedure
         return count_procedure_checks(conn, periods)
 
 
+def _births_on_own_connection(engine: Engine) -> Births:
+    with engine.connect() as conn:
+        return HistoryRepository(conn).births()
+
+
 def _read_records(
-    conn: Connection, periods: list[Period], catalogue: Catalogue | None
+    conn: Connection,
+    periods: list[Period],
+    catalogue: Catalogue | None,
+    config: RulesConfig,
+    births: Callable[[], Births],
 ) -> BoardFacts:
     first, until = periods[0].start, periods[-1].end
     since = first - LOOKBACK
+    clocks, calendar = config.clocks, config.calendar
+    incidents = _incidents(conn, since, until)
+    referrals_ = _referrals(conn, since, until)
+    responses = _responses(conn, first, until)
+    share = _linked_share(conn)
+    ages = births()
     return BoardFacts(
-        incidents=_incidents(conn, since, until),
-        assessments=_assessments(conn, since, until, catalogue),
-        referrals=_referrals(conn, since, until),
-        missing=_missing(conn, since, until),
-        contacts=_contacts(conn, first, until),
-        responses=_responses(conn, first, until),
-        linked_share=_linked_share(conn),
+        incidents=incidents,
+        assessments=_assessments(conn, since, until, catalogue, ages),
+        referrals=referrals_,
+        missing=_missing(conn, since, until, ages, clocks, calendar),
+        contacts=_contacts(conn, first, until, ages, clocks),
+        responses=responses,
+        linked_share=share,
+        clocks=clocks,
     )
 
 
@@ -551,7 +651,7 @@ def raw_figures(
     periods = report_periods(start, end, previous)
     assessor = Assessor.from_settings()  # instruments and calendar: one read of the settings
     t0 = time.perf_counter()
-    facts = gather_facts(engine, periods, assessor.catalogue)
+    facts = gather_facts(engine, periods, assessor.catalogue, assessor.config)
     if timings is not None:
         timings.append(time.perf_counter() - t0)
     logger.info(
