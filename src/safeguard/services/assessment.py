@@ -28,6 +28,7 @@ from safeguard.adapters.db.engine import make_engine
 from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.domain.assessments import Catalogue, ScoreResult
 from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.worklists import WORKLIST_KINDS, worklist_kind
 from safeguard.errors import ValidationFailed
 from safeguard.instruments import load_catalogue
 from safeguard.instruments import score_assessment as _score_assessment
@@ -39,13 +40,7 @@ BATCH_PEOPLE = 2000
 ProgressFn = Callable[[int, int], None]
 
 WORKLISTS: dict[str, tuple[str, ...]] = {
-    "marac_due": ("marac_due",),
-    "repeat_missing": ("repeat_missing",),
-    "cse_screening_due": ("cse_screening_due", "cse_reassessment_due"),
-    "new_high_risk": ("new_high_risk",),
-    "repeat_victims": ("repeat_victim",),
-    "professional_judgement": ("professional_judgement",),
-    "data_quality": ("data_quality",),
+    w.code.replace("-", "_"): w.categories for w in WORKLIST_KINDS if w.categories
 }
 """Worklist name -> finding categories; ``overdue`` is any open procedure past its due time."""
 
@@ -378,7 +373,7 @@ def worklist(
         as_of: the time "overdue" is judged at; now by default.
     """
     with engine.connect() as conn:
-        if name == "overdue":
+        if name.strip().lower() == "overdue":
             return store.query_findings(
                 conn,
                 statuses=store.ACTIVE,
@@ -387,13 +382,14 @@ def worklist(
                 team=team,
                 limit=limit,
             )
-        if name not in WORKLISTS:
+        kind = worklist_kind(name)
+        if kind is None or not kind.categories:
             known = ", ".join([*WORKLISTS, "overdue"])
             raise ValidationFailed(f"unknown worklist {name!r}; known: {known}")
         return store.query_findings(
             conn,
             statuses=store.ACTIVE,
-            categories=WORKLISTS[name],
+            categories=kind.categories,
             area=area,
             team=team,
             limit=limit,

@@ -52,7 +52,13 @@ def submit_assessment(
     if rationale is not None and len(rationale) > 4000:
         raise ValidationFailed("rationale: at most 4000 characters")
     result = risk_view.grade_answers(
-        instrument_id, instrument_version, answers, officer_grade, rationale, assessed_on=now.date()
+        instrument_id,
+        instrument_version,
+        answers,
+        officer_grade,
+        rationale,
+        subject_age=risk_view.subject_age(conn, mids, now.date()),
+        assessed_on=now.date(),
     )
     if result.state != "complete":
         raise IncompleteAssessment(

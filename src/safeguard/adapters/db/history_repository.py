@@ -578,6 +578,36 @@ class HistoryRepository:
         """Mentions whose records changed at or after ``since`` (see :func:`touched_mentions`)."""
         return touched_mentions(self.conn, since)
 
+    def births_of(
+        self, mention_ids: Sequence[int]
+    ) -> dict[int, tuple[date | None, tuple[int, date] | None]]:
+        """Mention id -> the date of birth (or age hint) of the person it belongs to, read from
+        all of that person's mentions (as :class:`PersonHistory` reads it)."""
+        wanted = sorted(set(mention_ids))
+        if not wanted:
+            return {}
+        keys = mention_people(self.conn, wanted)
+        pm = person_mentions.c
+        sql = _base_sql(
+            self.conn,
+            sa.select(
+                pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
+            ).select_from(
+                person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)
+            ),
+            "mentions",
+        )
+        every = mentions_of(self.conn, set(keys.values()))
+        dobs: dict[str, list[date]] = defaultdict(list)
+        ages: dict[str, list[tuple[int, int, date]]] = defaultdict(list)
+        for mid, pid, dob, age, mdate in _raw_rows(self.conn, sql, _name(pm.id), every):
+            key = person_key(pid, mid)
+            if dob is not None:
+                dobs[key].append(_as_date(dob))  # type: ignore[arg-type]
+            elif age is not None and mdate is not None:
+                ages[key].append((int(mid), int(age), _as_date(mdate)))  # type: ignore[arg-type]
+        return {m: birth_of(dobs.get(k, []), ages.get(k, [])) for m, k in keys.items()}
+
     def births(self) -> dict[int, tuple[date | None, tuple[int, date] | None]]:
         """Every person's date of birth or age hint, by signed person key (``people.id``, or
         minus the mention id): the same reading :class:`PersonHistory` makes (see
