@@ -9,14 +9,14 @@ and the ``M`` ones are closed by the next full run.
 
 :class:`HistoryRepository` works on the caller's connection and transaction (a unit of work can
 own one and hand it out); it never commits. Reads go straight through the DB-API cursor (see
-:func:`_raw_rows`) because a full assessment reads every row of these tables.
+:func:`raw_rows`) because a full assessment reads every row of these tables.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +25,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.person_keys import (
+    mention_batches,
+    mention_people,
+    mentions_of,
+    touched_mentions,
+)
+from safeguard.adapters.db.raw_reads import (
+    answers_of,
+    as_bool,
+    as_date,
+    base_sql,
+    column_name,
+    raw_rows,
+)
 from safeguard.adapters.db.tables import (
     events,
     involvements,
@@ -50,15 +64,6 @@ from safeguard.domain.history import (
     person_key_text,
 )
 
-CHUNK = 900
-RAW_CHUNK = 5000
-
-
-def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
-
-
 person_key = person_key_text  # ``P<person id>`` once linked, ``M<mention id>`` before
 
 
@@ -73,127 +78,6 @@ class _Acc:
     missing: list[MissingFact] = field(default_factory=list)
     contacts: list[ContactFact] = field(default_factory=list)
     event_ids: set[int] = field(default_factory=set)
-
-
-def _where_in(column: sa.ColumnElement[Any], ids: Sequence[int] | None) -> Iterator[Any]:
-    """Yield WHERE clauses: everything once, or the ids chunk by chunk."""
-    if ids is None:
-        yield sa.true()
-        return
-    for chunk in _chunks(ids):
-        yield column.in_(chunk)
-
-
-def mention_people(conn: Connection, mention_ids: Sequence[int] | None = None) -> dict[int, str]:
-    """Mention id -> person key, for the given mentions (or all)."""
-    q = sa.select(person_mentions.c.id, person_links.c.person_id).select_from(
-        person_mentions.outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-    )
-    out: dict[int, str] = {}
-    for clause in _where_in(person_mentions.c.id, mention_ids):
-        for mid, pid in conn.execute(q.where(clause)):
-            out[int(mid)] = person_key(pid, int(mid))
-    return out
-
-
-def mention_batches(conn: Connection, people_per_batch: int) -> tuple[int, list[list[int]]]:
-    """The number of people, and every mention id grouped by person (in person-key order) into
-    batches of at most ``people_per_batch`` people. Each batch holds all the mentions of its
-    people, so it can be passed to :func:`load_histories` with ``expand=False``."""
-    sql = _base_sql(
-        conn,
-        sa.select(person_mentions.c.id, person_links.c.person_id).select_from(
-            person_mentions.outerjoin(
-                person_links, person_links.c.mention_id == person_mentions.c.id
-            )
-        ),
-        "mention_batches",
-    )
-    by_key: dict[str, list[int]] = defaultdict(list)
-    for mid, pid in _raw_rows(conn, sql, _name(person_mentions.c.id), None):
-        by_key[person_key(pid, mid)].append(int(mid))
-    keys = sorted(by_key)
-    return len(keys), [
-        sorted(m for k in keys[i : i + people_per_batch] for m in by_key[k])
-        for i in range(0, len(keys), people_per_batch)
-    ]
-
-
-def mentions_of(conn: Connection, keys: Iterable[str]) -> list[int]:
-    """Every mention id belonging to the given person keys."""
-    person_ids = sorted({int(k[1:]) for k in keys if k.startswith("P")})
-    mention_ids = {int(k[1:]) for k in keys if k.startswith("M")}
-    for chunk in _chunks(person_ids):
-        mention_ids.update(
-            int(m)
-            for (m,) in conn.execute(
-                sa.select(person_links.c.mention_id).where(person_links.c.person_id.in_(chunk))
-            )
-        )
-    return sorted(mention_ids)
-
-
-def _answers(value: Any) -> dict[str, object]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-    return dict(value) if isinstance(value, dict) else {}
-
-
-_SQL: dict[tuple[str, str], str] = {}
-
-
-def _base_sql(conn: Connection, stmt: sa.Select[Any], name: str) -> str:
-    """The SQL text of a select with no bound parameters, for :func:`_raw_rows`; compiled once
-    per dialect and ``name`` (compiling costs more than a one-person read)."""
-    key = (conn.dialect.name, name)
-    sql = _SQL.get(key)
-    if sql is None:
-        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-        sql = _SQL[key] = str(compiled)
-    return sql
-
-
-def _name(column: sa.ColumnElement[Any]) -> str:
-    table = getattr(column, "table", None)
-    return f"{table.name}.{column.name}" if table is not None else str(column.name)
-
-
-def _raw_rows(
-    conn: Connection, sql: str, column: str, ids: Sequence[int] | None
-) -> Iterator[tuple[Any, ...]]:
-    """Rows of ``sql`` (no WHERE clause yet) for everything, or ``column IN ids`` chunk by chunk.
-
-    Straight through the DB-API cursor of the caller's connection (same transaction): per-value
-    type processing and row objects in SQLAlchemy cost more than the reads themselves on a full
-    run. Values come back as the driver gives them; callers convert timestamps with
-    :func:`as_utc`, dates with :func:`_as_date` and booleans with :func:`_as_bool`. The ids are
-    integers rendered literally (never text from outside).
-    """
-    cursor = conn.connection.cursor()
-    try:
-        if ids is None:
-            cursor.execute(sql)
-            yield from cursor.fetchall()
-            return
-        for i in range(0, len(ids), RAW_CHUNK):
-            listed = ", ".join(str(int(v)) for v in ids[i : i + RAW_CHUNK])
-            cursor.execute(f"{sql} WHERE {column} IN ({listed})")
-            yield from cursor.fetchall()
-    finally:
-        cursor.close()
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _as_bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
 
 
 def load_histories(
@@ -222,32 +106,32 @@ def load_histories(
     by_key: dict[str, _Acc] = {}
 
     pm = person_mentions.c
-    mentions_sql = _base_sql(
+    mentions_sql = base_sql(
         conn,
         sa.select(
             pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
         ).select_from(person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)),
         "mentions",
     )
-    for mid, pid, dob, age, mdate in _raw_rows(conn, mentions_sql, _name(pm.id), mention_ids):
+    for mid, pid, dob, age, mdate in raw_rows(conn, mentions_sql, column_name(pm.id), mention_ids):
         key = person_key(pid, mid)
         a = by_key.get(key)
         if a is None:
             a = by_key[key] = _Acc(key)
         accs[mid] = a
         if dob is not None:
-            a.dobs.append(_as_date(dob))  # type: ignore[arg-type]
+            a.dobs.append(as_date(dob))  # type: ignore[arg-type]
         elif age is not None and mdate is not None:
-            a.ages.append((int(mid), int(age), _as_date(mdate)))  # type: ignore[arg-type]
+            a.ages.append((int(mid), int(age), as_date(mdate)))  # type: ignore[arg-type]
     acc = accs.get
 
     iv = involvements.c
-    sql = _base_sql(
+    sql = base_sql(
         conn,
         sa.select(iv.id, iv.event_id, iv.mention_id, iv.role, iv.relationship_to_suspect),
         "involvements",
     )
-    for iid, eid, mid, role, rel in _raw_rows(conn, sql, _name(iv.mention_id), mention_ids):
+    for iid, eid, mid, role, rel in raw_rows(conn, sql, column_name(iv.mention_id), mention_ids):
         a = acc(mid)
         if a is not None and eid is not None:
             a.involvements.append((iid, eid, role, rel))
@@ -258,7 +142,7 @@ def load_histories(
         event_parties = _parties(conn, None if mention_ids is None else involved_events)
 
     ra = risk_assessments.c
-    sql = _base_sql(
+    sql = base_sql(
         conn,
         sa.select(
             ra.id, ra.subject_id, ra.event_id, ra.instrument_id, ra.instrument_version,
@@ -270,7 +154,7 @@ def load_histories(
     for (
         rid, subject, eid, instrument, version, answers, officer, rationale, reviewed,
         reviewed_at, completed, team,
-    ) in _raw_rows(conn, sql, _name(ra.subject_id), mention_ids):  # fmt: skip
+    ) in raw_rows(conn, sql, column_name(ra.subject_id), mention_ids):  # fmt: skip
         a = acc(subject)
         if a is None or completed is None:
             continue
@@ -279,7 +163,7 @@ def load_histories(
                 assessment_id=rid,
                 instrument_id=instrument,
                 instrument_version=version,
-                answers=_answers(answers),
+                answers=answers_of(answers),
                 completed_at=as_utc(completed),  # type: ignore[arg-type]
                 event_id=eid,
                 officer_grade=officer,
@@ -299,16 +183,16 @@ def load_histories(
     ]  # fmt: skip
     if text:
         referral_columns += [rf.agency, rf.reason]
-    sql = _base_sql(conn, sa.select(*referral_columns), f"referrals:{text}")
-    for r in _raw_rows(conn, sql, _name(rf.subject_id), mention_ids):
+    sql = base_sql(conn, sa.select(*referral_columns), f"referrals:{text}")
+    for r in raw_rows(conn, sql, column_name(rf.subject_id), mention_ids):
         a = acc(r[1])
         if a is not None:
             referral_rows.append((a, r))
     statuses: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     ref_ids = sorted(r[0] for _, r in referral_rows)
-    sql = _base_sql(conn, sa.select(rs.referral_id, rs.status, rs.changed_at), "referral_status")
-    for rid, status, changed in _raw_rows(
-        conn, sql, _name(rs.referral_id), None if mention_ids is None else ref_ids
+    sql = base_sql(conn, sa.select(rs.referral_id, rs.status, rs.changed_at), "referral_status")
+    for rid, status, changed in raw_rows(
+        conn, sql, column_name(rs.referral_id), None if mention_ids is None else ref_ids
     ):
         if rid is not None and changed is not None:
             statuses[rid].append((status, as_utc(changed)))  # type: ignore[arg-type]
@@ -330,7 +214,7 @@ def load_histories(
             a.event_ids.add(eid)
 
     me = missing_episodes.c
-    sql = _base_sql(
+    sql = base_sql(
         conn,
         sa.select(
             me.id, me.mention_id, me.event_id, me.reported_missing_at, me.last_seen_at,
@@ -342,7 +226,7 @@ def load_histories(
     for (
         eid_, mid, eid, reported, last_seen, found, grade, in_care, exploitation, offered,
         completed, declined,
-    ) in _raw_rows(conn, sql, _name(me.mention_id), mention_ids):  # fmt: skip
+    ) in raw_rows(conn, sql, column_name(me.mention_id), mention_ids):  # fmt: skip
         a = acc(mid)
         if a is None or eid is None or reported is None:
             continue
@@ -354,11 +238,11 @@ def load_histories(
                 last_seen_at=as_utc(last_seen),
                 found_at=as_utc(found),
                 risk_grade=grade,
-                in_care=_as_bool(in_care),
-                exploitation_flag=_as_bool(exploitation),
+                in_care=as_bool(in_care),
+                exploitation_flag=as_bool(exploitation),
                 rhi_offered_at=as_utc(offered),
                 rhi_completed_at=as_utc(completed),
-                rhi_declined=_as_bool(declined),
+                rhi_declined=as_bool(declined),
             )
         )
         a.event_ids.add(eid)
@@ -374,9 +258,9 @@ def load_histories(
     ]
     if text:
         contact_columns.append(vc.summary)
-    sql = _base_sql(conn, sa.select(*contact_columns), f"contacts:{text}")
-    for cid, mid, eid, trigger, trigger_at, contacted, *extra in _raw_rows(
-        conn, sql, _name(vc.mention_id), mention_ids
+    sql = base_sql(conn, sa.select(*contact_columns), f"contacts:{text}")
+    for cid, mid, eid, trigger, trigger_at, contacted, *extra in raw_rows(
+        conn, sql, column_name(vc.mention_id), mention_ids
     ):
         a = acc(mid)
         if a is None or trigger is None:
@@ -402,7 +286,7 @@ def load_histories(
 def _parties(conn: Connection, event_ids: Sequence[int] | None) -> dict[int, list[Party]]:
     """Everyone involved in these events (all events when None), by event, with person keys."""
     iv = involvements.c
-    sql = _base_sql(
+    sql = base_sql(
         conn,
         sa.select(
             iv.id, iv.event_id, iv.mention_id, person_links.c.person_id, iv.role,
@@ -413,7 +297,7 @@ def _parties(conn: Connection, event_ids: Sequence[int] | None) -> dict[int, lis
         "parties",
     )  # fmt: skip
     out: dict[int, list[Party]] = defaultdict(list)
-    for iid, eid, mid, pid, role, rel in _raw_rows(conn, sql, _name(iv.event_id), event_ids):
+    for iid, eid, mid, pid, role, rel in raw_rows(conn, sql, column_name(iv.event_id), event_ids):
         if eid is not None and mid is not None:
             out[eid].append(Party(person_key(pid, mid), role, rel, iid))
     return out
@@ -430,9 +314,9 @@ def _load_events(
     ]  # fmt: skip
     if text:
         columns.append(ev.summary)
-    sql = _base_sql(conn, sa.select(*columns), f"events:{text}")
-    for eid, etype, occurred, reported, da, strands, area, team, *extra in _raw_rows(
-        conn, sql, _name(ev.id), ids
+    sql = base_sql(conn, sa.select(*columns), f"events:{text}")
+    for eid, etype, occurred, reported, da, strands, area, team, *extra in raw_rows(
+        conn, sql, column_name(ev.id), ids
     ):
         if occurred is None:
             continue
@@ -488,45 +372,6 @@ def _build(
         contacts=tuple(a.contacts),
         events={e: event_facts[e] for e in sorted(a.event_ids) if e in event_facts},
     )
-
-
-def touched_mentions(conn: Connection, since: datetime) -> list[int]:
-    """Mentions whose own record, or any record attached to them, changed at or after ``since``."""
-    found: set[int] = set()
-    for table, column in (
-        (person_mentions, person_mentions.c.id),
-        (involvements, involvements.c.mention_id),
-        (risk_assessments, risk_assessments.c.subject_id),
-        (referrals, referrals.c.subject_id),
-        (missing_episodes, missing_episodes.c.mention_id),
-        (victim_contacts, victim_contacts.c.mention_id),
-    ):
-        found.update(
-            int(m)
-            for (m,) in conn.execute(sa.select(column).where(table.c.last_changed_at >= since))
-            if m is not None
-        )
-    changed_events = sa.select(events.c.id).where(events.c.last_changed_at >= since)
-    found.update(
-        int(m)
-        for (m,) in conn.execute(
-            sa.select(involvements.c.mention_id).where(involvements.c.event_id.in_(changed_events))
-        )
-        if m is not None
-    )
-    changed_refs = sa.select(referral_status_changes.c.referral_id).where(
-        referral_status_changes.c.last_changed_at >= since
-    )
-    found.update(
-        int(m)
-        for (m,) in conn.execute(
-            sa.select(referrals.c.subject_id).where(referrals.c.id.in_(changed_refs))
-        )
-        if m is not None
-    )
-    linked = sa.select(person_links.c.mention_id).where(person_links.c.linked_at >= since)
-    found.update(int(m) for (m,) in conn.execute(linked))
-    return sorted(found)
 
 
 class HistoryRepository:
@@ -588,7 +433,7 @@ class HistoryRepository:
             return {}
         keys = mention_people(self.conn, wanted)
         pm = person_mentions.c
-        sql = _base_sql(
+        sql = base_sql(
             self.conn,
             sa.select(
                 pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
@@ -600,12 +445,12 @@ class HistoryRepository:
         every = mentions_of(self.conn, set(keys.values()))
         dobs: dict[str, list[date]] = defaultdict(list)
         ages: dict[str, list[tuple[int, int, date]]] = defaultdict(list)
-        for mid, pid, dob, age, mdate in _raw_rows(self.conn, sql, _name(pm.id), every):
+        for mid, pid, dob, age, mdate in raw_rows(self.conn, sql, column_name(pm.id), every):
             key = person_key(pid, mid)
             if dob is not None:
-                dobs[key].append(_as_date(dob))  # type: ignore[arg-type]
+                dobs[key].append(as_date(dob))  # type: ignore[arg-type]
             elif age is not None and mdate is not None:
-                ages[key].append((int(mid), int(age), _as_date(mdate)))  # type: ignore[arg-type]
+                ages[key].append((int(mid), int(age), as_date(mdate)))  # type: ignore[arg-type]
         return {m: birth_of(dobs.get(k, []), ages.get(k, [])) for m, k in keys.items()}
 
     def births(self) -> dict[int, tuple[date | None, tuple[int, date] | None]]:
@@ -613,7 +458,7 @@ class HistoryRepository:
         minus the mention id): the same reading :class:`PersonHistory` makes (see
         :func:`~safeguard.domain.history.birth_of`), for the board's ages."""
         pm = person_mentions.c
-        sql = _base_sql(
+        sql = base_sql(
             self.conn,
             sa.select(
                 pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
@@ -625,11 +470,11 @@ class HistoryRepository:
         dobs: dict[int, list[date]] = defaultdict(list)
         ages: dict[int, list[tuple[int, int, date]]] = defaultdict(list)
         keys: set[int] = set()
-        for mid, pid, dob, age, mdate in _raw_rows(self.conn, sql, _name(pm.id), None):
+        for mid, pid, dob, age, mdate in raw_rows(self.conn, sql, column_name(pm.id), None):
             key = pid if pid is not None else -mid
             keys.add(key)
             if dob is not None:
-                dobs[key].append(_as_date(dob))  # type: ignore[arg-type]
+                dobs[key].append(as_date(dob))  # type: ignore[arg-type]
             elif age is not None and mdate is not None:
-                ages[key].append((int(mid), int(age), _as_date(mdate)))  # type: ignore[arg-type]
+                ages[key].append((int(mid), int(age), as_date(mdate)))  # type: ignore[arg-type]
         return {k: birth_of(dobs.get(k, []), ages.get(k, [])) for k in keys}
