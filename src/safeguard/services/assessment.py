@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Connection, Engine
 
+from safeguard.adapters.db import finding_sync as sync
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.engine import make_engine
@@ -119,7 +120,7 @@ def _insert_run(conn: Connection, actor: str, scope: str, now: datetime) -> int:
     )
 
 
-def _update_run(conn: Connection, run_id: int, people: int, counts: store.SyncCounts) -> None:
+def _update_run(conn: Connection, run_id: int, people: int, counts: sync.SyncCounts) -> None:
     conn.execute(
         sa.update(store.assessment_runs)
         .where(store.assessment_runs.c.id == run_id)
@@ -144,15 +145,15 @@ def _worker_init(url: str, assessor: Assessor) -> None:
 
 def _prepare_batch(
     engine: Engine, assessor: Assessor, mention_ids: Sequence[int], now: datetime
-) -> store.Prepared:
+) -> sync.Prepared:
     """Load, evaluate and flatten one batch of people (reads only; pure past the reads)."""
     with engine.connect() as conn:
         histories = HistoryRepository(conn).histories(mention_ids, expand=False, parties=False)
     evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
-    return store.prepare(evaluations, now)
+    return sync.prepare(evaluations, now)
 
 
-def _worker_batch(mention_ids: Sequence[int], now: datetime) -> store.Prepared:
+def _worker_batch(mention_ids: Sequence[int], now: datetime) -> sync.Prepared:
     assert _worker_state is not None, "worker not initialised"
     engine, assessor = _worker_state
     return _prepare_batch(engine, assessor, mention_ids, now)
@@ -176,7 +177,7 @@ def _prepared_batches(
     assessor: Assessor,
     now: datetime,
     workers: int,
-) -> Iterator[store.Prepared]:
+) -> Iterator[sync.Prepared]:
     """The prepared results of each batch, in batch order; with ``workers`` > 1 computed in
     worker processes, at most two batches per worker ahead of the writer."""
     if workers == 1:
@@ -190,7 +191,7 @@ def _prepared_batches(
         initializer=_worker_init,
         initargs=(url, assessor),
     ) as pool:
-        pending: deque[Future[store.Prepared]] = deque()
+        pending: deque[Future[sync.Prepared]] = deque()
         todo = iter(batches)
         for batch in todo:
             pending.append(pool.submit(_worker_batch, batch, now))
@@ -226,7 +227,7 @@ def _assess_mentions(
                 mention_ids, expand=not expanded, parties=False
             )
             evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
-            counts = store.sync_evaluations(conn, evaluations, now)
+            counts = sync.sync_evaluations(conn, evaluations, now)
             _update_run(conn, run_id, len(histories), counts)
         if progress:
             progress(len(histories), len(histories))
@@ -236,20 +237,20 @@ def _assess_mentions(
     with engine.connect() as conn:
         total, batches = HistoryRepository(conn).batches(BATCH_PEOPLE)
     workers = _worker_count(engine, workers, len(batches))
-    counts = store.SyncCounts()
+    counts = sync.SyncCounts()
     assessed: set[str] = set()
     for prepared in _prepared_batches(engine, batches, assessor, now, workers):
         # The writes stay in this process, one transaction per batch, in batch order: the
         # stored result (ids included) is the same with one worker or many.
         with engine.begin() as conn:
-            counts += store.sync_prepared(conn, prepared, now)
+            counts += sync.sync_prepared(conn, prepared, now)
         assessed.update(prepared.person_keys)
         if progress:
             progress(len(assessed), total)
     assert len(assessed) == total, "every person is assessed exactly once"
     with engine.begin() as conn:
-        closed = store.close_people_not_in(conn, assessed, now)
-        counts += store.SyncCounts(closed=closed)
+        closed = sync.close_people_not_in(conn, assessed, now)
+        counts += sync.SyncCounts(closed=closed)
         _update_run(conn, run_id, total, counts)
     logger.info(
         "assessment run %s: %s people, %s new, %s changed, %s closed",

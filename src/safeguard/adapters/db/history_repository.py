@@ -102,48 +102,82 @@ def load_histories(
         mention_ids = mentions_of(conn, keys_needed)
     elif mention_ids is not None:
         mention_ids = sorted(set(mention_ids))
-    accs: dict[int, _Acc] = {}
-    by_key: dict[str, _Acc] = {}
+    b = _Batch(conn, mention_ids, parties, text)
+    for read in (
+        _read_mentions, _read_involvements, _read_assessments, _read_referrals, _read_missing,
+        _read_contacts,
+    ):  # fmt: skip
+        read(b)
+    all_event_ids = sorted({e for a in b.by_key.values() for e in a.event_ids})
+    event_facts = _load_events(conn, None if mention_ids is None else all_event_ids, text=text)
+    return [_build(a, event_facts, b.event_parties) for _, a in sorted(b.by_key.items())]
 
+
+@dataclass(slots=True)
+class _Batch:
+    """One read of the histories of a batch of people (or everyone, ``mention_ids`` None)."""
+
+    conn: Connection
+    mention_ids: Sequence[int] | None
+    parties: bool
+    text: bool
+    accs: dict[int, _Acc] = field(default_factory=dict)
+    by_key: dict[str, _Acc] = field(default_factory=dict)
+    event_parties: dict[int, list[Party]] = field(default_factory=dict)
+
+    def acc(self, mention_id: int) -> _Acc | None:
+        return self.accs.get(mention_id)
+
+
+def _read_mentions(b: _Batch) -> None:
+    """Each mention's person, and the dates of birth and ages recorded."""
     pm = person_mentions.c
     mentions_sql = base_sql(
-        conn,
+        b.conn,
         sa.select(
             pm.id, person_links.c.person_id, pm.date_of_birth, pm.age, pm.mention_date
         ).select_from(person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)),
         "mentions",
     )
-    for mid, pid, dob, age, mdate in raw_rows(conn, mentions_sql, column_name(pm.id), mention_ids):
+    for mid, pid, dob, age, mdate in raw_rows(
+        b.conn, mentions_sql, column_name(pm.id), b.mention_ids
+    ):
         key = person_key(pid, mid)
-        a = by_key.get(key)
+        a = b.by_key.get(key)
         if a is None:
-            a = by_key[key] = _Acc(key)
-        accs[mid] = a
+            a = b.by_key[key] = _Acc(key)
+        b.accs[mid] = a
         if dob is not None:
             a.dobs.append(as_date(dob))  # type: ignore[arg-type]
         elif age is not None and mdate is not None:
             a.ages.append((int(mid), int(age), as_date(mdate)))  # type: ignore[arg-type]
-    acc = accs.get
 
+
+def _read_involvements(b: _Batch) -> None:
+    """The person's involvements in events (and, if asked, the other parties of each event)."""
     iv = involvements.c
     sql = base_sql(
-        conn,
+        b.conn,
         sa.select(iv.id, iv.event_id, iv.mention_id, iv.role, iv.relationship_to_suspect),
         "involvements",
     )
-    for iid, eid, mid, role, rel in raw_rows(conn, sql, column_name(iv.mention_id), mention_ids):
-        a = acc(mid)
+    for iid, eid, mid, role, rel in raw_rows(
+        b.conn, sql, column_name(iv.mention_id), b.mention_ids
+    ):
+        a = b.acc(mid)
         if a is not None and eid is not None:
             a.involvements.append((iid, eid, role, rel))
             a.event_ids.add(eid)
-    event_parties: dict[int, list[Party]] = {}
-    if parties:
-        involved_events = sorted({e for a in by_key.values() for _, e, _, _ in a.involvements})
-        event_parties = _parties(conn, None if mention_ids is None else involved_events)
+    if b.parties:
+        involved_events = sorted({e for a in b.by_key.values() for _, e, _, _ in a.involvements})
+        b.event_parties = _parties(b.conn, None if b.mention_ids is None else involved_events)
 
+
+def _read_assessments(b: _Batch) -> None:
+    """Risk assessments about the person."""
     ra = risk_assessments.c
     sql = base_sql(
-        conn,
+        b.conn,
         sa.select(
             ra.id, ra.subject_id, ra.event_id, ra.instrument_id, ra.instrument_version,
             ra.answers, ra.officer_grade, ra.rationale, ra.reviewed_grade, ra.reviewed_at,
@@ -154,8 +188,8 @@ def load_histories(
     for (
         rid, subject, eid, instrument, version, answers, officer, rationale, reviewed,
         reviewed_at, completed, team,
-    ) in raw_rows(conn, sql, column_name(ra.subject_id), mention_ids):  # fmt: skip
-        a = acc(subject)
+    ) in raw_rows(b.conn, sql, column_name(ra.subject_id), b.mention_ids):  # fmt: skip
+        a = b.acc(subject)
         if a is None or completed is None:
             continue
         a.assessments.append(
@@ -176,23 +210,26 @@ def load_histories(
         if eid is not None:
             a.event_ids.add(eid)
 
+
+def _read_referrals(b: _Batch) -> None:
+    """Referrals about the person, with their status changes."""
     rf, rs = referrals.c, referral_status_changes.c
     referral_rows: list[tuple[_Acc, tuple[Any, ...]]] = []
     referral_columns = [
         rf.id, rf.subject_id, rf.event_id, rf.referral_type, rf.route, rf.rag, rf.made_at,
     ]  # fmt: skip
-    if text:
+    if b.text:
         referral_columns += [rf.agency, rf.reason]
-    sql = base_sql(conn, sa.select(*referral_columns), f"referrals:{text}")
-    for r in raw_rows(conn, sql, column_name(rf.subject_id), mention_ids):
-        a = acc(r[1])
+    sql = base_sql(b.conn, sa.select(*referral_columns), f"referrals:{b.text}")
+    for r in raw_rows(b.conn, sql, column_name(rf.subject_id), b.mention_ids):
+        a = b.acc(r[1])
         if a is not None:
             referral_rows.append((a, r))
     statuses: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     ref_ids = sorted(r[0] for _, r in referral_rows)
-    sql = base_sql(conn, sa.select(rs.referral_id, rs.status, rs.changed_at), "referral_status")
+    sql = base_sql(b.conn, sa.select(rs.referral_id, rs.status, rs.changed_at), "referral_status")
     for rid, status, changed in raw_rows(
-        conn, sql, column_name(rs.referral_id), None if mention_ids is None else ref_ids
+        b.conn, sql, column_name(rs.referral_id), None if b.mention_ids is None else ref_ids
     ):
         if rid is not None and changed is not None:
             statuses[rid].append((status, as_utc(changed)))  # type: ignore[arg-type]
@@ -213,9 +250,12 @@ def load_histories(
         if eid is not None:
             a.event_ids.add(eid)
 
+
+def _read_missing(b: _Batch) -> None:
+    """Missing episodes of the person."""
     me = missing_episodes.c
     sql = base_sql(
-        conn,
+        b.conn,
         sa.select(
             me.id, me.mention_id, me.event_id, me.reported_missing_at, me.last_seen_at,
             me.found_at, me.risk_grade, me.in_care, me.exploitation_flag, me.rhi_offered_at,
@@ -226,8 +266,8 @@ def load_histories(
     for (
         eid_, mid, eid, reported, last_seen, found, grade, in_care, exploitation, offered,
         completed, declined,
-    ) in raw_rows(conn, sql, column_name(me.mention_id), mention_ids):  # fmt: skip
-        a = acc(mid)
+    ) in raw_rows(b.conn, sql, column_name(me.mention_id), b.mention_ids):  # fmt: skip
+        a = b.acc(mid)
         if a is None or eid is None or reported is None:
             continue
         a.missing.append(
@@ -247,6 +287,9 @@ def load_histories(
         )
         a.event_ids.add(eid)
 
+
+def _read_contacts(b: _Batch) -> None:
+    """Victims' Code contacts with the person."""
     vc = victim_contacts.c
     contact_columns = [
         vc.id,
@@ -256,13 +299,13 @@ def load_histories(
         vc.trigger_at,
         vc.contacted_at,
     ]
-    if text:
+    if b.text:
         contact_columns.append(vc.summary)
-    sql = base_sql(conn, sa.select(*contact_columns), f"contacts:{text}")
+    sql = base_sql(b.conn, sa.select(*contact_columns), f"contacts:{b.text}")
     for cid, mid, eid, trigger, trigger_at, contacted, *extra in raw_rows(
-        conn, sql, column_name(vc.mention_id), mention_ids
+        b.conn, sql, column_name(vc.mention_id), b.mention_ids
     ):
-        a = acc(mid)
+        a = b.acc(mid)
         if a is None or trigger is None:
             continue
         a.contacts.append(
@@ -277,10 +320,6 @@ def load_histories(
         )
         if eid is not None:
             a.event_ids.add(eid)
-
-    all_event_ids = sorted({e for a in by_key.values() for e in a.event_ids})
-    event_facts = _load_events(conn, None if mention_ids is None else all_event_ids, text=text)
-    return [_build(a, event_facts, event_parties) for _, a in sorted(by_key.items())]
 
 
 def _parties(conn: Connection, event_ids: Sequence[int] | None) -> dict[int, list[Party]]:

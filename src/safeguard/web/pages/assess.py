@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safeguard.domain.access import Action, Actor
 from safeguard.errors import ValidationFailed
-from safeguard.services import assessments, people, risk_view
+from safeguard.services import assessment_forms, people, risk_view
 from safeguard.web.deps import CSRF_FIELD, Authorised, ConnDep, PersonId
 from safeguard.web.pages.render import render
 
@@ -80,7 +80,7 @@ async def submit(
     answers.pop(CSRF_FIELD, None)
     inst = risk_view.instrument(instrument_id, version)
     try:
-        assessments.submit_assessment(
+        assessment_forms.submit_assessment(
             conn,
             actor=actor,
             person_id=person_id,

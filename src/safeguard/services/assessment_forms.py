@@ -1,4 +1,6 @@
-"""Submitting a risk assessment from the app: graded by the rules engine, stored, audited."""
+"""Submitting a risk assessment from the app (the web form and the API): graded with the
+force's instruments and the person's age, stored, audited. Running the rules over people is
+:mod:`safeguard.services.assessment`."""
 
 from __future__ import annotations
 
