@@ -444,7 +444,7 @@ class HistoryRepository:
         self, keys: Iterable[PersonKey | str], *, parties: bool = True, text: bool = False
     ) -> list[PersonHistory]:
         """The histories of these people (person keys), in key order; unknown keys are absent."""
-        mentions = self.mentions_of(str(k) for k in keys)
+        mentions = self.mentions_of([str(k) for k in keys])
         if not mentions:
             return []
         return self.histories(mentions, expand=False, parties=parties, text=text)

@@ -62,6 +62,7 @@ def mention_batches(conn: Connection, people_per_batch: int) -> tuple[int, list[
 
 def mentions_of(conn: Connection, keys: Iterable[str]) -> list[int]:
     """Every mention id belonging to the given person keys."""
+    keys = list(keys)  # read twice below: a generator would be spent by the first read
     person_ids = sorted({int(k[1:]) for k in keys if k.startswith("P")})
     mention_ids = {int(k[1:]) for k in keys if k.startswith("M")}
     for chunk in chunks(person_ids):
