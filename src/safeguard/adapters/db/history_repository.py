@@ -128,9 +128,6 @@ class _Batch:
     by_key: dict[str, _Acc] = field(default_factory=dict)
     event_parties: dict[int, list[Party]] = field(default_factory=dict)
 
-    def acc(self, mention_id: int) -> _Acc | None:
-        return self.accs.get(mention_id)
-
 
 def _read_mentions(b: _Batch) -> None:
     """Each mention's person, and the dates of birth and ages recorded."""
@@ -158,6 +155,7 @@ def _read_mentions(b: _Batch) -> None:
 
 def _read_involvements(b: _Batch) -> None:
     """The person's involvements in events (and, if asked, the other parties of each event)."""
+    acc = b.accs.get  # bound once: called for every row
     iv = involvements.c
     sql = base_sql(
         b.conn,
@@ -167,7 +165,7 @@ def _read_involvements(b: _Batch) -> None:
     for iid, eid, mid, role, rel in raw_rows(
         b.conn, sql, column_name(iv.mention_id), b.mention_ids
     ):
-        a = b.acc(mid)
+        a = acc(mid)
         if a is not None and eid is not None:
             a.involvements.append((iid, eid, role, rel))
             a.event_ids.add(eid)
@@ -178,6 +176,7 @@ def _read_involvements(b: _Batch) -> None:
 
 def _read_assessments(b: _Batch) -> None:
     """Risk assessments about the person."""
+    acc = b.accs.get  # bound once: called for every row
     ra = risk_assessments.c
     sql = base_sql(
         b.conn,
@@ -192,7 +191,7 @@ def _read_assessments(b: _Batch) -> None:
         rid, subject, eid, instrument, version, answers, officer, rationale, reviewed,
         reviewed_at, completed, team,
     ) in raw_rows(b.conn, sql, column_name(ra.subject_id), b.mention_ids):  # fmt: skip
-        a = b.acc(subject)
+        a = acc(subject)
         if a is None or completed is None:
             continue
         a.assessments.append(
@@ -216,6 +215,7 @@ def _read_assessments(b: _Batch) -> None:
 
 def _read_referrals(b: _Batch) -> None:
     """Referrals about the person, with their status changes."""
+    acc = b.accs.get  # bound once: called for every row
     rf, rs = referrals.c, referral_status_changes.c
     referral_rows: list[tuple[_Acc, tuple[Any, ...]]] = []
     referral_columns = [
@@ -225,7 +225,7 @@ def _read_referrals(b: _Batch) -> None:
         referral_columns += [rf.agency, rf.reason]
     sql = base_sql(b.conn, sa.select(*referral_columns), f"referrals:{b.text}")
     for r in raw_rows(b.conn, sql, column_name(rf.subject_id), b.mention_ids):
-        a = b.acc(r[1])
+        a = acc(r[1])
         if a is not None:
             referral_rows.append((a, r))
     statuses: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
@@ -256,6 +256,7 @@ def _read_referrals(b: _Batch) -> None:
 
 def _read_missing(b: _Batch) -> None:
     """Missing episodes of the person."""
+    acc = b.accs.get  # bound once: called for every row
     me = missing_episodes.c
     sql = base_sql(
         b.conn,
@@ -270,7 +271,7 @@ def _read_missing(b: _Batch) -> None:
         eid_, mid, eid, reported, last_seen, found, grade, in_care, exploitation, offered,
         completed, declined,
     ) in raw_rows(b.conn, sql, column_name(me.mention_id), b.mention_ids):  # fmt: skip
-        a = b.acc(mid)
+        a = acc(mid)
         if a is None or eid is None or reported is None:
             continue
         a.missing.append(
@@ -293,6 +294,7 @@ def _read_missing(b: _Batch) -> None:
 
 def _read_contacts(b: _Batch) -> None:
     """Victims' Code contacts with the person."""
+    acc = b.accs.get  # bound once: called for every row
     vc = victim_contacts.c
     contact_columns = [
         vc.id,
@@ -308,7 +310,7 @@ def _read_contacts(b: _Batch) -> None:
     for cid, mid, eid, trigger, trigger_at, contacted, *extra in raw_rows(
         b.conn, sql, column_name(vc.mention_id), b.mention_ids
     ):
-        a = b.acc(mid)
+        a = acc(mid)
         if a is None or trigger is None:
             continue
         a.contacts.append(
@@ -391,7 +393,9 @@ def _build(
             event_facts[eid],
             role,
             rel,
-            tuple(p for p in event_parties.get(eid, ()) if p.person_key != a.key),
+            tuple(p for p in event_parties[eid] if p.person_key != a.key)
+            if eid in event_parties
+            else (),
         )
         for iid, eid, role, rel in a.involvements
         if eid in event_facts
