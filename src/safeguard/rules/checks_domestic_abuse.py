@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from safeguard.risk.context import (
+from safeguard.domain.history import EventFact, ReferralFact
+from safeguard.rules.context import (
     Context,
     Scored,
     listing,
@@ -15,7 +16,6 @@ from safeguard.risk.context import (
     within,
     working_days_deadline,
 )
-from safeguard.risk.facts import EventFact, ReferralFact
 
 MARAC = ("marac",)
 
