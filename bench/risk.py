@@ -1,0 +1,554 @@
+"""Benchmark: how well each risk signal ranks who is harmed again, on a simulated force whose
+true probabilities are known (issue 15).
+
+    .venv/bin/python bench/risk.py                  # the default five-year force (500,000)
+    .venv/bin/python bench/risk.py --small          # 100,000 people, for speed
+    .venv/bin/python bench/risk.py --force DIR      # a force already simulated into DIR
+
+Targets (docs/simulation.md, "True risk"), on the index events of the latest calendar year whose
+follow-up lies wholly inside the period:
+
+* ``da_repeat``: another domestic-abuse incident in the same victim–suspect pair within 12 months;
+* ``da_serious_harm``: a serious-harm incident in the pair within 12 months (injury serious or
+  fatal, or an offence of the sexual group);
+* ``missing_repeat``: for a missing episode of a child, another episode within 90 days.
+
+Signals, each a row with its AUC (and calibration error where it is a probability):
+
+* ``truth``: the true probability the outcome was drawn with: the limit;
+* ``instrument``: what the force's forms and officers say (DASH yes-count, officer grade, the
+  grade after review, safeguard's own DASH grade; the missing-person risk grade);
+* ``reference``: a plain logistic regression on a handful of history counts computed from the
+  TRUTH files (true person ids), trained on the earlier years: what history can do when linking
+  is perfect. It is a yardstick, not the product.
+
+To add a row (for example the product's model on the product's own linking), append a
+:class:`Signal` to ``SIGNALS[target]``: a function of the loaded :class:`Force` and the target's
+:class:`Split` returning a score per index id (``NaN`` where it has none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from safeguard.domain.assessments.grading import grade
+from safeguard.domain.offences import OffenceGroup, default_classification
+from safeguard.instruments import default_catalogue
+from safeguard.simulation import SimulationConfig, simulate
+
+DAY = np.timedelta64(1, "D")
+GRADE_RANK = {"standard": 0, "medium": 1, "high": 2}
+AREAS = ("North", "West", "South")
+MISSING_RANK = {"no_apparent_risk": 0, "low": 1, "medium": 2, "high": 3}
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def _when(col: pd.Series) -> np.ndarray:
+    return pd.to_datetime(col, utc=True).dt.tz_localize(None).to_numpy("datetime64[s]")
+
+
+@dataclass
+class Force:
+    """The interchange files and truth files of one simulated force, joined to true people."""
+
+    root: Path
+    events: pd.DataFrame
+    involvements: pd.DataFrame
+    assessments: pd.DataFrame
+    missing: pd.DataFrame
+    people: pd.DataFrame
+    outcomes: pd.DataFrame
+    missing_outcomes: pd.DataFrame
+    charged: frozenset[str]
+    end: np.datetime64
+
+    @classmethod
+    def load(cls, root: Path) -> Force:
+        inter, truth = root / "interchange", root / "truth"
+        mentions = _read(truth / "mention_person.csv")[["source_id", "person_key"]]
+        events = _read(inter / "event.csv")
+        events["when"] = _when(events["occurred_at"])
+        offences = default_classification()
+        codes = events["offence_code"].dropna().unique()
+        groups = {c: offences.classify(c) for c in codes}
+        events["group"] = events["offence_code"].map(
+            lambda c: groups[c].group.value if isinstance(c, str) else None
+        )
+        events["breach"] = events["offence_code"].map(
+            lambda c: isinstance(c, str) and groups[c].breach_of_order
+        )
+        inv = _read(inter / "involvement.csv").merge(
+            mentions, left_on="mention_ref", right_on="source_id", suffixes=("", "_m")
+        )
+        inv = inv.merge(
+            events[["source_id", "event_type", "when", "group", "breach", "injury_level"]],
+            left_on="event_ref",
+            right_on="source_id",
+            suffixes=("", "_e"),
+        )
+        missing = _read(inter / "missing_episode.csv").merge(
+            mentions, left_on="mention_ref", right_on="source_id", suffixes=("", "_m")
+        )
+        missing["when"] = _when(missing["last_seen_at"])
+        outcomes = _read(truth / "outcomes.csv")
+        outcomes["when"] = _when(outcomes["occurred_at"])
+        missing_outcomes = _read(truth / "missing_outcomes.csv")
+        missing_outcomes["when"] = _when(missing_outcomes["last_seen_at"])
+        contacts = pd.read_csv(
+            inter / "victim_contact.csv", usecols=["event_ref", "trigger"], dtype=str
+        )
+        charged = frozenset(contacts.loc[contacts["trigger"] == "charge", "event_ref"])
+        readme = (truth / "README.md").read_text(encoding="utf-8")
+        end = np.datetime64(readme.split(" to ")[1].split(" ")[0], "s")
+        return cls(
+            root,
+            events,
+            inv,
+            _read(inter / "risk_assessment.csv"),
+            missing,
+            _read(truth / "people.csv"),
+            outcomes,
+            missing_outcomes,
+            charged,
+            end,
+        )
+
+
+@dataclass
+class Split:
+    """One target's index events: the test year, and earlier ones whose follow-up was over
+    before the test year began (so a model trained on them sees no outcome from the future)."""
+
+    name: str
+    window_days: int
+    year: int
+    test: pd.DataFrame  # index: the index id; columns: y, p_true, when, and target columns
+    train: pd.DataFrame
+
+
+def _split(
+    name: str, frame: pd.DataFrame, id_col: str, y: str, p: str, window: int, end: np.datetime64
+) -> Split:
+    frame = frame.set_index(id_col, drop=False)
+    frame = frame.assign(y=frame[y] == "true", p_true=frame[p].astype(float))
+    years = pd.DatetimeIndex(frame["when"]).year
+    year = int(
+        max(yr for yr in set(years) if np.datetime64(date(yr + 1, 1, 1)) + window * DAY <= end)
+    )
+    start = np.datetime64(date(year, 1, 1), "s")
+    test = frame[years == year]
+    train = frame[frame["when"] + window * DAY <= start]
+    return Split(name, window, year, test, train)
+
+
+def splits(force: Force) -> dict[str, Split]:
+    o, m, end = force.outcomes, force.missing_outcomes, force.end
+    return {
+        "da_repeat": _split(
+            "da_repeat", o, "event_source_id", "repeat_within_12m", "p_repeat_12m", 365, end
+        ),
+        "da_serious_harm": _split(
+            "da_serious_harm",
+            o,
+            "event_source_id",
+            "serious_harm_within_12m",
+            "p_serious_harm_12m",
+            365,
+            end,
+        ),
+        "missing_repeat": _split(
+            "missing_repeat",
+            m,
+            "missing_episode_source_id",
+            "repeat_within_90d",
+            "p_repeat_90d",
+            90,
+            end,
+        ),
+    }
+
+
+# --- signals -------------------------------------------------------------------------------
+
+Score = Callable[[Force, Split], pd.Series]
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    kind: str  # truth | instrument | reference | product
+    score: Score
+    probability: bool = False
+
+
+def true_probability(force: Force, split: Split) -> pd.Series:
+    return split.test["p_true"]
+
+
+def _dash_forms(force: Force) -> pd.DataFrame:
+    ra = force.assessments
+    ra = (
+        ra[ra["instrument_id"] == "dash-police"].drop_duplicates("event_ref").set_index("event_ref")
+    )
+    return ra
+
+
+def dash_yes_count(force: Force, split: Split) -> pd.Series:
+    ra = _dash_forms(force)
+    yes = ra["answers"].map(lambda a: sum(v == "yes" for v in json.loads(a).values()))
+    return yes.reindex(split.test.index).astype(float)
+
+
+def officer_grade(force: Force, split: Split) -> pd.Series:
+    ra = _dash_forms(force)
+    return ra["officer_grade"].map(GRADE_RANK).reindex(split.test.index).astype(float)
+
+
+def grade_after_review(force: Force, split: Split) -> pd.Series:
+    ra = _dash_forms(force)
+    grade = ra["reviewed_grade"].fillna(ra["officer_grade"])
+    return grade.map(GRADE_RANK).reindex(split.test.index).astype(float)
+
+
+def safeguard_grades(force: Force) -> pd.Series:
+    """safeguard's DASH grade for each form, by the rules' own grading (``grade``: the
+    officer's and reviewer's judgement; a raise without rationale leaves the form ungraded)."""
+    ra = _dash_forms(force)
+    inst = default_catalogue().get("dash-police", "2009")
+
+    def text(value: object) -> str | None:
+        return value if isinstance(value, str) else None
+
+    out = {}
+    for event, row in ra.iterrows():
+        result = grade(
+            inst,
+            json.loads(row["answers"]),
+            text(row["officer_grade"]),
+            text(row["reviewed_grade"]),
+            text(row["rationale"]),
+            subject_age=None,
+            assessed_on=date.fromisoformat(row["completed_at"][:10]),
+        )
+        out[event] = result.grade
+    return pd.Series(out)
+
+
+def safeguard_dash_grade(force: Force, split: Split) -> pd.Series:
+    grades = safeguard_grades(force).reindex(split.test.index)
+    has_form = pd.Series(split.test.index.isin(_dash_forms(force).index), index=split.test.index)
+    ranked = grades.map(GRADE_RANK)
+    return ranked.where(~has_form | ranked.notna(), 0.0).astype(float)  # ungraded: standard
+
+
+@dataclass
+class _Timeline:
+    """Sorted times (and values) per key, for counting what came before a moment."""
+
+    times: dict[object, np.ndarray] = field(default_factory=dict)
+    values: dict[object, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, key: str | list[str], value: str | None = None) -> _Timeline:
+        out = cls()
+        frame = frame.sort_values("when")
+        for k, g in frame.groupby(key, sort=False):
+            out.times[k] = g["when"].to_numpy("datetime64[s]")
+            if value is not None:
+                out.values[k] = g[value].to_numpy()
+        return out
+
+    def before(self, key: object, t: np.datetime64, lo_days: float | None = None) -> int:
+        arr = self.times.get(key)
+        if arr is None:
+            return 0
+        hi = int(np.searchsorted(arr, t, side="left"))
+        if lo_days is None:
+            return hi
+        return hi - int(np.searchsorted(arr, t - int(lo_days * 86400) * np.timedelta64(1, "s")))
+
+
+def _severity(frame: pd.DataFrame) -> np.ndarray:
+    """0 no crime, 1 other crime, 2 assault without injury, 3 with injury, 4 serious harm."""
+    injury = frame["injury_level"].fillna("none")
+    sexual = frame["group"] == OffenceGroup.SEXUAL.value
+    rank = np.where(frame["group"].notna(), 1, 0)
+    rank = np.where(frame["offence_code"] == "105A", 2, rank) if "offence_code" in frame else rank
+    rank = np.where(injury == "minor", 3, rank)
+    return np.where(injury.isin(["serious", "fatal"]) | sexual, 4, rank)
+
+
+def da_history_features(force: Force, index: pd.DataFrame) -> pd.DataFrame:
+    """History counts for each index incident, from the truth files' person ids."""
+    inv = force.involvements
+    ev = force.events.set_index("source_id")
+    da = inv[inv["event_type"] == "domestic_abuse"]
+    victims = da[da["role"] == "victim"][["event_ref", "person_key", "relationship_to_suspect"]]
+    suspects = da[da["role"] == "suspect"][["event_ref", "person_key"]]
+    pairs = victims.merge(suspects, on="event_ref", suffixes=("_v", "_s"))
+    pairs = pairs.join(
+        ev[["when", "group", "breach", "injury_level", "offence_code", "area"]], on="event_ref"
+    )
+    pairs["severity"] = _severity(pairs)
+    pair_line = _Timeline.of(pairs, ["person_key_v", "person_key_s"], "severity")
+    breach_line = _Timeline.of(pairs[pairs["breach"]], ["person_key_v", "person_key_s"])
+    suspect_da = _Timeline.of(pairs, "person_key_s")
+    crimes = inv[(inv["event_type"] != "domestic_abuse") & inv["group"].notna()]
+    suspect_by_group = {
+        g: _Timeline.of(
+            crimes[(crimes["role"] == "suspect") & (crimes["group"] == g)], "person_key"
+        )
+        for g in ("violent", "sexual")
+    }
+    other = crimes[(crimes["role"] == "suspect") & ~crimes["group"].isin(["violent", "sexual"])]
+    suspect_by_group["other"] = _Timeline.of(other, "person_key")
+    victim_line = _Timeline.of(inv[inv["role"] == "victim"], "person_key")
+    dob = force.people.set_index("person_key")["dob"].map(lambda d: np.datetime64(d, "s"))
+    at = pairs.drop_duplicates("event_ref").set_index("event_ref")
+    rows = []
+    for event, o in index.iterrows():
+        t = o["when"]
+        v, s = o["victim_person_key"], o["suspect_person_key"]
+        key = (v, s)
+        times = pair_line.times.get(key, np.array([], dtype="datetime64[s]"))
+        k = int(np.searchsorted(times, t, side="left"))
+        prior_sev = pair_line.values.get(key, np.array([]))[:k]
+        here = at.loc[event] if event in at.index else None
+        sev = int(here["severity"]) if here is not None else 0
+        days_since = float((t - times[k - 1]) / DAY) if k else 3650.0
+        pair_all = pair_line.before(key, t)
+        last_year = pair_line.before(key, t, 365)
+        rows.append(
+            {
+                "pair_last_year": math.log1p(last_year),
+                "pair_years_before": math.log1p(pair_line.before(key, t, 1095) - last_year),
+                "log_months_since_last": math.log1p(days_since / 30.0) if k else 0.0,
+                "first_incident": float(k == 0),
+                "suspect_violent": math.log1p(suspect_by_group["violent"].before(s, t)),
+                "suspect_sexual": math.log1p(suspect_by_group["sexual"].before(s, t)),
+                "suspect_other": math.log1p(suspect_by_group["other"].before(s, t)),
+                "suspect_other_victims": math.log1p(suspect_da.before(s, t) - pair_all),
+                "pair_breaches": breach_line.before(key, t)
+                + float(bool(here is not None and here["breach"])),
+                "escalation": float(k > 0 and sev > prior_sev.max()),
+                "victim_victimised": math.log1p(max(victim_line.before(v, t) - pair_all, 0)),
+                "victim_age": float((t - dob.get(v, t)) / DAY) / 365.25,
+                "suspect_age": float((t - dob.get(s, t)) / DAY) / 365.25,
+                "separated": float(
+                    here is not None and here["relationship_to_suspect"] == "ex_partner"
+                ),
+                "injured": float(sev >= 3),
+                "serious_harm": float(sev == 4),
+                "charged": float(event in force.charged),
+                **{f"area_{a}": float(here is not None and here["area"] == a) for a in AREAS[1:]},
+            }
+        )
+    return pd.DataFrame(rows, index=index.index)
+
+
+def missing_history_features(force: Force, index: pd.DataFrame) -> pd.DataFrame:
+    me = force.missing.assign(interviewed=force.missing["rhi_completed_at"].notna())
+    line = _Timeline.of(me, "person_key", "interviewed")
+    flags = _Timeline.of(me[me["exploitation_flag"] == "true"], "person_key")
+    by_id = me.set_index("source_id")
+    dob = force.people.set_index("person_key")["dob"].map(lambda d: np.datetime64(d, "s"))
+    rows = []
+    for episode, o in index.iterrows():
+        t, person = o["when"], o["person_key"]
+        times = line.times.get(person, np.array([], dtype="datetime64[s]"))
+        k = int(np.searchsorted(times, t, side="left"))
+        here = by_id.loc[episode]
+        previous_rhi = bool(line.values[person][k - 1]) if k else True
+        rows.append(
+            {
+                "last_90_days": math.log1p(line.before(person, t, 90)),
+                "year_before": math.log1p(line.before(person, t, 365) - line.before(person, t, 90)),
+                "log_days_since_last": math.log1p(float((t - times[k - 1]) / DAY) if k else 3650.0),
+                "in_care": float(here["in_care"] == "true"),
+                "flagged": float(here["exploitation_flag"] == "true"),
+                "flagged_before": math.log1p(flags.before(person, t)),
+                "no_interview_after_last": float(k > 0 and not previous_rhi),
+                "age": float((t - dob[person]) / DAY) / 365.25,
+                "age_sq": (float((t - dob[person]) / DAY) / 365.25 - 15.0) ** 2,
+            }
+        )
+    return pd.DataFrame(rows, index=index.index)
+
+
+def _reference(features: Callable[[Force, pd.DataFrame], pd.DataFrame], temporal: bool) -> Score:
+    """A plain logistic regression on ``features``: trained on the earlier years (temporal), or
+    5-fold cross-validated within the test year (what history can rank when the earlier years
+    hold less of it: records start on the first day of the period)."""
+
+    def run(force: Force, split: Split) -> pd.Series:
+        x_test = features(force, split.test).to_numpy()
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        if temporal:
+            model.fit(features(force, split.train).to_numpy(), split.train["y"].to_numpy())
+            p = model.predict_proba(x_test)[:, 1]
+        else:
+            p = cross_val_predict(
+                model, x_test, split.test["y"].to_numpy(), cv=5, method="predict_proba"
+            )[:, 1]
+        return pd.Series(p, index=split.test.index)
+
+    return run
+
+
+def missing_risk_grade(force: Force, split: Split) -> pd.Series:
+    grade = force.missing.set_index("source_id")["risk_grade"].map(MISSING_RANK)
+    return grade.reindex(split.test.index).astype(float)
+
+
+DA_SIGNALS = [
+    Signal("true probability (the limit)", "truth", true_probability, probability=True),
+    Signal("DASH yes-count", "instrument", dash_yes_count),
+    Signal("officer grade", "instrument", officer_grade),
+    Signal("grade after supervisor review", "instrument", grade_after_review),
+    Signal("safeguard's DASH grade (ungraded = standard)", "instrument", safeguard_dash_grade),
+    Signal(
+        "REFERENCE: history counts from truth ids, trained on earlier years",
+        "reference",
+        _reference(da_history_features, temporal=True),
+        probability=True,
+    ),
+    Signal(
+        "REFERENCE: history counts from truth ids, 5-fold CV in the year",
+        "reference",
+        _reference(da_history_features, temporal=False),
+        probability=True,
+    ),
+]
+SIGNALS: dict[str, list[Signal]] = {
+    "da_repeat": list(DA_SIGNALS),
+    "da_serious_harm": list(DA_SIGNALS),
+    "missing_repeat": [
+        Signal("true probability (the limit)", "truth", true_probability, probability=True),
+        Signal("missing-person risk grade", "instrument", missing_risk_grade),
+        Signal(
+            "REFERENCE: history counts from truth ids, trained on earlier years",
+            "reference",
+            _reference(missing_history_features, temporal=True),
+            probability=True,
+        ),
+        Signal(
+            "REFERENCE: history counts from truth ids, 5-fold CV in the year",
+            "reference",
+            _reference(missing_history_features, temporal=False),
+            probability=True,
+        ),
+    ],
+}
+
+
+# --- measures ------------------------------------------------------------------------------
+
+
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """Mean |observed - predicted| over ten equal-width probability bins, weighted by count."""
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = idx == b
+        if mask.any():
+            total += mask.sum() * abs(y[mask].mean() - p[mask].mean())
+    return total / len(y)
+
+
+@dataclass(frozen=True)
+class Row:
+    target: str
+    signal: str
+    kind: str
+    n: int
+    positives: int
+    auc: float
+    ece: float | None
+    seconds: float
+
+
+def measure(force: Force) -> list[Row]:
+    rows = []
+    for name, split in splits(force).items():
+        for signal in SIGNALS[name]:
+            began = time.perf_counter()
+            scores = signal.score(force, split)
+            seconds = time.perf_counter() - began
+            have = scores.notna()
+            y = split.test.loc[have[have].index, "y"].to_numpy()
+            s = scores[have].to_numpy(dtype=float)
+            auc = roc_auc_score(y, s) if 0 < y.sum() < len(y) else float("nan")
+            ece = expected_calibration_error(y.astype(float), s) if signal.probability else None
+            rows.append(
+                Row(name, signal.name, signal.kind, len(y), int(y.sum()), auc, ece, seconds)
+            )
+    return rows
+
+
+def report(force: Force, rows: list[Row]) -> None:
+    for name, split in splits(force).items():
+        print(
+            f"\n{name}: index events of {split.year} with complete {split.window_days}-day "
+            f"follow-up: {len(split.test):,} (outcome rate {split.test['y'].mean():.3f}, "
+            f"mean true p {split.test['p_true'].mean():.3f}); {len(split.train):,} earlier ones "
+            "with follow-up over before the year began"
+        )
+        print(f"  {'signal':<68}{'kind':<11}{'n':>7}{'AUC':>7}{'ECE':>7}")
+        for r in rows:
+            if r.target == name:
+                ece = f"{r.ece:.3f}" if r.ece is not None else ""
+                print(f"  {r.signal:<68}{r.kind:<11}{r.n:>7,}{r.auc:>7.3f}{ece:>7}")
+    grades = safeguard_grades(force)
+    print(
+        f"\nDASH forms safeguard leaves ungraded (raised grade without rationale): "
+        f"{grades.isna().mean():.1%} of {len(grades):,}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--population", type=int, default=500_000)
+    parser.add_argument("--small", action="store_true", help="100,000 people (faster)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--force", type=Path, default=None, help="an already simulated force")
+    parser.add_argument("--keep", type=Path, default=None, help="simulate into this directory")
+    args = parser.parse_args()
+    population = 100_000 if args.small else args.population
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.force or args.keep or Path(tmp)
+        if args.force is None:
+            began = time.perf_counter()
+            simulate(SimulationConfig(population=population, seed=args.seed), root)
+            seconds = time.perf_counter() - began
+            print(f"simulated {population:,} people, seed {args.seed}: {seconds:.1f} s")
+        force = Force.load(root)
+        rows = measure(force)
+    report(force, rows)
+    load = os.getloadavg()
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
