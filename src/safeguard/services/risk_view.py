@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.tables import risk_assessments
+from safeguard.domain.access import RecordKind
 from safeguard.domain.assessments import Instrument, ScoreResult, score
+from safeguard.domain.projection import shown_if
 from safeguard.errors import NotFound, ValidationFailed
 from safeguard.instruments import default_catalogue
 
@@ -44,9 +46,10 @@ class RiskSummary:
     recorded_grade: str | None
     score: int | None
     reasons: tuple[str, ...]
-    yes_questions: tuple[str, ...]
-    marac_route: str | None
-    assessment_id: int
+    # The answers themselves are the full assessment, not its summary (what a share may hold).
+    yes_questions: tuple[str, ...] = field(metadata=shown_if(RecordKind.ASSESSMENTS, withheld=()))
+    marac_route: str | None = None
+    assessment_id: int = 0
 
 
 def instrument(instrument_id: str, version: str) -> Instrument:

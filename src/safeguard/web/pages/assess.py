@@ -5,18 +5,26 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from safeguard.domain.access import Action, Actor
+from safeguard.domain.access import Action, Actor, ensure
 from safeguard.errors import ValidationFailed
-from safeguard.services import assessments, people, risk_view
+from safeguard.services import access, assessments, people, risk_view
 from safeguard.web.deps import CSRF_FIELD, Authorised, ConnDep, PersonId
 from safeguard.web.pages.render import render
 
 router = APIRouter()
 Assessor = Annotated[Actor, Depends(Authorised(Action.SUBMIT_ASSESSMENT))]
 MAX_FIELDS = 120
+OptText = Annotated[str | None, Query(max_length=40)]
+
+
+def _why(purpose: str | None, reference: str | None) -> str:
+    """The purpose the profile was opened with, carried through the form (never invented)."""
+    if not purpose:
+        return ""
+    return urlencode({"purpose": purpose, **({"reference": reference} if reference else {})})
 
 
 async def _answers(request: Request) -> tuple[dict[str, str], str | None, str | None]:
@@ -42,14 +50,23 @@ def form(
     version: str,
     conn: ConnDep,
     actor: Assessor,
+    purpose: OptText = None,
+    reference: OptText = None,
 ) -> Response:
     people.mention_ids_of(conn, person_id)
+    ensure(actor, Action.SUBMIT_ASSESSMENT, access.person_resource(conn, actor, person_id))
     inst = risk_view.instrument(instrument_id, version)
     result = risk_view.grade_answers(instrument_id, version, {}, None, None)
     return render(
         request,
         "assess.html",
-        {"person_id": person_id, "inst": inst, "result": result, "answers": {}},
+        {
+            "person_id": person_id,
+            "inst": inst,
+            "result": result,
+            "answers": {},
+            "why": _why(purpose, reference),
+        },
         actor=actor,
     )
 
@@ -75,6 +92,8 @@ async def submit(
     version: str,
     conn: ConnDep,
     actor: Assessor,
+    purpose: OptText = None,
+    reference: OptText = None,
 ) -> Response:
     answers, grade, rationale = await _answers(request)
     answers.pop(CSRF_FIELD, None)
@@ -106,9 +125,10 @@ async def submit(
                 "officer_grade": grade,
                 "rationale": rationale or "",
                 "error": str(exc),
+                "why": _why(purpose, reference),
             },
             actor=actor,
             status_code=422,
         )
-    query = urlencode({"reason": "Safeguarding assessment"})
-    return RedirectResponse(f"/people/{person_id}?{query}", status_code=303)
+    why = _why(purpose, reference)
+    return RedirectResponse(f"/people/{person_id}" + (f"?{why}" if why else ""), status_code=303)
