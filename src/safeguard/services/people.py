@@ -337,11 +337,15 @@ def search_people(
             records=len(rs),
             restricted=seen[pid].restricted,
         )
-        hits.append(project(hit, sight(actor, seen[pid])))
+        view = sight(actor, seen[pid])
+        if view.nothing and not view.reason_needed:
+            continue  # not even that someone restricted matches: a partner's search ends here
+        hits.append(project(hit, view))
     terms = {
         "terms": " ".join(tokens)[:200],
         "dob": date_of_birth.isoformat() if date_of_birth else None,
     }
+    person_ids = [h.person_id for h in hits]
     _audit(
         conn,
         actor,
