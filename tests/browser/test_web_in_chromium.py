@@ -4,7 +4,6 @@ with axe-core (WCAG 2.2 A/AA) on every page, and the keyboard alone is enough.""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from safeguard.adapters.db.audit import audit_log, verify_audit, who_viewed
 from safeguard.cli import app as cli_app
 from safeguard.domain.access import Role
-from tests.conftest import count
 from tests.e2e.conftest import TestClient, sign_in, token_for
 from tests.web_fixtures import World
 
