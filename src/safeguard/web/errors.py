@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from safeguard.domain.access import Actor, BreakGlassRequired, Refused
 from safeguard.domain.audit import AuditEntry
@@ -179,11 +180,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
         exc.status_code, "http_error"
     )
+    headers = exc.headers
+    if exc.status_code == 405:
+        # Starlette names only the first route's methods; a path may have several routes.
+        headers = {**(headers or {}), "Allow": ", ".join(sorted(_allowed(request)))}
     if wants_json(request) or exc.status_code == 405:
         return JSONResponse(
-            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers
         )
     return _html(request, exc.status_code, code, str(exc.detail))
+
+
+def _allowed(request: Request) -> set[str]:
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            allowed |= set(getattr(route, "methods", None) or ())
+    return allowed
 
 
 def install(app: FastAPI) -> None:
