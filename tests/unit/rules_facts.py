@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from safeguard.instruments import default_catalogue
-from safeguard.risk import Evaluation, Finding, RulesConfig, evaluate, parse_rules_config
-from safeguard.risk.facts import (
+from safeguard.rules import Evaluation, Finding, RulesConfig, evaluate, parse_rules_config
+from safeguard.rules.facts import (
     AssessmentFact,
     ContactFact,
     EventFact,

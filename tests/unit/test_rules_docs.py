@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from safeguard.instruments import packaged_instruments
-from safeguard.risk import RULES
-from safeguard.risk.docs import render
+from safeguard.rules import RULES
+from safeguard.rules.docs import render
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
 
 def test_docs_rules_md_matches_the_rule_and_instrument_definitions() -> None:
     assert DOCS.read_text(encoding="utf-8") == render(), (
-        "docs/rules.md is stale: run `python -m safeguard.risk.docs > docs/rules.md`"
+        "docs/rules.md is stale: run `python -m safeguard.rules.docs > docs/rules.md`"
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from safeguard.errors import ValidationFailed
 from safeguard.instruments import default_catalogue
-from safeguard.risk import RULES, parse_rules_config
+from safeguard.rules import RULES, parse_rules_config
 from tests.unit.rules_facts import (
     at,
     contact,

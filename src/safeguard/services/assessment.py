@@ -36,7 +36,7 @@ from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import ValidationFailed
 from safeguard.instruments import load_catalogue
 from safeguard.instruments import score_assessment as _score_assessment
-from safeguard.risk import FindingStatus, RulesConfig, evaluate, load_rules_config
+from safeguard.rules import FindingStatus, RulesConfig, evaluate, load_rules_config
 
 logger = logging.getLogger(__name__)
 

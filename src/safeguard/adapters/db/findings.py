@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from safeguard.adapters.db.tables import metadata
 from safeguard.adapters.db.types import UTCDateTime, as_utc
 from safeguard.errors import InvalidTransition, NotFound
-from safeguard.risk.findings import Evaluation, Finding, FindingStatus, ProcedureCheck
+from safeguard.rules.findings import Evaluation, Finding, FindingStatus, ProcedureCheck
 
 CHUNK = 500
 RAW_CHUNK = 5000

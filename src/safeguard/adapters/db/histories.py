@@ -30,7 +30,7 @@ from safeguard.adapters.db.tables import (
     victim_contacts,
 )
 from safeguard.adapters.db.types import as_utc
-from safeguard.risk.facts import (
+from safeguard.rules.facts import (
     AssessmentFact,
     ContactFact,
     EventFact,

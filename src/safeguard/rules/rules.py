@@ -1,7 +1,7 @@
 """The rules: each with an id, a version, a description, its DOMAIN.md source and parameters.
 
 The parameters' values live in ``rules.yaml`` (defaults) and a force's override file; the logic
-of each rule lives in :mod:`safeguard.risk.engine` under the same id. ``docs/rules.md`` is
+of each rule lives in :mod:`safeguard.rules.engine` under the same id. ``docs/rules.md`` is
 generated from this table and the instrument files.
 """
 

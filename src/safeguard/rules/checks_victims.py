@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from safeguard.risk.context import (
+from safeguard.rules.context import (
     Context,
     is_crime,
     referral_done,
@@ -12,7 +12,7 @@ from safeguard.risk.context import (
     when,
     working_days_deadline,
 )
-from safeguard.risk.facts import EventFact
+from safeguard.rules.facts import EventFact
 
 RIGHT6_TRIGGERS = frozenset(
     {

@@ -10,10 +10,10 @@ from functools import lru_cache
 from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, score
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
-from safeguard.risk.config import Param, RulesConfig
-from safeguard.risk.facts import AssessmentFact, EventFact, PersonHistory
-from safeguard.risk.findings import Finding, ProcedureCheck
-from safeguard.risk.rules import RULES_BY_ID
+from safeguard.rules.config import Param, RulesConfig
+from safeguard.rules.facts import AssessmentFact, EventFact, PersonHistory
+from safeguard.rules.findings import Finding, ProcedureCheck
+from safeguard.rules.rules import RULES_BY_ID
 
 
 @lru_cache(maxsize=65536)

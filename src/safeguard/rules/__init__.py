@@ -1,9 +1,9 @@
 """Rules engine: procedural and risk rules over a person's linked history. Pure."""
 
-from safeguard.risk.config import RulesConfig, load_rules_config, parse_rules_config
-from safeguard.risk.engine import evaluate
-from safeguard.risk.findings import Evaluation, Finding, FindingStatus, ProcedureCheck
-from safeguard.risk.rules import RULES, RULES_BY_ID, Rule
+from safeguard.rules.config import RulesConfig, load_rules_config, parse_rules_config
+from safeguard.rules.engine import evaluate
+from safeguard.rules.findings import Evaluation, Finding, FindingStatus, ProcedureCheck
+from safeguard.rules.rules import RULES, RULES_BY_ID, Rule
 
 __all__ = [
     "RULES",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from safeguard.domain.working_time import add_months
-from safeguard.risk.context import Context, referral_done, when, working_days_deadline
-from safeguard.risk.facts import MissingFact
+from safeguard.rules.context import Context, referral_done, when, working_days_deadline
+from safeguard.rules.facts import MissingFact
 
 CSE_INSTRUMENT = "cse-seraf"
 RAG_HOURS = {

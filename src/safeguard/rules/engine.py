@@ -8,11 +8,11 @@ configured :class:`~safeguard.domain.working_time.WorkingCalendar`.
 from __future__ import annotations
 
 from safeguard.domain.assessments import Catalogue
-from safeguard.risk import checks_children, checks_domestic_abuse, checks_victims
-from safeguard.risk.config import RulesConfig
-from safeguard.risk.context import Context, score_all
-from safeguard.risk.facts import PersonHistory
-from safeguard.risk.findings import Evaluation
+from safeguard.rules import checks_children, checks_domestic_abuse, checks_victims
+from safeguard.rules.config import RulesConfig
+from safeguard.rules.context import Context, score_all
+from safeguard.rules.facts import PersonHistory
+from safeguard.rules.findings import Evaluation
 
 
 def evaluate(history: PersonHistory, config: RulesConfig, catalogue: Catalogue) -> Evaluation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from safeguard.risk.context import (
+from safeguard.rules.context import (
     Context,
     Scored,
     listing,
@@ -15,7 +15,7 @@ from safeguard.risk.context import (
     within,
     working_days_deadline,
 )
-from safeguard.risk.facts import EventFact, ReferralFact
+from safeguard.rules.facts import EventFact, ReferralFact
 
 MARAC = ("marac",)
 

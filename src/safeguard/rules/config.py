@@ -15,7 +15,7 @@ import yaml
 
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
-from safeguard.risk.rules import RULES_BY_ID
+from safeguard.rules.rules import RULES_BY_ID
 
 Param = int | float | bool
 
