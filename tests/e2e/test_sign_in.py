@@ -89,7 +89,7 @@ def test_failed_sign_ins_are_throttled_with_the_same_answer_for_known_and_unknow
     for r in throttled:
         assert "too many failed sign-ins" in r.text.lower(), r.text[-3000:]  # type: ignore[attr-defined]
     waits = [int(r.headers["retry-after"]) for r in throttled]  # type: ignore[attr-defined]
-    assert 0 < min(waits) <= max(waits) <= min(waits) + 2 <= 62
+    assert all(0 < w <= 60 for w in waits)  # each within its first minute's window
     with engine.connect() as conn:
         locked = conn.execute(
             sa.select(users.c.locked_until).where(users.c.username == "pc_patel")
