@@ -31,8 +31,11 @@ contracts: setup
 
 check: lint types contracts
 
+# Measured 2026-12-06: 95.3 % overall, domain/ 97.3 %, rules/ 97.8 % (see the README).
+COVERAGE_FLOOR ?= 94
+
 test: check
-	$(BIN)/pytest -n 2 --dist loadgroup -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q --cov=safeguard --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 unit: setup
 	$(BIN)/pytest -q tests/unit

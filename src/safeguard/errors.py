@@ -4,12 +4,20 @@
   + ConfigError              settings invalid at start-up
   + NotFound                 404
   + PermissionDenied         403
+    + BreakGlassRequired     403  a restricted person: record a reason first (domain.access)
+    + CsrfFailed             403  a form without its anti-forgery token (web.deps)
+    + SignInFailed           401  wrong name or password, locked (services.accounts)
+    + NotSignedIn            401  no or expired session or token (services.accounts)
   + InvalidTransition        409  e.g. referral already accepted
   + Conflict                 409  e.g. a concurrent change
   + ValidationFailed         422  bad input, names the file/row/field where it can
     + IncompleteAssessment   422
     + ConsentRequired        422
   + IngestError              a file that cannot be read at all (encoding, truncated...)
+
+Classes defined beside the code that raises them are listed with their module; a test keeps
+this tree complete. The web layer maps each to its status in one table (``web/errors.py``); the
+CLI prints the message and exits with code 2.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 from safeguard.domain.board import Period, previous_periods
 from safeguard.domain.board_figures import (
@@ -15,6 +16,7 @@ from safeguard.domain.board_figures import (
     SurveyResponse,
     VictimContact,
 )
+from safeguard.domain.clocks import Clocks
 
 # People (person keys)
 A, B, C, D = 1, 2, 3, 4  # domestic-abuse victims
@@ -66,12 +68,27 @@ def facts(*, with_procedures: bool = True) -> BoardFacts:
         ),
     ]
     assessments = [
-        Assessment(1, "dash-ric", at(2025, 1, 10, 15), A, 1, "standard", None, "standard", "North"),
-        Assessment(2, "dash-ric", at(2025, 2, 5, 15), B, 3, "medium", "high", "high", "North"),
-        Assessment(3, "dash-police", at(2025, 3, 3, 15), D, 6, "medium", None, "medium", "South"),
-        Assessment(4, "cse-seraf", at(2024, 11, 1), P, None, "low", None, "low", "PPU"),
-        Assessment(5, "cse-seraf", at(2024, 12, 22), R, 200, "low", None, "low", "PPU"),
-        Assessment(6, "cse-seraf", at(2025, 1, 20), P, 201, "medium", None, "low", "PPU"),
+        Assessment(
+            1,
+            "dash-ric",
+            at(2025, 1, 10, 15),
+            A,
+            1,
+            "standard",
+            None,
+            "standard",
+            "North",
+            "standard",
+        ),
+        Assessment(
+            2, "dash-ric", at(2025, 2, 5, 15), B, 3, "medium", "high", "high", "North", "high"
+        ),
+        Assessment(
+            3, "dash-police", at(2025, 3, 3, 15), D, 6, "medium", None, "medium", "South", "medium"
+        ),
+        Assessment(4, "cse-seraf", at(2024, 11, 1), P, None, "low", None, "low", "PPU", "low"),
+        Assessment(5, "cse-seraf", at(2024, 12, 22), R, 200, "low", None, "low", "PPU", "low"),
+        Assessment(6, "cse-seraf", at(2025, 1, 20), P, 201, "medium", None, "low", "PPU", "medium"),
     ]
     referrals = [
         # MARAC: r0 (June 2024, B) makes r1 (Feb 2025, B) a repeat; r2 (A) is not.
@@ -115,9 +132,20 @@ def facts(*, with_procedures: bool = True) -> BoardFacts:
         ),
         MissingEpisode(5, M, at(2025, 1, 20), False, at(2025, 1, 21), "low"),
     ]
+    # The RHI clock applies to the children's returns (the service sets it from the settings).
+    missing = [
+        replace(ep, rhi_due_at=ep.found_at + timedelta(hours=72), rhi_done_at=ep.rhi_offered_at)
+        if ep.child and ep.found_at
+        else ep
+        for ep in missing
+    ]
     contacts = [
         VictimContact(1, "arrest", at(2025, 1, 6, 10), True, at(2025, 1, 7, 16)),  # in time
-        VictimContact(2, "charge", at(2025, 1, 10, 12), False, at(2025, 1, 20, 10)),  # late
+        VictimContact(2, "charge", at(2025, 1, 10, 12), False, at(2025, 1, 20, 10)),  # not Right 6
+        VictimContact(
+            5, "released_on_bail", at(2025, 1, 10, 12), False, at(2025, 1, 20, 10)
+        ),  # late
+        VictimContact(6, "arrest", at(2025, 3, 3, 12), False, at(2025, 3, 3, 9)),  # told before: DQ
         VictimContact(3, "arrest", at(2025, 2, 3, 10), True, None),  # never told
         VictimContact(4, "needs_assessment", at(2025, 2, 3, 10), True, None),  # not Right 6
     ]
@@ -138,4 +166,7 @@ def facts(*, with_procedures: bool = True) -> BoardFacts:
         contacts=contacts,
         responses=responses,
         procedures=procedures if with_procedures else None,
+        # K's three episodes (May 2024, Jan and Mar 2025) repeat within a 365-day MISSING-REPEAT
+        # window (the default 90 days would not make K repeat-missing).
+        clocks=Clocks(repeat_missing_window_days=365),
     )

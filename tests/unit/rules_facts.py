@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from safeguard.instruments import default_catalogue
-from safeguard.rules import Evaluation, Finding, RulesConfig, evaluate, parse_rules_config
-from safeguard.rules.facts import (
+from safeguard.domain.history import (
     AssessmentFact,
     ContactFact,
     EventFact,
@@ -16,6 +14,8 @@ from safeguard.rules.facts import (
     PersonHistory,
     ReferralFact,
 )
+from safeguard.instruments import default_catalogue
+from safeguard.rules import Evaluation, Finding, RulesConfig, evaluate, parse_rules_config
 
 T0 = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)  # a Friday
 DEFAULT = parse_rules_config()

@@ -12,11 +12,11 @@ from safeguard.domain.board import (
     SECTIONS,
     Period,
     median,
-    person_key,
     previous_periods,
     trend,
     wilson_interval,
 )
+from safeguard.domain.history import PersonKey
 
 
 def test_wilson_interval_matches_the_published_formula() -> None:
@@ -80,8 +80,9 @@ def test_a_period_must_end_after_it_starts_and_be_timezone_aware() -> None:
 
 
 def test_an_unlinked_mention_is_its_own_person() -> None:
-    assert person_key(7, 100) == 7
-    assert person_key(None, 100) == -100
+    assert PersonKey.of(7, 100).signed == 7
+    assert PersonKey.of(None, 100).signed == -100
+    assert PersonKey.from_signed(-100) == PersonKey.parse("M100")
 
 
 def test_trend_says_which_way_is_better() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safeguard.rules.facts import (
+from safeguard.domain.history import (
     AssessmentFact,
     ContactFact,
     EventFact,

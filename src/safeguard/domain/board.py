@@ -1,8 +1,7 @@
-"""Executive Board report: periods, figure definitions, rates, Wilson intervals and trends.
+"""Executive Board report: periods, values, rates, Wilson intervals and trends.
 
-Every figure in the report is defined once here (``FIGURES`` and ``BREAKDOWNS``); the report's
-appendix and ``docs/report.md`` are generated from these definitions, and the computations in
-:mod:`safeguard.domain.board_figures` follow them.
+Every figure is defined once in :mod:`safeguard.domain.board_definitions` (re-exported here);
+:mod:`safeguard.domain.board_figures` computes them.
 """
 
 from __future__ import annotations
@@ -12,17 +11,49 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-Unit = Literal["count", "rate", "days", "hours"]
-Better = Literal["higher", "lower"] | None
+from safeguard.domain.board_definitions import (  # re-exported: the report's vocabulary
+    BREAKDOWN_BY_ID,
+    BREAKDOWNS,
+    FIGURE_BY_ID,
+    FIGURES,
+    REPEAT_WINDOW_DAYS,
+    SCREENING_DUE_DAYS,
+    SECTIONS,
+    Better,
+    BreakdownDefinition,
+    FigureDefinition,
+    Unit,
+)
 
-# Person key: a person's id (``people.id``) once linking has run; a mention that has no
-# ``person_links`` row yet stands for its own person under the key ``-mention_id``.
+__all__ = [
+    "BREAKDOWNS",
+    "BREAKDOWN_BY_ID",
+    "CONFIDENCE_Z",
+    "FIGURES",
+    "FIGURE_BY_ID",
+    "REPEAT_WINDOW_DAYS",
+    "SCREENING_DUE_DAYS",
+    "SECTIONS",
+    "Better",
+    "BreakdownDefinition",
+    "FigureDefinition",
+    "Interval",
+    "Period",
+    "PersonKey",
+    "Trend",
+    "Unit",
+    "Value",
+    "median",
+    "previous_periods",
+    "trend",
+    "wilson_interval",
+]
+
+CONFIDENCE_Z = 1.959963984540054  # 95 %
+
+# People are counted by the signed form of their key (``PersonKey.signed``: ``people.id`` once
+# linked, minus the mention id before): see :class:`safeguard.domain.history.PersonKey`.
 PersonKey = int
-
-
-def person_key(person_id: int | None, mention_id: int) -> PersonKey:
-    """The key of the person behind a mention: the linked person, else the mention itself."""
-    return person_id if person_id is not None else -mention_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,385 +148,6 @@ def previous_periods(period: Period, count: int) -> list[Period]:
             length = period.end - period.start
             out.append(Period(period.start - length * k, period.end - length * k))
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class FigureDefinition:
-    """One headline figure: what it counts, how, and which way is better."""
-
-    id: str
-    section: str
-    title: str
-    unit: Unit
-    definition: str
-    better: Better = None
-    target: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BreakdownDefinition:
-    """A figure split into categories (a table and a chart), each category a count."""
-
-    id: str
-    section: str
-    title: str
-    categories: tuple[str, ...]
-    definition: str
-
-
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("domestic_abuse", "Domestic abuse"),
-    ("missing", "Missing children and adults"),
-    ("exploitation", "Exploitation and hate crime"),
-    ("procedures", "Procedures"),
-    ("judgement", "Consistency of judgement"),
-    ("hub", "Safeguarding hub (MASH)"),
-    ("victims", "Victims"),
-)
-
-REPEAT_WINDOW_DAYS = 365
-REPEAT_MISSING_EPISODES = 3
-SCREENING_DUE_DAYS = 28
-RHI_HOURS = 72
-MASH_CLOCK_WORKING_HOURS = {"red": 4.0, "amber": 24.0, "green": 72.0}
-VC_DAYS_STANDARD = 5
-VC_DAYS_ENHANCED = 1
-CONFIDENCE_Z = 1.959963984540054  # 95 %
-
-_DA = (
-    "A domestic-abuse incident is an event of type domestic_abuse, or any event flagged "
-    "domestic-abuse related, that occurred in the period."
-)
-
-FIGURES: tuple[FigureDefinition, ...] = (
-    FigureDefinition("da.incidents", "domestic_abuse", "Domestic-abuse incidents", "count", _DA),
-    FigureDefinition(
-        "da.repeat_victims",
-        "domestic_abuse",
-        "Repeat victimisation (12 months)",
-        "rate",
-        "Of the people who were victims of a domestic-abuse incident in the period, the share "
-        f"who had also been the victim of another domestic-abuse incident in the "
-        f"{REPEAT_WINDOW_DAYS} days before one of those incidents. People are counted once, "
-        "using linked records.",
-        better="lower",
-    ),
-    FigureDefinition(
-        "da.dash_completion",
-        "domestic_abuse",
-        "DASH completion",
-        "rate",
-        "Of the domestic-abuse incidents in the period with at least one victim, the share with "
-        "a DASH risk assessment (any dash-* instrument) recorded against the incident.",
-        better="higher",
-        target=1.0,
-    ),
-    FigureDefinition(
-        "marac.referrals",
-        "domestic_abuse",
-        "MARAC referrals",
-        "count",
-        "Referrals of type marac made in the period.",
-    ),
-    FigureDefinition(
-        "marac.repeat_rate",
-        "domestic_abuse",
-        "Repeat MARAC referrals",
-        "rate",
-        "Of the MARAC referrals made in the period, the share whose subject had another MARAC "
-        f"referral in the {REPEAT_WINDOW_DAYS} days before (SafeLives' repeat definition; "
-        "SafeLives expects 28-40 %).",
-    ),
-    FigureDefinition(
-        "marac.days_to_referral",
-        "domestic_abuse",
-        "Time to MARAC referral (median)",
-        "days",
-        "For MARAC referrals made in the period that name their incident, the median number of "
-        "days from the incident occurring to the referral being made.",
-        better="lower",
-    ),
-    FigureDefinition(
-        "missing.episodes",
-        "missing",
-        "Missing episodes",
-        "count",
-        "Missing-person episodes reported in the period.",
-    ),
-    FigureDefinition(
-        "missing.children",
-        "missing",
-        "Children reported missing",
-        "count",
-        "Distinct people under 18 when reported missing (from date of birth, else the recorded "
-        "age) with an episode reported in the period.",
-    ),
-    FigureDefinition(
-        "missing.repeat_children",
-        "missing",
-        "Repeat-missing children",
-        "count",
-        f"Children reported missing in the period who had {REPEAT_MISSING_EPISODES} or more "
-        f"episodes in the {REPEAT_WINDOW_DAYS} days to the end of the period.",
-        better="lower",
-    ),
-    FigureDefinition(
-        "missing.high_risk_share",
-        "missing",
-        "Episodes graded high risk",
-        "rate",
-        "Of the episodes reported in the period that were graded, the share graded high risk.",
-    ),
-    FigureDefinition(
-        "missing.rhi_72h",
-        "missing",
-        "Return home interviews offered within 72 hours",
-        "rate",
-        "Of the episodes of children found or returned in the period, the share where a return "
-        f"home interview was offered within {RHI_HOURS} hours of the return (statutory "
-        "guidance, 2014).",
-        better="higher",
-        target=1.0,
-    ),
-    FigureDefinition(
-        "exploitation.concerns",
-        "exploitation",
-        "Exploitation concerns",
-        "count",
-        "Events of type child_sexual_exploitation or child_criminal_exploitation that occurred "
-        "in the period.",
-    ),
-    FigureDefinition(
-        "exploitation.screenings_done",
-        "exploitation",
-        "Exploitation screenings done",
-        "count",
-        "CSE/CCE screenings (instrument cse-seraf) completed in the period.",
-    ),
-    FigureDefinition(
-        "exploitation.screenings_due",
-        "exploitation",
-        "Exploitation screenings due",
-        "count",
-        "Screenings that fell due in the period: one for each child who is the victim of an "
-        "exploitation event, or missing in an episode with exploitation concerns recorded, due "
-        f"{SCREENING_DUE_DAYS} days after the concern.",
-    ),
-    FigureDefinition(
-        "exploitation.screened_in_time",
-        "exploitation",
-        "Screenings done in time",
-        "rate",
-        "Of the screenings due in the period, the share where the child was screened (cse-seraf) "
-        f"between the concern and its due date {SCREENING_DUE_DAYS} days later.",
-        better="higher",
-        target=1.0,
-    ),
-    FigureDefinition(
-        "hate.incidents",
-        "exploitation",
-        "Hate crimes and incidents",
-        "count",
-        "Events with at least one hate-crime strand that occurred in the period.",
-    ),
-    FigureDefinition(
-        "hate.repeat_victims",
-        "exploitation",
-        "Repeat hate-crime victims",
-        "rate",
-        "Of the victims of hate crimes or incidents in the period, the share who had been the "
-        f"victim of another in the {REPEAT_WINDOW_DAYS} days before.",
-        better="lower",
-    ),
-    FigureDefinition(
-        "procedures.compliance",
-        "procedures",
-        "Procedures done on time",
-        "rate",
-        "Of every procedure that fell due in the period under the rules engine's rules, the "
-        "share done by its deadline. Per rule, area and team in the table.",
-        better="higher",
-        target=1.0,
-    ),
-    FigureDefinition(
-        "procedures.overdue",
-        "procedures",
-        "Procedures overdue at period end",
-        "count",
-        "Procedures due before the end of the period and not done by then.",
-        better="lower",
-    ),
-    FigureDefinition(
-        "judgement.differs_from_computed",
-        "judgement",
-        "Officer grade differs from computed grade",
-        "rate",
-        "Of the risk assessments completed in the period whose instrument computes a grade, the "
-        "share where the officer's grade differs from the computed grade.",
-        better="lower",
-    ),
-    FigureDefinition(
-        "judgement.changed_on_review",
-        "judgement",
-        "Grade changed on review",
-        "rate",
-        "Of the risk assessments completed in the period that were reviewed by a supervisor or "
-        "specialist, the share where the reviewed grade differs from the officer's grade.",
-        better="lower",
-    ),
-    FigureDefinition(
-        "mash.contacts",
-        "hub",
-        "Contacts into the hub",
-        "count",
-        "Referrals of type mash made in the period.",
-    ),
-    FigureDefinition(
-        "mash.decided_in_time",
-        "hub",
-        "Decisions within the RAG clock",
-        "rate",
-        "Of the MASH contacts rated red, amber or green made in the period, the share with a "
-        "decision (status decision_made, closed, declined or withdrawn) within the clock: red 4, "
-        "amber 24, green 72 working hours (Monday to Friday 09:00-17:00, bank holidays excluded).",
-        better="higher",
-        target=1.0,
-    ),
-    FigureDefinition(
-        "mash.hours_to_decision",
-        "hub",
-        "Time to decision (median)",
-        "hours",
-        "For MASH contacts made in the period with a decision, the median elapsed hours from "
-        "contact to decision.",
-        better="lower",
-    ),
-    FigureDefinition(
-        "mash.backlog",
-        "hub",
-        "Backlog at period end",
-        "count",
-        "MASH contacts made before the end of the period with no decision by then.",
-        better="lower",
-    ),
-    FigureDefinition(
-        "victims.code_timeliness",
-        "victims",
-        "Victims' Code updates on time",
-        "rate",
-        "Of the Right 6 events (arrest, interview under caution, release, bail change, charge, "
-        "decision not to investigate) in the period, the share where the victim was told within "
-        f"{VC_DAYS_ENHANCED} working day (enhanced rights: domestic abuse, hate crime, sexual "
-        "offences, exploitation, modern slavery, or a victim under 18) or "
-        f"{VC_DAYS_STANDARD} working days (others).",
-        better="higher",
-        target=1.0,
-    ),
-    FigureDefinition(
-        "victims.idva_referrals",
-        "victims",
-        "Referrals to an IDVA",
-        "count",
-        "Referrals of type idva made in the period.",
-    ),
-    FigureDefinition(
-        "victims.sarc_referrals",
-        "victims",
-        "Referrals to the SARC",
-        "count",
-        "Referrals of type sarc (sexual assault referral centre) made in the period.",
-    ),
-    FigureDefinition(
-        "victims.satisfaction",
-        "victims",
-        "Victims satisfied overall",
-        "rate",
-        "Of the victim survey responses in the period, the share very or fairly satisfied with "
-        "the overall service, with its 95 % Wilson score interval.",
-        better="higher",
-    ),
-)
-
-BREAKDOWNS: tuple[BreakdownDefinition, ...] = (
-    BreakdownDefinition(
-        "da.risk_grades",
-        "domestic_abuse",
-        "DASH risk grades",
-        ("standard", "medium", "high"),
-        "DASH assessments completed in the period by final grade: the reviewed grade where "
-        "reviewed, else the officer's grade. Assessments with no grade are left out.",
-    ),
-    BreakdownDefinition(
-        "marac.routes",
-        "domestic_abuse",
-        "MARAC referrals by route",
-        (
-            "visible_high_risk",
-            "professional_judgement",
-            "potential_escalation",
-            "repeat",
-            "not_recorded",
-        ),
-        "MARAC referrals made in the period by the SafeLives criterion they were made under.",
-    ),
-    BreakdownDefinition(
-        "missing.risk_grades",
-        "missing",
-        "Missing episodes by risk grade",
-        ("no_apparent_risk", "low", "medium", "high", "not_graded"),
-        "Episodes reported in the period by the risk grade given.",
-    ),
-    BreakdownDefinition(
-        "exploitation.kinds",
-        "exploitation",
-        "Exploitation concerns by kind",
-        ("sexual", "criminal"),
-        "Exploitation events in the period: child sexual exploitation or child criminal "
-        "exploitation.",
-    ),
-    BreakdownDefinition(
-        "exploitation.movement",
-        "exploitation",
-        "Risk movement between screenings",
-        ("reduced", "unchanged", "increased"),
-        "Screenings completed in the period that follow an earlier screening of the same "
-        "child, by how the final grade moved (low < medium < significant < serious).",
-    ),
-    BreakdownDefinition(
-        "hate.strands",
-        "exploitation",
-        "Hate crimes and incidents by strand",
-        (
-            "race",
-            "religion",
-            "sexual_orientation",
-            "disability",
-            "transgender",
-            "other",
-            "multiple",
-        ),
-        "Hate events in the period by strand; an event with several strands counts once, "
-        "under multiple; other covers alternative subculture, sex and other strands.",
-    ),
-    BreakdownDefinition(
-        "mash.rag",
-        "hub",
-        "Hub contacts by RAG rating",
-        ("red", "amber", "green", "blue", "not_rated"),
-        "MASH contacts made in the period by the RAG rating given at screening.",
-    ),
-    BreakdownDefinition(
-        "victims.support",
-        "victims",
-        "Referrals to support services",
-        ("idva", "sarc", "victim_support"),
-        "Referrals to an independent domestic violence adviser, the sexual assault referral "
-        "centre and Victim Support made in the period.",
-    ),
-)
-
-FIGURE_BY_ID = {f.id: f for f in FIGURES}
-BREAKDOWN_BY_ID = {b.id: b for b in BREAKDOWNS}
 
 
 @dataclass(frozen=True, slots=True)

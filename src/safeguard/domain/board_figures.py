@@ -1,52 +1,58 @@
-"""Compute every board figure from plain facts, following the definitions in ``board``.
+"""Compute every board figure from plain facts, following the definitions in
+``board_definitions``.
 
-Pure: the service turns stored records into the facts below (people already resolved to
-``PersonKey``), and this module counts. Each figure is computed for each period given, from the
+Pure: the service turns stored records into the facts of :mod:`safeguard.domain.board_facts`
+(re-exported here; people already resolved to ``PersonKey``), and this module counts. Each
+figure is computed for each period given, from the
 same facts, so the trend and the period always agree.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from safeguard.domain import board_clocked
 from safeguard.domain.board import (
     BREAKDOWN_BY_ID,
     BREAKDOWNS,
     FIGURES,
-    MASH_CLOCK_WORKING_HOURS,
-    REPEAT_MISSING_EPISODES,
-    REPEAT_WINDOW_DAYS,
-    RHI_HOURS,
     SCREENING_DUE_DAYS,
-    VC_DAYS_ENHANCED,
-    VC_DAYS_STANDARD,
     Period,
     PersonKey,
     Value,
     median,
 )
+from safeguard.domain.board_facts import (  # re-exported: the facts the figures count
+    Assessment,
+    BoardFacts,
+    Incident,
+    MissingEpisode,
+    ProcedureCell,
+    ProcedureOutcome,
+    ProcedureTally,
+    RawReport,
+    Referral,
+    SplitRow,
+    SurveyResponse,
+    VictimContact,
+    by_period,
+    count_procedures,
+    rate_of,
+)
+
+__all__ = [
+    "Assessment", "BoardFacts", "Incident", "MissingEpisode", "ProcedureCell",
+    "ProcedureOutcome", "ProcedureTally", "RawReport", "Referral", "SplitRow",
+    "SurveyResponse", "VictimContact", "compute", "count_procedures",
+]  # fmt: skip
+
 from safeguard.domain.working_time import WorkingCalendar
 
 CSE_INSTRUMENT = "cse-seraf"
 CSE_GRADES = ("low", "medium", "significant", "serious")
-RIGHT6_TRIGGERS = frozenset(
-    {
-        "arrest",
-        "interview_under_caution",
-        "released_without_charge",
-        "released_on_bail",
-        "released_under_investigation",
-        "bail_conditions_changed",
-        "decision_not_to_investigate",
-        "charge",
-    }
-)
-DECISION_STATUSES = frozenset({"decision_made", "closed", "declined", "withdrawn"})
 MAIN_STRANDS = ("race", "religion", "sexual_orientation", "disability", "transgender")
 _T = TypeVar("_T")
 EXPLOITATION_KINDS = {
@@ -55,231 +61,15 @@ EXPLOITATION_KINDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Incident:
-    """An event with the people who were its victims."""
-
-    event_id: int
-    event_type: str
-    occurred_at: datetime
-    domestic: bool = False
-    hate_strands: tuple[str, ...] = ()
-    victims: frozenset[PersonKey] = frozenset()
-    area: str | None = None
-    team: str | None = None
-
-    @property
-    def is_domestic_abuse(self) -> bool:
-        return self.event_type == "domestic_abuse" or self.domestic
-
-    @property
-    def is_hate(self) -> bool:
-        return bool(self.hate_strands)
-
-
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    """A completed risk instrument; ``computed_grade`` is the instrument's own (actuarial) grade,
-    which is compared with ``officer_grade`` (the service computes it only where there is one)."""
-
-    id: int
-    instrument_id: str
-    completed_at: datetime
-    subject: PersonKey | None = None
-    event_id: int | None = None
-    officer_grade: str | None = None
-    reviewed_grade: str | None = None
-    computed_grade: str | None = None
-    team: str | None = None
-
-    @property
-    def final_grade(self) -> str | None:
-        return self.reviewed_grade or self.officer_grade
-
-    @property
-    def is_dash(self) -> bool:
-        return self.instrument_id.startswith("dash-")
-
-
-@dataclass(frozen=True, slots=True)
-class Referral:
-    """A referral; ``decided_at`` is its first decision status (MASH contacts)."""
-
-    id: int
-    referral_type: str
-    made_at: datetime
-    subject: PersonKey | None = None
-    event_id: int | None = None
-    event_occurred_at: datetime | None = None
-    route: str | None = None
-    rag: str | None = None
-    decided_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MissingEpisode:
-    id: int
-    person: PersonKey
-    reported_at: datetime
-    child: bool | None
-    found_at: datetime | None = None
-    risk_grade: str | None = None
-    exploitation_flag: bool = False
-    rhi_offered_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class VictimContact:
-    id: int
-    trigger: str
-    trigger_at: datetime
-    enhanced: bool
-    contacted_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SurveyResponse:
-    surveyed_at: datetime
-    satisfied: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ProcedureOutcome:
-    """One procedure the rules engine found due: by when, and when (if ever) it was done."""
-
-    rule_id: str
-    due_at: datetime
-    done_at: datetime | None = None
-    area: str | None = None
-    team: str | None = None
-
-    @property
-    def on_time(self) -> bool:
-        return self.done_at is not None and self.done_at <= self.due_at
-
-
-@dataclass(slots=True)
-class ProcedureCell:
-    """One rule, area and team's procedure checks, counted for each period (oldest first).
-
-    ``due[k]``: checks due in period k; ``on_time[k]``: of those, done by their due time;
-    ``overdue[k]``: checks due before period k ends and not done by its end.
-    """
-
-    due: list[int]
-    on_time: list[int]
-    overdue: list[int]
-
-
-@dataclass(slots=True)
-class ProcedureTally:
-    """Procedure checks counted by (rule, area, team) for ``periods``: all the figures need.
-
-    The rules engine stores hundreds of thousands of checks; the database counts them (see
-    ``services.reports``) and :func:`count_procedures` counts a list of outcomes the same way.
-    Every check counted has a cell, even one that falls in no period (its rule is still listed).
-    """
-
-    periods: list[Period]
-    cells: dict[tuple[str, str | None, str | None], ProcedureCell] = field(default_factory=dict)
-
-    def cell(self, rule_id: str, area: str | None, team: str | None) -> ProcedureCell:
-        found = self.cells.get((rule_id, area, team))
-        if found is None:
-            n = len(self.periods)
-            found = self.cells[(rule_id, area, team)] = ProcedureCell([0] * n, [0] * n, [0] * n)
-        return found
-
-
-def count_procedures(
-    outcomes: Iterable[ProcedureOutcome], periods: Sequence[Period]
-) -> ProcedureTally:
-    """The procedure counts, by definition: each outcome against each period."""
-    tally = ProcedureTally(list(periods))
-    for c in outcomes:
-        cell = tally.cell(c.rule_id, c.area, c.team)
-        for k, p in enumerate(periods):
-            if p.contains(c.due_at):
-                cell.due[k] += 1
-                cell.on_time[k] += c.on_time
-            if c.due_at < p.end and (c.done_at is None or c.done_at >= p.end):
-                cell.overdue[k] += 1
-    return tally
-
-
-@dataclass(slots=True)
-class BoardFacts:
-    """Everything the figures are computed from. ``procedures`` is None when no rules have run;
-    otherwise the outcomes themselves, or their counts for the periods being computed."""
-
-    incidents: list[Incident] = field(default_factory=list)
-    assessments: list[Assessment] = field(default_factory=list)
-    referrals: list[Referral] = field(default_factory=list)
-    missing: list[MissingEpisode] = field(default_factory=list)
-    contacts: list[VictimContact] = field(default_factory=list)
-    responses: list[SurveyResponse] = field(default_factory=list)
-    procedures: list[ProcedureOutcome] | ProcedureTally | None = None
-    linked_share: float | None = None  # share of person mentions linked to a person
-
-
-@dataclass(frozen=True, slots=True)
-class SplitRow:
-    """One row of a rate table: how many of ``label``'s cases met the measure, how many not."""
-
-    label: str
-    yes: int
-    no: int
-
-
-@dataclass(slots=True)
-class RawReport:
-    """Every figure for every period, before disclosure control. Never rendered as it is."""
-
-    periods: list[Period]
-    figures: dict[str, list[Value]]
-    breakdowns: dict[str, list[list[int]]]
-    tables: dict[str, list[SplitRow]]
-    overdue_by_rule: list[tuple[str, int]]
-    satisfaction: tuple[int, int]  # current period: satisfied, responses
-    rules_available: bool
-    linked_share: float | None = None
-
-
-def _rate(pairs: Iterable[bool]) -> Value:
-    items = list(pairs)
-    return Value(numerator=sum(items), denominator=len(items))
-
-
-def _by_period(
-    items: Iterable[_T], when: Callable[[_T], datetime | None], periods: Sequence[Period]
-) -> list[list[_T]]:
-    """``items`` in each period (``period.contains(when(item))``), in their order.
-
-    One pass over the items: for periods in order that do not overlap (as the report's are),
-    a binary search finds an item's period; otherwise each period is tried.
-    """
-    out: list[list[_T]] = [[] for _ in periods]
-    ordered = all(a.end <= b.start for a, b in zip(periods, periods[1:], strict=False))
-    starts = [p.start for p in periods]
-    for item in items:
-        t = when(item)
-        if t is None:
-            continue
-        if ordered:
-            k = bisect_right(starts, t) - 1
-            if k >= 0 and t < periods[k].end:
-                out[k].append(item)
-        else:
-            for k, p in enumerate(periods):
-                if p.contains(t):
-                    out[k].append(item)
-    return out
-
-
 def _repeats(
-    incidents: Sequence[Incident], periods: Sequence[Period], window: timedelta
+    incidents: Sequence[Incident],
+    periods: Sequence[Period],
+    window: timedelta,
+    min_incidents: int = 2,
 ) -> list[tuple[int, int]]:
-    """(repeat victims, victims) for victims of ``incidents`` in each period."""
+    """(repeat victims, victims) for victims of ``incidents`` in each period: a victim repeats
+    at an incident with at least ``min_incidents`` of theirs (it included) in ``window`` up to
+    it, as the rules DA-REPEAT-VICTIM and HATE-REPEAT-VICTIM count."""
     by_person: dict[PersonKey, list[tuple[datetime, int]]] = defaultdict(list)
     for inc in incidents:
         for v in inc.victims:
@@ -287,11 +77,12 @@ def _repeats(
     counts = [(0, 0)] * len(periods)
     for times in by_person.values():
         times.sort()
-        for k, in_period in enumerate(_by_period(times, _first, periods)):
+        for k, in_period in enumerate(by_period(times, _first, periods)):
             if not in_period:
                 continue
             repeat = any(
-                any(t - window <= t0 < t or (t0 == t and e0 < e) for t0, e0 in times if e0 != e)
+                1 + sum(1 for t0, e0 in times if t - window <= t0 and (t0, e0) < (t, e))
+                >= min_incidents
                 for t, e in in_period
             )
             rep, vic = counts[k]
@@ -304,7 +95,9 @@ def _first(pair: tuple[datetime, int]) -> datetime:
 
 
 def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
-    window = timedelta(days=REPEAT_WINDOW_DAYS)
+    clocks = facts.clocks
+    window = timedelta(days=clocks.repeat_da_window_days)
+    marac_window = timedelta(days=clocks.marac_repeat_window_days)
     da = [i for i in facts.incidents if i.is_domestic_abuse]
     dash_events = {a.event_id for a in facts.assessments if a.is_dash and a.event_id is not None}
     marac = [r for r in facts.referrals if r.referral_type == "marac"]
@@ -316,16 +109,16 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
     routes = BREAKDOWN_BY_ID["marac.routes"].categories
     dash = [a for a in facts.assessments if a.is_dash]
     for here, (rep, vic), dash_here, m_here in zip(
-        _by_period(da, lambda i: i.occurred_at, periods),
-        _repeats(da, periods, window),
-        _by_period(dash, lambda a: a.completed_at, periods),
-        _by_period(marac, lambda r: r.made_at, periods),
+        by_period(da, lambda i: i.occurred_at, periods),
+        _repeats(da, periods, window, clocks.repeat_da_min_incidents),
+        by_period(dash, lambda a: a.completed_at, periods),
+        by_period(marac, lambda r: r.made_at, periods),
         strict=True,
     ):
         out.figures["da.incidents"].append(Value(count=len(here)))
         out.figures["da.repeat_victims"].append(Value(numerator=rep, denominator=vic))
         out.figures["da.dash_completion"].append(
-            _rate(i.event_id in dash_events for i in here if i.victims)
+            rate_of(i.event_id in dash_events for i in here if i.victims)
         )
         graded = [a.final_grade for a in dash_here]
         out.breakdowns["da.risk_grades"].append([graded.count(g) for g in grades])
@@ -334,9 +127,11 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
             [sum(1 for r in m_here if (r.route or "not_recorded") == c) for c in routes]
         )
         out.figures["marac.repeat_rate"].append(
-            _rate(
+            rate_of(
                 r.subject is not None
-                and any(r.made_at - window <= t < r.made_at for t in marac_by_subject[r.subject])
+                and any(
+                    r.made_at - marac_window <= t < r.made_at for t in marac_by_subject[r.subject]
+                )
                 for r in m_here
             )
         )
@@ -349,36 +144,46 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
 
 
 def _missing(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
-    window = timedelta(days=REPEAT_WINDOW_DAYS)
-    by_person: dict[PersonKey, list[datetime]] = defaultdict(list)
+    clocks = facts.clocks
+    window = timedelta(days=clocks.repeat_missing_window_days)
+    by_person: dict[PersonKey, list[tuple[datetime, int]]] = defaultdict(list)
     for ep in facts.missing:
-        by_person[ep.person].append(ep.reported_at)
+        by_person[ep.person].append((ep.reported_at, ep.id))
+    # MISSING-REPEAT: at an episode, at least min_episodes of the person's (it included) within
+    # the window up to it.
+    repeat_at = {
+        ep.id
+        for ep in facts.missing
+        if sum(
+            1
+            for t, i in by_person[ep.person]
+            if ep.reported_at - window <= t and (t, i) <= (ep.reported_at, ep.id)
+        )
+        >= clocks.repeat_missing_min_episodes
+    }
     grades = BREAKDOWN_BY_ID["missing.risk_grades"].categories
     for p in periods:
         here = [ep for ep in facts.missing if p.contains(ep.reported_at)]
         out.figures["missing.episodes"].append(Value(count=len(here)))
         children = {ep.person for ep in here if ep.child}
         out.figures["missing.children"].append(Value(count=len(children)))
-        repeat = {
-            c
-            for c in children
-            if sum(1 for t in by_person[c] if p.end - window <= t < p.end)
-            >= REPEAT_MISSING_EPISODES
-        }
+        repeat = {ep.person for ep in here if ep.child and ep.id in repeat_at}
         out.figures["missing.repeat_children"].append(Value(count=len(repeat)))
         graded = [ep for ep in here if ep.risk_grade]
         out.figures["missing.high_risk_share"].append(
-            _rate(ep.risk_grade == "high" for ep in graded)
+            rate_of(ep.risk_grade == "high" for ep in graded)
         )
         out.breakdowns["missing.risk_grades"].append(
             [sum(1 for ep in here if (ep.risk_grade or "not_graded") == g) for g in grades]
         )
-        returned = [ep for ep in facts.missing if ep.child and p.contains(ep.found_at)]
+        returned = [
+            ep for ep in facts.missing if ep.rhi_due_at is not None and p.contains(ep.found_at)
+        ]
         out.figures["missing.rhi_72h"].append(
-            _rate(
-                ep.rhi_offered_at is not None
-                and ep.found_at is not None
-                and ep.rhi_offered_at <= ep.found_at + timedelta(hours=RHI_HOURS)
+            rate_of(
+                ep.rhi_done_at is not None
+                and ep.rhi_due_at is not None
+                and ep.rhi_done_at <= ep.rhi_due_at
                 for ep in returned
             )
         )
@@ -389,7 +194,6 @@ def _grade_rank(grade: str | None) -> int | None:
 
 
 def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
-    window = timedelta(days=REPEAT_WINDOW_DAYS)
     due_after = timedelta(days=SCREENING_DUE_DAYS)
     concerns = [i for i in facts.incidents if i.event_type in EXPLOITATION_KINDS]
     screenings = sorted(
@@ -411,7 +215,8 @@ def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> N
         (ep.person, ep.reported_at) for ep in facts.missing if ep.exploitation_flag and ep.child
     ]
     hate = [i for i in facts.incidents if i.is_hate]
-    for rep, vic in _repeats(hate, periods, window):
+    hate_window = timedelta(days=facts.clocks.repeat_hate_window_days)
+    for rep, vic in _repeats(hate, periods, hate_window, facts.clocks.repeat_hate_min_incidents):
         out.figures["hate.repeat_victims"].append(Value(numerator=rep, denominator=vic))
     for p in periods:
         here = [c for c in concerns if p.contains(c.occurred_at)]
@@ -427,7 +232,7 @@ def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> N
         due_here = [(who, at) for who, at in due if p.contains(at + due_after)]
         out.figures["exploitation.screenings_due"].append(Value(count=len(due_here)))
         out.figures["exploitation.screened_in_time"].append(
-            _rate(
+            rate_of(
                 any(at - timedelta(days=1) <= t <= at + due_after for t in screened[who])
                 for who, at in due_here
             )
@@ -463,14 +268,14 @@ def _strand(strands: tuple[str, ...]) -> str:
 
 
 def _judgement(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
-    for here in _by_period(facts.assessments, lambda a: a.completed_at, periods):
+    for here in by_period(facts.assessments, lambda a: a.completed_at, periods):
         comparable = [a for a in here if a.computed_grade and a.officer_grade]
         out.figures["judgement.differs_from_computed"].append(
-            _rate(a.officer_grade != a.computed_grade for a in comparable)
+            rate_of(a.officer_grade != a.computed_grade for a in comparable)
         )
         reviewed = [a for a in here if a.reviewed_grade and a.officer_grade]
         out.figures["judgement.changed_on_review"].append(
-            _rate(a.reviewed_grade != a.officer_grade for a in reviewed)
+            rate_of(a.reviewed_grade != a.officer_grade for a in reviewed)
         )
     current = periods[-1]
     here = [a for a in facts.assessments if current.contains(a.completed_at)]
@@ -495,122 +300,6 @@ def _split(items: Iterable[tuple[str, bool]]) -> list[SplitRow]:
         else:
             no[label] += 1
     return [SplitRow(k, yes[k], no[k]) for k in sorted(set(yes) | set(no))]
-
-
-def _hub(
-    facts: BoardFacts, periods: list[Period], calendar: WorkingCalendar, out: RawReport
-) -> None:
-    mash = [r for r in facts.referrals if r.referral_type == "mash"]
-    rags = BREAKDOWN_BY_ID["mash.rag"].categories
-    for p, here in zip(periods, _by_period(mash, lambda r: r.made_at, periods), strict=True):
-        out.figures["mash.contacts"].append(Value(count=len(here)))
-        out.breakdowns["mash.rag"].append(
-            [sum(1 for r in here if (r.rag or "not_rated") == c) for c in rags]
-        )
-        clocked = [r for r in here if r.rag in MASH_CLOCK_WORKING_HOURS]
-        out.figures["mash.decided_in_time"].append(
-            _rate(
-                r.decided_at is not None
-                and r.decided_at
-                <= calendar.add_working_hours(r.made_at, MASH_CLOCK_WORKING_HOURS[r.rag or ""])
-                for r in clocked
-            )
-        )
-        hours = [
-            (r.decided_at - r.made_at).total_seconds() / 3600
-            for r in here
-            if r.decided_at is not None and r.decided_at >= r.made_at
-        ]
-        out.figures["mash.hours_to_decision"].append(Value(count=len(hours), measure=median(hours)))
-        backlog = sum(
-            1 for r in mash if r.made_at < p.end and (r.decided_at is None or r.decided_at >= p.end)
-        )
-        out.figures["mash.backlog"].append(Value(count=backlog))
-
-
-class _DayDeadlines:
-    """Working-day deadlines, memoised: they depend only on the local day the clock starts."""
-
-    def __init__(self, calendar: WorkingCalendar) -> None:
-        self.calendar = calendar
-        self.tz = calendar.tz
-        self.cache: dict[tuple[object, int], datetime] = {}
-
-    def __call__(self, start: datetime, days: int) -> datetime:
-        key = (start.astimezone(self.tz).date(), days)
-        found = self.cache.get(key)
-        if found is None:
-            found = self.cache[key] = self.calendar.working_days_deadline(start, days)
-        return found
-
-
-def _victims(
-    facts: BoardFacts, periods: list[Period], calendar: WorkingCalendar, out: RawReport
-) -> None:
-    deadline = _DayDeadlines(calendar)
-    right6 = [c for c in facts.contacts if c.trigger in RIGHT6_TRIGGERS]
-    support = BREAKDOWN_BY_ID["victims.support"].categories
-    for here, refs, surveyed in zip(
-        _by_period(right6, lambda c: c.trigger_at, periods),
-        _by_period(facts.referrals, lambda r: r.made_at, periods),
-        _by_period(facts.responses, lambda s: s.surveyed_at, periods),
-        strict=True,
-    ):
-        out.figures["victims.code_timeliness"].append(
-            _rate(
-                c.contacted_at is not None
-                and c.contacted_at
-                <= deadline(c.trigger_at, VC_DAYS_ENHANCED if c.enhanced else VC_DAYS_STANDARD)
-                for c in here
-            )
-        )
-        counts = [sum(1 for r in refs if r.referral_type == t) for t in support]
-        out.breakdowns["victims.support"].append(counts)
-        out.figures["victims.idva_referrals"].append(Value(count=counts[0]))
-        out.figures["victims.sarc_referrals"].append(Value(count=counts[1]))
-        answers = [s.satisfied for s in surveyed]
-        out.figures["victims.satisfaction"].append(_rate(answers))
-    v = out.figures["victims.satisfaction"][-1]
-    out.satisfaction = (v.numerator or 0, v.denominator or 0)
-
-
-def _procedures(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
-    procs = facts.procedures
-    if procs is None:
-        for _ in periods:
-            out.figures["procedures.compliance"].append(Value())
-            out.figures["procedures.overdue"].append(Value())
-        return
-    tally = procs if isinstance(procs, ProcedureTally) else count_procedures(procs, periods)
-    if tally.periods != periods:
-        raise ValueError("the procedure counts are for other periods")
-    cells = list(tally.cells.items())
-    for k in range(len(periods)):
-        out.figures["procedures.compliance"].append(
-            Value(
-                numerator=sum(c.on_time[k] for _, c in cells),
-                denominator=sum(c.due[k] for _, c in cells),
-            )
-        )
-        out.figures["procedures.overdue"].append(Value(count=sum(c.overdue[k] for _, c in cells)))
-    current = [(key, c.on_time[-1], c.due[-1] - c.on_time[-1]) for key, c in cells if c.due[-1]]
-    out.tables["procedures.by_rule"] = _split_counts((rule, y, n) for (rule, _, _), y, n in current)
-    out.tables["procedures.by_team"] = _split_counts(
-        (f"{area or 'no area'} / {team or 'no team'}", y, n) for (_, area, team), y, n in current
-    )
-    late: dict[str, int] = defaultdict(int)
-    for (rule, _, _), c in cells:
-        late[rule] += c.overdue[-1]
-    out.overdue_by_rule = [(r, late[r]) for r in sorted(late)]
-
-
-def _split_counts(items: Iterable[tuple[str, int, int]]) -> list[SplitRow]:
-    yes: dict[str, int] = defaultdict(int)
-    no: dict[str, int] = defaultdict(int)
-    for label, y, n in items:
-        yes[label] += y
-        no[label] += n
-    return [SplitRow(k, yes[k], no[k]) for k in sorted(yes)]
 
 
 def compute(
@@ -646,7 +335,7 @@ def compute(
     _missing(facts, plist, out)
     _exploitation(facts, plist, out)
     _judgement(facts, plist, out)
-    _hub(facts, plist, cal, out)
-    _victims(facts, plist, cal, out)
-    _procedures(facts, plist, out)
+    board_clocked.hub(facts, plist, cal, out)
+    board_clocked.victims(facts, plist, cal, out)
+    board_clocked.procedures(facts, plist, out)
     return out

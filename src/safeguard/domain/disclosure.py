@@ -25,6 +25,8 @@ withheld when either side is (``change``): the previous period cannot be used to
 
 Tests attack the output with linear programming over the published figures and fail to recover
 any suppressed cell (``tests/unit/test_disclosure.py``).
+
+About 450 lines on purpose: one algorithm, whose rules and search only make sense together.
 """
 
 from __future__ import annotations

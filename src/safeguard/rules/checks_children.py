@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from safeguard.domain.clocks import decided_at, rhi_done_at
+from safeguard.domain.history import MissingFact
 from safeguard.domain.working_time import add_months
 from safeguard.rules.context import Context, referral_done, when, working_days_deadline
-from safeguard.rules.facts import MissingFact
 
 CSE_INSTRUMENT = "cse-seraf"
 RAG_HOURS = {
@@ -134,12 +135,8 @@ def _rhi(ctx: Context) -> None:
         age = history.age_at(ep.found_at.date())
         if age is None or age > ctx.n(rule, "max_age"):
             continue
-        due = (
-            cal.add_working_hours(ep.found_at, hours)
-            if working
-            else ep.found_at + timedelta(hours=hours)
-        )
-        offered = [t for t in (ep.rhi_offered_at, ep.rhi_completed_at) if t is not None]
+        due = ctx.config.clocks.rhi_due(ep.found_at, cal)
+        offered = rhi_done_at(ep.rhi_offered_at, ep.rhi_completed_at)
         clock = "working" if working else "elapsed"
         ctx.procedure(
             rule,
@@ -148,7 +145,7 @@ def _rhi(ctx: Context) -> None:
             f"{when(ep.found_at)}",
             trigger_at=ep.found_at,
             due_at=due,
-            done_at=min(offered) if offered else None,
+            done_at=offered,
             what=f"a return home interview offer (within {hours} {clock} hours)",
             event=history.event(ep.event_id),
             facts={"age": age, "due_hours": hours, "clock": clock},
@@ -221,14 +218,15 @@ def _mash(ctx: Context) -> None:
         if ref.referral_type != "mash" or ref.rag not in RAG_HOURS or ref.made_at is None:
             continue
         hours = ctx.n(rule, RAG_HOURS[ref.rag])
-        decided = [at for status, at in ref.statuses if status == "decision_made"]
+        due = ctx.config.clocks.mash_due(ref.made_at, ref.rag, cal)
+        assert due is not None
         ctx.procedure(
             rule,
             f"referral:{ref.referral_id}",
             trigger=f"MASH referral {ref.referral_id} rated {ref.rag} at {when(ref.made_at)}",
             trigger_at=ref.made_at,
-            due_at=cal.add_working_hours(ref.made_at, hours),
-            done_at=min(decided) if decided else None,
+            due_at=due,
+            done_at=decided_at(ref.statuses),
             what=f"a MASH decision (within {hours} working hours)",
             event=ctx.history.event(ref.event_id),
             facts={"rag": ref.rag, "working_hours": hours},

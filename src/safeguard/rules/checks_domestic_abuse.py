@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from safeguard.domain.history import EventFact, ReferralFact
 from safeguard.rules.context import (
     Context,
     Scored,
@@ -15,7 +16,6 @@ from safeguard.rules.context import (
     within,
     working_days_deadline,
 )
-from safeguard.rules.facts import EventFact, ReferralFact
 
 MARAC = ("marac",)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from safeguard.domain.history import EventFact
+from safeguard.domain.victims import RIGHT6_TRIGGERS
+from safeguard.domain.victims import enhanced_rights as enhanced_rights_of
 from safeguard.rules.context import (
     Context,
     is_crime,
@@ -11,19 +12,6 @@ from safeguard.rules.context import (
     victim_events,
     when,
     working_days_deadline,
-)
-from safeguard.rules.facts import EventFact
-
-RIGHT6_TRIGGERS = frozenset(
-    {
-        "arrest",
-        "interview_under_caution",
-        "released_without_charge",
-        "released_on_bail",
-        "released_under_investigation",
-        "bail_conditions_changed",
-        "decision_not_to_investigate",
-    }
 )
 
 
@@ -37,26 +25,19 @@ def enhanced_rights(ctx: Context, event: EventFact | None) -> list[str]:
 
 
 def _enhanced_rights(ctx: Context, event: EventFact | None) -> list[str]:
-    rule = "VC-RIGHT6-UPDATE"
-    reasons = []
-    if event is not None:
-        if event.domestic_abuse:
-            reasons.append("victim of domestic abuse (most serious crime)")
-        if event.hate:
-            reasons.append("victim of hate crime (most serious crime)")
-        if event.event_type in ("sexual_offence", "child_sexual_exploitation", "modern_slavery"):
-            reasons.append(f"victim of {event.event_type.replace('_', ' ')} (most serious crime)")
-        age = ctx.history.age_at(event.occurred_at.date())
-        if age is not None and age < 18:
-            reasons.append(f"aged {age}: a child is a vulnerable victim")
-        n_min = ctx.n(rule, "persistent_min_crimes")
-        days = ctx.n(rule, "persistent_window_days")
-        crimes = victim_events(ctx, is_crime)
-        start = event.occurred_at - timedelta(days=days)
-        recent = [e for e in crimes if start <= e.occurred_at <= event.occurred_at]
-        if len(recent) >= n_min:
-            reasons.append(f"persistently targeted: {len(recent)} crimes within {days} days")
-    return reasons
+    if event is None:
+        return []
+    clocks = ctx.config.clocks
+    return enhanced_rights_of(
+        event_type=event.event_type,
+        domestic_abuse=event.domestic_abuse,
+        hate=event.hate,
+        age=ctx.history.age_at(event.occurred_at.date()),
+        crimes_before=[e.occurred_at for e in victim_events(ctx, is_crime)],
+        occurred_at=event.occurred_at,
+        persistent_min_crimes=clocks.persistent_min_crimes,
+        persistent_window_days=clocks.persistent_window_days,
+    )
 
 
 def _needs_assessment(ctx: Context) -> None:
@@ -136,7 +117,7 @@ def _right6(ctx: Context) -> None:
             )
             continue
         reasons = enhanced_rights(ctx, event)
-        days = ctx.n(rule, "enhanced_working_days" if reasons else "standard_working_days")
+        days = ctx.config.clocks.right6_days(bool(reasons))
         rights = f"enhanced rights ({'; '.join(reasons)})" if reasons else "standard rights"
         ctx.procedure(
             rule,

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from safeguard.domain.clocks import Clocks
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
 from safeguard.rules.rules import RULES_BY_ID
@@ -28,6 +29,7 @@ class RulesConfig:
     params: Mapping[str, Mapping[str, Param]]
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     versions: Mapping[str, str] = field(default_factory=dict)
+    clocks: Clocks = field(default_factory=Clocks)
 
     def __post_init__(self) -> None:
         prints = {
@@ -36,6 +38,7 @@ class RulesConfig:
         object.__setattr__(self, "fingerprints", prints)
         versions = {r: f"{RULES_BY_ID[r].version}.{fp}" for r, fp in prints.items()}
         object.__setattr__(self, "versions", versions)
+        object.__setattr__(self, "clocks", clocks_of(self.params))
 
     def of(self, rule_id: str) -> Mapping[str, Param]:
         return self.params[rule_id]
@@ -43,6 +46,34 @@ class RulesConfig:
     def fingerprint(self, rule_id: str) -> str:
         """A short hash of a rule's parameters and the calendar (part of the rule version)."""
         return self.fingerprints[rule_id]
+
+
+def clocks_of(params: Mapping[str, Mapping[str, Param]]) -> Clocks:
+    """The clocks and thresholds the board shares with the rules, from the rules' parameters."""
+
+    def n(rule: str, name: str) -> int:
+        return int(params[rule][name])
+
+    mash = params["MASH-RAG-DECISION"]
+    return Clocks(
+        rhi_hours=float(params["MISSING-RHI-OFFERED"]["due_hours"]),
+        rhi_working_hours=bool(params["MISSING-RHI-OFFERED"]["working_hours"]),
+        rhi_max_age=n("MISSING-RHI-OFFERED", "max_age"),
+        mash_working_hours={
+            rag: float(mash[f"{rag}_working_hours"]) for rag in ("red", "amber", "green")
+        },
+        right6_standard_working_days=n("VC-RIGHT6-UPDATE", "standard_working_days"),
+        right6_enhanced_working_days=n("VC-RIGHT6-UPDATE", "enhanced_working_days"),
+        persistent_min_crimes=n("VC-RIGHT6-UPDATE", "persistent_min_crimes"),
+        persistent_window_days=n("VC-RIGHT6-UPDATE", "persistent_window_days"),
+        repeat_da_min_incidents=n("DA-REPEAT-VICTIM", "min_incidents"),
+        repeat_da_window_days=n("DA-REPEAT-VICTIM", "window_days"),
+        repeat_hate_min_incidents=n("HATE-REPEAT-VICTIM", "min_incidents"),
+        repeat_hate_window_days=n("HATE-REPEAT-VICTIM", "window_days"),
+        repeat_missing_min_episodes=n("MISSING-REPEAT", "min_episodes"),
+        repeat_missing_window_days=n("MISSING-REPEAT", "window_days"),
+        marac_repeat_window_days=n("MARAC-REPEAT", "window_days"),
+    )
 
 
 def _fingerprint(params: Mapping[str, Param], calendar: WorkingCalendar) -> str:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, score
+from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, grade
+from safeguard.domain.history import AssessmentFact, EventFact, PersonHistory
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
 from safeguard.rules.config import Param, RulesConfig
-from safeguard.rules.facts import AssessmentFact, EventFact, PersonHistory
 from safeguard.rules.findings import Finding, ProcedureCheck
 from safeguard.rules.rules import RULES_BY_ID
 
@@ -175,17 +175,12 @@ def score_all(ctx: Context) -> None:
             except ValidationFailed as exc:
                 ctx.scored.append(Scored(fact, None, None, str(exc)))
             continue
-        officer = fact.officer_grade
-        if fact.reviewed_grade in instrument.grades and (
-            officer not in instrument.grades
-            or instrument.rank(fact.reviewed_grade) > instrument.rank(officer)
-        ):
-            officer = fact.reviewed_grade
         try:
-            result = score(
+            result = grade(
                 instrument,
                 fact.answers,
-                officer,
+                fact.officer_grade,
+                fact.reviewed_grade,
                 fact.rationale,
                 subject_age=history.age_at(fact.completed_at.date()),
                 assessed_on=fact.completed_at.date(),

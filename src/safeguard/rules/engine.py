@@ -8,10 +8,10 @@ configured :class:`~safeguard.domain.working_time.WorkingCalendar`.
 from __future__ import annotations
 
 from safeguard.domain.assessments import Catalogue
+from safeguard.domain.history import PersonHistory
 from safeguard.rules import checks_children, checks_domestic_abuse, checks_victims
 from safeguard.rules.config import RulesConfig
 from safeguard.rules.context import Context, score_all
-from safeguard.rules.facts import PersonHistory
 from safeguard.rules.findings import Evaluation
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import people
 from safeguard.adapters.db.tables import (
@@ -18,6 +19,10 @@ from safeguard.adapters.db.tables import (
     risk_assessments,
 )
 from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.assessments import grade, recorded_grade
+from safeguard.domain.history import age_from
+from safeguard.errors import ValidationFailed
+from safeguard.services.assessment import default_assessor
 
 SUPPRESS_BELOW = 5
 
@@ -65,16 +70,8 @@ def force_figures(conn: Connection, *, actor: Actor, now: datetime | None = None
                 ),
             )
         )
-    grade = sa.func.coalesce(risk_assessments.c.reviewed_grade, risk_assessments.c.officer_grade)
     figures += [
-        _fig(
-            "High-risk assessments, last 12 months",
-            count(
-                sa.select(n)
-                .select_from(risk_assessments)
-                .where(grade == "high", risk_assessments.c.completed_at >= since)
-            ),
-        ),
+        _fig("High-risk assessments, last 12 months", _high_risk_since(conn, since)),
         _fig(
             "MARAC referrals, last 12 months",
             count(
@@ -97,3 +94,39 @@ def force_figures(conn: Connection, *, actor: Actor, now: datetime | None = None
         ),
     ]
     return figures
+
+
+def _high_risk_since(conn: Connection, since: datetime) -> int:
+    """Assessments completed since ``since`` whose final grade is high: the one definition
+    (:mod:`safeguard.domain.assessments.grading`), with the force's instruments and the
+    person's age on the day."""
+    ra = risk_assessments.c
+    rows = conn.execute(
+        sa.select(
+            ra.subject_id, ra.instrument_id, ra.instrument_version, ra.answers,
+            ra.officer_grade, ra.reviewed_grade, ra.rationale, ra.completed_at,
+        ).where(ra.completed_at >= since)
+    ).all()  # fmt: skip
+    births = HistoryRepository(conn).births_of([int(r[0]) for r in rows if r[0] is not None])
+    catalogue = default_assessor().catalogue
+    high = 0
+    for subject, iid, version, answers, officer, reviewed, rationale, completed in rows:
+        inst = catalogue.find(iid, version)
+        if inst is None:
+            final = recorded_grade(officer, reviewed)
+        else:
+            dob, hint = births.get(subject, (None, None))
+            try:
+                final = grade(
+                    inst,
+                    answers if isinstance(answers, dict) else {},
+                    officer,
+                    reviewed,
+                    rationale,
+                    subject_age=age_from(dob, hint, completed.date()),
+                    assessed_on=completed.date(),
+                ).grade
+            except ValidationFailed:
+                final = None
+        high += final == "high"
+    return high

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,30 +17,24 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.audit import AuditAppender, record_consultation
+from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
-    events,
-    involvements,
-    missing_episodes,
     person_mentions,
-    referral_status_changes,
-    referrals,
-    risk_assessments,
-    victim_contacts,
 )
 from safeguard.domain.access import Action, Actor, RecordKind, Scope, ensure, scope_of, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.clocks import Clocks
+from safeguard.domain.history import PersonHistory
 from safeguard.domain.projection import WITHHELD_NAME, items_shown_if, project, shown_if
 from safeguard.domain.purposes import Justification
 from safeguard.errors import NotFound
 from safeguard.services import access, findings, partners, risk_view
+from safeguard.services.assessment import Assessor, default_assessor
 
 logger = logging.getLogger(__name__)
 
 K = RecordKind
-REPEAT_WINDOW = timedelta(days=365)
-REPEAT_DA = 3  # DOMAIN.md A4: three DA events in 12 months
-REPEAT_MISSING = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,13 +385,13 @@ def person_profile(
         mention_ids=mids,
         shared_with=sorted(resource.shared_with),
     )
-    assessments = conn.execute(
-        sa.select(risk_assessments).where(risk_assessments.c.subject_id.in_(mids))
-    ).all()
-    _fill_timeline(conn, profile, mids, assessments)
-    profile.risk = risk_view.current_risk(conn, mids, assessments)
+    history = _history(conn, mids)
+    assessor = default_assessor()
+    codes = partners.resolve_many(conn, [r.agency for r in history.referrals])
+    _fill_timeline(profile, history, assessor, codes)
+    profile.risk = risk_view.current_risk(history, assessor.catalogue)
     profile.findings = [asdict(f) for f in findings.for_person(conn, person_id)]
-    profile.flags = _flags(profile, now)
+    profile.flags = _flags(profile, history, now, assessor.config.clocks)
     _audit(conn, actor, "person.view", [person_id], justification, audit)
     return project(profile, sight(actor, resource))
 
@@ -416,32 +409,32 @@ def _label(code: str | None) -> str:
     return (code or "").replace("_", " ").capitalize()
 
 
+def _history(conn: Connection, mids: list[int]) -> PersonHistory:
+    """The person's linked history with its free text (the one history repository)."""
+    found = HistoryRepository(conn).histories(mids, expand=False, text=True)
+    if not found:
+        raise NotFound("person not found")
+    return found[0]
+
+
 def _fill_timeline(
-    conn: Connection,
-    profile: Profile,
-    mids: list[int],
-    assessments: Sequence[sa.Row[tuple[object, ...]]],
+    profile: Profile, history: PersonHistory, assessor: Assessor, codes: dict[str, str]
 ) -> None:
+    """The timeline; ``codes`` are the referral recipients' registry codes (for the projection)."""
     items: list[TimelineItem] = []
-    ev = conn.execute(
-        sa.select(events, involvements.c.role)
-        .join(involvements, involvements.c.event_id == events.c.id)
-        .where(involvements.c.mention_id.in_(mids))
-    ).all()
-    for e in ev:
+    for inv in history.involvements:
+        e = inv.event
         items.append(
             TimelineItem(
                 at=e.occurred_at,
                 kind="event",
-                title=f"{_label(e.event_type)} ({_label(e.role).lower()})",
+                title=f"{_label(e.event_type)} ({_label(inv.role).lower()})",
                 detail=e.summary or "",
-                record_id=int(e.id),
-                domain=_DOMAIN.get(str(e.event_type), "other"),
+                record_id=e.event_id,
+                domain=_DOMAIN.get(e.event_type, "other"),
             )
         )
-    for m in conn.execute(
-        sa.select(missing_episodes).where(missing_episodes.c.mention_id.in_(mids))
-    ).all():
+    for m in history.missing:
         found = f", found {m.found_at:%d %b %Y %H:%M}" if m.found_at else ", not yet found"
         rhi = "RHI completed" if m.rhi_completed_at else "no RHI recorded"
         items.append(
@@ -450,39 +443,29 @@ def _fill_timeline(
                 kind="missing_episode",
                 title=f"Reported missing, risk {_label(m.risk_grade).lower() or 'not graded'}",
                 detail=f"{'in care' if m.in_care else 'not in care'}{found}; {rhi}",
-                record_id=int(m.id),
+                record_id=m.episode_id,
                 domain="missing",
             )
         )
-    for r in assessments:
-        grade = r.reviewed_grade or r.officer_grade or "not graded"
+    for a in history.assessments:
+        final = risk_view.final_grade(a, history, assessor.catalogue) or "not graded"
         items.append(
             TimelineItem(
-                at=r.completed_at,
+                at=a.completed_at,
                 kind="risk_assessment",
-                title=f"Risk assessment {r.instrument_id} {r.instrument_version}: {grade}",
-                detail=r.rationale or "",
-                record_id=int(r.id),
-                domain=risk_view.instrument_domain(str(r.instrument_id)),
+                title=f"Risk assessment {a.instrument_id} {a.instrument_version}: {final}",
+                detail=a.rationale or "",
+                record_id=a.assessment_id,
+                domain=risk_view.instrument_domain(a.instrument_id),
             )
         )
-    refs = conn.execute(sa.select(referrals).where(referrals.c.subject_id.in_(mids))).all()
-    statuses: dict[int, list[sa.Row[tuple[object, ...]]]] = {}
-    if refs:
-        for s in conn.execute(
-            sa.select(referral_status_changes)
-            .where(referral_status_changes.c.referral_id.in_([r.id for r in refs]))
-            .order_by(referral_status_changes.c.changed_at)
-        ).all():
-            statuses.setdefault(int(s.referral_id), []).append(s)
-    codes = partners.resolve_many(conn, [r.agency for r in refs])
-    for r in refs:
-        history = statuses.get(int(r.id), [])
-        status = str(history[-1].status) if history else "made"
+    for r in history.referrals:
+        latest = max(r.statuses, key=lambda s: s[1], default=None)
+        status = latest[0] if latest else "made"
         code = codes.get(r.agency or "", "")
         profile.referrals.append(
             {
-                "id": int(r.id),
+                "id": r.referral_id,
                 "referral_type": r.referral_type,
                 "agency": r.agency,
                 "agency_code": code,
@@ -492,28 +475,31 @@ def _fill_timeline(
                 "status": status,
             }
         )
+        if r.made_at is None:
+            continue
         items.append(
             TimelineItem(
                 at=r.made_at,
                 kind="referral",
                 title=f"Referral to {_label(r.referral_type)}: {_label(status).lower()}",
                 detail=r.reason or "",
-                record_id=int(r.id),
+                record_id=r.referral_id,
                 domain="exploitation" if r.referral_type == "cse_screening" else "other",
                 addressed_to=code,
             )
         )
-    for c in conn.execute(
-        sa.select(victim_contacts).where(victim_contacts.c.mention_id.in_(mids))
-    ).all():
+    for c in history.contacts:
+        at = c.contacted_at or c.trigger_at
+        if at is None:
+            continue
         items.append(
             TimelineItem(
-                at=c.contacted_at or c.trigger_at,
+                at=at,
                 kind="victim_contact",
                 title=f"Victim update ({_label(c.trigger).lower()})"
                 + ("" if c.contacted_at else ": not yet contacted"),
                 detail=c.summary or "",
-                record_id=int(c.id),
+                record_id=c.contact_id,
                 domain="domestic_abuse",
             )
         )
@@ -521,21 +507,37 @@ def _fill_timeline(
     profile.timeline = items
 
 
-def _flags(profile: Profile, now: datetime) -> list[Flag]:
+def _flags(profile: Profile, history: PersonHistory, now: datetime, clocks: Clocks) -> list[Flag]:
+    """What the screen flags, with the rules' own thresholds (the force's settings):
+    DA-REPEAT-VICTIM and MISSING-REPEAT, counted over the window up to now."""
     flags: list[Flag] = []
     if profile.restricted:
         flags.append(Flag("restricted", "Restricted person: every view needs a recorded reason"))
-    since = now - REPEAT_WINDOW
-    da_victim = [
-        i
-        for i in profile.timeline
-        if i.kind == "event" and i.domain == "domestic_abuse" and "(victim)" in i.title
-    ]
-    if sum(1 for i in da_victim if i.at >= since) >= REPEAT_DA:
-        flags.append(Flag("repeat_da_victim", "Repeat domestic abuse victim (3+ in 12 months)"))
+    da_since = now - timedelta(days=clocks.repeat_da_window_days)
+    da_victim = {
+        inv.event.event_id
+        for inv in history.involvements
+        if inv.role == "victim" and inv.event.domestic_abuse and da_since <= inv.event.occurred_at
+    }
+    if len(da_victim) >= clocks.repeat_da_min_incidents:
+        flags.append(
+            Flag(
+                "repeat_da_victim",
+                f"Repeat domestic abuse victim ({clocks.repeat_da_min_incidents}+ in "
+                f"{clocks.repeat_da_window_days} days)",
+            )
+        )
     missing = [i for i in profile.timeline if i.kind == "missing_episode"]
-    if sum(1 for i in missing if i.at >= since) >= REPEAT_MISSING:
-        flags.append(Flag("repeat_missing", "Repeatedly missing (3+ episodes in 12 months)"))
+    missing_since = now - timedelta(days=clocks.repeat_missing_window_days)
+    recent = [m for m in history.missing if missing_since <= m.reported_missing_at]
+    if len(recent) >= clocks.repeat_missing_min_episodes:
+        flags.append(
+            Flag(
+                "repeat_missing",
+                f"Repeatedly missing ({clocks.repeat_missing_min_episodes}+ episodes in "
+                f"{clocks.repeat_missing_window_days} days)",
+            )
+        )
     if any(i.kind == "missing_episode" and i.detail.startswith("in care") for i in missing):
         flags.append(Flag("in_care", "Child in care"))
     if any(i.domain == "exploitation" for i in profile.timeline):

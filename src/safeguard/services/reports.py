@@ -2,78 +2,49 @@
 
 The figures are computed from the stored source records (and the rules engine's procedure
 checks when that table exists). People are resolved through ``person_links``: a mention with no
-link yet (linking not run) is its own person, keyed ``-mention_id`` (see
-:func:`safeguard.domain.board.person_key`), so figures are correct before linking and only
+link yet (linking not run) is its own person, keyed ``-mention_id`` (the signed form of
+:class:`safeguard.domain.history.PersonKey`), so figures are correct before linking and only
 sharpen (more repeats found) after it.
+
+Every business term is the domain's one definition, with the force's own settings: the final
+grade (:mod:`safeguard.domain.assessments.grading`), Right 6 and enhanced rights
+(:mod:`safeguard.domain.victims`), every clock (:class:`safeguard.domain.clocks.Clocks`, from the
+same rules settings the engine reads) and people's ages (their linked history's date of birth,
+read by :class:`~safeguard.adapters.db.history_repository.HistoryRepository`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from safeguard.adapters.db.findings import procedure_checks
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import (
-    events,
-    involvements,
-    missing_episodes,
-    person_mentions,
-    referral_status_changes,
-    referrals,
-    risk_assessments,
-    satisfaction_responses,
-    victim_contacts,
-)
-from safeguard.adapters.db.types import as_utc
+from safeguard.adapters.db.board_records import Births, read_records
+from safeguard.adapters.db.history_repository import HistoryRepository
+from safeguard.adapters.db.procedure_counts import count_procedure_checks
 from safeguard.adapters.reports import render
-from safeguard.domain.assessments import Catalogue, score
-from safeguard.domain.board import Period, person_key, previous_periods
+from safeguard.domain.assessments import Catalogue
+from safeguard.domain.board import Period, previous_periods
 from safeguard.domain.board_figures import (
-    DECISION_STATUSES,
-    RIGHT6_TRIGGERS,
-    Assessment,
     BoardFacts,
-    Incident,
-    MissingEpisode,
     ProcedureTally,
     RawReport,
-    Referral,
-    SurveyResponse,
-    VictimContact,
     compute,
 )
 from safeguard.domain.board_publish import PublishedReport, publish
 from safeguard.domain.disclosure import DisclosurePolicy
-from safeguard.domain.working_time import WorkingCalendar, age_on
+from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
+from safeguard.rules import RulesConfig
 from safeguard.services.assessment import Assessor
 
 logger = logging.getLogger(__name__)
 
 PREVIOUS_PERIODS = 4
-LOOKBACK = timedelta(days=365 + 28 + 1)  # 12-month repeat windows and the 28-day screening clock
-ENHANCED_EVENT_TYPES = frozenset(
-    {
-        "domestic_abuse",
-        "sexual_offence",
-        "child_sexual_exploitation",
-        "child_criminal_exploitation",
-        "modern_slavery",
-    }
-)
-SATISFIED = frozenset({"very_satisfied", "fairly_satisfied"})
-REPORT_EVENT_TYPES = ("domestic_abuse", "child_sexual_exploitation", "child_criminal_exploitation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,407 +55,37 @@ class ReportTimings:
     total: float
 
 
-def _strands(value: object) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = json.loads(value)
-    if not isinstance(value, list):
-        return ()
-    return tuple(str(v) for v in value)
-
-
-def _answers(value: object) -> Mapping[str, object]:
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        value = json.loads(value)
-    return value if isinstance(value, dict) else {}
-
-
-# Reading tens of thousands of rows, SQLAlchemy's per-value type processing costs more than the
-# query: timestamps and dates are read raw (text on SQLite, naive datetimes on PostgreSQL) and
-# made aware UTC here, exactly as UTCDateTime does.
-def _raw(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    return sa.type_coerce(column, sa.String())
-
-
-_dt = as_utc
-
-
-def _need_dt(value: object) -> datetime:
-    out = _dt(value)
-    assert out is not None
-    return out
-
-
-def _day(value: object) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    if isinstance(value, datetime):
-        return value.date()
-    assert isinstance(value, date)
-    return value
-
-
-def _is_child(dob: date | None, age: int | None, on: datetime) -> bool | None:
-    if dob is not None:
-        return age_on(dob, on.date()) < 18
-    if age is not None:
-        return age < 18
-    return None
-
-
-def _hate_condition() -> sa.ColumnElement[bool]:
-    text = sa.cast(events.c.hate_crime_strands, sa.Text)
-    return sa.and_(events.c.hate_crime_strands.is_not(None), text.not_in(["[]", "null", '"[]"']))
-
-
-def _incidents(conn: Connection, since: datetime, until: datetime) -> list[Incident]:
-    relevant = sa.and_(
-        events.c.occurred_at >= since,
-        events.c.occurred_at < until,
-        sa.or_(
-            events.c.event_type.in_(REPORT_EVENT_TYPES),
-            events.c.domestic_abuse_related.is_(True),
-            _hate_condition(),
-        ),
-    )
-    victims: dict[int, set[int]] = defaultdict(set)
-    q = (
-        sa.select(involvements.c.event_id, involvements.c.mention_id, person_links.c.person_id)
-        .join(events, events.c.id == involvements.c.event_id)
-        .outerjoin(person_links, person_links.c.mention_id == involvements.c.mention_id)
-        .where(relevant, involvements.c.role == "victim")
-    )
-    for event_id, mention_id, person_id in conn.execute(q).all():
-        if mention_id is not None:
-            victims[event_id].add(person_key(person_id, mention_id))
-    q2 = sa.select(
-        events.c.id,
-        events.c.event_type,
-        _raw(events.c.occurred_at),
-        events.c.domestic_abuse_related,
-        _raw(events.c.hate_crime_strands),
-        events.c.area,
-        events.c.team,
-    ).where(relevant)
-    return [
-        Incident(
-            event_id=eid,
-            event_type=etype,
-            occurred_at=_need_dt(occurred),
-            domestic=bool(domestic),
-            hate_strands=_strands(strands),
-            victims=frozenset(victims.get(eid, ())),
-            area=area,
-            team=team,
-        )
-        for eid, etype, occurred, domestic, strands, area, team in conn.execute(q2).all()
-    ]
-
-
-def _assessments(
-    conn: Connection, since: datetime, until: datetime, catalogue: Catalogue | None
-) -> list[Assessment]:
-    ra = risk_assessments
-    q = (
-        sa.select(
-            ra.c.id,
-            ra.c.instrument_id,
-            ra.c.instrument_version,
-            _raw(ra.c.answers),
-            ra.c.officer_grade,
-            ra.c.rationale,
-            ra.c.reviewed_grade,
-            _raw(ra.c.completed_at),
-            ra.c.event_id,
-            ra.c.subject_id,
-            ra.c.assessor_team,
-            person_links.c.person_id,
-            _raw(person_mentions.c.date_of_birth),
-        )
-        .outerjoin(person_links, person_links.c.mention_id == ra.c.subject_id)
-        .outerjoin(person_mentions, person_mentions.c.id == ra.c.subject_id)
-        .where(ra.c.completed_at >= since, ra.c.completed_at < until)
-    )
-    out = []
-    for (
-        aid,
-        instrument_id,
-        version,
-        answers,
-        officer,
-        rationale,
-        reviewed,
-        completed_raw,
-        event_id,
-        subject_id,
-        team,
-        person_id,
-        dob_raw,
-    ) in conn.execute(q).all():
-        completed = _need_dt(completed_raw)
-        computed = None
-        instrument = catalogue.find(instrument_id, version) if catalogue is not None else None
-        # The computed grade is only ever compared with the officer's: without one, not scored.
-        if instrument is not None and officer is not None:
-            dob = _day(dob_raw)
-            result = score(
-                instrument,
-                _answers(answers),
-                officer,
-                rationale,
-                subject_age=age_on(dob, completed.date()) if dob else None,
-                assessed_on=completed.date(),
-            )
-            computed = result.actuarial_grade
-        out.append(
-            Assessment(
-                id=aid,
-                instrument_id=instrument_id,
-                completed_at=completed,
-                subject=person_key(person_id, subject_id) if subject_id else None,
-                event_id=event_id,
-                officer_grade=officer,
-                reviewed_grade=reviewed,
-                computed_grade=computed,
-                team=team,
-            )
-        )
-    return out
-
-
-def _referrals(conn: Connection, since: datetime, until: datetime) -> list[Referral]:
-    rs = referral_status_changes
-    decided = (
-        sa.select(rs.c.referral_id, sa.func.min(_raw(rs.c.changed_at)).label("decided_at"))
-        .where(rs.c.status.in_(sorted(DECISION_STATUSES)))
-        .group_by(rs.c.referral_id)
-        .subquery()
-    )
-    q = (
-        sa.select(
-            referrals.c.id,
-            referrals.c.referral_type,
-            _raw(referrals.c.made_at),
-            referrals.c.route,
-            referrals.c.rag,
-            referrals.c.event_id,
-            referrals.c.subject_id,
-            person_links.c.person_id,
-            _raw(events.c.occurred_at),
-            decided.c.decided_at,
-        )
-        .outerjoin(person_links, person_links.c.mention_id == referrals.c.subject_id)
-        .outerjoin(events, events.c.id == referrals.c.event_id)
-        .outerjoin(decided, decided.c.referral_id == referrals.c.id)
-        .where(referrals.c.made_at >= since, referrals.c.made_at < until)
-    )
-    return [
-        Referral(
-            id=rid,
-            referral_type=rtype,
-            made_at=_need_dt(made),
-            subject=person_key(person_id, subject_id) if subject_id else None,
-            event_id=event_id,
-            event_occurred_at=_dt(occurred),
-            route=route,
-            rag=rag,
-            decided_at=_dt(decided_at),
-        )
-        for (
-            rid,
-            rtype,
-            made,
-            route,
-            rag,
-            event_id,
-            subject_id,
-            person_id,
-            occurred,
-            decided_at,
-        ) in conn.execute(q).all()
-    ]
-
-
-def _missing(conn: Connection, since: datetime, until: datetime) -> list[MissingEpisode]:
-    me = missing_episodes
-    q = (
-        sa.select(
-            me.c.id,
-            me.c.mention_id,
-            person_links.c.person_id,
-            _raw(me.c.reported_missing_at),
-            _raw(me.c.found_at),
-            me.c.risk_grade,
-            me.c.exploitation_flag,
-            _raw(me.c.rhi_offered_at),
-            _raw(person_mentions.c.date_of_birth),
-            person_mentions.c.age,
-        )
-        .outerjoin(person_links, person_links.c.mention_id == me.c.mention_id)
-        .outerjoin(person_mentions, person_mentions.c.id == me.c.mention_id)
-        .where(
-            sa.or_(
-                sa.and_(me.c.reported_missing_at >= since, me.c.reported_missing_at < until),
-                sa.and_(me.c.found_at >= since, me.c.found_at < until),
-            )
-        )
-    )
-    out = []
-    for eid, mention_id, person_id, reported, found, grade, flag, rhi, dob, age in conn.execute(
-        q
-    ).all():
-        reported_at = _need_dt(reported)
-        out.append(
-            MissingEpisode(
-                id=eid,
-                person=person_key(person_id, mention_id or -eid),
-                reported_at=reported_at,
-                child=_is_child(_day(dob), age, reported_at),
-                found_at=_dt(found),
-                risk_grade=grade,
-                exploitation_flag=bool(flag),
-                rhi_offered_at=_dt(rhi),
-            )
-        )
-    return out
-
-
-def _contacts(conn: Connection, since: datetime, until: datetime) -> list[VictimContact]:
-    vc = victim_contacts
-    enhanced_event = sa.or_(
-        events.c.event_type.in_(sorted(ENHANCED_EVENT_TYPES)),
-        events.c.domestic_abuse_related.is_(True),
-        _hate_condition(),
-    )
-    q = (
-        sa.select(
-            vc.c.id,
-            vc.c.trigger,
-            _raw(vc.c.trigger_at),
-            _raw(vc.c.contacted_at),
-            sa.case((enhanced_event, 1), else_=0),
-            _raw(person_mentions.c.date_of_birth),
-            person_mentions.c.age,
-        )
-        .outerjoin(events, events.c.id == vc.c.event_id)
-        .outerjoin(person_mentions, person_mentions.c.id == vc.c.mention_id)
-        .where(
-            vc.c.trigger_at >= since,
-            vc.c.trigger_at < until,
-            vc.c.trigger.in_(sorted(RIGHT6_TRIGGERS)),
-        )
-    )
-    out = []
-    for cid, trigger, trigger_raw, contacted, enhanced_by_event, dob, age in conn.execute(q).all():
-        trigger_at = _need_dt(trigger_raw)
-        enhanced = bool(enhanced_by_event) or bool(_is_child(_day(dob), age, trigger_at))
-        out.append(VictimContact(cid, trigger, trigger_at, enhanced, _dt(contacted)))
-    return out
-
-
-def _responses(conn: Connection, since: datetime, until: datetime) -> list[SurveyResponse]:
-    sr = satisfaction_responses
-    q = sa.select(_raw(sr.c.surveyed_at), sr.c.overall).where(
-        sr.c.surveyed_at >= since, sr.c.surveyed_at < until, sr.c.overall.is_not(None)
-    )
-    return [
-        SurveyResponse(_need_dt(at), overall in SATISFIED) for at, overall in conn.execute(q).all()
-    ]
-
-
-def count_procedure_checks(conn: Connection, periods: list[Period]) -> ProcedureTally | None:
-    """The rules engine's procedure checks due in the periods, counted in the database.
-
-    None if no checks are stored: an empty table means the rules engine has not run
-    (``safeguard assess``), and the procedure figures then say "not measured" instead of a
-    misleading 0 of 0.
-
-    Hundreds of thousands of checks are grouped by rule, area, team, whether done on time and
-    the rank of the due and done times among the periods' boundaries (how many boundaries are
-    at or before it; "never done" ranks after every boundary); :func:`_tally` turns those groups
-    into the per-period counts that ``count_procedures`` defines. Times are compared as stored
-    (naive UTC) with the periods' UTC boundaries, so no time zone or date truncation is involved.
-    """
-    pc = procedure_checks
-    if conn.execute(sa.select(pc.c.id).limit(1)).first() is None:
-        return None
-    bounds = sorted({p.start for p in periods} | {p.end for p in periods})
-
-    def rank(column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
-        # NULL compares as unknown, so an undone check falls through to the last rank.
-        return sa.case(*((column < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
-
-    ranked = (
-        sa.select(
-            pc.c.rule_id,
-            pc.c.area,
-            pc.c.team,
-            rank(pc.c.due_at).label("due_rank"),
-            rank(pc.c.done_at).label("done_rank"),
-            sa.case((pc.c.done_at <= pc.c.due_at, 1), else_=0).label("on_time"),
-        )
-        .where(pc.c.due_at >= periods[0].start, pc.c.due_at < periods[-1].end)
-        .subquery()
-    )
-    keys = [ranked.c[name] for name in ("rule_id", "area", "team", "due_rank", "done_rank")]
-    keys.append(ranked.c.on_time)
-    rows = conn.execute(sa.select(*keys, sa.func.count()).group_by(*keys)).tuples()
-    return _tally(rows, periods, bounds)
-
-
-def _tally(
-    rows: Iterable[tuple[str, str | None, str | None, int, int, int, int]],
-    periods: list[Period],
-    bounds: list[datetime],
-) -> ProcedureTally:
-    """Per-period counts from checks grouped by due and done rank among ``bounds``.
-
-    With rank(t) = how many bounds are <= t: ``start <= due < end`` is
-    ``rank(start) <= rank(due) < rank(end)``, and ``done >= end`` (or never done) is
-    ``rank(done) >= rank(end)``, where a bound's own rank is its position + 1.
-    """
-    position = {b: i + 1 for i, b in enumerate(bounds)}
-    spans = [(position[p.start], position[p.end]) for p in periods]
-    tally = ProcedureTally(list(periods))
-    for rule_id, area, team, due_rank, done_rank, on_time, n in rows:
-        cell = tally.cell(rule_id, area, team)
-        for k, (first, end) in enumerate(spans):
-            if first <= due_rank < end:
-                cell.due[k] += n
-                cell.on_time[k] += n * on_time
-            if due_rank < end <= done_rank:
-                cell.overdue[k] += n
-    return tally
-
-
 def gather_facts(
-    engine: Engine, periods: list[Period], catalogue: Catalogue | None = None
+    engine: Engine,
+    periods: list[Period],
+    catalogue: Catalogue | None = None,
+    config: RulesConfig | None = None,
 ) -> BoardFacts:
     """Read every fact the figures for ``periods`` (oldest first) need.
 
     Histories (incidents, assessments, referrals, missing episodes) reach back ``LOOKBACK``
     before the first period for the 12-month measures; contacts and surveys need only the
-    periods; procedure checks are counted in the database, for these periods.
+    periods; procedure checks are counted in the database, for these periods. ``config``: the
+    force's rules settings (clocks and thresholds), from the settings by default.
 
-    The count is nearly all the database's own work (sqlite3 and psycopg release the GIL), so
-    it runs on a second connection in a background thread while this one reads the records.
-    An in-memory SQLite database has one connection per thread, so there it runs in turn.
+    The count and people's dates of birth are nearly all the database's own work (sqlite3 and
+    psycopg release the GIL), so they run on their own connections in background threads while
+    this one reads the records. An in-memory SQLite database has one connection per thread, so
+    there they run in turn.
     """
+    cfg = config or Assessor.from_settings().config
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         with engine.connect() as conn:
-            facts = _read_records(conn, periods, catalogue)
+            births = HistoryRepository(conn).births()
+            facts = read_records(conn, periods, catalogue, cfg, lambda: births)
             facts.procedures = count_procedure_checks(conn, periods)
             return facts
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-procedures") as pool:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="report-reads") as pool:
         counted = pool.submit(_count_on_own_connection, engine, periods)
+        born = pool.submit(_births_on_own_connection, engine)
         with engine.connect() as conn:
-            facts = _read_records(conn, periods, catalogue)
+            facts = read_records(conn, periods, catalogue, cfg, born.result)
         facts.procedures = counted.result()
     return facts
 
@@ -494,29 +95,9 @@ def _count_on_own_connection(engine: Engine, periods: list[Period]) -> Procedure
         return count_procedure_checks(conn, periods)
 
 
-def _read_records(
-    conn: Connection, periods: list[Period], catalogue: Catalogue | None
-) -> BoardFacts:
-    first, until = periods[0].start, periods[-1].end
-    since = first - LOOKBACK
-    return BoardFacts(
-        incidents=_incidents(conn, since, until),
-        assessments=_assessments(conn, since, until, catalogue),
-        referrals=_referrals(conn, since, until),
-        missing=_missing(conn, since, until),
-        contacts=_contacts(conn, first, until),
-        responses=_responses(conn, first, until),
-        linked_share=_linked_share(conn),
-    )
-
-
-def _linked_share(conn: Connection) -> float | None:
-    """The share of person mentions that linking has joined to a person (None: no mentions)."""
-    mentions = conn.execute(sa.select(sa.func.count()).select_from(person_mentions)).scalar_one()
-    if not mentions:
-        return None
-    linked = conn.execute(sa.select(sa.func.count()).select_from(person_links)).scalar_one()
-    return float(linked) / float(mentions)
+def _births_on_own_connection(engine: Engine) -> Births:
+    with engine.connect() as conn:
+        return HistoryRepository(conn).births()
 
 
 def instrument_catalogue() -> Catalogue:
@@ -551,7 +132,7 @@ def raw_figures(
     periods = report_periods(start, end, previous)
     assessor = Assessor.from_settings()  # instruments and calendar: one read of the settings
     t0 = time.perf_counter()
-    facts = gather_facts(engine, periods, assessor.catalogue)
+    facts = gather_facts(engine, periods, assessor.catalogue, assessor.config)
     if timings is not None:
         timings.append(time.perf_counter() - t0)
     logger.info(

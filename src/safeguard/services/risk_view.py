@@ -1,25 +1,28 @@
 """A person's current risk, explained: the latest assessment on each instrument, re-scored.
 
-Scoring is the rules engine's (``safeguard.domain.assessments.score`` over the versioned
-instrument files): the web layer never computes a grade itself.
+Scoring is the rules engine's: the force's instruments (packaged and its own), the final grade of
+:mod:`safeguard.domain.assessments.grading` (a review can raise the grade, nothing lowers the
+instrument's) and the person's age on the day (SERAF: a child under 13 is never rated low). The
+web layer never computes a grade itself.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.tables import risk_assessments
+from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.domain.access import RecordKind
-from safeguard.domain.assessments import Instrument, ScoreResult, score
+from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, grade, score
+from safeguard.domain.assessments import recorded_grade as _recorded_grade
+from safeguard.domain.history import AssessmentFact, PersonHistory
 from safeguard.domain.projection import shown_if
 from safeguard.errors import NotFound, ValidationFailed
-from safeguard.instruments import default_catalogue
+from safeguard.services.assessment import default_assessor
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +55,49 @@ class RiskSummary:
     assessment_id: int = 0
 
 
+def _catalogue() -> Catalogue:
+    """The force's instruments: the packaged ones and its own (SAFEGUARD_INSTRUMENTS_DIR)."""
+    return default_assessor().catalogue
+
+
 def instrument(instrument_id: str, version: str) -> Instrument:
-    found = default_catalogue().find(instrument_id, version)
+    found = _catalogue().find(instrument_id, version)
     if found is None:
         raise NotFound(f"no instrument {instrument_id}/{version}")
     return found
 
 
 def instruments() -> list[Instrument]:
-    return sorted(default_catalogue(), key=lambda i: (i.id, i.version))
+    return sorted(_catalogue(), key=lambda i: (i.id, i.version))
+
+
+def subject_age(conn: Connection, mention_ids: list[int], on: date) -> int | None:
+    """The age on ``on`` of the person these mentions make up (their linked history)."""
+    found = HistoryRepository(conn).histories(mention_ids, parties=False)
+    return found[0].age_at(on) if found else None
+
+
+def final_grade(fact: AssessmentFact, history: PersonHistory, catalogue: Catalogue) -> str | None:
+    """The assessment's final grade (see :mod:`safeguard.domain.assessments.grading`)."""
+    inst = catalogue.find(fact.instrument_id, fact.instrument_version)
+    if inst is None:
+        return _recorded_grade(fact.officer_grade, fact.reviewed_grade)
+    try:
+        return _score_fact(inst, fact, history).grade
+    except ValidationFailed:
+        return None
+
+
+def _score_fact(inst: Instrument, fact: AssessmentFact, history: PersonHistory) -> ScoreResult:
+    return grade(
+        inst,
+        fact.answers,
+        fact.officer_grade,
+        fact.reviewed_grade,
+        fact.rationale,
+        subject_age=history.age_at(fact.completed_at.date()),
+        assessed_on=fact.completed_at.date(),
+    )
 
 
 def grade_answers(
@@ -84,58 +121,39 @@ def grade_answers(
     )
 
 
-def current_risk(
-    conn: Connection,
-    mention_ids: list[int],
-    assessments: Sequence[sa.Row[tuple[object, ...]]] | None = None,
-) -> list[RiskSummary]:
-    """The latest assessment per instrument about these mentions, scored and explained.
-
-    ``assessments``: the mentions' ``risk_assessments`` rows, when the caller already has them.
-    """
-    if assessments is None:
-        assessments = conn.execute(
-            sa.select(risk_assessments).where(risk_assessments.c.subject_id.in_(mention_ids))
-        ).all()
-    # Newest first; ties keep the database's order, as the ORDER BY this replaces did not fix.
-    rows = sorted(assessments, key=lambda r: r.completed_at, reverse=True)
-    latest: dict[str, sa.Row[tuple[object, ...]]] = {}
+def current_risk(history: PersonHistory, catalogue: Catalogue | None = None) -> list[RiskSummary]:
+    """The latest assessment per instrument in the person's history, scored and explained."""
+    cat = catalogue or _catalogue()
+    # Newest first; ties keep the stored order.
+    rows = sorted(history.assessments, key=lambda a: a.completed_at, reverse=True)
+    latest: dict[str, AssessmentFact] = {}
     for r in rows:
-        latest.setdefault(str(r.instrument_id), r)
+        latest.setdefault(r.instrument_id, r)
     out = []
     for r in latest.values():
-        recorded = r.reviewed_grade or r.officer_grade
-        inst = default_catalogue().find(str(r.instrument_id), str(r.instrument_version))
+        recorded = _recorded_grade(r.officer_grade, r.reviewed_grade)
+        inst = cat.find(r.instrument_id, r.instrument_version)
         result: ScoreResult | None = None
         reasons: tuple[str, ...]
         if inst is None:
             reasons = (f"instrument {r.instrument_id}/{r.instrument_version} is not known here",)
         else:
+            recorded = _recorded_grade(r.officer_grade, r.reviewed_grade, inst.grades)
             try:
-                result = score(
-                    inst,
-                    r.answers if isinstance(r.answers, Mapping) else {},
-                    r.officer_grade if r.officer_grade in inst.grades else None,
-                    r.rationale,
-                    assessed_on=r.completed_at.date(),
-                )
+                result = _score_fact(inst, r, history)
                 reasons = result.reasons
             except ValidationFailed as exc:
                 reasons = (f"stored answers cannot be scored: {exc}",)
         yes = (
-            tuple(
-                f"{q.id}: {q.text}"
-                for q in inst.questions
-                if isinstance(r.answers, Mapping) and _observed(r.answers.get(q.id))
-            )
+            tuple(f"{q.id}: {q.text}" for q in inst.questions if _observed(r.answers.get(q.id)))
             if inst is not None
             else ()
         )
         out.append(
             RiskSummary(
-                instrument_id=str(r.instrument_id),
-                instrument_version=str(r.instrument_version),
-                title=inst.title if inst is not None else str(r.instrument_id),
+                instrument_id=r.instrument_id,
+                instrument_version=r.instrument_version,
+                title=inst.title if inst is not None else r.instrument_id,
                 completed_at=r.completed_at,
                 grade=(result.grade if result is not None else None) or recorded,
                 recorded_grade=recorded,
@@ -143,7 +161,7 @@ def current_risk(
                 reasons=reasons,
                 yes_questions=yes,
                 marac_route=result.marac_route if result is not None else None,
-                assessment_id=int(r.id),
+                assessment_id=r.assessment_id,
             )
         )
     out.sort(key=lambda s: s.completed_at, reverse=True)

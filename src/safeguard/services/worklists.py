@@ -23,32 +23,12 @@ from safeguard.adapters.db.tables import (
 from safeguard.domain.access import Action, Actor, RecordKind, can, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
+from safeguard.domain.worklists import WORKLIST_KINDS, WorklistKind
 from safeguard.errors import NotFound
 from safeguard.services import access, findings
 
-
-@dataclass(frozen=True, slots=True)
-class Worklist:
-    code: str
-    title: str
-    what_to_do: str
-
-
-WORKLISTS: tuple[Worklist, ...] = (
-    Worklist("new-high-risk", "New high risk", "Review the safety plan and MARAC referral."),
-    Worklist("marac-due", "MARAC referral due", "Refer to MARAC."),
-    Worklist("repeat-missing", "Repeat-missing children", "Plan with partners; consider CSE."),
-    Worklist("cse-screening-due", "CSE screening due", "Complete a CSE screening (SERAF)."),
-    Worklist("overdue", "Overdue procedures", "A procedure is past its deadline: act now."),
-    Worklist("uncertain-links", "Uncertain links", "Confirm or split the record link."),
-)
-# Worklist code -> the rules capability's worklist (finding categories); see services.assessment.
-RULES_WORKLIST = {
-    "new-high-risk": "new_high_risk",
-    "marac-due": "marac_due",
-    "repeat-missing": "repeat_missing",
-    "cse-screening-due": "cse_screening_due",
-}
+Worklist = WorklistKind
+WORKLISTS: tuple[Worklist, ...] = tuple(w for w in WORKLIST_KINDS if w.on_web)
 BY_CODE = {w.code: w for w in WORKLISTS}
 
 
@@ -98,12 +78,10 @@ def _names(conn: Connection, person_ids: list[int]) -> dict[int, str]:
 
 
 def _from_findings(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkItem]:
-    from safeguard.services.assessment import WORKLISTS as RULES_WORKLISTS
-
     if code == "overdue":
         found = store.query_findings(conn, statuses=store.ACTIVE, due_before=now, limit=limit)
     else:
-        categories = RULES_WORKLISTS[RULES_WORKLIST[code]]
+        categories = BY_CODE[code].categories
         found = store.query_findings(
             conn, statuses=store.ACTIVE, categories=categories, limit=limit
         )

@@ -3,6 +3,7 @@
 Pure: definitions are parsed from mappings (files are read by :mod:`safeguard.instruments`).
 """
 
+from safeguard.domain.assessments.grading import grade, judgement, recorded_grade
 from safeguard.domain.assessments.model import (
     Band,
     Catalogue,
@@ -22,6 +23,9 @@ __all__ = [
     "PointsRule",
     "Question",
     "ScoreResult",
+    "grade",
+    "judgement",
+    "recorded_grade",
     "parse_instrument",
     "score",
 ]

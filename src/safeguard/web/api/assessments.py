@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 
 from safeguard.domain.access import Action, Actor
 from safeguard.domain.assessments import ScoreResult
-from safeguard.services import assessments, risk_view
+from safeguard.services import assessment_forms, risk_view
 from safeguard.web.api.models import AnswersIn, InstrumentOut, ScoreOut, SubmittedOut
 from safeguard.web.deps import Authorised, ConnDep, PersonId
 
@@ -58,7 +58,7 @@ def score(body: AnswersIn, actor: Assessor) -> ScoreOut:
 @router.post("/people/{person_id}/assessments", response_model=SubmittedOut, status_code=201)
 def submit(person_id: PersonId, body: AnswersIn, conn: ConnDep, actor: Assessor) -> SubmittedOut:
     """Grade and store an assessment about a person (audited as collection)."""
-    done = assessments.submit_assessment(
+    done = assessment_forms.submit_assessment(
         conn,
         actor=actor,
         person_id=person_id,

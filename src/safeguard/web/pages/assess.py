@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.errors import ValidationFailed
-from safeguard.services import access, assessments, people, risk_view
+from safeguard.services import access, assessment_forms, people, risk_view
 from safeguard.web.deps import CSRF_FIELD, Authorised, ConnDep, PersonId
 from safeguard.web.pages.render import render
 
@@ -73,12 +74,35 @@ def form(
 
 @router.post("/assess/{instrument_id}/{version}/score", response_class=HTMLResponse)
 async def live_score(
-    request: Request, instrument_id: str, version: str, actor: Assessor
+    request: Request,
+    instrument_id: str,
+    version: str,
+    actor: Assessor,
+    conn: ConnDep,
+    person_id: int | None = None,
 ) -> Response:
     answers, grade, rationale = await _answers(request)
     inst = risk_view.instrument(instrument_id, version)
+    today = datetime.now(UTC).date()
+    # Scored with the person's age on the day, as when it is stored (age floors, e.g. SERAF).
+    if person_id:  # the person's age is read: the same need to know as the form itself
+        people.mention_ids_of(conn, person_id)
+        ensure(actor, Action.SUBMIT_ASSESSMENT, access.person_resource(conn, actor, person_id))
+    age = (
+        risk_view.subject_age(conn, people.mention_ids_of(conn, person_id), today)
+        if person_id
+        else None
+    )
     try:
-        result = risk_view.grade_answers(instrument_id, version, answers, grade, rationale)
+        result = risk_view.grade_answers(
+            instrument_id,
+            version,
+            answers,
+            grade,
+            rationale,
+            subject_age=age,
+            assessed_on=today,
+        )
     except ValidationFailed as exc:
         return render(request, "_score.html", {"inst": inst, "error": str(exc)}, actor=actor)
     return render(request, "_score.html", {"inst": inst, "result": result}, actor=actor)
@@ -99,7 +123,7 @@ async def submit(
     answers.pop(CSRF_FIELD, None)
     inst = risk_view.instrument(instrument_id, version)
     try:
-        assessments.submit_assessment(
+        assessment_forms.submit_assessment(
             conn,
             actor=actor,
             person_id=person_id,

@@ -1,4 +1,6 @@
-"""Submitting a risk assessment from the app: graded by the rules engine, stored, audited."""
+"""Submitting a risk assessment from the app (the web form and the API): graded with the
+force's instruments and the person's age, stored, audited. Running the rules over people is
+:mod:`safeguard.services.assessment`."""
 
 from __future__ import annotations
 
@@ -52,7 +54,13 @@ def submit_assessment(
     if rationale is not None and len(rationale) > 4000:
         raise ValidationFailed("rationale: at most 4000 characters")
     result = risk_view.grade_answers(
-        instrument_id, instrument_version, answers, officer_grade, rationale, assessed_on=now.date()
+        instrument_id,
+        instrument_version,
+        answers,
+        officer_grade,
+        rationale,
+        subject_age=risk_view.subject_age(conn, mids, now.date()),
+        assessed_on=now.date(),
     )
     if result.state != "complete":
         raise IncompleteAssessment(

@@ -1,0 +1,67 @@
+"""Habits the house style claims, checked: generated docs current, a pure core, the error tree
+documented."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+from cogapp import Cog
+
+import safeguard
+from safeguard import errors
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRASTRUCTURE = ("sqlalchemy", "duckdb", "splink", "fastapi", "sklearn", "pyarrow", "psycopg")
+
+
+def test_the_generated_cli_reference_is_current() -> None:
+    status = Cog().main(["cog", "--check", str(ROOT / "docs" / "cli.md")])
+    assert status == 0, "docs/cli.md is stale: run `make docs`"
+
+
+def test_importing_the_domain_and_the_rules_loads_no_infrastructure() -> None:
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import safeguard.domain, safeguard.rules\n"
+        "for pkg in (safeguard.domain, safeguard.rules):\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        importlib.import_module(m.name)\n"
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {INFRASTRUCTURE!r})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "", f"the pure core imported {out.stdout.strip()}"
+
+
+def _all_modules() -> None:
+    for m in pkgutil.walk_packages(safeguard.__path__, "safeguard."):
+        if ".migrations." in m.name or m.name.endswith(".__main__"):
+            continue
+        if m.name.endswith("linkage.spark"):
+            continue  # needs the optional pyspark
+        importlib.import_module(m.name)
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub, *_subclasses(sub)}
+    return found
+
+
+def test_every_error_class_is_in_the_tree_drawn_in_errors_py() -> None:
+    _all_modules()
+    doc = errors.__doc__ or ""
+    named = {line.split("+", 1)[1].split()[0] for line in doc.splitlines() if "+ " in line}
+    ours = {
+        c.__name__
+        for c in _subclasses(errors.SafeguardError)
+        if c.__module__.startswith("safeguard")
+    }
+    assert ours <= named, f"missing from the errors.py docstring: {sorted(ours - named)}"
