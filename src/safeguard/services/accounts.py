@@ -102,6 +102,9 @@ def create_user(
     """
     check_username(username)
     check_password(password)
+    if role is Role.PARTNER_AGENCY and agency:  # a name the registry knows stands for its code
+        found = partners.resolve(conn, agency)
+        agency = found.code if found else agency
     agency = check_role_agency(role, agency)
     if agency is not None:
         agency = partners.require(conn, agency).code
