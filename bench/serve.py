@@ -262,7 +262,7 @@ def main() -> int:
         url = f"sqlite:///{args.db}"
         where = f"{args.db} ({args.db.stat().st_size / 1e6:,.0f} MB)"
     token, people, terms = workload(url)
-    reason = "reason=Benchmark%20load%20test"
+    reason = "purpose=supervision_qa"
     mixed = [f"/api/people/{p}?{reason}" for p in people] + [
         f"/api/people?q={t.replace(' ', '+')}&{reason}" for t in terms
     ]

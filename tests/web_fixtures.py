@@ -25,6 +25,7 @@ from safeguard.adapters.db.tables import (
     risk_assessments,
 )
 from safeguard.domain.access import Role
+from safeguard.services.partners import register_agency
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PASSWORD = "correct horse battery staple"
@@ -79,6 +80,18 @@ def link(conn: Connection, mention_id: int, person_id: int, p: float = 0.99) -> 
     )
 
 
+AGENCIES = (
+    ("childrens-services", "Cumbria Children's Services", "children's social care"),
+    ("health", "North Cumbria Health", "health"),
+    ("marac", "Cumbria MARAC", "multi-agency"),
+)
+
+
+def register_agencies(conn: Connection) -> None:
+    for code, name, sector in AGENCIES:
+        register_agency(conn, code=code, display_name=name, sector=sector, names=())
+
+
 @dataclass
 class World:
     victim: int  # person ids
@@ -96,6 +109,7 @@ def build_world(engine: Engine) -> World:
     """Joanne Smith (DA victim, high-risk DASH), John Smith (restricted), Kayleigh Brown
     (repeatedly missing child, shared with children's services), one unlinked mention."""
     with engine.begin() as conn:
+        register_agencies(conn)
         victim, suspect, child = person(conn), person(conn, restricted=True), person(conn)
         j1 = add(
             conn,

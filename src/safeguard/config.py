@@ -26,7 +26,13 @@ class Settings(BaseSettings):
     ingest_batch_rows: int = Field(default=50_000, ge=100, le=1_000_000)
     future_tolerance_minutes: int = Field(default=60, ge=0)
     session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24)
+    # Failed sign-ins before the first wait; the waits then grow (domain.accounts.throttle_policy).
     max_failed_logins: int = Field(default=5, ge=1)
+    # Where throttling counters live (the limits library): memory:// is one process;
+    # redis://host:6379 shares them between workers (needs the redis package).
+    throttle_storage: str = "memory://"
+    break_glass_minutes: int = Field(default=60, ge=5, le=720)
     web_assets_dir: Path = Path("web-assets/node_modules")
     max_body_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
     host: str = "127.0.0.1"

@@ -4,10 +4,12 @@
   + ConfigError              settings invalid at start-up
   + NotFound                 404
   + PermissionDenied         403
-    + BreakGlassRequired     403  a restricted person: record a reason first (domain.access)
+    + Refused                403  the access policy said no; carries who, what, why (domain.access)
+      + BreakGlassRequired   403  a restricted person: record a reason first (domain.access)
     + CsrfFailed             403  a form without its anti-forgery token (web.deps)
     + SignInFailed           401  wrong name or password, locked (services.accounts)
     + NotSignedIn            401  no or expired session or token (services.accounts)
+    + Throttled              429  too many failed sign-ins lately (services.accounts)
   + InvalidTransition        409  e.g. referral already accepted
   + Conflict                 409  e.g. a concurrent change
   + ValidationFailed         422  bad input, names the file/row/field where it can

@@ -137,14 +137,16 @@ def test_concurrent_api_reads_are_each_audited_before_their_answer(
 
     def view(n: int) -> int:
         r = client.get(
-            f"/api/people/{world.victim}", params={"reason": f"Case {n}"}, headers=headers
+            f"/api/people/{world.victim}",
+            params={"purpose": "investigation", "reference": f"Case {n}"},
+            headers=headers,
         )
         assert r.status_code == 200, r.text
         with engine.connect() as conn:  # the entry is already committed when the answer comes
             found = conn.execute(
                 sa.select(sa.func.count())
                 .select_from(audit_log)
-                .where(audit_log.c.justification == f"Case {n}")
+                .where(audit_log.c.justification == f"Criminal investigation (ref Case {n})")
             ).scalar_one()
         return int(found)
 

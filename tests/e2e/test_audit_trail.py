@@ -4,6 +4,7 @@ transaction, with who, when, which records and why; supervisors can see who look
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,6 @@ from typer.testing import CliRunner
 from safeguard.adapters.db.audit import audit_log, verify_audit, who_viewed
 from safeguard.cli import app as cli_app
 from safeguard.domain.access import Role
-from tests.conftest import count
 from tests.e2e.conftest import TestClient, sign_in, token_for
 from tests.web_fixtures import World
 
@@ -23,12 +23,16 @@ def _entries(engine: Engine) -> list[sa.Row[tuple[object, ...]]]:
         return list(conn.execute(sa.select(audit_log).order_by(audit_log.c.seq)).all())
 
 
-def test_a_search_logs_a_consultation_of_every_person_shown_with_the_reason(
+def _consultations(engine: Engine) -> list[sa.Row[tuple[object, ...]]]:
+    return [e for e in _entries(engine) if e.category != "refused"]
+
+
+def test_a_search_logs_a_consultation_of_every_person_shown_with_the_purpose_and_terms(
     client: TestClient, engine: Engine, world: World
 ) -> None:
     r = client.get(
         "/api/people",
-        params={"q": "smith", "reason": "Incident 2026/123"},
+        params={"q": "smith", "purpose": "incident_response", "reference": "2026/123"},
         headers=token_for(engine, Role.OFFICER),
     )
     shown = sorted(h["person_id"] for h in r.json())
@@ -36,9 +40,23 @@ def test_a_search_logs_a_consultation_of_every_person_shown_with_the_reason(
     [entry] = _entries(engine)
     assert entry.action == "person.search" and entry.category == "consultation"
     assert sorted(json.loads(entry.person_ids)) == shown
-    assert entry.justification == "Incident 2026/123"
+    assert entry.justification == "Responding to an incident (ref 2026/123)"
     assert entry.actor_role == "officer"
-    assert "smith" not in entry.detail.lower()  # the search words are not copied into the log
+    detail = json.loads(entry.detail)
+    assert detail["terms"] == "smith" and detail["purpose"] == "incident_response"
+
+
+def test_a_search_that_finds_nobody_is_still_audited_with_its_terms(
+    client: TestClient, engine: Engine, world: World
+) -> None:
+    r = client.get(
+        "/api/people",
+        params={"q": "zzyzx", "purpose": "supervision_qa"},
+        headers=token_for(engine, Role.OFFICER),
+    )
+    assert r.json() == []
+    [entry] = _entries(engine)
+    assert json.loads(entry.detail)["terms"] == "zzyzx" and json.loads(entry.person_ids) == []
 
 
 def test_a_profile_view_is_logged_and_shows_in_who_viewed(
@@ -46,54 +64,72 @@ def test_a_profile_view_is_logged_and_shows_in_who_viewed(
 ) -> None:
     client.get(
         f"/api/people/{world.victim}",
-        params={"reason": "MARAC preparation"},
+        params={"purpose": "marac_preparation", "reference": "MARAC/2026/11"},
         headers=token_for(engine, Role.ANALYST),
     )
     with engine.connect() as conn:
         [seen] = who_viewed(conn, world.victim)
-    assert seen.entry.action == "person.view" and seen.entry.justification == "MARAC preparation"
+    assert seen.entry.action == "person.view"
+    assert seen.entry.justification == "MARAC preparation (ref MARAC/2026/11)"
     sign_in(client, engine, Role.SUPERVISOR)
     page = client.get(f"/people/{world.victim}/audit")
-    assert "MARAC preparation" in page.text
+    assert "MARAC preparation (ref MARAC/2026/11)" in page.text
 
 
-def test_a_refused_view_is_not_logged_as_a_consultation(
+def test_a_purpose_is_required_chosen_from_the_list_with_its_reference(
+    client: TestClient, engine: Engine, world: World
+) -> None:
+    headers = token_for(engine, Role.OFFICER)
+    url = f"/api/people/{world.victim}"
+    for params, field in (
+        ({}, "purpose"),
+        ({"purpose": "curious"}, "purpose"),
+        ({"purpose": "investigation"}, "reference"),  # needs the crime or case number
+        ({"purpose": "investigation", "reference": "<b>x</b>"}, "reference"),
+    ):
+        r = client.get(url, params=params, headers=headers)
+        assert r.status_code == 422, (params, r.text)
+        assert field in r.json()["error"]["message"]
+    assert _consultations(engine) == []
+    assert [e.action for e in _entries(engine)] == ["request.invalid"] * 4
+
+
+def test_a_refused_view_is_audited_as_a_refusal_with_why_not_as_a_consultation(
     client: TestClient, engine: Engine, world: World
 ) -> None:
     r = client.get(
         f"/api/people/{world.victim}",
-        params={"reason": "curious"},
+        params={"purpose": "supervision_qa"},
         headers=token_for(engine, Role.PARTNER_AGENCY),
     )
     assert r.status_code == 403
-    assert count(engine, audit_log) == 0
+    [entry] = _entries(engine)
+    assert entry.category == "refused" and entry.action == "access.refused"
+    assert json.loads(entry.person_ids) == [world.victim]
+    detail = json.loads(entry.detail)
+    assert detail["why"] == "not shared with your agency" and detail["attempted"] == "view_person"
+    with engine.connect() as conn:
+        assert [s.entry.action for s in who_viewed(conn, world.victim)] == ["access.refused"]
 
 
-def test_breaking_glass_records_the_reason_before_the_restricted_person_is_shown(
+def test_breaking_glass_records_the_purpose_before_the_restricted_person_is_shown(
     client: TestClient, engine: Engine, world: World
 ) -> None:
     headers = token_for(engine, Role.OFFICER)
     pid = world.suspect_restricted
-    assert (
-        client.get(f"/api/people/{pid}", params={"reason": "x" * 5}, headers=headers).json()[
-            "error"
-        ]["code"]
-        == "break_glass_required"
+    why = {"purpose": "investigation", "reference": "CU/7"}
+    refused = client.get(f"/api/people/{pid}", params=why, headers=headers)
+    assert refused.json()["error"]["code"] == "break_glass_required"
+    assert client.post(f"/api/people/{pid}/break-glass", json=why, headers=headers).status_code == (
+        204
     )
-    assert (
-        client.post(
-            f"/api/people/{pid}/break-glass", json={"reason": "Incident 7: threat"}, headers=headers
-        ).status_code
-        == 204
-    )
-    assert (
-        client.get(
-            f"/api/people/{pid}", params={"reason": "Incident 7"}, headers=headers
-        ).status_code
-        == 200
-    )
+    assert client.get(f"/api/people/{pid}", params=why, headers=headers).status_code == 200
     actions = [(e.action, e.justification) for e in _entries(engine)]
-    assert actions == [("person.break_glass", "Incident 7: threat"), ("person.view", "Incident 7")]
+    assert actions == [
+        ("access.refused", None),
+        ("person.break_glass", "Criminal investigation (ref CU/7)"),
+        ("person.view", "Criminal investigation (ref CU/7)"),
+    ]
 
 
 def test_changes_are_logged_as_alteration_disclosure_combination_and_collection(
@@ -103,11 +139,18 @@ def test_changes_are_logged_as_alteration_disclosure_combination_and_collection(
     client.post(
         f"/api/referrals/{world.csc_referral}/status", json={"status": "received"}, headers=headers
     )
-    client.post(
+    shared = client.post(
         f"/api/people/{world.victim}/shares",
-        json={"agency": "health", "reason": "MARAC action 3"},
+        json={
+            "agency": "health",
+            "purpose": "marac_preparation",
+            "reference": "MARAC/3",
+            "record_kinds": ["risk_summary"],
+            "expires_on": (date.today() + timedelta(days=30)).isoformat(),
+        },
         headers=headers,
     )
+    assert shared.status_code == 201, shared.text
     client.post(
         f"/api/links/{world.uncertain_review}/split",
         headers=headers,
@@ -123,7 +166,7 @@ def test_changes_are_logged_as_alteration_disclosure_combination_and_collection(
     got = [(e.action, e.category, e.recipient) for e in _entries(engine)]
     assert got == [
         ("referral.status", "alteration", None),
-        ("person.share", "disclosure", "health"),
+        ("person.share", "disclosure", "North Cumbria Health (health)"),
         ("link.split", "alteration", None),  # linking's own audit entry for a split
         ("assessment.submit", "collection", None),
     ]
@@ -142,7 +185,7 @@ def test_safeguard_audit_verify_detects_an_altered_entry(
         pytest.skip("tampering needs the append-only trigger dropped; shown on SQLite")
     client.get(
         f"/api/people/{world.victim}",
-        params={"reason": "Safeguarding assessment"},
+        params={"purpose": "supervision_qa"},
         headers=token_for(engine, Role.OFFICER),
     )
     monkeypatch.setenv("SAFEGUARD_DATABASE_URL", db_url)

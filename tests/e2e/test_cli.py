@@ -89,3 +89,67 @@ def test_quarantine_export_neutralises_formulas(env: str, tmp_path: Path) -> Non
 def test_db_upgrade_reports_the_revision(env: str) -> None:
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0 and "revision" in result.output
+
+
+def test_a_quarantine_export_is_audited(env: str, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from safeguard.adapters.db.audit import audit_log
+    from safeguard.adapters.db.engine import make_engine
+
+    path = write_csv(tmp_path / "e.csv", [event("E-1", event_type="dragons")])
+    runner.invoke(app, ["ingest", str(path), "--quiet"])
+    result = runner.invoke(app, ["quarantine", "export", "--out", str(tmp_path / "q.csv")])
+    assert result.exit_code == 0
+    engine = make_engine(env)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(audit_log.c.action, audit_log.c.category)).all()
+    engine.dispose()
+    assert ("export.quarantine", "export") in [tuple(r) for r in rows]
+
+
+def test_agencies_are_registered_and_listed_and_accounts_locked(env: str) -> None:
+    added = runner.invoke(
+        app,
+        [
+            "agencies",
+            "add",
+            "childrens-services",
+            "--name",
+            "Cumbria Children's Services",
+            "--sector",
+            "children's social care",
+            "--alias",
+            "Children's Social Care",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    bad = runner.invoke(app, ["agencies", "add", "x y", "--name", "X", "--sector", "health"])
+    assert bad.exit_code == 2 and "code" in bad.output
+    listed = runner.invoke(app, ["agencies", "list"])
+    assert "childrens-services" in listed.output
+    made = runner.invoke(
+        app,
+        [
+            "users",
+            "add",
+            "sam_hale",
+            "--role",
+            "partner_agency",
+            "--name",
+            "Sam Hale",
+            "--agency",
+            "Children's Social Care",
+        ],
+        input="a long enough password\na long enough password\n",
+    )
+    assert made.exit_code == 0, made.output
+    unknown = runner.invoke(
+        app,
+        ["users", "add", "jo_x", "--role", "partner_agency", "--name", "Jo", "--agency", "acme"],
+        input="a long enough password\na long enough password\n",
+    )
+    assert unknown.exit_code == 2 and "not a registered partner agency" in unknown.output
+    assert runner.invoke(app, ["users", "lock", "sam_hale", "--minutes", "5"]).exit_code == 0
+    assert runner.invoke(app, ["users", "lock", "sam_hale", "--minutes", "0"]).exit_code == 0
+    assert runner.invoke(app, ["users", "lock", "nobody"]).exit_code == 2

@@ -19,7 +19,7 @@ def test_a_finding_shows_on_the_profile_and_is_acknowledged_then_resolved(
 ) -> None:
     headers = token_for(engine, Role.SUPERVISOR)
     profile = client.get(
-        f"/api/people/{world.victim}", params={"reason": "Supervision"}, headers=headers
+        f"/api/people/{world.victim}", params={"purpose": "supervision_qa"}, headers=headers
     ).json()
     [finding] = profile["findings"]
     assert finding["category"] == "marac_due" and finding["status"] == "open"
@@ -62,7 +62,7 @@ def test_users_demo_creates_one_persona_per_role_and_audit_person_lists_views(
         assert all(username in demo.output for username, *_ in DEMO_USERS)
         client.get(
             f"/api/people/{world.victim}",
-            params={"reason": "MARAC preparation"},
+            params={"purpose": "marac_preparation", "reference": "M-2026-7"},
             headers=token_for(engine, Role.ANALYST),
         )
         listed = runner.invoke(cli_app, ["audit", "person", str(world.victim)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,12 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.accounts import users, web_sessions
+from safeguard.adapters.db.audit import audit_log
 from safeguard.config import Settings
 from safeguard.domain.access import Role
 from safeguard.domain.accounts import secret_digest
 from safeguard.services import accounts
 from safeguard.web.app import create_app
 from safeguard.web.deps import LOGIN_COOKIE, SESSION_COOKIE
+from safeguard.web.pages.auth import BROWSER_COOKIE
 from tests.e2e.conftest import TestClient, sign_in
 from tests.web_fixtures import PASSWORD
 
@@ -62,27 +65,118 @@ def test_passwords_are_stored_as_argon2_hashes_only(engine: Engine, client: Test
     assert stored.startswith("$argon2id$") and "a long enough password" not in stored
 
 
-def test_a_wrong_password_is_refused_and_the_account_locks_after_three_tries(
+def _sign_ins(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(audit_log.c.action, audit_log.c.detail)
+            .where(audit_log.c.category == "authentication")
+            .order_by(audit_log.c.seq)
+        ).all()
+    return [(a, json.loads(d).get("outcome", "")) for a, d in rows]
+
+
+def test_failed_sign_ins_are_throttled_with_the_same_answer_for_known_and_unknown_users(
     client: TestClient, engine: Engine
 ) -> None:
-    for _ in range(3):
-        r = _login(client, "pc_patel", "wrong password here")
-        assert r.status_code == 401  # type: ignore[attr-defined]
-        assert "wrong username or password" in r.text.lower()  # type: ignore[attr-defined]
-    # Locked now: even the right password is refused, with the same message.
-    r = _login(client, "pc_patel", PASSWORD)
-    assert r.status_code == 401  # type: ignore[attr-defined]
+    # settings.max_failed_logins is 3: three failures a minute, then a wait, whoever it is.
+    for username in ("pc_patel", "nobody_here"):
+        for _ in range(3):
+            r = _login(client, username, "wrong password here")
+            assert r.status_code == 401  # type: ignore[attr-defined]
+            assert "wrong username or password" in r.text.lower()  # type: ignore[attr-defined]
+    throttled = [_login(client, u, PASSWORD) for u in ("pc_patel", "nobody_here")]
+    assert [r.status_code for r in throttled] == [429, 429]  # type: ignore[attr-defined]
+    for r in throttled:
+        assert "too many failed sign-ins" in r.text.lower(), r.text[-3000:]  # type: ignore[attr-defined]
+    waits = [int(r.headers["retry-after"]) for r in throttled]  # type: ignore[attr-defined]
+    assert all(0 < w <= 60 for w in waits)  # each within its first minute's window
     with engine.connect() as conn:
         locked = conn.execute(
             sa.select(users.c.locked_until).where(users.c.username == "pc_patel")
         ).scalar_one()
-    assert locked is not None and locked > datetime.now(UTC)
+    assert locked is None  # failing on purpose locks nobody's account
+    outcomes = [o for _, o in _sign_ins(engine)]
+    assert outcomes == ["wrong_password"] * 3 + ["unknown_user"] * 3 + ["throttled"] * 2
 
 
-def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(client: TestClient) -> None:
-    r = _login(client, "nobody_here", PASSWORD)
-    assert r.status_code == 401  # type: ignore[attr-defined]
-    assert "wrong username or password" in r.text.lower()  # type: ignore[attr-defined]
+def test_a_stranger_failing_on_purpose_cannot_keep_an_officer_out_of_their_own_browser(
+    client: TestClient, settings: Settings, engine: Engine, world: object
+) -> None:
+    assert _login(client, "pc_patel", PASSWORD).status_code == 303  # type: ignore[attr-defined]
+    trusted = client.cookies.get(BROWSER_COOKIE)
+    assert trusted
+    app = create_app(settings, engine)
+    app.state.throttle = client.app.state.throttle  # type: ignore[attr-defined]  # one process
+    with TestClient(app, follow_redirects=False) as stranger:
+        for _ in range(10):
+            _login(stranger, "pc_patel", "guessing passwords")
+        assert _login(stranger, "pc_patel", PASSWORD).status_code == 429  # type: ignore[attr-defined]
+    client.cookies.delete(SESSION_COOKIE)
+    assert _login(client, "pc_patel", PASSWORD).status_code == 303  # type: ignore[attr-defined]
+
+
+def test_a_locked_account_answers_as_a_wrong_password_does_and_is_audited(
+    client: TestClient, engine: Engine
+) -> None:
+    with engine.begin() as conn:
+        accounts.lock_user(
+            conn, username="pc_patel", until=datetime.now(UTC) + timedelta(minutes=30)
+        )
+    locked = _login(client, "pc_patel", PASSWORD)
+    wrong = _login(client, "sgt_okafor", "wrong password here")
+    unknown = _login(client, "nobody_here", PASSWORD)
+    assert {r.status_code for r in (locked, wrong, unknown)} == {401}  # type: ignore[attr-defined]
+    errors = {
+        re.search(r'<p class="govuk-body">([^<]+)</p>', r.text).group(1)
+        for r in (locked, wrong, unknown)
+    }  # type: ignore[attr-defined,union-attr]
+    assert len(errors) == 1
+    assert [o for _, o in _sign_ins(engine)] == ["locked", "wrong_password", "unknown_user"]
+
+
+def test_a_sign_in_with_a_missing_or_unknown_field_is_refused_and_audited(
+    client: TestClient, engine: Engine
+) -> None:
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    missing = client.post("/login", data={"username": "pc_patel", "csrf_token": token.group(1)})
+    extra = client.post(
+        "/login",
+        data={"username": "pc_patel", "password": PASSWORD, "csrf_token": token.group(1), "x": "1"},
+    )
+    assert missing.status_code == 422 and "password" in missing.text
+    assert extra.status_code == 422 and "x" in extra.text
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(audit_log.c.action, audit_log.c.actor)).all()
+        sessions = conn.execute(sa.select(sa.func.count()).select_from(web_sessions)).scalar()
+    assert [tuple(r) for r in rows] == [("request.invalid", "anonymous")] * 2
+    assert sessions == 0
+
+
+def test_a_successful_sign_in_and_sign_out_are_audited(client: TestClient, engine: Engine) -> None:
+    r = _login(client, "pc_patel", PASSWORD)
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    home = client.get("/")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
+    assert csrf is not None
+    client.post("/logout", data={"csrf_token": csrf.group(1)})
+    assert [a for a, _ in _sign_ins(engine)] == ["auth.sign_in", "auth.sign_out"]
+
+
+def test_a_session_ends_at_its_absolute_limit_even_when_in_use(
+    client: TestClient, engine: Engine
+) -> None:
+    sign_in(client, engine, Role.OFFICER)
+    secret = client.cookies.get(SESSION_COOKIE)
+    assert secret is not None
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(web_sessions)
+            .where(web_sessions.c.id_hash == secret_digest(secret))
+            .values(created_at=datetime.now(UTC) - timedelta(hours=13))
+        )
+    assert client.get("/api/me").status_code == 401
 
 
 def test_sign_in_without_the_form_csrf_token_is_refused(client: TestClient) -> None:

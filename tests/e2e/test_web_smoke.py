@@ -13,10 +13,10 @@ def test_an_officer_finds_a_person_and_opens_their_profile(
     client: TestClient, engine: Engine, world: World
 ) -> None:
     sign_in(client, engine, Role.OFFICER)
-    page = client.get("/search", params={"q": "jo smi", "reason": "Responding to an incident"})
+    page = client.get("/search", params={"q": "jo smi", "purpose": "supervision_qa"})
     assert page.status_code == 200
     assert "Joanne Smith" in page.text
-    profile = client.get(f"/people/{world.victim}", params={"reason": "Responding to an incident"})
+    profile = client.get(f"/people/{world.victim}", params={"purpose": "supervision_qa"})
     assert profile.status_code == 200, profile.text
     assert "Current high risk" in profile.text
 
@@ -26,7 +26,7 @@ def test_the_api_returns_a_profile_with_timeline_and_risk(
 ) -> None:
     headers = token_for(engine, Role.ANALYST)
     r = client.get(
-        f"/api/people/{world.victim}", params={"reason": "MARAC preparation"}, headers=headers
+        f"/api/people/{world.victim}", params={"purpose": "supervision_qa"}, headers=headers
     )
     assert r.status_code == 200, r.text
     body = r.json()
@@ -41,7 +41,7 @@ def test_search_words_match_name_starts_in_any_order_and_are_not_wildcards(
     headers = token_for(engine, Role.OFFICER)
 
     def found(q: str) -> set[int]:
-        r = client.get("/api/people", params={"q": q, "reason": "Incident"}, headers=headers)
+        r = client.get("/api/people", params={"q": q, "purpose": "supervision_qa"}, headers=headers)
         assert r.status_code == 200, r.text
         return {h["person_id"] for h in r.json()}
 

@@ -16,11 +16,13 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.access import Actor, Role
+from safeguard.domain.purposes import Use, justify
 from safeguard.services.people import _name_branches, search_people
 
 SURNAMES = ["Smith", "Smithson", "Wood", "Woodward", "Johnson", "John", "Taylor", "Ann", "O'Neil"]
 FORENAMES = ["John", "Joanne", "Will", "William", "Ann", "Anna Marie", "Jo", "Smith", "Taylor"]
 ACTOR = Actor(user_id=1, username="analyst", role=Role.ANALYST)
+WHY = justify("supervision_qa", None, use=Use.CONSULT)
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def test_search_finds_exactly_the_names_starting_with_every_word(
     with engine.begin() as conn:
         for q in queries:
             hits = search_people(
-                conn, actor=ACTOR, text=q, date_of_birth=None, reason="Test search", limit=100
+                conn, actor=ACTOR, text=q, date_of_birth=None, justification=WHY, limit=100
             )
             assert {h.person_id for h in hits} == _expected(names, q), q
             assert all(h.records == 1 for h in hits), q  # a mention matching two ways, once

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-
 from bench import risk
+
 from safeguard.simulation import SimulationConfig, simulate
 
 pytestmark = pytest.mark.slow

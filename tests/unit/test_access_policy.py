@@ -25,6 +25,7 @@ from safeguard.domain.accounts import (
     is_locked,
     secret_digest,
     session_expired,
+    throttle_policy,
 )
 from safeguard.errors import PermissionDenied, ValidationFailed
 
@@ -53,6 +54,7 @@ EXPECTED = {
     Action.ACT_ON_FINDINGS: {S, A},
     Action.VIEW_DASHBOARD: {OFF, S, A, B, D},
     Action.VIEW_AUDIT: {S, D},
+    Action.REVIEW_BREAK_GLASS: {S},
     Action.MANAGE_USERS: {D},
 }
 
@@ -127,15 +129,27 @@ def test_usernames_passwords_and_agencies_are_checked_with_clear_messages() -> N
         check_role_agency(OFF, "csc")
 
 
-def test_an_account_locks_after_the_configured_number_of_wrong_passwords() -> None:
+def test_failing_on_purpose_counts_but_never_locks_an_account() -> None:
     now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     state = LockState(0, None)
-    for _ in range(4):
-        state = after_failed_login(state, now=now, max_failed=5)
-        assert not is_locked(state, now=now)
-    state = after_failed_login(state, now=now, max_failed=5)
-    assert is_locked(state, now=now)
-    assert not is_locked(state, now=now + timedelta(minutes=16))
+    for _ in range(50):
+        state = after_failed_login(state)
+    assert state.failed == 50 and not is_locked(state, now=now)
+    locked = LockState(0, now + timedelta(minutes=15))  # an administrator's lock
+    assert is_locked(locked, now=now) and not is_locked(locked, now=now + timedelta(minutes=16))
+
+
+def test_the_throttle_tiers_grow_from_the_free_failures() -> None:
+    policy = throttle_policy(3)
+    assert policy.per_account == "3/minute; 6/15 minutes; 12/hour; 24/day"
+    assert policy.per_source.startswith("12/minute")
+
+
+def test_a_session_ends_at_its_configured_absolute_limit() -> None:
+    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    idle, absolute = timedelta(minutes=30), timedelta(hours=8)
+    late = t0 + timedelta(hours=8, minutes=1)
+    assert session_expired(created_at=t0, last_seen_at=late, now=late, idle=idle, absolute=absolute)
 
 
 def test_a_session_expires_when_idle_or_after_twelve_hours() -> None:

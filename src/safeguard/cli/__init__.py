@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from safeguard.cli import agencies as agencies_cli
 from safeguard.cli import assess as assess_cli
 from safeguard.cli import db as db_cli
 from safeguard.cli import demo as demo_cli
@@ -21,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
+agencies_cli.register(app)
 db_cli.register(app)
 ingest_cli.register(app)
 link_cli.register(app)

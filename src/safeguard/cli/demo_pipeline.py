@@ -11,13 +11,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from safeguard.services.accounts import create_demo_users
 from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import IngestSummary, ingest_paths
 from safeguard.services.linkage import LinkConfig, link_all
+from safeguard.services.partners import register_agency
 from safeguard.simulation import SimulationConfig, simulate
+from safeguard.simulation.agencies import partner_agencies
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,13 @@ def simulate_if_needed(plan: DemoPlan, say: Step) -> bool:
     return True
 
 
+def register_demo_agencies(conn: Connection) -> int:
+    """The simulated force's partner agencies in the registry (kept if already there)."""
+    for code, name, sector, names in partner_agencies():
+        register_agency(conn, code=code, display_name=name, sector=sector, names=names)
+    return len(partner_agencies())
+
+
 def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
     """Simulate (once), ingest, link and assess; each step is idempotent."""
     plan.folder.mkdir(parents=True, exist_ok=True)
@@ -97,6 +106,7 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
         f"{assessed.changed:,} changed, {assessed.closed:,} closed"
     )
     with engine.begin() as conn:
+        register_demo_agencies(conn)
         made = create_demo_users(conn)
     say(f"demo sign-ins ready: {len(made)} personas, one per role")
     return result

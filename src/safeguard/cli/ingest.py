@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import getpass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from rich.table import Table
 from safeguard.adapters.db.tables import quarantine
 from safeguard.cli import context
 from safeguard.domain.spreadsheet import safe_cell
+from safeguard.services import audit_trail
 from safeguard.services.ingest import IngestSummary, ingest_paths
 
 
@@ -156,6 +158,18 @@ def quarantine_export(
             for r in conn.execute(stmt):
                 writer.writerow([safe_cell(r._mapping[c]) for c in columns])
                 n += 1
+        # Quarantined rows are raw records (personal data): writing them out is audited.
+        audit_trail.record_apart(
+            eng,
+            audit_trail.export(
+                f"cli:{getpass.getuser()}"[:64],
+                what="quarantine",
+                records=[str(run) if run is not None else "all"],
+                justification="Correcting quarantined records",
+                rows=n,
+                file=out.name[:200],
+            ),
+        )
         context.console.print(f"{n} row(s) written to {out}")
 
 

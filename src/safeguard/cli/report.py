@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import typer
+from sqlalchemy.engine import Engine
 
 from safeguard.cli import context
 from safeguard.domain.disclosure import DEFAULT_THRESHOLD, DisclosurePolicy
 from safeguard.errors import ValidationFailed
+from safeguard.services import audit_trail
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +59,24 @@ def report(
                 out.write_text(render.html(published, medium="web"), encoding="utf-8")
             else:
                 out.write_bytes(render.pdf(published))
+        _audit_export(eng, published.current.label, medium, out.name, threshold)
         context.out.print(
             f"report for {published.current.label} written to {out} ({out.stat().st_size:,} bytes)"
         )
+
+
+def _audit_export(engine: Engine, period: str, medium: str, name: str, threshold: int) -> None:
+    """A report written out of the system is an export: audited (who ran it, which period)."""
+    entry = audit_trail.export(
+        f"cli:{getpass.getuser()}"[:64],
+        what="board_report",
+        records=[period],
+        justification="Executive Board report",
+        format=medium,
+        file=name[:200],
+        threshold=threshold,
+    )
+    audit_trail.record_apart(engine, entry)
 
 
 def register(app: typer.Typer) -> None:

@@ -89,14 +89,32 @@ def users_add(
         context.out.print(f"user {username} created (id {uid}, role {role})")
 
 
+@users_app.command("lock")
+def users_lock(
+    username: str = typer.Argument(..., help="The account to lock"),
+    minutes: int = typer.Option(60, help="How long; 0 unlocks it.", min=0, max=525600),
+) -> None:
+    """Lock an account (it answers exactly as a wrong password does), or unlock it."""
+    from datetime import UTC, datetime, timedelta
+
+    with context.handled():
+        until = datetime.now(UTC) + timedelta(minutes=minutes) if minutes else None
+        with context.engine().begin() as conn:
+            accounts.lock_user(conn, username=username, until=until)
+        context.out.print(f"user {username} {'locked' if until else 'unlocked'}")
+
+
 @users_app.command("demo")
 def users_demo() -> None:
     """Create one demo persona per role (development only), all with the demo password."""
     with context.handled():
         if context.settings().environment != "development":
             raise ConfigError("demo users exist only in development (SAFEGUARD_ENVIRONMENT)")
+        from safeguard.cli.demo_pipeline import register_demo_agencies
+
         eng = context.engine()
         with eng.begin() as conn:
+            register_demo_agencies(conn)
             accounts.create_demo_users(conn)
         context.out.print(f"demo sign-ins (password: {accounts.DEMO_PASSWORD}):")
         for line in _demo_lines():

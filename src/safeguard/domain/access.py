@@ -8,11 +8,15 @@ the code base compares roles. The policy is need to know:
 * a board viewer sees aggregates only, never a person;
 * an administrator manages accounts and the audit log, never people's records;
 * a restricted person (for example a protected victim) is shown to nobody, whatever the role,
-  until the viewer has recorded a reason ("break glass"); partner agencies cannot break glass.
+  until the viewer has recorded a reason ("break glass"); partner agencies cannot break glass;
+* what a viewer may see of a person is a ``Sight`` (``sight``): everything, the record kinds a
+  share covers, or nothing but "restricted record, reason needed"; ``safeguard.domain.projection``
+  applies it to every shape that carries a person.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -53,6 +57,7 @@ class Action(StrEnum):
     ACT_ON_FINDINGS = "act_on_findings"
     VIEW_DASHBOARD = "view_dashboard"
     VIEW_AUDIT = "view_audit"
+    REVIEW_BREAK_GLASS = "review_break_glass"
     MANAGE_USERS = "manage_users"
 
 
@@ -100,6 +105,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
         Role.ADMINISTRATOR: Scope.AGGREGATE,
     },
     Action.VIEW_AUDIT: {Role.SUPERVISOR: Scope.ALL, Role.ADMINISTRATOR: Scope.ALL},
+    Action.REVIEW_BREAK_GLASS: {Role.SUPERVISOR: Scope.ALL},
     Action.MANAGE_USERS: {Role.ADMINISTRATOR: Scope.ALL},
 }
 
@@ -118,6 +124,38 @@ class Actor:
         return f"user:{self.user_id}"
 
 
+class RecordKind(StrEnum):
+    """The kinds of record a person's history holds; a share with a partner names the kinds it
+    covers, and every field that carries a person says which kind it belongs to."""
+
+    IDENTITY = "identity"  # names, aliases, date of birth, age, sex, PNC id
+    CONTACT = "contact"  # address, postcode, phone
+    REFERRALS = "referrals"  # referrals (for a partner agency: those made to it)
+    RISK_SUMMARY = "risk_summary"  # current risk: grade and its reasons, warning flags
+    ASSESSMENTS = "assessments"  # assessments in full: the answers and the rationale
+    INCIDENTS = "incidents"  # events (incidents) and their summaries
+    MISSING = "missing"  # missing episodes
+    FINDINGS = "findings"  # findings: missed or late procedures, deadlines
+    VICTIM_UPDATES = "victim_updates"  # Victims' Code contacts
+    RECORDS = "records"  # the police record itself: record ids, sharing; never shared
+
+
+RECORD_KIND_LABELS: dict[RecordKind, str] = {
+    RecordKind.IDENTITY: "Identity (name, date of birth, sex)",
+    RecordKind.CONTACT: "Address, postcode and phone",
+    RecordKind.REFERRALS: "Referrals made to the agency",
+    RecordKind.RISK_SUMMARY: "Risk summary (grade and why)",
+    RecordKind.ASSESSMENTS: "Risk assessments in full (answers)",
+    RecordKind.INCIDENTS: "Incidents",
+    RecordKind.MISSING: "Missing episodes",
+    RecordKind.FINDINGS: "Findings and deadlines",
+    RecordKind.VICTIM_UPDATES: "Victim updates",
+}
+# A partner always sees who the person is and the referrals made to it; a share adds to that.
+ALWAYS_SHARED = frozenset({RecordKind.IDENTITY, RecordKind.REFERRALS})
+SHAREABLE = frozenset(RECORD_KIND_LABELS) - ALWAYS_SHARED
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     """What an action is about; an action on no particular record passes ``None``.
@@ -125,14 +163,18 @@ class Resource:
     Args:
         kind: ``person``, ``referral``...
         restricted: the person is restricted (protected); needs break glass.
-        shared_with: agencies the record is shared with.
+        shared_with: agencies the record is shared with (or, for a referral, made to).
         break_glass: the actor has recorded a reason to see this restricted person.
+        person_id: the person concerned, when there is one (for the audit of a refusal).
+        shared_kinds: for each agency it is shared with, the record kinds the shares cover.
     """
 
     kind: str
     restricted: bool = False
     shared_with: frozenset[str] = field(default_factory=frozenset)
     break_glass: bool = False
+    person_id: int | None = None
+    shared_kinds: Mapping[str, frozenset[RecordKind]] = field(default_factory=dict)
 
 
 class Verdict(StrEnum):
@@ -191,26 +233,81 @@ def can(actor: Actor, action: Action, resource: Resource | None = None) -> Decis
     return Decision(Verdict.ALLOW, "granted by role")
 
 
-class BreakGlassRequired(PermissionDenied):
+class Refused(PermissionDenied):
+    """The policy said no: carries who asked, for what and about which person, so the refusal
+    itself can be audited (``why`` is the policy's reason)."""
+
+    def __init__(
+        self, why: str, *, actor: Actor, action: Action, resource: Resource | None = None
+    ) -> None:
+        super().__init__(why)
+        self.why = why
+        self.actor = actor
+        self.action = action
+        self.resource = resource
+
+    @property
+    def person_id(self) -> int | None:
+        return None if self.resource is None else self.resource.person_id
+
+
+class BreakGlassRequired(Refused):
     """The person is restricted; the actor may see them after recording a reason."""
 
 
 def ensure(actor: Actor, action: Action, resource: Resource | None = None) -> None:
-    """``can`` that raises: PermissionDenied, or BreakGlassRequired when a reason would do."""
+    """``can`` that raises: Refused, or BreakGlassRequired when a reason would do."""
     decision = can(actor, action, resource)
     if decision.verdict is Verdict.NEEDS_REASON:
-        raise BreakGlassRequired(decision.why)
+        raise BreakGlassRequired(decision.why, actor=actor, action=action, resource=resource)
     if decision.verdict is Verdict.DENY:
-        raise PermissionDenied(decision.why)
+        raise Refused(decision.why, actor=actor, action=action, resource=resource)
 
 
-class Purpose(StrEnum):
-    """Why a person's record is consulted: the s.62(2) justification, chosen from a list."""
+@dataclass(frozen=True, slots=True)
+class Sight:
+    """What a viewer may see of one person.
 
-    INCIDENT = "Responding to an incident"
-    SAFEGUARDING = "Safeguarding assessment"
-    REFERRAL = "Handling a referral"
-    MARAC = "MARAC or multi-agency meeting preparation"
-    MISSING = "Missing person enquiry"
-    INVESTIGATION = "Criminal investigation"
-    SUPERVISION = "Supervision or quality assurance"
+    Args:
+        kinds: the record kinds shown; every other field is withheld.
+        agency: a partner's agency: records addressed to another agency are withheld too.
+        reason_needed: restricted, and the viewer may break glass to see more.
+    """
+
+    kinds: frozenset[RecordKind]
+    agency: str | None = None
+    reason_needed: bool = False
+
+    @property
+    def everything(self) -> bool:
+        return self.agency is None and self.kinds >= _ALL_KINDS
+
+    @property
+    def nothing(self) -> bool:
+        return not self.kinds
+
+    def covers(self, kind: RecordKind, addressed_to: str | None = None) -> bool:
+        """Whether a record of ``kind`` (addressed to an agency, e.g. a referral) is shown."""
+        if kind not in self.kinds:
+            return False
+        return self.agency is None or addressed_to is None or addressed_to == self.agency
+
+
+_ALL_KINDS = frozenset(RecordKind)
+EVERYTHING = Sight(_ALL_KINDS)
+NOTHING = Sight(frozenset())
+REASON_NEEDED = Sight(frozenset(), reason_needed=True)
+
+
+def sight(actor: Actor, resource: Resource) -> Sight:
+    """What ``actor`` may see of the person ``resource`` describes (never more than ``can``
+    allows for VIEW_PERSON): everything, the kinds shared with their agency, or nothing."""
+    decision = can(actor, Action.VIEW_PERSON, resource)
+    if decision.verdict is Verdict.NEEDS_REASON:
+        return REASON_NEEDED
+    if decision.verdict is Verdict.DENY:
+        return NOTHING
+    if scope_of(actor.role, Action.VIEW_PERSON) is Scope.SHARED:
+        shared = resource.shared_kinds.get(actor.agency or "", frozenset())
+        return Sight(ALWAYS_SHARED | shared, agency=actor.agency)
+    return EVERYTHING

@@ -2,7 +2,10 @@
 
 * usernames are short lower-case identifiers (they appear in the audit log, names never do);
 * passwords are 12 to 128 characters (NCSC: length over complexity);
-* after ``max_failed`` wrong passwords in a row an account is locked for ``lockout`` minutes;
+* failed sign-ins are throttled with growing delays (``throttle_policy``): per account from
+  browsers it has not signed in from before, per source address, and per trusted browser, so
+  that a stranger cannot lock anyone out of the browser they use; an administrator may lock an
+  account (``locked_until``), which answers exactly as a wrong password does;
 * a session ends after ``idle`` minutes without a request, and after 12 hours in any case;
 * session ids and API tokens are random secrets; only their SHA-256 is stored.
 """
@@ -82,12 +85,43 @@ class LockState:
     locked_until: datetime | None
 
 
-def after_failed_login(state: LockState, *, now: datetime, max_failed: int) -> LockState:
-    """Count one more wrong password; lock the account once ``max_failed`` is reached."""
-    failed = state.failed + 1
-    if failed >= max_failed:
-        return LockState(0, now + LOCKOUT)
-    return LockState(failed, state.locked_until)
+def after_failed_login(state: LockState) -> LockState:
+    """Count one more wrong password (for the record: throttling, not the count, slows an
+    attacker, so that nobody can lock an account by failing on purpose)."""
+    return LockState(state.failed + 1, state.locked_until)
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottlePolicy:
+    """Failed sign-ins allowed before the next attempt must wait, in the ``limits`` library's
+    notation; several tiers each, so the wait grows with the failures (a minute, a quarter of
+    an hour, an hour, a day).
+
+    Args:
+        per_account: failures for one username from browsers it has not signed in from.
+        per_source: failures from one source address, whatever the username (a police
+            station's shared address must not lock its officers out, hence generous).
+        per_browser: failures from one browser an account has signed in from before.
+    """
+
+    per_account: str
+    per_source: str
+    per_browser: str
+
+
+def throttle_policy(free_failures: int) -> ThrottlePolicy:
+    """The tiers for ``free_failures`` failures before the first wait.
+
+    Examples:
+        >>> throttle_policy(5).per_account
+        '5/minute; 10/15 minutes; 20/hour; 40/day'
+    """
+    n = free_failures
+    return ThrottlePolicy(
+        per_account=f"{n}/minute; {2 * n}/15 minutes; {4 * n}/hour; {8 * n}/day",
+        per_source=f"{4 * n}/minute; {20 * n}/hour; {80 * n}/day",
+        per_browser=f"{n}/minute; {2 * n}/15 minutes; {8 * n}/day",
+    )
 
 
 def is_locked(state: LockState, *, now: datetime) -> bool:
@@ -95,7 +129,12 @@ def is_locked(state: LockState, *, now: datetime) -> bool:
 
 
 def session_expired(
-    *, created_at: datetime, last_seen_at: datetime, now: datetime, idle: timedelta
+    *,
+    created_at: datetime,
+    last_seen_at: datetime,
+    now: datetime,
+    idle: timedelta,
+    absolute: timedelta = SESSION_ABSOLUTE,
 ) -> bool:
-    """A session ends after ``idle`` without use, or 12 hours after sign-in."""
-    return now - last_seen_at > idle or now - created_at > SESSION_ABSOLUTE
+    """A session ends after ``idle`` without use, or ``absolute`` (12 hours) after sign-in."""
+    return now - last_seen_at > idle or now - created_at > absolute

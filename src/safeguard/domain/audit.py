@@ -25,6 +25,10 @@ class AuditCategory(StrEnum):
     DISCLOSURE = "disclosure"
     COMBINATION = "combination"
     ERASURE = "erasure"
+    # Not processing operations of s.62(1), but access decisions the log must also show:
+    REFUSED = "refused"  # an attempt the policy refused, with why
+    AUTHENTICATION = "authentication"  # sign-in successes, failures and sign-outs
+    EXPORT = "export"  # a report or file written out of the system
 
 
 NEEDS_JUSTIFICATION = frozenset({AuditCategory.CONSULTATION, AuditCategory.DISCLOSURE})

@@ -12,8 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.accounts import api_tokens, users, web_sessions
+from safeguard.adapters.db.audit import append_audit
 from safeguard.domain.access import Actor, Role
 from safeguard.domain.accounts import (
+    SESSION_ABSOLUTE,
     LockState,
     after_failed_login,
     check_password,
@@ -26,6 +28,8 @@ from safeguard.domain.accounts import (
     session_expired,
 )
 from safeguard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from safeguard.services import audit_trail, partners
+from safeguard.services.throttle import Attempt, SignInThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,18 @@ class SignInFailed(PermissionDenied):
 
 class NotSignedIn(PermissionDenied):
     """No valid session or token: missing, forged, ended or expired."""
+
+
+class Throttled(PermissionDenied):
+    """Too many failed sign-ins by this path; the same for every username, known or not."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, (retry_after + 59) // 60)
+        super().__init__(
+            f"too many failed sign-ins: try again in {minutes} minute{'s' if minutes > 1 else ''}"
+            ", or sign in from a browser you have signed in from before"
+        )
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +102,12 @@ def create_user(
     """
     check_username(username)
     check_password(password)
+    if role is Role.PARTNER_AGENCY and agency:  # a name the registry knows stands for its code
+        found = partners.resolve(conn, agency)
+        agency = found.code if found else agency
     agency = check_role_agency(role, agency)
+    if agency is not None:
+        agency = partners.require(conn, agency).code
     if not display_name.strip() or len(display_name) > 100:
         raise ValidationFailed("display_name: 1 to 100 characters")
     taken = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
@@ -126,42 +147,99 @@ def create_demo_users(conn: Connection) -> list[tuple[str, Role, str | None]]:
     return made
 
 
+SIGN_IN_FAILED = "wrong username or password, or the account is locked"
+
+
 def authenticate(
     conn: Connection,
     *,
-    username: str,
+    attempt: Attempt,
     password: str,
-    max_failed: int,
+    throttle: SignInThrottle,
     now: datetime | None = None,
 ) -> Actor:
-    """Check a username and password; count failures and lock after ``max_failed`` in a row.
+    """Check a username and password, throttled, and audit the attempt in ``conn``.
+
+    Every way of failing (unknown user, wrong password, locked or inactive account) does the
+    same work, one argon2 verification, one update and one audit entry, and says the same, so
+    neither the answer nor its time tells which it was. The caller must commit ``conn`` even
+    when this raises (the audit entry and the failure count are in it).
 
     Raises:
+        Throttled: too many failures by this path lately (checked before the password).
         SignInFailed: wrong username or password, inactive or locked account (same message).
     """
     now = _now(now)
-    row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    source, trusted = attempt.source, attempt.browser is not None
+    wait = throttle.wait(attempt)
+    if wait:
+        append_audit(
+            conn,
+            audit_trail.sign_in(
+                user_id=None, role=None, outcome="throttled", source=source, trusted=trusted
+            ),
+        )
+        raise Throttled(wait)
+    row = conn.execute(sa.select(users).where(users.c.username == attempt.username)).first()
+    ok = _verify(_DUMMY_HASH if row is None else str(row.password_hash), password)
     if row is None or not row.active:
-        _verify(_DUMMY_HASH, password)
-        raise SignInFailed("wrong username or password, or the account is locked")
-    state = LockState(int(row.failed_logins), row.locked_until)
-    if is_locked(state, now=now):
-        logger.warning("sign-in refused for locked user %s", row.id)
-        raise SignInFailed("wrong username or password, or the account is locked")
-    if not _verify(row.password_hash, password):
-        state = after_failed_login(state, now=now, max_failed=max_failed)
+        outcome = "unknown_user" if row is None else "inactive"
+    elif is_locked(LockState(int(row.failed_logins), row.locked_until), now=now):
+        outcome = "locked"
+    elif not ok:
+        outcome = "wrong_password"
+    else:
+        outcome = "signed_in"
+    if outcome != "signed_in":
+        # One UPDATE whatever the case (it touches no row for an unknown username).
+        failed = after_failed_login(LockState(int(row.failed_logins) if row else 0, None))
         conn.execute(
             sa.update(users)
-            .where(users.c.id == row.id)
-            .values(failed_logins=state.failed, locked_until=state.locked_until)
+            .where(users.c.username == attempt.username)
+            .values(failed_logins=failed.failed)
         )
-        logger.warning("failed sign-in for user %s", row.id)
-        raise SignInFailed("wrong username or password, or the account is locked")
+        throttle.failed(attempt)
+        uid = None if row is None else int(row.id)
+        append_audit(
+            conn,
+            audit_trail.sign_in(
+                user_id=uid,
+                role=None if row is None else str(row.role),
+                outcome=outcome,
+                source=source,
+                trusted=trusted,
+            ),
+        )
+        logger.warning("sign-in refused (%s) for user %s", outcome, uid)
+        raise SignInFailed(SIGN_IN_FAILED)
+    assert row is not None
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
     if _hasher.check_needs_rehash(row.password_hash):
         values["password_hash"] = _hasher.hash(password)
     conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+    throttle.succeeded(attempt)
+    append_audit(
+        conn,
+        audit_trail.sign_in(
+            user_id=int(row.id),
+            role=str(row.role),
+            outcome="signed_in",
+            source=source,
+            trusted=trusted,
+        ),
+    )
     return _actor(row)
+
+
+def lock_user(
+    conn: Connection, *, username: str, until: datetime | None, now: datetime | None = None
+) -> None:
+    """Lock an account until ``until`` (an administrator's decision), or unlock it (None)."""
+    result = conn.execute(
+        sa.update(users).where(users.c.username == username).values(locked_until=until)
+    )
+    if not result.rowcount:
+        raise NotFound(f"no user {username!r}")
 
 
 def _verify(stored_hash: str, password: str) -> bool:
@@ -188,7 +266,12 @@ def start_session(conn: Connection, actor: Actor, *, now: datetime | None = None
 
 
 def resume_session(
-    conn: Connection, secret: str, *, idle: timedelta, now: datetime | None = None
+    conn: Connection,
+    secret: str,
+    *,
+    idle: timedelta,
+    absolute: timedelta = SESSION_ABSOLUTE,
+    now: datetime | None = None,
 ) -> Session:
     """The session a cookie names, if it is genuine, not ended and not idle for too long.
 
@@ -205,7 +288,11 @@ def resume_session(
         raise NotSignedIn("you are not signed in")
     m = row._mapping
     if session_expired(
-        created_at=m["created_at"], last_seen_at=m["last_seen_at"], now=now, idle=idle
+        created_at=m["created_at"],
+        last_seen_at=m["last_seen_at"],
+        now=now,
+        idle=idle,
+        absolute=absolute,
     ):
         conn.execute(
             sa.update(web_sessions)

@@ -17,7 +17,7 @@ from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.assessments import ScoreResult
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import IncompleteAssessment, ValidationFailed
-from safeguard.services import people, risk_view
+from safeguard.services import access, people, risk_view
 from safeguard.services.records import insert_record
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def submit_assessment(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     ensure(actor, Action.SUBMIT_ASSESSMENT)
     mids = people.mention_ids_of(conn, person_id)
-    ensure(actor, Action.VIEW_PERSON, people.person_resource(conn, actor, person_id, now))
+    ensure(actor, Action.SUBMIT_ASSESSMENT, access.person_resource(conn, actor, person_id, now))
     if rationale is not None and len(rationale) > 4000:
         raise ValidationFailed("rationale: at most 4000 characters")
     result = risk_view.grade_answers(

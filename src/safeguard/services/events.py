@@ -12,14 +12,16 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import events, involvements
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.purposes import Justification
 from safeguard.errors import NotFound
-from safeguard.services.people import check_reason, person_resource
+from safeguard.services import access
 
 
-def get_event(conn: Connection, *, actor: Actor, event_id: int, reason: str) -> dict[str, Any]:
+def get_event(
+    conn: Connection, *, actor: Actor, event_id: int, justification: Justification
+) -> dict[str, Any]:
     """The event and who was involved (person id and role); restricted people need break glass."""
     ensure(actor, Action.VIEW_EVENTS)
-    reason = check_reason(reason)
     row = conn.execute(sa.select(events).where(events.c.id == event_id)).first()
     if row is None:
         raise NotFound(f"event {event_id} not found")
@@ -32,8 +34,8 @@ def get_event(conn: Connection, *, actor: Actor, event_id: int, reason: str) -> 
         .where(involvements.c.event_id == event_id)
     ).all()
     person_ids = list(dict.fromkeys(int(i.pid) for i in inv))
-    for pid in person_ids:
-        ensure(actor, Action.VIEW_PERSON, person_resource(conn, actor, pid))
+    for resource in access.person_access(conn, actor, person_ids).values():
+        ensure(actor, Action.VIEW_PERSON, resource)
     append_audit(
         conn,
         AuditEntry(
@@ -44,7 +46,8 @@ def get_event(conn: Connection, *, actor: Actor, event_id: int, reason: str) -> 
             record_type="event",
             record_ids=[str(event_id)],
             person_ids=person_ids,
-            justification=reason,
+            justification=justification.text,
+            detail=justification.detail(),
         ),
     )
     m = row._mapping

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters.db import findings as store
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.errors import ValidationFailed
+from safeguard.services import access
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +68,17 @@ def for_person(conn: Connection, person_id: int) -> list[FindingView]:
 
 
 def act(engine: Engine, *, actor: Actor, finding_id: int, to: str, note: str | None) -> FindingView:
-    """Acknowledge or resolve a finding (audited by the rules capability in its transaction)."""
+    """Acknowledge or resolve a finding (audited by the rules capability in its transaction).
+
+    Raises:
+        BreakGlassRequired: the finding is about a restricted person and the actor has not
+            broken glass for them.
+    """
     ensure(actor, Action.ACT_ON_FINDINGS)
+    with engine.connect() as conn:
+        pid = key_to_person_id(store.get_finding(conn, finding_id).person_key)
+        if pid is not None:
+            ensure(actor, Action.ACT_ON_FINDINGS, access.person_resource(conn, actor, pid))
     from safeguard.services import assessment  # the rules service; heavy imports, only here
 
     if to == "acknowledge":

@@ -8,7 +8,7 @@ adds the access check and the audited, side-by-side view of a pair.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -18,12 +18,17 @@ from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
-from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.errors import NotFound
+from safeguard.services import access
 
 logger = logging.getLogger(__name__)
 MAX_OTHERS = 10
+
+
+K = RecordKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +36,12 @@ class MentionCard:
     mention_id: int
     person_id: int | None
     source_system: str
-    name: str
-    date_of_birth: date | None
-    sex: str | None
-    postcode: str | None
-    pnc_id: str | None
+    name: str = field(metadata=shown_if(K.IDENTITY, withheld=WITHHELD_NAME))
+    date_of_birth: date | None = field(default=None, metadata=shown_if(K.IDENTITY))
+    sex: str | None = field(default=None, metadata=shown_if(K.IDENTITY))
+    postcode: str | None = field(default=None, metadata=shown_if(K.CONTACT))
+    pnc_id: str | None = field(default=None, metadata=shown_if(K.IDENTITY))
+    restricted: bool = False  # shown as "restricted record, reason needed" until break glass
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +101,24 @@ def review_pair(conn: Connection, *, actor: Actor, review_id: int) -> PairReview
     pair = {int(item.mention_id_l), int(item.mention_id_r)}
     by_id = {c.mention_id: c for c in _cards(conn, person_mentions.c.id.in_(pair), 2)}
     left, right = by_id[int(item.mention_id_l)], by_id[int(item.mention_id_r)]
-    people = sorted({p for p in (left.person_id, right.person_id) if p is not None})
+    left_others, right_others = _others(conn, left, pair), _others(conn, right, pair)
+    seen = access.person_access(
+        conn, actor, [c.person_id for c in (left, right) if c.person_id is not None]
+    )
+
+    def shown(card: MentionCard) -> MentionCard:
+        resource = seen.get(card.person_id) if card.person_id is not None else None
+        if resource is None:
+            return card
+        return project(replace(card, restricted=resource.restricted), sight(actor, resource))
+
+    left, right = shown(left), shown(right)
+    left_others = [shown(c) for c in left_others]
+    right_others = [shown(c) for c in right_others]
+    people = sorted(
+        {c.person_id for c in (left, right) if c.person_id is not None and not c.restricted}
+        | {p for p, r in seen.items() if r.restricted and r.break_glass}
+    )
     append_audit(
         conn,
         AuditEntry(
@@ -117,14 +140,31 @@ def review_pair(conn: Connection, *, actor: Actor, review_id: int) -> PairReview
         match_probability=float(item.match_probability),
         left=left,
         right=right,
-        left_others=_others(conn, left, pair),
-        right_others=_others(conn, right, pair),
+        left_others=left_others,
+        right_others=right_others,
     )
+
+
+def ensure_pair(conn: Connection, *, actor: Actor, review_id: int) -> None:
+    """May ``actor`` decide this pair? Both records' people must be open to them: a restricted
+    person needs break glass first (BreakGlassRequired)."""
+    ensure(actor, Action.REVIEW_LINKS)
+    item = conn.execute(sa.select(link_reviews).where(link_reviews.c.id == review_id)).first()
+    if item is None:
+        raise NotFound(f"review item {review_id} not found")
+    ids = conn.execute(
+        sa.select(person_links.c.person_id).where(
+            person_links.c.mention_id.in_([int(item.mention_id_l), int(item.mention_id_r)])
+        )
+    ).scalars()
+    for resource in access.person_access(conn, actor, [int(i) for i in ids]).values():
+        ensure(actor, Action.REVIEW_LINKS, resource)
 
 
 def confirm(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
     """Confirm the pair are one person (linking merges them and keeps them together)."""
-    ensure(actor, Action.REVIEW_LINKS)
+    with engine.connect() as conn:
+        ensure_pair(conn, actor=actor, review_id=review_id)
     # Imported here: the linking service pulls in Splink, which the web app needs only now.
     from safeguard.services import linkage
 
@@ -137,7 +177,8 @@ def confirm(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int
 
 def split(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
     """Decide the pair are different people (linking splits them and keeps them apart)."""
-    ensure(actor, Action.REVIEW_LINKS)
+    with engine.connect() as conn:
+        ensure_pair(conn, actor=actor, review_id=review_id)
     from safeguard.services import linkage
 
     decision = linkage.split_link(

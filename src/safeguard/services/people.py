@@ -16,35 +16,45 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.accounts import agency_shares, break_glass_grants
-from safeguard.adapters.db.audit import AuditAppender, append_audit, record_consultation
+from safeguard.adapters.db.audit import AuditAppender, record_consultation
 from safeguard.adapters.db.history_repository import HistoryRepository
-from safeguard.adapters.db.people import people, person_links
+from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
     person_mentions,
 )
-from safeguard.domain.access import Action, Actor, Resource, Scope, ensure, scope_of
+from safeguard.domain.access import Action, Actor, RecordKind, Scope, ensure, scope_of, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.clocks import Clocks
 from safeguard.domain.history import PersonHistory
-from safeguard.errors import NotFound, ValidationFailed
-from safeguard.services import findings, risk_view
+from safeguard.domain.projection import WITHHELD_NAME, items_shown_if, project, shown_if
+from safeguard.domain.purposes import Justification
+from safeguard.errors import NotFound
+from safeguard.services import access, findings, partners, risk_view
 from safeguard.services.assessment import Assessor, default_assessor
 
 logger = logging.getLogger(__name__)
 
-BREAK_GLASS_FOR = timedelta(hours=1)
-MAX_REASON = 300
+K = RecordKind
 
 
 @dataclass(frozen=True, slots=True)
 class PersonHit:
     person_id: int
-    name: str
-    date_of_birth: date | None
-    sex: str | None
-    records: int
-    restricted: bool
+    name: str = field(metadata=shown_if(K.IDENTITY, withheld=WITHHELD_NAME))
+    date_of_birth: date | None = field(default=None, metadata=shown_if(K.IDENTITY))
+    sex: str | None = field(default=None, metadata=shown_if(K.IDENTITY))
+    records: int = 0
+    restricted: bool = False
+
+
+# Each kind of timeline item is a kind of record (what a share may cover).
+TIMELINE_KINDS = {
+    "event": K.INCIDENTS,
+    "missing_episode": K.MISSING,
+    "risk_assessment": K.ASSESSMENTS,
+    "referral": K.REFERRALS,
+    "victim_contact": K.VICTIM_UPDATES,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +65,15 @@ class TimelineItem:
     detail: str
     record_id: int
     domain: str  # domestic_abuse | missing | exploitation | other
+    addressed_to: str | None = None  # a referral's recipient (registry code; "" if unknown)
+
+
+def _timeline_tag(item: TimelineItem) -> tuple[RecordKind, str | None]:
+    return TIMELINE_KINDS.get(item.kind, K.RECORDS), item.addressed_to
+
+
+def _referral_tag(item: dict[str, object]) -> tuple[RecordKind, str | None]:
+    return K.REFERRALS, str(item.get("agency_code") or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,27 +84,34 @@ class Flag:
 
 @dataclass(slots=True)
 class Profile:
+    """A person's profile; every field about them says its record kind, so that the one
+    projection shows a partner agency only what is shared with it."""
+
     person_id: int
     restricted: bool
-    names: list[str]
-    dates_of_birth: list[date]
-    sexes: list[str]
-    postcodes: list[str]
-    mention_ids: list[int]
-    timeline: list[TimelineItem] = field(default_factory=list)
-    flags: list[Flag] = field(default_factory=list)
-    risk: list[risk_view.RiskSummary] = field(default_factory=list)
-    referrals: list[dict[str, object]] = field(default_factory=list)
-    findings: list[dict[str, object]] = field(default_factory=list)
-    shared_with: list[str] = field(default_factory=list)
-
-
-def check_reason(reason: str | None, name: str = "reason") -> str:
-    """The s.62(2) justification: required, 3 to 300 characters, not only blanks."""
-    text = (reason or "").strip()
-    if not text or len(reason or "") < 3 or len(reason or "") > MAX_REASON:
-        raise ValidationFailed(f"{name}: say why you need this record (3 to 300 characters)")
-    return text
+    names: list[str] = field(metadata=shown_if(K.IDENTITY, withheld=list))
+    dates_of_birth: list[date] = field(metadata=shown_if(K.IDENTITY, withheld=list))
+    sexes: list[str] = field(metadata=shown_if(K.IDENTITY, withheld=list))
+    postcodes: list[str] = field(metadata=shown_if(K.CONTACT, withheld=list))
+    mention_ids: list[int] = field(metadata=shown_if(K.RECORDS, withheld=list))
+    timeline: list[TimelineItem] = field(
+        default_factory=list, metadata=items_shown_if(_timeline_tag)
+    )
+    flags: list[Flag] = field(
+        default_factory=list, metadata=shown_if(K.RISK_SUMMARY, withheld=list)
+    )
+    risk: list[risk_view.RiskSummary] = field(
+        default_factory=list, metadata=shown_if(K.RISK_SUMMARY, withheld=list)
+    )
+    referrals: list[dict[str, object]] = field(
+        default_factory=list, metadata=items_shown_if(_referral_tag)
+    )
+    findings: list[dict[str, object]] = field(
+        default_factory=list, metadata=shown_if(K.FINDINGS, withheld=list)
+    )
+    shared_with: list[str] = field(
+        default_factory=list, metadata=shown_if(K.RECORDS, withheld=list)
+    )
 
 
 def _now(now: datetime | None) -> datetime:
@@ -97,7 +123,7 @@ def _audit(
     actor: Actor,
     action: str,
     person_ids: list[int],
-    reason: str,
+    justification: Justification,
     appender: AuditAppender | None = None,
     **detail: object,
 ) -> None:
@@ -113,8 +139,8 @@ def _audit(
             record_type="person",
             record_ids=[str(p) for p in person_ids],
             person_ids=person_ids,
-            justification=reason,
-            detail=dict(detail),
+            justification=justification.text,
+            detail={**justification.detail(), **detail},
         ),
         appender,
     )
@@ -166,54 +192,6 @@ def mention_ids_of(conn: Connection, person_id: int) -> list[int]:
     return found
 
 
-def shared_agencies(conn: Connection, person_ids: list[int]) -> dict[int, frozenset[str]]:
-    if not person_ids:
-        return {}
-    rows = conn.execute(
-        sa.select(agency_shares.c.person_id, agency_shares.c.agency)
-        .where(agency_shares.c.person_id.in_(person_ids))
-        .where(agency_shares.c.revoked_at.is_(None))
-    ).all()
-    out: dict[int, set[str]] = {}
-    for pid, agency in rows:
-        out.setdefault(int(pid), set()).add(str(agency))
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def _restricted(conn: Connection, person_ids: list[int]) -> set[int]:
-    positive = [p for p in person_ids if p > 0]
-    if not positive:
-        return set()
-    rows = conn.execute(
-        sa.select(people.c.id).where(people.c.id.in_(positive)).where(people.c.restricted)
-    ).scalars()
-    return {int(r) for r in rows}
-
-
-def _glass_broken(conn: Connection, actor: Actor, person_id: int, now: datetime) -> bool:
-    row = conn.execute(
-        sa.select(break_glass_grants.c.id)
-        .where(break_glass_grants.c.user_id == actor.user_id)
-        .where(break_glass_grants.c.person_id == person_id)
-        .where(break_glass_grants.c.expires_at > now)
-        .limit(1)
-    ).first()
-    return row is not None
-
-
-def person_resource(
-    conn: Connection, actor: Actor, person_id: int, now: datetime | None = None
-) -> Resource:
-    """The access-control view of a person: restricted?, shared with whom?, glass broken?"""
-    restricted = person_id in _restricted(conn, [person_id])
-    return Resource(
-        "person",
-        restricted=restricted,
-        shared_with=shared_agencies(conn, [person_id]).get(person_id, frozenset()),
-        break_glass=restricted and _glass_broken(conn, actor, person_id, _now(now)),
-    )
-
-
 def _prefix_like(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
     escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return sa.func.lower(column).like(escaped + "%", escape="\\")
@@ -263,7 +241,7 @@ def search_people(
     actor: Actor,
     text: str | None,
     date_of_birth: date | None,
-    reason: str,
+    justification: Justification,
     limit: int = 25,
     audit: AuditAppender | None = None,
 ) -> list[PersonHit]:
@@ -274,22 +252,17 @@ def search_people(
     Args:
         text: words of a name, e.g. ``"jo smi"`` finds Joanne Smith and Smith, John.
         date_of_birth: exact date of birth.
-        reason: why the search is made (s.62(2)).
+        justification: why the search is made (s.62(2)); audited with the search terms.
         limit: most people to return.
         audit: the process's audit appender (group commit); None audits in ``conn``.
     """
     ensure(actor, Action.SEARCH_PEOPLE)
-    reason = check_reason(reason)
     # Stored names are at most 100 characters, so a longer word can only match on its prefix.
     tokens = [t[:100] for t in (text or "").lower().replace(",", " ").split() if t][:4]
     if not tokens and date_of_birth is None:
         return []  # nothing asked, nobody shown (and nobody consulted)
     shared_only = scope_of(actor.role, Action.SEARCH_PEOPLE) is Scope.SHARED
-    shared = (
-        sa.select(agency_shares.c.person_id)
-        .where(agency_shares.c.agency == (actor.agency or ""))
-        .where(agency_shares.c.revoked_at.is_(None))
-    )
+    shared = access.visible_to_agency(actor.agency or "")
 
     def select(*conditions: sa.ColumnElement[bool]) -> sa.Select[tuple[object, ...]]:
         query = (
@@ -342,91 +315,42 @@ def search_people(
     for row in rows:
         grouped.setdefault(int(row.person_id), []).append(row)
     person_ids = list(grouped)[:limit]
-    restricted = _restricted(conn, person_ids)
+    seen = access.person_access(conn, actor, person_ids)
     hits = []
     for pid in person_ids:
         rs = grouped[pid]
         names = Counter(f"{r.forenames or ''} {r.surname or ''}".strip() for r in rs)
         dobs = Counter(r.date_of_birth for r in rs if r.date_of_birth is not None)
         sexes = Counter(r.sex for r in rs if r.sex)
-        hidden = pid in restricted
-        hits.append(
-            PersonHit(
-                person_id=pid,
-                name="Restricted person" if hidden else names.most_common(1)[0][0] or "(no name)",
-                date_of_birth=None if hidden or not dobs else dobs.most_common(1)[0][0],
-                sex=None if hidden or not sexes else str(sexes.most_common(1)[0][0]),
-                records=len(rs),
-                restricted=hidden,
-            )
+        hit = PersonHit(
+            person_id=pid,
+            name=names.most_common(1)[0][0] or "(no name)",
+            date_of_birth=dobs.most_common(1)[0][0] if dobs else None,
+            sex=str(sexes.most_common(1)[0][0]) if sexes else None,
+            records=len(rs),
+            restricted=seen[pid].restricted,
         )
-    _audit(conn, actor, "person.search", person_ids, reason, audit, results=len(person_ids))
+        view = sight(actor, seen[pid])
+        if view.nothing and not view.reason_needed:
+            continue  # not even that someone restricted matches: a partner's search ends here
+        hits.append(project(hit, view))
+    terms = {
+        "terms": " ".join(tokens)[:200],
+        "dob": date_of_birth.isoformat() if date_of_birth else None,
+    }
+    person_ids = [h.person_id for h in hits]
+    _audit(
+        conn,
+        actor,
+        "person.search",
+        person_ids,
+        justification,
+        audit,
+        results=len(person_ids),
+        **terms,
+    )
     logger.info("search by user %s returned %d people", actor.user_id, len(person_ids))
     return hits
-
-
-def break_glass(
-    conn: Connection, *, actor: Actor, person_id: int, reason: str, now: datetime | None = None
-) -> None:
-    """Record a reason to see a restricted person; valid for one hour, audited."""
-    now = _now(now)
-    reason = check_reason(reason)
-    ensure(actor, Action.BREAK_GLASS)
-    mention_ids_of(conn, person_id)
-    resource = person_resource(conn, actor, person_id, now)
-    ensure(actor, Action.VIEW_PERSON, Resource("person", shared_with=resource.shared_with))
-    conn.execute(
-        sa.insert(break_glass_grants).values(
-            user_id=actor.user_id,
-            person_id=person_id,
-            reason=reason,
-            granted_at=now,
-            expires_at=now + BREAK_GLASS_FOR,
-        )
-    )
-    _audit(conn, actor, "person.break_glass", [person_id], reason)
-    logger.warning("user %s broke glass for person %s", actor.user_id, person_id)
-
-
-def share_with_agency(
-    conn: Connection,
-    *,
-    actor: Actor,
-    person_id: int,
-    agency: str,
-    reason: str,
-    now: datetime | None = None,
-) -> None:
-    """Share a person with a partner agency: a disclosure, audited with its recipient."""
-    ensure(actor, Action.SHARE_WITH_AGENCY)
-    reason = check_reason(reason)
-    if not agency.strip() or len(agency) > 64:
-        raise ValidationFailed("agency: 1 to 64 characters")
-    mention_ids_of(conn, person_id)
-    ensure(actor, Action.VIEW_PERSON, person_resource(conn, actor, person_id, now))
-    conn.execute(
-        sa.insert(agency_shares).values(
-            person_id=person_id,
-            agency=agency,
-            shared_by=actor.user_id,
-            shared_at=_now(now),
-            reason=reason,
-        )
-    )
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="person.share",
-            category=AuditCategory.DISCLOSURE,
-            record_type="person",
-            record_ids=[str(person_id)],
-            person_ids=[person_id],
-            justification=reason,
-            recipient=agency,
-        ),
-    )
 
 
 def person_profile(
@@ -434,7 +358,7 @@ def person_profile(
     *,
     actor: Actor,
     person_id: int,
-    reason: str,
+    justification: Justification,
     now: datetime | None = None,
     audit: AuditAppender | None = None,
 ) -> Profile:
@@ -446,10 +370,9 @@ def person_profile(
         BreakGlassRequired: restricted; record a reason with ``break_glass`` first.
     """
     now = _now(now)
-    reason = check_reason(reason)
     mentions = _mentions_of(conn, person_id)  # NotFound first, as before
     mids = [int(m.id) for m in mentions]
-    resource = person_resource(conn, actor, person_id, now)
+    resource = access.person_resource(conn, actor, person_id, now)
     ensure(actor, Action.VIEW_PERSON, resource)
     names = Counter(f"{m.forenames or ''} {m.surname or ''}".strip() for m in mentions)
     profile = Profile(
@@ -464,12 +387,13 @@ def person_profile(
     )
     history = _history(conn, mids)
     assessor = default_assessor()
-    _fill_timeline(profile, history, assessor)
+    codes = partners.resolve_many(conn, [r.agency for r in history.referrals])
+    _fill_timeline(profile, history, assessor, codes)
     profile.risk = risk_view.current_risk(history, assessor.catalogue)
     profile.findings = [asdict(f) for f in findings.for_person(conn, person_id)]
     profile.flags = _flags(profile, history, now, assessor.config.clocks)
-    _audit(conn, actor, "person.view", [person_id], reason, audit)
-    return profile
+    _audit(conn, actor, "person.view", [person_id], justification, audit)
+    return project(profile, sight(actor, resource))
 
 
 _DOMAIN = {
@@ -493,7 +417,10 @@ def _history(conn: Connection, mids: list[int]) -> PersonHistory:
     return found[0]
 
 
-def _fill_timeline(profile: Profile, history: PersonHistory, assessor: Assessor) -> None:
+def _fill_timeline(
+    profile: Profile, history: PersonHistory, assessor: Assessor, codes: dict[str, str]
+) -> None:
+    """The timeline; ``codes`` are the referral recipients' registry codes (for the projection)."""
     items: list[TimelineItem] = []
     for inv in history.involvements:
         e = inv.event
@@ -535,11 +462,13 @@ def _fill_timeline(profile: Profile, history: PersonHistory, assessor: Assessor)
     for r in history.referrals:
         latest = max(r.statuses, key=lambda s: s[1], default=None)
         status = latest[0] if latest else "made"
+        code = codes.get(r.agency or "", "")
         profile.referrals.append(
             {
                 "id": r.referral_id,
                 "referral_type": r.referral_type,
                 "agency": r.agency,
+                "agency_code": code,
                 "made_at": r.made_at,
                 "route": r.route,
                 "rag": r.rag,
@@ -556,6 +485,7 @@ def _fill_timeline(profile: Profile, history: PersonHistory, assessor: Assessor)
                 detail=r.reason or "",
                 record_id=r.referral_id,
                 domain="exploitation" if r.referral_type == "cse_screening" else "other",
+                addressed_to=code,
             )
         )
     for c in history.contacts:

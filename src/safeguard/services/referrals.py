@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.audit import AuditAppender, append_audit, record_consultation
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import referral_status_changes, referrals
 from safeguard.domain.access import Action, Actor, Resource, Scope, ensure, scope_of
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.vocabulary import ReferralStatus
 from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
+from safeguard.services import access, partners
 from safeguard.services.records import insert_record
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class ReferralView:
     status: str | None
     person_id: int
     allowed_next: tuple[str, ...]
+    agency_code: str | None = None  # the recipient in the partner-agency registry, if known
 
 
 def _status_subquery() -> sa.Subquery:
@@ -97,32 +99,84 @@ def _view(row: sa.Row[tuple[object, ...]]) -> ReferralView:
     )
 
 
-def list_referrals(
-    conn: Connection, *, actor: Actor, open_only: bool = True, limit: int = 100
-) -> list[ReferralView]:
-    """Referrals newest first; a partner agency sees only the referrals made to it."""
-    ensure(actor, Action.VIEW_REFERRALS)
-    q = _query().order_by(referrals.c.made_at.desc()).limit(limit)
-    if scope_of(actor.role, Action.VIEW_REFERRALS) is Scope.SHARED:
-        q = q.where(referrals.c.agency == (actor.agency or ""))
-    if open_only:
-        status = q.selected_columns.status
-        q = q.where(sa.or_(status.is_(None), status.not_in(["closed", "declined", "withdrawn"])))
-    return [_view(r) for r in conn.execute(q).all()]
+def _with_codes(conn: Connection, views: list[ReferralView]) -> list[ReferralView]:
+    codes = partners.resolve_many(conn, [v.agency for v in views])
+    return [replace(v, agency_code=codes.get(v.agency or "")) for v in views]
 
 
-def _resource(view: ReferralView) -> Resource:
-    return Resource(
-        "referral", shared_with=frozenset({view.agency}) if view.agency else frozenset()
+def _audit_views(
+    conn: Connection, actor: Actor, views: list[ReferralView], appender: AuditAppender | None
+) -> None:
+    """Referral views are consultations of the people they are about."""
+    if not views:
+        return
+    people = list(dict.fromkeys(v.person_id for v in views))
+    record_consultation(
+        conn,
+        AuditEntry(
+            actor=actor.audit_name,
+            actor_role=str(actor.role),
+            action="referral.view",
+            category=AuditCategory.CONSULTATION,
+            record_type="referral",
+            record_ids=[str(v.id) for v in views],
+            person_ids=people,
+            justification="Handling referrals",
+        ),
+        appender,
     )
 
 
-def get_referral(conn: Connection, *, actor: Actor, referral_id: int) -> ReferralView:
+def list_referrals(
+    conn: Connection,
+    *,
+    actor: Actor,
+    open_only: bool = True,
+    limit: int = 100,
+    audit: AuditAppender | None = None,
+) -> list[ReferralView]:
+    """Referrals newest first; a partner agency sees only the referrals made to it (under any
+    name the registry knows it by). Audited as a consultation of the people concerned."""
+    ensure(actor, Action.VIEW_REFERRALS)
+    q = _query().order_by(referrals.c.made_at.desc()).limit(limit)
+    if scope_of(actor.role, Action.VIEW_REFERRALS) is Scope.SHARED:
+        q = q.where(sa.func.lower(referrals.c.agency).in_(partners.names_of(actor.agency or "")))
+    if open_only:
+        status = q.selected_columns.status
+        q = q.where(sa.or_(status.is_(None), status.not_in(["closed", "declined", "withdrawn"])))
+    views = _with_codes(conn, [_view(r) for r in conn.execute(q).all()])
+    _audit_views(conn, actor, views, audit)
+    return views
+
+
+def _resource(conn: Connection, actor: Actor, view: ReferralView) -> Resource:
+    person = access.person_resource(conn, actor, view.person_id)
+    return Resource(
+        "referral",
+        restricted=person.restricted,
+        break_glass=person.break_glass,
+        shared_with=frozenset({view.agency_code}) if view.agency_code else frozenset(),
+        person_id=view.person_id,
+    )
+
+
+def _get(conn: Connection, referral_id: int) -> ReferralView:
     row = conn.execute(_query().where(referrals.c.id == referral_id)).first()
     if row is None:
         raise NotFound(f"referral {referral_id} not found")
-    view = _view(row)
-    ensure(actor, Action.VIEW_REFERRALS, _resource(view))
+    [view] = _with_codes(conn, [_view(row)])
+    return view
+
+
+def get_referral(
+    conn: Connection, *, actor: Actor, referral_id: int, audit: AuditAppender | None = None
+) -> ReferralView:
+    """One referral (audited as a consultation). A partner agency sees only its own; a referral
+    about a restricted person is shown to those who may break glass (it names nobody)."""
+    view = _get(conn, referral_id)
+    resource = _resource(conn, actor, view)
+    ensure(actor, Action.VIEW_REFERRALS, replace(resource, restricted=False))
+    _audit_views(conn, actor, [view], audit)
     return view
 
 
@@ -148,8 +202,10 @@ def change_referral_status(
         raise ValidationFailed(f"status: {status!r} is not one of {allowed}") from None
     if note is not None and len(note) > 4000:
         raise ValidationFailed("note: at most 4000 characters")
-    view = get_referral(conn, actor=actor, referral_id=referral_id)
-    ensure(actor, Action.CHANGE_REFERRAL_STATUS, _resource(view))
+    view = _get(conn, referral_id)
+    resource = _resource(conn, actor, view)
+    ensure(actor, Action.VIEW_REFERRALS, replace(resource, restricted=False))
+    ensure(actor, Action.CHANGE_REFERRAL_STATUS, resource)
     if new not in TRANSITIONS.get(view.status, frozenset()):
         raise InvalidTransition(
             f"referral {referral_id}: cannot go from {view.status or 'made'} to {new}"
@@ -180,4 +236,4 @@ def change_referral_status(
         ),
     )
     logger.info("referral %s moved to %s by user %s", referral_id, new, actor.user_id)
-    return get_referral(conn, actor=actor, referral_id=referral_id)
+    return _get(conn, referral_id)

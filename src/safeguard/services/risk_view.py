@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.history_repository import HistoryRepository
+from safeguard.domain.access import RecordKind
 from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, grade, score
 from safeguard.domain.assessments import recorded_grade as _recorded_grade
 from safeguard.domain.history import AssessmentFact, PersonHistory
+from safeguard.domain.projection import shown_if
 from safeguard.errors import NotFound, ValidationFailed
 from safeguard.services.assessment import default_assessor
 
@@ -47,9 +49,10 @@ class RiskSummary:
     recorded_grade: str | None
     score: int | None
     reasons: tuple[str, ...]
-    yes_questions: tuple[str, ...]
-    marac_route: str | None
-    assessment_id: int
+    # The answers themselves are the full assessment, not its summary (what a share may hold).
+    yes_questions: tuple[str, ...] = field(metadata=shown_if(RecordKind.ASSESSMENTS, withheld=()))
+    marac_route: str | None = None
+    assessment_id: int = 0
 
 
 def _catalogue() -> Catalogue:

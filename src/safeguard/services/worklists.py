@@ -7,7 +7,7 @@ justification.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -20,11 +20,12 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
     person_mentions,
 )
-from safeguard.domain.access import Action, Actor, can, ensure
+from safeguard.domain.access import Action, Actor, RecordKind, can, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.domain.worklists import WORKLIST_KINDS, WorklistKind
 from safeguard.errors import NotFound
-from safeguard.services import findings
+from safeguard.services import access, findings
 
 Worklist = WorklistKind
 WORKLISTS: tuple[Worklist, ...] = tuple(w for w in WORKLIST_KINDS if w.on_web)
@@ -34,10 +35,12 @@ BY_CODE = {w.code: w for w in WORKLISTS}
 @dataclass(frozen=True, slots=True)
 class WorkItem:
     person_id: int
-    name: str
-    at: datetime
-    detail: str
-    record_id: int
+    name: str = field(metadata=shown_if(RecordKind.IDENTITY, withheld=WITHHELD_NAME))
+    at: datetime = field(default=datetime.min.replace(tzinfo=UTC))
+    # A finding's explanation (or a link's probability): free text about the person.
+    detail: str = field(default="", metadata=shown_if(RecordKind.FINDINGS, withheld=""))
+    record_id: int = 0
+    restricted: bool = False
 
 
 _key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
@@ -102,7 +105,7 @@ def _rows(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkIt
         return _from_findings(conn, code, now, limit)
     q = (
         sa.select(
-            person_links.c.person_id,
+            sa.func.coalesce(person_links.c.person_id, -link_reviews.c.mention_id_l),
             _name,
             link_reviews.c.created_at,
             link_reviews.c.match_probability,
@@ -116,7 +119,7 @@ def _rows(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkIt
         .limit(limit)
     )
     return [
-        WorkItem(int(r[0] or 0), r[1].strip(), r[2], f"match probability {r[3]:.2f}", int(r[4]))
+        WorkItem(int(r[0]), r[1].strip(), r[2], f"match probability {r[3]:.2f}", int(r[4]))
         for r in conn.execute(q).all()
     ]
 
@@ -131,8 +134,8 @@ def worklist(
     if code == "uncertain-links":
         ensure(actor, Action.REVIEW_LINKS)
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    items = _rows(conn, code, now, limit)
-    person_ids = list(dict.fromkeys(i.person_id for i in items))
+    items = shown(conn, actor, _rows(conn, code, now, limit), now)
+    person_ids = list(dict.fromkeys(i.person_id for i in items if not i.restricted))
     if person_ids:
         append_audit(
             conn,
@@ -149,6 +152,24 @@ def worklist(
             ),
         )
     return BY_CODE[code], items
+
+
+def shown(conn: Connection, actor: Actor, items: list[WorkItem], now: datetime) -> list[WorkItem]:
+    """The items as ``actor`` may see them: a restricted person before break glass is a
+    "restricted record, reason needed" line (and is not consulted); one they may not see at all
+    is left out."""
+    seen = access.person_access(conn, actor, [i.person_id for i in items if i.person_id], now)
+    out = []
+    for item in items:
+        resource = seen.get(item.person_id)
+        if resource is None:  # no person (a review of two unlinked records): nothing to hide
+            out.append(item)
+            continue
+        view = sight(actor, resource)
+        if view.nothing and not view.reason_needed:
+            continue
+        out.append(project(replace(item, restricted=resource.restricted), view))
+    return out
 
 
 def worklist_counts(

@@ -101,5 +101,8 @@ def addresses(
 
 def school_name(town: int, age: int) -> str:
     """The school a child of ``age`` in ``town`` attends (primary under 11, else secondary)."""
-    name = TOWNS[town].name
-    return f"{name} Primary School" if age < 11 else f"{name} Academy"
+    return school_name_of(TOWNS[town].name, age)
+
+
+def school_name_of(town_name: str, age: int) -> str:
+    return f"{town_name} Primary School" if age < 11 else f"{town_name} Academy"

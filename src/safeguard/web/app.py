@@ -21,6 +21,8 @@ from safeguard import __version__
 from safeguard.adapters.db.audit import AuditAppender
 from safeguard.adapters.db.engine import make_engine
 from safeguard.config import Settings
+from safeguard.domain.accounts import throttle_policy
+from safeguard.services.throttle import SignInThrottle
 from safeguard.web import errors
 from safeguard.web.api import router as api_router
 from safeguard.web.pages import router as pages_router
@@ -180,6 +182,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.auth_engine = auth_engine
     app.state.audit = audit
+    app.state.throttle = SignInThrottle(
+        throttle_policy(settings.max_failed_logins), settings.throttle_storage
+    )
     app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
     errors.install(app)
     app.include_router(api_router)

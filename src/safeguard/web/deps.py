@@ -12,15 +12,17 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.audit import AuditAppender
 from safeguard.config import Settings
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.accounts import same_secret
+from safeguard.domain.purposes import Justification, Use, justify
 from safeguard.errors import PermissionDenied
 from safeguard.services import accounts
+from safeguard.services.throttle import SignInThrottle
 
 SESSION_COOKIE = "sg_session"
 LOGIN_COOKIE = "sg_login"
@@ -62,7 +64,13 @@ async def get_audit(request: Request) -> AuditAppender:
     return audit
 
 
+async def get_throttle(request: Request) -> SignInThrottle:
+    throttle: SignInThrottle = request.app.state.throttle
+    return throttle
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ThrottleDep = Annotated[SignInThrottle, Depends(get_throttle)]
 AuditDep = Annotated[AuditAppender, Depends(get_audit)]
 # Database ids are 32-bit integers on both databases; person ids may be negative (unlinked).
 PersonId = Annotated[int, Path(ge=-2_147_483_647, le=2_147_483_647)]
@@ -96,7 +104,10 @@ def _credentials(request: Request, settings: SettingsDep) -> accounts.Session | 
         if not secret or len(secret) > 200:
             raise accounts.NotSignedIn("you are not signed in")
         return accounts.resume_session(
-            conn, secret, idle=timedelta(minutes=settings.session_idle_minutes)
+            conn,
+            secret,
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
         )
 
 
@@ -114,10 +125,10 @@ async def current_actor(
         request.state.csrf_token = None
         request.state.actor = credentials
         return credentials
+    request.state.actor = credentials.actor  # known before the CSRF check: a refusal is audited
     if request.method in UNSAFE and not await _csrf_ok(request, credentials.csrf_token):
         raise CsrfFailed("the form has expired or did not come from this site; please try again")
     request.state.csrf_token = credentials.csrf_token
-    request.state.actor = credentials.actor
     return credentials.actor
 
 
@@ -139,3 +150,19 @@ def login_csrf(settings: Settings, nonce: str) -> str:
     """CSRF token of the sign-in form, bound to a pre-session cookie nonce."""
     key = settings.secret_key.encode("utf-8")
     return hmac.new(key, b"login:" + nonce.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def consultation(
+    purpose: Annotated[
+        str, Query(max_length=40, description="Why (s.62): a purpose code from GET /api/purposes")
+    ],
+    reference: Annotated[
+        str | None,
+        Query(max_length=40, description="Incident, case or referral number, where needed"),
+    ] = None,
+) -> Justification:
+    """The s.62(2) justification of a read: a purpose from the controlled list (+ reference)."""
+    return justify(purpose, reference, use=Use.CONSULT)
+
+
+JustificationQ = Annotated[Justification, Depends(consultation)]

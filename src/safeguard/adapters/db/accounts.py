@@ -47,8 +47,9 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UTCDateTime(), nullable=True),
 )
 
-# A recorded reason to see a restricted person; valid for a limited time. The reason itself is
-# also in the audit log (category consultation, action person.break_glass).
+# A recorded reason to see a restricted person; valid for a limited time, for one viewer and
+# one person. The reason is also in the audit log (action person.break_glass). A supervisor
+# reviews each use (review_status: NULL = not yet reviewed, "accepted" or "questioned").
 break_glass_grants = sa.Table(
     "break_glass_grants",
     metadata,
@@ -58,10 +59,17 @@ break_glass_grants = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("granted_at", UTCDateTime(), nullable=False),
     sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("purpose", sa.String(40), nullable=True),  # migration 0006; NULL before it
+    sa.Column("reference", sa.String(40), nullable=True),
+    sa.Column("review_status", sa.String(16), nullable=True),
+    sa.Column("reviewed_by", sa.Integer, nullable=True),
+    sa.Column("reviewed_at", UTCDateTime(), nullable=True),
+    sa.Column("review_note", sa.Text, nullable=True),
     sa.Index("ix_break_glass_grants_user_person", "user_id", "person_id"),
 )
 
-# What is shared with which partner agency (a disclosure, audited when made).
+# What is shared with which partner agency (a disclosure, audited when made): the agency's
+# registry code, the purpose, the record kinds covered (comma-separated) and when it ends.
 agency_shares = sa.Table(
     "agency_shares",
     metadata,
@@ -72,6 +80,12 @@ agency_shares = sa.Table(
     sa.Column("shared_at", UTCDateTime(), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    sa.Column("purpose", sa.String(40), nullable=True),  # migration 0006; NULL before it
+    sa.Column("reference", sa.String(40), nullable=True),
+    sa.Column("record_kinds", sa.Text, nullable=True),
+    sa.Column("expires_at", UTCDateTime(), nullable=True),
+    sa.Column("revoked_by", sa.Integer, nullable=True),
+    sa.Column("revoke_reason", sa.Text, nullable=True),
     sa.Index("ix_agency_shares_agency_person", "agency", "person_id"),
 )
 

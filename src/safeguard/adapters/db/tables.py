@@ -155,4 +155,5 @@ from safeguard.adapters.db import accounts as _accounts  # noqa: E402,F401
 from safeguard.adapters.db import audit as _audit  # noqa: E402,F401
 from safeguard.adapters.db import findings as _findings  # noqa: E402,F401
 from safeguard.adapters.db import linkage as _linkage  # noqa: E402,F401
+from safeguard.adapters.db import partners as _partners  # noqa: E402,F401
 from safeguard.adapters.db import people as _people  # noqa: E402,F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from safeguard.web.api import (
+    access,
     assessments,
     dashboard,
     events,
@@ -40,5 +41,6 @@ for module in (
     findings,
     links,
     dashboard,
+    access,
 ):
     router.include_router(module.router)

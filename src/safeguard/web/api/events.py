@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from safeguard.domain.access import Action, Actor
 from safeguard.services import events
 from safeguard.web.api.models import EventOut
-from safeguard.web.deps import Authorised, ConnDep, RecordId
+from safeguard.web.deps import Authorised, ConnDep, JustificationQ, RecordId
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -19,9 +19,9 @@ def get_event(
     event_id: RecordId,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_EVENTS))],
-    reason: Annotated[str, Query(min_length=3, max_length=300, pattern=r"\S")],
+    justification: JustificationQ,
 ) -> EventOut:
     """One event and the people involved; each of them is audited as consulted."""
     return EventOut.model_validate(
-        events.get_event(conn, actor=actor, event_id=event_id, reason=reason)
+        events.get_event(conn, actor=actor, event_id=event_id, justification=justification)
     )

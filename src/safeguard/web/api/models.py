@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -50,6 +50,7 @@ class TimelineItemOut(BaseModel):
     detail: str
     record_id: int
     domain: str
+    addressed_to: str | None = None
 
 
 class FlagOut(BaseModel):
@@ -87,13 +88,77 @@ class ProfileOut(BaseModel):
     shared_with: list[str]
 
 
+PurposeCode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Reference = Annotated[str, StringConstraints(max_length=40)]
+
+
 class BreakGlassIn(Strict):
-    reason: Reason
+    """Why you must see a restricted person: a purpose (GET /api/purposes) and its reference."""
+
+    purpose: PurposeCode
+    reference: Reference | None = None
 
 
 class ShareIn(Strict):
-    agency: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
+    """A share: the agency (registry code or name), why, what it covers and until when."""
+
+    agency: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    purpose: PurposeCode
+    reference: Reference | None = None
+    record_kinds: list[Annotated[str, StringConstraints(max_length=40)]] = Field(max_length=20)
+    expires_on: date
+
+
+class RevokeIn(Strict):
     reason: Reason
+
+
+class ShareOut(BaseModel):
+    id: int
+    person_id: int
+    agency: str
+    agency_name: str
+    purpose: str
+    reference: str | None
+    record_kinds: list[str]
+    shared_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+
+
+class PurposeOut(BaseModel):
+    code: str
+    label: str
+    reference: str | None
+    uses: list[str]
+
+
+class AgencyOut(BaseModel):
+    code: str
+    display_name: str
+    sector: str
+
+
+class BreakGlassUseOut(BaseModel):
+    id: int
+    user_id: int
+    username: str
+    person_id: int
+    purpose: str
+    reference: str | None
+    reason: str
+    granted_at: datetime
+    expires_at: datetime
+    review_status: str | None
+    reviewed_by: int | None
+    reviewed_at: datetime | None
+    review_note: str | None
+
+
+class ReviewIn(Strict):
+    verdict: Literal["accepted", "questioned"]
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
 class AuditEntryOut(BaseModel):
@@ -105,6 +170,7 @@ class AuditEntryOut(BaseModel):
     category: str
     justification: str | None
     recipient: str | None
+    why_refused: str | None = None
 
 
 class AnswersIn(Strict):
@@ -156,6 +222,7 @@ class ReferralOut(BaseModel):
     status: str | None
     person_id: int
     allowed_next: list[str]
+    agency_code: str | None = None
 
 
 class StatusIn(Strict):
@@ -176,6 +243,7 @@ class WorkItemOut(BaseModel):
     at: datetime
     detail: str
     record_id: int
+    restricted: bool
 
 
 class WorklistOut(BaseModel):
@@ -194,6 +262,7 @@ class MentionOut(BaseModel):
     sex: str | None
     postcode: str | None
     pnc_id: str | None
+    restricted: bool
 
 
 class PairReviewOut(BaseModel):

@@ -3,100 +3,142 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from safeguard.adapters.db.audit import who_viewed
 from safeguard.domain.access import Action, Actor
-from safeguard.services import people
+from safeguard.domain.purposes import Use, justify
+from safeguard.services import break_glass as glass
+from safeguard.services import people, sharing
+from safeguard.web.api.audit_view import audit_entries, record_audit_view
 from safeguard.web.api.models import (
     AuditEntryOut,
     BreakGlassIn,
     PersonHitOut,
     ProfileOut,
+    RevokeIn,
     ShareIn,
+    ShareOut,
 )
-from safeguard.web.deps import AuditDep, Authorised, ConnDep, PersonId
+from safeguard.web.deps import (
+    AuditDep,
+    Authorised,
+    ConnDep,
+    JustificationQ,
+    PersonId,
+    RecordId,
+    SettingsDep,
+)
 
-router = APIRouter(prefix="/people", tags=["people"])
-ReasonQ = Annotated[
-    str, Query(min_length=3, max_length=300, pattern=r"\S", description="Why (s.62)")
-]
+router = APIRouter(tags=["people"])
+Sharer = Annotated[Actor, Depends(Authorised(Action.SHARE_WITH_AGENCY))]
 
 
-@router.get("", response_model=list[PersonHitOut])
+@router.get("/people", response_model=list[PersonHitOut])
 def search(
     conn: ConnDep,
     audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.SEARCH_PEOPLE))],
-    reason: ReasonQ,
+    justification: JustificationQ,
     q: Annotated[str | None, Query(max_length=200)] = None,
     dob: date | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> list[PersonHitOut]:
-    """Find people by partial name and/or date of birth; every person returned is audited."""
+    """Find people by partial name and/or date of birth; audited with the terms and purpose."""
     hits = people.search_people(
-        conn, actor=actor, text=q, date_of_birth=dob, reason=reason, limit=limit, audit=audit
+        conn,
+        actor=actor,
+        text=q,
+        date_of_birth=dob,
+        justification=justification,
+        limit=limit,
+        audit=audit,
     )
     return [PersonHitOut(**asdict(h)) for h in hits]
 
 
-@router.get("/{person_id}", response_model=ProfileOut)
+@router.get("/people/{person_id}", response_model=ProfileOut)
 def profile(
     person_id: PersonId,
     conn: ConnDep,
     audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_PERSON))],
-    reason: ReasonQ,
+    justification: JustificationQ,
 ) -> ProfileOut:
-    """The person's timeline, flags, current risk with its explanation and referrals."""
-    p = people.person_profile(conn, actor=actor, person_id=person_id, reason=reason, audit=audit)
+    """The person's timeline, flags, current risk and referrals (a partner agency: only what is
+    shared with it)."""
+    p = people.person_profile(
+        conn, actor=actor, person_id=person_id, justification=justification, audit=audit
+    )
     return ProfileOut.model_validate(asdict(p))
 
 
-@router.post("/{person_id}/break-glass", status_code=204)
+@router.post("/people/{person_id}/break-glass", status_code=204)
 def break_glass(
     person_id: PersonId,
-    body: BreakGlassIn,
     conn: ConnDep,
+    settings: SettingsDep,
     actor: Annotated[Actor, Depends(Authorised(Action.BREAK_GLASS))],
+    body: BreakGlassIn,
 ) -> None:
-    """Record why you need to see a restricted person (valid one hour, audited)."""
-    people.break_glass(conn, actor=actor, person_id=person_id, reason=body.reason)
-
-
-@router.post("/{person_id}/shares", status_code=204)
-def share(
-    person_id: PersonId,
-    body: ShareIn,
-    conn: ConnDep,
-    actor: Annotated[Actor, Depends(Authorised(Action.SHARE_WITH_AGENCY))],
-) -> None:
-    """Share the person with a partner agency (a disclosure, audited with its recipient)."""
-    people.share_with_agency(
-        conn, actor=actor, person_id=person_id, agency=body.agency, reason=body.reason
+    """Record why you must see a restricted person (a purpose and its reference); valid for
+    ``SAFEGUARD_BREAK_GLASS_MINUTES`` for you and this person only; audited and reviewed."""
+    glass.grant(
+        conn,
+        actor=actor,
+        person_id=person_id,
+        justification=justify(body.purpose, body.reference, use=Use.BREAK_GLASS),
+        valid_for=timedelta(minutes=settings.break_glass_minutes),
     )
 
 
-@router.get("/{person_id}/audit", response_model=list[AuditEntryOut])
+def end_of(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+
+
+@router.post("/people/{person_id}/shares", response_model=ShareOut, status_code=201)
+def share(person_id: PersonId, conn: ConnDep, actor: Sharer, body: ShareIn) -> ShareOut:
+    """Share the person with a registered partner agency: the record kinds it covers, until
+    the end of ``expires_on`` (a disclosure, audited with its recipient)."""
+    made = sharing.share_person(
+        conn,
+        actor=actor,
+        person_id=person_id,
+        agency=body.agency,
+        justification=justify(body.purpose, body.reference, use=Use.SHARE),
+        record_kinds=body.record_kinds,
+        expires_at=end_of(body.expires_on),
+    )
+    return ShareOut.model_validate(asdict(made))
+
+
+@router.get("/people/{person_id}/shares", response_model=list[ShareOut])
+def shares(person_id: PersonId, conn: ConnDep, actor: Sharer) -> list[ShareOut]:
+    """Every share of the person, newest first, active or not."""
+    return [
+        ShareOut.model_validate(asdict(s))
+        for s in sharing.shares_of(conn, actor=actor, person_id=person_id)
+    ]
+
+
+@router.post("/shares/{share_id}/revoke", response_model=ShareOut)
+def revoke(share_id: RecordId, conn: ConnDep, actor: Sharer, body: RevokeIn) -> ShareOut:
+    """End a share now (audited); the agency sees nothing more of it."""
+    done = sharing.revoke_share(conn, actor=actor, share_id=share_id, reason=body.reason)
+    return ShareOut.model_validate(asdict(done))
+
+
+@router.get("/people/{person_id}/audit", response_model=list[AuditEntryOut])
 def audit(
     person_id: PersonId,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_AUDIT))],
 ) -> list[AuditEntryOut]:
-    """Who looked at or changed this person's records, when and why (newest first)."""
-    return [
-        AuditEntryOut(
-            seq=s.seq,
-            at=s.at,
-            actor=s.entry.actor,
-            actor_role=s.entry.actor_role,
-            action=s.entry.action,
-            category=str(s.entry.category),
-            justification=s.entry.justification,
-            recipient=s.entry.recipient,
-        )
-        for s in who_viewed(conn, person_id)[:500]
-    ]
+    """Who looked at or changed this person's records, when and why, and who was refused
+    (newest first). Reading it is audited too."""
+    entries = who_viewed(conn, person_id)[:500]
+    record_audit_view(conn, actor, person_id)
+    return audit_entries(entries)

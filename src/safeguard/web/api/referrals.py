@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from safeguard.domain.access import Action, Actor
 from safeguard.services import referrals
 from safeguard.web.api.models import ReferralOut, StatusIn
-from safeguard.web.deps import Authorised, ConnDep, RecordId
+from safeguard.web.deps import AuditDep, Authorised, ConnDep, RecordId
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
 
@@ -18,13 +18,14 @@ router = APIRouter(prefix="/referrals", tags=["referrals"])
 @router.get("", response_model=list[ReferralOut])
 def list_referrals(
     conn: ConnDep,
+    audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_REFERRALS))],
     open_only: bool = True,
 ) -> list[ReferralOut]:
-    """Referrals, newest first; partner agencies see only those made to them."""
+    """Referrals, newest first; partner agencies see only those made to them (audited)."""
     return [
         ReferralOut.model_validate(asdict(r))
-        for r in referrals.list_referrals(conn, actor=actor, open_only=open_only)
+        for r in referrals.list_referrals(conn, actor=actor, open_only=open_only, audit=audit)
     ]
 
 
@@ -32,10 +33,12 @@ def list_referrals(
 def get_referral(
     referral_id: RecordId,
     conn: ConnDep,
+    audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_REFERRALS))],
 ) -> ReferralOut:
+    """One referral (audited as a consultation)."""
     return ReferralOut.model_validate(
-        asdict(referrals.get_referral(conn, actor=actor, referral_id=referral_id))
+        asdict(referrals.get_referral(conn, actor=actor, referral_id=referral_id, audit=audit))
     )
 
 

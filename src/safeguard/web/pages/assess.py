@@ -6,18 +6,26 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from safeguard.domain.access import Action, Actor
+from safeguard.domain.access import Action, Actor, ensure
 from safeguard.errors import ValidationFailed
-from safeguard.services import assessment_forms, people, risk_view
+from safeguard.services import access, assessment_forms, people, risk_view
 from safeguard.web.deps import CSRF_FIELD, Authorised, ConnDep, PersonId
 from safeguard.web.pages.render import render
 
 router = APIRouter()
 Assessor = Annotated[Actor, Depends(Authorised(Action.SUBMIT_ASSESSMENT))]
 MAX_FIELDS = 120
+OptText = Annotated[str | None, Query(max_length=40)]
+
+
+def _why(purpose: str | None, reference: str | None) -> str:
+    """The purpose the profile was opened with, carried through the form (never invented)."""
+    if not purpose:
+        return ""
+    return urlencode({"purpose": purpose, **({"reference": reference} if reference else {})})
 
 
 async def _answers(request: Request) -> tuple[dict[str, str], str | None, str | None]:
@@ -43,14 +51,23 @@ def form(
     version: str,
     conn: ConnDep,
     actor: Assessor,
+    purpose: OptText = None,
+    reference: OptText = None,
 ) -> Response:
     people.mention_ids_of(conn, person_id)
+    ensure(actor, Action.SUBMIT_ASSESSMENT, access.person_resource(conn, actor, person_id))
     inst = risk_view.instrument(instrument_id, version)
     result = risk_view.grade_answers(instrument_id, version, {}, None, None)
     return render(
         request,
         "assess.html",
-        {"person_id": person_id, "inst": inst, "result": result, "answers": {}},
+        {
+            "person_id": person_id,
+            "inst": inst,
+            "result": result,
+            "answers": {},
+            "why": _why(purpose, reference),
+        },
         actor=actor,
     )
 
@@ -68,6 +85,9 @@ async def live_score(
     inst = risk_view.instrument(instrument_id, version)
     today = datetime.now(UTC).date()
     # Scored with the person's age on the day, as when it is stored (age floors, e.g. SERAF).
+    if person_id:  # the person's age is read: the same need to know as the form itself
+        people.mention_ids_of(conn, person_id)
+        ensure(actor, Action.SUBMIT_ASSESSMENT, access.person_resource(conn, actor, person_id))
     age = (
         risk_view.subject_age(conn, people.mention_ids_of(conn, person_id), today)
         if person_id
@@ -96,6 +116,8 @@ async def submit(
     version: str,
     conn: ConnDep,
     actor: Assessor,
+    purpose: OptText = None,
+    reference: OptText = None,
 ) -> Response:
     answers, grade, rationale = await _answers(request)
     answers.pop(CSRF_FIELD, None)
@@ -127,9 +149,10 @@ async def submit(
                 "officer_grade": grade,
                 "rationale": rationale or "",
                 "error": str(exc),
+                "why": _why(purpose, reference),
             },
             actor=actor,
             status_code=422,
         )
-    query = urlencode({"reason": "Safeguarding assessment"})
-    return RedirectResponse(f"/people/{person_id}?{query}", status_code=303)
+    why = _why(purpose, reference)
+    return RedirectResponse(f"/people/{person_id}" + (f"?{why}" if why else ""), status_code=303)

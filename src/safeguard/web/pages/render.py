@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from safeguard.domain.access import ROLE_LABELS, Action, Actor, Purpose, can
+from safeguard.domain.access import ROLE_LABELS, Action, Actor, can
+from safeguard.domain.projection import WITHHELD_NAME
 
 MENU = (
     ("/", "Worklists", Action.VIEW_WORKLISTS),
@@ -15,6 +16,7 @@ MENU = (
     ("/referrals", "Referrals", Action.VIEW_REFERRALS),
     ("/links", "Link review", Action.REVIEW_LINKS),
     ("/dashboard", "Dashboard", Action.VIEW_DASHBOARD),
+    ("/break-glass", "Break-glass review", Action.REVIEW_BREAK_GLASS),
 )
 
 
@@ -31,7 +33,7 @@ def render(
     ctx["role_label"] = ROLE_LABELS.get(actor.role) if actor else None
     ctx["csrf_token"] = getattr(request.state, "csrf_token", None)
     ctx["menu"] = [(href, label) for href, label, action in MENU if actor and can(actor, action)]
-    ctx["purposes"] = [p.value for p in Purpose]
+    ctx["withheld_name"] = WITHHELD_NAME
     ctx["path"] = request.url.path
     templates = request.app.state.templates
     response: HTMLResponse = templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safeguard.domain.access import Action, Actor, can
+from safeguard.errors import ValidationFailed
 from safeguard.services import dashboard, links, referrals, worklists
-from safeguard.web.deps import ActorDep, Authorised, ConnDep, EngineDep, RecordId
+from safeguard.web.deps import ActorDep, AuditDep, Authorised, ConnDep, EngineDep, RecordId
 from safeguard.web.pages.render import render
 
 router = APIRouter()
@@ -40,9 +41,10 @@ def worklist(
 def referral_list(
     request: Request,
     conn: ConnDep,
+    audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_REFERRALS))],
 ) -> Response:
-    found = referrals.list_referrals(conn, actor=actor)
+    found = referrals.list_referrals(conn, actor=actor, audit=audit)
     return render(
         request,
         "referrals.html",
@@ -69,6 +71,14 @@ def referral_status(
     return RedirectResponse("/referrals", status_code=303)
 
 
+def _decision_reason(reason: str) -> str:
+    """A link decision says why in the reviewer's own words; nothing is filled in for them."""
+    text = reason.strip()
+    if len(text) < 3:
+        raise ValidationFailed("reason: say why you decided (3 to 300 characters)")
+    return text
+
+
 @router.get("/links", response_class=HTMLResponse)
 def link_queue(request: Request, conn: ConnDep, actor: Reviewer) -> Response:
     w, items = worklists.worklist(conn, actor=actor, code="uncertain-links")
@@ -90,7 +100,7 @@ def link_confirm(
     actor: Reviewer,
     reason: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    links.confirm(engine, actor=actor, review_id=review_id, reason=reason or "Same person")
+    links.confirm(engine, actor=actor, review_id=review_id, reason=_decision_reason(reason))
     return RedirectResponse(f"/links/{review_id}", status_code=303)
 
 
@@ -101,7 +111,7 @@ def link_split(
     actor: Reviewer,
     reason: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    links.split(engine, actor=actor, review_id=review_id, reason=reason or "Different people")
+    links.split(engine, actor=actor, review_id=review_id, reason=_decision_reason(reason))
     return RedirectResponse(f"/links/{review_id}", status_code=303)
 
 

@@ -1,0 +1,213 @@
+"""Break glass: a viewer records why they must see a restricted person (a purpose from the
+controlled list and its reference); the grant is for that viewer and that person, for a limited
+time, audited; supervisors review every use and may question one."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from safeguard.adapters.db.accounts import break_glass_grants, users
+from safeguard.adapters.db.audit import append_audit
+from safeguard.domain.access import Action, Actor, Refused, Resource, ensure
+from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.purposes import BY_CODE, Justification
+from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
+from safeguard.services import access
+
+logger = logging.getLogger(__name__)
+REVIEW_STATUSES = ("accepted", "questioned")
+
+
+@dataclass(frozen=True, slots=True)
+class BreakGlassUse:
+    """One grant, for the supervisor's review (the person by id only, never by name)."""
+
+    id: int
+    user_id: int
+    username: str
+    person_id: int
+    purpose: str  # the purpose's label
+    reference: str | None
+    reason: str
+    granted_at: datetime
+    expires_at: datetime
+    review_status: str | None
+    reviewed_by: int | None
+    reviewed_at: datetime | None
+    review_note: str | None
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def grant(
+    conn: Connection,
+    *,
+    actor: Actor,
+    person_id: int,
+    justification: Justification,
+    valid_for: timedelta,
+    now: datetime | None = None,
+) -> int:
+    """Record a reason to see a restricted person; valid for ``valid_for``, audited.
+
+    Raises:
+        Refused: the role may not break glass, or could not see the person even unrestricted
+            (a partner agency never may).
+        NotFound: no such person.
+    """
+    from safeguard.services.people import mention_ids_of  # the people service reads persons
+
+    now = _now(now)
+    ensure(actor, Action.BREAK_GLASS)
+    mention_ids_of(conn, person_id)
+    resource = access.person_resource(conn, actor, person_id, now)
+    unrestricted = Resource("person", shared_with=resource.shared_with, person_id=person_id)
+    ensure(actor, Action.VIEW_PERSON, unrestricted)
+    grant_id = conn.execute(
+        sa.insert(break_glass_grants)
+        .values(
+            user_id=actor.user_id,
+            person_id=person_id,
+            reason=justification.text,
+            purpose=justification.purpose.code,
+            reference=justification.reference,
+            granted_at=now,
+            expires_at=now + valid_for,
+        )
+        .returning(break_glass_grants.c.id)
+    ).scalar_one()
+    append_audit(
+        conn,
+        AuditEntry(
+            actor=actor.audit_name,
+            actor_role=str(actor.role),
+            action="person.break_glass",
+            category=AuditCategory.CONSULTATION,
+            record_type="person",
+            record_ids=[str(person_id)],
+            person_ids=[person_id],
+            justification=justification.text,
+            detail={
+                **justification.detail(),
+                "grant": int(grant_id),
+                "minutes": valid_for // timedelta(minutes=1),
+            },
+        ),
+    )
+    logger.warning("user %s broke glass for person %s", actor.user_id, person_id)
+    return int(grant_id)
+
+
+def _query() -> sa.Select[tuple[object, ...]]:
+    return sa.select(break_glass_grants, users.c.username).join(
+        users, users.c.id == break_glass_grants.c.user_id
+    )
+
+
+def _use(row: sa.Row[tuple[object, ...]]) -> BreakGlassUse:
+    m = row._mapping
+    purpose = BY_CODE.get(str(m["purpose"])) if m["purpose"] else None
+    return BreakGlassUse(
+        id=int(m["id"]),
+        user_id=int(m["user_id"]),
+        username=str(m["username"]),
+        person_id=int(m["person_id"]),
+        purpose=purpose.label if purpose else "(before purposes were recorded)",
+        reference=m["reference"],
+        reason=str(m["reason"]),
+        granted_at=m["granted_at"],
+        expires_at=m["expires_at"],
+        review_status=m["review_status"],
+        reviewed_by=m["reviewed_by"],
+        reviewed_at=m["reviewed_at"],
+        review_note=m["review_note"],
+    )
+
+
+def uses(
+    conn: Connection, *, actor: Actor, status: str | None = None, limit: int = 200
+) -> list[BreakGlassUse]:
+    """Break-glass uses to review, newest first. ``status``: ``unreviewed``, ``accepted``,
+    ``questioned`` or None for all."""
+    ensure(actor, Action.REVIEW_BREAK_GLASS)
+    q = _query().order_by(break_glass_grants.c.granted_at.desc(), break_glass_grants.c.id.desc())
+    if status == "unreviewed":
+        q = q.where(break_glass_grants.c.review_status.is_(None))
+    elif status in REVIEW_STATUSES:
+        q = q.where(break_glass_grants.c.review_status == status)
+    elif status is not None:
+        raise ValidationFailed("status: one of unreviewed, accepted, questioned")
+    return [_use(r) for r in conn.execute(q.limit(limit)).all()]
+
+
+def review(
+    conn: Connection,
+    *,
+    actor: Actor,
+    grant_id: int,
+    verdict: str,
+    note: str | None,
+    now: datetime | None = None,
+) -> BreakGlassUse:
+    """Accept a use, or question it (with a note saying why); audited as an alteration.
+
+    Raises:
+        Refused: not a supervisor, or the supervisor's own use.
+        InvalidTransition: already questioned, or accepting one already reviewed.
+        ValidationFailed: an unknown verdict, or questioning without a note.
+    """
+    ensure(actor, Action.REVIEW_BREAK_GLASS)
+    if verdict not in REVIEW_STATUSES:
+        raise ValidationFailed("verdict: accepted or questioned")
+    text = (note or "").strip()
+    if verdict == "questioned" and len(text) < 3:
+        raise ValidationFailed("note: say what is questioned about this use (3+ characters)")
+    if len(text) > 2000:
+        raise ValidationFailed("note: at most 2000 characters")
+    row = conn.execute(_query().where(break_glass_grants.c.id == grant_id)).first()
+    if row is None:
+        raise NotFound(f"break-glass use {grant_id} not found")
+    use = _use(row)
+    if use.user_id == actor.user_id:
+        raise Refused(
+            "you cannot review your own break-glass use",
+            actor=actor,
+            action=Action.REVIEW_BREAK_GLASS,
+            resource=Resource("person", person_id=use.person_id),
+        )
+    if use.review_status == "questioned" or (verdict == "accepted" and use.review_status):
+        raise InvalidTransition(f"break-glass use {grant_id} is already {use.review_status}")
+    now = _now(now)
+    conn.execute(
+        sa.update(break_glass_grants)
+        .where(break_glass_grants.c.id == grant_id)
+        .values(
+            review_status=verdict,
+            reviewed_by=actor.user_id,
+            reviewed_at=now,
+            review_note=text or None,
+        )
+    )
+    append_audit(
+        conn,
+        AuditEntry(
+            actor=actor.audit_name,
+            actor_role=str(actor.role),
+            action=f"break_glass.{verdict}",
+            category=AuditCategory.ALTERATION,
+            record_type="break_glass_grant",
+            record_ids=[str(grant_id)],
+            person_ids=[use.person_id],
+            detail={"grant": grant_id, "user": use.user_id},
+        ),
+    )
+    logger.info("break-glass use %s %s by user %s", grant_id, verdict, actor.user_id)
+    [updated] = [_use(r) for r in conn.execute(_query().where(break_glass_grants.c.id == grant_id))]
+    return updated
