@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,8 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 def test_spark_local_mode_links_a_small_population_like_duckdb(tmp_path: Path):
-    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:  # a required tool: fail, never skip (`make system`)
+        pytest.fail("needs Java 17 for Spark: run `make system` (openjdk-17-jre-headless)")
     from safeguard.adapters.linkage.spark import SparkLinkingSession
 
     rows = make_mentions(make_people(60))

@@ -19,10 +19,6 @@ from safeguard.services.reports import build_report
 from tests.integration.test_reports import END, START, board_force
 
 pytestmark = [
-    pytest.mark.skipif(
-        shutil.which("pdftoppm") is None,
-        reason="needs poppler-utils (apt-get install poppler-utils)",
-    ),
     # WeasyPrint warns when the system lacks libharfbuzz-subset0 (it then subsets fonts slowly).
     pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning"),
 ]
@@ -30,6 +26,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def pdf_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    if shutil.which("pdftoppm") is None:  # a required tool: fail, never skip (`make system`)
+        pytest.fail("needs pdftoppm: run `make system` (apt-get install poppler-utils)")
     folder = tmp_path_factory.mktemp("pdf")
     engine: Engine = make_engine(f"sqlite:///{folder / 'sg.db'}")
     upgrade(engine)
