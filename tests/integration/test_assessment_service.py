@@ -142,7 +142,7 @@ def test_acknowledging_and_resolving_records_who_and_when_and_audits_it(
         svc.resolve_finding(engine, 99999, actor="x", note="y")
     with engine.connect() as conn:
         actions = [r.action for r in conn.execute(sa.select(audit_log).order_by(audit_log.c.seq))]
-    assert actions == ["finding.acknowledged", "finding.resolved"]
+    assert actions == ["ingest.run", "finding.acknowledged", "finding.resolved"]
     svc.assess_all(engine)
     assert statuses(engine)["MARAC-VISIBLE-HIGH-RISK"] == "resolved"
 

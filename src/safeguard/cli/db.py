@@ -7,7 +7,13 @@ import typer
 from rich.table import Table
 
 from safeguard.adapters.db import engine as db_engine
-from safeguard.adapters.db.tables import ingest_runs, quarantine, record_history, record_tables
+from safeguard.adapters.db import runs
+from safeguard.adapters.db.tables import (
+    data_quality_flags,
+    quarantine,
+    record_history,
+    record_tables,
+)
 from safeguard.cli import context
 
 db_app = typer.Typer(
@@ -42,10 +48,14 @@ def revision_cmd() -> None:
         context.out.print(f"current {current}, latest {head}")
 
 
-def status() -> None:
-    """Say what is stored: records by type, history, quarantine, the last ingest runs."""
+def status(
+    runs_shown: int = typer.Option(3, "--runs", min=1, help="Latest runs shown of each kind"),
+) -> None:
+    """Say what is stored: records by type, history, quarantine and flagged fields, and the
+    latest ingest, link and assess runs (a run whose process is gone is marked abandoned)."""
     with context.handled():
         eng = context.engine()
+        abandoned = runs.reconcile(eng)
         table = Table(title="Stored records")
         table.add_column("record type")
         table.add_column("records", justify="right")
@@ -55,16 +65,37 @@ def status() -> None:
                 table.add_row(rtype, f"{n:,}")
             hist = conn.execute(sa.select(sa.func.count()).select_from(record_history)).scalar_one()
             quar = conn.execute(sa.select(sa.func.count()).select_from(quarantine)).scalar_one()
-            last = conn.execute(
-                sa.select(ingest_runs).order_by(ingest_runs.c.id.desc()).limit(1)
-            ).first()
+            flags = conn.execute(
+                sa.select(sa.func.count()).select_from(data_quality_flags)
+            ).scalar_one()
+            latest = {kind: runs.recent(conn, kind, limit=runs_shown) for kind in runs.RUN_TABLES}
         context.out.print(table)
-        context.out.print(f"earlier versions kept: {hist:,}; quarantined rows: {quar:,}")
-        if last is not None:
+        context.out.print(
+            f"earlier versions kept: {hist:,}; quarantined rows: {quar:,}; "
+            f"fields flagged and stored as null: {flags:,}"
+        )
+        for kind, id_ in abandoned:
             context.out.print(
-                f"last ingest run {last.id}: {last.status}, {last.rows_read:,} rows read, "
-                f"{last.inserted:,} new, {last.updated:,} changed, {last.quarantined:,} quarantined"
+                f"[yellow]{kind} run {id_} was left running by a process that is gone: "
+                "marked abandoned[/]"
             )
+        run_table = Table(title="Latest runs")
+        for name in ("kind", "run", "status", "started (UTC)", "finished (UTC)", "by", "what"):
+            run_table.add_column(name)
+        for kind, rows in latest.items():
+            if not rows:
+                run_table.add_row(kind, "-", "none yet", "", "", "", "")
+            for r in rows:
+                run_table.add_row(
+                    kind,
+                    str(r.id),
+                    r.status,
+                    f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+                    f"{r.finished_at:%Y-%m-%d %H:%M:%S}" if r.finished_at else "",
+                    r.actor,
+                    r.detail,
+                )
+        context.out.print(run_table)
         context.out.print(f"schema revision {db_engine.current_revision(eng)}")
 
 

@@ -99,7 +99,9 @@ always reflects the current records.
 ### `assessment_runs`
 
 One row per `safeguard assess`: `started_at`, `finished_at`, `actor`, `scope`
-(`all`, `people`, `since`), `people`, `findings_new`, `findings_changed`, `findings_closed`.
+(`all`, `people`, `since`), `people`, `findings_new`, `findings_changed`, `findings_closed`,
+`status` (`running`, `done`, `failed`, or `abandoned` when its process was gone) and the
+process (`pid`, `host`).
 """
 
 

@@ -25,8 +25,10 @@ import sqlalchemy as sa
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Connection, Engine
 
+from safeguard.adapters import processes
 from safeguard.adapters.db import finding_sync as sync
 from safeguard.adapters.db import findings as store
+from safeguard.adapters.db import runs
 from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.engine import make_engine
 from safeguard.adapters.db.history_repository import HistoryRepository
@@ -113,14 +115,31 @@ def score_assessment(
     )
 
 
-def _insert_run(conn: Connection, actor: str, scope: str, now: datetime) -> int:
+def _insert_run(
+    conn: Connection, actor: str, scope: str, now: datetime, *, reconcile: bool = True
+) -> int:
+    """A new run row naming this process; first, runs whose process is gone are marked
+    abandoned (skipped on the per-record path, which must stay fast)."""
+    if reconcile:
+        runs.mark_abandoned(conn)
     return int(
         conn.execute(
             sa.insert(store.assessment_runs)
-            .values(started_at=now, actor=actor, scope=scope)
+            .values(
+                started_at=now, actor=actor, scope=scope, status="running", **runs.this_process()
+            )
             .returning(store.assessment_runs.c.id)
         ).scalar_one()
     )
+
+
+def _fail_run(engine: Engine, run_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(store.assessment_runs)
+            .where(store.assessment_runs.c.id == run_id)
+            .values(status="failed", finished_at=datetime.now(UTC))
+        )
 
 
 def _update_run(conn: Connection, run_id: int, people: int, counts: sync.SyncCounts) -> None:
@@ -128,6 +147,7 @@ def _update_run(conn: Connection, run_id: int, people: int, counts: sync.SyncCou
         sa.update(store.assessment_runs)
         .where(store.assessment_runs.c.id == run_id)
         .values(
+            status="done",
             finished_at=datetime.now(UTC),
             people=people,
             findings_new=counts.new,
@@ -140,9 +160,11 @@ def _update_run(conn: Connection, run_id: int, people: int, counts: sync.SyncCou
 _worker_state: tuple[Engine, Assessor] | None = None
 
 
-def _worker_init(url: str, assessor: Assessor) -> None:
-    """In a worker process: its own engine (connections are never shared across processes)."""
+def _worker_init(url: str, assessor: Assessor, parent_pid: int) -> None:
+    """In a worker process: die with the parent (a killed ``assess`` leaves no workers), and
+    its own engine (connections are never shared across processes)."""
     global _worker_state
+    processes.die_with_parent(parent_pid)
     _worker_state = (make_engine(url), assessor)
 
 
@@ -192,7 +214,7 @@ def _prepared_batches(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_init,
-        initargs=(url, assessor),
+        initargs=(url, assessor, os.getpid()),
     ) as pool:
         pending: deque[Future[sync.Prepared]] = deque()
         todo = iter(batches)
@@ -225,7 +247,7 @@ def _assess_mentions(
         # A targeted run reads, evaluates and writes in one transaction (one commit): this is
         # the path taken after each new record, so it must stay fast.
         with engine.begin() as conn:
-            run_id = _insert_run(conn, actor, scope, now)
+            run_id = _insert_run(conn, actor, scope, now, reconcile=False)
             histories = HistoryRepository(conn).histories(
                 mention_ids, expand=not expanded, parties=False
             )
@@ -237,6 +259,21 @@ def _assess_mentions(
         return AssessSummary(run_id, len(histories), counts.new, counts.changed, counts.closed)
     with engine.begin() as conn:
         run_id = _insert_run(conn, actor, scope, now)
+    try:
+        return _assess_all_batches(engine, run_id, assessor, now, progress, workers)
+    except Exception:
+        _fail_run(engine, run_id)
+        raise
+
+
+def _assess_all_batches(
+    engine: Engine,
+    run_id: int,
+    assessor: Assessor,
+    now: datetime,
+    progress: ProgressFn | None,
+    workers: int | None,
+) -> AssessSummary:
     with engine.connect() as conn:
         total, batches = HistoryRepository(conn).batches(BATCH_PEOPLE)
     workers = _worker_count(engine, workers, len(batches))
@@ -332,7 +369,7 @@ def assess_since(
         with engine.connect() as conn:
             since = conn.execute(
                 sa.select(sa.func.max(store.assessment_runs.c.started_at)).where(
-                    store.assessment_runs.c.finished_at.is_not(None),
+                    store.assessment_runs.c.status == "done",
                     store.assessment_runs.c.scope.in_(("all", "since")),
                 )
             ).scalar_one_or_none()

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from safeguard.adapters.db import runs
+from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.record_store import Existing, KeyConflict, RecordStore
 from safeguard.adapters.db.tables import ingest_runs
 from safeguard.adapters.interchange.readers import (
@@ -31,6 +33,7 @@ from safeguard.adapters.interchange.readers import (
     raw_text,
 )
 from safeguard.adapters.interchange.validate import Problem, validate_batch
+from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import IngestError
 from safeguard.interchange.schema import RecordSpec, record_types
 
@@ -52,6 +55,7 @@ class FileResult:
     unchanged: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    flagged: int = 0
     error: str | None = None
 
 
@@ -106,14 +110,84 @@ def ingest_paths(
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     with engine.begin() as conn:
+        runs.mark_abandoned(conn)
         run_id = int(
             conn.execute(
                 sa.insert(ingest_runs)
-                .values(started_at=now, status="running", actor=actor)
+                .values(started_at=now, status="running", actor=actor, **runs.this_process())
                 .returning(ingest_runs.c.id)
             ).scalar_one()
         )
     summary = IngestSummary(run_id)
+    try:
+        _ingest_files(
+            engine, summary, paths, encoding, batch_rows, now, future_tolerance, on_rows, on_file
+        )
+    except BaseException:
+        # A crash (not bad input: that is quarantined) marks the run failed at once; what its
+        # batches committed stays, and running the same files again completes it.
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(ingest_runs)
+                .where(ingest_runs.c.id == run_id)
+                .values(status="failed", finished_at=datetime.now(UTC))
+            )
+        raise
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(ingest_runs)
+            .where(ingest_runs.c.id == run_id)
+            .values(
+                finished_at=datetime.now(UTC),
+                status="finished" if summary.clean else "finished_with_problems",
+                files=len(summary.files),
+                rows_read=summary.total("rows_read"),
+                inserted=summary.total("inserted"),
+                updated=summary.total("updated"),
+                unchanged=summary.total("unchanged"),
+                quarantined=summary.total("quarantined"),
+                flagged=summary.total("flagged"),
+            )
+        )
+        # Who ingested which run, and the counts: ids and numbers only, no personal data.
+        append_audit(
+            conn,
+            AuditEntry(
+                actor=actor[:64],
+                action="ingest.run",
+                category=AuditCategory.COLLECTION,
+                record_type="ingest_run",
+                record_ids=[str(run_id)],
+                detail={
+                    "files": len(summary.files),
+                    "rejected_files": len(summary.rejected_files),
+                    "rows_read": summary.total("rows_read"),
+                    "inserted": summary.total("inserted"),
+                    "updated": summary.total("updated"),
+                    "unchanged": summary.total("unchanged"),
+                    "quarantined": summary.total("quarantined"),
+                    "flagged_fields": summary.total("flagged"),
+                },
+            ),
+        )
+    logger.info(
+        "ingest run %s: %s files, %s rows", run_id, len(summary.files), summary.total("rows_read")
+    )
+    return summary
+
+
+def _ingest_files(
+    engine: Engine,
+    summary: IngestSummary,
+    paths: list[Path],
+    encoding: str,
+    batch_rows: int,
+    now: datetime,
+    future_tolerance: timedelta,
+    on_rows: ProgressFn | None,
+    on_file: Callable[[FileResult, int], None] | None,
+) -> None:
+    run_id = summary.run_id
     opened: list[InterchangeFile] = []
     for path in discover(paths):
         try:
@@ -131,25 +205,6 @@ def ingest_paths(
         summary.files.append(result)
         if on_file:
             on_file(result, _size(file.path))
-    with engine.begin() as conn:
-        conn.execute(
-            sa.update(ingest_runs)
-            .where(ingest_runs.c.id == run_id)
-            .values(
-                finished_at=datetime.now(UTC),
-                status="finished" if summary.clean else "finished_with_problems",
-                files=len(summary.files),
-                rows_read=summary.total("rows_read"),
-                inserted=summary.total("inserted"),
-                updated=summary.total("updated"),
-                unchanged=summary.total("unchanged"),
-                quarantined=summary.total("quarantined"),
-            )
-        )
-    logger.info(
-        "ingest run %s: %s files, %s rows", run_id, len(summary.files), summary.total("rows_read")
-    )
-    return summary
 
 
 def _size(path: Path) -> int:

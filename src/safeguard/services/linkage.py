@@ -21,8 +21,10 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from safeguard.adapters.db import linkage as store
+from safeguard.adapters.db import runs
 from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_decisions, link_reviews, link_runs
 from safeguard.adapters.db.people import person_links
@@ -145,14 +147,38 @@ def _session(config: LinkConfig) -> Any:
 
 
 def _start_run(engine: Engine, kind: str, actor: str, backend: str, at: datetime) -> int:
-    with engine.begin() as conn:
-        return int(
-            conn.execute(
-                sa.insert(link_runs)
-                .values(kind=kind, actor=actor, backend=backend, started_at=at, status="running")
-                .returning(link_runs.c.id)
-            ).scalar_one()
+    """Record a new link run; refused while another is running (one link run at a time: the
+    unique index on running runs makes the refusal hold between processes too)."""
+    runs.reconcile(engine)
+    try:
+        with engine.begin() as conn:
+            return int(
+                conn.execute(
+                    sa.insert(link_runs)
+                    .values(
+                        kind=kind,
+                        actor=actor,
+                        backend=backend,
+                        started_at=at,
+                        status="running",
+                        **runs.this_process(),
+                    )
+                    .returning(link_runs.c.id)
+                ).scalar_one()
+            )
+    except IntegrityError:
+        with engine.connect() as conn:
+            other = runs.running(conn, "link")
+        where = (
+            f"link run {other[0].id} (started {other[0].started_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"by {other[0].actor}, process {other[0].pid} on {other[0].host})"
+            if other
+            else "another link run"
         )
+        raise Conflict(
+            f"{where} is still running; one link run at a time. Wait for it to finish "
+            "(`safeguard status` shows it), then run this again."
+        ) from None
 
 
 def _fail_run(engine: Engine, run_id: int) -> None:

@@ -90,6 +90,10 @@ assessment_runs = sa.Table(
     sa.Column("findings_new", sa.Integer, nullable=False, server_default="0"),
     sa.Column("findings_changed", sa.Integer, nullable=False, server_default="0"),
     sa.Column("findings_closed", sa.Integer, nullable=False, server_default="0"),
+    # running | done | failed | abandoned (its process gone without finishing)
+    sa.Column("status", sa.String(16), nullable=False, server_default="done"),
+    sa.Column("pid", sa.Integer, nullable=True),
+    sa.Column("host", sa.String(255), nullable=True),
 )
 
 ACTIVE = (FindingStatus.OPEN.value, FindingStatus.ACKNOWLEDGED.value)

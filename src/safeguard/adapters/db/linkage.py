@@ -51,12 +51,22 @@ link_runs = sa.Table(
     sa.Column("model_version", sa.String(64), sa.ForeignKey("link_models.version"), nullable=True),
     sa.Column("started_at", UTCDateTime(), nullable=False),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
-    sa.Column("status", sa.String(16), nullable=False),  # running | done | failed
+    sa.Column("status", sa.String(16), nullable=False),  # running | done | failed | abandoned
     sa.Column("mentions", sa.Integer, nullable=False, server_default="0"),
     sa.Column("people", sa.Integer, nullable=False, server_default="0"),
     sa.Column("pairs_scored", sa.Integer, nullable=False, server_default="0"),
     sa.Column("unlinkable", sa.Integer, nullable=False, server_default="0"),
     sa.Column("review_items", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("pid", sa.Integer, nullable=True),
+    sa.Column("host", sa.String(255), nullable=True),
+    # At most one link run at a time: a second is refused at its start.
+    sa.Index(
+        "uq_link_runs_one_running",
+        "status",
+        unique=True,
+        sqlite_where=sa.text("status = 'running'"),
+        postgresql_where=sa.text("status = 'running'"),
+    ),
 )
 
 # Uncertain pairs for an analyst, ordered by priority. One open item per pair of mentions.

@@ -128,6 +128,10 @@ ingest_runs = sa.Table(
     sa.Column("updated", sa.Integer, nullable=False, server_default="0"),
     sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
     sa.Column("quarantined", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("flagged", sa.Integer, nullable=False, server_default="0"),
+    # The process running it, so a run whose process is gone is found and marked abandoned.
+    sa.Column("pid", sa.Integer, nullable=True),
+    sa.Column("host", sa.String(255), nullable=True),
 )
 
 # A bad row, kept with where it came from and why. Unique per (file content, row, field) so a
@@ -148,6 +152,27 @@ quarantine = sa.Table(
     sa.Column("raw", sa.Text, nullable=True),
     sa.Column("quarantined_at", UTCDateTime(), nullable=False),
     sa.UniqueConstraint("file_sha256", "row_number", "field"),
+)
+
+# A value that failed a field check and was stored as null, the rest of its record kept: which
+# record, which field, the value as the file had it and why. Unique like the quarantine.
+data_quality_flags = sa.Table(
+    "data_quality_flags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("ingest_runs.id"), nullable=False),
+    sa.Column("file_path", sa.Text, nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("row_number", sa.Integer, nullable=False),
+    sa.Column("record_type", sa.String(32), nullable=False),
+    sa.Column("source_system", sa.String(32), nullable=False),
+    sa.Column("source_id", sa.String(64), nullable=False),
+    sa.Column("field", sa.String(64), nullable=False),
+    sa.Column("value", sa.Text, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("flagged_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("file_sha256", "row_number", "field"),
+    sa.Index("ix_data_quality_flags_record", "record_type", "source_system", "source_id"),
 )
 
 # Tables of other capabilities register on the same MetaData when their modules are imported.
