@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # An append-only JSON-lines file outside the database: the audit head is written there
+    # after every ingest, link and assessment run (services.audit_anchor).
+    audit_anchor: Path | None = None
+    # Where pg_dump / pg_restore of the server's major version are, if not found by version
+    # under /usr/lib/postgresql/<major>/bin or on PATH.
+    pg_bin_dir: Path | None = None
 
     @model_validator(mode="after")
     def _enforce_non_default_secrets(self) -> Settings:

@@ -10,8 +10,10 @@ import pytest
 from safeguard.domain.audit import (
     GENESIS_HASH,
     AuditCategory,
+    AuditCheckpoint,
     AuditEntry,
     StoredAuditEntry,
+    check_checkpoint,
     entry_hash,
     verify_chain,
 )
@@ -76,3 +78,36 @@ def test_a_disclosure_must_name_its_recipient() -> None:
             [1],
             justification="MARAC",
         )
+
+
+def test_a_newest_entry_whose_hash_is_not_the_heads_is_found() -> None:
+    chain = _chain(3)
+    assert verify_chain(chain, 3, chain[-1].hash) == []
+    [problem] = verify_chain(chain, 3, "e" * 64)
+    assert problem.seq == 3 and "rewritten" in problem.problem
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ("[1]", "not a JSON object"),
+        ("{", "not JSON"),
+        ('{"seq": -1}', "seq"),
+        ('{"seq": 1, "hash": "ab"}', "hash"),
+        ('{"seq": 1, "hash": "' + "a" * 64 + '", "at": "soon"}', "at"),
+        ('{"seq": 1, "hash": "' + "a" * 64 + '", "at": "2026-01-01T00:00:00"}', "time zone"),
+    ],
+)
+def test_a_bad_checkpoint_line_names_its_field(line: str, field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        AuditCheckpoint.from_json(line)
+
+
+def test_a_checkpoint_round_trips_and_pins_the_chain() -> None:
+    chain = _chain(4)
+    cp = AuditCheckpoint(4, chain[3].hash, T0)
+    assert AuditCheckpoint.from_json(cp.to_json()) == cp
+    assert check_checkpoint(cp, chain[3].hash, 4) == []
+    assert "rewritten" in check_checkpoint(cp, "0" * 64, 4)[0].problem
+    assert "ends at entry 2" in check_checkpoint(cp, None, 2)[0].problem
+    assert check_checkpoint(AuditCheckpoint(0, GENESIS_HASH, T0), None, 0) == []

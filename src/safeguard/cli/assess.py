@@ -90,6 +90,7 @@ def assess(
                 summary = svc.assess_all(
                     eng, assessor=assessor, actor=actor, progress=on_progress, workers=workers
                 )
+        context.anchor(eng)
         context.out.print(
             f"assessment run {summary.run_id}: {summary.people:,} people; findings "
             f"{summary.new:,} new, {summary.changed:,} changed, {summary.closed:,} closed"

@@ -32,6 +32,13 @@ def engine(migrate: bool = True) -> Engine:
     return eng
 
 
+def anchor(eng: Engine) -> None:
+    """Write the audit head to the operator's anchor file, when one is configured."""
+    from safeguard.services.audit_anchor import anchor_after_run
+
+    anchor_after_run(eng, settings().audit_anchor)
+
+
 @contextmanager
 def handled() -> Iterator[None]:
     """Turn a SafeguardError into a clear message and exit code 2, never a traceback."""

@@ -61,6 +61,7 @@ def ingest(
                 on_rows=on_rows,
                 on_file=on_file,
             )
+        context.anchor(eng)
         _print(summary)
         if summary.rejected_files or (strict and not summary.clean):
             raise typer.Exit(code=1)

@@ -51,6 +51,7 @@ def link(
 
         run = linkage.link_new if delta else linkage.link_all
         summary = run(eng, actor=actor, config=config, progress=say)
+        context.anchor(eng)
         table = Table(title=f"Link run {summary.run_id} ({summary.kind})")
         for name in ("mentions", "people", "links changed", "unlinkable", "to review", "seconds"):
             table.add_column(name, justify="right")

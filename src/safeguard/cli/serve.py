@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
-from safeguard.adapters.db.audit import verify_audit, who_viewed
+from safeguard.adapters.db.audit import append_audit, verify_audit, who_viewed
 from safeguard.cli import context
 from safeguard.domain.access import ROLE_LABELS, Role
+from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import ConfigError, ValidationFailed
 from safeguard.services import accounts
 
@@ -153,30 +156,80 @@ def users_list() -> None:
         context.out.print(table)
 
 
+def _log_read(actor: str, what: str, person_ids: list[int], why: str) -> AuditEntry:
+    """Reading the audit log is itself a consultation, audited like any other."""
+    return AuditEntry(
+        actor=actor,
+        action=f"audit.{what}",
+        category=AuditCategory.CONSULTATION,
+        record_type="audit_log",
+        record_ids=[str(p) for p in person_ids] or ["chain"],
+        person_ids=person_ids,
+        justification=why,
+    )
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain: exit 1 and list every altered or missing entry."""
+def audit_verify(
+    checkpoint: Path = typer.Option(
+        None,
+        "--checkpoint",
+        help="Also check against every checkpoint in this anchor file (JSON lines)",
+    ),
+    actor: str = typer.Option("cli", help="Who verifies (audited)"),
+) -> None:
+    """Check the hash chain (and any checkpoints): exit 1 and list every problem found."""
+    from safeguard.services.audit_anchor import read_checkpoints
+
     with context.handled():
+        checkpoints = read_checkpoints(checkpoint) if checkpoint is not None else []
         eng = context.engine()
         with eng.connect() as conn:
-            problems = verify_audit(conn)
+            problems = verify_audit(conn, checkpoints)
         if not problems:
-            context.out.print("audit log intact")
+            with eng.begin() as conn:
+                append_audit(conn, _log_read(actor, "verify", [], "Verifying the audit chain"))
+            extra = f" and matches {len(checkpoints)} checkpoint(s)" if checkpoints else ""
+            context.out.print(f"audit log intact{extra}")
             return
         for p in problems:
             context.console.print(f"[bold red]entry {p.seq}:[/] {p.problem}")
         raise typer.Exit(code=1)
 
 
+@audit_app.command("checkpoint")
+def audit_checkpoint_cmd(
+    file: Path = typer.Option(
+        None,
+        "--file",
+        help="Append the head to this file (JSON lines; default SAFEGUARD_AUDIT_ANCHOR)",
+    ),
+) -> None:
+    """Print the audit chain's head (sequence, hash, time) and append it to the anchor file."""
+    from safeguard.services.audit_anchor import take_checkpoint
+
+    with context.handled():
+        target = file or context.settings().audit_anchor
+        cp = take_checkpoint(context.engine(), target)
+        context.out.print(cp.to_json())
+        if target is not None:
+            context.console.print(f"[dim]appended to {target}[/]")
+
+
 @audit_app.command("person")
-def audit_person(person_id: int = typer.Argument(..., help="Person id")) -> None:
+def audit_person(
+    person_id: int = typer.Argument(..., help="Person id"),
+    actor: str = typer.Option("cli", help="Who reads the log (audited)"),
+) -> None:
     """Who consulted or changed a person's records, when and why (newest first)."""
     with context.handled():
         if person_id == 0:
             raise ValidationFailed("person_id: must not be 0")
         eng = context.engine()
-        with eng.connect() as conn:
+        with eng.begin() as conn:
             entries = who_viewed(conn, person_id)
+            why = "Reviewing who consulted this person"
+            append_audit(conn, _log_read(actor, "person", [person_id], why))
         table = Table("when", "who", "role", "action", "category", "why")
         for s in entries:
             table.add_row(

@@ -104,8 +104,19 @@ class ChainProblem:
     problem: str
 
 
-def verify_chain(entries: Iterable[StoredAuditEntry], expected_last_seq: int) -> list[ChainProblem]:
-    """Every break in the chain: altered content, a missing entry, or a cut-off tail."""
+def verify_chain(
+    entries: Iterable[StoredAuditEntry],
+    expected_last_seq: int,
+    expected_last_hash: str | None = None,
+) -> list[ChainProblem]:
+    """Every break in the chain: altered content, a missing entry, a cut-off tail, or a newest
+    entry rewritten with its own hash recomputed (its hash no longer the head's).
+
+    Args:
+        entries: the stored entries in sequence order.
+        expected_last_seq: the head's sequence number.
+        expected_last_hash: the head's hash; None skips that comparison (no head yet).
+    """
     problems: list[ChainProblem] = []
     prev_hash, prev_seq = GENESIS_HASH, 0
     for stored in entries:
@@ -122,4 +133,82 @@ def verify_chain(entries: Iterable[StoredAuditEntry], expected_last_seq: int) ->
         problems.append(
             ChainProblem(prev_seq + 1, f"entries {prev_seq + 1}..{expected_last_seq} are missing")
         )
+    elif expected_last_hash is not None and prev_seq == expected_last_seq:
+        if prev_hash != expected_last_hash:
+            problems.append(
+                ChainProblem(prev_seq, "the newest entry's hash is not the head's (rewritten)")
+            )
     return problems
+
+
+@dataclass(frozen=True, slots=True)
+class AuditCheckpoint:
+    """The chain's head as it was at a moment, kept outside the audited database.
+
+    Since every entry's hash covers the one before it, a checkpoint pins the whole chain up to
+    ``seq``: an entry rewritten, a tail cut or a log emptied after the checkpoint was taken no
+    longer matches it, even if whoever did it also rewrote the head row beside the chain.
+    """
+
+    seq: int
+    hash: str
+    at: datetime
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"seq": self.seq, "hash": self.hash, "at": self.at.isoformat()}, sort_keys=True
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> AuditCheckpoint:
+        """Parse one checkpoint line; ValueError naming the field when it is not one."""
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not JSON ({exc.msg})") from None
+        if not isinstance(raw, dict):
+            raise ValueError("not a JSON object")
+        seq, digest, at = raw.get("seq"), raw.get("hash"), raw.get("at")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise ValueError("seq: must be a whole number, 0 or more")
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise ValueError("hash: must be 64 hexadecimal characters")
+        try:
+            when = datetime.fromisoformat(str(at))
+        except ValueError:
+            raise ValueError("at: must be an ISO 8601 date-time") from None
+        if when.tzinfo is None:
+            raise ValueError("at: must carry a time zone")
+        return cls(seq, digest, when)
+
+
+def check_checkpoint(
+    checkpoint: AuditCheckpoint, hash_at_seq: str | None, head_seq: int
+) -> list[ChainProblem]:
+    """Whether the stored chain still holds what ``checkpoint`` recorded.
+
+    Args:
+        checkpoint: the head as recorded outside the database.
+        hash_at_seq: the stored hash of entry ``checkpoint.seq`` (None: no such entry; the
+            genesis hash stands for entry 0).
+        head_seq: the head's sequence number now.
+    """
+    if checkpoint.seq == 0:
+        return []
+    if head_seq < checkpoint.seq or hash_at_seq is None:
+        what = "the log is empty" if head_seq == 0 else f"the log ends at entry {head_seq}"
+        return [
+            ChainProblem(
+                checkpoint.seq,
+                f"checkpoint of {checkpoint.at.isoformat()} saw entry {checkpoint.seq}, "
+                f"but {what} (the tail was cut)",
+            )
+        ]
+    if hash_at_seq != checkpoint.hash:
+        return [
+            ChainProblem(
+                checkpoint.seq,
+                f"differs from the checkpoint of {checkpoint.at.isoformat()} (rewritten)",
+            )
+        ]
+    return []

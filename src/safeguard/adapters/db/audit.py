@@ -26,9 +26,11 @@ from safeguard.adapters.db.types import UTCDateTime
 from safeguard.domain.audit import (
     GENESIS_HASH,
     AuditCategory,
+    AuditCheckpoint,
     AuditEntry,
     ChainProblem,
     StoredAuditEntry,
+    check_checkpoint,
     entry_hash,
     verify_chain,
 )
@@ -305,10 +307,29 @@ def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[StoredAuditEnt
         last = int(rows[-1].seq)
 
 
-def verify_audit(conn: Connection) -> list[ChainProblem]:
-    """Check the whole chain against the head; an empty list means intact."""
-    head = conn.execute(sa.select(audit_head.c.last_seq).where(audit_head.c.id == 1)).scalar()
-    return verify_chain(iter_entries(conn), int(head or 0))
+def verify_audit(
+    conn: Connection, checkpoints: Sequence[AuditCheckpoint] = ()
+) -> list[ChainProblem]:
+    """Check the whole chain against the head (its sequence and its hash) and against any
+    checkpoints kept outside the database; an empty list means intact."""
+    head = conn.execute(
+        sa.select(audit_head.c.last_seq, audit_head.c.last_hash).where(audit_head.c.id == 1)
+    ).one_or_none()
+    head_seq = int(head.last_seq) if head else 0
+    problems = verify_chain(iter_entries(conn), head_seq, str(head.last_hash) if head else None)
+    for cp in checkpoints:
+        stored = conn.execute(sa.select(audit_log.c.hash).where(audit_log.c.seq == cp.seq)).scalar()
+        problems.extend(check_checkpoint(cp, None if stored is None else str(stored), head_seq))
+    return problems
+
+
+def audit_checkpoint(conn: Connection, *, at: datetime | None = None) -> AuditCheckpoint:
+    """The head as it stands now (sequence 0 and the genesis hash before any entry)."""
+    head = conn.execute(
+        sa.select(audit_head.c.last_seq, audit_head.c.last_hash).where(audit_head.c.id == 1)
+    ).one_or_none()
+    seq, digest = (int(head.last_seq), str(head.last_hash)) if head else (0, GENESIS_HASH)
+    return AuditCheckpoint(seq, digest, (at or datetime.now(UTC)).astimezone(UTC))
 
 
 def who_viewed(conn: Connection, person_id: int) -> list[StoredAuditEntry]:

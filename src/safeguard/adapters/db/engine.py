@@ -75,3 +75,9 @@ def sqlite_path(url: str) -> Path | None:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         return Path(url.removeprefix("sqlite:///"))
     return None
+
+
+def known_revisions() -> set[str | None]:
+    """Every schema revision this version of safeguard can migrate from (None: no schema)."""
+    cfg = _alembic_config("sqlite://")
+    return {None} | {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}

@@ -83,3 +83,25 @@ def drop_append_only_ddl(table_name: str, dialect: str) -> list[str]:
         f"DROP TRIGGER IF EXISTS trg_{table_name}_append_only ON {table_name}",
         f"DROP FUNCTION IF EXISTS {table_name}_append_only()",
     ]
+
+
+def no_truncate_ddl(table_name: str, dialect: str) -> list[str]:
+    """DDL that makes PostgreSQL refuse TRUNCATE of a table (row triggers do not see it).
+    SQLite has no TRUNCATE: its DELETE without WHERE still meets the row triggers."""
+    if dialect != "postgresql":
+        return []
+    return [
+        f"""CREATE OR REPLACE FUNCTION {table_name}_no_truncate() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION '{table_name} is append-only: TRUNCATE refused'; END $$ LANGUAGE plpgsql""",
+        f"CREATE TRIGGER trg_{table_name}_no_truncate BEFORE TRUNCATE ON {table_name} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {table_name}_no_truncate()",
+    ]
+
+
+def drop_no_truncate_ddl(table_name: str, dialect: str) -> list[str]:
+    if dialect != "postgresql":
+        return []
+    return [
+        f"DROP TRIGGER IF EXISTS trg_{table_name}_no_truncate ON {table_name}",
+        f"DROP FUNCTION IF EXISTS {table_name}_no_truncate()",
+    ]
