@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from safeguard.domain.clocks import Clocks
+from safeguard.domain.local_time import LocalTime
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
 from safeguard.rules.rules import RULES_BY_ID
@@ -30,8 +31,10 @@ class RulesConfig:
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     versions: Mapping[str, str] = field(default_factory=dict)
     clocks: Clocks = field(default_factory=Clocks)
+    local_time: LocalTime = field(default_factory=LocalTime)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "local_time", LocalTime(self.calendar.timezone))
         prints = {
             rule_id: _fingerprint(params, self.calendar) for rule_id, params in self.params.items()
         }

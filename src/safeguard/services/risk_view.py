@@ -89,14 +89,15 @@ def final_grade(fact: AssessmentFact, history: PersonHistory, catalogue: Catalog
 
 
 def _score_fact(inst: Instrument, fact: AssessmentFact, history: PersonHistory) -> ScoreResult:
+    clock = default_assessor().config.local_time  # ages and dates on the force's local dates
     return grade(
         inst,
         fact.answers,
         fact.officer_grade,
         fact.reviewed_grade,
         fact.rationale,
-        subject_age=history.age_at(fact.completed_at.date()),
-        assessed_on=fact.completed_at.date(),
+        subject_age=history.age_at(clock.local_date(fact.completed_at)),
+        assessed_on=clock.local_date(fact.completed_at),
     )
 
 
