@@ -183,30 +183,39 @@ class Context:
         )
 
 
-def score_all(ctx: Context) -> None:
-    history = ctx.history
-    for fact in history.assessments:
-        instrument = ctx.catalogue.find(fact.instrument_id, fact.instrument_version)
-        if instrument is None:
-            try:
-                ctx.catalogue.get(fact.instrument_id, fact.instrument_version)
-            except ValidationFailed as exc:
-                ctx.scored.append(Scored(fact, None, None, str(exc)))
-            continue
+def score_fact(
+    fact: AssessmentFact, history: PersonHistory, config: RulesConfig, catalogue: Catalogue
+) -> Scored:
+    """One stored assessment scored as the engine scores it: the force's instruments, the final
+    grade (a review raises, nothing lowers), the person's age and the date on the force's local
+    date (SERAF's under-13 floor). The one place an assessment is graded: the rules and the
+    person's risk view both call it, so they cannot show two grades for one child."""
+    instrument = catalogue.find(fact.instrument_id, fact.instrument_version)
+    if instrument is None:
         try:
-            result = grade(
-                instrument,
-                fact.answers,
-                fact.officer_grade,
-                fact.reviewed_grade,
-                fact.rationale,
-                subject_age=ctx.age_at(fact.completed_at),
-                assessed_on=ctx.local_date(fact.completed_at),
-            )
+            catalogue.get(fact.instrument_id, fact.instrument_version)
         except ValidationFailed as exc:
-            ctx.scored.append(Scored(fact, instrument, None, str(exc)))
-            continue
-        ctx.scored.append(Scored(fact, instrument, result, None))
+            return Scored(fact, None, None, str(exc))
+        raise AssertionError("unreachable: find() and get() disagree")  # pragma: no cover
+    day = config.local_time.local_date(fact.completed_at)
+    try:
+        result = grade(
+            instrument,
+            fact.answers,
+            fact.officer_grade,
+            fact.reviewed_grade,
+            fact.rationale,
+            subject_age=history.age_at(day),
+            assessed_on=day,
+        )
+    except ValidationFailed as exc:
+        return Scored(fact, instrument, None, str(exc))
+    return Scored(fact, instrument, result, None)
+
+
+def score_all(ctx: Context) -> None:
+    for fact in ctx.history.assessments:
+        ctx.scored.append(score_fact(fact, ctx.history, ctx.config, ctx.catalogue))
 
 
 def is_crime(event: EventFact) -> bool:

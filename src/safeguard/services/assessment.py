@@ -221,6 +221,7 @@ def _assess_mentions(
     workers: int | None = None,
 ) -> AssessSummary:
     now = started or datetime.now(UTC)
+    review_version = assessor.config.versions["CORRECTION-REVIEW"]
     if mention_ids is not None:
         # A targeted run reads, evaluates and writes in one transaction (one commit): this is
         # the path taken after each new record, so it must stay fast.
@@ -230,7 +231,9 @@ def _assess_mentions(
                 mention_ids, expand=not expanded, parties=False
             )
             evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
-            counts = sync.sync_evaluations(conn, evaluations, now)
+            counts = sync.sync_evaluations(
+                conn, evaluations, now, actor=actor, review_version=review_version
+            )
             _update_run(conn, run_id, len(histories), counts)
         if progress:
             progress(len(histories), len(histories))
@@ -246,13 +249,15 @@ def _assess_mentions(
         # The writes stay in this process, one transaction per batch, in batch order: the
         # stored result (ids included) is the same with one worker or many.
         with engine.begin() as conn:
-            counts += sync.sync_prepared(conn, prepared, now)
+            counts += sync.sync_prepared(
+                conn, prepared, now, actor=actor, review_version=review_version
+            )
         assessed.update(prepared.person_keys)
         if progress:
             progress(len(assessed), total)
     assert len(assessed) == total, "every person is assessed exactly once"
     with engine.begin() as conn:
-        closed = sync.close_people_not_in(conn, assessed, now)
+        closed = sync.close_people_not_in(conn, assessed, now, actor=actor)
         counts += sync.SyncCounts(closed=closed)
         _update_run(conn, run_id, total, counts)
     logger.info(
