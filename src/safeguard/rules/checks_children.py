@@ -205,7 +205,7 @@ def _encompass(ctx: Context) -> None:
             trigger=f"child aged {age} ({inv.role.replace('_', ' ')}) at domestic-abuse "
             f"incident event {event.event_id} at {ctx.when(event.occurred_at)}",
             trigger_at=event.occurred_at,
-            due_at=cal.next_school_day_start(event.occurred_at),
+            due_at=cal.next_school_day_start(event.occurred_at, cal.authority_of(event.area)),
             done_at=referral_done(ctx, ("operation_encompass",), event.event_id, event.occurred_at),
             what="the school told (before the start of the next school day)",
             event=event,

@@ -87,6 +87,13 @@ def _marac_from_assessments(ctx: Context) -> None:
             trigger = (
                 f"DASH {s.fact.assessment_id} has {result.yes_count} 'yes' answers (>= {min_yes})"
             )
+        elif result.marac_route == "visible_high_risk":
+            # A force's own instrument (e.g. DARA-like) whose answers alone give its top grade.
+            rule = "MARAC-VISIBLE-HIGH-RISK"
+            trigger = (
+                f"{s.fact.instrument_id} {s.fact.assessment_id} answers give {result.grade} on "
+                f"the instrument's own bands ({result.yes_count} 'yes')"
+            )
         elif result.raised_by_judgement and result.grade == top:
             rule = "MARAC-PROFESSIONAL-JUDGEMENT"
             trigger = (

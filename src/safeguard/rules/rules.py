@@ -37,7 +37,8 @@ RULES: tuple[Rule, ...] = (
          "GRADE-RATIONALE-MISSING.)",
          ("A3", "I1"), "data_quality", "data_quality", "medium"),
     Rule("MARAC-VISIBLE-HIGH-RISK", 1, "MARAC referral: visible high risk",
-         "A DASH with at least `min_yes` 'yes' answers makes a MARAC referral due within "
+         "A DASH with at least `min_yes` 'yes' answers (or a force's own domestic-abuse "
+         "instrument whose answers alone give its top grade) makes a MARAC referral due within "
          "`due_working_days` working days of the assessment.",
          ("A3", "A4"), "procedure", "marac_due", "high"),
     Rule("MARAC-PROFESSIONAL-JUDGEMENT", 1, "MARAC referral: professional judgement",
