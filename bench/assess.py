@@ -3,6 +3,7 @@ person after a new record.
 
     nice .venv/bin/python bench/assess.py                 # simulated force if available
     nice .venv/bin/python bench/assess.py --source synthetic --victims 6000
+    nice .venv/bin/python bench/assess.py --time-model    # the time model against the baseline
 
 With ``--source simulate`` (the default when ``safeguard.simulation`` is installed) the data is
 the default simulated force (``safeguard simulate``) over ``--years``; people are linked from
@@ -280,6 +281,67 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+TIMER = """
+import pickle, sys, time
+import safeguard
+from safeguard.instruments import default_catalogue
+from safeguard.rules import evaluate, parse_rules_config
+histories = pickle.loads(open(sys.argv[1], "rb").read())
+config, catalogue = parse_rules_config(), default_catalogue()
+for h in histories[:200]:
+    evaluate(h, config, catalogue)  # warm caches and imports
+t = time.perf_counter()
+found = sum(len(evaluate(h, config, catalogue).findings) for h in histories)
+print(time.perf_counter() - t, found, safeguard.__file__)
+"""
+
+
+def compare_time_model(engine: sa.Engine, work: Path, ref: str, rounds: int) -> None:
+    """Time the pure evaluation of every stored history by this engine and by the engine at
+    ``ref`` (extracted with ``git archive``), alternating, in fresh processes, on the same
+    pickled histories; the minimum of ``rounds`` per engine is reported."""
+    import pickle
+
+    from safeguard.adapters.db.history_repository import HistoryRepository
+
+    with engine.connect() as conn:
+        repo = HistoryRepository(conn)
+        _, batches = repo.batches(2000)
+        histories = [h for b in batches for h in repo.histories(b, expand=False, parties=False)]
+    data = work / "histories.pkl"
+    data.write_bytes(pickle.dumps(histories))
+    base = work / "baseline"
+    base.mkdir()
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", ref, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+    engines = {"baseline": base / "src", "time model": root / "src"}
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    counts: dict[str, int] = {}
+    for _ in range(rounds):
+        for name, path in engines.items():
+            env = dict(os.environ, PYTHONPATH=str(path))
+            out = subprocess.run(
+                [sys.executable, "-c", TIMER, str(data)],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            assert Path(out[2]).is_relative_to(path), f"{name} ran {out[2]}"
+            times[name].append(float(out[0]))
+            counts[name] = int(out[1])
+    old, new = min(times["baseline"]), min(times["time model"])
+    print(
+        f"{len(histories):,} histories; baseline {ref}: min {old:.2f} s of {rounds} "
+        f"({counts['baseline']:,} findings); time model: min {new:.2f} s "
+        f"({counts['time model']:,} findings); cost {100 * (new / old - 1):+.1f} %"
+    )
+    print("all rounds:", {k: [round(x, 2) for x in v] for k, v in times.items()})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -305,6 +367,18 @@ def main() -> None:
     ap.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: the CPU count)"
     )
+    ap.add_argument(
+        "--time-model",
+        action="store_true",
+        help="only compare the rules engine's evaluation of every history with the engine of "
+        "--baseline-ref (before the local-date time model), same histories, same run",
+    )
+    ap.add_argument(
+        "--baseline-ref",
+        default="2f56481",
+        help="git commit of the baseline engine (default: the commit before issue 16)",
+    )
+    ap.add_argument("--rounds", type=int, default=3, help="--time-model: rounds per engine")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-assess-"))
     t0 = time.perf_counter()
@@ -347,6 +421,9 @@ def main() -> None:
         f"setup {time.perf_counter() - t0:.1f} s; database {engine.dialect.name}"
     )
 
+    if args.time_model:
+        compare_time_model(engine, work, args.baseline_ref, args.rounds)
+        return
     assessor = svc.Assessor.from_settings()
     workers = args.workers or os.cpu_count() or 1
     t, cpu = time.perf_counter(), cpu_seconds()

@@ -34,6 +34,9 @@ def test_a_finding_shows_on_the_profile_and_is_acknowledged_then_resolved(
         headers=headers,
     )
     assert done.status_code == 200 and done.json()["status"] == "resolved"
+    history = done.json()["history"]  # who changed it, when and why
+    assert [h["change"] for h in history] == ["acknowledged", "resolved"]
+    assert history[1]["reason"] == "MARAC referral made" and history[1]["actor"]
     again = client.post(f"/api/findings/{world.finding}/acknowledge", json={}, headers=headers)
     assert again.status_code == 409
     with engine.connect() as conn:

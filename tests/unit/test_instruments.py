@@ -56,12 +56,11 @@ def test_judgement_raises_a_grade_with_a_rationale_and_implies_marac() -> None:
     assert "professional judgement raised standard to high" in result.reasons
 
 
-def test_judgement_raising_a_grade_without_rationale_is_incomplete_with_no_grade() -> None:
+def test_judgement_raising_a_grade_without_rationale_keeps_the_grade_and_flags_it() -> None:
     result = score_assessment("dash-ric", "2009", dash_answers(8, 24), "high", "  ")
-    assert result.state == "incomplete"
-    assert result.grade is None
-    assert result.missing == ("rationale",)
-    assert result.marac_route is None
+    assert (result.state, result.grade, result.missing) == ("complete", "high", ())
+    assert result.rationale_missing
+    assert result.marac_route == "professional_judgement"
 
 
 def test_officer_grade_below_the_actuarial_grade_never_lowers_it() -> None:
@@ -124,7 +123,8 @@ def test_missing_person_grade_is_the_officers_and_always_needs_a_rationale() -> 
     result = score_assessment("missing-app", "2024", answers, "medium", "out of character")
     assert (result.state, result.grade) == ("complete", "medium")
     no_rationale = score_assessment("missing-app", "2024", answers, "medium")
-    assert no_rationale.state == "incomplete" and no_rationale.missing == ("rationale",)
+    assert (no_rationale.state, no_rationale.grade) == ("complete", "medium")
+    assert no_rationale.rationale_missing
     no_grade = score_assessment("missing-app", "2024", answers, None, "reasons")
     assert no_grade.missing == ("officer_grade",)
 

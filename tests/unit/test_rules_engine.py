@@ -115,7 +115,7 @@ def test_a_late_marac_referral_is_a_finding_closed_by_rule_with_its_lateness_on_
     late = referral(9, "marac", at(10), event_id=1)
     (f,) = fired(person(assessments=(a,), referrals=(late,)), "MARAC-VISIBLE-HIGH-RISK")
     assert f.satisfied and f.done_at == at(10)
-    assert "done late at 2025-01-20 12:00 UTC" in f.explanation
+    assert "done late at 2025-01-20 12:00 GMT" in f.explanation
 
 
 def test_a_domestic_abuse_victim_without_a_dash_is_an_assurance_finding() -> None:
@@ -210,7 +210,7 @@ def test_found_before_reported_is_a_data_quality_finding_not_a_silent_pass() -> 
     ep = episode(1, FRIDAY_5PM, found_at=at(-1, start=FRIDAY_5PM))
     history = person(dob=date(2011, 1, 1), missing=(ep,))
     (f,) = fired(history, "DATA-DATES-OUT-OF-ORDER")
-    assert "found 2026-04-30 16:00 UTC before reported missing" in f.explanation
+    assert "found 2026-04-30 17:00 BST before reported missing" in f.explanation
     assert not fired(history, "MISSING-RHI-OFFERED")
 
 
@@ -264,7 +264,7 @@ def test_cse_screening_graded_above_low_is_reassessed_within_3_months() -> None:
     base.update(keys)
     a = dash(7, at(0), 0).__class__(7, "cse-seraf", "1", base, at(0))
     (f,) = fired(person(dob=date(2011, 1, 1), assessments=(a,)), "CSE-REASSESSMENT")
-    assert f.due_at == datetime(2025, 4, 10, 12, 0, tzinfo=UTC)
+    assert f.due_at == datetime(2025, 4, 10, 11, 0, tzinfo=UTC)  # 12:00 GMT -> 12:00 BST
     again = a.__class__(8, "cse-seraf", "1", base, at(80))
     later = fired(person(dob=date(2011, 1, 1), assessments=(a, again)), "CSE-REASSESSMENT")
     assert [x.key.rsplit("|", 1)[1] for x in later] == ["assessment:8"]

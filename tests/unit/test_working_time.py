@@ -25,7 +25,7 @@ def test_wales_and_england_share_the_same_2026_bank_holidays_but_are_looked_up_s
     wales = WorkingCalendar(region="wales")
     assert wales.is_bank_holiday(date(2026, 8, 31))
     with pytest.raises(ValueError, match="unknown region"):
-        WorkingCalendar(region="scotland")
+        WorkingCalendar(region="atlantis")
 
 
 def test_next_school_day_after_friday_5pm_before_a_bank_holiday_is_tuesday() -> None:
@@ -38,7 +38,7 @@ def test_an_incident_before_the_school_day_starts_is_due_that_morning() -> None:
 
 
 def test_school_closures_push_the_next_school_day_back() -> None:
-    cal = WorkingCalendar(school_closures=((date(2026, 5, 5), date(2026, 5, 8)),))
+    cal = WorkingCalendar(school_closures=(("*", date(2026, 5, 5), date(2026, 5, 8)),))
     assert cal.next_school_day_start(FRIDAY_5PM) == datetime(2026, 5, 11, 7, 30, tzinfo=UTC)
 
 

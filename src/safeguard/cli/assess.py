@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
 from datetime import UTC, datetime
 
 import typer
@@ -10,6 +14,7 @@ from rich.table import Table
 
 from safeguard.adapters.db.findings import StoredFinding
 from safeguard.cli import context
+from safeguard.domain.spreadsheet import safe_cell
 from safeguard.errors import ValidationFailed
 from safeguard.services import assessment as svc
 
@@ -53,13 +58,22 @@ def assess(
         help="Processes evaluating the rules in a full run (default: the CPU count); "
         "the result is the same with any number",
     ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Evaluate every rule at this moment (ISO 8601 with offset, or a date): records "
+        "and timestamps after it are not seen. For replays and scenarios on a test database",
+    ),
 ) -> None:
     """Apply the risk instruments and procedural rules to every person (or only some)."""
     with context.handled():
+        moment = context.parse_moment(as_of)
         eng = context.engine()
         assessor = svc.Assessor.from_settings()
         if person and since is not None:
             raise ValidationFailed("give --person or --since, not both")
+        if moment is not None and since is not None:
+            raise ValidationFailed("give --as-of or --since, not both")
         progress = Progress(
             TextColumn("[bold]assess"),
             BarColumn(),
@@ -76,7 +90,9 @@ def assess(
                 progress.update(task, completed=done, total=total)
 
             if person:
-                summary = svc.assess_people(eng, person, assessor=assessor, actor=actor)
+                summary = svc.assess_people(
+                    eng, person, assessor=assessor, actor=actor, as_of=moment
+                )
             elif since is not None:
                 summary = svc.assess_since(
                     eng,
@@ -88,13 +104,44 @@ def assess(
                 )
             else:
                 summary = svc.assess_all(
-                    eng, assessor=assessor, actor=actor, progress=on_progress, workers=workers
+                    eng,
+                    assessor=assessor,
+                    actor=actor,
+                    progress=on_progress,
+                    workers=workers,
+                    as_of=moment,
                 )
         context.anchor(eng)
         context.out.print(
             f"assessment run {summary.run_id}: {summary.people:,} people; findings "
             f"{summary.new:,} new, {summary.changed:,} changed, {summary.closed:,} closed"
         )
+
+
+EXPORT_FIELDS = (
+    "id", "finding_key", "person_key", "rule_id", "rule_version", "category", "kind",
+    "severity", "status", "due_at", "done_at", "event_id", "instrument_id",
+    "instrument_version", "area", "team", "first_found_at", "last_changed_at", "explanation",
+    "facts",
+)  # fmt: skip
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _export(rows: list[StoredFinding], fmt: str) -> str:
+    """Findings with their facts as JSON (a list of objects) or CSV (facts as JSON text)."""
+    records = [{k: _plain(getattr(f, k)) for k in EXPORT_FIELDS} for f in rows]
+    if fmt == "json":
+        return json.dumps(records, indent=2, sort_keys=False, default=str)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in records:
+        r["facts"] = json.dumps(r["facts"], sort_keys=True, default=str)
+        writer.writerow({k: safe_cell(v) if isinstance(v, str) else v for k, v in r.items()})
+    return buffer.getvalue()
 
 
 def _table(title: str, rows: list[StoredFinding]) -> Table:
@@ -122,9 +169,14 @@ def list_cmd(
     area: str | None = typer.Option(None, help="Only this area"),
     team: str | None = typer.Option(None, help="Only this team"),
     limit: int = typer.Option(50, help="At most this many"),
+    fmt: str = typer.Option(
+        "table", "--format", help="table (to read), json or csv (with each finding's facts)"
+    ),
 ) -> None:
     """List a worklist (most urgent first) or a person's open findings."""
     with context.handled():
+        if fmt not in ("table", "json", "csv"):
+            raise ValidationFailed(f"--format {fmt!r}: expected table, json or csv")
         eng = context.engine()
         if person is not None:
             key: str | int = int(person) if person.isdigit() else person
@@ -133,7 +185,10 @@ def list_cmd(
         else:
             rows = svc.worklist(eng, worklist, area=area, team=team, limit=limit)
             title = f"Worklist {worklist}"
-        context.out.print(_table(title, rows))
+        if fmt == "table":
+            context.out.print(_table(title, rows))
+        else:
+            sys.stdout.write(_export(rows, fmt))
 
 
 @findings_app.command("acknowledge")

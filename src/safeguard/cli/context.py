@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
@@ -11,7 +13,8 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.config import Settings, get_settings
-from safeguard.errors import SafeguardError
+from safeguard.domain.local_time import LocalTime
+from safeguard.errors import ConfigError, SafeguardError, ValidationFailed
 from safeguard.log import configure_logging
 
 console = Console(stderr=True)
@@ -23,9 +26,33 @@ def settings() -> Settings:
     return get_settings()
 
 
+def use_database(url: str) -> None:
+    """``--database-url``: this command (and anything it starts) uses ``url``."""
+    os.environ["SAFEGUARD_DATABASE_URL"] = url
+    get_settings.cache_clear()
+
+
+def database_url() -> str:
+    """The database the command is told to use; no silent default.
+
+    Raises:
+        ConfigError: neither ``SAFEGUARD_DATABASE_URL`` (environment or ``.env``) nor
+            ``--database-url`` says which database; the message names the one it would use.
+    """
+    current = settings()
+    if "database_url" not in current.model_fields_set:
+        raise ConfigError(
+            f"no database configured: this command would use {current.database_url} "
+            "(a file in the current directory). Set SAFEGUARD_DATABASE_URL or pass "
+            "--database-url URL before the command (e.g. safeguard --database-url "
+            f"{current.database_url} assess); `safeguard demo` makes its own."
+        )
+    return current.database_url
+
+
 def engine(migrate: bool = True) -> Engine:
     """The configured database, migrated to head unless told otherwise."""
-    eng = make_engine(settings().database_url)
+    eng = make_engine(database_url())
     _engines.append(eng)
     if migrate:
         upgrade(eng)
@@ -37,6 +64,25 @@ def anchor(eng: Engine) -> None:
     from safeguard.services.audit_anchor import anchor_after_run
 
     anchor_after_run(eng, settings().audit_anchor)
+
+
+def parse_moment(value: str | None, option: str = "--as-of") -> datetime | None:
+    """An ISO 8601 moment with an offset (``2026-03-29T00:30:00+00:00``, ``...Z``) as UTC; a
+    date alone (``2026-03-29``) is the start of that day in Europe/London."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"{option} {value!r}: expected an ISO 8601 time with offset, e.g. "
+            "2026-03-29T00:30:00Z, or a date 2026-03-29"
+        ) from None
+    if parsed.tzinfo is None:
+        if len(value) == 10:
+            return LocalTime().start_of(parsed.date())
+        raise ValidationFailed(f"{option} {value!r}: give a timezone offset, e.g. Z or +01:00")
+    return parsed.astimezone(UTC)
 
 
 @contextmanager

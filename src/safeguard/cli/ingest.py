@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import getpass
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,9 +25,17 @@ def ingest(
     encoding: str = typer.Option("utf-8", help="Text encoding of CSV / JSON Lines files"),
     actor: str = typer.Option("cli", help="Who is running this ingest (recorded on the run)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Ingest as if it were this moment (ISO 8601 with offset, or a date): the "
+        "one-hour-future quarantine is measured against it, so a scenario can be replayed "
+        "or run in advance",
+    ),
 ) -> None:
     """Ingest records-system exports; bad rows are quarantined with file, row, field and reason."""
     with context.handled():
+        moment = context.parse_moment(as_of)
         settings = context.settings()
         eng = context.engine()
         total = sum(p.stat().st_size for p in _files(paths))
@@ -58,6 +67,8 @@ def ingest(
                 actor=actor,
                 encoding=encoding,
                 batch_rows=settings.ingest_batch_rows,
+                future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),
+                now=moment,
                 on_rows=on_rows,
                 on_file=on_file,
             )

@@ -46,6 +46,7 @@ def enhanced_rights(
     occurred_at: datetime,
     persistent_min_crimes: int,
     persistent_window_days: int,
+    window_start: datetime | None = None,
 ) -> list[str]:
     """Why a victim of this event has enhanced rights (empty: standard rights).
 
@@ -56,6 +57,9 @@ def enhanced_rights(
         occurred_at: when this event occurred.
         persistent_min_crimes, persistent_window_days: "persistently targeted": at least this
             many crimes within this many days up to the event (force settings).
+        window_start: the first instant of that window; the rules pass the start of the local
+            day ``persistent_window_days`` days before (see
+            :meth:`~safeguard.domain.local_time.LocalTime.window_start`); elapsed days if absent.
 
     Examples:
         >>> from datetime import UTC, datetime
@@ -74,7 +78,7 @@ def enhanced_rights(
         reasons.append(f"victim of {event_type.replace('_', ' ')} (most serious crime)")
     if age is not None and age < CHILD_UNDER:
         reasons.append(f"aged {age}: a child is a vulnerable victim")
-    start = occurred_at - timedelta(days=persistent_window_days)
+    start = window_start or occurred_at - timedelta(days=persistent_window_days)
     recent = sum(1 for t in crimes_before if start <= t <= occurred_at)
     if recent >= persistent_min_crimes:
         reasons.append(

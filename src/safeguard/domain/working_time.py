@@ -15,12 +15,19 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-SUBDIVISIONS = {"england": "ENG", "wales": "WLS"}
+SUBDIVISIONS = {
+    "england": "ENG",
+    "wales": "WLS",
+    "scotland": "SCT",
+    "northern_ireland": "NIR",
+}
+"""The UK nations whose bank holidays ``holidays`` knows (England and Wales is the default)."""
 
 
 @lru_cache(maxsize=64)
 def bank_holidays(year: int, subdiv: str = "ENG") -> frozenset[date]:
-    """The bank holidays (with substitute days) of one year in England (ENG) or Wales (WLS)."""
+    """The bank holidays (with substitute days) of one year in one UK nation (ENG, WLS, SCT,
+    NIR)."""
     return frozenset(holidays.country_holidays("GB", subdiv=subdiv, years=year).keys())
 
 
@@ -35,11 +42,17 @@ class WorkingCalendar:
     """Working hours (Monday to Friday, not bank holidays) and school days in one nation.
 
     Args:
-        region: ``england`` or ``wales`` (bank holidays differ slightly).
+        region: ``england`` (default), ``wales``, ``scotland`` or ``northern_ireland``
+            (bank holidays differ).
         timezone: the local clock the working day is set in.
         day_start, day_end: the working day, local time.
         school_day_start: when the school day starts (Operation Encompass deadline).
-        school_closures: extra non-school days (term holidays, INSET days), as inclusive ranges.
+        school_closures: extra non-school days (term holidays, INSET days) as inclusive ranges
+            ``(local authority, first, last)``; authority ``*`` closes every authority's schools
+            (see :mod:`safeguard.rules.school_calendar`).
+        local_authority: the authority whose closures apply to an event with no area of its
+            own, or whose area is not in ``area_authorities`` (``*``: only the common ones).
+        area_authorities: ``(event area, local authority)`` pairs.
     """
 
     region: str = "england"
@@ -47,11 +60,15 @@ class WorkingCalendar:
     day_start: time = time(9, 0)
     day_end: time = time(17, 0)
     school_day_start: time = time(8, 30)
-    school_closures: tuple[tuple[date, date], ...] = field(default=())
+    school_closures: tuple[tuple[str, date, date], ...] = field(default=())
+    local_authority: str = "*"
+    area_authorities: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.region not in SUBDIVISIONS:
-            raise ValueError(f"unknown region {self.region!r}; expected england or wales")
+            raise ValueError(
+                f"unknown region {self.region!r}; expected one of {', '.join(SUBDIVISIONS)}"
+            )
         if self.day_end <= self.day_start:
             raise ValueError("the working day must end after it starts")
 
@@ -72,11 +89,22 @@ class WorkingCalendar:
         """Monday to Friday and not a bank holiday."""
         return day.weekday() < 5 and not self.is_bank_holiday(day)
 
-    def is_school_day(self, day: date) -> bool:
-        """A working day outside the configured school closures."""
+    def authority_of(self, area: str | None) -> str:
+        """The local authority whose school calendar applies to an event in ``area``."""
+        if area is not None:
+            for name, authority in self.area_authorities:
+                if name == area:
+                    return authority
+        return self.local_authority
+
+    def is_school_day(self, day: date, authority: str = "*") -> bool:
+        """A working day outside the school closures of ``authority`` (and the common ``*``)."""
         if not self.is_working_day(day):
             return False
-        return not any(first <= day <= last for first, last in self.school_closures)
+        return not any(
+            first <= day <= last and who in ("*", authority)
+            for who, first, last in self.school_closures
+        )
 
     def _local(self, at: datetime) -> datetime:
         return _aware(at).astimezone(self.tz)
@@ -130,13 +158,14 @@ class WorkingCalendar:
             day = self.next_working_day(day)
         return self._utc(day, self.day_end)
 
-    def next_school_day_start(self, at: datetime) -> datetime:
-        """The start of the first school day that begins after ``at``."""
+    def next_school_day_start(self, at: datetime, authority: str = "*") -> datetime:
+        """The start of the first school day (of ``authority``'s schools) that begins after
+        ``at``."""
         local = self._local(at)
         day = local.date()
-        if not (self.is_school_day(day) and local.time() < self.school_day_start):
+        if not (self.is_school_day(day, authority) and local.time() < self.school_day_start):
             day += timedelta(days=1)
-            while not self.is_school_day(day):
+            while not self.is_school_day(day, authority):
                 day += timedelta(days=1)
         return self._utc(day, self.school_day_start)
 

@@ -61,6 +61,14 @@ WORKLIST_KINDS: tuple[WorklistKind, ...] = (
         ("data_quality",),
         on_web=False,
     ),
+    WorklistKind(
+        "supervisor-review",
+        "Supervisor review",
+        "Review the correction or the grade: officer below the instrument, a grade or regrade "
+        "without rationale.",
+        ("supervisor_review", "grade_consistency"),
+        on_web=False,
+    ),
     WorklistKind("overdue", "Overdue procedures", "A procedure is past its deadline: act now."),
     WorklistKind("uncertain-links", "Uncertain links", "Confirm or split the record link."),
 )

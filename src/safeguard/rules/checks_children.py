@@ -3,12 +3,11 @@ reassessment, return home interviews, Operation Encompass and MASH RAG clocks.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from safeguard.domain.clocks import decided_at, rhi_done_at
 from safeguard.domain.history import MissingFact
-from safeguard.domain.working_time import add_months
-from safeguard.rules.context import Context, referral_done, when, working_days_deadline
+from safeguard.rules.context import Context, referral_done, working_days_deadline
 
 CSE_INSTRUMENT = "cse-seraf"
 RAG_HOURS = {
@@ -18,8 +17,11 @@ RAG_HOURS = {
 }
 
 
-def _episodes_within(episodes: list[MissingFact], end: MissingFact, days: int) -> list[MissingFact]:
-    start = end.reported_missing_at - timedelta(days=days)
+def _episodes_within(
+    ctx: Context, episodes: list[MissingFact], end: MissingFact, days: int
+) -> list[MissingFact]:
+    """Episodes reported up to ``end`` on a local date at most ``days`` days before its own."""
+    start = ctx.clock.window_start(end.reported_missing_at, days)
     return [
         m
         for m in episodes
@@ -32,13 +34,13 @@ def _dates_in_order(ctx: Context, episode: MissingFact) -> bool:
     problems = []
     if episode.last_seen_at and episode.last_seen_at > episode.reported_missing_at:
         problems.append(
-            f"last seen {when(episode.last_seen_at)} after reported missing "
-            f"{when(episode.reported_missing_at)}"
+            f"last seen {ctx.when(episode.last_seen_at)} after reported missing "
+            f"{ctx.when(episode.reported_missing_at)}"
         )
     if episode.found_at and episode.found_at < episode.reported_missing_at:
         problems.append(
-            f"found {when(episode.found_at)} before reported missing "
-            f"{when(episode.reported_missing_at)}"
+            f"found {ctx.when(episode.found_at)} before reported missing "
+            f"{ctx.when(episode.reported_missing_at)}"
         )
     if problems:
         ctx.flag(
@@ -71,11 +73,11 @@ def _missing(ctx: Context) -> None:
     for ep in episodes:
         event = history.event(ep.event_id)
         at = ep.reported_missing_at
-        recent = _episodes_within(episodes, ep, rep_days)
+        recent = _episodes_within(ctx, episodes, ep, rep_days)
         reviewed_before = any(
             r.referral_type == "multi_agency_review"
             and r.made_at is not None
-            and at - timedelta(days=rep_days) <= r.made_at < at
+            and ctx.clock.window_start(at, rep_days) <= r.made_at < at
             for r in history.referrals
         )
         if len(recent) >= rep_min and not reviewed_before:
@@ -85,7 +87,7 @@ def _missing(ctx: Context) -> None:
                 f"episode:{ep.episode_id}",
                 trigger=f"{len(recent)} missing episodes within {rep_days} days (>= {rep_min}): "
                 + ", ".join(
-                    f"episode {m.episode_id} ({when(m.reported_missing_at)})" for m in recent
+                    f"episode {m.episode_id} ({ctx.when(m.reported_missing_at)})" for m in recent
                 ),
                 trigger_at=at,
                 due_at=working_days_deadline(cal, at, days),
@@ -94,10 +96,10 @@ def _missing(ctx: Context) -> None:
                 event=event,
                 facts={"episodes": [m.episode_id for m in recent]},
             )
-        age = history.age_at(at.date())
+        age = ctx.age_at(at)
         if age is None or age > ctx.n(cse, "max_age"):
             continue
-        cse_recent = _episodes_within(episodes, ep, cse_days)
+        cse_recent = _episodes_within(ctx, episodes, ep, cse_days)
         reasons = []
         if ep.exploitation_flag:
             reasons.append("exploitation concerns recorded")
@@ -105,7 +107,7 @@ def _missing(ctx: Context) -> None:
             reasons.append(f"{len(cse_recent)} missing episodes within {cse_days} days")
         screened_before = any(
             s.fact.instrument_id == CSE_INSTRUMENT
-            and at - timedelta(days=cse_days) <= s.fact.completed_at < at
+            and ctx.clock.window_start(at, cse_days) <= s.fact.completed_at < at
             for s in ctx.scored
         )
         if reasons and not screened_before:
@@ -113,7 +115,7 @@ def _missing(ctx: Context) -> None:
             ctx.procedure(
                 cse,
                 f"episode:{ep.episode_id}",
-                trigger=f"child aged {age} missing (episode {ep.episode_id}, {when(at)}): "
+                trigger=f"child aged {age} missing (episode {ep.episode_id}, {ctx.when(at)}): "
                 + " and ".join(reasons),
                 trigger_at=at,
                 due_at=working_days_deadline(cal, at, days),
@@ -132,7 +134,7 @@ def _rhi(ctx: Context) -> None:
     for ep in history.missing:
         if not _dates_in_order(ctx, ep) or ep.found_at is None:
             continue
-        age = history.age_at(ep.found_at.date())
+        age = ctx.age_at(ep.found_at)
         if age is None or age > ctx.n(rule, "max_age"):
             continue
         due = ctx.config.clocks.rhi_due(ep.found_at, cal)
@@ -142,7 +144,7 @@ def _rhi(ctx: Context) -> None:
             rule,
             f"episode:{ep.episode_id}",
             trigger=f"child aged {age} returned from missing episode {ep.episode_id} at "
-            f"{when(ep.found_at)}",
+            f"{ctx.when(ep.found_at)}",
             trigger_at=ep.found_at,
             due_at=due,
             done_at=offered,
@@ -162,15 +164,16 @@ def _cse_reassessment(ctx: Context) -> None:
         if s.instrument.rank(s.result.grade) == 0:
             continue
         at = s.fact.completed_at
-        due = datetime.combine(add_months(at.date(), months), at.timetz())
-        age = ctx.history.age_at(due.date())
+        due = ctx.clock.add_months(at, months)
+        age = ctx.age_at(due)
         if age is not None and age >= 18:
             continue
         later = [x.fact.completed_at for x in cse[n + 1 :]]
         ctx.procedure(
             rule,
             f"assessment:{s.fact.assessment_id}",
-            trigger=f"CSE screening {s.fact.assessment_id} ({when(at)}) graded {s.result.grade}",
+            trigger=f"CSE screening {s.fact.assessment_id} ({ctx.when(at)}) graded "
+            f"{s.result.grade}",
             trigger_at=at,
             due_at=due,
             done_at=later[0] if later else None,
@@ -192,8 +195,7 @@ def _encompass(ctx: Context) -> None:
             continue
         if event.event_id in seen:
             continue
-        local_day = event.occurred_at.astimezone(cal.tz).date()
-        age = history.age_at(local_day)
+        age = ctx.age_at(event.occurred_at)
         if age is None or not lo <= age <= hi:
             continue
         seen.add(event.event_id)
@@ -201,9 +203,9 @@ def _encompass(ctx: Context) -> None:
             rule,
             f"event:{event.event_id}",
             trigger=f"child aged {age} ({inv.role.replace('_', ' ')}) at domestic-abuse "
-            f"incident event {event.event_id} at {when(event.occurred_at)}",
+            f"incident event {event.event_id} at {ctx.when(event.occurred_at)}",
             trigger_at=event.occurred_at,
-            due_at=cal.next_school_day_start(event.occurred_at),
+            due_at=cal.next_school_day_start(event.occurred_at, cal.authority_of(event.area)),
             done_at=referral_done(ctx, ("operation_encompass",), event.event_id, event.occurred_at),
             what="the school told (before the start of the next school day)",
             event=event,
@@ -223,7 +225,7 @@ def _mash(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"referral:{ref.referral_id}",
-            trigger=f"MASH referral {ref.referral_id} rated {ref.rag} at {when(ref.made_at)}",
+            trigger=f"MASH referral {ref.referral_id} rated {ref.rag} at {ctx.when(ref.made_at)}",
             trigger_at=ref.made_at,
             due_at=due,
             done_at=decided_at(ref.statuses),

@@ -12,7 +12,6 @@ from safeguard.rules.context import (
     referral_done,
     role_events,
     victim_events,
-    when,
     within,
     working_days_deadline,
 )
@@ -45,7 +44,7 @@ def _dash_completed(ctx: Context) -> None:
             rule,
             f"event:{event.event_id}",
             trigger=f"victim of domestic-abuse incident event {event.event_id} at "
-            f"{when(event.occurred_at)}",
+            f"{ctx.when(event.occurred_at)}",
             trigger_at=event.occurred_at,
             due_at=event.occurred_at + timedelta(hours=hours),
             done_at=done.fact.completed_at if done else None,
@@ -69,7 +68,7 @@ def _incomplete(ctx: Context) -> None:
             "ASSESSMENT-INCOMPLETE",
             f"assessment:{s.fact.assessment_id}",
             f"assessment {s.fact.assessment_id} ({s.fact.instrument_id}/"
-            f"{s.fact.instrument_version}, {when(s.fact.completed_at)}) has no grade: {why}.",
+            f"{s.fact.instrument_version}, {ctx.when(s.fact.completed_at)}) has no grade: {why}.",
             event=ctx.history.event(s.fact.event_id),
             scored=s,
         )
@@ -87,6 +86,13 @@ def _marac_from_assessments(ctx: Context) -> None:
             rule = "MARAC-VISIBLE-HIGH-RISK"
             trigger = (
                 f"DASH {s.fact.assessment_id} has {result.yes_count} 'yes' answers (>= {min_yes})"
+            )
+        elif result.marac_route == "visible_high_risk":
+            # A force's own instrument (e.g. DARA-like) whose answers alone give its top grade.
+            rule = "MARAC-VISIBLE-HIGH-RISK"
+            trigger = (
+                f"{s.fact.instrument_id} {s.fact.assessment_id} answers give {result.grade} on "
+                f"the instrument's own bands ({result.yes_count} 'yes')"
             )
         elif result.raised_by_judgement and result.grade == top:
             rule = "MARAC-PROFESSIONAL-JUDGEMENT"
@@ -134,15 +140,15 @@ def _marac_from_history(ctx: Context) -> None:
         if (
             last is not None
             and last.made_at is not None
-            and (event.occurred_at - last.made_at <= timedelta(days=rep_days))
+            and ctx.clock.within_days(last.made_at, event.occurred_at, rep_days)
         ):
             days = ctx.n(rep, "due_working_days")
             ctx.procedure(
                 rep,
                 f"event:{event.event_id}",
                 trigger=f"domestic-abuse incident event {event.event_id} at "
-                f"{when(event.occurred_at)} is within {rep_days} days of MARAC referral "
-                f"{last.referral_id} made {when(last.made_at)}",
+                f"{ctx.when(event.occurred_at)} is within {rep_days} days of MARAC referral "
+                f"{last.referral_id} made {ctx.when(last.made_at)}",
                 trigger_at=event.occurred_at,
                 due_at=working_days_deadline(cal, event.occurred_at, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
@@ -151,14 +157,14 @@ def _marac_from_history(ctx: Context) -> None:
                 facts={"window_days": rep_days, "last_referral_id": last.referral_id},
             )
             continue
-        recent = within(events, event, esc_days)
+        recent = within(ctx, events, event, esc_days)
         if len(recent) >= n_min:
             days = ctx.n(esc, "due_working_days")
             ctx.procedure(
                 esc,
                 f"event:{event.event_id}",
                 trigger=f"{len(recent)} domestic-abuse incidents as victim within {esc_days} "
-                f"days (>= {n_min}): {listing(recent)}",
+                f"days (>= {n_min}): {listing(ctx, recent)}",
                 trigger_at=event.occurred_at,
                 due_at=working_days_deadline(cal, event.occurred_at, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
@@ -179,7 +185,7 @@ def _risk_flags(ctx: Context) -> None:
         result = s.result
         event = ctx.history.event(s.fact.event_id)
         anchor = f"assessment:{s.fact.assessment_id}"
-        name = f"DASH {s.fact.assessment_id} ({when(s.fact.completed_at)})"
+        name = f"DASH {s.fact.assessment_id} ({ctx.when(s.fact.completed_at)})"
         tagged = s.instrument.questions_tagged
         if result.grade == s.instrument.marac_threshold_grade:
             ctx.flag(
@@ -226,12 +232,13 @@ def _repeat_flags(ctx: Context) -> None:
         n_min, days = ctx.n(rule, "min_incidents"), ctx.n(rule, "window_days")
         events = role_events(ctx, roles, pred)
         for event in events:
-            recent = within(events, event, days)
+            recent = within(ctx, events, event, days)
             if len(recent) >= n_min:
                 ctx.flag(
                     rule,
                     f"event:{event.event_id}",
-                    f"{len(recent)} {what} within {days} days (>= {n_min}): {listing(recent)}.",
+                    f"{len(recent)} {what} within {days} days (>= {n_min}): "
+                    f"{listing(ctx, recent)}.",
                     event=event,
                     facts={"incidents": [e.event_id for e in recent]},
                 )

@@ -10,7 +10,6 @@ from safeguard.rules.context import (
     is_crime,
     referral_done,
     victim_events,
-    when,
     working_days_deadline,
 )
 
@@ -32,11 +31,12 @@ def _enhanced_rights(ctx: Context, event: EventFact | None) -> list[str]:
         event_type=event.event_type,
         domestic_abuse=event.domestic_abuse,
         hate=event.hate,
-        age=ctx.history.age_at(event.occurred_at.date()),
+        age=ctx.age_at(event.occurred_at),
         crimes_before=[e.occurred_at for e in victim_events(ctx, is_crime)],
         occurred_at=event.occurred_at,
         persistent_min_crimes=clocks.persistent_min_crimes,
         persistent_window_days=clocks.persistent_window_days,
+        window_start=ctx.clock.window_start(event.occurred_at, clocks.persistent_window_days),
     )
 
 
@@ -57,7 +57,7 @@ def _needs_assessment(ctx: Context) -> None:
             rule,
             f"event:{event.event_id}",
             trigger=f"victim of {event.event_type.replace('_', ' ')} event {event.event_id} "
-            f"reported {when(start)}",
+            f"reported {ctx.when(start)}",
             trigger_at=start,
             due_at=working_days_deadline(cal, start, days),
             done_at=min(done) if done else None,
@@ -90,7 +90,7 @@ def _support_referral(ctx: Context) -> None:
             rule,
             f"event:{event.event_id}",
             trigger=f"victim with enhanced rights ({'; '.join(reasons)}) of event "
-            f"{event.event_id} reported {when(start)}",
+            f"{event.event_id} reported {ctx.when(start)}",
             trigger_at=start,
             due_at=working_days_deadline(cal, start, days),
             done_at=min(done) if done else None,
@@ -111,8 +111,9 @@ def _right6(ctx: Context) -> None:
             ctx.flag(
                 "DATA-DATES-OUT-OF-ORDER",
                 f"contact:{contact.contact_id}",
-                f"victim contact {contact.contact_id}: told at {when(contact.contacted_at)}, "
-                f"before the {contact.trigger.replace('_', ' ')} at {when(contact.trigger_at)}.",
+                f"victim contact {contact.contact_id}: told at {ctx.when(contact.contacted_at)}, "
+                f"before the {contact.trigger.replace('_', ' ')} at "
+                f"{ctx.when(contact.trigger_at)}.",
                 event=event,
             )
             continue
@@ -122,7 +123,8 @@ def _right6(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"contact:{contact.contact_id}",
-            trigger=f"{contact.trigger.replace('_', ' ')} at {when(contact.trigger_at)}, {rights}",
+            trigger=f"{contact.trigger.replace('_', ' ')} at {ctx.when(contact.trigger_at)}, "
+            f"{rights}",
             trigger_at=contact.trigger_at,
             due_at=working_days_deadline(cal, contact.trigger_at, days),
             done_at=contact.contacted_at,

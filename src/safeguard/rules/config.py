@@ -14,9 +14,11 @@ from typing import Any
 import yaml
 
 from safeguard.domain.clocks import Clocks
+from safeguard.domain.local_time import LocalTime
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
 from safeguard.rules.rules import RULES_BY_ID
+from safeguard.rules.school_calendar import Closure, load_closures
 
 Param = int | float | bool
 
@@ -30,8 +32,10 @@ class RulesConfig:
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     versions: Mapping[str, str] = field(default_factory=dict)
     clocks: Clocks = field(default_factory=Clocks)
+    local_time: LocalTime = field(default_factory=LocalTime)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "local_time", LocalTime(self.calendar.timezone))
         prints = {
             rule_id: _fingerprint(params, self.calendar) for rule_id, params in self.params.items()
         }
@@ -124,21 +128,51 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any], origin: str) -> di
     return merged
 
 
-def parse_rules_config(override: Mapping[str, Any] | None = None, origin: str = "") -> RulesConfig:
-    """Defaults overlaid by ``override`` (a parsed mapping); errors name ``origin`` and the key."""
+def _closures(value: Any, base_dir: Path | None, origin: str) -> tuple[Closure, ...]:
+    if value is None or value == "":
+        return ()
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{origin}: calendar.school_closures must be a file path")
+    path = Path(value)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return load_closures(path)
+
+
+def _areas(value: Any, origin: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValidationFailed(f"{origin}: calendar.area_authorities maps area to authority")
+    return tuple(sorted(value.items()))
+
+
+def parse_rules_config(
+    override: Mapping[str, Any] | None = None, origin: str = "", base_dir: Path | None = None
+) -> RulesConfig:
+    """Defaults overlaid by ``override`` (a parsed mapping); errors name ``origin`` and the key.
+    ``base_dir``: where relative file paths in the settings (the school calendar) are found."""
     base: dict[str, Any] = yaml.safe_load(_defaults_text())
-    merged = _merge(base, override or {}, origin or "rules config")
+    where = origin or "rules config"
+    merged = _merge(base, override or {}, where)
     cal = merged["calendar"]
+    closures = _closures(cal.get("school_closures"), base_dir, where)
     try:
+        LocalTime(str(cal["timezone"]))
         calendar = WorkingCalendar(
             region=str(cal["region"]),
             timezone=str(cal["timezone"]),
             day_start=_time(cal["day_start"], "calendar.day_start"),
             day_end=_time(cal["day_end"], "calendar.day_end"),
             school_day_start=_time(cal["school_day_start"], "calendar.school_day_start"),
+            school_closures=closures,
+            local_authority=str(cal.get("local_authority") or "*"),
+            area_authorities=_areas(cal.get("area_authorities"), where),
         )
     except ValueError as exc:
-        raise ValidationFailed(f"{origin or 'rules config'}: calendar: {exc}") from None
+        raise ValidationFailed(f"{where}: calendar: {exc}") from None
     return RulesConfig(calendar=calendar, params=merged["rules"])
 
 
@@ -152,4 +186,4 @@ def load_rules_config(path: Path | None = None) -> RulesConfig:
         raise ValidationFailed(f"{path}: cannot read rules config ({exc})") from None
     if not isinstance(data, Mapping):
         raise ValidationFailed(f"{path}: a rules config must be a mapping")
-    return parse_rules_config(data, str(path))
+    return parse_rules_config(data, str(path), path.parent)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import date, datetime
 
 from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, grade
 from safeguard.domain.history import AssessmentFact, EventFact, PersonHistory
+from safeguard.domain.local_time import LocalTime
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
 from safeguard.rules.config import Param, RulesConfig
@@ -16,10 +16,12 @@ from safeguard.rules.findings import Finding, ProcedureCheck
 from safeguard.rules.rules import RULES_BY_ID
 
 
-@lru_cache(maxsize=65536)
-def when(at: datetime | None) -> str:
-    """A UTC time as officers read it in an explanation."""
-    return "-" if at is None else at.strftime("%Y-%m-%d %H:%M UTC")
+def when(at: datetime | None, clock: LocalTime | None = None) -> str:
+    """An instant as officers read it in an explanation: local time with its zone."""
+    return (clock or _LONDON).show(at)
+
+
+_LONDON = LocalTime()
 
 
 _DEADLINES: dict[tuple[WorkingCalendar, date, int], datetime] = {}
@@ -70,6 +72,22 @@ class Context:
     event_cache: dict[tuple[tuple[str, ...], Callable[[EventFact], bool]], list[EventFact]] = field(
         default_factory=dict
     )
+
+    @property
+    def clock(self) -> LocalTime:
+        """The force's local clock: every day, month and age in a rule is counted on it."""
+        return self.config.local_time
+
+    def when(self, at: datetime | None) -> str:
+        """An instant in an explanation: local time with its zone (e.g. ``BST``)."""
+        return self.config.local_time.show(at)
+
+    def local_date(self, at: datetime) -> date:
+        return self.config.local_time.local_date(at)
+
+    def age_at(self, at: datetime) -> int | None:
+        """The person's age at an instant, on its local date."""
+        return self.history.age_at(self.config.local_time.local_date(at))
 
     def p(self, rule_id: str, name: str) -> Param:
         return self.config.of(rule_id)[name]
@@ -143,7 +161,7 @@ class Context:
         )
         if done_at is not None and done_at <= due_at:
             return
-        state = "not done" if done_at is None else f"done late at {when(done_at)}"
+        state = "not done" if done_at is None else f"done late at {self.when(done_at)}"
         self.findings[key] = Finding(
             key=key,
             rule_id=rule_id,
@@ -152,7 +170,7 @@ class Context:
             category=rule.category,
             kind=rule.kind,
             severity=rule.severity,
-            explanation=f"{trigger}: {what} due by {when(due_at)}; {state}.",
+            explanation=f"{trigger}: {what} due by {self.when(due_at)}; {state}.",
             event_id=event.event_id if event else None,
             due_at=due_at,
             done_at=done_at,
@@ -165,30 +183,39 @@ class Context:
         )
 
 
-def score_all(ctx: Context) -> None:
-    history = ctx.history
-    for fact in history.assessments:
-        instrument = ctx.catalogue.find(fact.instrument_id, fact.instrument_version)
-        if instrument is None:
-            try:
-                ctx.catalogue.get(fact.instrument_id, fact.instrument_version)
-            except ValidationFailed as exc:
-                ctx.scored.append(Scored(fact, None, None, str(exc)))
-            continue
+def score_fact(
+    fact: AssessmentFact, history: PersonHistory, config: RulesConfig, catalogue: Catalogue
+) -> Scored:
+    """One stored assessment scored as the engine scores it: the force's instruments, the final
+    grade (a review raises, nothing lowers), the person's age and the date on the force's local
+    date (SERAF's under-13 floor). The one place an assessment is graded: the rules and the
+    person's risk view both call it, so they cannot show two grades for one child."""
+    instrument = catalogue.find(fact.instrument_id, fact.instrument_version)
+    if instrument is None:
         try:
-            result = grade(
-                instrument,
-                fact.answers,
-                fact.officer_grade,
-                fact.reviewed_grade,
-                fact.rationale,
-                subject_age=history.age_at(fact.completed_at.date()),
-                assessed_on=fact.completed_at.date(),
-            )
+            catalogue.get(fact.instrument_id, fact.instrument_version)
         except ValidationFailed as exc:
-            ctx.scored.append(Scored(fact, instrument, None, str(exc)))
-            continue
-        ctx.scored.append(Scored(fact, instrument, result, None))
+            return Scored(fact, None, None, str(exc))
+        raise AssertionError("unreachable: find() and get() disagree")  # pragma: no cover
+    day = config.local_time.local_date(fact.completed_at)
+    try:
+        result = grade(
+            instrument,
+            fact.answers,
+            fact.officer_grade,
+            fact.reviewed_grade,
+            fact.rationale,
+            subject_age=history.age_at(day),
+            assessed_on=day,
+        )
+    except ValidationFailed as exc:
+        return Scored(fact, instrument, None, str(exc))
+    return Scored(fact, instrument, result, None)
+
+
+def score_all(ctx: Context) -> None:
+    for fact in ctx.history.assessments:
+        ctx.scored.append(score_fact(fact, ctx.history, ctx.config, ctx.catalogue))
 
 
 def is_crime(event: EventFact) -> bool:
@@ -220,8 +247,10 @@ def role_events(
     return found
 
 
-def within(events: list[EventFact], end: EventFact, days: int) -> list[EventFact]:
-    start = end.occurred_at - timedelta(days=days)
+def within(ctx: Context, events: list[EventFact], end: EventFact, days: int) -> list[EventFact]:
+    """The events up to and including ``end`` whose local date is at most ``days`` local days
+    before ``end``'s ("3 incidents in 12 months" counts dates, not elapsed hours)."""
+    start = ctx.clock.window_start(end.occurred_at, days)
     return [
         e
         for e in events
@@ -243,5 +272,5 @@ def referral_done(
     return None
 
 
-def listing(events: list[EventFact]) -> str:
-    return ", ".join(f"event {e.event_id} ({when(e.occurred_at)})" for e in events)
+def listing(ctx: Context, events: list[EventFact]) -> str:
+    return ", ".join(f"event {e.event_id} ({ctx.when(e.occurred_at)})" for e in events)

@@ -26,35 +26,125 @@ its own YAML file named by `SAFEGUARD_RULES_CONFIG` (same shape; unknown rules o
 refused). A finding's `rule_version` is `<rule version>.<hash of its parameters and calendar>`,
 so a finding always says which thresholds produced it.
 
-Working hours and working days use England (or Wales) bank holidays from the `holidays`
-library, Monday to Friday, within the configured working day. "Within N working days" means by
-the end of the Nth working day after the day of the trigger; "N working hours" counts only time
-inside working hours; "before the next school day" means before the school-day start of the
-first school day after the incident.
+Working hours and working days use the bank holidays of the force's nation from the `holidays`
+library (`calendar.region`: `england`, the default, `wales`, `scotland` or `northern_ireland`),
+Monday to Friday, within the configured working day. "Within N working days" means by the end
+of the Nth working day after the day of the trigger; "N working hours" counts only time inside
+working hours; "before the next school day" means before the school-day start of the first
+school day (of the child's local authority) after the incident.
 
-## How people and time are handled
+## The time model
 
-* A person is a linked `people` row (key `P<id>`): all their mentions through `person_links`.
-  A mention with no `person_links` row yet is its own person (key `M<mention id>`); after
-  linking, its findings move to the person and the `M…` ones are closed by the next full run.
-* Ages are computed on the local date of the event from the date of birth (a birthday on the
-  day counts), or estimated from a recorded age when there is no date of birth. Child-only rules
-  skip people whose age is unknown.
-* Windows of "N days" are inclusive: three incidents with the third exactly 365 days after the
-  first are "within 365 days"; at 366 days they are not.
-* The engine is pure and deterministic: the same facts, in any order, give the same findings.
+One module, `safeguard.domain.local_time`, owns time. Instants are stored and compared in UTC.
+Every rule that speaks of days, months, years or ages counts on **local dates** in the force's
+time zone (`calendar.timezone`, Europe/London by default), as the guidance does:
 
-## Commands and functions
+* "within 12 months" / `window_days` compares local calendar dates, not elapsed hours: the
+  third incident at 23:00 on 10 November 2025 is 365 days after one at 08:00 on 10 November
+  2024 (elapsed: 365 days and 15 hours) and counts; at 00:30 BST on the 366th local day it
+  does not, though fewer than 366 x 24 hours have passed. Clock changes never move a boundary.
+* ages are on the local date: a child found at 00:30 BST on her 18th birthday (23:30 UTC the
+  day before) is 18, so no return home interview is due; a victim of a crime at 00:01 on her
+  18th birthday has standard, not child's, Victims' Code rights.
+* "3 months" keeps the local wall-clock time (10:00 GMT in January is due 10:00 BST in April).
+* every explanation shows local time with its zone (`2026-03-29 02:00 BST`).
 
-* `safeguard assess` re-assesses everyone; `--person ID` only those people; `--since TIME`
-  (or `--since last`) only people touched by records changed since then. Re-running changes
-  nothing (findings are keyed by rule, person and anchor). `--workers N` (default: the CPU
-  count) evaluates a full run's person batches in N processes; the stored result is the same.
-* `safeguard findings list [--worklist NAME | --person ID]`, `safeguard findings acknowledge ID
-  --actor STAFF`, `safeguard findings resolve ID --actor STAFF --note TEXT` (audited).
-* Python: `safeguard.services.assessment`: `score_assessment`, `assess_all`, `assess_people`,
-  `assess_since`, `open_findings_for_person`, `worklist`, `acknowledge_finding`,
-  `resolve_finding`.
+## Obligations, corrections and finding history
+
+A duty that became due (a MARAC referral, a return home interview offer, an Encompass notice,
+a Victims' Code contact) is a fact a correction cannot erase. When a record is corrected (a DASH
+re-sent under the same reference with fewer 'yes' answers) and the engine would no longer raise
+a duty or a high-risk grade:
+
+* the duty's finding stays as it was (open or acknowledged) until the procedure is done or a
+  named person resolves it with a reason (`safeguard findings resolve ID --actor STAFF --note`);
+* its compliance row in `procedure_checks` is kept, so the board's figures do not change
+  retroactively;
+* a `CORRECTION-REVIEW` finding (worklist `supervisor_review`) asks a supervisor to review the
+  correction.
+
+A duty that was *done* closes by rule as before. Every change of every finding (opened, changed,
+closed, reopened, kept, acknowledged, resolved), with who and why, is written to
+`finding_history` and shown under each finding on the person's page and in the API
+(`history` of a finding).
+
+Grading consistency has its own findings: `GRADE-OFFICER-BELOW-INSTRUMENT` (the grade stays the
+instrument's), `GRADE-RATIONALE-MISSING` (the officer's raised grade is **kept** as the grade;
+the missing rationale is a finding, not an ungraded assessment) and `GRADE-REGRADE-NO-RATIONALE`.
+The person's risk view grades every assessment through the engine's own `score_fact` (same
+instruments, same local date, same SERAF under-13 floor), so one child never shows two grades.
+
+## Calendars as data
+
+A force names its school terms in its rules settings:
+
+```yaml
+calendar:
+  region: england
+  school_closures: terms.csv          # relative to the settings file; .csv or .ics
+  local_authority: "*"                # whose closures apply by default
+  area_authorities: {Carlisle: Cumberland, Kendal: Westmorland and Furness}
+```
+
+The CSV has the header `local_authority,first_day,last_day,kind,description` (days inclusive,
+`kind` one of `holiday`, `inset`, `closure`; authority `*` applies to all). An iCalendar file
+has one `VEVENT` per closure (`DTSTART`/`DTEND` dates, `DTEND` exclusive; `LOCATION` the
+authority; `CATEGORIES` the kind). Operation Encompass (and any school-day clock) uses the
+closures of the event's area's authority. A file with any error is refused whole, naming the
+file, line and field (`terms.csv line 3 field first_day: expected a date YYYY-MM-DD`), and the
+settings in force stay unchanged.
+
+## Adding an instrument
+
+A force adds its own instrument (a DARA-like form, its CSE screening) by placing a YAML file in
+the directory named by `SAFEGUARD_INSTRUMENTS_DIR`. Each file is validated against the published
+JSON Schema [`instrument.v1.schema.json`](instrument.v1.schema.json) (also shipped in the
+package, `safeguard/instruments/schema/`); the schema is versioned (`schema: 1` in the file).
+An invalid file refuses the whole directory, naming file, line and field
+(`dara_1.yaml line 14: field questions[0].answer_type: 'maybe' is not one of ['yes_no',
+'observation']`), and the instruments in force are unchanged. A valid one is used by the same
+engine: scored, floored, graded, and (with `marac_threshold_grade`) treated as the
+domestic-abuse assessment for DASH-completed and MARAC rules (visible high risk when its answers
+alone reach the top grade).
+
+Worked example:
+[`examples/instruments/dara-example_1.yaml`](examples/instruments/dara-example_1.yaml) (12
+coercive-control, violence, threats, stalking and children items; 0-5 standard, 6-9
+medium, 10+ high; a rationale for every grade). It is **not** the College of Policing DARA,
+whose questions are not public (DOMAIN.md A5). To use it:
+
+```sh
+mkdir -p force/instruments && cp docs/examples/instruments/dara-example_1.yaml force/instruments/
+export SAFEGUARD_INSTRUMENTS_DIR=force/instruments
+safeguard rules test my-dara-cases.yaml   # scenarios using instrument: dara-example/1
+safeguard assess
+```
+
+## Testing the rules: scenarios
+
+`safeguard rules test FILE...` runs scenario files (YAML: records in, findings expected) and
+reports pass or fail per case (exit 1 when any fails); with no file it runs the 36 boundary
+cases shipped in `safeguard/rules/scenarios/` (14 'yes' answers, 364/365/366 days across clock
+changes, bank holidays and the Christmas substitute day, Encompass ages 3/4/17/18 and school
+holidays, the 18th birthday at 00:30, a corrected DASH, repeat MARAC, ...), each citing its
+DOMAIN.md source. `make test` runs them. The format is documented in
+`safeguard.rules.scenario`; a case looks like:
+
+```yaml
+source: DOMAIN.md A4
+cases:
+  - name: 14 'yes' answers make a MARAC referral due by the next working day
+    source: DOMAIN.md A3, A4.1
+    person: {dob: 1990-05-01}
+    events: [{id: 1, at: 2025-01-10T12:00:00Z, role: victim}]
+    assessments:
+      - {id: 1, instrument: dash-ric/2009, at: 2025-01-10T15:00:00Z, event: 1, yes_answers: 14}
+    expect: [{rule: MARAC-VISIBLE-HIGH-RISK, due: 2025-01-13T17:00:00Z}]
+    absent: [DA-DASH-COMPLETED]
+```
+
+`as_of` evaluates a case at a moment; `corrections` re-sends records and checks what a
+correction may not erase; `settings` gives a case its own force settings.
 """
 
 TABLES = """\

@@ -31,12 +31,14 @@ RULES: tuple[Rule, ...] = (
          "within `due_hours` of the incident. Missing or late is an assurance finding.",
          ("A1",), "procedure", "dash_due", "medium"),
     Rule("ASSESSMENT-INCOMPLETE", 1, "Risk assessment incomplete or invalid",
-         "A stored assessment with unanswered questions, a raised grade without rationale, an "
-         "unknown instrument version, answers of the wrong type or dates out of order. It gets "
-         "no grade; this finding asks for it to be completed.",
+         "A stored assessment with unanswered questions, an unknown instrument version, answers "
+         "of the wrong type or dates out of order. It gets no grade; this finding asks for it "
+         "to be completed. (A grade without its rationale keeps its grade: see "
+         "GRADE-RATIONALE-MISSING.)",
          ("A3", "I1"), "data_quality", "data_quality", "medium"),
     Rule("MARAC-VISIBLE-HIGH-RISK", 1, "MARAC referral: visible high risk",
-         "A DASH with at least `min_yes` 'yes' answers makes a MARAC referral due within "
+         "A DASH with at least `min_yes` 'yes' answers (or a force's own domestic-abuse "
+         "instrument whose answers alone give its top grade) makes a MARAC referral due within "
          "`due_working_days` working days of the assessment.",
          ("A3", "A4"), "procedure", "marac_due", "high"),
     Rule("MARAC-PROFESSIONAL-JUDGEMENT", 1, "MARAC referral: professional judgement",
@@ -117,6 +119,26 @@ RULES: tuple[Rule, ...] = (
          "targeted victims: `persistent_min_crimes` crimes in `persistent_window_days` days), "
          "otherwise within `standard_working_days`.", ("E",), "procedure", "victim_update",
          "medium"),
+    Rule("GRADE-OFFICER-BELOW-INSTRUMENT", 1, "Officer grade below the instrument's grade",
+         "The officer graded an assessment below the grade its answers (and floors) give. The "
+         "instrument's grade stands (judgement never lowers it); this finding lets supervisors "
+         "see it and measure consistency by officer and team (training need).",
+         ("A3", "A5", "I1"), "flag", "grade_consistency", "low"),
+    Rule("GRADE-RATIONALE-MISSING", 1, "Officer's grade without a rationale",
+         "The officer's grade raised the instrument's grade (or the instrument needs a rationale "
+         "for every grade) and no rationale is recorded. The officer's grade is kept as the "
+         "grade; this finding asks for the rationale.",
+         ("A3", "A5", "I1"), "data_quality", "grade_consistency", "medium"),
+    Rule("GRADE-REGRADE-NO-RATIONALE", 1, "Supervisor regrade without rationale",
+         "A supervisor's or specialist's regrade differs from the officer's grade and no "
+         "rationale is recorded. A regrade can raise the grade, never lower it.",
+         ("A3", "I1"), "data_quality", "grade_consistency", "medium"),
+    Rule("CORRECTION-REVIEW", 1, "A correction would lower a grade or remove a duty",
+         "A corrected record (e.g. a DASH re-sent under the same reference with fewer 'yes' "
+         "answers) would lower a grade or remove a duty that was due. The duty stays due and the "
+         "earlier finding stays open until done or closed by a named person with a reason; this "
+         "finding asks a supervisor to review the correction.",
+         ("A3", "A4", "I1"), "flag", "supervisor_review", "high"),
     Rule("DATA-DATES-OUT-OF-ORDER", 1, "Record dates out of order",
          "A missing episode found before it was reported (or last seen after it was reported), "
          "or a victim told before the step they were told about: the clock cannot run, so the "

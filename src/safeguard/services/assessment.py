@@ -34,11 +34,12 @@ from safeguard.adapters.db.engine import make_engine
 from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.domain.assessments import Catalogue, ScoreResult
 from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.history import PersonHistory
 from safeguard.domain.worklists import WORKLIST_KINDS, worklist_kind
 from safeguard.errors import ValidationFailed
 from safeguard.instruments import load_catalogue
 from safeguard.instruments import score_assessment as _score_assessment
-from safeguard.rules import FindingStatus, RulesConfig, evaluate, load_rules_config
+from safeguard.rules import Evaluation, FindingStatus, RulesConfig, evaluate, load_rules_config
 
 logger = logging.getLogger(__name__)
 
@@ -168,20 +169,34 @@ def _worker_init(url: str, assessor: Assessor, parent_pid: int) -> None:
     _worker_state = (make_engine(url), assessor)
 
 
+def _evaluate(
+    histories: Sequence[PersonHistory], assessor: Assessor, as_of: datetime | None
+) -> list[Evaluation]:
+    """Evaluate every rule; with ``as_of``, on the histories as they could be known then."""
+    if as_of is not None:
+        histories = [h.as_of(as_of) for h in histories]
+    return [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
+
+
 def _prepare_batch(
-    engine: Engine, assessor: Assessor, mention_ids: Sequence[int], now: datetime
+    engine: Engine,
+    assessor: Assessor,
+    mention_ids: Sequence[int],
+    now: datetime,
+    as_of: datetime | None = None,
 ) -> sync.Prepared:
     """Load, evaluate and flatten one batch of people (reads only; pure past the reads)."""
     with engine.connect() as conn:
         histories = HistoryRepository(conn).histories(mention_ids, expand=False, parties=False)
-    evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
-    return sync.prepare(evaluations, now)
+    return sync.prepare(_evaluate(histories, assessor, as_of), now)
 
 
-def _worker_batch(mention_ids: Sequence[int], now: datetime) -> sync.Prepared:
+def _worker_batch(
+    mention_ids: Sequence[int], now: datetime, as_of: datetime | None = None
+) -> sync.Prepared:
     assert _worker_state is not None, "worker not initialised"
     engine, assessor = _worker_state
-    return _prepare_batch(engine, assessor, mention_ids, now)
+    return _prepare_batch(engine, assessor, mention_ids, now, as_of)
 
 
 def _worker_count(engine: Engine, workers: int | None, batches: int) -> int:
@@ -202,12 +217,13 @@ def _prepared_batches(
     assessor: Assessor,
     now: datetime,
     workers: int,
+    as_of: datetime | None = None,
 ) -> Iterator[sync.Prepared]:
     """The prepared results of each batch, in batch order; with ``workers`` > 1 computed in
     worker processes, at most two batches per worker ahead of the writer."""
     if workers == 1:
         for batch in batches:
-            yield _prepare_batch(engine, assessor, batch, now)
+            yield _prepare_batch(engine, assessor, batch, now, as_of)
         return
     url = engine.url.render_as_string(hide_password=False)
     with ProcessPoolExecutor(
@@ -219,14 +235,14 @@ def _prepared_batches(
         pending: deque[Future[sync.Prepared]] = deque()
         todo = iter(batches)
         for batch in todo:
-            pending.append(pool.submit(_worker_batch, batch, now))
+            pending.append(pool.submit(_worker_batch, batch, now, as_of))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             result = pending.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
-                pending.append(pool.submit(_worker_batch, nxt, now))
+                pending.append(pool.submit(_worker_batch, nxt, now, as_of))
             yield result
 
 
@@ -241,8 +257,12 @@ def _assess_mentions(
     expanded: bool = False,
     started: datetime | None = None,
     workers: int | None = None,
+    as_of: datetime | None = None,
 ) -> AssessSummary:
-    now = started or datetime.now(UTC)
+    if as_of is not None and as_of.tzinfo is None:
+        raise ValidationFailed("as_of must be timezone-aware")
+    now = as_of or started or datetime.now(UTC)
+    review_version = assessor.config.versions["CORRECTION-REVIEW"]
     if mention_ids is not None:
         # A targeted run reads, evaluates and writes in one transaction (one commit): this is
         # the path taken after each new record, so it must stay fast.
@@ -251,8 +271,10 @@ def _assess_mentions(
             histories = HistoryRepository(conn).histories(
                 mention_ids, expand=not expanded, parties=False
             )
-            evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
-            counts = sync.sync_evaluations(conn, evaluations, now)
+            evaluations = _evaluate(histories, assessor, as_of)
+            counts = sync.sync_evaluations(
+                conn, evaluations, now, actor=actor, review_version=review_version
+            )
             _update_run(conn, run_id, len(histories), counts)
         if progress:
             progress(len(histories), len(histories))
@@ -279,17 +301,19 @@ def _assess_all_batches(
     workers = _worker_count(engine, workers, len(batches))
     counts = sync.SyncCounts()
     assessed: set[str] = set()
-    for prepared in _prepared_batches(engine, batches, assessor, now, workers):
+    for prepared in _prepared_batches(engine, batches, assessor, now, workers, as_of):
         # The writes stay in this process, one transaction per batch, in batch order: the
         # stored result (ids included) is the same with one worker or many.
         with engine.begin() as conn:
-            counts += sync.sync_prepared(conn, prepared, now)
+            counts += sync.sync_prepared(
+                conn, prepared, now, actor=actor, review_version=review_version
+            )
         assessed.update(prepared.person_keys)
         if progress:
             progress(len(assessed), total)
     assert len(assessed) == total, "every person is assessed exactly once"
     with engine.begin() as conn:
-        closed = sync.close_people_not_in(conn, assessed, now)
+        closed = sync.close_people_not_in(conn, assessed, now, actor=actor)
         counts += sync.SyncCounts(closed=closed)
         _update_run(conn, run_id, total, counts)
     logger.info(
@@ -306,6 +330,7 @@ def assess_all(
     actor: str = "system:assess",
     progress: ProgressFn | None = None,
     workers: int | None = None,
+    as_of: datetime | None = None,
 ) -> AssessSummary:
     """Re-assess everyone; findings of people no longer present are closed by rule.
 
@@ -316,6 +341,9 @@ def assess_all(
         progress: called with (people done, people in total) after each batch.
         workers: processes evaluating the rules (default: the CPU count); the database
             writes stay in this process, so the result is the same with any number.
+        as_of: evaluate every rule at this moment (records and timestamps after it are not
+            seen: :meth:`PersonHistory.as_of`); findings are stamped with it. For replaying a
+            case or running a scenario in advance, on a test database.
     """
     return _assess_mentions(
         engine,
@@ -325,6 +353,7 @@ def assess_all(
         scope="all",
         progress=progress,
         workers=workers,
+        as_of=as_of,
     )
 
 
@@ -335,8 +364,10 @@ def assess_people(
     mention_ids: Iterable[int] = (),
     assessor: Assessor | None = None,
     actor: str = "system:assess",
+    as_of: datetime | None = None,
 ) -> AssessSummary:
-    """Re-assess only these people (``people.id``) and these not-yet-linked mentions."""
+    """Re-assess only these people (``people.id``) and these not-yet-linked mentions (at
+    ``as_of``, see :func:`assess_all`)."""
     keys = [f"P{p}" for p in person_ids] + [f"M{m}" for m in mention_ids]
     with engine.connect() as conn:
         mentions = HistoryRepository(conn).mentions_of(keys)
@@ -348,6 +379,7 @@ def assess_people(
         scope="people",
         progress=None,
         expanded=True,
+        as_of=as_of,
     )
 
 

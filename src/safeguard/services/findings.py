@@ -17,6 +17,17 @@ from safeguard.services import access
 
 
 @dataclass(frozen=True, slots=True)
+class FindingChangeView:
+    """One entry of a finding's history: when, what changed, the status after, who, why."""
+
+    at: datetime
+    change: str
+    status: str
+    actor: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class FindingView:
     id: int
     rule_id: str
@@ -29,6 +40,7 @@ class FindingView:
     person_id: int | None
     person_key: str
     first_found_at: datetime
+    history: tuple[FindingChangeView, ...] = ()
 
 
 def person_key(person_id: int) -> str:
@@ -44,7 +56,7 @@ def key_to_person_id(key: str) -> int | None:
     return None
 
 
-def view(f: store.StoredFinding) -> FindingView:
+def view(f: store.StoredFinding, history: list[store.FindingChange] | None = None) -> FindingView:
     return FindingView(
         id=f.id,
         rule_id=f.rule_id,
@@ -57,6 +69,9 @@ def view(f: store.StoredFinding) -> FindingView:
         person_id=key_to_person_id(f.person_key),
         person_key=f.person_key,
         first_found_at=f.first_found_at,
+        history=tuple(
+            FindingChangeView(h.at, h.change, h.status, h.actor, h.reason) for h in history or ()
+        ),
     )
 
 
@@ -64,7 +79,8 @@ def for_person(conn: Connection, person_id: int) -> list[FindingView]:
     """Open and acknowledged findings of a person, most urgent first (the caller has already
     checked and audited the view of the person)."""
     found = store.query_findings(conn, person_keys=[person_key(person_id)], statuses=store.ACTIVE)
-    return [view(f) for f in found]
+    history = store.history_of(conn, [f.finding_key for f in found])
+    return [view(f, history[f.finding_key]) for f in found]
 
 
 def act(engine: Engine, *, actor: Actor, finding_id: int, to: str, note: str | None) -> FindingView:
@@ -82,13 +98,13 @@ def act(engine: Engine, *, actor: Actor, finding_id: int, to: str, note: str | N
     from safeguard.services import assessment  # the rules service; heavy imports, only here
 
     if to == "acknowledge":
-        return view(
-            assessment.acknowledge_finding(engine, finding_id, actor=actor.audit_name, note=note)
-        )
-    if to == "resolve":
+        done = assessment.acknowledge_finding(engine, finding_id, actor=actor.audit_name, note=note)
+    elif to == "resolve":
         if not (note or "").strip():
             raise ValidationFailed("note: say how the finding was resolved")
-        return view(
-            assessment.resolve_finding(engine, finding_id, actor=actor.audit_name, note=note)
-        )
-    raise ValidationFailed(f"action: {to!r} is not acknowledge or resolve")
+        done = assessment.resolve_finding(engine, finding_id, actor=actor.audit_name, note=note)
+    else:
+        raise ValidationFailed(f"action: {to!r} is not acknowledge or resolve")
+    with engine.connect() as conn:
+        history = store.history_of(conn, [done.finding_key])[done.finding_key]
+    return view(done, history)

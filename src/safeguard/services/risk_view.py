@@ -17,11 +17,12 @@ from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.domain.access import RecordKind
-from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, grade, score
+from safeguard.domain.assessments import Catalogue, Instrument, ScoreResult, score
 from safeguard.domain.assessments import recorded_grade as _recorded_grade
 from safeguard.domain.history import AssessmentFact, PersonHistory
 from safeguard.domain.projection import shown_if
 from safeguard.errors import NotFound, ValidationFailed
+from safeguard.rules.context import score_fact
 from safeguard.services.assessment import default_assessor
 
 logger = logging.getLogger(__name__)
@@ -89,15 +90,14 @@ def final_grade(fact: AssessmentFact, history: PersonHistory, catalogue: Catalog
 
 
 def _score_fact(inst: Instrument, fact: AssessmentFact, history: PersonHistory) -> ScoreResult:
-    return grade(
-        inst,
-        fact.answers,
-        fact.officer_grade,
-        fact.reviewed_grade,
-        fact.rationale,
-        subject_age=history.age_at(fact.completed_at.date()),
-        assessed_on=fact.completed_at.date(),
-    )
+    """The engine's own scoring (:func:`safeguard.rules.context.score_fact`), with the force's
+    instruments and local dates; ValidationFailed when the stored answers cannot be scored."""
+    assessor = default_assessor()
+    catalogue = Catalogue({inst.key: inst})
+    scored = score_fact(fact, history, assessor.config, catalogue)
+    if scored.result is None:
+        raise ValidationFailed(scored.error or "cannot be scored")
+    return scored.result
 
 
 def grade_answers(
@@ -155,7 +155,9 @@ def current_risk(history: PersonHistory, catalogue: Catalogue | None = None) -> 
                 instrument_version=r.instrument_version,
                 title=inst.title if inst is not None else r.instrument_id,
                 completed_at=r.completed_at,
-                grade=(result.grade if result is not None else None) or recorded,
+                # The engine's grade, only: an incomplete assessment has none (it is not shown
+                # as the officer's grade, which could be below a floor the engine applies).
+                grade=result.grade if result is not None else (recorded if inst is None else None),
                 recorded_grade=recorded,
                 score=result.score if result is not None else None,
                 reasons=reasons,

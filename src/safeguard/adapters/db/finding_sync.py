@@ -17,8 +17,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.findings import ACTIVE, CHUNK, RAW_CHUNK, findings, procedure_checks
+from safeguard.adapters.db.findings import (
+    ACTIVE,
+    CHUNK,
+    HISTORY_COLUMNS,
+    RAW_CHUNK,
+    finding_history,
+    findings,
+    procedure_checks,
+)
 from safeguard.adapters.db.types import UTCDateTime, as_utc
+from safeguard.rules import obligations
 from safeguard.rules.findings import Evaluation, Finding, FindingStatus, ProcedureCheck
 
 
@@ -194,7 +203,12 @@ def _rows_by_person(conn: Connection, sql: str, keys: Sequence[str]) -> Iterator
 
 
 def sync_evaluations(
-    conn: Connection, evaluations: Sequence[Evaluation], now: datetime
+    conn: Connection,
+    evaluations: Sequence[Evaluation],
+    now: datetime,
+    *,
+    actor: str = "system:assess",
+    review_version: str = "1",
 ) -> SyncCounts:
     """Store the engine's answer for these people, idempotently, in the caller's transaction.
 
@@ -203,51 +217,141 @@ def sync_evaluations(
     ``closed_by_rule``. Acknowledgements and resolutions are kept. Procedure checks are replaced
     when they changed, and left alone when they did not.
     """
-    return sync_prepared(conn, prepare(evaluations, now), now)
+    prepared = prepare(evaluations, now)
+    return sync_prepared(conn, prepared, now, actor=actor, review_version=review_version)
 
 
-def sync_prepared(conn: Connection, prepared: Prepared, now: datetime) -> SyncCounts:
-    """:func:`sync_evaluations` for evaluations already :func:`prepare`-d."""
+def _person_of(key: str) -> str:
+    return key.split("|", 2)[1]
+
+
+def _with_reviews(
+    prepared: Prepared,
+    existing: dict[str, tuple[int, str, str, str, str]],
+    old_checks: Iterable[str],
+    now: datetime,
+    review_version: str,
+) -> tuple[list[PreparedFinding], set[str], set[str]]:
+    """The prepared findings plus the correction reviews of :mod:`safeguard.rules.obligations`,
+    and the stored finding and check keys a correction must not remove."""
+    produced: dict[str, set[str]] = {p: set() for p in prepared.person_keys}
+    for f in prepared.findings:
+        produced[_person_of(f.key)].add(f.key)
+    checks_now: dict[str, set[str]] = {p: set() for p in prepared.person_keys}
+    for c in prepared.checks:
+        checks_now[_person_of(c.key)].add(c.key)
+    stored: dict[str, list[obligations.OnRecord]] = {}
+    for key, (_, status, _, rule_id, kind) in existing.items():
+        stored.setdefault(_person_of(key), []).append(
+            obligations.OnRecord(key, rule_id, kind, status)
+        )
+    stored_checks: dict[str, list[str]] = {}
+    for key in old_checks:
+        stored_checks.setdefault(_person_of(key), []).append(key)
+    out = list(prepared.findings)
+    kept_findings: set[str] = set()
+    kept_checks: set[str] = set()
+    for person in prepared.person_keys:
+        if person not in stored and person not in stored_checks:
+            continue
+        reviews, kf, kc = obligations.review_corrections(
+            person,
+            produced[person],
+            checks_now[person],
+            stored.get(person, ()),
+            stored_checks.get(person, ()),
+            review_version=review_version,
+        )
+        kept_findings |= kf
+        kept_checks |= kc
+        for r in reviews:
+            digest = _digest(r)
+            out.append(PreparedFinding(r.key, digest, False, _finding_row(r, digest, now)))
+    return out, kept_findings, kept_checks
+
+
+def sync_prepared(
+    conn: Connection,
+    prepared: Prepared,
+    now: datetime,
+    *,
+    actor: str = "system:assess",
+    review_version: str = "1",
+) -> SyncCounts:
+    """:func:`sync_evaluations` for evaluations already :func:`prepare`-d.
+
+    Every change is written to ``finding_history`` (by ``actor``, with its reason). A duty or
+    grade a correction would remove is kept, with a ``CORRECTION-REVIEW`` finding
+    (:mod:`safeguard.rules.obligations`).
+    """
     keys = list(prepared.person_keys)
-    existing: dict[str, tuple[int, str, str]] = {}
-    for fid, fkey, status, digest in _rows_by_person(
-        conn, "SELECT id, finding_key, status, content_hash FROM findings", keys
+    existing: dict[str, tuple[int, str, str, str, str]] = {}
+    for fid, fkey, status, digest, rule_id, kind in _rows_by_person(
+        conn, "SELECT id, finding_key, status, content_hash, rule_id, kind FROM findings", keys
     ):
-        existing[fkey] = (fid, status, digest)
+        existing[fkey] = (fid, status, digest, rule_id, kind)
+    old_checks: dict[str, tuple[int, str, datetime | None, datetime | None]] = {}
+    for cid, ckey, version, due, done in _rows_by_person(
+        conn, "SELECT id, check_key, rule_version, due_at, done_at FROM procedure_checks", keys
+    ):
+        old_checks[ckey] = (cid, version, as_utc(due), as_utc(done))
+    all_findings, kept, kept_checks = _with_reviews(
+        prepared, existing, old_checks, now, review_version
+    )
     new_rows: list[tuple[Any, ...]] = []
+    history: list[tuple[Any, ...]] = []
     changed, closed = 0, 0
     produced: set[str] = set()
     closed_status, open_status = FindingStatus.CLOSED_BY_RULE.value, FindingStatus.OPEN.value
-    for f in prepared.findings:
+    for f in all_findings:
         produced.add(f.key)
         target = closed_status if f.satisfied else None
         stored = existing.get(f.key)
         if stored is None:
-            new_rows.append((*f.row, target or open_status))
+            status = target or open_status
+            new_rows.append((*f.row, status))
+            why = "raised by the rule" + ("; the procedure was done late" if target else "")
+            history.append((f.key, now, "opened", status, actor, why))
+            if f.key.startswith(obligations.REVIEW_RULE + "|"):
+                kept_key = str(json.loads(f.row[14])["kept"])
+                history.append((kept_key, now, "kept", "-", actor, f.row[13]))
             continue
-        stored_id, stored_status, stored_digest = stored
+        stored_id, stored_status, stored_digest = stored[:3]
         values: dict[str, Any] = {}
         if stored_digest != f.digest:
             values.update(zip(FINDING_COLUMNS, f.row, strict=True))
             del values["first_found_at"], values["finding_key"]
         if target and stored_status in ACTIVE:
             values["status"] = target
+            history.append((f.key, now, "closed", target, actor, "the procedure was done late"))
         elif not target and stored_status == closed_status:
             values["status"] = open_status
+            history.append((f.key, now, "reopened", open_status, actor, "raised again"))
+        elif "explanation" in values:
+            history.append((f.key, now, "changed", stored_status, actor, "facts changed"))
         if values:
             values["last_changed_at"] = now
             conn.execute(sa.update(findings).where(findings.c.id == stored_id).values(**values))
             changed += 1
-    gone = [v[0] for k, v in existing.items() if k not in produced and v[1] in ACTIVE]
+    gone = [
+        (k, v[0])
+        for k, v in existing.items()
+        if k not in produced and k not in kept and v[1] in ACTIVE
+    ]
     for i in range(0, len(gone), CHUNK):
         conn.execute(
             sa.update(findings)
-            .where(findings.c.id.in_(gone[i : i + CHUNK]))
+            .where(findings.c.id.in_([fid for _, fid in gone[i : i + CHUNK]]))
             .values(status=closed_status, last_changed_at=now)
         )
+    done = {c.key for c in prepared.checks}
+    for k, _ in gone:
+        why = "the procedure was done" if k in done else "the rule no longer raises it"
+        history.append((k, now, "closed", closed_status, actor, why))
     closed += len(gone)
     bulk_insert_tuples(conn, findings, (*FINDING_COLUMNS, "status"), new_rows)
-    _sync_checks(conn, prepared, keys)
+    bulk_insert_tuples(conn, finding_history, HISTORY_COLUMNS, history)
+    _sync_checks(conn, prepared, old_checks, kept_checks)
     return SyncCounts(new=len(new_rows), changed=changed, closed=closed)
 
 
@@ -294,14 +398,14 @@ def _check_row(c: ProcedureCheck, now: datetime) -> tuple[Any, ...]:
     )
 
 
-def _sync_checks(conn: Connection, prepared: Prepared, keys: Sequence[str]) -> None:
-    old: dict[str, tuple[int, str, datetime | None, datetime | None]] = {}
-    for cid, ckey, version, due, done in _rows_by_person(
-        conn, "SELECT id, check_key, rule_version, due_at, done_at FROM procedure_checks", keys
-    ):
-        old[ckey] = (cid, version, as_utc(due), as_utc(done))
+def _sync_checks(
+    conn: Connection,
+    prepared: Prepared,
+    old: dict[str, tuple[int, str, datetime | None, datetime | None]],
+    kept: set[str],
+) -> None:
     fresh = {c.key: c for c in prepared.checks}
-    stale = [v[0] for k, v in old.items() if k not in fresh]
+    stale = [v[0] for k, v in old.items() if k not in fresh and k not in kept]
     keep: set[str] = set()
     for k, c in fresh.items():
         row = old.get(k)
@@ -319,13 +423,18 @@ def _sync_checks(conn: Connection, prepared: Prepared, keys: Sequence[str]) -> N
     bulk_insert_tuples(conn, procedure_checks, CHECK_COLUMNS, rows)
 
 
-def close_people_not_in(conn: Connection, person_keys: set[str], now: datetime) -> int:
+def close_people_not_in(
+    conn: Connection, person_keys: set[str], now: datetime, *, actor: str = "system:assess"
+) -> int:
     """After a full run: close active findings and drop checks of people no longer present."""
     cursor = conn.connection.cursor()
     try:  # plain reads through the driver: two columns of every finding and check
         active = ", ".join(f"'{s}'" for s in ACTIVE)
-        cursor.execute(f"SELECT id, person_key FROM findings WHERE status IN ({active})")
-        gone = [fid for fid, key in cursor.fetchall() if key not in person_keys]
+        cursor.execute(
+            f"SELECT id, finding_key, person_key FROM findings WHERE status IN ({active})"
+        )
+        gone_rows = [(fid, fkey) for fid, fkey, key in cursor.fetchall() if key not in person_keys]
+        gone = [fid for fid, _ in gone_rows]
         cursor.execute("SELECT id, person_key FROM procedure_checks")
         stale = [cid for cid, key in cursor.fetchall() if key not in person_keys]
     finally:
@@ -340,4 +449,10 @@ def close_people_not_in(conn: Connection, person_keys: set[str], now: datetime) 
         conn.execute(
             sa.delete(procedure_checks).where(procedure_checks.c.id.in_(stale[i : i + CHUNK]))
         )
+    why = "the person is no longer present (records relinked to another person, or removed)"
+    history = [
+        (fkey, now, "closed", FindingStatus.CLOSED_BY_RULE.value, actor, why)
+        for _, fkey in gone_rows
+    ]
+    bulk_insert_tuples(conn, finding_history, HISTORY_COLUMNS, history)
     return len(gone)

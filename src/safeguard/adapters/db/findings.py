@@ -78,6 +78,49 @@ procedure_checks = sa.Table(
     sa.Index("ix_procedure_checks_rule_due", "rule_id", "due_at"),
 )
 
+finding_history = sa.Table(
+    "finding_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("finding_key", sa.String(200), nullable=False, index=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("change", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+"""Every change of every finding: opened, changed, closed, reopened, kept (a correction would
+have removed it), acknowledged, resolved; by whom and why. Append-only."""
+
+HISTORY_COLUMNS = ("finding_key", "at", "change", "status", "actor", "reason")
+
+
+@dataclass(frozen=True, slots=True)
+class FindingChange:
+    """One entry of a finding's history."""
+
+    at: datetime
+    change: str
+    status: str
+    actor: str
+    reason: str
+
+
+def history_of(conn: Connection, finding_keys: Sequence[str]) -> dict[str, list[FindingChange]]:
+    """The history of each finding (by key), oldest first."""
+    out: dict[str, list[FindingChange]] = {k: [] for k in finding_keys}
+    keys = list(finding_keys)
+    for i in range(0, len(keys), CHUNK):
+        q = (
+            sa.select(finding_history)
+            .where(finding_history.c.finding_key.in_(keys[i : i + CHUNK]))
+            .order_by(finding_history.c.at, finding_history.c.id)
+        )
+        for r in conn.execute(q):
+            out[r.finding_key].append(FindingChange(r.at, r.change, r.status, r.actor, r.reason))
+    return out
+
+
 assessment_runs = sa.Table(
     "assessment_runs",
     metadata,
@@ -204,4 +247,14 @@ def set_status(
     else:
         values.update(resolved_by=actor, resolved_at=at, resolution_note=note)
     conn.execute(sa.update(findings).where(findings.c.id == finding_id).values(**values))
+    conn.execute(
+        sa.insert(finding_history).values(
+            finding_key=current.finding_key,
+            at=at,
+            change=to.value,
+            status=to.value,
+            actor=actor,
+            reason=(note or "").strip() or f"{to.value} by {actor}",
+        )
+    )
     return get_finding(conn, finding_id)

@@ -6,7 +6,8 @@ Rules (DOMAIN.md A3, C2, B2):
 * an answer of the wrong type, an unknown question or an observation dated after the assessment
   is refused with :class:`~safeguard.errors.ValidationFailed` naming the question;
 * professional judgement (the officer's grade) may raise the actuarial grade, and must then carry
-  a rationale; nothing ever lowers the actuarial grade;
+  a rationale (a missing one is flagged in ``rationale_missing``; the grade stands); nothing ever
+  lowers the actuarial grade;
 * floors (e.g. "a child under 13 is never rated low") raise the grade to their minimum.
 """
 
@@ -45,6 +46,10 @@ class ScoreResult:
     missing: tuple[str, ...]
     marac_route: str | None
     yes_tags: frozenset[str]
+    rationale_missing: bool = False
+    """A rationale was required (a raised grade, or an instrument needing one for every grade)
+    and none was recorded. The grade stands (issue 15 item 7): the rules raise a finding asking
+    for the rationale instead of leaving the assessment ungraded."""
 
     @property
     def marac_referral_implied(self) -> bool:
@@ -199,10 +204,12 @@ def score(
                 "judgement never lowers the actuarial grade"
             )
     needs_rationale = instrument.rationale_required == "always" or raised
-    if needs_rationale and not (rationale or "").strip():
-        missing.append("rationale")
+    rationale_missing = needs_rationale and not (rationale or "").strip()
+    if rationale_missing:
         reasons.append(
-            "a rationale is required " + ("for every grade" if not raised else "to raise a grade")
+            "a rationale is required "
+            + ("for every grade" if not raised else "to raise a grade")
+            + "; none is recorded (the grade stands; a finding asks for it)"
         )
 
     if grade is not None:
@@ -241,6 +248,7 @@ def score(
         missing=tuple(missing),
         marac_route=route,
         yes_tags=frozenset(yes_tags),
+        rationale_missing=rationale_missing,
     )
 
 

@@ -307,6 +307,14 @@ class FindingActIn(Strict):
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
+class FindingChangeOut(BaseModel):
+    at: datetime
+    change: str
+    status: str
+    actor: str
+    reason: str
+
+
 class FindingOut(BaseModel):
     id: int
     rule_id: str
@@ -319,3 +327,4 @@ class FindingOut(BaseModel):
     person_id: int | None
     person_key: str
     first_found_at: datetime
+    history: list[FindingChangeOut] = []
