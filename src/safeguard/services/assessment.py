@@ -282,7 +282,10 @@ def _assess_mentions(
     with engine.begin() as conn:
         run_id = _insert_run(conn, actor, scope, now)
     try:
-        return _assess_all_batches(engine, run_id, assessor, now, progress, workers)
+        return _assess_all_batches(
+            engine, run_id, assessor, now, progress, workers,
+            actor=actor, as_of=as_of, review_version=review_version,
+        )  # fmt: skip
     except Exception:
         _fail_run(engine, run_id)
         raise
@@ -295,6 +298,10 @@ def _assess_all_batches(
     now: datetime,
     progress: ProgressFn | None,
     workers: int | None,
+    *,
+    actor: str,
+    as_of: datetime | None,
+    review_version: str,
 ) -> AssessSummary:
     with engine.connect() as conn:
         total, batches = HistoryRepository(conn).batches(BATCH_PEOPLE)
