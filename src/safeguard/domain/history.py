@@ -134,6 +134,8 @@ class EventFact:
     area: str | None = None
     team: str | None = None
     summary: str | None = None  # free text: read only for the profile, never for the rules
+    offence_code: str | None = None  # Home Office code (domain/offences.py gives its group)
+    injury_level: str | None = None  # none | minor | serious | fatal
 
     @property
     def domestic_abuse(self) -> bool:

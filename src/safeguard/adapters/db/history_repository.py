@@ -354,12 +354,12 @@ def _load_events(
     out: dict[int, EventFact] = {}
     columns = [
         ev.id, ev.event_type, ev.occurred_at, ev.reported_at, ev.domestic_abuse_related,
-        ev.hate_crime_strands, ev.area, ev.team,
+        ev.hate_crime_strands, ev.area, ev.team, ev.offence_code, ev.injury_level,
     ]  # fmt: skip
     if text:
         columns.append(ev.summary)
     sql = base_sql(conn, sa.select(*columns), f"events:{text}")
-    for eid, etype, occurred, reported, da, strands, area, team, *extra in raw_rows(
+    for eid, etype, occurred, reported, da, strands, area, team, code, injury, *extra in raw_rows(
         conn, sql, column_name(ev.id), ids
     ):
         if occurred is None:
@@ -379,6 +379,8 @@ def _load_events(
             area=area,
             team=team,
             summary=extra[0] if extra else None,
+            offence_code=code,
+            injury_level=injury,
         )
     return out
 
