@@ -74,7 +74,7 @@ def test_pair_features_count_the_pairs_history_and_the_suspects_offending() -> N
     row = da_features(victim, suspect, 4)
     v = row.values
     assert v["pair_last_year"] == pytest.approx(math.log1p(2))  # events 2 and 3
-    assert v["pair_years_before"] == pytest.approx(math.log1p(1))  # event 1
+    assert v["pair_three_years"] == pytest.approx(math.log1p(3))  # events 1, 2 and 3
     assert v["first_incident"] == 0.0
     assert v["log_months_since_last"] == pytest.approx(math.log1p(30 / 30))
     assert v["suspect_violent"] == pytest.approx(math.log1p(2))

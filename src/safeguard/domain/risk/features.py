@@ -32,7 +32,7 @@ COUNT, NUMBER, FLAG = "count", "number", "flag"
 #: Domestic-abuse pair features from history (the target: repeat and serious harm).
 DA_HISTORY: tuple[tuple[str, str], ...] = (
     ("pair_last_year", COUNT),
-    ("pair_years_before", COUNT),
+    ("pair_three_years", COUNT),
     ("log_months_since_last", NUMBER),
     ("first_incident", FLAG),
     ("suspect_violent", COUNT),
@@ -71,7 +71,7 @@ MISSING_HISTORY: tuple[tuple[str, str], ...] = (
 #: Plain words for each feature: shown beside a prediction with the records behind it.
 PLAIN_WORDS: Mapping[str, str] = {
     "pair_last_year": "incidents between the pair in the year before",
-    "pair_years_before": "incidents between the pair one to three years before",
+    "pair_three_years": "incidents between the pair in the three years before",
     "log_months_since_last": "time since the pair's last incident",
     "first_incident": "first incident recorded between the pair",
     "suspect_violent": "violent offences recorded against the suspect",
@@ -206,15 +206,17 @@ def da_features(
     before = [e for e in pair_events(v, s_key) if e.event_id != event_id and e.occurred_at <= at]
     t = index.occurred_at
     last_year = [e for e in before if e.occurred_at > t - 365 * DAY]
-    years_before = [e for e in before if t - 1095 * DAY < e.occurred_at <= t - 365 * DAY]
+    # The three years, not "one to three years before": records start on a day, and in the
+    # first years a count of the years before the last would mark a long gap, not more abuse.
+    three_years = [e for e in before if e.occurred_at > t - 1095 * DAY]
     pair_ids = {e.event_id for e in before} | {event_id}
     ev: dict[str, tuple[int, ...]] = {
         "pair_last_year": tuple(e.event_id for e in last_year),
-        "pair_years_before": tuple(e.event_id for e in years_before),
+        "pair_three_years": tuple(e.event_id for e in three_years),
     }
     values: dict[str, float] = {
         "pair_last_year": _log(len(last_year)),
-        "pair_years_before": _log(len(years_before)),
+        "pair_three_years": _log(len(three_years)),
     }
     if before:
         days = (t - before[-1].occurred_at) / DAY
