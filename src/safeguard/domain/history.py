@@ -235,6 +235,20 @@ class ContactFact:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskScoreFact:
+    """The active risk model's advisory score of an incident (or episode) of the person as
+    victim or child: a calibrated probability and its band (``domain/risk/bands.py``)."""
+
+    target: str
+    event_id: int
+    probability: float
+    band: str
+    scored_at: datetime
+    other_key: str | None = None
+    model_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PersonHistory:
     """Everything known about one (linked) person, in any order; :meth:`normalised` sorts it.
 
@@ -251,6 +265,7 @@ class PersonHistory:
     missing: tuple[MissingFact, ...] = ()
     contacts: tuple[ContactFact, ...] = ()
     events: Mapping[int, EventFact] = field(default_factory=dict)
+    risk_scores: tuple[RiskScoreFact, ...] = ()
 
     def normalised(self) -> PersonHistory:
         """The same history in a canonical order, so that arrival order cannot matter."""
@@ -370,4 +385,5 @@ class PersonHistory:
             missing=missing,
             contacts=contacts,
             events=events,
+            risk_scores=tuple(r for r in self.risk_scores if r.scored_at <= moment),
         )

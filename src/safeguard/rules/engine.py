@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from safeguard.domain.assessments import Catalogue
 from safeguard.domain.history import PersonHistory
-from safeguard.rules import checks_children, checks_domestic_abuse, checks_victims
+from safeguard.rules import (
+    checks_children,
+    checks_domestic_abuse,
+    checks_risk_model,
+    checks_victims,
+)
 from safeguard.rules.config import RulesConfig
 from safeguard.rules.context import Context, score_all
 from safeguard.rules.findings import Evaluation
@@ -31,6 +36,7 @@ def evaluate(history: PersonHistory, config: RulesConfig, catalogue: Catalogue) 
     checks_domestic_abuse.run(ctx)
     checks_children.run(ctx)
     checks_victims.run(ctx)
+    checks_risk_model.run(ctx)
     return Evaluation(
         person_key=history.person_key,
         findings=tuple(ctx.findings[k] for k in sorted(ctx.findings)),

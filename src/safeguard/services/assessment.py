@@ -37,6 +37,7 @@ from safeguard.errors import ValidationFailed
 from safeguard.instruments import load_catalogue
 from safeguard.instruments import score_assessment as _score_assessment
 from safeguard.rules import FindingStatus, RulesConfig, evaluate, load_rules_config
+from safeguard.services import risk_model
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +227,10 @@ def _assess_mentions(
         # the path taken after each new record, so it must stay fast.
         with engine.begin() as conn:
             run_id = _insert_run(conn, actor, scope, now)
-            histories = HistoryRepository(conn).histories(
+            # The risk model re-scores these people first, so its rule reads today's scores.
+            repo = HistoryRepository(conn)
+            risk_model.rescore_people(conn, set(repo.keys_of(mention_ids).values()))
+            histories = repo.histories(
                 mention_ids, expand=not expanded, parties=False
             )
             evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
