@@ -230,9 +230,7 @@ def _assess_mentions(
             # The risk model re-scores these people first, so its rule reads today's scores.
             repo = HistoryRepository(conn)
             risk_model.rescore_people(conn, set(repo.keys_of(mention_ids).values()))
-            histories = repo.histories(
-                mention_ids, expand=not expanded, parties=False
-            )
+            histories = repo.histories(mention_ids, expand=not expanded, parties=False)
             evaluations = [evaluate(h, assessor.config, assessor.catalogue) for h in histories]
             counts = sync.sync_evaluations(conn, evaluations, now)
             _update_run(conn, run_id, len(histories), counts)

@@ -392,11 +392,11 @@ def rescore_people(conn: Connection, keys: Iterable[str]) -> int:
 def scores_of(conn: Connection, person_key: str) -> list[dict[str, Any]]:
     """The active models' scores of incidents and episodes of this person (as victim or
     child, or as the suspect), latest first."""
-    active = sa.select(risk_models.c.id).where(risk_models.c.active).scalar_subquery()
     q = (
-        sa.select(risk_scores)
+        sa.select(risk_scores, risk_models.c.version.label("model_version"))
+        .select_from(risk_scores.join(risk_models, risk_models.c.id == risk_scores.c.model_id))
         .where(
-            risk_scores.c.model_id.in_(active),
+            risk_models.c.active,
             sa.or_(risk_scores.c.person_key == person_key, risk_scores.c.other_key == person_key),
         )
         .order_by(risk_scores.c.occurred_at.desc(), risk_scores.c.target)
