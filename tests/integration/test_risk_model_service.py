@@ -5,7 +5,7 @@ scoring everyone, re-scoring one person, and clear errors that leave the active 
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,8 @@ from safeguard.adapters.db.risk_models import risk_models, risk_scores
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.risk.targets import Target
 from safeguard.errors import NotFound, ValidationFailed
+from safeguard.adapters.reports import render
+from safeguard.services import reports
 from safeguard.services import risk_model as svc
 from safeguard.services import risk_model_card as cards
 from safeguard.services import risk_model_data as data
@@ -172,3 +174,10 @@ def test_scoring_everyone_and_rescoring_one_person_explain_themselves(
         assert svc.bands_of(conn, [person])[person]["band"] in ("low", "medium", "high")
         n = conn.execute(sa.select(sa.func.count()).select_from(risk_scores)).scalar_one()
     assert n == sum(counts.values())
+    report = reports.build_report(loaded, date(2025, 1, 1), date(2025, 12, 31), previous=1)
+    v = report.validity
+    assert v is not None and v.first_day == date(2024, 1, 1) and v.model_version is not None
+    assert v.overall.group == "All" and {r.group for r in v.by_area} <= {"North", "South", "West"}
+    if v.overall.n is not None:
+        assert v.overall.model is not None and 0 <= v.overall.model <= 1
+    assert "Predictive validity of risk grading" in render.html(report, medium="web")

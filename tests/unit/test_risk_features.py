@@ -191,3 +191,21 @@ def test_bands_and_the_review_rule_never_lower_a_grade() -> None:
         assert not needs_grade_review("high", grade)
     for b in ("low", "medium"):
         assert not needs_grade_review(b, "standard")
+
+
+def test_board_validity_auc_matches_the_rank_definition_and_withholds_small_groups() -> None:
+    from datetime import date as d
+
+    from safeguard.domain.board_validity import ValidityItem, auc, predictive_validity
+
+    assert auc([(0.1, False), (0.4, True), (0.35, False), (0.8, True)]) == 1.0
+    assert auc([(0.1, True), (0.4, False), (0.5, True), (0.3, False)]) == 0.5
+    items = [
+        ValidityItem(i % 3 == 0, float(i % 5), "high" if i % 3 == 0 else "standard",
+                     0.9 if i % 3 == 0 else 0.1, "North" if i < 60 else "West", "T1")
+        for i in range(70)
+    ]  # fmt: skip
+    v = predictive_validity(items, d(2024, 1, 1), d(2024, 12, 31), threshold=10, model_version=2)
+    assert v.overall.n == 70 and v.overall.model == 1.0 and v.overall.officer == 1.0
+    north, west = v.by_area
+    assert north.n == 60 and west.n is None and west.model is None  # 10 in West: withheld

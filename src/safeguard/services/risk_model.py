@@ -10,6 +10,7 @@ boosting is fitted beside it on the same split to show what the additive form gi
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -313,6 +314,7 @@ def _score_rows(
     out = []
     for i, r in enumerate(rows):
         c = dict(zip(names, contrib[i].tolist(), strict=True))
+        label = r.labels.get(target)
         out.append(
             {
                 "model_id": model_id,
@@ -335,6 +337,11 @@ def _score_rows(
                     for d in drivers(r.features, c)
                 ],
                 "scored_at": now,
+                "outcome": None if label is None else label.outcome,
+                "dash_count": None if math.isnan(r.dash_count) else r.dash_count,
+                "officer_grade": r.officer_grade_text,
+                "area": r.area,
+                "team": r.team,
             }  # fmt: skip
         )
     return out

@@ -267,7 +267,7 @@ def rows_of_people(
     rows: list[IndexRow] = []
     victims: set[str] = set()
     for key, h in first.items():
-        rows.extend(missing_rows(h, end, labels=False))
+        rows.extend(missing_rows(h, end))
         victims.add(key)
         victims.update(k for _, k in h.pairs("suspect", "victim"))
     for key in sorted(victims):
@@ -275,7 +275,7 @@ def rows_of_people(
         if victim is not None:
             rows.extend(
                 r
-                for r in da_rows(victim, people, end, offences, labels=False)
+                for r in da_rows(victim, people, end, offences)
                 if r.person_key in first or r.other_key in first
             )
     return rows

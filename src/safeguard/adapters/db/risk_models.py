@@ -3,10 +3,14 @@ scores of the active model per incident or episode and person."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.tables import metadata
-from safeguard.adapters.db.types import UTCDateTime
+from safeguard.adapters.db.types import UTCDateTime, as_utc
+from safeguard.domain.board_validity import ValidityItem
 
 risk_models = sa.Table(
     "risk_models",
@@ -47,5 +51,44 @@ risk_scores = sa.Table(
     sa.Column("band", sa.String(8), nullable=False),
     sa.Column("drivers", sa.JSON, nullable=False),
     sa.Column("scored_at", UTCDateTime(), nullable=False),
+    # For the board's predictive validity: the outcome once follow-up is complete, and what
+    # the force's instruments said of the same incident.
+    sa.Column("outcome", sa.Boolean, nullable=True),
+    sa.Column("dash_count", sa.Float, nullable=True),
+    sa.Column("officer_grade", sa.String(16), nullable=True),
+    sa.Column("area", sa.String(64), nullable=True),
+    sa.Column("team", sa.String(64), nullable=True),
     sa.UniqueConstraint("model_id", "subject_key"),
 )
+
+
+def validity_items(
+    conn: Connection, first_day: date, last_day: date
+) -> tuple[list[ValidityItem], int | None]:
+    """Domestic-abuse incidents of ``first_day``..``last_day`` scored by the active repeat
+    model with a known outcome, for the board; the model's probability only after its training
+    window. Returns the items and the model's version (None: no active model)."""
+    rm, rs = risk_models.c, risk_scores.c
+    model = conn.execute(
+        sa.select(rm.id, rm.version, rm.card).where(rm.active, rm.target == "da_repeat")
+    ).first()
+    if model is None:
+        return [], None
+    window = (model.card or {}).get("train_window") or [None, None]
+    trained_to = date.fromisoformat(window[1]) if window[1] else None
+    start = datetime.combine(first_day, time(0), tzinfo=UTC)
+    end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC)
+    rows = conn.execute(
+        sa.select(
+            rs.occurred_at, rs.outcome, rs.dash_count, rs.officer_grade, rs.probability,
+            rs.area, rs.team,
+        ).where(
+            rs.model_id == model.id, rs.outcome.is_not(None), rs.occurred_at >= start,
+            rs.occurred_at < end,
+        )
+    )  # fmt: skip
+    items = []
+    for at, outcome, dash, officer, p, area, team in rows:
+        after = trained_to is None or as_utc(at).date() > trained_to  # type: ignore[union-attr]
+        items.append(ValidityItem(bool(outcome), dash, officer, p if after else None, area, team))
+    return items, int(model.version)

@@ -59,6 +59,11 @@ def upgrade() -> None:
         sa.Column("band", sa.String(length=8), nullable=False),
         sa.Column("drivers", sa.JSON(), nullable=False),
         sa.Column("scored_at", UTC(), nullable=False),
+        sa.Column("outcome", sa.Boolean(), nullable=True),
+        sa.Column("dash_count", sa.Float(), nullable=True),
+        sa.Column("officer_grade", sa.String(length=16), nullable=True),
+        sa.Column("area", sa.String(length=64), nullable=True),
+        sa.Column("team", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["model_id"], ["risk_models.id"], name=op.f("fk_risk_scores_model_id_risk_models")
         ),
