@@ -16,9 +16,9 @@ from safeguard.adapters import ml, model_store
 from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.risk_models import risk_models, risk_scores
 from safeguard.adapters.db.tables import person_mentions
+from safeguard.adapters.reports import render
 from safeguard.domain.risk.targets import Target
 from safeguard.errors import NotFound, ValidationFailed
-from safeguard.adapters.reports import render
 from safeguard.services import reports
 from safeguard.services import risk_model as svc
 from safeguard.services import risk_model_card as cards

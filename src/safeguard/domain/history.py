@@ -357,12 +357,21 @@ class PersonHistory:
             if a.completed_at <= moment
         )
         referrals = tuple(
-            replace(r, statuses=tuple(s for s in r.statuses if s[1] <= moment))
+            r
+            if all(s[1] <= moment for s in r.statuses)
+            else replace(r, statuses=tuple(s for s in r.statuses if s[1] <= moment))
             for r in self.referrals
             if r.made_at is not None and r.made_at <= moment
         )
+
+        def settled(*ats: datetime | None) -> bool:  # nothing to hide: keep the same object
+            return all(at is None or at <= moment for at in ats)
+
         missing = tuple(
-            replace(
+            m
+            if settled(m.found_at, m.rhi_offered_at, m.rhi_completed_at)
+            and (m.rhi_offered_at is not None or m.rhi_declined is None)
+            else replace(
                 m,
                 found_at=known(m.found_at),
                 rhi_offered_at=known(m.rhi_offered_at),
@@ -373,7 +382,7 @@ class PersonHistory:
             if m.reported_missing_at <= moment
         )
         contacts = tuple(
-            replace(c, contacted_at=known(c.contacted_at))
+            c if settled(c.contacted_at) else replace(c, contacted_at=None)
             for c in self.contacts
             if c.trigger_at is not None and c.trigger_at <= moment
         )
