@@ -4,6 +4,14 @@ true probabilities are known (issue 15).
     .venv/bin/python bench/risk.py                  # the default five-year force (500,000)
     .venv/bin/python bench/risk.py --small          # 100,000 people, for speed
     .venv/bin/python bench/risk.py --force DIR      # a force already simulated into DIR
+    .venv/bin/python bench/risk.py --force DIR --db DB.sqlite   # + the product's own model
+
+With ``--db`` (the same force ingested and linked by ``safeguard link`` into that database; or
+``--link-truth`` to link it from the truth files when it has no links, reported as such), a
+``product`` row is added per target: safeguard's own risk model (``services/risk_model.py``)
+trained on its own linked history and labels, evaluated against the truth outcomes of the same
+test incidents; with its timings (read, train, score everyone, re-score one person after a new
+record) and the gate's verdict.
 
 Targets (docs/simulation.md, "True risk"), on the index events of the latest calendar year whose
 follow-up lies wholly inside the period:
@@ -499,7 +507,11 @@ def measure(force: Force) -> list[Row]:
             y = split.test.loc[have[have].index, "y"].to_numpy()
             s = scores[have].to_numpy(dtype=float)
             auc = roc_auc_score(y, s) if 0 < y.sum() < len(y) else float("nan")
-            ece = expected_calibration_error(y.astype(float), s) if signal.probability else None
+            ece = (
+                expected_calibration_error(y.astype(float), s)
+                if signal.probability and len(y)
+                else None
+            )
             rows.append(
                 Row(name, signal.name, signal.kind, len(y), int(y.sum()), auc, ece, seconds)
             )
@@ -526,6 +538,172 @@ def report(force: Force, rows: list[Row]) -> None:
     )
 
 
+# --- the product's own model -------------------------------------------------------------
+
+
+@dataclass
+class Product:
+    """safeguard's own model on a database of this force: probabilities per truth index id."""
+
+    scores: dict[str, pd.Series] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    gaps: dict[str, float] = field(default_factory=dict)
+
+
+def link_from_truth(db: Path, force_root: Path) -> None:
+    import sqlalchemy as sa
+
+    from safeguard.adapters.db.engine import make_engine, upgrade
+    from safeguard.adapters.db.people import people, person_links
+    from safeguard.adapters.db.tables import person_mentions
+
+    eng = make_engine(f"sqlite:///{db}")
+    upgrade(eng)
+    pairs = _read(force_root / "truth" / "mention_person.csv")
+    with eng.begin() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(person_links)).scalar_one():
+            return
+        pm = person_mentions.c
+        ids = {
+            (a, b): m for m, a, b in conn.execute(sa.select(pm.id, pm.source_system, pm.source_id))
+        }
+        now = pd.Timestamp.now(tz="UTC").to_pydatetime()
+        keys = sorted(set(pairs["person_key"]))
+        conn.execute(
+            sa.insert(people), [{"id": i + 1, "created_at": now} for i in range(len(keys))]
+        )
+        of = {k: i + 1 for i, k in enumerate(keys)}
+        rows = [
+            {"mention_id": ids[(a, b)], "person_id": of[k], "linked_at": now}
+            for a, b, k in pairs[["source_system", "source_id", "person_key"]].itertuples(
+                index=False
+            )
+            if (a, b) in ids
+        ]
+        conn.execute(sa.insert(person_links), rows)
+    eng.dispose()
+
+
+def product_model(force: Force, db: Path, samples: int = 30) -> Product:
+    import sqlalchemy as sa
+
+    from safeguard.adapters.db.engine import make_engine, upgrade
+    from safeguard.adapters.db.history_repository import HistoryRepository
+    from safeguard.adapters.db.tables import events, involvements, missing_episodes
+    from safeguard.domain.risk.targets import Target
+    from safeguard.services import risk_model as svc
+    from safeguard.services import risk_model_data as data
+
+    out = Product()
+    eng = make_engine(f"sqlite:///{db}")
+    upgrade(eng)
+    began = time.perf_counter()
+    with eng.connect() as conn:
+        ds = data.build(conn)
+        source = dict(conn.execute(sa.select(events.c.id, events.c.source_id)).all())
+        episodes = dict(
+            conn.execute(sa.select(missing_episodes.c.id, missing_episodes.c.source_id)).all()
+        )
+    out.seconds["read every history"] = time.perf_counter() - began
+    trained = {}
+    for target in Target:
+        began = time.perf_counter()
+        try:
+            t = svc.train(eng, target, actor="bench", dataset=ds, compare=False)
+        except Exception as exc:  # too few outcomes on a small force: say so
+            out.notes.append(f"{target.value}: {exc}")
+            continue
+        out.seconds[f"train {target.value}"] = time.perf_counter() - began
+        trained[target] = t
+        card = t.card
+        out.notes.append(
+            f"{target.value} v{t.version}: product's own test year {card['test_year']}, AUC "
+            f"{card['test']['auc']:.3f}, ECE {card['test']['ece']:.3f}; gate: "
+            + ("passes" if not t.refusals else "; ".join(t.refusals))
+        )
+        groups = {}
+        for name in ("victim sex", "ethnicity"):
+            for g in card["groups"].get(name, []):
+                if g["auc"] is not None and g["n"] >= 100:
+                    groups[f"{name}={g['group']}"] = g["auc"]
+        if groups:
+            out.gaps[target.value] = max(groups.values()) - min(groups.values())
+        with eng.connect() as conn:
+            row = (
+                conn.execute(sa.select(svc.risk_models).where(svc.risk_models.c.id == t.model_id))
+                .mappings()
+                .one()
+            )
+            model = svc._checked(row)
+        rows = ds.of(target)
+        began = time.perf_counter()
+        scored = svc._score_rows(t.model_id, target, model, rows, pd.Timestamp.now(tz="UTC"))
+        out.seconds[f"score every {target.subject} ({len(rows):,}) {target.value}"] = (
+            time.perf_counter() - began
+        )
+        by_index: dict[str, float] = {}
+        for r, sc in zip(rows, scored, strict=True):
+            if target is Target.MISSING_REPEAT:
+                key = episodes.get(r.episode_id)
+            else:
+                key = source.get(r.event_id)
+            if key is not None:
+                by_index[key] = max(by_index.get(key, 0.0), sc["probability"])
+        out.scores[target.value] = pd.Series(by_index, dtype=float)
+    # Activate what passes the gate, store every score, then time re-scoring one person after a
+    # new record (an incident with the same suspect inserted for a scored victim).
+    for target, t in trained.items():
+        if not t.refusals:
+            svc.activate(eng, target, t.version, actor="bench")
+    with eng.connect() as conn:
+        active = svc.active_models(conn)
+    if active:
+        began = time.perf_counter()
+        svc.score_all(eng, dataset=ds)
+        out.seconds["score_all (store every score, active models)"] = time.perf_counter() - began
+        victims = [r for r in ds.of(Target.DA_REPEAT) if r.other_key][:samples]
+        times = []
+        when = (pd.Timestamp(force.end).tz_localize("UTC") - pd.Timedelta(days=1)).to_pydatetime()
+        now = pd.Timestamp.now(tz="UTC").to_pydatetime()
+        stamp = {"content_hash": "0" * 32, "first_ingested_at": now, "last_changed_at": now}
+        for n, r in enumerate(victims):
+            with eng.begin() as conn:
+                mention = HistoryRepository(conn).mentions_of([r.person_key])[0]
+                ev = conn.execute(
+                    sa.insert(events).values(
+                        source_system="bench", source_id=f"bench-e{n}",
+                        event_type="domestic_abuse", occurred_at=when, **stamp,
+                    ).returning(events.c.id)
+                ).scalar_one()  # fmt: skip
+                conn.execute(
+                    sa.insert(involvements).values(
+                        source_system="bench", source_id=f"bench-i{n}", event_id=ev,
+                        mention_id=mention, role="victim", **stamp,
+                    )
+                )  # fmt: skip
+                began = time.perf_counter()
+                svc.rescore_people(conn, [r.person_key])
+                times.append(time.perf_counter() - began)
+        if times:
+            out.seconds["re-score one person, median"] = float(np.median(times))
+            out.seconds["re-score one person, p90"] = float(np.percentile(times, 90))
+    else:
+        out.notes.append("no model passed the gate: score_all and re-scoring not timed")
+    eng.dispose()
+    return out
+
+
+def _product_signal(product: Product, name: str) -> Score:
+    def run(force: Force, split: Split) -> pd.Series:
+        scores = product.scores.get(name)
+        if scores is None:
+            return pd.Series(np.nan, index=split.test.index)
+        return scores.reindex(split.test.index)
+
+    return run
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--population", type=int, default=500_000)
@@ -533,6 +711,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--force", type=Path, default=None, help="an already simulated force")
     parser.add_argument("--keep", type=Path, default=None, help="simulate into this directory")
+    parser.add_argument("--db", type=Path, default=None, help="the force ingested and linked")
+    parser.add_argument("--link-truth", action="store_true", help="link --db from truth first")
     args = parser.parse_args()
     population = 100_000 if args.small else args.population
     with tempfile.TemporaryDirectory() as tmp:
@@ -543,8 +723,27 @@ def main() -> int:
             seconds = time.perf_counter() - began
             print(f"simulated {population:,} people, seed {args.seed}: {seconds:.1f} s")
         force = Force.load(root)
+        product = None
+        if args.db is not None:
+            if args.link_truth:
+                link_from_truth(args.db, root)
+                print("LINKING FROM TRUTH (not the product's own linking)")
+            product = product_model(force, args.db)
+            for name in SIGNALS:
+                SIGNALS[name].append(
+                    Signal("PRODUCT: safeguard risk model, own linking and labels", "product",
+                           _product_signal(product, name), probability=True)
+                )  # fmt: skip
         rows = measure(force)
     report(force, rows)
+    if product is not None:
+        print("\nproduct:")
+        for note in product.notes:
+            print(f"  {note}")
+        for what, sec in product.seconds.items():
+            print(f"  {what}: {sec * 1000:.1f} ms" if sec < 1 else f"  {what}: {sec:.1f} s")
+        for target, gap in product.gaps.items():
+            print(f"  {target}: largest AUC gap by victim sex / ethnicity {gap:.3f}")
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs")
     return 0

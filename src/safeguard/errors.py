@@ -15,6 +15,8 @@
   + ValidationFailed         422  bad input, names the file/row/field where it can
     + IncompleteAssessment   422
     + ConsentRequired        422
+    + ModelRefused           422  a stored risk model of unknown format, untrusted content or
+                                  features that do not match the code (adapters.model_store)
   + IngestError              a file that cannot be read at all (encoding, truncated...)
 
 Classes defined beside the code that raises them are listed with their module; a test keeps

@@ -13,6 +13,7 @@ from safeguard.cli import demo as demo_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import link as link_cli
 from safeguard.cli import report as report_cli
+from safeguard.cli import risk as risk_cli
 from safeguard.cli import rules as rules_cli
 from safeguard.cli import schema as schema_cli
 from safeguard.cli import serve as serve_cli
@@ -47,6 +48,7 @@ ingest_cli.register(app)
 link_cli.register(app)
 report_cli.register(app)
 rules_cli.register(app)
+risk_cli.register(app)
 assess_cli.register(app)
 schema_cli.register(app)
 serve_cli.register(app)

@@ -24,6 +24,7 @@ from safeguard.domain.board import (
     wilson_interval,
 )
 from safeguard.domain.board_figures import RawReport, SplitRow
+from safeguard.domain.board_validity import PredictiveValidity
 from safeguard.domain.disclosure import (
     DisclosurePolicy,
     ProtectedTable,
@@ -124,6 +125,7 @@ class PublishedReport:
     rules_available: bool
     threshold: int
     linked_share: float | None = None
+    validity: PredictiveValidity | None = None  # the risk grading's predictive validity
 
     @property
     def current(self) -> Period:

@@ -134,6 +134,8 @@ class EventFact:
     area: str | None = None
     team: str | None = None
     summary: str | None = None  # free text: read only for the profile, never for the rules
+    offence_code: str | None = None  # Home Office code (domain/offences.py gives its group)
+    injury_level: str | None = None  # none | minor | serious | fatal
 
     @property
     def domestic_abuse(self) -> bool:
@@ -233,6 +235,20 @@ class ContactFact:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskScoreFact:
+    """The active risk model's advisory score of an incident (or episode) of the person as
+    victim or child: a calibrated probability and its band (``domain/risk/bands.py``)."""
+
+    target: str
+    event_id: int
+    probability: float
+    band: str
+    scored_at: datetime
+    other_key: str | None = None
+    model_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PersonHistory:
     """Everything known about one (linked) person, in any order; :meth:`normalised` sorts it.
 
@@ -249,6 +265,7 @@ class PersonHistory:
     missing: tuple[MissingFact, ...] = ()
     contacts: tuple[ContactFact, ...] = ()
     events: Mapping[int, EventFact] = field(default_factory=dict)
+    risk_scores: tuple[RiskScoreFact, ...] = ()
 
     def normalised(self) -> PersonHistory:
         """The same history in a canonical order, so that arrival order cannot matter."""
@@ -340,12 +357,21 @@ class PersonHistory:
             if a.completed_at <= moment
         )
         referrals = tuple(
-            replace(r, statuses=tuple(s for s in r.statuses if s[1] <= moment))
+            r
+            if all(s[1] <= moment for s in r.statuses)
+            else replace(r, statuses=tuple(s for s in r.statuses if s[1] <= moment))
             for r in self.referrals
             if r.made_at is not None and r.made_at <= moment
         )
+
+        def settled(*ats: datetime | None) -> bool:  # nothing to hide: keep the same object
+            return all(at is None or at <= moment for at in ats)
+
         missing = tuple(
-            replace(
+            m
+            if settled(m.found_at, m.rhi_offered_at, m.rhi_completed_at)
+            and (m.rhi_offered_at is not None or m.rhi_declined is None)
+            else replace(
                 m,
                 found_at=known(m.found_at),
                 rhi_offered_at=known(m.rhi_offered_at),
@@ -356,7 +382,7 @@ class PersonHistory:
             if m.reported_missing_at <= moment
         )
         contacts = tuple(
-            replace(c, contacted_at=known(c.contacted_at))
+            c if settled(c.contacted_at) else replace(c, contacted_at=None)
             for c in self.contacts
             if c.trigger_at is not None and c.trigger_at <= moment
         )
@@ -368,4 +394,5 @@ class PersonHistory:
             missing=missing,
             contacts=contacts,
             events=events,
+            risk_scores=tuple(r for r in self.risk_scores if r.scored_at <= moment),
         )

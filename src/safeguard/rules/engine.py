@@ -13,6 +13,7 @@ from safeguard.rules import (
     checks_children,
     checks_consistency,
     checks_domestic_abuse,
+    checks_risk_model,
     checks_victims,
 )
 from safeguard.rules.config import RulesConfig
@@ -37,6 +38,7 @@ def evaluate(history: PersonHistory, config: RulesConfig, catalogue: Catalogue) 
     checks_children.run(ctx)
     checks_victims.run(ctx)
     checks_consistency.run(ctx)
+    checks_risk_model.run(ctx)
     return Evaluation(
         person_key=history.person_key,
         findings=tuple(ctx.findings[k] for k in sorted(ctx.findings)),

@@ -144,6 +144,11 @@ RULES: tuple[Rule, ...] = (
          "or a victim told before the step they were told about: the clock cannot run, so the "
          "record is flagged for correction instead of silently passing or failing.",
          ("I2",), "data_quality", "data_quality", "low"),
+    Rule("DA-MODEL-GRADE-REVIEW", 1, "Supervisor review: history says high, the form standard",
+         "The active risk model (advisory, trained on the force's own linked history) puts an "
+         "incident in its high band while the incident's DASH is graded standard: a supervisor "
+         "reviews the grade. The model never lowers a grade; its advice may be cited on MARAC's "
+         "professional-judgement route.", ("A3",), "flag", "professional_judgement", "high"),
 )  # fmt: skip
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

@@ -40,6 +40,7 @@ from safeguard.errors import ValidationFailed
 from safeguard.instruments import load_catalogue
 from safeguard.instruments import score_assessment as _score_assessment
 from safeguard.rules import Evaluation, FindingStatus, RulesConfig, evaluate, load_rules_config
+from safeguard.services import risk_model
 
 logger = logging.getLogger(__name__)
 
@@ -268,9 +269,10 @@ def _assess_mentions(
         # the path taken after each new record, so it must stay fast.
         with engine.begin() as conn:
             run_id = _insert_run(conn, actor, scope, now, reconcile=False)
-            histories = HistoryRepository(conn).histories(
-                mention_ids, expand=not expanded, parties=False
-            )
+            # The risk model re-scores these people first, so its rule reads today's scores.
+            repo = HistoryRepository(conn)
+            risk_model.rescore_people(conn, set(repo.keys_of(mention_ids).values()))
+            histories = repo.histories(mention_ids, expand=not expanded, parties=False)
             evaluations = _evaluate(histories, assessor, as_of)
             counts = sync.sync_evaluations(
                 conn, evaluations, now, actor=actor, review_version=review_version

@@ -17,7 +17,7 @@ from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.assessments import ScoreResult
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import IncompleteAssessment, ValidationFailed
-from safeguard.services import access, people, risk_view
+from safeguard.services import access, people, risk_model, risk_view
 from safeguard.services.records import insert_record
 
 logger = logging.getLogger(__name__)
@@ -95,5 +95,6 @@ def submit_assessment(
             detail={"instrument": f"{instrument_id}/{instrument_version}", "grade": result.grade},
         ),
     )
+    risk_model.rescore_people(conn, [f"P{person_id}"])  # a new record: the advice follows it
     logger.info("assessment %s stored by user %s", assessment_id, actor.user_id)
     return SubmittedAssessment(assessment_id, result)

@@ -29,7 +29,7 @@ from safeguard.domain.history import PersonHistory
 from safeguard.domain.projection import WITHHELD_NAME, items_shown_if, project, shown_if
 from safeguard.domain.purposes import Justification
 from safeguard.errors import NotFound
-from safeguard.services import access, findings, partners, risk_view
+from safeguard.services import access, findings, partners, risk_model_view, risk_view
 from safeguard.services.assessment import Assessor, default_assessor
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,9 @@ class Profile:
     )
     shared_with: list[str] = field(
         default_factory=list, metadata=shown_if(K.RECORDS, withheld=list)
+    )
+    risk_model: list[risk_model_view.Advice] = field(
+        default_factory=list, metadata=shown_if(K.RISK_SUMMARY, withheld=list)
     )
 
 
@@ -390,6 +393,7 @@ def person_profile(
     codes = partners.resolve_many(conn, [r.agency for r in history.referrals])
     _fill_timeline(profile, history, assessor, codes)
     profile.risk = risk_view.current_risk(history, assessor.catalogue)
+    profile.risk_model = risk_model_view.advice_of(conn, f"P{person_id}")
     profile.findings = [asdict(f) for f in findings.for_person(conn, person_id)]
     profile.flags = _flags(profile, history, now, assessor.config.clocks)
     _audit(conn, actor, "person.view", [person_id], justification, audit)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.engine import Engine
@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from safeguard.adapters.db.board_records import Births, read_records
 from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.adapters.db.procedure_counts import count_procedure_checks
+from safeguard.adapters.db.risk_models import validity_items
 from safeguard.adapters.reports import render
 from safeguard.domain.assessments import Catalogue
 from safeguard.domain.board import Period, previous_periods
@@ -36,6 +37,7 @@ from safeguard.domain.board_figures import (
     compute,
 )
 from safeguard.domain.board_publish import PublishedReport, publish
+from safeguard.domain.board_validity import PredictiveValidity, predictive_validity
 from safeguard.domain.disclosure import DisclosurePolicy
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
@@ -175,9 +177,32 @@ def build_report(
     query_time: list[float] = []
     raw = raw_figures(engine, start, end, previous=previous, calendar=calendar, timings=query_time)
     report = publish(raw, policy)
+    report = replace(report, validity=predictive_validity_of(engine, report))
     if timings is not None:
         timings.append(ReportTimings(queries=query_time[0], total=time.perf_counter() - t0))
     return report
+
+
+def predictive_validity_of(engine: Engine, report: PublishedReport) -> PredictiveValidity | None:
+    """How well DASH, the officer's grade and the model ranked repeat victimisation, on the
+    incidents of the year before the period (whose 12-month follow-up the period completes)."""
+    period = report.current
+    first = _years_before(period.first_day, 1)
+    last = _years_before(period.last_day, 1)
+    with engine.connect() as conn:
+        items, version = validity_items(conn, first, last)
+    if not items:
+        return None
+    return predictive_validity(
+        items, first, last, threshold=report.threshold, model_version=version
+    )
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def render_report_html(

@@ -23,9 +23,10 @@ from safeguard.adapters.db.tables import (
 from safeguard.domain.access import Action, Actor, RecordKind, can, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
+from safeguard.domain.risk.bands import BAND_ORDER
 from safeguard.domain.worklists import WORKLIST_KINDS, WorklistKind
 from safeguard.errors import NotFound
-from safeguard.services import access, findings
+from safeguard.services import access, findings, risk_model
 
 Worklist = WorklistKind
 WORKLISTS: tuple[Worklist, ...] = tuple(w for w in WORKLIST_KINDS if w.on_web)
@@ -41,6 +42,11 @@ class WorkItem:
     detail: str = field(default="", metadata=shown_if(RecordKind.FINDINGS, withheld=""))
     record_id: int = 0
     restricted: bool = False
+    # The risk model's band (advisory) of the person's latest scored incident, if any.
+    risk_band: str = field(default="", metadata=shown_if(RecordKind.RISK_SUMMARY, withheld=""))
+    risk_probability: float | None = field(
+        default=None, metadata=shown_if(RecordKind.RISK_SUMMARY, withheld=None)
+    )
 
 
 _key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
@@ -124,17 +130,37 @@ def _rows(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkIt
     ]
 
 
+def _with_bands(conn: Connection, items: list[WorkItem]) -> list[WorkItem]:
+    keys = {i.person_id: f"P{i.person_id}" if i.person_id > 0 else f"M{-i.person_id}"
+            for i in items if i.person_id}  # fmt: skip
+    bands = risk_model.bands_of(conn, list(keys.values()))
+    out = []
+    for i in items:
+        b = bands.get(keys.get(i.person_id, ""))
+        out.append(replace(i, risk_band=b["band"], risk_probability=b["probability"]) if b else i)
+    return out
+
+
 def worklist(
-    conn: Connection, *, actor: Actor, code: str, now: datetime | None = None, limit: int = 50
+    conn: Connection,
+    *,
+    actor: Actor,
+    code: str,
+    now: datetime | None = None,
+    limit: int = 50,
+    sort: str | None = None,
 ) -> tuple[Worklist, list[WorkItem]]:
-    """One worklist's items; the people shown are audited as consulted for that worklist."""
+    """One worklist's items; the people shown are audited as consulted for that worklist.
+    ``sort="band"``: the risk model's highest band (then probability) first."""
     ensure(actor, Action.VIEW_WORKLISTS)
     if code not in BY_CODE:
         raise NotFound(f"no worklist {code!r}")
     if code == "uncertain-links":
         ensure(actor, Action.REVIEW_LINKS)
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    items = shown(conn, actor, _rows(conn, code, now, limit), now)
+    items = shown(conn, actor, _with_bands(conn, _rows(conn, code, now, limit)), now)
+    if sort == "band":
+        items.sort(key=lambda i: (-BAND_ORDER.get(i.risk_band, -1), -(i.risk_probability or 0)))
     person_ids = list(dict.fromkeys(i.person_id for i in items if not i.restricted))
     if person_ids:
         append_audit(

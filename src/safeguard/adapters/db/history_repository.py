@@ -42,6 +42,7 @@ from safeguard.adapters.db.raw_reads import (
     column_name,
     raw_rows,
 )
+from safeguard.adapters.db.risk_models import risk_models, risk_scores
 from safeguard.adapters.db.tables import (
     events,
     involvements,
@@ -63,6 +64,7 @@ from safeguard.domain.history import (
     PersonHistory,
     PersonKey,
     ReferralFact,
+    RiskScoreFact,
     birth_of,
     person_key_text,
 )
@@ -113,7 +115,34 @@ def load_histories(
         read(b)
     all_event_ids = sorted({e for a in b.by_key.values() for e in a.event_ids})
     event_facts = _load_events(conn, None if mention_ids is None else all_event_ids, text=text)
-    return [_build(a, event_facts, b.event_parties) for _, a in sorted(b.by_key.items())]
+    scores = _risk_scores(conn, None if mention_ids is None else sorted(b.by_key))
+    return [
+        _build(a, event_facts, b.event_parties, scores.get(k, ()))
+        for k, a in sorted(b.by_key.items())
+    ]
+
+
+def _risk_scores(
+    conn: Connection, keys: Sequence[str] | None
+) -> dict[str, tuple[RiskScoreFact, ...]]:
+    """The active risk models' scores of these people (everyone's when None), by person key."""
+    rs, rm = risk_scores.c, risk_models.c
+    q = sa.select(
+        rs.person_key, rs.target, rs.event_id, rs.probability, rs.band, rs.scored_at,
+        rs.other_key, rm.version,
+    ).select_from(risk_scores.join(risk_models, rm.id == rs.model_id)).where(rm.active)  # fmt: skip
+    out: dict[str, list[RiskScoreFact]] = defaultdict(list)
+    chunks = [None] if keys is None else [keys[i : i + 500] for i in range(0, len(keys), 500)]
+    for chunk in chunks:
+        if chunk is not None and not chunk:
+            continue
+        sql = q if chunk is None else q.where(rs.person_key.in_(chunk))
+        for key, target, eid, p, band, at, other, version in conn.execute(sql):
+            if eid is not None:
+                out[key].append(
+                    RiskScoreFact(target, eid, p, band, as_utc(at), other, version)  # type: ignore[arg-type]
+                )
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @dataclass(slots=True)
@@ -354,12 +383,12 @@ def _load_events(
     out: dict[int, EventFact] = {}
     columns = [
         ev.id, ev.event_type, ev.occurred_at, ev.reported_at, ev.domestic_abuse_related,
-        ev.hate_crime_strands, ev.area, ev.team,
+        ev.hate_crime_strands, ev.area, ev.team, ev.offence_code, ev.injury_level,
     ]  # fmt: skip
     if text:
         columns.append(ev.summary)
     sql = base_sql(conn, sa.select(*columns), f"events:{text}")
-    for eid, etype, occurred, reported, da, strands, area, team, *extra in raw_rows(
+    for eid, etype, occurred, reported, da, strands, area, team, code, injury, *extra in raw_rows(
         conn, sql, column_name(ev.id), ids
     ):
         if occurred is None:
@@ -379,12 +408,17 @@ def _load_events(
             area=area,
             team=team,
             summary=extra[0] if extra else None,
+            offence_code=code,
+            injury_level=injury,
         )
     return out
 
 
 def _build(
-    a: _Acc, event_facts: dict[int, EventFact], event_parties: dict[int, list[Party]]
+    a: _Acc,
+    event_facts: dict[int, EventFact],
+    event_parties: dict[int, list[Party]],
+    scores: tuple[RiskScoreFact, ...] = (),
 ) -> PersonHistory:
     dob, age_hint = birth_of(a.dobs, a.ages)
     invs = tuple(
@@ -417,6 +451,7 @@ def _build(
         missing=tuple(missing),
         contacts=tuple(a.contacts),
         events={e: event_facts[e] for e in sorted(a.event_ids) if e in event_facts},
+        risk_scores=scores,
     )
 
 

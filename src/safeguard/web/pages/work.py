@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safeguard.domain.access import Action, Actor, can
@@ -32,9 +32,12 @@ def worklist(
     code: str,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_WORKLISTS))],
+    sort: Annotated[Literal["band"] | None, Query()] = None,
 ) -> Response:
-    w, items = worklists.worklist(conn, actor=actor, code=code)
-    return render(request, "worklist.html", {"worklist": w, "items": items}, actor=actor)
+    w, items = worklists.worklist(conn, actor=actor, code=code, sort=sort)
+    return render(
+        request, "worklist.html", {"worklist": w, "items": items, "sort": sort}, actor=actor
+    )
 
 
 @router.get("/referrals", response_class=HTMLResponse)

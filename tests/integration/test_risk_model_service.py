@@ -1,0 +1,183 @@
+"""The risk model end to end on a small simulated force (SQLite and PostgreSQL): train with
+temporal validation and a card, the gate, activation of a stored file that must match the code,
+scoring everyone, re-scoring one person, and clear errors that leave the active model alone."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from safeguard.adapters import ml, model_store
+from safeguard.adapters.db.people import people, person_links
+from safeguard.adapters.db.risk_models import risk_models, risk_scores
+from safeguard.adapters.db.tables import person_mentions
+from safeguard.adapters.reports import render
+from safeguard.domain.risk.targets import Target
+from safeguard.errors import NotFound, ValidationFailed
+from safeguard.services import reports
+from safeguard.services import risk_model as svc
+from safeguard.services import risk_model_card as cards
+from safeguard.services import risk_model_data as data
+from safeguard.services.ingest import ingest_paths
+from safeguard.simulation import SimulationConfig, simulate
+
+
+@pytest.fixture(scope="module")
+def force(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("risk-force")
+    simulate(SimulationConfig(population=8_000, seed=21), out)
+    return out
+
+
+def link_from_truth(engine: Engine, truth: Path) -> None:
+    with truth.open(encoding="utf-8") as fh:
+        pairs = [(r["source_system"], r["source_id"], r["person_key"]) for r in csv.DictReader(fh)]
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        pm = person_mentions.c
+        ids = {
+            (s, i): m for m, s, i in conn.execute(sa.select(pm.id, pm.source_system, pm.source_id))
+        }
+        person_of = {
+            k: conn.execute(
+                sa.insert(people).values(created_at=now).returning(people.c.id)
+            ).scalar_one()
+            for k in sorted({k for _, _, k in pairs})
+        }
+        conn.execute(
+            sa.insert(person_links),
+            [{"mention_id": ids[(s, i)], "person_id": person_of[k], "linked_at": now}
+             for s, i, k in pairs if (s, i) in ids],
+        )  # fmt: skip
+
+
+@pytest.fixture
+def loaded(engine: Engine, force: Path) -> Engine:
+    assert ingest_paths(engine, [force / "interchange"], actor="test").clean
+    link_from_truth(engine, force / "truth" / "mention_person.csv")
+    return engine
+
+
+def _pass_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Activation mechanics apart from the gate (the gate has its own tests)."""
+    monkeypatch.setattr(cards, "card_refusals", lambda card, thresholds=None: [])
+
+
+def test_train_validates_on_the_latest_complete_year_and_writes_a_card(loaded: Engine) -> None:
+    with loaded.connect() as conn:
+        ds = data.build(conn)
+    assert ds.data_end == datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValidationFailed, match="too few labelled outcomes for da_serious_harm"):
+        svc.train(loaded, Target.DA_SERIOUS_HARM, actor="t", dataset=ds, min_positives=500)
+    trained = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5)
+    card = trained.card
+    assert card["test_year"] == 2024 and card["train_window"][1] < "2023-01-01"
+    assert card["counts"]["test"] > 50 and card["features"] == list(
+        data.features_for(Target.DA_REPEAT)
+    )
+    assert {"sex", "ethnicity"}.isdisjoint(card["features"])
+    same = card["test"]["same_incidents"]
+    assert {"model_auc", "dash_count_auc", "officer_grade_auc"} <= set(same)
+    assert {c["features"] for c in card["compared"]} == {"history + DASH", "history only"}
+    assert {c["family"] for c in card["compared"]} == {"spline_logistic", "gradient_boosting"}
+    assert {"victim sex", "age band", "ethnicity", "area"} <= set(card["groups"])
+    got = svc.card(loaded, Target.DA_REPEAT, trained.version)
+    assert "ALGO-CARE" in got["markdown"] and "DASH yes-count" in got["markdown"]
+    assert got["active"] is False
+    second = svc.train(
+        loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False
+    )
+    assert second.version == trained.version + 1
+
+
+def test_activation_checks_the_gate_and_the_stored_file(
+    loaded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with loaded.connect() as conn:
+        ds = data.build(conn)
+    v1 = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False)
+    if v1.refusals:  # a small force: the gate says why, and nothing becomes active
+        with pytest.raises(ValidationFailed, match="may not be activated"):
+            svc.activate(loaded, Target.DA_REPEAT, v1.version, actor="t")
+    _pass_gate(monkeypatch)
+    svc.activate(loaded, Target.DA_REPEAT, v1.version, actor="t")
+    v2 = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False)
+    names = list(data.features_for(Target.DA_REPEAT))
+    bad_files = {
+        "not a skops model file": b"\x80\x04garbage",
+        "feature list does not match": model_store.dump(
+            "da_repeat", ml.Fitted("spline_logistic", ("a", *names[1:]), None)
+        ),
+        "a model for 'da_serious_harm'": model_store.dump(
+            "da_serious_harm", ml.Fitted("spline_logistic", tuple(names), None)
+        ),
+    }
+    for why, blob in bad_files.items():
+        with loaded.begin() as conn:
+            conn.execute(
+                sa.update(risk_models).where(risk_models.c.id == v2.model_id).values(artifact=blob)
+            )
+        with pytest.raises(model_store.ModelRefused, match=why):
+            svc.activate(loaded, Target.DA_REPEAT, v2.version, actor="t")
+        assert _active(loaded) == [v1.version]
+    with loaded.begin() as conn:
+        conn.execute(
+            sa.update(risk_models).where(risk_models.c.id == v2.model_id).values(format_version=99)
+        )
+    with pytest.raises(model_store.ModelRefused, match="format version 99 is unknown"):
+        svc.activate(loaded, Target.DA_REPEAT, v2.version, actor="t")
+    assert _active(loaded) == [v1.version]
+    with pytest.raises(NotFound):
+        svc.activate(loaded, Target.DA_REPEAT, 99, actor="t")
+
+
+def _active(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(sa.select(risk_models.c.version).where(risk_models.c.active)).scalars()
+        )
+
+
+def test_scoring_everyone_and_rescoring_one_person_explain_themselves(
+    loaded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(NotFound, match="no active risk model"):
+        svc.score_all(loaded)
+    with loaded.connect() as conn:
+        ds = data.build(conn)
+    _pass_gate(monkeypatch)
+    for t in (Target.DA_REPEAT, Target.MISSING_REPEAT):
+        v = svc.train(loaded, t, actor="t", dataset=ds, min_positives=5, compare=False)
+        svc.activate(loaded, t, v.version, actor="t")
+    counts = svc.score_all(loaded)
+    assert counts["da_repeat"] == len(ds.of(Target.DA_REPEAT)) > 0
+    assert counts["missing_repeat"] == len(ds.of(Target.MISSING_REPEAT)) > 0
+    with loaded.connect() as conn:
+        row = conn.execute(
+            sa.select(risk_scores).where(risk_scores.c.target == "da_repeat")
+            .order_by(risk_scores.c.probability.desc()).limit(1)
+        ).mappings().one()  # fmt: skip
+        assert 0 < row["probability"] < 1 and row["band"] in ("low", "medium", "high")
+        assert row["drivers"] and all(d["words"] for d in row["drivers"])
+        person = row["person_key"]
+        before = {r["subject_key"]: r["probability"] for r in svc.scores_of(conn, person)}
+    with loaded.begin() as conn:
+        assert svc.rescore_people(conn, [person]) >= 1
+    with loaded.connect() as conn:
+        after = {r["subject_key"]: r["probability"] for r in svc.scores_of(conn, person)}
+        assert after == pytest.approx(before)  # nothing new: the same scores
+        assert svc.bands_of(conn, [person])[person]["band"] in ("low", "medium", "high")
+        n = conn.execute(sa.select(sa.func.count()).select_from(risk_scores)).scalar_one()
+    assert n == sum(counts.values())
+    report = reports.build_report(loaded, date(2025, 1, 1), date(2025, 12, 31), previous=1)
+    v = report.validity
+    assert v is not None and v.first_day == date(2024, 1, 1) and v.model_version is not None
+    assert v.overall.group == "All" and {r.group for r in v.by_area} <= {"North", "South", "West"}
+    if v.overall.n is not None:
+        assert v.overall.model is not None and 0 <= v.overall.model <= 1
+    assert "Predictive validity of risk grading" in render.html(report, medium="web")
