@@ -109,6 +109,7 @@ EXPECTED: dict[tuple[str, str], dict[str, frozenset[Role]]] = {
     ("POST", "/assess/{instrument_id}/{version}/score"): each(P),
     ("POST", "/people/{person_id}/assess/{instrument_id}/{version}"): ASSESS,
     ("GET", "/worklists/{code}"): each(P),
+    ("POST", "/work/{finding_id}/{action}"): WRITE,
     ("GET", "/referrals"): each(P | {PAR}),
     ("POST", "/referrals/{referral_id}/status"): by_state(S, NOBODY, S | {PAR}, S),
     ("GET", "/links"): each(S),
@@ -192,6 +193,10 @@ CALLS: dict[tuple[str, str], Callable[[Someone], Request]] = {
     ("POST", "/api/findings/{finding_id}/resolve"): lambda p: (
         {"finding_id": p.finding},
         {"note": "MARAC referral made"},
+    ),
+    ("POST", "/work/{finding_id}/{action}"): lambda p: (
+        {"finding_id": p.finding, "action": "assign"},
+        {},
     ),
     ("POST", "/findings/{finding_id}/{to}"): lambda p: (
         {"finding_id": p.finding, "to": "resolve"},

@@ -152,6 +152,7 @@ quarantine = sa.Table(
 
 # Tables of other capabilities register on the same MetaData when their modules are imported.
 from safeguard.adapters.db import accounts as _accounts  # noqa: E402,F401
+from safeguard.adapters.db import assignments as _assignments  # noqa: E402,F401
 from safeguard.adapters.db import audit as _audit  # noqa: E402,F401
 from safeguard.adapters.db import findings as _findings  # noqa: E402,F401
 from safeguard.adapters.db import linkage as _linkage  # noqa: E402,F401

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safeguard.domain.access import Action, Actor, can
+from safeguard.domain.triage import DUE_WINDOW_LABELS
 from safeguard.errors import ValidationFailed
-from safeguard.services import dashboard, links, referrals, worklists
+from safeguard.services import dashboard, links, referrals, triage, worklists
 from safeguard.web.deps import ActorDep, AuditDep, Authorised, ConnDep, EngineDep, RecordId
+from safeguard.web.pages.people import local
 from safeguard.web.pages.render import render
 
 router = APIRouter()
@@ -26,15 +29,66 @@ def home(request: Request, conn: ConnDep, actor: ActorDep) -> Response:
     return render(request, "home.html", ctx, actor=actor)
 
 
+FilterText = Annotated[str | None, Query(max_length=64)]
+
+
 @router.get("/worklists/{code}", response_class=HTMLResponse)
 def worklist(
     request: Request,
     code: str,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_WORKLISTS))],
+    area: FilterText = None,
+    team: FilterText = None,
+    owner: FilterText = None,
+    kind: FilterText = None,
+    due: Annotated[str | None, Query(max_length=8)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    w, items = worklists.worklist(conn, actor=actor, code=code)
-    return render(request, "worklist.html", {"worklist": w, "items": items}, actor=actor)
+    """A triaged worklist: one line per person, most urgent first, filtered and paged."""
+    errors: dict[str, str] = {}
+    try:
+        chosen = triage.filters_from(
+            area=area, team=team, owner=owner, kind=kind, due=due, page=page
+        )
+    except ValidationFailed as exc:
+        field, _, message = str(exc).partition(": ")
+        errors[field] = message
+        chosen = triage.filters_from(area=area, team=team, owner=owner, kind=kind, page=page)
+    found = triage.triaged(conn, actor=actor, code=code, filters=chosen)
+    query = {
+        k: v
+        for k, v in (("area", area), ("team", team), ("owner", owner), ("kind", kind), ("due", due))
+        if v
+    }
+    return render(
+        request,
+        "triage.html",
+        {
+            "list": found,
+            "errors": errors,
+            "query": urlencode(query),
+            "back": str(request.url.path)
+            + ("?" + str(request.url.query) if request.url.query else ""),
+            "windows": DUE_WINDOW_LABELS,
+            "can_act": bool(can(actor, Action.ACT_ON_FINDINGS)),
+            "me": actor.username,
+        },
+        actor=actor,
+    )
+
+
+@router.post("/work/{finding_id}/{action}")
+def work_action(
+    finding_id: RecordId,
+    action: Literal["assign", "acknowledge", "complete"],
+    engine: EngineDep,
+    actor: Annotated[Actor, Depends(Authorised(Action.ACT_ON_FINDINGS))],
+    back: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """One click: take the item, acknowledge it or mark it complete (each audited)."""
+    triage.act_on_work(engine, actor=actor, finding_id=finding_id, action=action)
+    return RedirectResponse(local(back, "/") if back else "/", status_code=303)
 
 
 @router.get("/referrals", response_class=HTMLResponse)
