@@ -194,6 +194,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     for mount, sub in (
         ("/assets/govuk", "govuk-frontend/dist/govuk"),
         ("/assets/htmx", "htmx.org/dist"),
+        ("/assets/vega", "vega/build"),
+        ("/assets/vega-lite", "vega-lite/build"),
+        ("/assets/vega-embed", "vega-embed/build"),
+        ("/assets/vega-interpreter", "vega-interpreter/build"),
     ):
         if (assets / sub).is_dir():
             app.mount(mount, StaticFiles(directory=str(assets / sub)), name=mount)
