@@ -110,6 +110,14 @@ EXPECTED: dict[tuple[str, str], dict[str, frozenset[Role]]] = {
     ("POST", "/people/{person_id}/assess/{instrument_id}/{version}"): ASSESS,
     ("GET", "/worklists/{code}"): each(P),
     ("POST", "/work/{finding_id}/{action}"): WRITE,
+    ("GET", "/mash"): each(S),
+    ("GET", "/mash/new"): each(S),
+    ("POST", "/mash"): each(S),
+    ("GET", "/mash/{referral_id}"): WRITE,
+    ("POST", "/mash/{referral_id}/requests"): WRITE,
+    ("POST", "/mash/{referral_id}/requests/{request_id}/answer"): WRITE,
+    ("POST", "/mash/{referral_id}/decision"): WRITE,
+    ("POST", "/mash/{referral_id}/strategy"): WRITE,
     ("GET", "/referrals"): each(P | {PAR}),
     ("POST", "/referrals/{referral_id}/status"): by_state(S, NOBODY, S | {PAR}, S),
     ("GET", "/links"): each(S),
@@ -197,6 +205,10 @@ CALLS: dict[tuple[str, str], Callable[[Someone], Request]] = {
     ("POST", "/work/{finding_id}/{action}"): lambda p: (
         {"finding_id": p.finding, "action": "assign"},
         {},
+    ),
+    ("POST", "/mash/{referral_id}/requests/{request_id}/answer"): lambda p: (
+        {"referral_id": p.referral, "request_id": 1},
+        {"answer": "known to us"},
     ),
     ("POST", "/findings/{finding_id}/{to}"): lambda p: (
         {"finding_id": p.finding, "to": "resolve"},

@@ -156,5 +156,6 @@ from safeguard.adapters.db import assignments as _assignments  # noqa: E402,F401
 from safeguard.adapters.db import audit as _audit  # noqa: E402,F401
 from safeguard.adapters.db import findings as _findings  # noqa: E402,F401
 from safeguard.adapters.db import linkage as _linkage  # noqa: E402,F401
+from safeguard.adapters.db import mash as _mash  # noqa: E402,F401
 from safeguard.adapters.db import partners as _partners  # noqa: E402,F401
 from safeguard.adapters.db import people as _people  # noqa: E402,F401

@@ -14,6 +14,7 @@ MENU = (
     ("/", "Worklists", Action.VIEW_WORKLISTS),
     ("/search", "Find a person", Action.SEARCH_PEOPLE),
     ("/referrals", "Referrals", Action.VIEW_REFERRALS),
+    ("/mash", "MASH triage", Action.TRIAGE_CONTACTS),
     ("/links", "Link review", Action.REVIEW_LINKS),
     ("/dashboard", "Dashboard", Action.VIEW_DASHBOARD),
     ("/break-glass", "Break-glass review", Action.REVIEW_BREAK_GLASS),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -106,6 +107,8 @@ def referral_list(
             "referrals": found,
             "can_change": bool(can(actor, Action.CHANGE_REFERRAL_STATUS)),
             "can_view_person": bool(can(actor, Action.VIEW_PERSON)),
+            "can_triage": bool(can(actor, Action.TRIAGE_CONTACTS)),
+            "now": datetime.now(UTC),
         },
         actor=actor,
     )
@@ -116,7 +119,7 @@ def referral_status(
     referral_id: RecordId,
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.CHANGE_REFERRAL_STATUS))],
-    status: Annotated[str, Form(max_length=32)],
+    status: Annotated[str, Form(max_length=32)] = "",
     note: Annotated[str | None, Form(max_length=4000)] = None,
 ) -> Response:
     referrals.change_referral_status(
