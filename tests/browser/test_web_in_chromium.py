@@ -92,7 +92,7 @@ def test_an_analyst_confirms_a_link_with_the_records_side_by_side(
     page.wait_for_url(f"**/links/{world.uncertain_review}")
     assert "Joanna Smith" in page.content() and "Joanne Smith" in page.content()
     assert axe_violations(page) == []
-    page.fill("#decision-reason", "Same date of birth and address history")
+    page.fill("#reason", "Same date of birth and address history")
     page.get_by_role("button", name="Confirm: same person").click()
     page.wait_for_url(f"**/links/{world.uncertain_review}")
     assert page.inner_text("[data-testid=decision]") == "confirmed"

@@ -124,6 +124,7 @@ EXPECTED: dict[tuple[str, str], dict[str, frozenset[Role]]] = {
     ("GET", "/links/{review_id}"): each(S),
     ("POST", "/links/{review_id}/confirm"): WRITE,
     ("POST", "/links/{review_id}/split"): WRITE,
+    ("POST", "/links/{review_id}/undo"): WRITE,
     ("GET", "/dashboard"): each(P | {BRD, ADM}),
     ("POST", "/people/{person_id}/break-glass"): each(P),
 }
@@ -224,6 +225,7 @@ CALLS: dict[tuple[str, str], Callable[[Someone], Request]] = {
     ),
     ("POST", "/links/{review_id}/confirm"): lambda p: ({"review_id": p.review}, {"reason": "same"}),
     ("POST", "/links/{review_id}/split"): lambda p: ({"review_id": p.review}, {"reason": "not"}),
+    ("POST", "/links/{review_id}/undo"): lambda p: ({"review_id": p.review}, {"reason": "wrong"}),
     ("POST", "/api/break-glass/{grant_id}/review"): lambda p: (
         {"grant_id": p.grant},
         {"verdict": "questioned", "note": "an hour was long"},

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Engine
 
 from safeguard.domain.access import Action, Actor, can
 from safeguard.domain.triage import DUE_WINDOW_LABELS
@@ -128,12 +129,12 @@ def referral_status(
     return RedirectResponse("/referrals", status_code=303)
 
 
-def _decision_reason(reason: str) -> str:
+REASON_NEEDED = "Say why you decided, in your own words (3 to 300 characters)"
+
+
+def _reason_ok(reason: str) -> bool:
     """A link decision says why in the reviewer's own words; nothing is filled in for them."""
-    text = reason.strip()
-    if len(text) < 3:
-        raise ValidationFailed("reason: say why you decided (3 to 300 characters)")
-    return text
+    return 3 <= len(reason.strip()) <= 300
 
 
 @router.get("/links", response_class=HTMLResponse)
@@ -144,31 +145,59 @@ def link_queue(request: Request, conn: ConnDep, actor: Reviewer) -> Response:
     )
 
 
+def _review_page(
+    request: Request,
+    engine: Engine,
+    actor: Actor,
+    review_id: int,
+    errors: dict[str, str] | None = None,
+    reason: str = "",
+) -> Response:
+    with engine.begin() as conn:
+        found = links.review_pair(conn, actor=actor, review_id=review_id)
+    ctx = {"review": found, "errors": errors or {}, "reason": reason}
+    return render(request, "link_review.html", ctx, actor=actor, status_code=422 if errors else 200)
+
+
 @router.get("/links/{review_id}", response_class=HTMLResponse)
 def link_review(request: Request, review_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
     found = links.review_pair(conn, actor=actor, review_id=review_id)
-    return render(request, "link_review.html", {"review": found}, actor=actor)
+    ctx = {"review": found, "errors": {}, "reason": ""}
+    return render(request, "link_review.html", ctx, actor=actor)
 
 
-@router.post("/links/{review_id}/confirm")
+Reason = Annotated[str, Form(max_length=300)]
+
+
+@router.post("/links/{review_id}/confirm", response_class=HTMLResponse)
 def link_confirm(
-    review_id: RecordId,
-    engine: EngineDep,
-    actor: Reviewer,
-    reason: Annotated[str, Form(max_length=300)] = "",
+    request: Request, review_id: RecordId, engine: EngineDep, actor: Reviewer, reason: Reason = ""
 ) -> Response:
-    links.confirm(engine, actor=actor, review_id=review_id, reason=_decision_reason(reason))
+    if not _reason_ok(reason):
+        return _review_page(request, engine, actor, review_id, {"reason": REASON_NEEDED}, reason)
+    links.confirm(engine, actor=actor, review_id=review_id, reason=reason.strip())
     return RedirectResponse(f"/links/{review_id}", status_code=303)
 
 
-@router.post("/links/{review_id}/split")
+@router.post("/links/{review_id}/split", response_class=HTMLResponse)
 def link_split(
-    review_id: RecordId,
-    engine: EngineDep,
-    actor: Reviewer,
-    reason: Annotated[str, Form(max_length=300)] = "",
+    request: Request, review_id: RecordId, engine: EngineDep, actor: Reviewer, reason: Reason = ""
 ) -> Response:
-    links.split(engine, actor=actor, review_id=review_id, reason=_decision_reason(reason))
+    if not _reason_ok(reason):
+        return _review_page(request, engine, actor, review_id, {"reason": REASON_NEEDED}, reason)
+    links.split(engine, actor=actor, review_id=review_id, reason=reason.strip())
+    return RedirectResponse(f"/links/{review_id}", status_code=303)
+
+
+@router.post("/links/{review_id}/undo", response_class=HTMLResponse)
+def link_undo(
+    request: Request, review_id: RecordId, engine: EngineDep, actor: Reviewer, reason: Reason = ""
+) -> Response:
+    """Undo the decision in force (confirm or split), with a reason; the item opens again."""
+    if not _reason_ok(reason):
+        errors = {"undo-reason": REASON_NEEDED}
+        return _review_page(request, engine, actor, review_id, errors, reason)
+    links.undo(engine, actor=actor, review_id=review_id, reason=reason.strip())
     return RedirectResponse(f"/links/{review_id}", status_code=303)
 
 
