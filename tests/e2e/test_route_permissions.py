@@ -126,6 +126,9 @@ EXPECTED: dict[tuple[str, str], dict[str, frozenset[Role]]] = {
     ("POST", "/links/{review_id}/split"): WRITE,
     ("POST", "/links/{review_id}/undo"): WRITE,
     ("GET", "/dashboard"): each(P | {BRD, ADM}),
+    ("GET", "/board"): each(P | {BRD, ADM}),
+    ("GET", "/board/report.pdf"): each(P | {BRD, ADM}),
+    ("GET", "/board/report.css"): each(P | {BRD, ADM}),
     ("POST", "/people/{person_id}/break-glass"): each(P),
 }
 

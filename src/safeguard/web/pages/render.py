@@ -17,6 +17,7 @@ MENU = (
     ("/mash", "MASH triage", Action.TRIAGE_CONTACTS),
     ("/links", "Link review", Action.REVIEW_LINKS),
     ("/dashboard", "Dashboard", Action.VIEW_DASHBOARD),
+    ("/board", "Board report", Action.VIEW_DASHBOARD),
     ("/break-glass", "Break-glass review", Action.REVIEW_BREAK_GLASS),
 )
 
