@@ -37,6 +37,7 @@ def render(
     ctx["menu"] = [(href, label) for href, label, action in MENU if actor and can(actor, action)]
     ctx["withheld_name"] = WITHHELD_NAME
     ctx["path"] = request.url.path
+    ctx.setdefault("errors", {})  # field id -> message (GOV.UK error summary pattern)
     templates = request.app.state.templates
     response: HTMLResponse = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     return response
