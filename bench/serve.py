@@ -2,6 +2,7 @@
 
     nice .venv/bin/python bench/serve.py [--db bench/out/serve.db] [--population 500000]
         [--years 5] [--clients 20] [--seconds 60] [--think 0] [--workers 2] [--link]
+        [--mix profile+search | worklists+profile]
     nice .venv/bin/python bench/serve.py --database-url postgresql://127.0.0.1/serve_bench
         [--interchange DIR --truth mention_person.csv]
 
@@ -235,6 +236,13 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=0.0, help="pause between requests (s)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--mix",
+        choices=("profile+search", "worklists+profile"),
+        default="profile+search",
+        help="what the clients ask for: person searches and profiles, or the triaged worklist"
+        " pages (first pages and filtered) and profiles",
+    )
+    parser.add_argument(
         "--database-url", help="serve this database (e.g. PostgreSQL) instead of --db"
     )
     parser.add_argument(
@@ -263,9 +271,21 @@ def main() -> int:
         where = f"{args.db} ({args.db.stat().st_size / 1e6:,.0f} MB)"
     token, people, terms = workload(url)
     reason = "purpose=supervision_qa"
-    mixed = [f"/api/people/{p}?{reason}" for p in people] + [
-        f"/api/people?q={t.replace(' ', '+')}&{reason}" for t in terms
-    ]
+    if args.mix == "worklists+profile":
+        # Half worklists (each list, its first pages and a filter), half profiles.
+        codes = ["overdue", "repeat-victims", "victims-code-due", "marac-due", "new-high-risk",
+                 "rhi-due", "repeat-missing", "encompass-due"]  # fmt: skip
+        lists = (
+            [f"/worklists/{c}" for c in codes]
+            + [f"/worklists/{c}?page=2" for c in codes[:3]]
+            + [f"/worklists/{c}?due=overdue" for c in codes[:3]]
+        )
+        profiles = [f"/api/people/{p}?{reason}" for p in people]
+        mixed = lists * max(1, len(profiles) // len(lists)) + profiles
+    else:
+        mixed = [f"/api/people/{p}?{reason}" for p in people] + [
+            f"/api/people?q={t.replace(' ', '+')}&{reason}" for t in terms
+        ]
     print(f"database {where}; {len(people)} people and {len(terms)} search terms in the mix")
     seq_before, _ = audit_state(url)
 
@@ -324,7 +344,7 @@ def main() -> int:
         f"{args.workers} workers, load average {load_avg:.1f} (after the load phase) "
         f"on {os.cpu_count()} CPUs"
     )
-    print(load.line("profile+search", args.seconds))
+    print(load.line(args.mix, args.seconds))
     print(baseline.line("baseline /api/health", args.seconds))
     for name, cpu, stats in (("load", cpu1 - cpu0, load), ("baseline", cpu2 - cpu1, baseline)):
         per = 1000 * cpu / max(1, len(stats.latencies))

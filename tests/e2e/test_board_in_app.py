@@ -15,6 +15,7 @@ from safeguard.rules.rules import RULES
 from tests.e2e.conftest import TestClient, sign_in
 from tests.web_fixtures import World
 
+
 def _inflated(pdf: bytes) -> bytes:
     """The PDF with its compressed streams (object streams too) inflated, to read its tags."""
     out = [pdf]
