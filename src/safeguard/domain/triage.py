@@ -93,10 +93,10 @@ def priority(
 
 
 def urgency_label(score: int) -> str:
-    """Words for a priority: urgent (70 and over), high (45 and over), routine."""
+    """Words for a priority: urgent (70 and over), high (40 and over), routine."""
     if score >= 70:
         return "urgent"
-    if score >= 45:
+    if score >= 40:
         return "high"
     return "routine"
 
