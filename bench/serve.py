@@ -63,6 +63,15 @@ class Stats:
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     client_cpu: float = 0.0  # CPU seconds of this (client) process during the phase
+    by_kind: dict[str, Stats] = field(default_factory=dict)  # the same, per kind of request
+
+    def add(self, kind: str, latency: float, status: int | None) -> None:
+        for s in (self, self.by_kind.setdefault(kind, Stats())):
+            s.latencies.append(latency)
+            if status is not None:
+                s.statuses[status] = s.statuses.get(status, 0) + 1
+            if status != 200:
+                s.errors += 1
 
     def line(self, name: str, seconds: float) -> str:
         ms = sorted(x * 1000 for x in self.latencies)
@@ -201,14 +210,12 @@ async def run_clients(
             while time.perf_counter() < deadline:
                 path = rnd.choice(requests)
                 t0 = time.perf_counter()
+                status: int | None = None
                 try:
-                    r = await client.get(path)
-                    stats.statuses[r.status_code] = stats.statuses.get(r.status_code, 0) + 1
-                    if r.status_code != 200:
-                        stats.errors += 1
+                    status = (await client.get(path)).status_code
                 except httpx.HTTPError:
-                    stats.errors += 1
-                stats.latencies.append(time.perf_counter() - t0)
+                    status = None
+                stats.add(_kind(path), time.perf_counter() - t0, status)
                 if think:  # ... and pauses a random time (mean ``think``), so that the
                     # clients do not fall into step and arrive as bursts of 20 every second
                     await asyncio.sleep(rnd.expovariate(1 / think))
@@ -217,6 +224,14 @@ async def run_clients(
         await asyncio.gather(*(one(i) for i in range(clients)))
         stats.client_cpu = time.process_time() - cpu0
     return stats
+
+
+def _kind(path: str) -> str:
+    if path.startswith("/worklists"):
+        return "worklist"
+    if path.startswith("/api/people/"):
+        return "profile"
+    return "search" if path.startswith("/api/people") else "other"
 
 
 def _free_port() -> int:
@@ -345,6 +360,8 @@ def main() -> int:
         f"on {os.cpu_count()} CPUs"
     )
     print(load.line(args.mix, args.seconds))
+    for kind, part in sorted(load.by_kind.items()):
+        print(part.line(f"  {kind}", args.seconds))
     print(baseline.line("baseline /api/health", args.seconds))
     for name, cpu, stats in (("load", cpu1 - cpu0, load), ("baseline", cpu2 - cpu1, baseline)):
         per = 1000 * cpu / max(1, len(stats.latencies))

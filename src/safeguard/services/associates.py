@@ -28,7 +28,7 @@ from safeguard.services.findings import key_to_person_id
 K = RecordKind
 PARTNERS = frozenset({"intimate_partner", "ex_partner"})
 CHILD_ROLES = frozenset({"child_present", "missing_person"})
-MOST = 30  # linked people shown at most (the closest first)
+MOST = 12  # linked people shown at most (the closest first)
 _GRADE = {"high": 3, "serious": 3, "medium": 2, "significant": 2, "standard": 1, "low": 1}
 
 

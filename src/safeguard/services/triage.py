@@ -9,6 +9,7 @@ priority through :func:`safeguard.domain.triage.priority` (``band``) once the mo
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -109,6 +110,26 @@ def _person_risks(conn: Connection) -> dict[str, int]:
     return {str(k): int(v) for k, v in conn.execute(q)}
 
 
+# Scored lists, per database, list and filters: reused while nothing they read has changed
+# (the version below) and for at most a minute (lateness moves the priority slowly).
+_CACHE: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], list[Task]]] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def _version(conn: Connection, now: datetime) -> tuple[object, ...]:
+    """What a scored list depends on: the open findings and the assignments (any change moves
+    a count or a latest time), and the minute."""
+    t = store.findings.c
+    found = conn.execute(
+        sa.select(sa.func.count(), sa.func.max(t.last_changed_at), sa.func.max(t.id)).where(
+            t.status.in_(store.ACTIVE)
+        )
+    ).one()
+    w = owners.work_assignments.c
+    owned = conn.execute(sa.select(sa.func.count(), sa.func.max(w.assigned_at))).one()
+    return (*found, *owned, now.replace(second=0, microsecond=0))
+
+
 def load_tasks(
     conn: Connection,
     code: str,
@@ -116,7 +137,29 @@ def load_tasks(
     filters: Filters | None = None,
     bands: dict[int, str] | None = None,
 ) -> list[Task]:
-    """Every open item of worklist ``code`` that passes ``filters`` (no paging)."""
+    """Every open item of worklist ``code`` that passes ``filters`` (no paging), from the
+    cache while the findings and assignments are unchanged (see :func:`_version`)."""
+    f = replace(filters or Filters(), page=1)
+    key = (conn.engine.url.render_as_string(), code, f, tuple(sorted((bands or {}).items())))
+    version = _version(conn, now)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == version:
+        _CACHE.move_to_end(key)
+        return list(hit[1])
+    tasks = _load_tasks(conn, code, now, f, bands)
+    _CACHE[key] = (version, tasks)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return list(tasks)
+
+
+def _load_tasks(
+    conn: Connection,
+    code: str,
+    now: datetime,
+    filters: Filters | None = None,
+    bands: dict[int, str] | None = None,
+) -> list[Task]:
     kind = WORKLIST_BY_CODE.get(code)
     if kind is None or code == "uncertain-links":
         raise NotFound(f"no findings worklist {code!r}")
