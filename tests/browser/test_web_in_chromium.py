@@ -166,7 +166,7 @@ def test_a_board_viewer_downloads_the_pdf(live: tuple[str, World], page: Any) ->
     page.goto(f"{base}/board?start=2026-01-01&end=2026-03-31")
     assert "What got worse" in page.content()
     assert axe_violations(page) == []
-    with page.expect_download() as info:
+    with page.expect_download(timeout=180_000) as info:  # a loaded machine renders slowly
         page.click("#download-pdf")
     path = info.value.path()
     with open(path, "rb") as f:
