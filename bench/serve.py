@@ -2,6 +2,7 @@
 
     nice .venv/bin/python bench/serve.py [--db bench/out/serve.db] [--population 500000]
         [--years 5] [--clients 20] [--seconds 60] [--think 0] [--workers 2] [--link]
+        [--mix profile+search | worklists+profile]
     nice .venv/bin/python bench/serve.py --database-url postgresql://127.0.0.1/serve_bench
         [--interchange DIR --truth mention_person.csv]
 
@@ -62,6 +63,15 @@ class Stats:
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     client_cpu: float = 0.0  # CPU seconds of this (client) process during the phase
+    by_kind: dict[str, Stats] = field(default_factory=dict)  # the same, per kind of request
+
+    def add(self, kind: str, latency: float, status: int | None) -> None:
+        for s in (self, self.by_kind.setdefault(kind, Stats())):
+            s.latencies.append(latency)
+            if status is not None:
+                s.statuses[status] = s.statuses.get(status, 0) + 1
+            if status != 200:
+                s.errors += 1
 
     def line(self, name: str, seconds: float) -> str:
         ms = sorted(x * 1000 for x in self.latencies)
@@ -200,14 +210,12 @@ async def run_clients(
             while time.perf_counter() < deadline:
                 path = rnd.choice(requests)
                 t0 = time.perf_counter()
+                status: int | None = None
                 try:
-                    r = await client.get(path)
-                    stats.statuses[r.status_code] = stats.statuses.get(r.status_code, 0) + 1
-                    if r.status_code != 200:
-                        stats.errors += 1
+                    status = (await client.get(path)).status_code
                 except httpx.HTTPError:
-                    stats.errors += 1
-                stats.latencies.append(time.perf_counter() - t0)
+                    status = None
+                stats.add(_kind(path), time.perf_counter() - t0, status)
                 if think:  # ... and pauses a random time (mean ``think``), so that the
                     # clients do not fall into step and arrive as bursts of 20 every second
                     await asyncio.sleep(rnd.expovariate(1 / think))
@@ -216,6 +224,14 @@ async def run_clients(
         await asyncio.gather(*(one(i) for i in range(clients)))
         stats.client_cpu = time.process_time() - cpu0
     return stats
+
+
+def _kind(path: str) -> str:
+    if path.startswith("/worklists"):
+        return "worklist"
+    if path.startswith("/api/people/"):
+        return "profile"
+    return "search" if path.startswith("/api/people") else "other"
 
 
 def _free_port() -> int:
@@ -234,6 +250,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=0.0, help="pause between requests (s)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--mix",
+        choices=("profile+search", "worklists+profile"),
+        default="profile+search",
+        help="what the clients ask for: person searches and profiles, or the triaged worklist"
+        " pages (first pages and filtered) and profiles",
+    )
     parser.add_argument(
         "--database-url", help="serve this database (e.g. PostgreSQL) instead of --db"
     )
@@ -263,9 +286,21 @@ def main() -> int:
         where = f"{args.db} ({args.db.stat().st_size / 1e6:,.0f} MB)"
     token, people, terms = workload(url)
     reason = "purpose=supervision_qa"
-    mixed = [f"/api/people/{p}?{reason}" for p in people] + [
-        f"/api/people?q={t.replace(' ', '+')}&{reason}" for t in terms
-    ]
+    if args.mix == "worklists+profile":
+        # Half worklists (each list, its first pages and a filter), half profiles.
+        codes = ["overdue", "repeat-victims", "victims-code-due", "marac-due", "new-high-risk",
+                 "rhi-due", "repeat-missing", "encompass-due"]  # fmt: skip
+        lists = (
+            [f"/worklists/{c}" for c in codes]
+            + [f"/worklists/{c}?page=2" for c in codes[:3]]
+            + [f"/worklists/{c}?due=overdue" for c in codes[:3]]
+        )
+        profiles = [f"/api/people/{p}?{reason}" for p in people]
+        mixed = lists * max(1, len(profiles) // len(lists)) + profiles
+    else:
+        mixed = [f"/api/people/{p}?{reason}" for p in people] + [
+            f"/api/people?q={t.replace(' ', '+')}&{reason}" for t in terms
+        ]
     print(f"database {where}; {len(people)} people and {len(terms)} search terms in the mix")
     seq_before, _ = audit_state(url)
 
@@ -324,7 +359,9 @@ def main() -> int:
         f"{args.workers} workers, load average {load_avg:.1f} (after the load phase) "
         f"on {os.cpu_count()} CPUs"
     )
-    print(load.line("profile+search", args.seconds))
+    print(load.line(args.mix, args.seconds))
+    for kind, part in sorted(load.by_kind.items()):
+        print(part.line(f"  {kind}", args.seconds))
     print(baseline.line("baseline /api/health", args.seconds))
     for name, cpu, stats in (("load", cpu1 - cpu0, load), ("baseline", cpu2 - cpu1, baseline)):
         per = 1000 * cpu / max(1, len(stats.latencies))

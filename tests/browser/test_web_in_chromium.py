@@ -76,9 +76,101 @@ def test_a_dash_form_shows_its_live_grade_and_marac_decision(
     assert "Refer to MARAC" in page.inner_text("[data-testid=marac]")
     assert page.inner_text("[data-testid=yes-count]") == "14"
     assert axe_violations(page) == []
+    page.select_option("#event_id", str(world.event))  # the DASH belongs to its incident
     page.get_by_role("button", name="Submit assessment").click()
     page.wait_for_url(f"**/people/{world.victim}?**")
     assert "Current risk" in page.content()
+
+
+def test_an_officers_day_worklist_to_profile_to_dash_to_new_duties(
+    live: tuple[str, World], page: Any
+) -> None:
+    base, world = live
+    sign_in_with_keyboard(page, base, "pc_patel")
+    page.goto(f"{base}/")
+    page.get_by_role("link", name="MARAC referral due").click()
+    page.wait_for_url("**/worklists/marac-due")
+    assert axe_violations(page) == []
+    first = page.locator("#worklist tbody tr").first
+    assert first.get_attribute("data-person") == str(world.victim)  # the most urgent on top
+    first.get_by_role("link").click()
+    page.wait_for_url(f"**/people/{world.victim}")
+    page.select_option("#purpose", "supervision_qa")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"**/people/{world.victim}?**")
+    assert "What is due now" in page.content() and "Linked people" in page.content()
+    assert axe_violations(page) == []
+    page.get_by_role(
+        "link", name="SafeLives (CAADA) DASH risk identification checklist, 24 questions"
+    ).click()
+    page.wait_for_url("**/assess/dash-ric/2009?**")
+    for i in range(1, 25):
+        page.check(f"#q{i}-{'yes' if i <= 15 else 'no'}")
+    page.select_option("#event_id", str(world.event))
+    page.get_by_role("button", name="Submit assessment").click()
+    page.wait_for_url(f"**/people/{world.victim}?**")
+    assert "Assessment stored" in page.content()
+    assert "MARAC referral: visible high risk" in page.inner_text("main")
+    assert axe_violations(page) == []
+
+
+def test_a_mash_analyst_triages_a_contact_to_a_decision(live: tuple[str, World], page: Any) -> None:
+    base, world = live
+    sign_in_with_keyboard(page, base, "mash_analyst")
+    page.goto(f"{base}/mash")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Record a new contact").click()
+    page.wait_for_url("**/mash/new")
+    page.get_by_role("button", name="Record the contact").click()  # empty: every field said
+    assert "There is a problem" in page.content()
+    assert axe_violations(page) == []
+    page.fill("#person_id", str(world.child_shared))
+    page.check("#source-public")
+    page.check("#rag-amber")
+    page.fill("#summary", "A neighbour saw the child out alone late at night, twice.")
+    page.get_by_role("button", name="Record the contact").click()
+    page.wait_for_url("**/mash/*")
+    assert "Decision due" in page.content()
+    assert axe_violations(page) == []
+    page.check("#decision-early_help")
+    page.fill("#rationale", "Needs support for the family; no sign of significant harm.")
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_url("**/mash/*#decision")
+    assert "Early help" in page.inner_text("#decision ~ p")
+    assert axe_violations(page) == []
+
+
+def test_a_supervisor_reviews_a_link_and_undoes_it(live: tuple[str, World], page: Any) -> None:
+    base, world = live
+    sign_in_with_keyboard(page, base, "sgt_okafor")
+    page.goto(f"{base}/links/{world.uncertain_review}")
+    if page.inner_text("[data-testid=decision]") == "open":
+        page.fill("#reason", "Same date of birth and address history")
+        page.get_by_role("button", name="Confirm: same person").click()
+        page.wait_for_url(f"**/links/{world.uncertain_review}")
+    assert page.inner_text("[data-testid=decision]") == "confirmed"
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Undo the decision").click()  # no reason: refused
+    assert "There is a problem" in page.content()
+    page.fill("#undo-reason", "The PNC records are of two different people")
+    page.get_by_role("button", name="Undo the decision").click()
+    page.wait_for_url(f"**/links/{world.uncertain_review}")
+    assert page.inner_text("[data-testid=decision]") == "open"
+    assert "Kept apart" in page.content() or "Joined (same person)" in page.content()
+    assert axe_violations(page) == []
+
+
+def test_a_board_viewer_downloads_the_pdf(live: tuple[str, World], page: Any) -> None:
+    base, _ = live
+    sign_in_with_keyboard(page, base, "board_member")
+    page.goto(f"{base}/board?start=2026-01-01&end=2026-03-31")
+    assert "What got worse" in page.content()
+    assert axe_violations(page) == []
+    with page.expect_download(timeout=180_000) as info:  # a loaded machine renders slowly
+        page.click("#download-pdf")
+    path = info.value.path()
+    with open(path, "rb") as f:
+        assert f.read(5) == b"%PDF-"
 
 
 def test_an_analyst_confirms_a_link_with_the_records_side_by_side(
@@ -92,7 +184,7 @@ def test_an_analyst_confirms_a_link_with_the_records_side_by_side(
     page.wait_for_url(f"**/links/{world.uncertain_review}")
     assert "Joanna Smith" in page.content() and "Joanne Smith" in page.content()
     assert axe_violations(page) == []
-    page.fill("#decision-reason", "Same date of birth and address history")
+    page.fill("#reason", "Same date of birth and address history")
     page.get_by_role("button", name="Confirm: same person").click()
     page.wait_for_url(f"**/links/{world.uncertain_review}")
     assert page.inner_text("[data-testid=decision]") == "confirmed"
@@ -125,11 +217,15 @@ PAGES_BY_USER = {
         "/people/{child}/assess/cse-seraf/1",
         "/worklists/new-high-risk",
         "/worklists/repeat-missing",
+        "/worklists/marac-due?due=soon",
+        "/worklists/overdue",
+        "/worklists/rhi-due",
+        "/people/{child}?" + REASON,
         "/referrals",
         "/dashboard",
     ],
-    "sgt_okafor": ["/people/{victim}/audit", "/links"],
-    "board_member": ["/", "/dashboard"],
+    "sgt_okafor": ["/people/{victim}/audit", "/links", "/links/{review}", "/mash", "/mash/new"],
+    "board_member": ["/", "/dashboard", "/board", "/board?start=2026-13-01"],
     "admin": ["/"],
     "social_worker": ["/referrals", "/people/{child}?" + REASON],
 }
@@ -147,6 +243,7 @@ def test_every_page_has_no_wcag_a_or_aa_violations(
         "victim": world.victim,
         "child": world.child_shared,
         "restricted": world.suspect_restricted,
+        "review": world.uncertain_review,
     }
     problems = {}
     for path in PAGES_BY_USER[username]:

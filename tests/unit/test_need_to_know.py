@@ -31,10 +31,12 @@ from safeguard.domain.partners import (
 from safeguard.domain.projection import WITHHELD_NAME, person_fields, project, withheld
 from safeguard.domain.purposes import PURPOSES, Use, justify, purposes_for
 from safeguard.errors import ValidationFailed
+from safeguard.services.associates import LinkedPerson
 from safeguard.services.links import MentionCard
 from safeguard.services.people import PersonHit, Profile, TimelineItem
 from safeguard.services.risk_view import RiskSummary
 from safeguard.services.throttle import Attempt, SignInThrottle
+from safeguard.services.triage import PersonRow
 from safeguard.services.worklists import WorkItem
 
 K = RecordKind
@@ -90,8 +92,16 @@ def test_every_shape_that_carries_a_person_marks_its_identifying_fields() -> Non
                 "referrals",
                 "findings",
                 "shared_with",
+                "age",
+                "aliases",
+                "address",
+                "markers",
+                "linked",
+                "incidents_by_month",
             },
         ),
+        (LinkedPerson, {"name", "age", "risk"}),
+        (PersonRow, {"name", "work"}),
     ):
         assert set(person_fields(shape)) == expected, shape
 

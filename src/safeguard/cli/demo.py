@@ -20,6 +20,12 @@ def demo(
     years: int = typer.Option(3, "--years", help="Years of records"),
     seed: int = typer.Option(1, "--seed", help="Simulation seed"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web app at the end"),
+    host: str | None = typer.Option(
+        None, "--host", help="Address to serve on (default SAFEGUARD_HOST)"
+    ),
+    port: int | None = typer.Option(
+        None, "--port", min=1, max=65535, help="Port to serve on (default SAFEGUARD_PORT)"
+    ),
 ) -> None:
     """Simulate a modest force, ingest it into a SQLite file and run the later steps.
 
@@ -44,7 +50,7 @@ def demo(
         os.environ["SAFEGUARD_DATABASE_URL"] = plan.database_url
         get_settings.cache_clear()
         settings = get_settings()
-        serve_cmd(host=settings.host, port=settings.port, workers=1)
+        serve_cmd(host=host or settings.host, port=port or settings.port, workers=1)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Connection, Engine
 
+from safeguard.cli import context
 from safeguard.services.accounts import create_demo_users
 from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import IngestSummary, ingest_paths
@@ -100,7 +102,20 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
         f"{linked.unlinkable:,} unlinkable, {linked.review_items:,} pairs to review"
     )
     say("assessing every person's history with the instruments and rules")
-    assessed = assess_all(engine, actor="demo")
+    with Progress(
+        TextColumn("[bold]assess"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=context.console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("assess", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        assessed = assess_all(engine, actor="demo", progress=on_progress)
     say(
         f"assess: {assessed.people:,} people, {assessed.new:,} new findings, "
         f"{assessed.changed:,} changed, {assessed.closed:,} closed"

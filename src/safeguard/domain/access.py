@@ -59,6 +59,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     REVIEW_BREAK_GLASS = "review_break_glass"
     MANAGE_USERS = "manage_users"
+    TRIAGE_CONTACTS = "triage_contacts"  # MASH: rate, ask partners, decide
 
 
 class Scope(StrEnum):
@@ -107,6 +108,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_AUDIT: {Role.SUPERVISOR: Scope.ALL, Role.ADMINISTRATOR: Scope.ALL},
     Action.REVIEW_BREAK_GLASS: {Role.SUPERVISOR: Scope.ALL},
     Action.MANAGE_USERS: {Role.ADMINISTRATOR: Scope.ALL},
+    Action.TRIAGE_CONTACTS: {Role.SUPERVISOR: Scope.ALL, Role.ANALYST: Scope.ALL},
 }
 
 

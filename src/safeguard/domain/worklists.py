@@ -45,7 +45,30 @@ WORKLIST_KINDS: tuple[WorklistKind, ...] = (
         "Repeat victims",
         "Review the victim's history and safety plan.",
         ("repeat_victim",),
-        on_web=False,
+    ),
+    WorklistKind(
+        "rhi-due",
+        "Return home interviews due",
+        "Offer the child a return home interview within its clock.",
+        ("rhi_due",),
+    ),
+    WorklistKind(
+        "encompass-due",
+        "Operation Encompass notices due",
+        "Tell the child's school before the next school day.",
+        ("encompass_due",),
+    ),
+    WorklistKind(
+        "victims-code-due",
+        "Victims' Code contacts due",
+        "Contact the victim: needs assessment, support referral or update.",
+        ("victim_update",),
+    ),
+    WorklistKind(
+        "mash-due",
+        "MASH decisions due",
+        "Decide the MASH contact within its RAG clock.",
+        ("mash_due",),
     ),
     WorklistKind(
         "professional-judgement",

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.audit import append_audit
-from safeguard.adapters.db.linkage import link_reviews
+from safeguard.adapters.db.linkage import link_decisions, link_reviews
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
-from safeguard.errors import NotFound
+from safeguard.errors import InvalidTransition, NotFound
 from safeguard.services import access
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,20 @@ class MentionCard:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkEvent:
+    """One decision about these people's records: who joined or split what, when and why."""
+
+    decision_id: int
+    kind: str  # must_link (confirmed) | cannot_link (split)
+    actor: str
+    at: datetime
+    review_id: int | None
+    revoked_at: datetime | None
+    revoked_by: str | None
+    reason: str = ""  # blanked while a restricted person in the pair is not opened
+
+
+@dataclass(frozen=True, slots=True)
 class PairReview:
     review_id: int
     status: str
@@ -54,6 +68,60 @@ class PairReview:
     right: MentionCard
     left_others: list[MentionCard]
     right_others: list[MentionCard]
+    # What could make joining them wrong, in words without the values (shown to the reviewer
+    # prominently): different dates of birth, sexes, or a generation between them.
+    conflicts: tuple[str, ...] = ()
+    decision_id: int | None = None  # the decision in force, which can be undone
+    history: tuple[LinkEvent, ...] = ()
+
+
+GENERATION_YEARS = 15  # a gap this large between two dates of birth: perhaps parent and child
+
+
+def conflicts_between(cards: list[MentionCard], others: list[MentionCard]) -> tuple[str, ...]:
+    """Warnings for joining ``cards`` (the pair) given all their records (``others`` too).
+
+    Examples:
+        >>> a = MentionCard(1, None, "x", "A", date(1980, 1, 1), "female")
+        >>> b = MentionCard(2, None, "x", "A", date(2004, 1, 1), "male")
+        >>> [w.split(":")[0] for w in conflicts_between([a, b], [])]
+        ['Different dates of birth', 'Different sexes', 'A generation apart']
+    """
+    every = [*cards, *others]
+    out = []
+    dobs = sorted({c.date_of_birth for c in every if c.date_of_birth is not None})
+    if len(dobs) > 1:
+        out.append(f"Different dates of birth: {len(dobs)} different dates across the records")
+    sexes = {c.sex.strip().lower() for c in every if c.sex and c.sex.strip().lower() != "unknown"}
+    if len(sexes) > 1:
+        out.append("Different sexes: more than one sex recorded across the records")
+    if len(dobs) > 1 and (dobs[-1] - dobs[0]).days >= GENERATION_YEARS * 365.25:
+        out.append(
+            f"A generation apart: dates of birth {(dobs[-1] - dobs[0]).days // 365} years apart "
+            "(perhaps a parent and child with the same name)"
+        )
+    return tuple(out)
+
+
+def _history(conn: Connection, mention_ids: set[int]) -> tuple[LinkEvent, ...]:
+    if not mention_ids:
+        return ()
+    ids = sorted(mention_ids)
+    rows = conn.execute(
+        sa.select(link_decisions)
+        .where(
+            sa.or_(link_decisions.c.mention_id_l.in_(ids), link_decisions.c.mention_id_r.in_(ids))
+        )
+        .order_by(link_decisions.c.created_at.desc(), link_decisions.c.id.desc())
+        .limit(50)
+    ).all()
+    return tuple(
+        LinkEvent(
+            int(r.id), str(r.kind), str(r.actor), r.created_at, r.review_id, r.revoked_at,
+            r.revoked_by, str(r.reason),
+        )
+        for r in rows
+    )  # fmt: skip
 
 
 def _cards(conn: Connection, where: sa.ColumnElement[bool], limit: int) -> list[MentionCard]:
@@ -112,9 +180,16 @@ def review_pair(conn: Connection, *, actor: Actor, review_id: int) -> PairReview
             return card
         return project(replace(card, restricted=resource.restricted), sight(actor, resource))
 
+    warnings = conflicts_between([left, right], left_others + right_others)
+    mentions = {c.mention_id for c in (left, right, *left_others, *right_others)}
+    history = _history(conn, mentions)
     left, right = shown(left), shown(right)
     left_others = [shown(c) for c in left_others]
     right_others = [shown(c) for c in right_others]
+    if any(c.restricted for c in (left, right)) and not all(
+        seen[c.person_id].break_glass for c in (left, right) if c.restricted and c.person_id
+    ):
+        history = tuple(replace(h, reason="") for h in history)  # reasons may name the person
     people = sorted(
         {c.person_id for c in (left, right) if c.person_id is not None and not c.restricted}
         | {p for p, r in seen.items() if r.restricted and r.break_glass}
@@ -142,7 +217,48 @@ def review_pair(conn: Connection, *, actor: Actor, review_id: int) -> PairReview
         right=right,
         left_others=left_others,
         right_others=right_others,
+        conflicts=warnings,
+        decision_id=None if item.decision_id is None else int(item.decision_id),
+        history=history,
     )
+
+
+def undo(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> None:
+    """Undo the decision in force on a review item (confirm or split), with a reason: the
+    records go back to the people they had before it and the item is open again.
+
+    Raises:
+        InvalidTransition: the item has no decision in force.
+    """
+    with engine.connect() as conn:
+        ensure_pair(conn, actor=actor, review_id=review_id)
+        decision_id = conn.execute(
+            sa.select(link_reviews.c.decision_id).where(link_reviews.c.id == review_id)
+        ).scalar()
+    if decision_id is None:
+        raise InvalidTransition(f"review item {review_id} has no decision to undo")
+    from safeguard.services import linkage
+
+    linkage.undo_decision(
+        engine, actor=actor.audit_name, decision_id=int(decision_id), reason=reason
+    )
+    with engine.begin() as conn:
+        # The linking capability's audit entry says what was undone; this one says why.
+        append_audit(
+            conn,
+            AuditEntry(
+                actor=actor.audit_name,
+                actor_role=str(actor.role),
+                action="link.undo_reason",
+                category=AuditCategory.ALTERATION,
+                record_type="link_decision",
+                record_ids=[str(decision_id)],
+                person_ids=[],
+                justification=reason,
+                detail={"review_id": review_id},
+            ),
+        )
+    logger.info("review %s: decision %s undone by user %s", review_id, decision_id, actor.user_id)
 
 
 def ensure_pair(conn: Connection, *, actor: Actor, review_id: int) -> None:

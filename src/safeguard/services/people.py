@@ -24,13 +24,14 @@ from safeguard.adapters.db.tables import (
 )
 from safeguard.domain.access import Action, Actor, RecordKind, Scope, ensure, scope_of, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
-from safeguard.domain.clocks import Clocks
-from safeguard.domain.history import PersonHistory
+from safeguard.domain.clocks import Clocks, rhi_done_at
+from safeguard.domain.history import MissingFact, PersonHistory
 from safeguard.domain.projection import WITHHELD_NAME, items_shown_if, project, shown_if
 from safeguard.domain.purposes import Justification
 from safeguard.errors import NotFound
-from safeguard.services import access, findings, partners, risk_model_view, risk_view
+from safeguard.services import access, associates, findings, partners, risk_model_view, risk_view
 from safeguard.services.assessment import Assessor, default_assessor
+from safeguard.services.triage import rule_title
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,20 @@ class Profile:
     )
     risk_model: list[risk_model_view.Advice] = field(
         default_factory=list, metadata=shown_if(K.RISK_SUMMARY, withheld=list)
+    )
+    # At the door: who this is, where they live now, what to be careful of.
+    age: int | None = field(default=None, metadata=shown_if(K.IDENTITY))
+    aliases: list[str] = field(default_factory=list, metadata=shown_if(K.IDENTITY, withheld=list))
+    address: str | None = field(default=None, metadata=shown_if(K.CONTACT))
+    markers: list[Flag] = field(
+        default_factory=list, metadata=shown_if(K.RISK_SUMMARY, withheld=list)
+    )
+    linked: list[associates.LinkedPerson] = field(
+        default_factory=list, metadata=shown_if(K.INCIDENTS, withheld=list)
+    )
+    # Incidents per month, for the Vega-Lite chart (counts only).
+    incidents_by_month: list[dict[str, object]] = field(
+        default_factory=list, metadata=shown_if(K.INCIDENTS, withheld=list)
     )
 
 
@@ -391,13 +406,90 @@ def person_profile(
     history = _history(conn, mids)
     assessor = default_assessor()
     codes = partners.resolve_many(conn, [r.agency for r in history.referrals])
-    _fill_timeline(profile, history, assessor, codes)
+    _fill_timeline(profile, history, assessor, codes, now)
     profile.risk = risk_view.current_risk(history, assessor.catalogue)
     profile.risk_model = risk_model_view.advice_of(conn, f"P{person_id}")
-    profile.findings = [asdict(f) for f in findings.for_person(conn, person_id)]
+    profile.findings = [
+        {**asdict(f), "title": rule_title(f.rule_id), "overdue": bool(f.due_at and f.due_at < now)}
+        for f in findings.for_person(conn, person_id)
+    ]
     profile.flags = _flags(profile, history, now, assessor.config.clocks)
+    profile.age = history.age_at(now.date())
+    profile.aliases = _aliases(mentions, profile.names)
+    profile.address = _current_address(mentions)
+    profile.markers = _markers(history)
+    profile.linked = associates.linked_people(
+        conn,
+        actor=actor,
+        history=history,
+        address=profile.address,
+        catalogue=assessor.catalogue,
+        today=now.date(),
+        now=now,
+    )
+    profile.incidents_by_month = _by_month(history)
     _audit(conn, actor, "person.view", [person_id], justification, audit)
     return project(profile, sight(actor, resource))
+
+
+def _aliases(mentions: list[sa.Row[tuple[object, ...]]], names: list[str]) -> list[str]:
+    """Other names recorded (aliases, previous names) and every name but the main one."""
+    out: list[str] = list(names[1:])
+    for m in mentions:
+        for alias in str(getattr(m, "other_names", None) or "").split(";"):
+            alias = alias.strip()
+            if alias and alias not in out and alias not in names[:1]:
+                out.append(alias)
+    return out
+
+
+def _current_address(mentions: list[sa.Row[tuple[object, ...]]]) -> str | None:
+    """The home address on the most recently recorded record that has one."""
+
+    def when(m: sa.Row[tuple[object, ...]]) -> tuple[str, int]:
+        at = getattr(m, "recorded_at", None) or getattr(m, "mention_date", None)
+        return (str(at or ""), int(getattr(m, "id", 0)))
+
+    with_address = [m for m in mentions if getattr(m, "address", None)]
+    if not with_address:
+        return None
+    latest = max(with_address, key=when)
+    postcode = getattr(latest, "postcode", None)
+    return f"{latest.address}{', ' + str(postcode) if postcode else ''}"
+
+
+def _markers(history: PersonHistory) -> list[Flag]:
+    """Warning markers for whoever goes to the door: what the person's incidents show about
+    danger to others (suspect in domestic abuse, in hate crime, in other incidents)."""
+    out: list[Flag] = []
+    da_suspect = {
+        inv.event.event_id
+        for inv in history.involvements
+        if inv.role == "suspect" and inv.event.domestic_abuse
+    }
+    if da_suspect:
+        out.append(Flag("da_suspect", f"Domestic-abuse suspect ({len(da_suspect)} incidents)"))
+    hate = {
+        inv.event.event_id
+        for inv in history.involvements
+        if inv.role == "suspect" and inv.event.hate_crime_strands
+    }
+    if hate:
+        out.append(Flag("hate_suspect", f"Hate-crime suspect ({len(hate)} incidents)"))
+    other = {inv.event.event_id for inv in history.involvements if inv.role == "suspect"}
+    other -= da_suspect | hate
+    if other:
+        out.append(Flag("suspect", f"Suspect in other incidents ({len(other)})"))
+    return out
+
+
+def _by_month(history: PersonHistory) -> list[dict[str, object]]:
+    """Incidents the person was involved in, counted per month (for the chart)."""
+    months = Counter(
+        f"{inv.event.occurred_at:%Y-%m}"
+        for inv in {i.event.event_id: i for i in history.involvements}.values()
+    )
+    return [{"month": m, "incidents": n} for m, n in sorted(months.items())]
 
 
 _DOMAIN = {
@@ -422,7 +514,11 @@ def _history(conn: Connection, mids: list[int]) -> PersonHistory:
 
 
 def _fill_timeline(
-    profile: Profile, history: PersonHistory, assessor: Assessor, codes: dict[str, str]
+    profile: Profile,
+    history: PersonHistory,
+    assessor: Assessor,
+    codes: dict[str, str],
+    now: datetime | None = None,
 ) -> None:
     """The timeline; ``codes`` are the referral recipients' registry codes (for the projection)."""
     items: list[TimelineItem] = []
@@ -438,14 +534,18 @@ def _fill_timeline(
                 domain=_DOMAIN.get(e.event_type, "other"),
             )
         )
+    clocks = assessor.config.clocks
     for m in history.missing:
         found = f", found {m.found_at:%d %b %Y %H:%M}" if m.found_at else ", not yet found"
-        rhi = "RHI completed" if m.rhi_completed_at else "no RHI recorded"
+        age = history.age_at(m.reported_missing_at.date())
+        rhi = _rhi_clock(m, age, clocks, assessor, now or _now(None))
+        aged = f"aged {age}, " if age is not None else ""
+        grade = _label(m.risk_grade).lower() or "not graded"
         items.append(
             TimelineItem(
                 at=m.reported_missing_at,
                 kind="missing_episode",
-                title=f"Reported missing, risk {_label(m.risk_grade).lower() or 'not graded'}",
+                title=f"Reported missing, {aged}risk {grade}",
                 detail=f"{'in care' if m.in_care else 'not in care'}{found}; {rhi}",
                 record_id=m.episode_id,
                 domain="missing",
@@ -453,11 +553,17 @@ def _fill_timeline(
         )
     for a in history.assessments:
         final = risk_view.final_grade(a, history, assessor.catalogue) or "not graded"
+        event = history.events.get(a.event_id) if a.event_id is not None else None
+        tied = (
+            f" for the {_label(event.event_type).lower()} incident of {event.occurred_at:%d %b %Y}"
+            if event is not None
+            else " (not tied to an incident)"
+        )
         items.append(
             TimelineItem(
                 at=a.completed_at,
                 kind="risk_assessment",
-                title=f"Risk assessment {a.instrument_id} {a.instrument_version}: {final}",
+                title=f"Risk assessment {a.instrument_id} {a.instrument_version}: {final}{tied}",
                 detail=a.rationale or "",
                 record_id=a.assessment_id,
                 domain=risk_view.instrument_domain(a.instrument_id),
@@ -509,6 +615,33 @@ def _fill_timeline(
         )
     items.sort(key=lambda i: i.at, reverse=True)
     profile.timeline = items
+
+
+def _rhi_clock(
+    m: MissingFact, age: int | None, clocks: Clocks, assessor: Assessor, now: datetime
+) -> str:
+    """The return home interview's clock for a missing episode, in words (the force's clock:
+    ``MISSING-RHI-OFFERED`` in the rules settings)."""
+    found_at = m.found_at
+    offered = rhi_done_at(m.rhi_offered_at, m.rhi_completed_at)
+    if age is not None and age > clocks.rhi_max_age:
+        return "adult: no return home interview clock"
+    if found_at is None:
+        return "return home interview clock starts when found"
+    due = clocks.rhi_due(found_at, assessor.config.calendar)
+    hours = f"{clocks.rhi_hours:g}-hour"
+    if offered is not None:
+        late = "on time" if offered <= due else "late"
+        return f"return home interview offered {offered:%d %b %Y %H:%M} ({late}; {hours} clock)"
+    if m.rhi_declined:
+        return "return home interview declined"
+    if now > due:
+        return f"return home interview OVERDUE since {due:%d %b %Y %H:%M} ({hours} clock)"
+    left = due - now
+    return (
+        f"return home interview due by {due:%d %b %Y %H:%M} "
+        f"({int(left.total_seconds() // 3600)} hours left of the {hours} clock)"
+    )
 
 
 def _flags(profile: Profile, history: PersonHistory, now: datetime, clocks: Clocks) -> list[Flag]:

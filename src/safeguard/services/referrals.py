@@ -47,6 +47,8 @@ class ReferralView:
     person_id: int
     allowed_next: tuple[str, ...]
     agency_code: str | None = None  # the recipient in the partner-agency registry, if known
+    due_at: datetime | None = None  # a MASH contact's decision clock (the force's RAG clocks)
+    history: tuple[tuple[str, datetime, str | None], ...] = ()  # (status, when, by)
 
 
 def _status_subquery() -> sa.Subquery:
@@ -100,8 +102,36 @@ def _view(row: sa.Row[tuple[object, ...]]) -> ReferralView:
 
 
 def _with_codes(conn: Connection, views: list[ReferralView]) -> list[ReferralView]:
+    """Each view with its recipient's registry code, its status history and its clock."""
+    from safeguard.services.mash import due_for
+
     codes = partners.resolve_many(conn, [v.agency for v in views])
-    return [replace(v, agency_code=codes.get(v.agency or "")) for v in views]
+    history: dict[int, list[tuple[str, datetime, str | None]]] = {}
+    ids = [v.id for v in views]
+    for start in range(0, len(ids), 500):
+        q = (
+            sa.select(
+                referral_status_changes.c.referral_id,
+                referral_status_changes.c.status,
+                referral_status_changes.c.changed_at,
+                referral_status_changes.c.changed_by,
+            )
+            .where(referral_status_changes.c.referral_id.in_(ids[start : start + 500]))
+            .order_by(referral_status_changes.c.changed_at, referral_status_changes.c.id)
+        )
+        for rid, status, at, by in conn.execute(q):
+            history.setdefault(int(rid), []).append((str(status), at, by))
+    return [
+        replace(
+            v,
+            agency_code=codes.get(v.agency or ""),
+            history=tuple(history.get(v.id, ())),
+            due_at=due_for(v.made_at, v.rag)
+            if v.referral_type == "mash" and v.rag and v.made_at
+            else None,
+        )
+        for v in views
+    ]
 
 
 def _audit_views(
@@ -195,6 +225,8 @@ def change_referral_status(
         InvalidTransition: e.g. a closed referral cannot be accepted.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
+    if not status:
+        raise ValidationFailed("status: choose the new status")
     try:
         new = ReferralStatus(status)
     except ValueError:

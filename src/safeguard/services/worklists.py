@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db import findings as store
 from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import person_links
@@ -26,7 +25,8 @@ from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.domain.risk.bands import BAND_ORDER
 from safeguard.domain.worklists import WORKLIST_KINDS, WorklistKind
 from safeguard.errors import NotFound
-from safeguard.services import access, findings, risk_model
+from safeguard.services import access, risk_model
+from safeguard.services.triage import count_open, load_tasks
 
 Worklist = WorklistKind
 WORKLISTS: tuple[Worklist, ...] = tuple(w for w in WORKLIST_KINDS if w.on_web)
@@ -84,25 +84,19 @@ def _names(conn: Connection, person_ids: list[int]) -> dict[int, str]:
 
 
 def _from_findings(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkItem]:
-    if code == "overdue":
-        found = store.query_findings(conn, statuses=store.ACTIVE, due_before=now, limit=limit)
-    else:
-        categories = BY_CODE[code].categories
-        found = store.query_findings(
-            conn, statuses=store.ACTIVE, categories=categories, limit=limit
-        )
-    views = [findings.view(f) for f in found]
-    names = _names(conn, [v.person_id for v in views if v.person_id is not None])
+    tasks = load_tasks(conn, code, now)
+    tasks.sort(key=lambda t: (-t.priority, t.due_at or now, t.finding_id))
+    tasks = tasks[:limit]
+    names = _names(conn, [t.person_id for t in tasks])
     return [
         WorkItem(
-            person_id=v.person_id or 0,
-            name=names.get(v.person_id or 0, ""),
-            at=v.due_at or v.first_found_at,
-            detail=v.explanation[:300],
-            record_id=v.id,
+            person_id=t.person_id,
+            name=names.get(t.person_id, ""),
+            at=t.due_at or now,
+            detail=t.title,
+            record_id=t.finding_id,
         )
-        for v in views
-        if v.person_id is not None
+        for t in tasks
     ]
 
 
@@ -206,7 +200,15 @@ def worklist_counts(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     out = []
     for w in WORKLISTS:
-        if w.code == "uncertain-links" and not can(actor, Action.REVIEW_LINKS):
+        if w.code == "uncertain-links":
+            if can(actor, Action.REVIEW_LINKS):
+                out.append((w, open_link_reviews(conn)))
             continue
-        out.append((w, len(_rows(conn, w.code, now, 500))))
+        out.append((w, count_open(conn, w.code, now)[0]))
     return out
+
+
+def open_link_reviews(conn: Connection) -> int:
+    """How many link reviews are open (exact)."""
+    q = sa.select(sa.func.count()).select_from(link_reviews).where(link_reviews.c.status == "open")
+    return int(conn.execute(q).scalar_one())

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
@@ -94,6 +95,27 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+API_DOCS = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>safeguard API</title>
+<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head>
+<body><main id="swagger-ui"></main>
+<script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script></body></html>
+"""
+
+
+def _api_docs(app: FastAPI) -> None:
+    """``/api/docs``: Swagger UI from the ``swagger-ui-bundle`` package (no CDN), started by a
+    script of our own so that the strict CSP (``script-src 'self'``) holds."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return HTMLResponse(API_DOCS)
+
+    app.mount("/api/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="api-docs")
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -175,9 +197,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         "referrals, worklists and link review. Every read of a person is audited (DPA 2018 "
         's.62). Errors are JSON: {"error": {"code", "message", "fields"}}.',
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the swagger-ui-bundle package, under the CSP
         redoc_url=None,
     )
+    _api_docs(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.auth_engine = auth_engine
@@ -194,6 +217,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     for mount, sub in (
         ("/assets/govuk", "govuk-frontend/dist/govuk"),
         ("/assets/htmx", "htmx.org/dist"),
+        ("/assets/vega", "vega/build"),
+        ("/assets/vega-lite", "vega-lite/build"),
+        ("/assets/vega-embed", "vega-embed/build"),
+        ("/assets/vega-interpreter", "vega-interpreter/build"),
     ):
         if (assets / sub).is_dir():
             app.mount(mount, StaticFiles(directory=str(assets / sub)), name=mount)

@@ -177,9 +177,11 @@ data_quality_flags = sa.Table(
 
 # Tables of other capabilities register on the same MetaData when their modules are imported.
 from safeguard.adapters.db import accounts as _accounts  # noqa: E402,F401
+from safeguard.adapters.db import assignments as _assignments  # noqa: E402,F401
 from safeguard.adapters.db import audit as _audit  # noqa: E402,F401
 from safeguard.adapters.db import findings as _findings  # noqa: E402,F401
 from safeguard.adapters.db import linkage as _linkage  # noqa: E402,F401
+from safeguard.adapters.db import mash as _mash  # noqa: E402,F401
 from safeguard.adapters.db import partners as _partners  # noqa: E402,F401
 from safeguard.adapters.db import people as _people  # noqa: E402,F401
 from safeguard.adapters.db import risk_models as _risk_models  # noqa: E402,F401

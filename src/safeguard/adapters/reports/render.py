@@ -128,9 +128,23 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        fmt=fmt, fmt_change=fmt_change, arrow=arrow, verdict=verdict, count=count, pct=pct
+        fmt=fmt,
+        fmt_change=fmt_change,
+        arrow=arrow,
+        verdict=verdict,
+        count=count,
+        pct=pct,
+        rule_name=rule_name,
     )
     return env
+
+
+def rule_name(label: str) -> str:
+    """A rule's name in words where ``label`` is a rule id (a board never reads raw ids)."""
+    from safeguard.rules.rules import RULES_BY_ID
+
+    rule = RULES_BY_ID.get(label)
+    return rule.title if rule else label
 
 
 def _sentence(f: PublishedFigure, previous_label: str) -> str:
@@ -203,6 +217,9 @@ def html(
         sections=SECTIONS,
         summary_ids=SUMMARY,
         summary=summary(report),
+        worst_overdue=max(
+            ((n, rule) for rule, n in report.overdue_by_rule if n is not None), default=(0, None)
+        )[1],
         charts=rendered,
         figures_def=FIGURES,
         breakdowns_def=BREAKDOWNS,
@@ -240,5 +257,7 @@ def pdf(
     import weasyprint
 
     document = html(report, medium="print", generated_at=generated_at, images=images)
-    data: bytes = weasyprint.HTML(string=document).write_pdf()
+    # PDF/UA-1: a tagged PDF (structure, reading order, language, alt text on the charts) that
+    # screen readers can read.
+    data: bytes = weasyprint.HTML(string=document).write_pdf(pdf_variant="pdf/ua-1")
     return data

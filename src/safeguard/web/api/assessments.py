@@ -67,5 +67,10 @@ def submit(person_id: PersonId, body: AnswersIn, conn: ConnDep, actor: Assessor)
         answers=body.answers,
         officer_grade=body.officer_grade,
         rationale=body.rationale,
+        event_id=body.event_id,
     )
-    return SubmittedOut(assessment_id=done.assessment_id, result=score_out(done.result))
+    return SubmittedOut(
+        assessment_id=done.assessment_id,
+        result=score_out(done.result),
+        new_duties=done.new_duties,
+    )

@@ -182,6 +182,7 @@ class AnswersIn(Strict):
     ] = Field(max_length=100)
     officer_grade: Annotated[str, StringConstraints(max_length=32)] | None = None
     rationale: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    event_id: Annotated[int, Field(ge=1, le=2_147_483_647)] | None = None  # the incident
 
 
 class ScoreOut(BaseModel):
@@ -201,6 +202,7 @@ class ScoreOut(BaseModel):
 class SubmittedOut(BaseModel):
     assessment_id: int
     result: ScoreOut
+    new_duties: int = 0  # findings the immediate re-assessment raised or changed
 
 
 class InstrumentOut(BaseModel):

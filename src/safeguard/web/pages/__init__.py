@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from safeguard.web.pages import assess, auth, people, work
+from safeguard.web.pages import assess, auth, board, mash, people, work
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, people, assess, work):
+for module in (auth, people, assess, work, mash, board):
     router.include_router(module.router)

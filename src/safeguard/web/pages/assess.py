@@ -67,6 +67,9 @@ def form(
             "result": result,
             "answers": {},
             "why": _why(purpose, reference),
+            "incidents": assessment_forms.incidents_for(conn, person_id),
+            "event_id": None,
+            "errors": {},
         },
         actor=actor,
     )
@@ -122,8 +125,10 @@ async def submit(
     answers, grade, rationale = await _answers(request)
     answers.pop(CSRF_FIELD, None)
     inst = risk_view.instrument(instrument_id, version)
+    event_text = str((await request.form()).get("event_id") or "")
+    event_id = int(event_text) if event_text.isdigit() and len(event_text) < 10 else None
     try:
-        assessment_forms.submit_assessment(
+        done = assessment_forms.submit_assessment(
             conn,
             actor=actor,
             person_id=person_id,
@@ -132,6 +137,8 @@ async def submit(
             answers=answers,
             officer_grade=grade,
             rationale=rationale,
+            event_id=event_id,
+            require_incident=True,
         )
     except ValidationFailed as exc:
         try:
@@ -149,10 +156,21 @@ async def submit(
                 "officer_grade": grade,
                 "rationale": rationale or "",
                 "error": str(exc),
+                "errors": _field_errors(str(exc)),
                 "why": _why(purpose, reference),
+                "incidents": assessment_forms.incidents_for(conn, person_id),
+                "event_id": event_id,
             },
             actor=actor,
             status_code=422,
         )
     why = _why(purpose, reference)
-    return RedirectResponse(f"/people/{person_id}" + (f"?{why}" if why else ""), status_code=303)
+    done_query = urlencode({"assessed": done.assessment_id, "duties": done.new_duties})
+    query = f"{why}&{done_query}" if why else done_query
+    return RedirectResponse(f"/people/{person_id}?{query}#due-now", status_code=303)
+
+
+def _field_errors(message: str) -> dict[str, str]:
+    """``field: message`` from a ValidationFailed, for the message next to the field."""
+    field, sep, text = message.partition(": ")
+    return {field: text} if sep and field.isidentifier() else {}

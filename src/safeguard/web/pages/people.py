@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
@@ -101,8 +102,10 @@ def profile(
     actor: Viewer,
     purpose: OptText = None,
     reference: OptText = None,
+    assessed: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    duties: Annotated[int | None, Query(ge=0, le=10_000)] = None,
 ) -> Response:
-    ctx: dict[str, object] = {"person_id": person_id}
+    ctx: dict[str, object] = {"person_id": person_id, "assessed": assessed, "duties": duties or 0}
     if not purpose:
         ctx["consult_purposes"] = purposes_for(Use.CONSULT)
         return render(request, "reason.html", ctx, actor=actor)
@@ -111,7 +114,10 @@ def profile(
         conn, actor=actor, person_id=person_id, justification=why, audit=audit
     )
     can_share = bool(can(actor, Action.SHARE_WITH_AGENCY))
+    spec, alt = incident_chart(profile.incidents_by_month)
     ctx.update(
+        chart_spec=spec,
+        chart_alt=alt,
         profile=profile,
         why=why_query(why),
         justification=why,
@@ -128,6 +134,37 @@ def profile(
             share_kinds=sharing.kind_choices(),
         )
     return render(request, "profile.html", ctx, actor=actor)
+
+
+def incident_chart(by_month: list[dict[str, object]]) -> tuple[str, str]:
+    """A Vega-Lite bar chart of incidents per month, and its text alternative."""
+    if not by_month:
+        return "", ""
+    total = sum(int(str(r["incidents"])) for r in by_month)
+    peak = max(by_month, key=lambda r: int(str(r["incidents"])))
+    alt = (
+        f"{total} incidents between {by_month[0]['month']} and {by_month[-1]['month']}; "
+        f"the most in {peak['month']} ({peak['incidents']})."
+    )
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": alt,
+        "data": {"values": by_month},
+        "mark": {"type": "bar", "color": "#1d70b8"},
+        "encoding": {
+            "x": {"field": "month", "type": "ordinal", "title": None},
+            "y": {
+                "field": "incidents",
+                "type": "quantitative",
+                "title": "Incidents",
+                "axis": {"tickMinStep": 1},
+            },
+        },
+        "width": 480,
+        "height": 120,
+        "config": {"font": "Arial", "view": {"stroke": None}},
+    }
+    return json.dumps(spec), alt
 
 
 class BreakGlassForm(BaseModel):

@@ -14,8 +14,10 @@ MENU = (
     ("/", "Worklists", Action.VIEW_WORKLISTS),
     ("/search", "Find a person", Action.SEARCH_PEOPLE),
     ("/referrals", "Referrals", Action.VIEW_REFERRALS),
+    ("/mash", "MASH triage", Action.TRIAGE_CONTACTS),
     ("/links", "Link review", Action.REVIEW_LINKS),
     ("/dashboard", "Dashboard", Action.VIEW_DASHBOARD),
+    ("/board", "Board report", Action.VIEW_DASHBOARD),
     ("/break-glass", "Break-glass review", Action.REVIEW_BREAK_GLASS),
 )
 
@@ -35,6 +37,7 @@ def render(
     ctx["menu"] = [(href, label) for href, label, action in MENU if actor and can(actor, action)]
     ctx["withheld_name"] = WITHHELD_NAME
     ctx["path"] = request.url.path
+    ctx.setdefault("errors", {})  # field id -> message (GOV.UK error summary pattern)
     templates = request.app.state.templates
     response: HTMLResponse = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     return response
