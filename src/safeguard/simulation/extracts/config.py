@@ -58,13 +58,13 @@ class SystemHabits:
 
 
 CUSTODY = SystemHabits(
-    "NICHE", "custody and crime records", share=0.52, child_share=0.30, case="mixed",
+    "NICHE", "custody and crime records", share=0.57, child_share=0.30, case="mixed",
     dob_missing=0.15, age_when_missing=0.4, keying=0.025, phonetic=0.012, swapped=0.012,
     nickname=0.035, known_as=0.015, middle=0.45, initial=0.005, placeholder_dob=0.002,
     impossible=0.0008, pnc=0.7, phone=0.25, alias=0.5,
 )  # fmt: skip
 COMMAND_AND_CONTROL = SystemHabits(
-    "STORM", "command and control log (calls)", share=0.35, child_share=0.25, case="upper",
+    "STORM", "command and control log (calls)", share=0.30, child_share=0.25, case="upper",
     dob_missing=0.25, age_when_missing=0.7, age_off=0.5, keying=0.03, phonetic=0.07,
     swapped=0.05, nickname=0.08, known_as=0.03, middle=0.02, initial=0.02, dob_day_month=0.02,
     dob_typo=0.012, impossible=0.0008, address=0.8, postcode=0.45, house_number_dropped=0.15,
@@ -72,7 +72,7 @@ COMMAND_AND_CONTROL = SystemHabits(
     alias=0.3,
 )  # fmt: skip
 REFERRAL = SystemHabits(
-    "LCS", "safeguarding referrals (children's services)", share=0.13, child_share=0.45,
+    "LCS", "safeguarding referrals (children's services)", share=0.08, child_share=0.30,
     case="title", dob_missing=1.0, age_when_missing=1.0, age_only=True, keying=0.015,
     phonetic=0.01, swapped=0.005, nickname=0.03, known_as=0.06, middle=0.2, dob_day_month=0.0,
     dob_typo=0.0, impossible=0.0, address=0.9, postcode=0.9, stale_address=0.1, phone=0.3,
@@ -110,6 +110,10 @@ class PopulationHabits:
     pnc: float = 0.08  #: people with a PNC id (more with many mentions)
     #: mentions per person ~ k^-zeta for k in 1..max_mentions
     zeta: float = 2.0
+    zeta_child: float = 2.6  #: children are recorded less often (most once)
+    #: members of a household of two or more never recorded at all (adults, children)
+    unrecorded_adult: float = 0.25
+    unrecorded_child: float = 0.45
     max_mentions: int = 60
     households_per_postcode: float = 3.0
 
@@ -152,7 +156,8 @@ class ExtractConfig:
         return cls(people=people, profile="police", seed=seed)
 
     def mean_mentions(self) -> float:
-        """Expected mentions per person (the zeta distribution's mean)."""
-        k = range(1, self.population.max_mentions + 1)
-        w = [x**-self.population.zeta for x in k]
-        return float(sum(x * p for x, p in zip(k, w, strict=True)) / sum(w))
+        """Mentions per person, measured on a small sample of this configuration (children,
+        unrecorded household members and households make a closed form awkward)."""
+        from safeguard.simulation.extracts.estimate import mentions_per_person
+
+        return mentions_per_person(self)

@@ -53,9 +53,11 @@ class Homes:
     landline: np.ndarray
 
 
-def mention_counts(cfg: ExtractConfig, rng: np.random.Generator, n: int) -> np.ndarray:
+def mention_counts(
+    cfg: ExtractConfig, rng: np.random.Generator, n: int, zeta: float | None = None
+) -> np.ndarray:
     k = np.arange(1, cfg.population.max_mentions + 1)
-    w = k.astype(float) ** -cfg.population.zeta
+    w = k.astype(float) ** -(cfg.population.zeta if zeta is None else zeta)
     return np.asarray(rng.choice(k, n, p=w / w.sum()))
 
 
@@ -67,8 +69,17 @@ def persons(
     female = np.array(people.female, dtype=bool)
     tradition = np.array(people.tradition, dtype=np.int64)
     dob = np.array(people.dob, dtype=np.int64)
-    k = mention_counts(cfg, rng, n)
     age = (DAY0 + PERIOD_DAYS - dob) / 365.25
+    k = np.where(
+        age < 18,
+        mention_counts(cfg, rng, n, cfg.population.zeta_child),
+        mention_counts(cfg, rng, n),
+    )
+    # most members of a household are never in a police extract at all
+    household = np.array(people.household, dtype=np.int64) - people.household[0]
+    alone = np.bincount(household)[household] == 1
+    unrecorded = np.where(age < 18, h.unrecorded_child, h.unrecorded_adult)
+    k[~alone & (rng.random(n) < unrecorded)] = 0
     # offenders are recorded often: a PNC id and an alias grow likelier with mentions
     p_pnc = np.where(age < 12, 0.0, np.minimum(0.9, h.pnc * 0.4 + 0.12 * (k - 1)))
     has_pnc = rng.random(n) < p_pnc
@@ -90,7 +101,7 @@ def persons(
     middle = np.array(people.middle, dtype=object)
     return Persons(
         key=np.array(people.key, dtype=np.int64),
-        household=np.array(people.household, dtype=np.int64) - people.household[0],
+        household=household,
         female=female,
         tradition=tradition,
         forename=np.array(people.forename, dtype=object),

@@ -53,6 +53,10 @@ def english_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     male_tail = [n for n in formal if not _looks_female(n.lower())]
     female_tail = [n for n in formal if _looks_female(n.lower())]
     composed = sorted({f + s for f in _FIRST for s in _LAST if not f.lower().endswith(s[:1])})
+    # patronymic surnames (Roberts, Robertson, Dickson): the other large English family
+    composed += sorted(
+        {n + e for n in male_tail[:600] if n[-1] not in "aeiouy" for e in ("son", "s")}
+    )
     # interleave so that rank, not the alphabet, sets frequency
     rng = np.random.default_rng(20261207)
     rng.shuffle(male_tail)
