@@ -23,12 +23,29 @@ _FIRST = ("Ash", "Black", "Brad", "Brook", "Brom", "Burn", "Cal", "Clay", "Cold"
           "Hol", "Ing", "Kirk", "Lang", "Lid", "Lin", "Mar", "Mid", "Mor", "Nor", "Oak",
           "Pen", "Pick", "Ram", "Red", "Rid", "Ros", "Sal", "Shel", "Stan", "Stock", "Sut",
           "Thorn", "Wal", "Wes", "Whit", "Wil", "Win", "Wolf", "Wood", "Wy", "Bar", "Brad",
-          "Car", "Chad", "Elm", "Hather", "Mal", "Rother")
+          "Car", "Chad", "Elm", "Hather", "Mal", "Rother", "Ald", "Alder", "Arn", "Asp", "Bag",
+          "Bal", "Bick", "Birk", "Brack", "Bram", "Brin", "Buck", "Cam", "Chap", "Chil", "Cliff",
+          "Cock", "Cot", "Cran", "Dar", "Dent", "Dun", "Eg", "Els", "Farn", "Fen", "Gil", "Gold",
+          "Grim", "Hack", "Ham", "Hard", "Hep", "Hes", "Hod", "Horn", "Hun", "Ken", "Knot",
+          "Lam", "Lock", "Loft", "Mat", "Mill", "Moss", "Mun", "Nut", "Ox", "Pad", "Pit", "Pres",
+          "Rad", "Rush", "Sand", "Scar", "Shep", "Sher", "Skel", "Sow", "Stain", "Stan", "Swin",
+          "Tad", "Thack", "Tod", "Ush", "Wad", "Wain", "Ward", "Wether", "Whin", "Work")
 _LAST = ("worth", "burn", "ley", "ton", "field", "ford", "wood", "well", "by", "dale",
          "ham", "hurst", "more", "stead", "thorpe", "wick", "cliffe", "bridge", "combe",
          "den", "don", "gate", "hall", "land", "man", "shaw", "side", "stone", "thwaite",
          "ridge", "brook", "croft", "holm", "lock", "mer", "ington", "sby", "bury", "cott")
 # fmt: on
+
+
+def surname_frequencies(n: int, head: int) -> np.ndarray:
+    """The ``head`` commonest surnames take 30% of people (1 / (rank + 10) among them), the long
+    tail the rest, falling slowly (1 / (rank + 300)): the top hundred surnames of England and
+    Wales hold about a fifth of people and most people's surname is outside the top thousand."""
+    top = 1.0 / (np.arange(1, head + 1) + 10.0)
+    tail = 1.0 / (np.arange(1, n - head + 1) + 300.0)
+    w = np.concatenate([0.3 * top / top.sum(), 0.7 * tail / tail.sum()])
+    out: np.ndarray = w / w.sum()
+    return out
 
 
 def long_tail(n: int) -> np.ndarray:
@@ -80,9 +97,9 @@ class _Sampler:
     """Draws from one pool with its frequencies, a block of draws at a time (single draws
     with ``rng.choice(p=...)`` rebuild the distribution on every call)."""
 
-    def __init__(self, values: tuple[str, ...]) -> None:
+    def __init__(self, values: tuple[str, ...], weights: np.ndarray | None = None) -> None:
         self.values = np.array(values, dtype=object)
-        self.cdf = np.cumsum(long_tail(len(values)))
+        self.cdf = np.cumsum(long_tail(len(values)) if weights is None else weights)
         self.cdf[-1] = 1.0
         self._buf: list[str] = []
 
@@ -103,7 +120,9 @@ class NamePicker:
         self.tradition = tradition
         self._m = _Sampler(tradition.male)
         self._f = _Sampler(tradition.female)
-        self._s = _Sampler(tradition.surnames)
+        english = tradition.name == "english"
+        weights = surname_frequencies(len(tradition.surnames), len(sim_names.SURNAMES))
+        self._s = _Sampler(tradition.surnames, weights if english else None)
 
     def forenames(self, rng: np.random.Generator, female: np.ndarray) -> np.ndarray:
         n = len(female)
