@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import link_truth  # noqa: E402
 
+from safeguard.simulation.extracts.config import GENERATOR_VERSION  # noqa: E402
+
 SAFEGUARD = [sys.executable, "-m", "safeguard"]
 # issue 14's targets for safeguard's model, and the realistic-data band for the generic model
 TARGETS = {
@@ -111,7 +113,11 @@ def measure(argv: list[str], env: dict[str, str] | None = None) -> Measured:
 
 def extracts_dir(profile: str, size: int, seed: int) -> Path:
     """The generated extracts of ``size`` mentions (generated on first use)."""
-    d = Path(tempfile.gettempdir()) / f"safeguard-bench-extracts-v1-{profile}-{size}-s{seed}"
+    version = GENERATOR_VERSION
+    d = (
+        Path(tempfile.gettempdir())
+        / f"safeguard-bench-extracts-v{version}-{profile}-{size}-s{seed}"
+    )
     if not (d / "truth" / "README.md").exists():
         subprocess.run(
             [*SAFEGUARD, "simulate-extracts", "--out", str(d), "--mentions", str(size),

@@ -14,6 +14,9 @@ Profile = Literal["police", "diverse"]
 PROFILES: tuple[Profile, ...] = ("police", "diverse")
 Case = Literal["mixed", "upper", "title"]
 
+#: bumped whenever the same configuration writes different files (bench caches by it)
+GENERATOR_VERSION = 2
+
 START = date(2019, 1, 1)
 END = date(2025, 12, 31)  # the last day of records: nothing is in the future for ingest
 
