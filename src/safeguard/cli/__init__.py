@@ -10,6 +10,7 @@ from safeguard.cli import backup as backup_cli
 from safeguard.cli import context
 from safeguard.cli import db as db_cli
 from safeguard.cli import demo as demo_cli
+from safeguard.cli import extracts as extracts_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import link as link_cli
 from safeguard.cli import report as report_cli
@@ -54,6 +55,7 @@ schema_cli.register(app)
 serve_cli.register(app)
 simulate_cli.register(app)
 backup_cli.register(app)
+extracts_cli.register(app)
 demo_cli.register(app)
 
 
