@@ -29,7 +29,7 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import LinkingSession, Prediction
-from safeguard.adapters.linkage.features import load_mentions
+from safeguard.adapters.linkage.features import load_mention_events, load_mentions
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.linking import (
     EARLIEST_BIRTH,
@@ -61,6 +61,11 @@ class LinkConfig:
         retrain: train a new model even if one is saved.
         memory_limit: DuckDB's memory limit; it spills to disk beyond it.
         earliest_birth: dates of birth before this are impossible (unlinkable).
+        guards_off: guards turned off by name (``adapters.linkage.guards.GUARDS``), to measure
+            what each is worth; every guard is on by default.
+        hold_ambiguous: hold on its own (and queue for review) a mention that links about as
+            strongly to a person the guards keep apart from its own as to its own (off by
+            default: measured, it costs more recall than it gains precision; docs/linking.md).
     """
 
     store_dir: Path
@@ -72,6 +77,8 @@ class LinkConfig:
     memory_limit: str = "3GB"
     earliest_birth: date = EARLIEST_BIRTH
     spark_master: str = "local[2]"
+    guards_off: frozenset[str] = frozenset()
+    hold_ambiguous: bool = False
 
     @property
     def store_path(self) -> Path:
@@ -142,6 +149,14 @@ def _session(config: LinkConfig) -> Any:
             earliest_birth=config.earliest_birth,
         )
     return LinkingSession(memory_limit=config.memory_limit, earliest_birth=config.earliest_birth)
+
+
+def _guard_pairs(session: Any, config: LinkConfig) -> Any:
+    """The session's guards inside components (DuckDB); the Spark session applies its own hard
+    negatives to scored pairs instead."""
+    if isinstance(session, LinkingSession):
+        return session.guard_pairs(config.guards_off)
+    return None
 
 
 def _start_run(engine: Engine, kind: str, actor: str, backend: str, at: datetime) -> int:
@@ -309,6 +324,8 @@ def link_all(
             previous = store.current_links(conn)
         with _session(config) as session:
             n = session.load(raw, today=at.date())
+            if config.backend == "duckdb":
+                session.load_events(load_mention_events(engine))
             trained = saved is None
             if saved is None:
                 say("training the model (EM, no labels)")
@@ -329,6 +346,8 @@ def link_all(
                 threshold=config.match_threshold,
                 constraints=Constraints(constraints.must_link, constraints.cannot_link),
                 isolated=unlinkable,
+                guard_pairs=_guard_pairs(session, config),
+                hold_ambiguous=config.hold_ambiguous,
             )
             session.save_store(config.store_path)
         say("storing people")
@@ -497,6 +516,7 @@ def link_new(
         ) as session:
             session.attach_known(config.store_path)
             n_new = session.load_new(raw_new, today=at.date())
+            session.load_events(load_mention_events(engine))
             session.use_model(json.loads(model_json))
             say("scoring new mentions")
             prediction = session.predict_delta(
@@ -515,6 +535,8 @@ def link_new(
                 constraints=Constraints(constraints.must_link, constraints.cannot_link),
                 isolated=unlinkable,
                 known_person={m: previous[m] for m in nodes if m in previous},
+                guard_pairs=session.guard_pairs(config.guards_off),
+                hold_ambiguous=config.hold_ambiguous,
             )
             session.save_store(config.store_path, include_new=True)
         summary = _store_result(
