@@ -449,21 +449,25 @@ def cluster_mentions(
             parent[x], x = root, parent[x]
         return root
 
+    # Constraints are kept between roots: ``index[root]`` is the set of roots of clusters that
+    # root's cluster may not join, updated at each union, so a check is one set lookup.
     def crosses(index: dict[int, set[int]], ra: int, rb: int) -> bool:
-        if not index:
-            return False
-        small, big = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
-        for m in members[small]:
-            for other in index.get(m, ()):
-                if find(other) == big:
-                    return True
-        return False
+        return rb in index.get(ra, ())
 
     def union(ra: int, rb: int) -> None:
         if len(members[ra]) < len(members[rb]):
             ra, rb = rb, ra
         parent[rb] = ra
         members[ra].extend(members.pop(rb))
+        for index in (analyst_cannot, model_cannot):
+            gone = index.pop(rb, None)
+            if gone is None:
+                continue
+            for other in gone:
+                others = index[other]
+                others.discard(rb)
+                others.add(ra)
+            index.setdefault(ra, set()).update(gone)
 
     label: dict[int, int] = {}
     if known_person:

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -98,6 +99,7 @@ class LinkRunSummary:
     pairs_scored: int
     seconds: float
     trained: bool
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +127,17 @@ class ReviewItem:
 @dataclass(slots=True)
 class _Timer:
     started: float = field(default_factory=time.perf_counter)
+    stages: dict[str, float] = field(default_factory=dict)
+    last: float = field(default_factory=time.perf_counter)
 
     def seconds(self) -> float:
         return round(time.perf_counter() - self.started, 3)
+
+    def lap(self, stage: str) -> None:
+        """Record the seconds since the previous lap as ``stage``."""
+        now = time.perf_counter()
+        self.stages[stage] = round(now - self.last, 3)
+        self.last = now
 
 
 def _now(now: datetime | None) -> datetime:
@@ -179,17 +189,36 @@ def _fail_run(engine: Engine, run_id: int) -> None:
         )
 
 
+def _cluster_arrays(prediction: Prediction, clusters: Clustering) -> tuple[Any, Any, Any, Any]:
+    """Sorted mention ids, their clusters, and the cluster of each end of every scored pair
+    (-1 for a mention not clustered), as numpy arrays: a million mentions' three million
+    pairs are then a few vector operations, not a Python loop."""
+    cluster_of = clusters.cluster_of
+    ids = np.fromiter(cluster_of.keys(), dtype=np.int64, count=len(cluster_of))
+    cl = np.fromiter(cluster_of.values(), dtype=np.int64, count=len(cluster_of))
+    order = np.argsort(ids)
+    ids, cl = ids[order], cl[order]
+
+    def of(values: Any) -> Any:
+        if not len(ids):
+            return np.full(len(values), -1, np.int64)
+        pos = np.minimum(np.searchsorted(ids, values), len(ids) - 1)
+        return np.where(ids[pos] == values, cl[pos], -1)
+
+    return ids, cl, of(prediction.left), of(prediction.right)
+
+
 def _probabilities(prediction: Prediction, clusters: Clustering) -> dict[int, float | None]:
     """Each mention's strongest link inside its own cluster (None for a mention on its own)."""
-    best: dict[int, float] = {}
-    cluster_of = clusters.cluster_of
-    for a, b, p in prediction.edges():
-        if cluster_of.get(a) is not None and cluster_of.get(a) == cluster_of.get(b):
-            if p > best.get(a, -1.0):
-                best[a] = p
-            if p > best.get(b, -1.0):
-                best[b] = p
-    return {m: best.get(m) for m in cluster_of}
+    ids, _, cl_l, cl_r = _cluster_arrays(prediction, clusters)
+    inside = (cl_l == cl_r) & (cl_l >= 0)
+    best = np.full(len(ids), -1.0)
+    for ends in (prediction.left[inside], prediction.right[inside]):
+        np.maximum.at(best, np.searchsorted(ids, ends), prediction.probability[inside])
+    return {
+        int(m): (None if p < 0 else float(p))
+        for m, p in zip(ids.tolist(), best.tolist(), strict=True)
+    }
 
 
 def _review_candidates(
@@ -198,12 +227,17 @@ def _review_candidates(
     """Uncertain pairs left in different clusters, and merges the clustering refused."""
     cluster_of = clusters.cluster_of
     out: dict[tuple[int, int], RefusedMerge] = {}
-    for a, b, p in prediction.edges():
-        if config.review_from <= p < config.match_threshold and cluster_of.get(a) != cluster_of.get(
-            b
-        ):
-            key = Constraints.pair(a, b)
-            out[key] = RefusedMerge(key[0], key[1], p, "uncertain_match")
+    _, _, cl_l, cl_r = _cluster_arrays(prediction, clusters)
+    p = prediction.probability
+    uncertain = (p >= config.review_from) & (p < config.match_threshold) & (cl_l != cl_r)
+    for a, b, q in zip(
+        prediction.left[uncertain].tolist(),
+        prediction.right[uncertain].tolist(),
+        p[uncertain].tolist(),
+        strict=True,
+    ):
+        key = Constraints.pair(a, b)
+        out[key] = RefusedMerge(key[0], key[1], q, "uncertain_match")
     for r in clusters.refused:
         if r.reason == "unlinkable_mention":
             continue
@@ -211,6 +245,9 @@ def _review_candidates(
             key = Constraints.pair(r.left, r.right)
             out[key] = RefusedMerge(key[0], key[1], r.probability, r.reason)
     return list(out.values())
+
+
+REVIEW_VALUES = ("match_probability", "priority", "reason", "status", "run_id", "created_at")
 
 
 def _write_reviews(
@@ -229,12 +266,17 @@ def _write_reviews(
         members[p].append(m)
     touched = {person_of[m] for c in candidates for m in (c.left, c.right) if m in person_of}
     roles = store.roles_by_mention(conn, (m for p in touched for m in members[p]))
+    person_roles: dict[int, set[str]] = {}
 
     def history_roles(mention: int) -> set[str]:
         person = person_of.get(mention)
         if person is None:
             return roles.get(mention, set())
-        return set().union(*(roles.get(m, set()) for m in members[person]))
+        found = person_roles.get(person)
+        if found is None:
+            found = set().union(*(roles.get(m, set()) for m in members[person]))
+            person_roles[person] = found
+        return found
 
     ranked = []
     for c in candidates:
@@ -263,7 +305,8 @@ def _write_reviews(
             )
         )
     }
-    written = 0
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for score, c, reason in ranked:
         key = (c.left, c.right)
         values = {
@@ -275,20 +318,20 @@ def _write_reviews(
             "created_at": at,
         }
         if key not in decided:
-            conn.execute(
-                sa.insert(link_reviews).values(mention_id_l=c.left, mention_id_r=c.right, **values)
-            )
+            inserts.append({"mention_id_l": c.left, "mention_id_r": c.right, **values})
         elif decided[key] in ("superseded", "open"):
-            conn.execute(
-                sa.update(link_reviews)
-                .where(link_reviews.c.mention_id_l == c.left)
-                .where(link_reviews.c.mention_id_r == c.right)
-                .values(**values)
-            )
-        else:
-            continue  # an analyst already decided this pair; the constraint is in force
-        written += 1
-    return written
+            updates.append({"l": c.left, "r": c.right, **{f"v_{k}": v for k, v in values.items()}})
+        # else an analyst already decided this pair; the constraint is in force
+    store.bulk_insert(conn, link_reviews, inserts)
+    if updates:
+        conn.execute(
+            sa.update(link_reviews)
+            .where(link_reviews.c.mention_id_l == sa.bindparam("l"))
+            .where(link_reviews.c.mention_id_r == sa.bindparam("r"))
+            .values({k: sa.bindparam(f"v_{k}") for k in REVIEW_VALUES}),
+            updates,
+        )
+    return len(inserts) + len(updates)
 
 
 def link_all(
@@ -322,10 +365,12 @@ def link_all(
             saved = None if config.retrain else store.latest_model(conn)
             constraints = store.active_constraints(conn)
             previous = store.current_links(conn)
+        timer.lap("read mentions and links")
         with _session(config) as session:
             n = session.load(raw, today=at.date())
             if config.backend == "duckdb":
                 session.load_events(load_mention_events(engine))
+            timer.lap("features and events")
             trained = saved is None
             if saved is None:
                 say("training the model (EM, no labels)")
@@ -335,10 +380,12 @@ def link_all(
             else:
                 version, model_json = saved
                 session.use_model(json.loads(model_json))
+            timer.lap("train" if trained else "load model")
             say("scoring candidate pairs")
             prediction = session.predict(threshold=min(config.review_from, config.match_threshold))
             unlinkable = session.unlinkable()
             mention_ids = session.mention_ids()
+            timer.lap("predict")
             say("clustering")
             clusters = cluster_prediction(
                 mention_ids,
@@ -349,7 +396,9 @@ def link_all(
                 guard_pairs=_guard_pairs(session, config),
                 hold_ambiguous=config.hold_ambiguous,
             )
+            timer.lap("guards and clustering")
             session.save_store(config.store_path)
+            timer.lap("feature store")
         say("storing people")
         summary = _store_result(
             engine,
@@ -370,13 +419,15 @@ def link_all(
     except Exception:
         _fail_run(engine, run_id)
         raise
+    timer.lap("store people, links, reviews")
     logger.info(
-        "link run %s: %s mentions, %s people, %s links changed in %.1fs",
+        "link run %s: %s mentions, %s people, %s links changed in %.1fs (%s)",
         run_id,
         summary[0],
         summary[1],
         summary[2],
         timer.seconds(),
+        ", ".join(f"{k} {v:.1f}s" for k, v in timer.stages.items()),
     )
     return LinkRunSummary(
         run_id,
@@ -390,6 +441,7 @@ def link_all(
         len(prediction),
         timer.seconds(),
         trained,
+        dict(timer.stages),
     )
 
 

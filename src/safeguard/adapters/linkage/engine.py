@@ -343,7 +343,7 @@ class LinkingSession:
     ) -> Callable[[IntArray, IntArray], tuple[IntArray, IntArray]]:
         """The clustering's ``guard_pairs``: guards in DuckDB SQL inside each component; the
         count of pairs per guard is kept in ``guard_counts``."""
-        enabled = self.enabled_guards(off) - {"ambiguous_mention"}
+        enabled = self.enabled_guards(off)
 
         def pairs(ids: IntArray, component: IntArray) -> tuple[IntArray, IntArray]:
             left, right, names = component_guard_pairs(

@@ -29,9 +29,10 @@ what each one is worth, see ``docs/linking.md``):
   at training, ``model.forename_guard``);
 * ``look_alike``: the same surname and date of birth or forename, yet the model scored the pair
   itself under ``HARD_NEGATIVE_BELOW`` (father and son with one name and other details apart);
-* ``ambiguous_mention`` (in ``clustering``, not SQL): a mention whose link to a person the
-  guards keep apart from its own is within 3 match-weight points of its best link into its own
-  is held on its own and queued for review, not given to whichever link came first.
+* not a pair guard, and off by default (``LinkConfig.hold_ambiguous``, in ``clustering``): a
+  mention whose link to a person the guards keep apart from its own is at least as strong as its
+  best link into its own is held on its own and queued for review, not given to whichever link
+  came first.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ GUARDS = (
     "household_member",
     "siblings",
     "look_alike",
-    "ambiguous_mention",
 )
 GUARD_LABELS = {
     "one_event": "both involved in one event: two people",
@@ -64,7 +64,6 @@ GUARD_LABELS = {
     "household_member": "clearly different forenames and a different date of birth or sex",
     "siblings": "same surname and date of birth or address, clearly different forenames",
     "look_alike": "look alike, yet the model scores the pair as two people",
-    "ambiguous_mention": "links as strongly to a person kept apart as to its own: held for review",
 }
 GENERATION_GAP_YEARS = 14
 FIRM_DOB_MENTIONS = 2
@@ -202,6 +201,7 @@ def guards_between(con: Any, features: str, left: int, right: int) -> list[str]:
     """Every guard that keeps mentions ``left`` and ``right`` apart, taken as a component of two
     (for the "why" view): firm dates of birth need more mentions and are not judged here."""
     rules = pair_guard_sql("l", "r", enabled=set(GUARDS) - {"firm_dob"})
+    left, right = min(left, right), max(left, right)
     found: list[str] = []
     for name, sql in rules:
         hit = con.execute(

@@ -87,6 +87,16 @@ def link_queue(request: Request, conn: ConnDep, actor: Reviewer) -> Response:
     )
 
 
+@router.get("/links/pairs/{left}/{right}/why", response_class=HTMLResponse)
+def link_why(
+    request: Request, left: RecordId, right: RecordId, conn: ConnDep, actor: Reviewer
+) -> Response:
+    from safeguard.services.linkage_why import why_pair
+
+    found = why_pair(conn, actor=actor, left=left, right=right)
+    return render(request, "link_why.html", {"why": found}, actor=actor)
+
+
 @router.get("/links/{review_id}", response_class=HTMLResponse)
 def link_review(request: Request, review_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
     found = links.review_pair(conn, actor=actor, review_id=review_id)
