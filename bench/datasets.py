@@ -21,6 +21,8 @@ class Dataset:
     name: str
     raw: pa.Table
     truth: dict[int, object]
+    #: (source_system, source_id) of each id, where the data came from interchange files
+    keys: dict[int, tuple[str, str]] | None = None
 
 
 def _dates(values: pd.Series, fmt: str) -> list[date | None]:
@@ -262,3 +264,16 @@ def synthetic(n_mentions: int, seed: int = 1) -> Dataset:
     return Dataset(
         f"synthetic {m:,}", raw, dict(zip(range(1, m + 1), person.tolist(), strict=True))
     )
+
+
+def extracts(directory: Path) -> Dataset:
+    """Realistic extracts (``safeguard simulate-extracts``): every system's mentions and the
+    truth, mentions numbered in file order (as ``simulated``)."""
+    ds = simulated(directory)
+    m = pd.read_csv(
+        directory / "interchange" / "person_mention.csv",
+        dtype=str,
+        usecols=["source_system", "source_id"],
+    )
+    keys = dict(enumerate(zip(m["source_system"], m["source_id"], strict=True), start=1))
+    return Dataset(f"extracts ({directory.name})", ds.raw, ds.truth, keys)

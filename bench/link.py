@@ -4,12 +4,17 @@ Every figure comes from a child process of its own, so peak memory is that run's
 
     python bench/link.py accuracy [--datasets febrl4,historical_50k,sim:/path/to/sim/out]
     python bench/link.py scale --rows 1000000 [--generic]
+    python bench/link.py realistic [--sizes 100k,1m] [--profiles police,diverse]
+                                   [--diverse-sizes 100k] [--classic febrl4,historical_50k]
 
 ``accuracy`` prints cluster-level pairwise precision, recall and F1 of safeguard's model and of
 a generic Splink model (names, date of birth, postcode, address, the usual blocking, EM-trained,
 Splink's own connected components at 0.95) on the same data in the same run.
 ``scale`` times, on synthetic mentions: train + predict + cluster; predict + cluster with the
 saved model; a nightly delta of 5,000 new mentions against the rest; and ``link_one`` latency.
+``realistic`` generates realistic extracts (``safeguard simulate-extracts``) and measures
+``safeguard ingest`` + ``safeguard link`` end to end beside the generic model on them, with merge
+rates by relation and each of issue 14's targets stated as MET or NOT MET (``link_realistic.py``).
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ def load(name: str) -> datasets.Dataset:
         return datasets.historical_50k()
     if name.startswith("sim:"):
         return datasets.simulated(Path(name[4:]))
+    if name.startswith("extracts:"):
+        return datasets.extracts(Path(name[9:]))
     if name.startswith("parquet:"):
         table = pq.read_table(name[8:])
         truth = dict(zip(table["id"].to_pylist(), table["person"].to_pylist(), strict=True))
@@ -294,6 +301,35 @@ def scale(args: argparse.Namespace) -> None:
         )
 
 
+def realistic(args: argparse.Namespace) -> None:
+    import link_realistic as lr
+
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    plan = [("police", lr.size_of(x)) for x in args.sizes.split(",") if x]
+    if "diverse" in args.profiles.split(","):
+        plan += [("diverse", lr.size_of(x)) for x in args.diverse_sizes.split(",") if x]
+    if "police" not in args.profiles.split(","):
+        plan = [p for p in plan if p[0] != "police"]
+    models = tuple(m for m in ("safeguard", "generic") if m in args.models.split(","))
+    runs = []
+    for profile, size in plan:
+        print(f"{profile} {size:,} mentions:", flush=True)
+        runs.append(lr.evaluate(profile, size, args.seed, models))
+    print(f"load average after: {os.getloadavg()}", flush=True)
+    print("\n".join(["", *lr.report(runs), "", *lr.missed_lines(runs)]))
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.__dict__ for r in runs], indent=1))
+    if args.classic:
+        print()
+        accuracy(argparse.Namespace(datasets=args.classic))
+
+
+def generic_extracts(args: argparse.Namespace) -> None:
+    import link_realistic as lr
+
+    lr.generic_child(Path(args.dataset), Path(args.out))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -304,6 +340,17 @@ def main() -> None:
     sc = sub.add_parser("scale")
     sc.add_argument("--rows", type=int, default=1_000_000)
     sc.add_argument("--generic", action="store_true")
+    real = sub.add_parser("realistic")
+    real.add_argument("--sizes", default="100k", help="police profile sizes, e.g. 100k,1m")
+    real.add_argument("--profiles", default="police,diverse")
+    real.add_argument("--diverse-sizes", default="100k")
+    real.add_argument("--models", default="safeguard,generic")
+    real.add_argument("--seed", type=int, default=1)
+    real.add_argument("--classic", default="febrl4,historical_50k", help="'' to skip")
+    real.add_argument("--json", default="", help="write every figure to this file")
+    ge = sub.add_parser("_generic_extracts")
+    ge.add_argument("--dataset")
+    ge.add_argument("--out")
     o = sub.add_parser("_one")
     o.add_argument("--dataset")
     o.add_argument("--model")
@@ -320,6 +367,8 @@ def main() -> None:
     args = parser.parse_args()
     {
         "accuracy": accuracy,
+        "realistic": realistic,
+        "_generic_extracts": generic_extracts,
         "scale": scale,
         "_one": one,
         "_scale_full": scale_full,

@@ -7,6 +7,7 @@ import typer
 from safeguard.cli import agencies as agencies_cli
 from safeguard.cli import assess as assess_cli
 from safeguard.cli import db as db_cli
+from safeguard.cli import extracts as extracts_cli
 from safeguard.cli import demo as demo_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import link as link_cli
@@ -31,6 +32,7 @@ assess_cli.register(app)
 schema_cli.register(app)
 serve_cli.register(app)
 simulate_cli.register(app)
+extracts_cli.register(app)
 demo_cli.register(app)
 
 
