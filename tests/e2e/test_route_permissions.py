@@ -87,6 +87,7 @@ EXPECTED: dict[tuple[str, str], dict[str, frozenset[Role]]] = {
     ("POST", "/api/findings/{finding_id}/resolve"): WRITE,
     ("GET", "/api/links"): each(S),
     ("GET", "/api/links/{review_id}"): each(S),  # a restricted record is shown withheld
+    ("GET", "/api/links/pairs/{left}/{right}/why"): each(S),  # restricted: withheld
     ("POST", "/api/links/{review_id}/confirm"): WRITE,
     ("POST", "/api/links/{review_id}/split"): WRITE,
     ("GET", "/api/dashboard"): each(P | {BRD, ADM}),
@@ -122,6 +123,7 @@ EXPECTED: dict[tuple[str, str], dict[str, frozenset[Role]]] = {
     ("POST", "/referrals/{referral_id}/status"): by_state(S, NOBODY, S | {PAR}, S),
     ("GET", "/links"): each(S),
     ("GET", "/links/{review_id}"): each(S),
+    ("GET", "/links/pairs/{left}/{right}/why"): each(S),
     ("POST", "/links/{review_id}/confirm"): WRITE,
     ("POST", "/links/{review_id}/split"): WRITE,
     ("POST", "/links/{review_id}/undo"): WRITE,
@@ -225,6 +227,14 @@ CALLS: dict[tuple[str, str], Callable[[Someone], Request]] = {
     ("POST", "/api/links/{review_id}/split"): lambda p: (
         {"review_id": p.review},
         {"reason": "not"},
+    ),
+    ("GET", "/api/links/pairs/{left}/{right}/why"): lambda p: (
+        {"left": p.mentions[0], "right": p.mentions[1]},
+        {},
+    ),
+    ("GET", "/links/pairs/{left}/{right}/why"): lambda p: (
+        {"left": p.mentions[0], "right": p.mentions[1]},
+        {},
     ),
     ("POST", "/links/{review_id}/confirm"): lambda p: ({"review_id": p.review}, {"reason": "same"}),
     ("POST", "/links/{review_id}/split"): lambda p: ({"review_id": p.review}, {"reason": "not"}),

@@ -22,6 +22,9 @@ ODD = [
     {"id": 5, "forenames": "Zoë", "surname": "Doe", "age": 12, "mention_date": date(2024, 5, 1)},
     {"id": 6, "forenames": "Anne-Marie", "surname": "de la Cruz", "postcode": "ca1 2ab"},
     {"id": 7, "forenames": "Dr. Lee", "date_of_birth": date(1899, 12, 31), "pnc_id": "12/34 5"},
+    {"id": 8, "forenames": "John Jnr.", "surname": "Smith", "postcode": "CA1 2AB"},
+    {"id": 9, "forenames": "John", "surname": "SMITH-SNR", "postcode": "CA1 2AB"},
+    {"id": 10, "forenames": "Senior", "surname": "Juniorson"},
 ]
 
 

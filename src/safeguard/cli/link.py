@@ -18,14 +18,29 @@ link_app = typer.Typer(
 )
 
 
-def _config(backend: str = "duckdb", retrain: bool = False) -> linkage.LinkConfig:
+def _config(
+    backend: str = "duckdb",
+    retrain: bool = False,
+    guards_off: list[str] | None = None,
+    hold_ambiguous: bool = False,
+) -> linkage.LinkConfig:
     settings = context.settings()
     if backend not in ("duckdb", "spark"):
         raise typer.BadParameter("backend must be duckdb or spark", param_hint="--backend")
+    from safeguard.adapters.linkage.guards import GUARDS
+
+    unknown = sorted(set(guards_off or ()) - set(GUARDS))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown guard {', '.join(unknown)}; guards: {', '.join(GUARDS)}",
+            param_hint="--guard-off",
+        )
     return linkage.LinkConfig(
         store_dir=settings.data_dir / "linkage",
         backend=backend,  # type: ignore[arg-type]
         retrain=retrain,
+        guards_off=frozenset(guards_off or ()),
+        hold_ambiguous=hold_ambiguous,
     )
 
 
@@ -37,13 +52,21 @@ def link(
     retrain: bool = typer.Option(False, "--retrain", help="Train a new model even if one is saved"),
     actor: str = typer.Option("cli", help="Who runs this (recorded on the run and audited)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages"),
+    guard_off: list[str] = typer.Option(  # noqa: B008
+        [],
+        "--guard-off",
+        help="Turn a guard off by name, to measure it (repeatable; see docs/linking.md)",
+    ),
+    hold_ambiguous: bool = typer.Option(
+        False, "--hold-ambiguous", help="Hold mentions that link equally to two kept-apart people"
+    ),
 ) -> None:
     """Link every mention (train or load the model, score, cluster, store people)."""
     if ctx.invoked_subcommand is not None:
         return
     with context.handled():
         eng = context.engine()
-        config = _config(backend, retrain)
+        config = _config(backend, retrain, guard_off, hold_ambiguous)
 
         def say(message: str) -> None:
             if not quiet:
@@ -66,6 +89,10 @@ def link(
         context.out.print(table)
         trained = "trained now" if summary.trained else "saved"
         context.out.print(f"model {summary.model_version} ({trained})")
+        if summary.stages:
+            context.out.print(
+                "stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary.stages.items())
+            )
 
 
 @link_app.command("review")

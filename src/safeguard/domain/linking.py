@@ -27,6 +27,31 @@ _NOT_LETTERS = re.compile(r"[^a-z \-]")
 _SPACES = re.compile(r"\s+")
 _UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _TITLES = frozenset({"mr", "mrs", "miss", "ms", "dr", "mx", "sir", "rev"})
+# "Jr" / "Sr" written after a forename or a surname: the generation, not a name.
+JUNIOR = frozenset({"jr", "jnr", "junior"})
+SENIOR = frozenset({"sr", "snr", "senior"})
+GENERATION_WORDS = JUNIOR | SENIOR
+
+
+def generation_suffix(*values: str | None) -> str | None:
+    """``junior`` or ``senior`` where a name carries Jr / Sr (Junior, Snr...), else None.
+
+    Examples:
+        >>> generation_suffix("John Jr", "Smith")
+        'junior'
+        >>> generation_suffix("John", "Smith Snr.")
+        'senior'
+    """
+    words: set[str] = set()
+    for value in values:
+        norm = normalise_name(value)
+        if norm is not None:
+            words.update(re.split(r"[ \-]+", norm))
+    if words & JUNIOR:
+        return "junior"
+    if words & SENIOR:
+        return "senior"
+    return None
 
 
 def normalise_name(value: str | None) -> str | None:
@@ -53,7 +78,11 @@ def split_forenames(value: str | None) -> tuple[str | None, str | None]:
     norm = normalise_name(value)
     if norm is None:
         return None, None
-    parts = [p for p in norm.replace("-", " ").split(" ") if p and p not in _TITLES]
+    parts = [
+        p
+        for p in norm.replace("-", " ").split(" ")
+        if p and p not in _TITLES and p not in GENERATION_WORDS
+    ]
     if not parts:
         return None, None
     return parts[0], (" ".join(parts[1:]) or None)
@@ -70,7 +99,7 @@ def normalise_surname(value: str | None) -> str | None:
     norm = normalise_name(value)
     if norm is None:
         return None
-    return "-".join(p for p in re.split(r"[ \-]+", norm) if p) or None
+    return "-".join(p for p in re.split(r"[ \-]+", norm) if p and p not in GENERATION_WORDS) or None
 
 
 def surname_parts(surname: str | None) -> tuple[str | None, str | None]:
@@ -273,6 +302,7 @@ class MentionFeatures:
     phone: str | None
     pnc_id: str | None
     unlinkable: UnlinkableReason | None
+    generation: str | None = None  # "junior" / "senior" from a Jr / Sr in the name
 
 
 def mention_features(
@@ -335,6 +365,7 @@ def mention_features(
         phone=phone,
         pnc_id=pnc.upper().replace(" ", "") if pnc else None,
         unlinkable=reason,
+        generation=generation_suffix(text("forenames"), text("surname")),
     )
 
 
@@ -418,21 +449,25 @@ def cluster_mentions(
             parent[x], x = root, parent[x]
         return root
 
+    # Constraints are kept between roots: ``index[root]`` is the set of roots of clusters that
+    # root's cluster may not join, updated at each union, so a check is one set lookup.
     def crosses(index: dict[int, set[int]], ra: int, rb: int) -> bool:
-        if not index:
-            return False
-        small, big = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
-        for m in members[small]:
-            for other in index.get(m, ()):
-                if find(other) == big:
-                    return True
-        return False
+        return rb in index.get(ra, ())
 
     def union(ra: int, rb: int) -> None:
         if len(members[ra]) < len(members[rb]):
             ra, rb = rb, ra
         parent[rb] = ra
         members[ra].extend(members.pop(rb))
+        for index in (analyst_cannot, model_cannot):
+            gone = index.pop(rb, None)
+            if gone is None:
+                continue
+            for other in gone:
+                others = index[other]
+                others.discard(rb)
+                others.add(ra)
+            index.setdefault(ra, set()).update(gone)
 
     label: dict[int, int] = {}
     if known_person:

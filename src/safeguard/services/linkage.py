@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,7 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import LinkingSession, Prediction
-from safeguard.adapters.linkage.features import load_mentions
+from safeguard.adapters.linkage.features import load_mention_events, load_mentions
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.linking import (
     EARLIEST_BIRTH,
@@ -63,6 +64,11 @@ class LinkConfig:
         retrain: train a new model even if one is saved.
         memory_limit: DuckDB's memory limit; it spills to disk beyond it.
         earliest_birth: dates of birth before this are impossible (unlinkable).
+        guards_off: guards turned off by name (``adapters.linkage.guards.GUARDS``), to measure
+            what each is worth; every guard is on by default.
+        hold_ambiguous: hold on its own (and queue for review) a mention that links about as
+            strongly to a person the guards keep apart from its own as to its own (off by
+            default: measured, it costs more recall than it gains precision; docs/linking.md).
     """
 
     store_dir: Path
@@ -74,6 +80,8 @@ class LinkConfig:
     memory_limit: str = "3GB"
     earliest_birth: date = EARLIEST_BIRTH
     spark_master: str = "local[2]"
+    guards_off: frozenset[str] = frozenset()
+    hold_ambiguous: bool = False
 
     @property
     def store_path(self) -> Path:
@@ -93,6 +101,7 @@ class LinkRunSummary:
     pairs_scored: int
     seconds: float
     trained: bool
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +129,17 @@ class ReviewItem:
 @dataclass(slots=True)
 class _Timer:
     started: float = field(default_factory=time.perf_counter)
+    stages: dict[str, float] = field(default_factory=dict)
+    last: float = field(default_factory=time.perf_counter)
 
     def seconds(self) -> float:
         return round(time.perf_counter() - self.started, 3)
+
+    def lap(self, stage: str) -> None:
+        """Record the seconds since the previous lap as ``stage``."""
+        now = time.perf_counter()
+        self.stages[stage] = round(now - self.last, 3)
+        self.last = now
 
 
 def _now(now: datetime | None) -> datetime:
@@ -144,6 +161,14 @@ def _session(config: LinkConfig) -> Any:
             earliest_birth=config.earliest_birth,
         )
     return LinkingSession(memory_limit=config.memory_limit, earliest_birth=config.earliest_birth)
+
+
+def _guard_pairs(session: Any, config: LinkConfig) -> Any:
+    """The session's guards inside components (DuckDB); the Spark session applies its own hard
+    negatives to scored pairs instead."""
+    if isinstance(session, LinkingSession):
+        return session.guard_pairs(config.guards_off)
+    return None
 
 
 def _start_run(engine: Engine, kind: str, actor: str, backend: str, at: datetime) -> int:
@@ -190,17 +215,36 @@ def _fail_run(engine: Engine, run_id: int) -> None:
         )
 
 
+def _cluster_arrays(prediction: Prediction, clusters: Clustering) -> tuple[Any, Any, Any, Any]:
+    """Sorted mention ids, their clusters, and the cluster of each end of every scored pair
+    (-1 for a mention not clustered), as numpy arrays: a million mentions' three million
+    pairs are then a few vector operations, not a Python loop."""
+    cluster_of = clusters.cluster_of
+    ids = np.fromiter(cluster_of.keys(), dtype=np.int64, count=len(cluster_of))
+    cl = np.fromiter(cluster_of.values(), dtype=np.int64, count=len(cluster_of))
+    order = np.argsort(ids)
+    ids, cl = ids[order], cl[order]
+
+    def of(values: Any) -> Any:
+        if not len(ids):
+            return np.full(len(values), -1, np.int64)
+        pos = np.minimum(np.searchsorted(ids, values), len(ids) - 1)
+        return np.where(ids[pos] == values, cl[pos], -1)
+
+    return ids, cl, of(prediction.left), of(prediction.right)
+
+
 def _probabilities(prediction: Prediction, clusters: Clustering) -> dict[int, float | None]:
     """Each mention's strongest link inside its own cluster (None for a mention on its own)."""
-    best: dict[int, float] = {}
-    cluster_of = clusters.cluster_of
-    for a, b, p in prediction.edges():
-        if cluster_of.get(a) is not None and cluster_of.get(a) == cluster_of.get(b):
-            if p > best.get(a, -1.0):
-                best[a] = p
-            if p > best.get(b, -1.0):
-                best[b] = p
-    return {m: best.get(m) for m in cluster_of}
+    ids, _, cl_l, cl_r = _cluster_arrays(prediction, clusters)
+    inside = (cl_l == cl_r) & (cl_l >= 0)
+    best = np.full(len(ids), -1.0)
+    for ends in (prediction.left[inside], prediction.right[inside]):
+        np.maximum.at(best, np.searchsorted(ids, ends), prediction.probability[inside])
+    return {
+        int(m): (None if p < 0 else float(p))
+        for m, p in zip(ids.tolist(), best.tolist(), strict=True)
+    }
 
 
 def _review_candidates(
@@ -209,12 +253,17 @@ def _review_candidates(
     """Uncertain pairs left in different clusters, and merges the clustering refused."""
     cluster_of = clusters.cluster_of
     out: dict[tuple[int, int], RefusedMerge] = {}
-    for a, b, p in prediction.edges():
-        if config.review_from <= p < config.match_threshold and cluster_of.get(a) != cluster_of.get(
-            b
-        ):
-            key = Constraints.pair(a, b)
-            out[key] = RefusedMerge(key[0], key[1], p, "uncertain_match")
+    _, _, cl_l, cl_r = _cluster_arrays(prediction, clusters)
+    p = prediction.probability
+    uncertain = (p >= config.review_from) & (p < config.match_threshold) & (cl_l != cl_r)
+    for a, b, q in zip(
+        prediction.left[uncertain].tolist(),
+        prediction.right[uncertain].tolist(),
+        p[uncertain].tolist(),
+        strict=True,
+    ):
+        key = Constraints.pair(a, b)
+        out[key] = RefusedMerge(key[0], key[1], q, "uncertain_match")
     for r in clusters.refused:
         if r.reason == "unlinkable_mention":
             continue
@@ -222,6 +271,9 @@ def _review_candidates(
             key = Constraints.pair(r.left, r.right)
             out[key] = RefusedMerge(key[0], key[1], r.probability, r.reason)
     return list(out.values())
+
+
+REVIEW_VALUES = ("match_probability", "priority", "reason", "status", "run_id", "created_at")
 
 
 def _write_reviews(
@@ -240,12 +292,17 @@ def _write_reviews(
         members[p].append(m)
     touched = {person_of[m] for c in candidates for m in (c.left, c.right) if m in person_of}
     roles = store.roles_by_mention(conn, (m for p in touched for m in members[p]))
+    person_roles: dict[int, set[str]] = {}
 
     def history_roles(mention: int) -> set[str]:
         person = person_of.get(mention)
         if person is None:
             return roles.get(mention, set())
-        return set().union(*(roles.get(m, set()) for m in members[person]))
+        found = person_roles.get(person)
+        if found is None:
+            found = set().union(*(roles.get(m, set()) for m in members[person]))
+            person_roles[person] = found
+        return found
 
     ranked = []
     for c in candidates:
@@ -274,7 +331,8 @@ def _write_reviews(
             )
         )
     }
-    written = 0
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for score, c, reason in ranked:
         key = (c.left, c.right)
         values = {
@@ -286,20 +344,20 @@ def _write_reviews(
             "created_at": at,
         }
         if key not in decided:
-            conn.execute(
-                sa.insert(link_reviews).values(mention_id_l=c.left, mention_id_r=c.right, **values)
-            )
+            inserts.append({"mention_id_l": c.left, "mention_id_r": c.right, **values})
         elif decided[key] in ("superseded", "open"):
-            conn.execute(
-                sa.update(link_reviews)
-                .where(link_reviews.c.mention_id_l == c.left)
-                .where(link_reviews.c.mention_id_r == c.right)
-                .values(**values)
-            )
-        else:
-            continue  # an analyst already decided this pair; the constraint is in force
-        written += 1
-    return written
+            updates.append({"l": c.left, "r": c.right, **{f"v_{k}": v for k, v in values.items()}})
+        # else an analyst already decided this pair; the constraint is in force
+    store.bulk_insert(conn, link_reviews, inserts)
+    if updates:
+        conn.execute(
+            sa.update(link_reviews)
+            .where(link_reviews.c.mention_id_l == sa.bindparam("l"))
+            .where(link_reviews.c.mention_id_r == sa.bindparam("r"))
+            .values({k: sa.bindparam(f"v_{k}") for k in REVIEW_VALUES}),
+            updates,
+        )
+    return len(inserts) + len(updates)
 
 
 def link_all(
@@ -333,8 +391,12 @@ def link_all(
             saved = None if config.retrain else store.latest_model(conn)
             constraints = store.active_constraints(conn)
             previous = store.current_links(conn)
+        timer.lap("read mentions and links")
         with _session(config) as session:
             n = session.load(raw, today=at.date())
+            if config.backend == "duckdb":
+                session.load_events(load_mention_events(engine))
+            timer.lap("features and events")
             trained = saved is None
             if saved is None:
                 say("training the model (EM, no labels)")
@@ -344,10 +406,12 @@ def link_all(
             else:
                 version, model_json = saved
                 session.use_model(json.loads(model_json))
+            timer.lap("train" if trained else "load model")
             say("scoring candidate pairs")
             prediction = session.predict(threshold=min(config.review_from, config.match_threshold))
             unlinkable = session.unlinkable()
             mention_ids = session.mention_ids()
+            timer.lap("predict")
             say("clustering")
             clusters = cluster_prediction(
                 mention_ids,
@@ -355,8 +419,12 @@ def link_all(
                 threshold=config.match_threshold,
                 constraints=Constraints(constraints.must_link, constraints.cannot_link),
                 isolated=unlinkable,
+                guard_pairs=_guard_pairs(session, config),
+                hold_ambiguous=config.hold_ambiguous,
             )
+            timer.lap("guards and clustering")
             session.save_store(config.store_path)
+            timer.lap("feature store")
         say("storing people")
         summary = _store_result(
             engine,
@@ -377,13 +445,15 @@ def link_all(
     except Exception:
         _fail_run(engine, run_id)
         raise
+    timer.lap("store people, links, reviews")
     logger.info(
-        "link run %s: %s mentions, %s people, %s links changed in %.1fs",
+        "link run %s: %s mentions, %s people, %s links changed in %.1fs (%s)",
         run_id,
         summary[0],
         summary[1],
         summary[2],
         timer.seconds(),
+        ", ".join(f"{k} {v:.1f}s" for k, v in timer.stages.items()),
     )
     return LinkRunSummary(
         run_id,
@@ -397,6 +467,7 @@ def link_all(
         len(prediction),
         timer.seconds(),
         trained,
+        dict(timer.stages),
     )
 
 
@@ -523,6 +594,7 @@ def link_new(
         ) as session:
             session.attach_known(config.store_path)
             n_new = session.load_new(raw_new, today=at.date())
+            session.load_events(load_mention_events(engine))
             session.use_model(json.loads(model_json))
             say("scoring new mentions")
             prediction = session.predict_delta(
@@ -541,6 +613,8 @@ def link_new(
                 constraints=Constraints(constraints.must_link, constraints.cannot_link),
                 isolated=unlinkable,
                 known_person={m: previous[m] for m in nodes if m in previous},
+                guard_pairs=session.guard_pairs(config.guards_off),
+                hold_ambiguous=config.hold_ambiguous,
             )
             session.save_store(config.store_path, include_new=True)
         summary = _store_result(

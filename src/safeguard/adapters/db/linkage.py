@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -238,8 +238,7 @@ def write_links(
         for m, p in person_of_mention.items()
         if m in previous and previous[m] != p
     ]
-    for chunk in _chunks(inserts, WRITE_CHUNK):
-        conn.execute(sa.insert(people_tables.person_links), chunk)
+    bulk_insert(conn, people_tables.person_links, inserts)
     stmt = (
         sa.update(people_tables.person_links)
         .where(people_tables.person_links.c.mention_id == sa.bindparam("m"))
@@ -298,8 +297,38 @@ def replace_unlinkable(
         {"mention_id": m, "reason": r, "run_id": run_id, "detected_at": at}
         for m, r in reasons.items()
     ]
-    for chunk in _chunks(rows, WRITE_CHUNK):
-        conn.execute(sa.insert(link_unlinkable), chunk)
+    bulk_insert(conn, link_unlinkable, rows)
+
+
+def bulk_insert(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows in the connection's transaction: PostgreSQL's COPY (a million rows in
+    seconds), else chunked executemany. Column types' own bind processing (UTC datetimes) is
+    applied as an INSERT would."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        for chunk in _chunks(rows, WRITE_CHUNK):
+            conn.execute(sa.insert(table), chunk)
+        return
+    columns = list(rows[0].keys())
+    binders: list[Any] = []
+    for c in columns:
+        kind = table.c[c].type
+        binders.append(
+            kind.process_bind_param if isinstance(kind, sa.types.TypeDecorator) else None
+        )
+    dialect = conn.dialect
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        names = ", ".join(f'"{c}"' for c in columns)
+        with cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        row[c] if bind is None else bind(row[c], dialect)
+                        for c, bind in zip(columns, binders, strict=True)
+                    ]
+                )
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

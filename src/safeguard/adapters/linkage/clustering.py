@@ -18,7 +18,7 @@ each keeps its own links in the same (strongest first) order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -26,9 +26,12 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from safeguard.adapters.linkage.engine import Prediction
-from safeguard.domain.linking import Clustering, Constraints, cluster_mentions
+from safeguard.domain.linking import Clustering, Constraints, RefusedMerge, cluster_mentions
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
+# Given the mentions of every component of two or more and their component numbers, the pairs
+# inside one component that are two people (``guards.component_guard_pairs``).
+GuardPairs = Callable[[IntArray, IntArray], tuple[IntArray, IntArray]]
 
 
 def _pairs_array(pairs: Iterable[tuple[int, int]]) -> tuple[IntArray, IntArray]:
@@ -44,9 +47,16 @@ def cluster_prediction(
     constraints: Constraints = Constraints(),
     isolated: Iterable[int] = (),
     known_person: Mapping[int, int] | None = None,
+    guard_pairs: GuardPairs | None = None,
+    hold_ambiguous: bool = False,
 ) -> Clustering:
     """``cluster_mentions(nodes, prediction.edges(), ...)`` with the prediction's hard negatives
-    added to ``constraints.different``, computed component by component (see the module)."""
+    added to ``constraints.different``, computed component by component (see the module).
+
+    ``guard_pairs``, if given, is asked once for the pairs that are two people inside the
+    components of two or more mentions; they are added to ``constraints.different`` too.
+    With ``hold_ambiguous``, a mention linking about as strongly to a person kept apart from its
+    own as to its own is held on its own (see ``_hold_ambiguous``)."""
     ids = np.unique(np.fromiter(nodes, dtype=np.int64))
     n = len(ids)
 
@@ -99,6 +109,12 @@ def cluster_prediction(
     model_l, model_r = _pairs_array(constraints.different)
     model_l = np.concatenate([model_l, prediction.different_left])
     model_r = np.concatenate([model_r, prediction.different_right])
+    if guard_pairs is not None and n:
+        sizes = np.bincount(component)
+        multi = sizes[component] >= 2
+        gl, gr = guard_pairs(ids[multi], component[multi].astype(np.int64))
+        model_l = np.concatenate([model_l, gl.astype(np.int64)])
+        model_r = np.concatenate([model_r, gr.astype(np.int64)])
     inside_pairs: list[tuple[IntArray, IntArray]] = []
     for pa_, pb_ in (_pairs_array(constraints.cannot_link), (model_l, model_r)):
         pl, okl = index(pa_)
@@ -149,4 +165,76 @@ def cluster_prediction(
         ),
     )
     cluster_of.update(sub.cluster_of)
-    return Clustering(cluster_of, sub.refused)
+    refused = sub.refused
+    if hold_ambiguous:
+        fixed = {m for pair in constraints.must_link for m in pair} | set(known_person or ())
+        held = _hold_ambiguous(
+            cluster_of,
+            edge_a[hard_edges],
+            edge_b[hard_edges],
+            edge_p[hard_edges],
+            refused,
+            fixed,
+        )
+        refused = refused + held
+    return Clustering(cluster_of, refused)
+
+
+AMBIGUOUS_WEIGHT_MARGIN = 0.0  # match weight (log2 odds) within which two links are a toss-up
+
+
+def _weight(p: np.ndarray[Any, np.dtype[np.float64]]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.asarray(np.log2(q / (1 - q)), dtype=np.float64)
+
+
+def _hold_ambiguous(
+    cluster_of: dict[int, int],
+    a: IntArray,
+    b: IntArray,
+    p: np.ndarray[Any, np.dtype[np.float64]],
+    refused: list[RefusedMerge],
+    fixed: set[int],
+) -> list[RefusedMerge]:
+    """Mentions that link as strongly to a person the guards keep apart from their own as to
+    their own (an undated "John Smith" at the address of a father and a son with that name) are
+    held on their own rather than given to whichever link came first; each goes to review with
+    its link to the person it left. Changes ``cluster_of`` in place; returns the review items."""
+    looks = [r for r in refused if r.reason == "joins_look_alike_people"]
+    if not looks or not len(a):
+        return []
+    ca = np.fromiter((cluster_of[int(x)] for x in a), dtype=np.int64, count=len(a))
+    cb = np.fromiter((cluster_of[int(x)] for x in b), dtype=np.int64, count=len(b))
+    inside = ca == cb
+    best: dict[int, tuple[float, int]] = {}
+    for x, y, w in zip(
+        a[inside].tolist(), b[inside].tolist(), _weight(p[inside]).tolist(), strict=True
+    ):
+        if w > best.get(x, (-np.inf, 0))[0]:
+            best[x] = (w, y)
+        if w > best.get(y, (-np.inf, 0))[0]:
+            best[y] = (w, x)
+    held: list[RefusedMerge] = []
+    done: set[int] = set()
+    for r in looks:
+        w = float(_weight(np.array([r.probability]))[0])
+        ends = [m for m in (r.left, r.right) if m in best and m not in fixed]
+        if not ends:
+            continue
+        # the end less firmly held by its own person is the one in doubt
+        m = min(ends, key=lambda e: best[e][0])
+        if m not in done:
+            own_w, partner = best[m]
+            if w >= own_w - AMBIGUOUS_WEIGHT_MARGIN:
+                done.add(m)
+                held.append(
+                    RefusedMerge(
+                        min(m, partner),
+                        max(m, partner),
+                        float(1 / (1 + 2.0 ** (-own_w))),
+                        "ambiguous_mention",
+                    )
+                )
+    for m in done:
+        cluster_of[m] = m
+    return held

@@ -10,7 +10,8 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,13 @@ from splink import DuckDBAPI, Linker
 
 from safeguard.adapters.linkage import model as models
 from safeguard.adapters.linkage.features import build_features
+from safeguard.adapters.linkage.guards import (
+    EVENTS,
+    GUARDS,
+    HARD_NEGATIVE_BELOW,
+    WEAK,
+    component_guard_pairs,
+)
 from safeguard.adapters.linkage.model import GENERATION_YEARS, clearly_different_forenames_sql
 from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
 
@@ -34,8 +42,7 @@ NEW_FEATURES = "new_features"
 LINKABLE = "linkable"
 NEW_LINKABLE = "new_linkable"
 FEATURES_ALL = "all_features"
-# A look-alike pair scoring below this is two different people (twins, father and son).
-HARD_NEGATIVE_BELOW = 0.01
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
 def hard_negative_sql(p: str, left: str, right: str, *, sibling_guard: bool = True) -> str:
@@ -157,6 +164,7 @@ class LinkingSession:
         self._linker: Any = None
         self.model_json: dict[str, Any] | None = None
         self.guards: dict[str, Any] = {"sibling_guard": True}
+        self.guard_counts: dict[str, int] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -283,30 +291,74 @@ class LinkingSession:
         self._make_linker(models.splink_model(model_json))
 
     def _fetch(self, sdf: Any, threshold: float) -> Prediction:
+        """The pairs at or above ``threshold``; pairs scored as clearly two people are kept in
+        DuckDB (``weak_pairs``) for the look-alike guard, which joins them to features only
+        inside components (``guards``), never over every pair."""
         table = sdf.physical_name
         rows = self.con.execute(
             f"select unique_id_l, unique_id_r, match_probability from {table} "
             f"where match_probability >= {float(threshold)}"
         ).fetchnumpy()
-        negatives = self.con.execute(
-            f"""select p.unique_id_l, p.unique_id_r from {table} as p
-            join {FEATURES_ALL} as l on l.unique_id = p.unique_id_l
-            join {FEATURES_ALL} as r on r.unique_id = p.unique_id_r
-            where {hard_negative_sql("p", "l", "r", sibling_guard=self.guards["sibling_guard"])}"""
-        ).fetchnumpy()
+        self.con.execute(
+            f"insert into {WEAK} select unique_id_l, unique_id_r from {table} "
+            f"where match_probability < {HARD_NEGATIVE_BELOW}"
+        )
         sdf.drop_table_from_database_and_remove_from_cache()
         return Prediction(
             rows["unique_id_l"].astype(np.int64),
             rows["unique_id_r"].astype(np.int64),
             rows["match_probability"].astype(np.float64),
-            negatives["unique_id_l"].astype(np.int64),
-            negatives["unique_id_r"].astype(np.int64),
         )
+
+    def _reset_weak(self) -> None:
+        self.con.execute(f"create or replace table {WEAK} (a bigint, b bigint)")
+
+    # -- guards ---------------------------------------------------------------------------------
+
+    def load_events(self, mention_events: pa.Table) -> int:
+        """Which mentions are involved in which events (columns ``mention_id``, ``event_id``),
+        for the guard that two people in one event are two people."""
+        self.con.register("__safeguard_events", mention_events)
+        self.con.execute(
+            f"create or replace table {EVENTS} as select distinct mention_id::bigint as "
+            "mention_id, event_id::bigint as event_id from __safeguard_events "
+            "where mention_id is not null and event_id is not null"
+        )
+        self.con.unregister("__safeguard_events")
+        return int(self.con.execute(f"select count(*) from {EVENTS}").fetchall()[0][0])
+
+    def enabled_guards(self, off: frozenset[str] = frozenset()) -> frozenset[str]:
+        """The guards applied: all but those turned off, and the sibling guard only where the
+        model found forenames reliable."""
+        unknown = off - set(GUARDS)
+        if unknown:
+            raise ValueError(f"unknown guards: {', '.join(sorted(unknown))}")
+        on = set(GUARDS) - off
+        if not self.guards.get("sibling_guard", True):
+            on.discard("siblings")
+        return frozenset(on)
+
+    def guard_pairs(
+        self, off: frozenset[str] = frozenset()
+    ) -> Callable[[IntArray, IntArray], tuple[IntArray, IntArray]]:
+        """The clustering's ``guard_pairs``: guards in DuckDB SQL inside each component; the
+        count of pairs per guard is kept in ``guard_counts``."""
+        enabled = self.enabled_guards(off)
+
+        def pairs(ids: IntArray, component: IntArray) -> tuple[IntArray, IntArray]:
+            left, right, names = component_guard_pairs(
+                self.con, FEATURES_ALL, ids, component, enabled=enabled
+            )
+            self.guard_counts = dict(Counter(names))
+            return left, right
+
+        return pairs
 
     def predict(self, *, threshold: float) -> Prediction:
         """Score every candidate pair among linkable mentions; chunked for large inputs."""
         if self._linker is None:
             raise RuntimeError("train() or use_model() first")
+        self._reset_weak()
         n = int(self.con.execute(f"select count(*) from {LINKABLE}").fetchall()[0][0])
         chunks = max(1, -(-n // CHUNK_ROWS))
         parts: list[Prediction] = []
@@ -323,6 +375,7 @@ class LinkingSession:
         """Score new mentions against everyone known and against each other (not known x known)."""
         if self._linker is None:
             raise RuntimeError("use_model() first")
+        self._reset_weak()
         known = self._db_api.register(LINKABLE, table_name="__safeguard_known")
         new = self._db_api.register(NEW_LINKABLE, table_name="__safeguard_new")
         between = self._linker.inference.predict_between(known, new, warning_mode="never")

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import person_mentions
+from safeguard.adapters.db.tables import involvements, person_mentions
 from safeguard.domain.linking import EARLIEST_BIRTH, forename_variant_table, nickname_table
 
 logger = logging.getLogger(__name__)
@@ -69,9 +69,19 @@ FEATURE_COLUMNS = (
     "phone",
     "pnc_id",
     "unlinkable",
+    "generation",
 )
 
 _TITLES = "('mr','mrs','miss','ms','dr','mx','sir','rev')"
+_GENERATION = "('jr','jnr','junior','sr','snr','senior')"
+
+
+def _words_sql(column: str) -> str:
+    """A name's words as ``domain.linking.generation_suffix`` splits them."""
+    return (
+        "string_split(regexp_replace(replace(replace(lower(strip_accents("
+        f"coalesce({column}, ''))), '''', ''), '.', ' '), '[^a-z]+', ' ', 'g'), ' ')"
+    )
 
 
 def feature_sql(raw_table: str, today: date, earliest_birth: date = EARLIEST_BIRTH) -> str:
@@ -84,10 +94,15 @@ with n as (
     list_filter(string_split(trim(regexp_replace(regexp_replace(regexp_replace(
       replace(replace(lower(strip_accents(coalesce(forenames, ''))), '''', ''), '.', ' '),
       '[^a-z ]', ' ', 'g'), '\\s+', ' ', 'g'), '^ | $', '', 'g')), ' '),
-      lambda x: x <> '' and x not in {_TITLES}) as fparts,
+      lambda x: x <> '' and x not in {_TITLES} and x not in {_GENERATION}) as fparts,
     list_filter(regexp_split_to_array(regexp_replace(
       replace(replace(lower(strip_accents(coalesce(surname, ''))), '''', ''), '.', ' '),
-      '[^a-z \\-]', ' ', 'g'), '[ \\-]+'), lambda x: x <> '') as sparts,
+      '[^a-z \\-]', ' ', 'g'), '[ \\-]+'), lambda x: x <> '' and x not in {_GENERATION})
+      as sparts,
+    case when list_has_any({_words_sql("forenames")} || {_words_sql("surname")},
+                           ['jr', 'jnr', 'junior']) then 'junior'
+         when list_has_any({_words_sql("forenames")} || {_words_sql("surname")},
+                           ['sr', 'snr', 'senior']) then 'senior' end as generation,
     date_of_birth, age, mention_date,
     case when sex in ('male', 'female') then sex end as sex,
     nullif(regexp_replace(upper(coalesce(postcode, '')), '[^A-Z0-9]', '', 'g'), '') as pc,
@@ -104,7 +119,7 @@ with n as (
     nullif(array_to_string(sparts, '-'), '') as surname,
     sparts[1] as surname_first,
     sparts[-1] as surname_last,
-    date_of_birth, age, mention_date, sex, address, pnc_id,
+    date_of_birth, age, mention_date, sex, address, pnc_id, generation,
     case when regexp_matches(pc, '^[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}$')
          then left(pc, length(pc) - 3) || ' ' || right(pc, 3) else pc end as postcode,
     case when regexp_matches(pc, '^[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}$')
@@ -150,7 +165,7 @@ select
     year(mention_date) - age)::integer as birth_year,
   sex, postcode, postcode_sector, postcode_district, address,
   case when length(phone0) >= 6 then phone0 end as phone,
-  pnc_id, unlinkable
+  pnc_id, unlinkable, generation
 from r left join __safeguard_nicknames as nk on nk.name = r.forename
 left join __safeguard_name_variants as nv on nv.name = r.forename
 """
@@ -227,6 +242,32 @@ def load_mentions(engine: Engine, *, only_unlinked: bool = False) -> pa.Table:
     """All (or only the not yet linked) stored mentions as one Arrow table."""
     batches = list(iter_mention_batches(engine, only_unlinked=only_unlinked))
     return pa.Table.from_batches(batches, schema=RAW_SCHEMA)
+
+
+def load_mention_events(engine: Engine, batch_rows: int = 200_000) -> pa.Table:
+    """Which mention is involved in which event (``mention_id``, ``event_id``), keyset-paged."""
+    schema = pa.schema([("id", pa.int64()), ("mention_id", pa.int64()), ("event_id", pa.int64())])
+    batches: list[pa.RecordBatch] = []
+    last = 0
+    while True:
+        query = (
+            sa.select(involvements.c.id, involvements.c.mention_id, involvements.c.event_id)
+            .where(involvements.c.id > last)
+            .order_by(involvements.c.id)
+            .limit(batch_rows)
+        )
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            break
+        columns = list(zip(*rows, strict=True))
+        batches.append(
+            pa.RecordBatch.from_arrays(
+                [pa.array(list(c), type=pa.int64()) for c in columns], schema=schema
+            )
+        )
+        last = int(rows[-1][0])
+    return pa.Table.from_batches(batches, schema=schema).select(["mention_id", "event_id"])
 
 
 def raw_from_records(records: list[dict[str, Any]]) -> pa.Table:

@@ -236,6 +236,16 @@ def domain_blocking_rules() -> list[Any]:
 
 
 IDENTIFIERS = ("pnc_id", "phone")
+# A phone is often a household's (a landline, a parent's mobile given for a child), so pairs
+# sharing one are not one person for sure: as an anchor it is taken with the date of birth
+# (measuring forenames: twins remain, so only a forename recorded once counts) or with the
+# forename (training: the other fields among pairs very nearly one person).
+HOUSEHOLD_IDENTIFIERS = ("phone",)
+ANCHOR_KEYS: dict[str, tuple[str, ...]] = {"pnc_id": ("pnc_id",), "phone": ("phone", "dob")}
+EM_ANCHORS: dict[str, tuple[str, ...]] = {
+    "pnc_id": ("pnc_id",),
+    "phone": ("phone", "forename_canon"),
+}
 GUARDS_KEY = "safeguard_guards"  # safeguard's own part of a saved model (Splink never sees it)
 # The twin/sibling guard (``engine.hard_negative_sql``) is used only where forenames are reliable:
 # where under this share of anchor pairs (one person for sure, or nearly) have clearly different
@@ -347,20 +357,21 @@ def forename_guard(
     twins or siblings; where it is high, the forename says little and the guard is left off.
     ``run`` executes one SQL query and returns its first row.
     """
-    anchors: list[tuple[str, ...]] = [
-        (c,) for c in IDENTIFIERS if identifier_pairs.get(c, 0) >= MIN_IDENTIFIER_PAIRS
+    anchors: list[tuple[tuple[str, ...], bool]] = [
+        (ANCHOR_KEYS[c], c in HOUSEHOLD_IDENTIFIERS)
+        for c in IDENTIFIERS
+        if identifier_pairs.get(c, 0) >= MIN_IDENTIFIER_PAIRS
     ]
-    lone = not anchors
-    if lone:
-        anchors = [NAME_DOB_PLACE]
+    if not anchors:
+        anchors = [(NAME_DOB_PLACE, True)]
     pairs = differ = 0
-    for keys in anchors:
+    for keys, lone in anchors:
         total = int(run(identifier_pairs_sql(table, keys))[0] or 0)
         n, d = run(anchor_rate_sql(table, keys, total, lone=lone))
         pairs, differ = pairs + int(n or 0), differ + int(d or 0)
     rate = differ / pairs if pairs else 0.0
     guard = pairs < MIN_IDENTIFIER_PAIRS or rate < MAX_FORENAME_DIFFER_RATE
-    anchor = "+".join("/".join(k) for k in anchors)
+    anchor = "+".join("/".join(k) for k, _ in anchors)
     logger.info(
         "forenames differ in %.4f of %d anchor pairs (%s): sibling guard %s",
         rate,
@@ -520,7 +531,8 @@ def train(
     anchored = [
         column
         for column in IDENTIFIERS
-        if pairs.get(column, 0) >= MIN_IDENTIFIER_PAIRS and _em(linker, block_on(column))
+        if pairs.get(column, 0) >= MIN_IDENTIFIER_PAIRS
+        and _em(linker, block_on(*EM_ANCHORS[column]))
     ]
     if anchored:
         _em(linker, NAME_DOB_RULES[0])

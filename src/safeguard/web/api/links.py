@@ -9,7 +9,13 @@ from fastapi import APIRouter, Depends
 
 from safeguard.domain.access import Action, Actor
 from safeguard.services import links, worklists
-from safeguard.web.api.models import LinkDecisionIn, LinkDecisionOut, PairReviewOut, WorkItemOut
+from safeguard.web.api.models import (
+    LinkDecisionIn,
+    LinkDecisionOut,
+    PairReviewOut,
+    PairWhyOut,
+    WorkItemOut,
+)
 from safeguard.web.deps import Authorised, ConnDep, EngineDep, RecordId
 
 router = APIRouter(prefix="/links", tags=["links"])
@@ -21,6 +27,15 @@ def queue(conn: ConnDep, actor: Reviewer) -> list[WorkItemOut]:
     """Open review items, most important first (``record_id`` is the review item id)."""
     _, items = worklists.worklist(conn, actor=actor, code="uncertain-links")
     return [WorkItemOut.model_validate(asdict(i)) for i in items]
+
+
+@router.get("/pairs/{left}/{right}/why", response_model=PairWhyOut)
+def why(left: RecordId, right: RecordId, conn: ConnDep, actor: Reviewer) -> PairWhyOut:
+    """Why two records (mention ids) are one person or two: each field's comparison level and
+    match weight (Splink's waterfall) and every guard that keeps them apart."""
+    from safeguard.services.linkage_why import why_pair
+
+    return PairWhyOut.model_validate(asdict(why_pair(conn, actor=actor, left=left, right=right)))
 
 
 @router.get("/{review_id}", response_model=PairReviewOut)

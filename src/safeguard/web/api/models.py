@@ -330,3 +330,33 @@ class FindingOut(BaseModel):
     person_key: str
     first_found_at: datetime
     history: list[FindingChangeOut] = []
+
+
+class FieldWhyOut(BaseModel):
+    field: str
+    level: str
+    match_weight: float
+    m_probability: float | None
+    u_probability: float | None
+
+
+class GuardWhyOut(BaseModel):
+    guard: str
+    description: str
+
+
+class PairWhyOut(BaseModel):
+    """Why two records are one person or two: Splink's waterfall and the guards that apply."""
+
+    left: MentionOut
+    right: MentionOut
+    same_person: bool
+    decision: str | None
+    model_version: str | None
+    prior_weight: float | None
+    match_weight: float | None
+    match_probability: float | None
+    fields: list[FieldWhyOut]
+    guards: list[GuardWhyOut]
+    unlinkable: list[str]
+    withheld: bool

@@ -159,6 +159,16 @@ def _review_page(
     return render(request, "link_review.html", ctx, actor=actor, status_code=422 if errors else 200)
 
 
+@router.get("/links/pairs/{left}/{right}/why", response_class=HTMLResponse)
+def link_why(
+    request: Request, left: RecordId, right: RecordId, conn: ConnDep, actor: Reviewer
+) -> Response:
+    from safeguard.services.linkage_why import why_pair
+
+    found = why_pair(conn, actor=actor, left=left, right=right)
+    return render(request, "link_why.html", {"why": found}, actor=actor)
+
+
 @router.get("/links/{review_id}", response_class=HTMLResponse)
 def link_review(request: Request, review_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
     found = links.review_pair(conn, actor=actor, review_id=review_id)

@@ -1,0 +1,215 @@
+"""Guards: what the domain knows about two mentions being two people, in DuckDB SQL.
+
+The model scores pairs; a chain of strong links can still join two people whose own pair it never
+scored, or scored weakly (a child joined to a parent through an undated mention). So guards are
+applied where the clustering decides, inside each connected component of the links above the
+threshold: every pair of mentions in one component that a guard says are two people becomes a
+cannot-link for ``domain.linking.cluster_mentions`` (which refuses any merge that would put them
+into one person). Components without a guard pair are one person each and never reach the
+Python clustering.
+
+Each guard has a name; ``LinkConfig.guards_off`` turns guards off by name (the benchmark measures
+what each one is worth, see ``docs/linking.md``):
+
+* ``one_event``: two people involved in one event are two people;
+* ``generation``: birth years (from dates of birth or ages) 14 or more years apart, the dates not
+  a one-digit typo or a day/month swap of each other, and no shared PNC id;
+* ``firm_dob``: two dates of birth each recorded on at least two mentions of the component
+  (firm), not a typo or swap of each other, no shared PNC id: the component holds two people;
+* ``junior_senior``: one mention says Jr, the other Sr;
+* ``twins``: the same surname and date of birth, but forenames with different initials (not a
+  nickname, variant or middle name), or different recorded sex with a different forename;
+* ``household_member``: clearly different full forenames (not a nickname, variant, typo or
+  middle name of each other) and also different dates of birth (not a typo or swap) or a
+  different recorded sex, no shared PNC id: a partner, a sibling, a parent. Two of the three
+  fields that say who someone is disagree; a household's surname, address and phone cannot
+  outweigh that;
+* ``siblings``: the same surname and date of birth, address or postcode, clearly different full
+  forenames, no shared PNC id or phone; only where the data's forenames are reliable (measured
+  at training, ``model.forename_guard``);
+* ``look_alike``: the same surname and date of birth or forename, yet the model scored the pair
+  itself under ``HARD_NEGATIVE_BELOW`` (father and son with one name and other details apart);
+* not a pair guard, and off by default (``LinkConfig.hold_ambiguous``, in ``clustering``): a
+  mention whose link to a person the guards keep apart from its own is at least as strong as its
+  best link into its own is held on its own and queued for review, not given to whichever link
+  came first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from safeguard.adapters.linkage.model import clearly_different_forenames_sql
+
+GUARDS = (
+    "one_event",
+    "generation",
+    "firm_dob",
+    "junior_senior",
+    "twins",
+    "household_member",
+    "siblings",
+    "look_alike",
+)
+GUARD_LABELS = {
+    "one_event": "both involved in one event: two people",
+    "generation": "dates of birth or ages a generation apart",
+    "firm_dob": "two dates of birth, each recorded more than once",
+    "junior_senior": "one is Jr, the other Sr",
+    "twins": "same surname and date of birth, different forename initial or sex",
+    "household_member": "clearly different forenames and a different date of birth or sex",
+    "siblings": "same surname and date of birth or address, clearly different forenames",
+    "look_alike": "look alike, yet the model scores the pair as two people",
+}
+GENERATION_GAP_YEARS = 14
+FIRM_DOB_MENTIONS = 2
+HARD_NEGATIVE_BELOW = 0.01
+
+NODES = "__guard_nodes"
+COMPONENTS = "__guard_components"
+EVENTS = "mention_events"
+WEAK = "weak_pairs"
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def _no_shared_pnc(l: str, r: str) -> str:  # noqa: E741
+    return f"coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)"
+
+
+def _near_dob(l: str, r: str) -> str:  # noqa: E741
+    """Two dates one typo or a day/month swap apart (false where either is missing)."""
+    return (
+        f"coalesce(damerau_levenshtein({l}.dob, {r}.dob) <= 1 "
+        f"or {l}.dob_swapped = {r}.dob or {r}.dob_swapped = {l}.dob, false)"
+    )
+
+
+def _initials_differ(l: str, r: str) -> str:  # noqa: E741
+    """Full or initial forenames whose first letters differ, and not by a nickname, a variant,
+    a middle name or a forename/surname swap."""
+    return f"""({l}.forename is not null and {r}.forename is not null
+        and substr({l}.forename, 1, 1) <> substr({r}.forename, 1, 1)
+        and substr({l}.forename_canon, 1, 1) <> substr({r}.forename_canon, 1, 1)
+        and len(list_intersect({l}.forename_variants, {r}.forename_variants)) = 0
+        and coalesce(substr({l}.middle_names, 1, 1) <> substr({r}.forename, 1, 1), true)
+        and coalesce(substr({r}.middle_names, 1, 1) <> substr({l}.forename, 1, 1), true)
+        and coalesce({l}.forename <> {r}.surname, true))"""
+
+
+def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str, str]]:  # noqa: E741
+    """(guard, DuckDB condition) for the feature-only guards over aliases ``l`` and ``r`` (rows of
+    the features with ``dob_n``: how many mentions of the pair's component carry that date)."""
+    on = set(enabled)
+    rules = {
+        "generation": f"""({l}.birth_year is not null and {r}.birth_year is not null
+            and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_GAP_YEARS}
+            and not {_near_dob(l, r)} and {_no_shared_pnc(l, r)})""",
+        "junior_senior": f"coalesce({l}.generation <> {r}.generation, false)",
+        "firm_dob": f"""({l}.dob is not null and {r}.dob is not null and {l}.dob <> {r}.dob
+            and {l}.dob_n >= {FIRM_DOB_MENTIONS} and {r}.dob_n >= {FIRM_DOB_MENTIONS}
+            and not {_near_dob(l, r)} and {_no_shared_pnc(l, r)})""",
+        "twins": f"""({l}.surname = {r}.surname and {l}.dob = {r}.dob and {_no_shared_pnc(l, r)}
+            and ({_initials_differ(l, r)}
+                 or ({l}.sex <> {r}.sex and {l}.forename_canon <> {r}.forename_canon)))""",
+        "household_member": f"""({clearly_different_forenames_sql(l, r)}
+            and (({l}.dob is not null and {r}.dob is not null and {l}.dob <> {r}.dob
+                  and not {_near_dob(l, r)})
+                 or {l}.sex <> {r}.sex)
+            and {_no_shared_pnc(l, r)})""",
+        "siblings": f"""({l}.surname = {r}.surname
+            and ({l}.dob = {r}.dob or {l}.address = {r}.address or {l}.postcode = {r}.postcode)
+            and {clearly_different_forenames_sql(l, r)}
+            and {_no_shared_pnc(l, r)}
+            and coalesce(damerau_levenshtein({l}.phone, {r}.phone) > 1, true))""",
+    }
+    return [(name, sql) for name, sql in rules.items() if name in on]
+
+
+def _case(rules: list[tuple[str, str]]) -> tuple[str, str]:
+    when = " ".join(f"when {sql} then '{name}'" for name, sql in rules)
+    return f"case {when} end", " or ".join(sql for _, sql in rules)
+
+
+def component_guard_pairs(
+    con: Any,
+    features: str,
+    ids: IntArray,
+    component: IntArray,
+    *,
+    enabled: Iterable[str],
+) -> tuple[IntArray, IntArray, list[str]]:
+    """Pairs of mentions inside one component that a guard keeps apart: (left, right, guard).
+
+    ``ids`` and ``component`` give each mention of a component of two or more mentions; the
+    mention features are in DuckDB table or view ``features`` (and, for ``one_event`` and
+    ``look_alike``, tables ``mention_events`` and ``weak_pairs`` where present).
+    """
+    on = set(enabled)
+    con.register("__guard_arrow", pa.table({"unique_id": ids, "component": component}))
+    con.execute(f"create or replace temp table {COMPONENTS} as select * from __guard_arrow")
+    con.unregister("__guard_arrow")
+    con.execute(
+        f"""create or replace temp table {NODES} as
+        select f.*, c.component,
+          count(f.dob) over (partition by c.component, f.dob) as dob_n
+        from {COMPONENTS} as c join {features} as f on f.unique_id = c.unique_id"""
+    )
+    parts: list[str] = []
+    rules = pair_guard_sql("l", "r", enabled=on)
+    if rules:
+        label, where = _case(rules)
+        parts.append(
+            f"""select l.unique_id as a, r.unique_id as b, {label} as guard
+            from {NODES} as l join {NODES} as r
+              on l.component = r.component and l.unique_id < r.unique_id
+            where {where}"""
+        )
+    tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    if "one_event" in on and EVENTS in tables:
+        parts.append(
+            f"""select distinct e1.mention_id as a, e2.mention_id as b, 'one_event' as guard
+            from {EVENTS} as e1 join {EVENTS} as e2
+              on e1.event_id = e2.event_id and e1.mention_id < e2.mention_id
+            join {COMPONENTS} as c1 on c1.unique_id = e1.mention_id
+            join {COMPONENTS} as c2 on c2.unique_id = e2.mention_id
+            where c1.component = c2.component"""
+        )
+    if "look_alike" in on and WEAK in tables:
+        parts.append(
+            f"""select w.a, w.b, 'look_alike' as guard
+            from {WEAK} as w join {NODES} as l on l.unique_id = w.a
+            join {NODES} as r on r.unique_id = w.b
+            where l.component = r.component and l.surname = r.surname
+              and (l.dob = r.dob or l.forename_canon = r.forename_canon)"""
+        )
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    found = con.execute(" union all ".join(f"({p})" for p in parts)).fetchnumpy()
+    return (
+        found["a"].astype(np.int64),
+        found["b"].astype(np.int64),
+        [str(g) for g in found["guard"].tolist()],
+    )
+
+
+def guards_between(con: Any, features: str, left: int, right: int) -> list[str]:
+    """Every guard that keeps mentions ``left`` and ``right`` apart, taken as a component of two
+    (for the "why" view): firm dates of birth need more mentions and are not judged here."""
+    rules = pair_guard_sql("l", "r", enabled=set(GUARDS) - {"firm_dob"})
+    left, right = min(left, right), max(left, right)
+    found: list[str] = []
+    for name, sql in rules:
+        hit = con.execute(
+            f"select count(*) from (select *, 1 as dob_n from {features}) as l, "
+            f"(select *, 1 as dob_n from {features}) as r "
+            f"where l.unique_id = ? and r.unique_id = ? and {sql}",
+            [left, right],
+        ).fetchall()[0][0]
+        if hit:
+            found.append(name)
+    return found
