@@ -64,6 +64,11 @@ ASSESS = by_state(P, NOBODY, P, P)
 # (method, path as the app declares it) -> state -> roles let through. None: not about a person.
 EXPECTED: dict[tuple[str, str], dict[str, frozenset[Role]]] = {
     ("GET", "/api/health"): each(ALL),
+    # Operations: no sign-in, nothing about anyone; /metrics is 404 unless a scrape token is
+    # configured (tests/e2e/test_operations.py), and then answers only that bearer token.
+    ("GET", "/healthz"): each(ALL),
+    ("GET", "/readyz"): each(ALL),
+    ("GET", "/metrics"): each(ALL),
     ("GET", "/api/me"): each(ALL),
     ("GET", "/api/purposes"): each(ALL),
     ("GET", "/api/agencies"): each(S),
