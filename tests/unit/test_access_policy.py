@@ -56,6 +56,7 @@ EXPECTED = {
     Action.VIEW_AUDIT: {S, D},
     Action.REVIEW_BREAK_GLASS: {S},
     Action.MANAGE_USERS: {D},
+    Action.MANAGE_RETENTION: {S},
 }
 
 

@@ -12,6 +12,7 @@ from safeguard.cli import demo as demo_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import link as link_cli
 from safeguard.cli import report as report_cli
+from safeguard.cli import retention as retention_cli
 from safeguard.cli import schema as schema_cli
 from safeguard.cli import serve as serve_cli
 from safeguard.cli import simulate as simulate_cli
@@ -33,6 +34,7 @@ schema_cli.register(app)
 serve_cli.register(app)
 simulate_cli.register(app)
 backup_cli.register(app)
+retention_cli.register(app)
 demo_cli.register(app)
 
 

@@ -59,6 +59,8 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     REVIEW_BREAK_GLASS = "review_break_glass"
     MANAGE_USERS = "manage_users"
+    # MoPI review, retention and disposal (the records manager's work; docs/retention.md).
+    MANAGE_RETENTION = "manage_retention"
 
 
 class Scope(StrEnum):
@@ -107,6 +109,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_AUDIT: {Role.SUPERVISOR: Scope.ALL, Role.ADMINISTRATOR: Scope.ALL},
     Action.REVIEW_BREAK_GLASS: {Role.SUPERVISOR: Scope.ALL},
     Action.MANAGE_USERS: {Role.ADMINISTRATOR: Scope.ALL},
+    Action.MANAGE_RETENTION: {Role.SUPERVISOR: Scope.ALL},
 }
 
 

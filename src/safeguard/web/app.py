@@ -22,6 +22,7 @@ from safeguard.adapters.db.audit import AuditAppender
 from safeguard.adapters.db.engine import make_engine
 from safeguard.config import Settings
 from safeguard.domain.accounts import throttle_policy
+from safeguard.services.retention import load_policy
 from safeguard.services.throttle import SignInThrottle
 from safeguard.web import errors
 from safeguard.web.api import router as api_router
@@ -189,6 +190,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
     app.state.metrics = Metrics(engine)
+    app.state.retention = load_policy(settings.retention_file)  # a bad file stops start-up
     errors.install(app)
     app.include_router(operations_router)
     app.include_router(api_router)
