@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     # Where pg_dump / pg_restore of the server's major version are, if not found by version
     # under /usr/lib/postgresql/<major>/bin or on PATH.
     pg_bin_dir: Path | None = None
+    # The force's MoPI retention settings (groups, review periods), overlaid on the defaults.
+    retention_file: Path | None = None
+    # Logs as JSON lines (one object per line, with the request id) for a log collector.
+    log_json: bool = False
+    # /metrics (Prometheus) answers only a scraper sending `Authorization: Bearer <token>`;
+    # unset, /metrics is not served at all (404).
+    metrics_token: str | None = Field(default=None, min_length=16)
 
     @model_validator(mode="after")
     def _enforce_non_default_secrets(self) -> Settings:

@@ -64,6 +64,11 @@ ASSESS = by_state(P, NOBODY, P, P)
 # (method, path as the app declares it) -> state -> roles let through. None: not about a person.
 EXPECTED: dict[tuple[str, str], dict[str, frozenset[Role]]] = {
     ("GET", "/api/health"): each(ALL),
+    # Operations: no sign-in, nothing about anyone; /metrics is 404 unless a scrape token is
+    # configured (tests/e2e/test_operations.py), and then answers only that bearer token.
+    ("GET", "/healthz"): each(ALL),
+    ("GET", "/readyz"): each(ALL),
+    ("GET", "/metrics"): each(ALL),
     ("GET", "/api/me"): each(ALL),
     ("GET", "/api/purposes"): each(ALL),
     ("GET", "/api/agencies"): each(S),
@@ -94,6 +99,15 @@ EXPECTED: dict[tuple[str, str], dict[str, frozenset[Role]]] = {
     ("GET", "/api/break-glass"): each(frozenset({SUP})),
     ("POST", "/api/break-glass/{grant_id}/review"): each(frozenset({SUP})),
     ("POST", "/api/people/{person_id}/break-glass"): each(P),
+    # MoPI review: the records manager's work (supervisors); restricted: break glass first.
+    ("GET", "/api/retention"): each(frozenset({SUP})),
+    ("POST", "/api/retention/{person_id}/review"): by_state(
+        frozenset({SUP}), NOBODY, frozenset({SUP}), frozenset({SUP})
+    ),
+    ("POST", "/api/retention/{person_id}/hold"): by_state(
+        frozenset({SUP}), NOBODY, frozenset({SUP}), frozenset({SUP})
+    ),
+    ("GET", "/retention"): each(frozenset({SUP})),
     ("GET", "/login"): each(ALL),
     ("POST", "/login"): each(ALL),
     ("POST", "/logout"): each(ALL),
@@ -158,6 +172,18 @@ def _share_body(form: bool) -> dict[str, Any]:
 # What each route is sent: (path parameters, query or body) for a person in a state.
 Request = tuple[dict[str, Any], dict[str, Any]]
 CALLS: dict[tuple[str, str], Callable[[Someone], Request]] = {
+    ("POST", "/api/retention/{person_id}/review"): lambda p: (
+        {"person_id": p.person_id},
+        {
+            "decision": "retain",
+            "rationale": "still needed for a policing purpose",
+            "next_review": (date.today() + timedelta(days=365)).isoformat(),
+        },
+    ),
+    ("POST", "/api/retention/{person_id}/hold"): lambda p: (
+        {"person_id": p.person_id},
+        {"reason": "civil claim pending, preserve records"},
+    ),
     ("GET", "/api/people"): lambda p: ({}, {"q": p.forenames, **WHY}),
     ("GET", "/search"): lambda p: ({}, {"q": p.forenames, **WHY}),
     ("GET", "/api/people/{person_id}"): lambda p: ({"person_id": p.person_id}, WHY),

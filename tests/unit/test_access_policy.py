@@ -57,6 +57,7 @@ EXPECTED = {
     Action.REVIEW_BREAK_GLASS: {S},
     Action.MANAGE_USERS: {D},
     Action.TRIAGE_CONTACTS: {S, A},
+    Action.MANAGE_RETENTION: {S},
 }
 
 

@@ -14,6 +14,7 @@ from safeguard.cli import extracts as extracts_cli
 from safeguard.cli import ingest as ingest_cli
 from safeguard.cli import link as link_cli
 from safeguard.cli import report as report_cli
+from safeguard.cli import retention as retention_cli
 from safeguard.cli import risk as risk_cli
 from safeguard.cli import rules as rules_cli
 from safeguard.cli import schema as schema_cli
@@ -56,6 +57,7 @@ serve_cli.register(app)
 simulate_cli.register(app)
 backup_cli.register(app)
 extracts_cli.register(app)
+retention_cli.register(app)
 demo_cli.register(app)
 
 

@@ -60,6 +60,8 @@ class Action(StrEnum):
     REVIEW_BREAK_GLASS = "review_break_glass"
     MANAGE_USERS = "manage_users"
     TRIAGE_CONTACTS = "triage_contacts"  # MASH: rate, ask partners, decide
+    # MoPI review, retention and disposal (the records manager's work; docs/retention.md).
+    MANAGE_RETENTION = "manage_retention"
 
 
 class Scope(StrEnum):
@@ -109,6 +111,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.REVIEW_BREAK_GLASS: {Role.SUPERVISOR: Scope.ALL},
     Action.MANAGE_USERS: {Role.ADMINISTRATOR: Scope.ALL},
     Action.TRIAGE_CONTACTS: {Role.SUPERVISOR: Scope.ALL, Role.ANALYST: Scope.ALL},
+    Action.MANAGE_RETENTION: {Role.SUPERVISOR: Scope.ALL},
 }
 
 

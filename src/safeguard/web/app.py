@@ -23,9 +23,12 @@ from safeguard.adapters.db.audit import AuditAppender
 from safeguard.adapters.db.engine import make_engine
 from safeguard.config import Settings
 from safeguard.domain.accounts import throttle_policy
+from safeguard.services.retention import load_policy
 from safeguard.services.throttle import SignInThrottle
 from safeguard.web import errors
 from safeguard.web.api import router as api_router
+from safeguard.web.observability import Metrics, RequestContext
+from safeguard.web.observability import router as operations_router
 from safeguard.web.pages import router as pages_router
 
 logger = logging.getLogger(__name__)
@@ -209,7 +212,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         throttle_policy(settings.max_failed_logins), settings.throttle_storage
     )
     app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
+    app.state.metrics = Metrics(engine)
+    app.state.retention = load_policy(settings.retention_file)  # a bad file stops start-up
     errors.install(app)
+    app.include_router(operations_router)
     app.include_router(api_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
@@ -228,4 +234,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             logger.warning("front-end assets missing at %s: run `make setup`", assets / sub)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees every answer
     return app

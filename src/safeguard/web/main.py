@@ -12,5 +12,5 @@ from safeguard.web.app import create_app
 def build() -> FastAPI:
     """Settings from the environment, validated; logging to stderr."""
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, json_lines=settings.log_json)
     return create_app(settings)

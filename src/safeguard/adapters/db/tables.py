@@ -184,4 +184,5 @@ from safeguard.adapters.db import linkage as _linkage  # noqa: E402,F401
 from safeguard.adapters.db import mash as _mash  # noqa: E402,F401
 from safeguard.adapters.db import partners as _partners  # noqa: E402,F401
 from safeguard.adapters.db import people as _people  # noqa: E402,F401
+from safeguard.adapters.db import retention as _retention  # noqa: E402,F401
 from safeguard.adapters.db import risk_models as _risk_models  # noqa: E402,F401

@@ -13,6 +13,7 @@ from safeguard.web.api import (
     links,
     people,
     referrals,
+    retention,
     system,
     worklists,
 )
@@ -42,5 +43,6 @@ for module in (
     links,
     dashboard,
     access,
+    retention,
 ):
     router.include_router(module.router)

@@ -360,3 +360,30 @@ class PairWhyOut(BaseModel):
     guards: list[GuardWhyOut]
     unlinkable: list[str]
     withheld: bool
+
+
+class RetentionItemOut(BaseModel):
+    person_id: int
+    group: str
+    review_on: date
+    earliest_disposal: date
+    reason: str
+    restricted: bool
+    legal_hold: bool
+
+
+class RetentionDecisionIn(Strict):
+    decision: Literal["retain", "dispose"]
+    rationale: Annotated[str, StringConstraints(min_length=10, max_length=2000)]
+    next_review: date | None = None
+
+
+class RetentionDecisionOut(BaseModel):
+    review_id: int
+    person_id: int
+    decision: str
+
+
+class RetentionHoldIn(Strict):
+    reason: Annotated[str, StringConstraints(min_length=10, max_length=2000)]
+    lift: bool = False

@@ -19,6 +19,7 @@ from safeguard.web.pages.people import local
 from safeguard.web.pages.render import render
 
 router = APIRouter()
+Manager = Annotated[Actor, Depends(Authorised(Action.MANAGE_RETENTION))]
 Reviewer = Annotated[Actor, Depends(Authorised(Action.REVIEW_LINKS))]
 
 
@@ -219,3 +220,12 @@ def dashboard_page(
 ) -> Response:
     figures = dashboard.force_figures(conn, actor=actor)
     return render(request, "dashboard.html", {"figures": figures}, actor=actor)
+
+
+@router.get("/retention", response_class=HTMLResponse)
+def retention_worklist(request: Request, conn: ConnDep, actor: Manager) -> Response:
+    """The records manager's MoPI review worklist (ids and dates; audited)."""
+    from safeguard.web.api.retention import items
+
+    found = items(conn, actor, request.app.state.retention, 0)
+    return render(request, "retention.html", {"items": found}, actor=actor)
