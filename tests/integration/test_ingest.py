@@ -210,21 +210,8 @@ BAD_ROWS = [
         "summary",
         "5,000 characters long; the limit is 4,000",
     ),
-    (
-        "impossible date of birth",
-        "person_mention",
-        {"date_of_birth": "1990-13-01"},
-        "date_of_birth",
-        "not a real date",
-    ),
-    (
-        "date of birth in the future",
-        "person_mention",
-        {"date_of_birth": "2030-01-01"},
-        "date_of_birth",
-        "is in the future",
-    ),
-    ("age out of range", "person_mention", {"age": "230"}, "age", "outside the allowed range"),
+    # An impossible or future date of birth and an age out of range drop the field, not the
+    # record: tests/integration/test_bad_input.py (data-quality flags).
     (
         "unsupported version",
         "person_mention",

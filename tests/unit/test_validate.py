@@ -50,7 +50,10 @@ def test_a_leap_day_is_accepted_only_in_a_leap_year() -> None:
         _batch("person_mention", date_of_birth=["2024-02-29", "2023-02-29"]),
         now=NOW,
     )
-    assert [(p.row, p.field) for p in out.problems] == [(1, "date_of_birth")]
+    # A date of birth that fails its check is flagged and stored as null, the record kept.
+    assert out.problems == []
+    assert [(f.row, f.field, f.value) for f in out.flags] == [(1, "date_of_birth", "2023-02-29")]
+    assert out.columns["date_of_birth"].to_pylist() == ["2024-02-29", None]
 
 
 def test_blank_and_whitespace_values_are_no_value() -> None:

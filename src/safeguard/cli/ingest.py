@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from safeguard.adapters.db.tables import quarantine
+from safeguard.adapters.db.tables import data_quality_flags, quarantine
 from safeguard.cli import context
 from safeguard.domain.spreadsheet import safe_cell
 from safeguard.services import audit_trail
@@ -90,7 +90,8 @@ def _files(paths: list[Path]) -> list[Path]:
 
 def _print(summary: IngestSummary) -> None:
     table = Table(title=f"Ingest run {summary.run_id}")
-    for name in ("file", "type", "read", "new", "changed", "unchanged", "duplicate", "quarantined"):
+    names = ("file", "type", "read", "new", "changed", "unchanged", "duplicate", "quarantined")
+    for name in (*names, "flagged"):
         table.add_column(name, justify="left" if name in ("file", "type") else "right")
     for f in summary.files:
         table.add_row(
@@ -102,6 +103,7 @@ def _print(summary: IngestSummary) -> None:
             f"{f.unchanged:,}",
             f"{f.duplicates:,}",
             f"{f.quarantined:,}",
+            f"{f.flagged:,}",
         )
     context.out.print(table)
     for f in summary.rejected_files:
@@ -109,9 +111,17 @@ def _print(summary: IngestSummary) -> None:
     q = summary.total("quarantined")
     if q:
         context.out.print(f"{q:,} row(s) quarantined: see `safeguard quarantine list`")
+    flagged = summary.total("flagged")
+    if flagged:
+        context.out.print(
+            f"{flagged:,} field(s) failed a check and were stored as null, their records kept: "
+            "see `safeguard quarantine list`"
+        )
 
 
-quarantine_app = typer.Typer(help="Rows that could not be stored, and why.", no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Rows that could not be stored, and fields stored as null, and why.", no_args_is_help=True
+)
 
 
 @quarantine_app.command("list")
@@ -119,15 +129,21 @@ def quarantine_list(
     run: int | None = typer.Option(None, help="Only this ingest run"),
     limit: int = typer.Option(50, help="At most this many rows"),
 ) -> None:
-    """Show quarantined rows: file, row, field and the reason."""
+    """Show quarantined rows (file, row, field, reason), then fields stored as null with a
+    data-quality flag (the rest of their record was kept)."""
     with context.handled():
         eng = context.engine()
         stmt = sa.select(quarantine).order_by(quarantine.c.id).limit(limit)
+        flags = sa.select(data_quality_flags).order_by(data_quality_flags.c.id).limit(limit)
         if run is not None:
             stmt = stmt.where(quarantine.c.run_id == run)
-        table = Table()
+            flags = flags.where(data_quality_flags.c.run_id == run)
+        table = Table(title="Quarantined rows (not stored)")
         for name in ("run", "file", "row", "field", "source id", "reason"):
             table.add_column(name)
+        flagged = Table(title="Flagged fields (stored as null, the record kept)")
+        for name in ("run", "file", "row", "record", "field", "value", "reason"):
+            flagged.add_column(name)
         with eng.connect() as conn:
             for r in conn.execute(stmt):
                 table.add_row(
@@ -138,7 +154,18 @@ def quarantine_list(
                     r.source_id or "",
                     r.reason,
                 )
+            for f in conn.execute(flags):
+                flagged.add_row(
+                    str(f.run_id),
+                    Path(f.file_path).name,
+                    str(f.row_number),
+                    f"{f.record_type} {f.source_system}/{f.source_id}",
+                    f.field,
+                    f.value or "",
+                    f.reason,
+                )
         context.out.print(table)
+        context.out.print(flagged)
 
 
 @quarantine_app.command("export")

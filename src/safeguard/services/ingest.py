@@ -6,6 +6,7 @@ transaction, so a run killed at any point and run again ends in the state of an 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import logging
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from safeguard.adapters.interchange.readers import (
     file_sha256,
     raw_text,
 )
-from safeguard.adapters.interchange.validate import Problem, validate_batch
+from safeguard.adapters.interchange.validate import Flag, Problem, validate_batch
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import IngestError
 from safeguard.interchange.schema import RecordSpec, record_types
@@ -191,7 +192,7 @@ def _ingest_files(
     opened: list[InterchangeFile] = []
     for path in discover(paths):
         try:
-            opened.append(InterchangeFile(path, encoding))
+            opened.append(_open(path, encoding))
         except IngestError as exc:
             result = FileResult(str(path), error=exc.reason, quarantined=1)
             summary.files.append(result)
@@ -200,11 +201,24 @@ def _ingest_files(
                 on_file(result, _size(path))
     order = {t: i for i, t in enumerate(record_types())}
     opened.sort(key=lambda f: (order[f.record_type], str(f.path)))
+    run_keys = _RunKeys()
     for file in opened:
-        result = _ingest_file(engine, run_id, file, batch_rows, now, future_tolerance, on_rows)
+        result = _ingest_file(
+            engine, run_id, file, batch_rows, now, future_tolerance, on_rows, run_keys
+        )
         summary.files.append(result)
         if on_file:
             on_file(result, _size(file.path))
+
+
+def _open(path: Path, encoding: str) -> InterchangeFile:
+    """Open and check a file; anything about it that cannot be read rejects the file alone."""
+    try:
+        return InterchangeFile(path, encoding)
+    except (OSError, csv.Error, UnicodeError, pa.ArrowException, RecursionError) as exc:
+        raise IngestError(
+            str(path), f"cannot be opened as an interchange file ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def _size(path: Path) -> int:
@@ -251,6 +265,21 @@ class _Counts:
     unchanged: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    flagged: int = 0
+
+
+class _RunKeys:
+    """Keys (hashes of system + id) given by the files of this run so far, per record type,
+    with the file and row of their first occurrence: the same id in two files of one run is
+    judged like a repeat within one file, not left to whichever file is read last."""
+
+    def __init__(self) -> None:
+        self.files: list[str] = []
+        self.keys: dict[str, list[tuple[np.ndarray, np.ndarray, int]]] = {}
+
+    def add_file(self, path: str) -> int:
+        self.files.append(path)
+        return len(self.files) - 1
 
 
 class _FileIngest:
@@ -263,19 +292,23 @@ class _FileIngest:
         file: InterchangeFile,
         now: datetime,
         tolerance: timedelta,
+        run_keys: _RunKeys | None = None,
     ) -> None:
         self.engine = engine
         self.run_id = run_id
         self.file = file
+        self.run_keys = run_keys or _RunKeys()
+        self.file_no = self.run_keys.add_file(str(file.path))
         self.spec: RecordSpec = file.spec
         self.now = now
         self.now_text = now.strftime("%Y-%m-%d %H:%M:%S.%f")
         self.tolerance = tolerance
-        # Keys (hashes of system + id) seen in this file and the row of their first occurrence.
-        self.seen_keys: list[np.ndarray] = []
-        self.seen_rows: list[np.ndarray] = []
+        # Keys (hashes of system + id) seen in this run's files of this record type (this file
+        # included), as sorted arrays with the row and file of their first occurrence.
+        self.seen = self.run_keys.keys.setdefault(file.record_type, [])
         self.result = FileResult(str(file.path), file.record_type)
         self.fresh: dict[str, bool] = {}  # source system -> had no records when the file began
+        self.flags: list[Flag] = []  # of the batch being stored
 
     def _entry(
         self,
@@ -305,16 +338,17 @@ class _FileIngest:
         n = batch.table.num_rows
         self.result.rows_read += n + len(batch.unparsable)
         entries = [
-            {**self._entry(batch, None, row, ROW_FIELD, reason), "raw": text[:2000]}
-            for row, reason, text in batch.unparsable
+            {**self._entry(batch, None, row, fieldname, reason), "raw": text[:2000]}
+            for row, fieldname, reason, text in batch.unparsable
         ]
-        bad_rows: set[int] = {row for row, _, _ in batch.unparsable}
+        bad_rows: set[int] = {row for row, _, _, _ in batch.unparsable}
         if n == 0:
             self._write(entries, bad_rows)
             return
         checked = validate_batch(spec, batch.table, now=self.now, future_tolerance=self.tolerance)
         cols = checked.columns
         problems: list[Problem] = list(checked.problems)
+        self.flags = checked.flags
         hashes = _content_hashes(cols)
 
         keep = np.ones(n, dtype=bool)
@@ -354,6 +388,7 @@ class _FileIngest:
         self.result.unchanged += counts.unchanged
         self.result.duplicates += counts.duplicates
         self.result.quarantined += counts.quarantined
+        self.result.flagged += counts.flagged
 
     def _commit(
         self,
@@ -362,7 +397,7 @@ class _FileIngest:
         hashes: list[str],
         keep: np.ndarray,
         problems: list[Problem],
-        repeats: list[tuple[int, int, int | None]],
+        repeats: list[tuple[int, int, int | None, int]],
         entries: list[dict[str, Any]],
         bad_rows: set[int],
         *,
@@ -438,35 +473,71 @@ class _FileIngest:
                 bad_rows.add(batch.rows[row])
             self._store(store, cols, refs, hashes, new_idx, changed)
             store.quarantine(entries)
-            self._count_run(conn, len(bad_rows), len(new_idx), len(changed))
+            flags = self._flag_entries(batch, cols, {*new_idx, *(i for i, _ in changed)})
+            store.flag_fields(flags)
+            self._count_run(conn, len(bad_rows), len(new_idx), len(changed), len(flags))
         counts.inserted, counts.updated, counts.quarantined = (
             len(new_idx),
             len(changed),
             len(bad_rows),
         )
+        counts.flagged = len(flags)
         return counts
+
+    def _flag_entries(
+        self, batch: RawBatch, cols: dict[str, pa.Array], stored: set[int]
+    ) -> list[dict[str, Any]]:
+        """Data-quality flags of the rows stored by this batch (a row kept unchanged already
+        had its flags written when it was stored)."""
+        if not self.flags or not stored:
+            return []
+        systems: list[str | None] = cols["source_system"].to_pylist()
+        sids: list[str | None] = cols["source_id"].to_pylist()
+        return [
+            {
+                "run_id": self.run_id,
+                "file_path": str(self.file.path),
+                "file_sha256": self.file.sha256,
+                "row_number": batch.rows[f.row],
+                "record_type": self.spec.record_type,
+                "source_system": systems[f.row],
+                "source_id": sids[f.row],
+                "field": f.field,
+                "value": None if f.value is None else f.value[:200],
+                "reason": f.reason,
+                "flagged_at": self.now,
+            }
+            for f in self.flags
+            if f.row in stored
+        ]
 
     def _repeats(
         self, cols: dict[str, pa.Array], hashes: list[str], rows: list[int], keep: np.ndarray
-    ) -> list[tuple[int, int, int | None]]:
-        """Rows whose key appeared earlier in this file: (index, first row, index of the first
-        occurrence when it is in this batch). Keys seen so far are kept as sorted int64 arrays
-        (16 bytes a key, searched with numpy), so memory stays small on a million-row file."""
+    ) -> list[tuple[int, int, int | None, int]]:
+        """Rows whose key appeared earlier in this file or an earlier file of this run:
+        (index, first row, index of the first occurrence when it is in this batch, number of
+        the file of the first occurrence). Keys seen so far are kept as sorted int64 arrays
+        (24 bytes a key, searched with numpy), so memory stays small on a million-row file."""
         keys = pc.binary_join_element_wise(cols["source_system"], cols["source_id"], "\x1f")
         n = len(keys)
         kh = np.fromiter((hash(k) for k in keys.to_pylist()), dtype=np.int64, count=n)
         row_numbers = np.asarray(rows, dtype=np.int64)
         earlier = np.full(n, -1, dtype=np.int64)
-        for seen_keys, seen_rows in zip(self.seen_keys, self.seen_rows, strict=True):
+        earlier_file = np.full(n, -1, dtype=np.int64)
+        for seen_keys, seen_rows, file_no in self.seen:
+            if not len(seen_keys):
+                continue
             pos = np.minimum(np.searchsorted(seen_keys, kh), len(seen_keys) - 1)
             hit = (seen_keys[pos] == kh) & (earlier < 0)
             earlier[hit] = seen_rows[pos[hit]]
+            earlier_file[hit] = file_no
         usable = keep.astype(bool)
         cand = np.flatnonzero(usable & (earlier < 0))
         _, first_pos = np.unique(kh[cand], return_index=True)
         firsts = cand[first_pos]
-        repeats: list[tuple[int, int, int | None]] = [
-            (int(i), int(earlier[i]), None) for i in np.flatnonzero(usable & (earlier >= 0))
+        repeats: list[tuple[int, int, int | None, int]] = [
+            (int(i), int(earlier[i]), None, int(earlier_file[i]))
+            for i in np.flatnonzero(usable & (earlier >= 0))
         ]
         if len(firsts) < len(cand):
             first_of = dict(zip(kh[firsts].tolist(), firsts.tolist(), strict=True))
@@ -474,16 +545,16 @@ class _FileIngest:
             is_first[firsts] = True
             for i in cand[~is_first[cand]].tolist():
                 j = first_of[int(kh[i])]
-                repeats.append((i, rows[j], j))
+                repeats.append((i, rows[j], j, self.file_no))
         order = np.argsort(kh[firsts], kind="stable")
-        self.seen_keys.append(kh[firsts][order])
-        self.seen_rows.append(row_numbers[firsts][order])
+        if len(firsts):
+            self.seen.append((kh[firsts][order], row_numbers[firsts][order], self.file_no))
         return repeats
 
     def _judge_repeats(
         self,
         store: RecordStore,
-        repeats: list[tuple[int, int, int | None]],
+        repeats: list[tuple[int, int, int | None, int]],
         systems: list[str | None],
         sids: list[str | None],
         hashes: list[str],
@@ -491,19 +562,20 @@ class _FileIngest:
         problems: list[Problem],
     ) -> int:
         """The first occurrence stands. An identical repeat is counted and skipped; a different
-        one is quarantined naming the first. Earlier batches are judged by what they stored."""
+        one is quarantined naming the first (and its file, when another file of this run gave
+        it). Earlier batches and files are judged by what they stored."""
         duplicates = 0
         if not repeats:
             return duplicates
         stored: dict[str, Existing] = {}
-        need = [i for i, _, j in repeats if j is None]
+        need = [i for i, _, j, _ in repeats if j is None]
         by_system: dict[str, list[str]] = {}
         for i in need:
             by_system.setdefault(str(systems[i]), []).append(str(sids[i]))
         for system, ids in by_system.items():
             for sid, record in store.existing(self.spec.record_type, system, ids).items():
                 stored[f"{system}\x1f{sid}"] = record
-        for i, first_row, j in repeats:
+        for i, first_row, j, file_no in repeats:
             if j is not None:
                 first_hash: str | None = hashes[j]
             else:
@@ -512,13 +584,25 @@ class _FileIngest:
             keep[i] = False
             if first_hash == hashes[i]:
                 duplicates += 1
-            else:
+            elif file_no == self.file_no:
                 problems.append(
                     Problem(
                         i,
                         "source_id",
                         f"'{sids[i]}' already appears at row "
                         f"{first_row} of this file with different content",
+                    )
+                )
+            else:
+                other = Path(self.run_keys.files[file_no]).name
+                problems.append(
+                    Problem(
+                        i,
+                        "source_id",
+                        f"'{sids[i]}' also appears at row {first_row} of {other}, another file "
+                        "of this run, with different content; that one was stored and this one "
+                        "was not (one id, one version per run: correct the extracts and ingest "
+                        "the right version again)",
                     )
                 )
         return duplicates
@@ -529,7 +613,9 @@ class _FileIngest:
             self._count_run(conn, len(bad_rows), 0, 0)
         self.result.quarantined += len(bad_rows)
 
-    def _count_run(self, conn: Connection, quarantined: int, inserted: int, updated: int) -> None:
+    def _count_run(
+        self, conn: Connection, quarantined: int, inserted: int, updated: int, flagged: int = 0
+    ) -> None:
         conn.execute(
             sa.update(ingest_runs)
             .where(ingest_runs.c.id == self.run_id)
@@ -537,6 +623,7 @@ class _FileIngest:
                 inserted=ingest_runs.c.inserted + inserted,
                 updated=ingest_runs.c.updated + updated,
                 quarantined=ingest_runs.c.quarantined + quarantined,
+                flagged=ingest_runs.c.flagged + flagged,
             )
         )
 
@@ -680,8 +767,9 @@ def _ingest_file(
     now: datetime,
     tolerance: timedelta,
     on_rows: ProgressFn | None,
+    run_keys: _RunKeys,
 ) -> FileResult:
-    state = _FileIngest(engine, run_id, file, now, tolerance)
+    state = _FileIngest(engine, run_id, file, now, tolerance, run_keys)
     try:
         for batch in file.batches(batch_rows):
             state.batch(batch)

@@ -30,6 +30,7 @@ from safeguard.web.api import router as api_router
 from safeguard.web.observability import Metrics, RequestContext
 from safeguard.web.observability import router as operations_router
 from safeguard.web.pages import router as pages_router
+from safeguard.web.text_input import RefuseNul
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +233,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             app.mount(mount, StaticFiles(directory=str(assets / sub)), name=mount)
         else:
             logger.warning("front-end assets missing at %s: run `make setup`", assets / sub)
+    app.add_middleware(RefuseNul)  # inside the body limit: it reads bodies the limit allowed
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees every answer

@@ -68,6 +68,11 @@ def _html(request: Request, status: int, code: str, message: str) -> Response:
     )
 
 
+def html_error(request: Request, status: int, code: str, message: str) -> Response:
+    """The error page (or its htmx partial), for code outside the exception handlers."""
+    return _html(request, status, code, message)
+
+
 def _route(request: Request) -> str:
     route = request.scope.get("route")
     path = getattr(route, "path", None) or request.url.path

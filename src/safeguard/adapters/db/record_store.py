@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.tables import quarantine, record_tables
+from safeguard.adapters.db.tables import data_quality_flags, quarantine, record_tables
 from safeguard.adapters.db.types import UTCDateTime, as_utc
 
 LOOKUP_CHUNK = 900
@@ -179,14 +179,31 @@ class RecordStore:
         self.conn.execute(stmt, params)
 
     def quarantine(self, entries: list[dict[str, Any]]) -> None:
+        """Store quarantine entries (a repeat of one already stored is ignored). A NUL byte in
+        what is kept of a bad row is shown as ``\\x00``: no text column may hold one."""
         if not entries:
             return
-        insert = (
-            postgresql.insert(quarantine)
-            if self.dialect == "postgresql"
-            else sqlite.insert(quarantine)
-        )
-        self.conn.execute(insert.on_conflict_do_nothing(), entries)
+        entries = [_visible_nul(e) for e in entries]
+        _insert_ignoring_repeats(self.conn, quarantine, entries)
+
+    def flag_fields(self, flags: list[dict[str, Any]]) -> None:
+        """Store data-quality flags (a repeat of one already stored is ignored)."""
+        if flags:
+            _insert_ignoring_repeats(
+                self.conn, data_quality_flags, [_visible_nul(f) for f in flags]
+            )
+
+
+def _insert_ignoring_repeats(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    conn.execute(insert.on_conflict_do_nothing(), rows)
+
+
+def _visible_nul(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v.replace("\x00", "\\x00") if isinstance(v, str) and "\x00" in v else v
+        for k, v in entry.items()
+    }
 
 
 def _sql_literal(value: str | int) -> str:

@@ -8,7 +8,7 @@ whole columns with pyarrow; only a column that fails a vectorised cast is looked
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -59,12 +59,30 @@ NOT_IN_FUTURE = frozenset(
 )
 
 
+# Fields whose failed check drops the value, not the record: it is stored as null with a
+# data-quality flag, and the rest of the record (identified by its other fields) is kept.
+SOFT_FIELDS: dict[str, frozenset[str]] = {
+    "person_mention": frozenset({"date_of_birth", "age"}),
+}
+EARLIEST_BIRTH_YEAR = 1900  # a date of birth before this is not plausible for a living record
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One reason a row cannot be stored."""
 
     row: int  # index within the batch
     field: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A value that failed its field check and is stored as null; the record is kept."""
+
+    row: int  # index within the batch
+    field: str
+    value: str | None  # as the file had it (trimmed)
     reason: str
 
 
@@ -77,19 +95,24 @@ class ValidatedBatch:
 
     columns: dict[str, pa.Array]
     problems: list[Problem]
+    flags: list[Flag] = field(default_factory=list)
 
     @property
     def bad_rows(self) -> set[int]:
         return {p.row for p in self.problems}
 
 
+NUL_REASON = (
+    "contains a NUL byte (\\x00), which no field may hold; the row was not stored "
+    "(NUL bytes are refused, never stripped: re-export the record without it)"
+)
+
+
 def _clean(col: pa.Array) -> pa.Array:
-    """Trim whitespace, strip NULs; empty text becomes null."""
+    """Trim whitespace; empty text becomes null. NUL bytes are left for the checker to refuse."""
     if col.null_count == len(col):
         return col
     col = pc.utf8_trim_whitespace(col)
-    if pc.any(pc.match_substring(col, "\x00")).as_py():
-        col = pc.replace_substring(col, "\x00", "")
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
 
 
@@ -113,11 +136,19 @@ class _Checker:
         self.problems: list[Problem] = []
         self.columns: dict[str, pa.Array] = {}
         self.times: dict[str, pa.Array] = {}  # parsed date/datetime columns for order checks
+        self.texts: dict[str, pa.Array] = {}  # each field as the file had it, trimmed
 
     def raw(self, name: str) -> pa.Array:
-        if name in self.table.column_names:
-            return _clean(self.table.column(name).combine_chunks())
-        return pa.nulls(self.n, pa.string())
+        if name not in self.table.column_names:
+            self.texts[name] = pa.nulls(self.n, pa.string())
+            return self.texts[name]
+        col = _clean(self.table.column(name).combine_chunks())
+        self.texts[name] = col
+        nul = pc.match_substring(col, "\x00")
+        if pc.any(nul).as_py():
+            self.flag(nul, name, NUL_REASON)
+            col = pc.if_else(pc.fill_null(nul, False), pa.scalar(None, pa.string()), col)
+        return col
 
     def flag(
         self,
@@ -356,7 +387,53 @@ class _Checker:
                     typed = self.object(f, col)
             self.columns[f.name] = typed
         self._order_and_future()
-        return ValidatedBatch(self.columns, self.problems)
+        self._plausible_birth()
+        flags = self._soften()
+        return ValidatedBatch(self.columns, self.problems, flags)
+
+    def _plausible_birth(self) -> None:
+        if "date_of_birth" not in self.times or self.spec.record_type != "person_mention":
+            return
+        earliest = pa.scalar(
+            datetime(EARLIEST_BIRTH_YEAR, 1, 1, tzinfo=UTC), pa.timestamp("us", "UTC")
+        )
+        self.flag(
+            pc.less(self.times["date_of_birth"], earliest),
+            "date_of_birth",
+            values=self.texts["date_of_birth"],
+            template="{} is before " + str(EARLIEST_BIRTH_YEAR) + ", which is not plausible",
+        )
+
+    def _soften(self) -> list[Flag]:
+        """Problems of soft fields become flags, their values null; the others stay problems.
+        A NUL byte is never softened: it is refused with its row."""
+        soft = SOFT_FIELDS.get(self.spec.record_type, frozenset())
+        if not soft:
+            return []
+        hard: list[Problem] = []
+        by_field: dict[str, dict[int, list[str]]] = {}
+        for p in self.problems:
+            if p.field in soft and p.reason != NUL_REASON:
+                by_field.setdefault(p.field, {}).setdefault(p.row, []).append(p.reason)
+            else:
+                hard.append(p)
+        self.problems = hard
+        flags: list[Flag] = []
+        for name, rows in by_field.items():
+            raw = self.raw_text(name)
+            for row, reasons in sorted(rows.items()):
+                flags.append(Flag(row, name, raw[row], "; ".join(reasons)))
+            mask = np.zeros(self.n, dtype=bool)
+            mask[list(rows)] = True
+            col = self.columns[name]
+            self.columns[name] = pc.if_else(pa.array(mask), pa.scalar(None, col.type), col)
+        return flags
+
+    def raw_text(self, name: str) -> list[str | None]:
+        if name not in self.texts:
+            return [None] * self.n
+        values: list[str | None] = self.texts[name].to_pylist()
+        return values
 
     def _order_and_future(self) -> None:
         limit = pa.scalar(self.limit, pa.timestamp("us", "UTC"))
@@ -368,6 +445,15 @@ class _Checker:
         for later, earlier in ORDER_RULES.get(self.spec.record_type, ()):
             if later in self.times and earlier in self.times:
                 bad = pc.less(self.times[later], self.times[earlier])
+                if earlier in SOFT_FIELDS.get(self.spec.record_type, ()):
+                    # The record's own date stands; the derived date of birth is what is wrong.
+                    self.flag(
+                        bad,
+                        earlier,
+                        values=self.texts[earlier],
+                        template="{} is after the " + later.replace("_", " "),
+                    )
+                    continue
                 self.flag(
                     bad,
                     later,
