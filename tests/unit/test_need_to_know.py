@@ -74,7 +74,7 @@ def _profile() -> Profile:
 def test_every_shape_that_carries_a_person_marks_its_identifying_fields() -> None:
     for shape, expected in (
         (PersonHit, {"name", "date_of_birth", "sex"}),
-        (WorkItem, {"name", "detail"}),
+        (WorkItem, {"name", "detail", "risk_band", "risk_probability"}),
         (MentionCard, {"name", "date_of_birth", "sex", "postcode", "pnc_id"}),
         (
             Profile,
@@ -90,6 +90,7 @@ def test_every_shape_that_carries_a_person_marks_its_identifying_fields() -> Non
                 "referrals",
                 "findings",
                 "shared_with",
+                "risk_model",
             },
         ),
     ):
