@@ -76,7 +76,7 @@ def _profile() -> Profile:
 def test_every_shape_that_carries_a_person_marks_its_identifying_fields() -> None:
     for shape, expected in (
         (PersonHit, {"name", "date_of_birth", "sex"}),
-        (WorkItem, {"name", "detail"}),
+        (WorkItem, {"name", "detail", "risk_band", "risk_probability"}),
         (MentionCard, {"name", "date_of_birth", "sex", "postcode", "pnc_id"}),
         (
             Profile,
@@ -98,6 +98,7 @@ def test_every_shape_that_carries_a_person_marks_its_identifying_fields() -> Non
                 "markers",
                 "linked",
                 "incidents_by_month",
+                "risk_model",
             },
         ),
         (LinkedPerson, {"name", "age", "risk"}),
