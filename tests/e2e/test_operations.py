@@ -96,7 +96,11 @@ def test_metrics_need_the_bearer_token_and_show_latency_and_runs(
                 actor="cli",
             )
         )
-        conn.execute(sa.insert(assessment_runs).values(started_at=now, actor="cli", scope="all"))
+        conn.execute(
+            sa.insert(assessment_runs).values(
+                started_at=now, actor="cli", scope="all", status="running"
+            )
+        )
     ops_client.get("/healthz")
     assert ops_client.get("/metrics").status_code == 401
     bad = ops_client.get("/metrics", headers={"Authorization": "Bearer wrong-token-1234567"})

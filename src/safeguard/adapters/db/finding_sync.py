@@ -231,6 +231,7 @@ def _with_reviews(
     old_checks: Iterable[str],
     now: datetime,
     review_version: str,
+    owners: dict[str, str] | None = None,
 ) -> tuple[list[PreparedFinding], set[str], set[str]]:
     """The prepared findings plus the correction reviews of :mod:`safeguard.rules.obligations`,
     and the stored finding and check keys a correction must not remove."""
@@ -241,13 +242,14 @@ def _with_reviews(
     for c in prepared.checks:
         checks_now[_person_of(c.key)].add(c.key)
     stored: dict[str, list[obligations.OnRecord]] = {}
+    owner = owners or {}
     for key, (_, status, _, rule_id, kind) in existing.items():
-        stored.setdefault(_person_of(key), []).append(
+        stored.setdefault(owner.get(key) or _person_of(key), []).append(
             obligations.OnRecord(key, rule_id, kind, status)
         )
     stored_checks: dict[str, list[str]] = {}
     for key in old_checks:
-        stored_checks.setdefault(_person_of(key), []).append(key)
+        stored_checks.setdefault(owner.get(key) or _person_of(key), []).append(key)
     out = list(prepared.findings)
     kept_findings: set[str] = set()
     kept_checks: set[str] = set()
@@ -286,17 +288,24 @@ def sync_prepared(
     """
     keys = list(prepared.person_keys)
     existing: dict[str, tuple[int, str, str, str, str]] = {}
-    for fid, fkey, status, digest, rule_id, kind in _rows_by_person(
-        conn, "SELECT id, finding_key, status, content_hash, rule_id, kind FROM findings", keys
+    owners: dict[str, str] = {}  # stored key -> its person key (a key need not name it)
+    for fid, fkey, status, digest, rule_id, kind, pkey in _rows_by_person(
+        conn,
+        "SELECT id, finding_key, status, content_hash, rule_id, kind, person_key FROM findings",
+        keys,
     ):
         existing[fkey] = (fid, status, digest, rule_id, kind)
+        owners[fkey] = pkey
     old_checks: dict[str, tuple[int, str, datetime | None, datetime | None]] = {}
-    for cid, ckey, version, due, done in _rows_by_person(
-        conn, "SELECT id, check_key, rule_version, due_at, done_at FROM procedure_checks", keys
+    for cid, ckey, version, due, done, pkey in _rows_by_person(
+        conn,
+        "SELECT id, check_key, rule_version, due_at, done_at, person_key FROM procedure_checks",
+        keys,
     ):
         old_checks[ckey] = (cid, version, as_utc(due), as_utc(done))
+        owners[ckey] = pkey
     all_findings, kept, kept_checks = _with_reviews(
-        prepared, existing, old_checks, now, review_version
+        prepared, existing, old_checks, now, review_version, owners
     )
     new_rows: list[tuple[Any, ...]] = []
     history: list[tuple[Any, ...]] = []
