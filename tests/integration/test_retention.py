@@ -248,6 +248,11 @@ def test_the_cli_lists_retains_and_disposes(
     monkeypatch.setenv("SAFEGUARD_DATABASE_URL", db_url)
     get_settings.cache_clear()
     try:
+        from safeguard.cli import context as cli_context
+
+        # The CLI's console is made once per process, before COLUMNS is set here: widen it, so
+        # the table's columns are not cut whatever ran first.
+        monkeypatch.setattr(cli_context.out, "width", 200)
         runner = CliRunner(env={"COLUMNS": "200"})
         later = LATER.isoformat()
         listed = runner.invoke(

@@ -415,6 +415,47 @@ def _rank(score: dict[str, Any]) -> tuple[int, float]:
     return BAND_ORDER.get(score["band"], 0), float(score["probability"])
 
 
+_PERSON_BANDS: dict[str, tuple[tuple[int, int], dict[int, str]]] = {}
+
+
+def person_bands(conn: Connection) -> dict[int, str]:
+    """Person id -> the highest band of their latest scores under the active model, for the
+    triaged worklists' priority. Read again only when the active model or its scores change
+    (scores are replaced by delete and insert, so the newest score id marks a change)."""
+    active = conn.execute(sa.select(risk_models.c.id).where(risk_models.c.active)).scalar()
+    if active is None:
+        return {}
+    newest = conn.execute(sa.select(sa.func.max(risk_scores.c.id))).scalar() or 0
+    version = (int(active), int(newest))
+    cache_key = conn.engine.url.render_as_string()
+    hit = _PERSON_BANDS.get(cache_key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    q = (
+        sa.select(
+            risk_scores.c.person_key,
+            risk_scores.c.target,
+            risk_scores.c.band,
+            risk_scores.c.probability,
+        )
+        .where(risk_scores.c.model_id == active)
+        .order_by(risk_scores.c.occurred_at, risk_scores.c.id)
+    )
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for found in conn.execute(q).mappings():
+        latest[(found["person_key"], found["target"])] = dict(found)
+    best: dict[int, dict[str, Any]] = {}
+    for (key, _), score in latest.items():
+        if not (key.startswith("P") and key[1:].isdigit()):
+            continue
+        pid = int(key[1:])
+        if pid not in best or _rank(score) > _rank(best[pid]):
+            best[pid] = score
+    out = {pid: str(score["band"]) for pid, score in best.items()}
+    _PERSON_BANDS[cache_key] = (version, out)
+    return out
+
+
 def bands_of(conn: Connection, person_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Person key -> their latest score (as victim or child) of the highest band, for lists."""
     if not person_keys:

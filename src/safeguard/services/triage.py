@@ -308,8 +308,11 @@ def triaged(
     f = filters or Filters()
     if f.owner == "me":
         f = replace(f, owner=actor.username)
-    tasks = load_tasks(conn, code, now, f)
-    grouped = group_by_person(tasks)
+    from safeguard.services.risk_model import person_bands
+
+    bands = person_bands(conn)
+    tasks = load_tasks(conn, code, now, f, bands)
+    grouped = group_by_person(tasks, bands=bands)
     page = paginate(grouped, f.page, f.per_page)
     seen = access.person_access(conn, actor, [w.person_id for w in page.people], now)
     names = _names(conn, [w.person_id for w in page.people])
