@@ -31,6 +31,9 @@ _TITLES = frozenset({"mr", "mrs", "miss", "ms", "dr", "mx", "sir", "rev"})
 JUNIOR = frozenset({"jr", "jnr", "junior"})
 SENIOR = frozenset({"sr", "snr", "senior"})
 GENERATION_WORDS = JUNIOR | SENIOR
+# Two birth years this far apart are a generation apart (parent and child): the linking guard
+# never joins them, and the link review warns of it.
+GENERATION_GAP_YEARS = 14
 
 
 def generation_suffix(*values: str | None) -> str | None:

@@ -20,6 +20,7 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.linking import GENERATION_GAP_YEARS
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.errors import InvalidTransition, NotFound
 from safeguard.services import access
@@ -75,9 +76,6 @@ class PairReview:
     history: tuple[LinkEvent, ...] = ()
 
 
-GENERATION_YEARS = 15  # a gap this large between two dates of birth: perhaps parent and child
-
-
 def conflicts_between(cards: list[MentionCard], others: list[MentionCard]) -> tuple[str, ...]:
     """Warnings for joining ``cards`` (the pair) given all their records (``others`` too).
 
@@ -95,7 +93,7 @@ def conflicts_between(cards: list[MentionCard], others: list[MentionCard]) -> tu
     sexes = {c.sex.strip().lower() for c in every if c.sex and c.sex.strip().lower() != "unknown"}
     if len(sexes) > 1:
         out.append("Different sexes: more than one sex recorded across the records")
-    if len(dobs) > 1 and (dobs[-1] - dobs[0]).days >= GENERATION_YEARS * 365.25:
+    if len(dobs) > 1 and (dobs[-1] - dobs[0]).days >= GENERATION_GAP_YEARS * 365.25:
         out.append(
             f"A generation apart: dates of birth {(dobs[-1] - dobs[0]).days // 365} years apart "
             "(perhaps a parent and child with the same name)"

@@ -44,6 +44,7 @@ import numpy as np
 import pyarrow as pa
 
 from safeguard.adapters.linkage.model import clearly_different_forenames_sql
+from safeguard.domain.linking import GENERATION_GAP_YEARS
 
 GUARDS = (
     "one_event",
@@ -65,7 +66,6 @@ GUARD_LABELS = {
     "siblings": "same surname and date of birth or address, clearly different forenames",
     "look_alike": "look alike, yet the model scores the pair as two people",
 }
-GENERATION_GAP_YEARS = 14
 FIRM_DOB_MENTIONS = 2
 HARD_NEGATIVE_BELOW = 0.01
 
