@@ -441,17 +441,11 @@ def person_bands(conn: Connection) -> dict[int, str]:
         .where(risk_scores.c.model_id == active)
         .order_by(risk_scores.c.occurred_at, risk_scores.c.id)
     )
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for found in conn.execute(q).mappings():
-        latest[(found["person_key"], found["target"])] = dict(found)
-    best: dict[int, dict[str, Any]] = {}
-    for (key, _), score in latest.items():
-        if not (key.startswith("P") and key[1:].isdigit()):
-            continue
-        pid = int(key[1:])
-        if pid not in best or _rank(score) > _rank(best[pid]):
-            best[pid] = score
-    out = {pid: str(score["band"]) for pid, score in best.items()}
+    out = {
+        int(key[1:]): str(score["band"])
+        for key, score in _highest_of_latest(conn.execute(q).mappings()).items()
+        if key.startswith("P") and key[1:].isdigit()
+    }
     _PERSON_BANDS[cache_key] = (version, out)
     return out
 
@@ -477,11 +471,19 @@ def bands_of(conn: Connection, person_keys: Sequence[str]) -> dict[str, dict[str
             )  # fmt: skip
             .order_by(risk_scores.c.occurred_at)
         )
-        latest: dict[tuple[str, str], dict[str, Any]] = {}
-        for found in conn.execute(q).mappings():
-            latest[(found["person_key"], found["target"])] = dict(found)
-        for (key, _), score in latest.items():
-            best = out.get(key)
-            if best is None or _rank(score) > _rank(best):
-                out[key] = score
+        out.update(_highest_of_latest(conn.execute(q).mappings()))
+    return out
+
+
+def _highest_of_latest(rows: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """Person key -> of each person's latest score per target (rows in time order), the one of
+    the highest band."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for found in rows:
+        latest[(found["person_key"], found["target"])] = dict(found)
+    out: dict[str, dict[str, Any]] = {}
+    for (key, _), score in latest.items():
+        best = out.get(key)
+        if best is None or _rank(score) > _rank(best):
+            out[key] = score
     return out
