@@ -182,3 +182,28 @@ def test_each_period_is_computed_alone_even_when_periods_overlap() -> None:
             assert together.figures[fid][k] == values[0], (fid, p.label)
         for bid, rows in alone.breakdowns.items():
             assert together.breakdowns[bid][k] == rows[0], (bid, p.label)
+
+
+def test_repeat_window_counts_local_dates_as_the_rules_do() -> None:
+    """A second incident on the 365th local date after the first is a repeat, however late in
+    the day (elapsed time would be 365 days and 13 hours)."""
+    from datetime import UTC, datetime
+
+    from safeguard.domain.board_facts import BoardFacts, Incident
+    from safeguard.domain.history import PersonKey
+
+    v = PersonKey.of(7001, 1)
+    first = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)  # 2024-03-01 08:00 GMT
+    last = datetime(2025, 3, 1, 21, 0, tzinfo=UTC)  # 365 local dates later, 21:00 GMT
+    late = datetime(2025, 3, 2, 0, 30, tzinfo=UTC)  # the 366th local date
+    periods = [Period.from_dates(date(2025, 1, 1), date(2025, 3, 31))]
+
+    def repeat(second: datetime) -> Value:
+        incidents = [
+            Incident(1, "domestic_abuse", first, victims=frozenset({v})),
+            Incident(2, "domestic_abuse", second, victims=frozenset({v})),
+        ]
+        return compute(BoardFacts(incidents=incidents), periods).figures["da.repeat_victims"][-1]
+
+    assert (repeat(last).numerator, repeat(last).denominator) == (1, 1)
+    assert (repeat(late).numerator, repeat(late).denominator) == (0, 1)

@@ -49,6 +49,7 @@ __all__ = [
     "SurveyResponse", "VictimContact", "compute", "count_procedures",
 ]  # fmt: skip
 
+from safeguard.domain.local_time import LocalTime
 from safeguard.domain.working_time import WorkingCalendar
 
 CSE_INSTRUMENT = "cse-seraf"
@@ -64,12 +65,14 @@ EXPLOITATION_KINDS = {
 def _repeats(
     incidents: Sequence[Incident],
     periods: Sequence[Period],
-    window: timedelta,
+    days: int,
+    clock: LocalTime,
     min_incidents: int = 2,
 ) -> list[tuple[int, int]]:
     """(repeat victims, victims) for victims of ``incidents`` in each period: a victim repeats
-    at an incident with at least ``min_incidents`` of theirs (it included) in ``window`` up to
-    it, as the rules DA-REPEAT-VICTIM and HATE-REPEAT-VICTIM count."""
+    at an incident with at least ``min_incidents`` of theirs (it included) in the ``days`` local
+    dates up to it, as the rules DA-REPEAT-VICTIM and HATE-REPEAT-VICTIM count (dates, not
+    elapsed hours: :meth:`LocalTime.window_start`)."""
     by_person: dict[PersonKey, list[tuple[datetime, int]]] = defaultdict(list)
     for inc in incidents:
         for v in inc.victims:
@@ -81,9 +84,9 @@ def _repeats(
             if not in_period:
                 continue
             repeat = any(
-                1 + sum(1 for t0, e0 in times if t - window <= t0 and (t0, e0) < (t, e))
-                >= min_incidents
+                1 + sum(1 for t0, e0 in times if start <= t0 and (t0, e0) < (t, e)) >= min_incidents
                 for t, e in in_period
+                for start in (clock.window_start(t, days),)
             )
             rep, vic = counts[k]
             counts[k] = (rep + repeat, vic + 1)
@@ -94,10 +97,9 @@ def _first(pair: tuple[datetime, int]) -> datetime:
     return pair[0]
 
 
-def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
+def _da(facts: BoardFacts, periods: list[Period], clock: LocalTime, out: RawReport) -> None:
     clocks = facts.clocks
-    window = timedelta(days=clocks.repeat_da_window_days)
-    marac_window = timedelta(days=clocks.marac_repeat_window_days)
+    marac_days = clocks.marac_repeat_window_days
     da = [i for i in facts.incidents if i.is_domestic_abuse]
     dash_events = {a.event_id for a in facts.assessments if a.is_dash and a.event_id is not None}
     marac = [r for r in facts.referrals if r.referral_type == "marac"]
@@ -110,7 +112,7 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
     dash = [a for a in facts.assessments if a.is_dash]
     for here, (rep, vic), dash_here, m_here in zip(
         by_period(da, lambda i: i.occurred_at, periods),
-        _repeats(da, periods, window, clocks.repeat_da_min_incidents),
+        _repeats(da, periods, clocks.repeat_da_window_days, clock, clocks.repeat_da_min_incidents),
         by_period(dash, lambda a: a.completed_at, periods),
         by_period(marac, lambda r: r.made_at, periods),
         strict=True,
@@ -130,7 +132,8 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
             rate_of(
                 r.subject is not None
                 and any(
-                    r.made_at - marac_window <= t < r.made_at for t in marac_by_subject[r.subject]
+                    t < r.made_at and clock.within_days(t, r.made_at, marac_days)
+                    for t in marac_by_subject[r.subject]
                 )
                 for r in m_here
             )
@@ -143,21 +146,20 @@ def _da(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
         out.figures["marac.days_to_referral"].append(Value(count=len(days), measure=median(days)))
 
 
-def _missing(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
+def _missing(facts: BoardFacts, periods: list[Period], clock: LocalTime, out: RawReport) -> None:
     clocks = facts.clocks
-    window = timedelta(days=clocks.repeat_missing_window_days)
+    days = clocks.repeat_missing_window_days
     by_person: dict[PersonKey, list[tuple[datetime, int]]] = defaultdict(list)
     for ep in facts.missing:
         by_person[ep.person].append((ep.reported_at, ep.id))
     # MISSING-REPEAT: at an episode, at least min_episodes of the person's (it included) within
-    # the window up to it.
+    # the window's local dates up to it.
     repeat_at = {
         ep.id
         for ep in facts.missing
+        for start in (clock.window_start(ep.reported_at, days),)
         if sum(
-            1
-            for t, i in by_person[ep.person]
-            if ep.reported_at - window <= t and (t, i) <= (ep.reported_at, ep.id)
+            1 for t, i in by_person[ep.person] if start <= t and (t, i) <= (ep.reported_at, ep.id)
         )
         >= clocks.repeat_missing_min_episodes
     }
@@ -193,7 +195,9 @@ def _grade_rank(grade: str | None) -> int | None:
     return CSE_GRADES.index(grade) if grade in CSE_GRADES else None
 
 
-def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> None:
+def _exploitation(
+    facts: BoardFacts, periods: list[Period], clock: LocalTime, out: RawReport
+) -> None:
     due_after = timedelta(days=SCREENING_DUE_DAYS)
     concerns = [i for i in facts.incidents if i.event_type in EXPLOITATION_KINDS]
     screenings = sorted(
@@ -215,8 +219,11 @@ def _exploitation(facts: BoardFacts, periods: list[Period], out: RawReport) -> N
         (ep.person, ep.reported_at) for ep in facts.missing if ep.exploitation_flag and ep.child
     ]
     hate = [i for i in facts.incidents if i.is_hate]
-    hate_window = timedelta(days=facts.clocks.repeat_hate_window_days)
-    for rep, vic in _repeats(hate, periods, hate_window, facts.clocks.repeat_hate_min_incidents):
+    hate_days, hate_min = (
+        facts.clocks.repeat_hate_window_days,
+        facts.clocks.repeat_hate_min_incidents,
+    )
+    for rep, vic in _repeats(hate, periods, hate_days, clock, hate_min):
         out.figures["hate.repeat_victims"].append(Value(numerator=rep, denominator=vic))
     for p in periods:
         here = [c for c in concerns if p.contains(c.occurred_at)]
@@ -331,9 +338,10 @@ def compute(
         rules_available=facts.procedures is not None,
         linked_share=facts.linked_share,
     )
-    _da(facts, plist, out)
-    _missing(facts, plist, out)
-    _exploitation(facts, plist, out)
+    clock = LocalTime(cal.timezone)  # windows count the force's local dates, as the rules do
+    _da(facts, plist, clock, out)
+    _missing(facts, plist, clock, out)
+    _exploitation(facts, plist, clock, out)
     _judgement(facts, plist, out)
     board_clocked.hub(facts, plist, cal, out)
     board_clocked.victims(facts, plist, cal, out)
