@@ -114,14 +114,15 @@ def submit_assessment(
         and any(c.domestic_abuse for c in choices)
     ):
         raise ValidationFailed("event_id: choose the incident this assessment is for")
+    today = default_assessor().config.local_time.local_date(now)  # ages turn on local dates
     result = risk_view.grade_answers(
         instrument_id,
         instrument_version,
         answers,
         officer_grade,
         rationale,
-        subject_age=risk_view.subject_age(conn, mids, now.date()),
-        assessed_on=now.date(),
+        subject_age=risk_view.subject_age(conn, mids, today),
+        assessed_on=today,
     )
     if result.state != "complete":
         raise IncompleteAssessment(

@@ -108,7 +108,8 @@ def _high_risk_since(conn: Connection, since: datetime) -> int:
         ).where(ra.completed_at >= since)
     ).all()  # fmt: skip
     births = HistoryRepository(conn).births_of([int(r[0]) for r in rows if r[0] is not None])
-    catalogue = default_assessor().catalogue
+    assessor = default_assessor()
+    catalogue, clock = assessor.catalogue, assessor.config.local_time
     high = 0
     for subject, iid, version, answers, officer, reviewed, rationale, completed in rows:
         inst = catalogue.find(iid, version)
@@ -123,8 +124,8 @@ def _high_risk_since(conn: Connection, since: datetime) -> int:
                     officer,
                     reviewed,
                     rationale,
-                    subject_age=age_from(dob, hint, completed.date()),
-                    assessed_on=completed.date(),
+                    subject_age=age_from(dob, hint, clock.local_date(completed)),
+                    assessed_on=clock.local_date(completed),
                 ).grade
             except ValidationFailed:
                 final = None

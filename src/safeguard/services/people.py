@@ -414,7 +414,8 @@ def person_profile(
         for f in findings.for_person(conn, person_id)
     ]
     profile.flags = _flags(profile, history, now, assessor.config.clocks)
-    profile.age = history.age_at(now.date())
+    today = assessor.config.local_time.local_date(now)  # ages and days on local dates
+    profile.age = history.age_at(today)
     profile.aliases = _aliases(mentions, profile.names)
     profile.address = _current_address(mentions)
     profile.markers = _markers(history)
@@ -424,7 +425,7 @@ def person_profile(
         history=history,
         address=profile.address,
         catalogue=assessor.catalogue,
-        today=now.date(),
+        today=today,
         now=now,
     )
     profile.incidents_by_month = _by_month(history)
@@ -537,7 +538,7 @@ def _fill_timeline(
     clocks = assessor.config.clocks
     for m in history.missing:
         found = f", found {m.found_at:%d %b %Y %H:%M}" if m.found_at else ", not yet found"
-        age = history.age_at(m.reported_missing_at.date())
+        age = history.age_at(assessor.config.local_time.local_date(m.reported_missing_at))
         rhi = _rhi_clock(m, age, clocks, assessor, now or _now(None))
         aged = f"aged {age}, " if age is not None else ""
         grade = _label(m.risk_grade).lower() or "not graded"

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.errors import ValidationFailed
 from safeguard.services import access, assessment_forms, people, risk_view
+from safeguard.services.assessment import default_assessor
 from safeguard.web.deps import CSRF_FIELD, Authorised, ConnDep, PersonId
 from safeguard.web.pages.render import render
 
@@ -86,7 +87,7 @@ async def live_score(
 ) -> Response:
     answers, grade, rationale = await _answers(request)
     inst = risk_view.instrument(instrument_id, version)
-    today = datetime.now(UTC).date()
+    today = default_assessor().config.local_time.local_date(datetime.now(UTC))
     # Scored with the person's age on the day, as when it is stored (age floors, e.g. SERAF).
     if person_id:  # the person's age is read: the same need to know as the form itself
         people.mention_ids_of(conn, person_id)
