@@ -52,6 +52,7 @@ from safeguard.adapters.db.audit import audit_log, verify_audit
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import involvements, person_mentions
+from safeguard.cli.demo_pipeline import register_demo_agencies
 from safeguard.services import accounts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,6 +167,7 @@ def workload(url: str, sample: int = 2000) -> tuple[str, list[int], list[str]]:
         if accounts.list_users(conn) == [] or not any(
             u["username"] == "mash_analyst" for u in accounts.list_users(conn)
         ):
+            register_demo_agencies(conn)  # the demo's partner accounts belong to its agencies
             accounts.create_demo_users(conn)
         token = accounts.issue_api_token(conn, username="mash_analyst", name="bench")
         key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
