@@ -496,13 +496,14 @@ class Row:
     seconds: float
 
 
-def measure(force: Force) -> list[Row]:
+def measure(force: Force, kept: dict[tuple[str, str], pd.Series]) -> list[Row]:
     rows = []
     for name, split in splits(force).items():
         for signal in SIGNALS[name]:
             began = time.perf_counter()
             scores = signal.score(force, split)
             seconds = time.perf_counter() - began
+            kept[(name, signal.name)] = scores
             have = scores.notna()
             y = split.test.loc[have[have].index, "y"].to_numpy()
             s = scores[have].to_numpy(dtype=float)
@@ -518,7 +519,37 @@ def measure(force: Force) -> list[Row]:
     return rows
 
 
-def report(force: Force, rows: list[Row]) -> None:
+def sex_gaps(
+    force: Force, kept: dict[tuple[str, str], pd.Series]
+) -> list[tuple[str, str, int, float, float]]:
+    """AUC gap between victims' (or children's) true sexes, on the same test rows, for the true
+    probability and for every probability signal: the truth's own gap is the floor a model can
+    reach, so a model's gap is read beside it."""
+    sex = force.people.set_index("person_key")["sex"]
+    out = []
+    for name, split in splits(force).items():
+        who = "person_key" if name == "missing_repeat" else "victim_person_key"
+        group = split.test[who].map(sex)
+        for signal in SIGNALS[name]:
+            if not signal.probability:
+                continue
+            scores = kept.get((name, signal.name))
+            if scores is None:
+                continue
+            aucs = []
+            n = 0
+            for g in sorted(group.dropna().unique()):
+                rows = scores.notna() & (group == g)
+                y = split.test.loc[rows, "y"].to_numpy()
+                if min(y.sum(), len(y) - y.sum()) >= 30:  # enough of each class to rank
+                    aucs.append(roc_auc_score(y, scores[rows].to_numpy(dtype=float)))
+                    n += len(y)
+            if len(aucs) >= 2:
+                out.append((name, signal.name, n, max(aucs) - min(aucs), float(np.mean(aucs))))
+    return out
+
+
+def report(force: Force, rows: list[Row], kept: dict[tuple[str, str], pd.Series]) -> None:
     for name, split in splits(force).items():
         print(
             f"\n{name}: index events of {split.year} with complete {split.window_days}-day "
@@ -531,6 +562,12 @@ def report(force: Force, rows: list[Row]) -> None:
             if r.target == name:
                 ece = f"{r.ece:.3f}" if r.ece is not None else ""
                 print(f"  {r.signal:<68}{r.kind:<11}{r.n:>7,}{r.auc:>7.3f}{ece:>7}")
+    print(
+        "\nAUC gap by true sex (victim; child for missing), same test rows, "
+        "groups with >= 30 of each outcome:"
+    )
+    for name, signal, n, gap, _ in sex_gaps(force, kept):
+        print(f"  {name:<16}{signal:<68}{n:>7,}  gap {gap:.3f}")
     grades = safeguard_grades(force)
     print(
         f"\nDASH forms safeguard leaves ungraded (raised grade without rationale): "
@@ -734,8 +771,9 @@ def main() -> int:
                     Signal("PRODUCT: safeguard risk model, own linking and labels", "product",
                            _product_signal(product, name), probability=True)
                 )  # fmt: skip
-        rows = measure(force)
-    report(force, rows)
+        kept: dict[tuple[str, str], pd.Series] = {}
+        rows = measure(force, kept)
+    report(force, rows, kept)
     if product is not None:
         print("\nproduct:")
         for note in product.notes:

@@ -5,7 +5,7 @@ scoring everyone, re-scoring one person, and clear errors that leave the active 
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -181,3 +181,41 @@ def test_scoring_everyone_and_rescoring_one_person_explain_themselves(
     if v.overall.n is not None:
         assert v.overall.model is not None and 0 <= v.overall.model <= 1
     assert "Predictive validity of risk grading" in render.html(report, medium="web")
+
+
+def test_a_new_incident_of_a_pair_is_scored_when_the_person_is_rescored(
+    loaded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safeguard.adapters.db.history_repository import HistoryRepository
+    from safeguard.adapters.db.tables import events, involvements
+
+    with loaded.connect() as conn:
+        ds = data.build(conn)
+    _pass_gate(monkeypatch)
+    v = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False)
+    svc.activate(loaded, Target.DA_REPEAT, v.version, actor="t")
+    svc.score_all(loaded)
+    pair = next(r for r in ds.of(Target.DA_REPEAT) if r.other_key)
+    when = ds.data_end - timedelta(hours=1)  # the latest record: inside the data
+    now = datetime.now(UTC)
+    stamp = {"content_hash": "0" * 32, "first_ingested_at": now, "last_changed_at": now}
+    with loaded.begin() as conn:
+        repo = HistoryRepository(conn)
+        victim = repo.mentions_of([pair.person_key])[0]
+        suspect = repo.mentions_of([str(pair.other_key)])[0]
+        ev = conn.execute(
+            sa.insert(events).values(
+                source_system="t", source_id="new-e", event_type="domestic_abuse",
+                occurred_at=when, **stamp,
+            ).returning(events.c.id)
+        ).scalar_one()  # fmt: skip
+        conn.execute(
+            sa.insert(involvements),
+            [{"source_system": "t", "source_id": f"new-{role}", "event_id": ev,
+              "mention_id": m, "role": role, **stamp}
+             for role, m in (("victim", victim), ("suspect", suspect))],
+        )  # fmt: skip
+        assert svc.rescore_people(conn, [pair.person_key]) >= 1
+    with loaded.connect() as conn:
+        mine = {r["subject_key"] for r in svc.scores_of(conn, pair.person_key)}
+    assert f"E{ev}:{pair.person_key}:{pair.other_key}" in mine  # the new incident has a score
