@@ -78,3 +78,14 @@ def test_users_demo_creates_one_persona_per_role_and_audit_person_lists_views(
         assert refused.exit_code == 2 and "development" in refused.output
     finally:
         get_settings.cache_clear()
+
+
+def test_pages_show_history_times_in_the_force_s_local_time_with_its_zone(
+    client: TestClient,
+) -> None:
+    from datetime import UTC, datetime
+
+    local = client.app.state.templates.env.filters["local"]  # type: ignore[attr-defined]
+    assert local(datetime(2026, 7, 1, 9, 30, tzinfo=UTC)) == "2026-07-01 10:30 BST"
+    assert local(datetime(2026, 12, 1, 9, 30, tzinfo=UTC)) == "2026-12-01 09:30 GMT"
+    assert local(None) == "-"

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -162,6 +163,12 @@ def _tuned(engine: Engine) -> Engine:
     return engine
 
 
+def _local_time(at: datetime | None) -> str:
+    from safeguard.services.assessment import default_assessor
+
+    return default_assessor().config.local_time.show(at)
+
+
 def _package_dir(name: str) -> Path:
     return Path(str(resources.files("safeguard.web").joinpath(name)))
 
@@ -213,6 +220,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         throttle_policy(settings.max_failed_logins), settings.throttle_storage
     )
     app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
+    # `{{ at|local }}`: an instant as officers read it, in the force's local time with its zone.
+    app.state.templates.env.filters["local"] = _local_time
     app.state.metrics = Metrics(engine)
     app.state.retention = load_policy(settings.retention_file)  # a bad file stops start-up
     errors.install(app)
