@@ -496,7 +496,10 @@ class Row:
     seconds: float
 
 
-def measure(force: Force, kept: dict[tuple[str, str], pd.Series]) -> list[Row]:
+def measure(force: Force, kept: dict[tuple[str, str], pd.Series] | None = None) -> list[Row]:
+    """One row per target and signal; each signal's scores are also left in ``kept`` (for the
+    fairness table) when it is given."""
+    kept = {} if kept is None else kept
     rows = []
     for name, split in splits(force).items():
         for signal in SIGNALS[name]:
