@@ -524,7 +524,7 @@ def measure(force: Force, kept: dict[tuple[str, str], pd.Series] | None = None) 
 
 def sex_gaps(
     force: Force, kept: dict[tuple[str, str], pd.Series]
-) -> list[tuple[str, str, int, float, float]]:
+) -> list[tuple[str, str, int, float]]:
     """AUC gap between victims' (or children's) true sexes, on the same test rows, for the true
     probability and for every probability signal: the truth's own gap is the floor a model can
     reach, so a model's gap is read beside it."""
@@ -548,7 +548,7 @@ def sex_gaps(
                     aucs.append(roc_auc_score(y, scores[rows].to_numpy(dtype=float)))
                     n += len(y)
             if len(aucs) >= 2:
-                out.append((name, signal.name, n, max(aucs) - min(aucs), float(np.mean(aucs))))
+                out.append((name, signal.name, n, max(aucs) - min(aucs)))
     return out
 
 
@@ -569,7 +569,7 @@ def report(force: Force, rows: list[Row], kept: dict[tuple[str, str], pd.Series]
         "\nAUC gap by true sex (victim; child for missing), same test rows, "
         "groups with >= 30 of each outcome:"
     )
-    for name, signal, n, gap, _ in sex_gaps(force, kept):
+    for name, signal, n, gap in sex_gaps(force, kept):
         print(f"  {name:<16}{signal:<68}{n:>7,}  gap {gap:.3f}")
     grades = safeguard_grades(force)
     print(

@@ -60,7 +60,8 @@ def _local_date(name: str, at: datetime) -> date:
 
 @lru_cache(maxsize=262144)
 def _show(name: str, at: datetime) -> str:
-    # Formatted by hand: strftime costs twice as much, and a full assessment shows ~10^6 times.
+    # Formatted by hand: strftime costs twice as much, and a full assessment of the
+    # default force formats ~700,000 (220,000 per 60,000 histories, measured).
     d = _aware(at).astimezone(zone(name))
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d} {d.tzname()}"
 

@@ -117,6 +117,7 @@ def _high_risk_since(conn: Connection, since: datetime) -> int:
             final = recorded_grade(officer, reviewed)
         else:
             dob, hint = births.get(subject, (None, None))
+            on = clock.local_date(completed)  # the local day the form was completed
             try:
                 final = grade(
                     inst,
@@ -124,8 +125,8 @@ def _high_risk_since(conn: Connection, since: datetime) -> int:
                     officer,
                     reviewed,
                     rationale,
-                    subject_age=age_from(dob, hint, clock.local_date(completed)),
-                    assessed_on=clock.local_date(completed),
+                    subject_age=age_from(dob, hint, on),
+                    assessed_on=on,
                 ).grade
             except ValidationFailed:
                 final = None
