@@ -207,3 +207,27 @@ def test_repeat_window_counts_local_dates_as_the_rules_do() -> None:
 
     assert (repeat(last).numerator, repeat(last).denominator) == (1, 1)
     assert (repeat(late).numerator, repeat(late).denominator) == (0, 1)
+
+
+def test_screening_window_counts_local_dates() -> None:
+    """A CSE screening is in time on the 28th local date after the concern, however late in the
+    day and across the spring clock change; on the 29th it is late."""
+    from datetime import UTC, datetime
+
+    from safeguard.domain.board_facts import Assessment, BoardFacts, Incident
+    from safeguard.domain.history import PersonKey
+
+    child = PersonKey.of(7002, 1)
+    concern = datetime(2025, 3, 20, 8, 0, tzinfo=UTC)  # 08:00 GMT; the clocks go forward 30 March
+    on_the_28th = datetime(2025, 4, 17, 19, 0, tzinfo=UTC)  # 20:00 BST, 28 days 11 hours later
+    on_the_29th = datetime(2025, 4, 17, 23, 30, tzinfo=UTC)  # 00:30 BST on 18 April
+    periods = [Period.from_dates(date(2025, 4, 1), date(2025, 6, 30))]
+
+    def in_time(done: datetime) -> Value:
+        concerns = [Incident(1, "child_sexual_exploitation", concern, victims=frozenset({child}))]
+        screening = Assessment(1, "cse-seraf", done, child)
+        found = BoardFacts(incidents=concerns, assessments=[screening])
+        return compute(found, periods).figures["exploitation.screened_in_time"][-1]
+
+    assert (in_time(on_the_28th).numerator, in_time(on_the_28th).denominator) == (1, 1)
+    assert (in_time(on_the_29th).numerator, in_time(on_the_29th).denominator) == (0, 1)

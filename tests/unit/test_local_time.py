@@ -92,6 +92,21 @@ def test_months_keep_the_local_wall_clock_across_a_change() -> None:
     assert LONDON.add_months(utc(2026, 1, 31, 10), 1) == utc(2026, 2, 28, 10)
 
 
+@pytest.mark.parametrize(
+    ("start", "shown"),
+    [
+        (datetime(2025, 3, 20, 10, 0, tzinfo=UTC), "2025-04-17 10:00 BST"),  # spring forward
+        (datetime(2025, 10, 10, 9, 0, tzinfo=UTC), "2025-11-07 10:00 GMT"),  # autumn back
+    ],
+)
+def test_days_keep_the_local_wall_clock_across_a_change(start: datetime, shown: str) -> None:
+    london = LocalTime()
+    later = london.add_days(start, 28)
+    assert london.show(later) == shown
+    assert london.days_between(start, later) == 28
+    assert later - start != timedelta(days=28)  # an hour more or less than 28 elapsed days
+
+
 def test_the_utc_clock_is_the_old_elapsed_model() -> None:
     assert UTC_TIME.show(utc(2026, 7, 1, 0, 30)) == "2026-07-01 00:30 UTC"
     assert UTC_TIME.days_between(utc(2026, 6, 30, 23, 30), utc(2026, 7, 1, 0, 30)) == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 from safeguard.domain import board_clocked
@@ -198,7 +198,15 @@ def _grade_rank(grade: str | None) -> int | None:
 def _exploitation(
     facts: BoardFacts, periods: list[Period], clock: LocalTime, out: RawReport
 ) -> None:
-    due_after = timedelta(days=SCREENING_DUE_DAYS)
+    # Due SCREENING_DUE_DAYS local dates after the concern (the force's dates, as every rule
+    # counts them, not elapsed hours): in time when done from the local day before the concern
+    # to the due date, whatever the hour or a clock change in between.
+    def due_at(at: datetime) -> datetime:
+        return clock.add_days(at, SCREENING_DUE_DAYS)
+
+    def in_time(at: datetime, done: datetime) -> bool:
+        return -1 <= clock.days_between(at, done) <= SCREENING_DUE_DAYS
+
     concerns = [i for i in facts.incidents if i.event_type in EXPLOITATION_KINDS]
     screenings = sorted(
         (a for a in facts.assessments if a.instrument_id == CSE_INSTRUMENT),
@@ -236,13 +244,10 @@ def _exploitation(
         )
         done = [a for a in screenings if p.contains(a.completed_at)]
         out.figures["exploitation.screenings_done"].append(Value(count=len(done)))
-        due_here = [(who, at) for who, at in due if p.contains(at + due_after)]
+        due_here = [(who, at) for who, at in due if p.contains(due_at(at))]
         out.figures["exploitation.screenings_due"].append(Value(count=len(due_here)))
         out.figures["exploitation.screened_in_time"].append(
-            rate_of(
-                any(at - timedelta(days=1) <= t <= at + due_after for t in screened[who])
-                for who, at in due_here
-            )
+            rate_of(any(in_time(at, t) for t in screened[who]) for who, at in due_here)
         )
         movement = [0, 0, 0]
         for a in done:

@@ -117,6 +117,15 @@ class LocalTime:
         :func:`~safeguard.domain.working_time.age_on`: 29 February birthdays turn on 1 March)."""
         return age_on(date_of_birth, self.local_date(at))
 
+    def add_days(self, at: datetime, days: int) -> datetime:
+        """The same local wall-clock time ``days`` local dates later, as a UTC instant (28
+        days after 10:00 GMT on 20 March 2025 is 10:00 BST on 17 April, one elapsed hour short
+        of 28 whole days)."""
+        local = self.local(at)
+        day = local.date() + timedelta(days=days)
+        wall = datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=self.tz)
+        return wall.astimezone(UTC)
+
     def add_months(self, at: datetime, months: int) -> datetime:
         """The same local wall-clock time ``months`` calendar months later (clipped to the
         month's end), as a UTC instant: a 3-monthly review of a screening at 10:00 BST is due at
