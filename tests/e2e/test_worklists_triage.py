@@ -3,6 +3,8 @@ one-click actions (each audited)."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -10,6 +12,7 @@ from safeguard.adapters.db.assignments import work_assignments
 from safeguard.adapters.db.audit import audit_log
 from safeguard.adapters.db.findings import findings
 from safeguard.domain.access import Role
+from safeguard.domain.local_time import LocalTime
 from tests.e2e.conftest import TestClient, sign_in
 from tests.web_fixtures import World
 
@@ -27,7 +30,9 @@ def test_a_worklist_shows_the_due_time_priority_owner_and_state(
         due = conn.execute(
             sa.select(findings.c.due_at).where(findings.c.id == world.finding)
         ).scalar_one()
-    assert due.strftime("%d %b %Y %H:%M") in page.text
+    due = due if due.tzinfo else due.replace(tzinfo=UTC)
+    local = LocalTime().local(due)  # the page shows the force's local time with its zone
+    assert local.strftime("%d %b %Y %H:%M %Z") in page.text
     assert "new" in page.text  # nobody has it yet
 
 

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from safeguard.adapters.db.audit import AuditAppender
 from safeguard.adapters.db.engine import make_engine
 from safeguard.config import Settings
 from safeguard.domain.accounts import throttle_policy
+from safeguard.domain.local_time import LocalTime
 from safeguard.services.retention import load_policy
 from safeguard.services.throttle import SignInThrottle
 from safeguard.web import errors
@@ -163,10 +164,30 @@ def _tuned(engine: Engine) -> Engine:
     return engine
 
 
-def _local_time(at: datetime | None) -> str:
+def _clock() -> LocalTime:
     from safeguard.services.assessment import default_assessor
 
-    return default_assessor().config.local_time.show(at)
+    return default_assessor().config.local_time
+
+
+def _local_time(at: datetime | None) -> str:
+    return _clock().show(at)
+
+
+def _when(at: datetime | None, seconds: bool = False) -> str:
+    """An instant as a page shows it: the force's local date and time with its zone
+    (``14 Jun 2025 23:30 BST``), never UTC."""
+    if at is None:
+        return "-"
+    return _clock().local(at).strftime("%d %b %Y %H:%M:%S %Z" if seconds else "%d %b %Y %H:%M %Z")
+
+
+def _day(at: date | datetime | None) -> str:
+    """The local date of an instant, or a calendar date as it is (``14 Jun 2025``)."""
+    if at is None:
+        return "-"
+    day = _clock().local_date(at) if isinstance(at, datetime) else at
+    return day.strftime("%d %b %Y")
 
 
 def _package_dir(name: str) -> Path:
@@ -222,6 +243,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=str(_package_dir("templates")))
     # `{{ at|local }}`: an instant as officers read it, in the force's local time with its zone.
     app.state.templates.env.filters["local"] = _local_time
+    app.state.templates.env.filters["when"] = _when
+    app.state.templates.env.filters["day"] = _day
     app.state.metrics = Metrics(engine)
     app.state.retention = load_policy(settings.retention_file)  # a bad file stops start-up
     errors.install(app)
