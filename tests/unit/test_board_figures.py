@@ -168,7 +168,33 @@ def test_compute_needs_at_least_one_period() -> None:
 
 def test_dates_are_inclusive_of_the_last_day() -> None:
     assert PERIODS[-1].last_day == date(2025, 3, 31)
-    assert PERIODS[-1].end.isoformat() == "2025-04-01T00:00:00+00:00"
+    # Local days: the quarter ends at midnight BST on 1 April, 23:00 UTC on 31 March.
+    assert PERIODS[-1].start.isoformat() == "2025-01-01T00:00:00+00:00"
+    assert PERIODS[-1].end.isoformat() == "2025-03-31T23:00:00+00:00"
+    assert PERIODS[-1].label == "Jan-Mar 2025"
+
+
+def test_a_period_is_the_forces_local_days() -> None:
+    """An incident at 00:30 BST on 1 April (23:30 UTC on 31 March) is April's."""
+    from datetime import UTC, datetime
+
+    from safeguard.domain.board import previous_periods
+    from safeguard.domain.board_facts import BoardFacts, Incident
+
+    april = Period.from_dates(date(2025, 4, 1), date(2025, 4, 30))
+    march = previous_periods(april, 1)[0]
+    assert (march.first_day, march.last_day, march.label) == (
+        date(2025, 3, 1),
+        date(2025, 3, 31),
+        "Mar 2025",
+    )
+    night = datetime(2025, 3, 31, 23, 30, tzinfo=UTC)
+    assert april.contains(night) and not march.contains(night)
+    incidents = [Incident(1, "domestic_abuse", night)]
+    counts = compute(BoardFacts(incidents=incidents), [march, april]).figures["da.incidents"]
+    assert [v.count for v in counts] == [0, 1]
+    utc_days = Period.from_dates(date(2025, 4, 1), date(2025, 4, 30), "UTC")
+    assert not utc_days.contains(night)
 
 
 def test_each_period_is_computed_alone_even_when_periods_overlap() -> None:

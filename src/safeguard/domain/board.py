@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from safeguard.domain.board_definitions import (  # re-exported: the report's vocabulary
@@ -24,6 +24,7 @@ from safeguard.domain.board_definitions import (  # re-exported: the report's vo
     FigureDefinition,
     Unit,
 )
+from safeguard.domain.local_time import DEFAULT_ZONE, LocalTime
 
 __all__ = [
     "BREAKDOWNS",
@@ -58,10 +59,17 @@ PersonKey = int
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """A reporting period ``[start, end)`` in UTC, named by its first and last day."""
+    """A reporting period ``[start, end)`` of whole local days in the force's zone, held as UTC
+    instants and named by its first and last local day.
+
+    The days are the force's (Europe/London by default), as every rule counts them: "April"
+    starts at 00:00 BST on 1 April (23:00 UTC on 31 March), so an incident at 00:30 on
+    1 April is April's, not March's.
+    """
 
     start: datetime
     end: datetime
+    zone: str = DEFAULT_ZONE
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -70,20 +78,25 @@ class Period:
             raise ValueError(f"a period must end after it starts: {self.start} .. {self.end}")
 
     @classmethod
-    def from_dates(cls, first: date, last: date) -> Period:
-        """The period from the start of ``first`` to the end of ``last`` (both days included)."""
+    def from_dates(cls, first: date, last: date, zone: str = DEFAULT_ZONE) -> Period:
+        """The period from local midnight at the start of ``first`` to local midnight at the end
+        of ``last`` (both days included), in the zone ``zone``."""
         if last < first:
             raise ValueError(f"--to {last} is before --from {first}")
-        start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-        return cls(start, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(1))
+        clock = LocalTime(zone)
+        return cls(clock.start_of(first), clock.start_of(last + timedelta(days=1)), zone)
+
+    @property
+    def clock(self) -> LocalTime:
+        return LocalTime(self.zone)
 
     @property
     def first_day(self) -> date:
-        return self.start.date()
+        return self.clock.local_date(self.start)
 
     @property
     def last_day(self) -> date:
-        return (self.end - timedelta(days=1)).date()
+        return self.clock.local_date(self.end - timedelta(microseconds=1))
 
     @property
     def label(self) -> str:
@@ -125,8 +138,11 @@ def _add_months(day: date, months: int) -> date:
 
 
 def _whole_months(period: Period) -> int | None:
-    f, nxt = period.first_day, period.end.date()
-    if f.day != 1 or nxt.day != 1 or period.start.time() != period.end.time():
+    clock = period.clock
+    f, nxt = period.first_day, clock.local_date(period.end)
+    if f.day != 1 or nxt.day != 1:
+        return None
+    if period.start != clock.start_of(f) or period.end != clock.start_of(nxt):
         return None
     return (nxt.year - f.year) * 12 + nxt.month - f.month
 
@@ -143,10 +159,11 @@ def previous_periods(period: Period, count: int) -> list[Period]:
         if months is not None:
             first = _add_months(period.first_day, -months * k)
             nxt = _add_months(period.first_day, -months * (k - 1))
-            out.append(Period.from_dates(first, nxt - timedelta(days=1)))
+            out.append(Period.from_dates(first, nxt - timedelta(days=1), period.zone))
         else:
-            length = period.end - period.start
-            out.append(Period(period.start - length * k, period.end - length * k))
+            length = (period.last_day - period.first_day).days + 1
+            first = period.first_day - timedelta(days=length * k)
+            out.append(Period.from_dates(first, first + timedelta(days=length - 1), period.zone))
     return out
 
 

@@ -107,10 +107,15 @@ def instrument_catalogue() -> Catalogue:
     return Assessor.from_settings().catalogue
 
 
-def report_periods(start: date, end: date, previous: int = PREVIOUS_PERIODS) -> list[Period]:
-    """The period ``start``..``end`` (days included) and the ``previous`` ones before it."""
+def report_periods(
+    start: date, end: date, previous: int = PREVIOUS_PERIODS, zone: str | None = None
+) -> list[Period]:
+    """The period ``start``..``end`` (local days included) and the ``previous`` ones before
+    it; the days are the force's (its settings' time zone unless ``zone`` is given)."""
+    if zone is None:
+        zone = Assessor.from_settings().config.local_time.name
     try:
-        period = Period.from_dates(start, end)
+        period = Period.from_dates(start, end, zone)
     except ValueError as exc:
         raise ValidationFailed(f"report period: {exc}") from None
     if not 0 <= previous <= 12:
@@ -131,8 +136,8 @@ def raw_figures(
 
     ``timings``, if given, receives the seconds spent reading the database.
     """
-    periods = report_periods(start, end, previous)
     assessor = Assessor.from_settings()  # instruments and calendar: one read of the settings
+    periods = report_periods(start, end, previous, assessor.config.local_time.name)
     t0 = time.perf_counter()
     facts = gather_facts(engine, periods, assessor.catalogue, assessor.config)
     if timings is not None:
