@@ -7,7 +7,7 @@ from datetime import datetime
 
 from safeguard.domain.clocks import decided_at, rhi_done_at
 from safeguard.domain.history import MissingFact
-from safeguard.rules.context import Context, referral_done, working_days_deadline
+from safeguard.rules.context import Context, phrase, referral_done, working_days_deadline
 
 CSE_INSTRUMENT = "cse-seraf"
 RAG_HOURS = {
@@ -115,8 +115,13 @@ def _missing(ctx: Context) -> None:
             ctx.procedure(
                 cse,
                 f"episode:{ep.episode_id}",
-                trigger=f"child aged {age} missing (episode {ep.episode_id}, {ctx.when(at)}): "
-                + " and ".join(reasons),
+                trigger=phrase(
+                    "child aged {age} missing (episode {episode}, {at}): {reasons}",
+                    age=age,
+                    episode=ep.episode_id,
+                    at=at,
+                    reasons=" and ".join(reasons),
+                ),
                 trigger_at=at,
                 due_at=working_days_deadline(cal, at, days),
                 done_at=_cse_done(ctx, ep.event_id, at),
@@ -143,8 +148,12 @@ def _rhi(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"episode:{ep.episode_id}",
-            trigger=f"child aged {age} returned from missing episode {ep.episode_id} at "
-            f"{ctx.when(ep.found_at)}",
+            trigger=phrase(
+                "child aged {age} returned from missing episode {episode} at {at}",
+                age=age,
+                episode=ep.episode_id,
+                at=ep.found_at,
+            ),
             trigger_at=ep.found_at,
             due_at=due,
             done_at=offered,
@@ -172,8 +181,12 @@ def _cse_reassessment(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"assessment:{s.fact.assessment_id}",
-            trigger=f"CSE screening {s.fact.assessment_id} ({ctx.when(at)}) graded "
-            f"{s.result.grade}",
+            trigger=phrase(
+                "CSE screening {screening} ({at}) graded {grade}",
+                screening=s.fact.assessment_id,
+                at=at,
+                grade=s.result.grade,
+            ),
             trigger_at=at,
             due_at=due,
             done_at=later[0] if later else None,
@@ -202,8 +215,13 @@ def _encompass(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"event:{event.event_id}",
-            trigger=f"child aged {age} ({inv.role.replace('_', ' ')}) at domestic-abuse "
-            f"incident event {event.event_id} at {ctx.when(event.occurred_at)}",
+            trigger=phrase(
+                "child aged {age} ({role}) at domestic-abuse incident event {event} at {at}",
+                age=age,
+                role=inv.role.replace("_", " "),
+                event=event.event_id,
+                at=event.occurred_at,
+            ),
             trigger_at=event.occurred_at,
             due_at=cal.next_school_day_start(event.occurred_at, cal.authority_of(event.area)),
             done_at=referral_done(ctx, ("operation_encompass",), event.event_id, event.occurred_at),
@@ -225,7 +243,12 @@ def _mash(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"referral:{ref.referral_id}",
-            trigger=f"MASH referral {ref.referral_id} rated {ref.rag} at {ctx.when(ref.made_at)}",
+            trigger=phrase(
+                "MASH referral {referral} rated {rag} at {at}",
+                referral=ref.referral_id,
+                rag=ref.rag,
+                at=ref.made_at,
+            ),
             trigger_at=ref.made_at,
             due_at=due,
             done_at=decided_at(ref.statuses),

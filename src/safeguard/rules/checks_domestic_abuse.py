@@ -9,6 +9,7 @@ from safeguard.rules.context import (
     Context,
     Scored,
     listing,
+    phrase,
     referral_done,
     role_events,
     victim_events,
@@ -43,8 +44,11 @@ def _dash_completed(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"event:{event.event_id}",
-            trigger=f"victim of domestic-abuse incident event {event.event_id} at "
-            f"{ctx.when(event.occurred_at)}",
+            trigger=phrase(
+                "victim of domestic-abuse incident event {event} at {at}",
+                event=event.event_id,
+                at=event.occurred_at,
+            ),
             trigger_at=event.occurred_at,
             due_at=event.occurred_at + timedelta(hours=hours),
             done_at=done.fact.completed_at if done else None,
@@ -146,9 +150,15 @@ def _marac_from_history(ctx: Context) -> None:
             ctx.procedure(
                 rep,
                 f"event:{event.event_id}",
-                trigger=f"domestic-abuse incident event {event.event_id} at "
-                f"{ctx.when(event.occurred_at)} is within {rep_days} days of MARAC referral "
-                f"{last.referral_id} made {ctx.when(last.made_at)}",
+                trigger=phrase(
+                    "domestic-abuse incident event {event} at {at} is within {days} days of "
+                    "MARAC referral {referral} made {made}",
+                    event=event.event_id,
+                    at=event.occurred_at,
+                    days=rep_days,
+                    referral=last.referral_id,
+                    made=last.made_at,
+                ),
                 trigger_at=event.occurred_at,
                 due_at=working_days_deadline(cal, event.occurred_at, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),

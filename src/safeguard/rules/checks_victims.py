@@ -8,6 +8,7 @@ from safeguard.domain.victims import enhanced_rights as enhanced_rights_of
 from safeguard.rules.context import (
     Context,
     is_crime,
+    phrase,
     referral_done,
     victim_events,
     working_days_deadline,
@@ -56,8 +57,12 @@ def _needs_assessment(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"event:{event.event_id}",
-            trigger=f"victim of {event.event_type.replace('_', ' ')} event {event.event_id} "
-            f"reported {ctx.when(start)}",
+            trigger=phrase(
+                "victim of {kind} event {event} reported {at}",
+                kind=event.event_type.replace("_", " "),
+                event=event.event_id,
+                at=start,
+            ),
             trigger_at=start,
             due_at=working_days_deadline(cal, start, days),
             done_at=min(done) if done else None,
@@ -89,8 +94,12 @@ def _support_referral(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"event:{event.event_id}",
-            trigger=f"victim with enhanced rights ({'; '.join(reasons)}) of event "
-            f"{event.event_id} reported {ctx.when(start)}",
+            trigger=phrase(
+                "victim with enhanced rights ({reasons}) of event {event} reported {at}",
+                reasons="; ".join(reasons),
+                event=event.event_id,
+                at=start,
+            ),
             trigger_at=start,
             due_at=working_days_deadline(cal, start, days),
             done_at=min(done) if done else None,
@@ -123,8 +132,12 @@ def _right6(ctx: Context) -> None:
         ctx.procedure(
             rule,
             f"contact:{contact.contact_id}",
-            trigger=f"{contact.trigger.replace('_', ' ')} at {ctx.when(contact.trigger_at)}, "
-            f"{rights}",
+            trigger=phrase(
+                "{what} at {at}, {rights}",
+                what=contact.trigger.replace("_", " "),
+                at=contact.trigger_at,
+                rights=rights,
+            ),
             trigger_at=contact.trigger_at,
             due_at=working_days_deadline(cal, contact.trigger_at, days),
             done_at=contact.contacted_at,
