@@ -56,8 +56,11 @@ demo: system setup
 bench: setup
 	$(BIN)/python bench/ingest.py
 
-docs: setup
+docs: setup  # every generated document; tests fail when one is stale
 	$(BIN)/cog -r docs/cli.md
+	$(BIN)/python -m safeguard.rules.docs > docs/rules.md
+	$(BIN)/safeguard schema markdown > docs/schema.md
+	$(BIN)/python -c 'from pathlib import Path; from safeguard.domain.board_docs import splice; p = Path("docs/report.md"); p.write_text(splice(p.read_text()))'
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -21,6 +21,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -317,7 +318,11 @@ def compare_time_model(engine: sa.Engine, work: Path, ref: str, rounds: int) -> 
         ["git", "-C", str(root), "archive", ref, "src"], check=True, capture_output=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-    engines = {"baseline": base / "src", "time model": root / "src"}
+    # The engine under test is a snapshot of this tree taken now, so edits made while the
+    # rounds run cannot change what is measured.
+    current = work / "current"
+    shutil.copytree(root / "src", current / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    engines = {"baseline": base / "src", "time model": current / "src"}
     # CPU seconds of the evaluating process, the measure other work on the machine disturbs
     # least (wall time also counts the time spent waiting for a core); wall time is printed too.
     times: dict[str, list[float]] = {name: [] for name in engines}

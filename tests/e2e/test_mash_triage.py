@@ -5,13 +5,16 @@ and stores nothing half-done."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from safeguard.adapters.db.findings import findings
 from safeguard.adapters.db.mash import mash_decisions, mash_requests
 from safeguard.adapters.db.tables import referral_status_changes, referrals
 from safeguard.domain.access import Role
+from safeguard.domain.local_time import LocalTime
 from tests.e2e.conftest import TestClient, sign_in
 from tests.web_fixtures import World
 
@@ -91,8 +94,11 @@ def test_an_analyst_triages_a_contact_to_a_strategy_discussion(
                 )
             ).scalars()
         )
-    assert statuses == ["received", "decision_made"]
+    assert statuses == ["received", "decision_made", "strategy_discussion_needed"]
     assert "strategy discussion to hold" in client.get("/mash").text
+    # The strategy discussion has its own clock: on the page, and a finding raised at once.
+    assert 'id="strategy-clock"' in client.get(f"/mash/{rid}").text
+    assert _strategy_finding(engine, rid) == "open"
     later = client.post(
         f"/mash/{rid}/strategy",
         data={"csrf_token": csrf, "held_at": "2999-01-01T10:00", "attendees": "LA, police",
@@ -110,6 +116,40 @@ def test_an_analyst_triages_a_contact_to_a_strategy_discussion(
     page = client.get(f"/mash/{rid}")
     assert "Decision: Strategy discussion" in page.text
     assert "Information asked of Health" in page.text
+    # Decided an hour ago, held half an hour ago: the clock stops and the finding closes.
+    hour = timedelta(hours=1)
+    changes = referral_status_changes
+    with engine.begin() as conn:
+        decided_at = conn.execute(sa.select(mash_decisions.c.decided_at)).scalar_one()
+        conn.execute(sa.update(mash_decisions).values(decided_at=decided_at - hour))
+        for cid, at in conn.execute(
+            sa.select(changes.c.id, changes.c.changed_at).where(
+                changes.c.referral_id == rid, changes.c.status != "received"
+            )
+        ).all():
+            conn.execute(sa.update(changes).where(changes.c.id == cid).values(changed_at=at - hour))
+    when = LocalTime().local(datetime.now(UTC) - hour / 2).strftime("%Y-%m-%dT%H:%M")
+    done = client.post(
+        f"/mash/{rid}/strategy",
+        data={"csrf_token": csrf, "held_at": when, "attendees": "LA, police, health",
+              "outcome": "section_47"},
+    )  # fmt: skip
+    assert done.status_code == 303, done.text
+    shown = client.get(f"/mash/{rid}").text
+    assert "held on time" in shown, shown[shown.find('id="strategy"') :][:900]
+    assert _strategy_finding(engine, rid) == "closed_by_rule"
+
+
+def _strategy_finding(engine: Engine, rid: int) -> str:
+    with engine.connect() as conn:
+        return str(
+            conn.execute(
+                sa.select(findings.c.status).where(
+                    findings.c.rule_id == "MASH-STRATEGY-DISCUSSION",
+                    findings.c.finding_key.like(f"%|referral:{rid}"),
+                )
+            ).scalar_one()
+        )
 
 
 def test_officers_and_partners_cannot_triage(

@@ -285,6 +285,26 @@ def test_mash_rag_clocks_run_in_working_hours(rag: str, due: datetime) -> None:
     assert not fired(person(referrals=(decided,)), "MASH-RAG-DECISION")
 
 
+def test_a_strategy_discussion_is_due_in_working_days_from_the_mash_decision() -> None:
+    """Decided on the Friday before the May bank holiday: three working days are Tuesday to
+    Thursday; a force's one-day clock moves it to Tuesday, for the board's count as well."""
+    needed = (("decision_made", FRIDAY_5PM), ("strategy_discussion_needed", FRIDAY_5PM))
+    ref = referral(4, "mash", FRIDAY_5PM, rag="red", statuses=needed)
+    (f,) = fired(person(referrals=(ref,)), "MASH-STRATEGY-DISCUSSION")
+    thursday = datetime(2026, 5, 7, 16, 0, tzinfo=UTC)
+    assert f.due_at == thursday and not f.satisfied
+    assert "a strategy discussion is needed" in f.explanation
+    one_day = parse_rules_config({"rules": {"MASH-STRATEGY-DISCUSSION": {"due_working_days": 1}}})
+    (g,) = fired(person(referrals=(ref,)), "MASH-STRATEGY-DISCUSSION", one_day)
+    assert g.due_at == datetime(2026, 5, 5, 16, 0, tzinfo=UTC)
+    assert one_day.clocks.strategy_due(FRIDAY_5PM, one_day.calendar) == g.due_at
+    held = referral(4, "mash", FRIDAY_5PM, rag="red",
+                    statuses=(*needed, ("strategy_discussion_held", thursday)))  # fmt: skip
+    assert not fired(person(referrals=(held,)), "MASH-STRATEGY-DISCUSSION")
+    (late,) = fired(person(referrals=(held,)), "MASH-STRATEGY-DISCUSSION", one_day)
+    assert late.satisfied and late.done_at == thursday
+
+
 def test_right_6_is_one_working_day_with_enhanced_rights_and_five_without() -> None:
     da = event(1, at(0))
     theft = event(2, at(0), "other_crime")

@@ -43,6 +43,7 @@ class Clocks:
     repeat_missing_min_episodes: int = 3
     repeat_missing_window_days: int = 90
     marac_repeat_window_days: int = 365
+    strategy_working_days: int = 3
 
     def rhi_due(self, found_at: datetime, calendar: WorkingCalendar) -> datetime:
         """When a return home interview must be offered by, for a child found at ``found_at``."""
@@ -55,6 +56,11 @@ class Clocks:
         hours = self.mash_working_hours.get(rag)
         return None if hours is None else calendar.add_working_hours(made_at, hours)
 
+    def strategy_due(self, needed_at: datetime, calendar: WorkingCalendar) -> datetime:
+        """When a strategy discussion is due, for a MASH decision at ``needed_at`` that one is
+        needed: the end of the working day ``strategy_working_days`` working days later."""
+        return calendar.working_days_deadline(needed_at, self.strategy_working_days)
+
     def right6_days(self, enhanced: bool) -> int:
         """Working days to tell the victim of a Right 6 event."""
         return self.right6_enhanced_working_days if enhanced else self.right6_standard_working_days
@@ -64,6 +70,22 @@ def decided_at(statuses: Iterable[tuple[str, datetime]]) -> datetime | None:
     """When a referral was first decided (see :data:`DECISION_STATUSES`), if it was."""
     times = [at for status, at in statuses if status in DECISION_STATUSES]
     return min(times) if times else None
+
+
+def strategy_times(
+    statuses: Iterable[tuple[str, datetime]],
+) -> tuple[datetime | None, datetime | None]:
+    """(needed, held): when a strategy discussion was first found needed, and when the first
+    one after that was held (None where there is none)."""
+    statuses = list(statuses)
+    needed = min((at for s, at in statuses if s == "strategy_discussion_needed"), default=None)
+    if needed is None:
+        return None, None
+    held = min(
+        (at for s, at in statuses if s == "strategy_discussion_held" and at >= needed),
+        default=None,
+    )
+    return needed, held
 
 
 def rhi_done_at(offered_at: datetime | None, completed_at: datetime | None) -> datetime | None:

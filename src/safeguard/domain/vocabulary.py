@@ -64,6 +64,10 @@ class ReferralStatus(StrEnum):
     DECLINED = "declined"
     IN_PROGRESS = "in_progress"
     DECISION_MADE = "decision_made"
+    # A MASH decision for a strategy discussion (possible section 47 enquiries), and the
+    # discussion held: the MASH-STRATEGY-DISCUSSION clock runs between them.
+    STRATEGY_DISCUSSION_NEEDED = "strategy_discussion_needed"
+    STRATEGY_DISCUSSION_HELD = "strategy_discussion_held"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from safeguard.domain.clocks import decided_at, rhi_done_at
+from safeguard.domain.clocks import decided_at, rhi_done_at, strategy_times
 from safeguard.domain.history import MissingFact
 from safeguard.rules.context import Context, phrase, referral_done, working_days_deadline
 
@@ -258,6 +258,30 @@ def _mash(ctx: Context) -> None:
         )
 
 
+def _strategy(ctx: Context) -> None:
+    rule = "MASH-STRATEGY-DISCUSSION"
+    days = ctx.n(rule, "due_working_days")
+    for ref in ctx.history.referrals:
+        needed, held = strategy_times(ref.statuses)
+        if needed is None:
+            continue
+        ctx.procedure(
+            rule,
+            f"referral:{ref.referral_id}",
+            trigger=phrase(
+                "MASH decision on referral {referral} at {at}: a strategy discussion is needed",
+                referral=ref.referral_id,
+                at=needed,
+            ),
+            trigger_at=needed,
+            due_at=ctx.config.clocks.strategy_due(needed, ctx.config.calendar),
+            done_at=held,
+            what=f"the strategy discussion (within {days} working day(s))",
+            event=ctx.history.event(ref.event_id),
+            facts={"due_working_days": days},
+        )
+
+
 def run(ctx: Context) -> None:
     """Apply the missing, exploitation and child-safeguarding rules."""
     _missing(ctx)
@@ -265,3 +289,4 @@ def run(ctx: Context) -> None:
     _cse_reassessment(ctx)
     _encompass(ctx)
     _mash(ctx)
+    _strategy(ctx)

@@ -77,6 +77,7 @@ def clocks_of(params: Mapping[str, Mapping[str, Param]]) -> Clocks:
         repeat_missing_min_episodes=n("MISSING-REPEAT", "min_episodes"),
         repeat_missing_window_days=n("MISSING-REPEAT", "window_days"),
         marac_repeat_window_days=n("MARAC-REPEAT", "window_days"),
+        strategy_working_days=n("MASH-STRATEGY-DISCUSSION", "due_working_days"),
     )
 
 

@@ -99,6 +99,12 @@ RULES: tuple[Rule, ...] = (
          "A child aged `min_age` to `max_age` on the day, present at or a victim of a "
          "domestic-abuse incident: the school is told (an operation_encompass referral) before "
          "the start of the next school day.", ("C3",), "procedure", "encompass_due", "medium"),
+    Rule("MASH-STRATEGY-DISCUSSION", 1, "Strategy discussion held within its clock",
+         "A MASH decision that a strategy discussion is needed (reasonable cause to suspect "
+         "significant harm; status strategy_discussion_needed) is followed by the discussion "
+         "(status strategy_discussion_held) within `due_working_days` working days (Working "
+         "Together: promptly; the 3-day default is local practice, unverified; configurable).",
+         ("D",), "procedure", "mash_due", "high"),
     Rule("MASH-RAG-DECISION", 1, "MASH RAG decision within its clock",
          "A MASH referral rated red, amber or green has a decision (status decision_made) within "
          "`red_working_hours`, `amber_working_hours` or `green_working_hours` working hours.",

@@ -23,7 +23,7 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import events, referral_status_changes, referrals
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
-from safeguard.domain.clocks import DECISION_STATUSES
+from safeguard.domain.clocks import DECISION_STATUSES, strategy_times
 from safeguard.domain.mash import (
     DECISION_LABELS,
     STRATEGY_LABELS,
@@ -87,6 +87,13 @@ def due_for(made_at: datetime, rag: str) -> datetime | None:
     return config.clocks.mash_due(made_at, rag, config.calendar)
 
 
+def strategy_due_for(needed_at: datetime) -> datetime:
+    """When a strategy discussion found needed at ``needed_at`` is due (the force's clock, the
+    same one MASH-STRATEGY-DISCUSSION and the board count)."""
+    config = default_assessor().config
+    return config.clocks.strategy_due(needed_at, config.calendar)
+
+
 # --- reading ------------------------------------------------------------------------------
 
 
@@ -125,6 +132,7 @@ class Contact:
     decision_label: str | None = None
     strategy_outcome: str | None = None
     strategy_held_at: datetime | None = None
+    strategy_clock: Clock | None = None  # a strategy discussion decided: due, held
     name: str = field(default="", metadata=shown_if(RecordKind.IDENTITY, withheld=WITHHELD_NAME))
     summary: str = field(default="", metadata=shown_if(RecordKind.REFERRALS, withheld=""))
     rationale: str = field(default="", metadata=shown_if(RecordKind.REFERRALS, withheld=""))
@@ -199,6 +207,8 @@ def _build(
         made_at: datetime = r.made_at
         due = due_for(made_at, str(r.rag)) if r.rag else None
         d = decisions.get(rid)
+        needed, held = strategy_times((str(c.status), c.changed_at) for c in changes)
+        strategy = Clock(strategy_due_for(needed), held, now) if needed is not None else None
         requests: tuple[InfoRequest, ...] = ()
         history: tuple[HistoryEntry, ...] = ()
         if detail:
@@ -227,6 +237,7 @@ def _build(
                 decision_label=DECISION_LABELS.get(Decision(d.decision)) if d else None,
                 strategy_outcome=d.strategy_outcome if d else None,
                 strategy_held_at=d.strategy_held_at if d else None,
+                strategy_clock=strategy,
                 name=names.get(int(r.pid), ""),
                 summary=str(r.reason or ""),
                 rationale=str(d.rationale) if d else "",
@@ -248,6 +259,7 @@ def _history(
     items += [
         HistoryEntry(c.changed_at, f"Status: {str(c.status).replace('_', ' ')}", c.changed_by)
         for c in changes
+        if c.status != "strategy_discussion_held"  # shown below with its outcome
     ]
     for q in requests:
         items.append(HistoryEntry(q.asked_at, f"Information asked of {q.agency}", q.asked_by))
@@ -613,11 +625,24 @@ def decide(
         },
         now,
     )
+    if chosen == Decision.STRATEGY_DISCUSSION:  # starts the MASH-STRATEGY-DISCUSSION clock
+        _status(conn, referral_id, "strategy_discussion_needed", now, actor.username, now)
     _audit(
         conn, actor, "mash.decision", AuditCategory.ALTERATION, [referral_id],
         [contact.person_id], decision=str(chosen),
     )  # fmt: skip
     return reassess(conn, people.mention_ids_of(conn, contact.person_id), now)
+
+
+def _status(
+    conn: Connection, referral_id: int, status: str, at: datetime, by: str, now: datetime
+) -> None:
+    insert_record(
+        conn,
+        referral_status_changes,
+        {"referral_id": referral_id, "status": status, "changed_at": at, "changed_by": by},
+        now,
+    )
 
 
 def hold_strategy(
@@ -629,13 +654,17 @@ def hold_strategy(
     attendees: str | None,
     outcome: str | None,
     now: datetime | None = None,
-) -> None:
+) -> int:
     """Record the strategy discussion a section 47 route needs: when, who, what was decided.
+    Its clock (MASH-STRATEGY-DISCUSSION) stops at the time it was held and the person is
+    re-assessed at once. Returns the findings raised or changed.
 
     Raises:
         FormInvalid: a missing or impossible time, no attendees, no outcome.
         InvalidTransition: the contact's decision was not a strategy discussion, or it is held.
     """
+    from safeguard.services.assessment_forms import reassess
+
     now = _now(now)
     contact = _open_for_change(conn, actor, referral_id, now)
     if contact.decision != Decision.STRATEGY_DISCUSSION or contact.strategy_held_at is not None:
@@ -665,7 +694,10 @@ def hold_strategy(
             strategy_recorded_by=actor.username,
         )
     )  # fmt: skip
+    assert held_at is not None
+    _status(conn, referral_id, "strategy_discussion_held", held_at, actor.username, now)
     _audit(
         conn, actor, "mash.strategy", AuditCategory.ALTERATION, [referral_id],
         [contact.person_id], outcome=str(result),
     )  # fmt: skip
+    return reassess(conn, people.mention_ids_of(conn, contact.person_id), now)
