@@ -84,6 +84,26 @@ def _actor(row: sa.Row[tuple[object, ...]]) -> Actor:
     return Actor(int(m["id"]), str(m["username"]), Role(m["role"]), m["agency"])
 
 
+def actor_named(conn: Connection, username: str, *, now: datetime | None = None) -> Actor:
+    """The checked actor for ``username``: an existing, active, unlocked account. This is how
+    the command line acts as somebody (``--as``); the web's are a session's or a token's.
+
+    Raises:
+        NotFound: no account has that username.
+        PermissionDenied: the account is inactive or locked.
+    """
+    row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    if row is None:
+        raise NotFound(
+            f"no account {username!r}: name an existing account (see `safeguard users list`)"
+        )
+    if not row.active:
+        raise PermissionDenied(f"account {username!r} is not active")
+    if is_locked(LockState(int(row.failed_logins), row.locked_until), now=_now(now)):
+        raise PermissionDenied(f"account {username!r} is locked")
+    return _actor(row)
+
+
 def create_user(
     conn: Connection,
     *,
