@@ -120,12 +120,13 @@ def review(limit: int = typer.Option(20, help="How many items to show")) -> None
 def confirm(
     item: int = typer.Argument(..., help="Review item id"),
     reason: str = typer.Option(..., help="Why they are one person"),
-    actor: str = typer.Option(..., help="Your user id"),
 ) -> None:
-    """Confirm a review item: the two mentions are one person (kept by every later run)."""
+    """Confirm a review item: the two mentions are one person (kept by every later run).
+    Acts as the account named by --as (it must be allowed to review links)."""
     with context.handled():
+        eng = context.engine()
         decision = linkage.confirm_link(
-            context.engine(), actor=actor, reason=reason, review_id=item
+            eng, actor=context.actor(eng), reason=reason, review_id=item
         )
         context.out.print(f"confirmed (decision {decision})")
 
@@ -134,11 +135,12 @@ def confirm(
 def split(
     item: int = typer.Argument(..., help="Review item id"),
     reason: str = typer.Option(..., help="Why they are different people"),
-    actor: str = typer.Option(..., help="Your user id"),
 ) -> None:
-    """Split a review item: the two mentions are different people (kept by every later run)."""
+    """Split a review item: the two mentions are different people (kept by every later run).
+    Acts as the account named by --as (it must be allowed to review links)."""
     with context.handled():
-        decision = linkage.split_link(context.engine(), actor=actor, reason=reason, review_id=item)
+        eng = context.engine()
+        decision = linkage.split_link(eng, actor=context.actor(eng), reason=reason, review_id=item)
         context.out.print(f"split (decision {decision})")
 
 
@@ -146,11 +148,12 @@ def split(
 def undo(
     decision: int = typer.Argument(..., help="Decision id (from confirm or split)"),
     reason: str = typer.Option(..., help="Why the decision is undone"),
-    actor: str = typer.Option(..., help="Your user id"),
 ) -> None:
-    """Undo a confirm or split: links return to how they were before it."""
+    """Undo a confirm or split: links return to how they were before it. Acts as the account
+    named by --as (it must be allowed to review links)."""
     with context.handled():
-        linkage.undo_decision(context.engine(), actor=actor, decision_id=decision, reason=reason)
+        eng = context.engine()
+        linkage.undo_decision(eng, actor=context.actor(eng), decision_id=decision, reason=reason)
         context.out.print(f"decision {decision} undone")
 
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from safeguard.errors import PermissionDenied
+from safeguard.errors import PermissionDenied, ValidationFailed
 
 
 class Role(StrEnum):
@@ -143,7 +143,7 @@ class SystemJob:
 
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > 64:
-            raise ValueError("a system job needs a name of 1 to 64 characters")
+            raise ValidationFailed("actor: a system job needs a name of 1 to 64 characters")
 
     @property
     def audit_name(self) -> str:

@@ -232,9 +232,7 @@ def undo(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> None:
         raise InvalidTransition(f"review item {review_id} has no decision to undo")
     from safeguard.services import linkage
 
-    linkage.undo_decision(
-        engine, actor=actor.audit_name, decision_id=int(decision_id), reason=reason
-    )
+    linkage.undo_decision(engine, actor=actor, decision_id=int(decision_id), reason=reason)
     with UnitOfWork.begin(engine, actor) as uow:
         # The linking capability's audit entry says what was undone; this one says why.
         uow.audit(
@@ -267,26 +265,19 @@ def ensure_pair(conn: Connection, *, actor: Actor, review_id: int) -> None:
 
 def confirm(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
     """Confirm the pair are one person (linking merges them and keeps them together)."""
-    with engine.connect() as conn:
-        ensure_pair(conn, actor=actor, review_id=review_id)
     # Imported here: the linking service pulls in Splink, which the web app needs only now.
+    # It checks the account may decide about both records itself (``linkage._may_decide``).
     from safeguard.services import linkage
 
-    decision = linkage.confirm_link(
-        engine, actor=actor.audit_name, reason=reason, review_id=review_id
-    )
+    decision = linkage.confirm_link(engine, actor=actor, reason=reason, review_id=review_id)
     logger.info("review %s confirmed by user %s (decision %s)", review_id, actor.user_id, decision)
     return decision
 
 
 def split(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
     """Decide the pair are different people (linking splits them and keeps them apart)."""
-    with engine.connect() as conn:
-        ensure_pair(conn, actor=actor, review_id=review_id)
     from safeguard.services import linkage
 
-    decision = linkage.split_link(
-        engine, actor=actor.audit_name, reason=reason, review_id=review_id
-    )
+    decision = linkage.split_link(engine, actor=actor, reason=reason, review_id=review_id)
     logger.info("review %s split by user %s (decision %s)", review_id, actor.user_id, decision)
     return decision
