@@ -25,7 +25,9 @@ from safeguard.adapters.db.tables import (
     risk_assessments,
 )
 from safeguard.domain.access import Role
+from safeguard.services import accounts
 from safeguard.services.partners import register_agency
+from safeguard.services.unit_of_work import UnitOfWork
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PASSWORD = "correct horse battery staple"
@@ -39,6 +41,11 @@ PERSONAS: dict[Role, tuple[str, str | None]] = {
     Role.BOARD_VIEWER: ("board_member", None),
     Role.ADMINISTRATOR: ("admin", None),
 }
+
+
+def as_admin(conn: Connection) -> UnitOfWork:
+    """A unit of work on ``conn`` for the world's administrator (account administration)."""
+    return UnitOfWork(conn, accounts.actor_named(conn, PERSONAS[Role.ADMINISTRATOR][0]))
 
 
 def add(conn: Connection, table: sa.Table, **values: Any) -> int:

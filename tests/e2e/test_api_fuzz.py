@@ -21,7 +21,7 @@ from safeguard.config import Settings
 from safeguard.domain.access import Role
 from safeguard.services import accounts
 from safeguard.web.app import create_app
-from tests.web_fixtures import PERSONAS, build_world
+from tests.web_fixtures import PERSONAS, as_admin, build_world
 
 _DB = Path(tempfile.mkdtemp(prefix="sg-fuzz-")) / "fuzz.db"
 _URL = f"sqlite:///{_DB}"
@@ -38,7 +38,7 @@ def _world() -> Iterator[None]:
     build_world(_ENGINE)
     with _ENGINE.begin() as conn:
         _TOKEN["analyst"] = accounts.issue_api_token(
-            conn, username=PERSONAS[Role.ANALYST][0], name="fuzz"
+            as_admin(conn), username=PERSONAS[Role.ANALYST][0], name="fuzz"
         )
     yield
     _APP.state.auth_engine.dispose()

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.config import Settings, get_settings
-from safeguard.domain.access import Actor
+from safeguard.domain.access import Actor, SystemJob
 from safeguard.domain.local_time import LocalTime
 from safeguard.errors import ConfigError, SafeguardError, ValidationFailed
 from safeguard.log import configure_logging
@@ -60,6 +60,11 @@ def actor(eng: Engine) -> Actor:
         )
     with eng.connect() as conn:
         return accounts.actor_named(conn, name)
+
+
+def actor_or(eng: Engine, job: SystemJob) -> Actor | SystemJob:
+    """The account named by ``--as`` (checked as ``actor`` checks it), or ``job`` when none is."""
+    return actor(eng) if _acting_as or settings().actor else job
 
 
 def database_url() -> str:

@@ -13,6 +13,7 @@ from safeguard.domain.access import ROLE_LABELS, Role
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import ConfigError, ValidationFailed
 from safeguard.services import accounts
+from safeguard.services.unit_of_work import UnitOfWork
 
 users_app = typer.Typer(
     help="Accounts: add users, demo personas, API tokens.", no_args_is_help=True
@@ -77,12 +78,13 @@ def users_add(
         ..., prompt=True, hide_input=True, confirmation_prompt=True, help="12-128 characters"
     ),
 ) -> None:
-    """Add a local account (argon2-hashed password)."""
+    """Add a local account (argon2-hashed password), as the administrator named by --as; the
+    first account of an empty database needs no --as (it is audited as 'bootstrap')."""
     with context.handled():
         eng = context.engine()
-        with eng.begin() as conn:
+        with UnitOfWork.begin(eng, context.actor_or(eng, accounts.BOOTSTRAP)) as uow:
             uid = accounts.create_user(
-                conn,
+                uow,
                 username=username,
                 display_name=name,
                 role=role,
@@ -97,13 +99,15 @@ def users_lock(
     username: str = typer.Argument(..., help="The account to lock"),
     minutes: int = typer.Option(60, help="How long; 0 unlocks it.", min=0, max=525600),
 ) -> None:
-    """Lock an account (it answers exactly as a wrong password does), or unlock it."""
+    """Lock an account (it answers exactly as a wrong password does), or unlock it; as the
+    administrator named by --as."""
     from datetime import UTC, datetime, timedelta
 
     with context.handled():
         until = datetime.now(UTC) + timedelta(minutes=minutes) if minutes else None
-        with context.engine().begin() as conn:
-            accounts.lock_user(conn, username=username, until=until)
+        eng = context.engine()
+        with UnitOfWork.begin(eng, context.actor(eng)) as uow:
+            accounts.lock_user(uow, username=username, until=until)
         context.out.print(f"user {username} {'locked' if until else 'unlocked'}")
 
 
@@ -116,9 +120,9 @@ def users_demo() -> None:
         from safeguard.cli.demo_pipeline import register_demo_agencies
 
         eng = context.engine()
-        with eng.begin() as conn:
-            register_demo_agencies(conn)
-            accounts.create_demo_users(conn)
+        with UnitOfWork.begin(eng, accounts.DEMO) as uow:
+            register_demo_agencies(uow.conn)
+            accounts.create_demo_users(uow)
         context.out.print(f"demo sign-ins (password: {accounts.DEMO_PASSWORD}):")
         for line in _demo_lines():
             context.out.print(line)
@@ -129,11 +133,12 @@ def users_token(
     username: str = typer.Argument(..., help="User the machine client acts as"),
     name: str = typer.Option(..., "--name", help="What the token is for"),
 ) -> None:
-    """Issue an API token (shown once; send it as `Authorization: Bearer ...`)."""
+    """Issue an API token (shown once; send it as `Authorization: Bearer ...`), as the
+    administrator named by --as."""
     with context.handled():
         eng = context.engine()
-        with eng.begin() as conn:
-            token = accounts.issue_api_token(conn, username=username, name=name)
+        with UnitOfWork.begin(eng, context.actor(eng)) as uow:
+            token = accounts.issue_api_token(uow, username=username, name=name)
         context.out.print(token)
 
 
