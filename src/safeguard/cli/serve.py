@@ -7,12 +7,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safeguard.adapters.db.audit import append_audit, verify_audit, who_viewed
+from safeguard.adapters.db.audit import verify_audit
 from safeguard.cli import context
-from safeguard.domain.access import ROLE_LABELS, Role
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.access import ROLE_LABELS, Role, SystemJob
+from safeguard.domain.audit import AuditCategory
 from safeguard.errors import ConfigError, ValidationFailed
-from safeguard.services import accounts
+from safeguard.services import accounts, audit_trail
 from safeguard.services.unit_of_work import UnitOfWork
 
 users_app = typer.Typer(
@@ -161,19 +161,6 @@ def users_list() -> None:
         context.out.print(table)
 
 
-def _log_read(actor: str, what: str, person_ids: list[int], why: str) -> AuditEntry:
-    """Reading the audit log is itself a consultation, audited like any other."""
-    return AuditEntry(
-        actor=actor,
-        action=f"audit.{what}",
-        category=AuditCategory.CONSULTATION,
-        record_type="audit_log",
-        record_ids=[str(p) for p in person_ids] or ["chain"],
-        person_ids=person_ids,
-        justification=why,
-    )
-
-
 @audit_app.command("verify")
 def audit_verify(
     checkpoint: Path = typer.Option(
@@ -181,9 +168,10 @@ def audit_verify(
         "--checkpoint",
         help="Also check against every checkpoint in this anchor file (JSON lines)",
     ),
-    actor: str = typer.Option("cli", help="Who verifies (audited)"),
+    actor: str = typer.Option("cli", help="The job name audited when no account is named by --as"),
 ) -> None:
-    """Check the hash chain (and any checkpoints): exit 1 and list every problem found."""
+    """Check the hash chain (and any checkpoints): exit 1 and list every problem found.
+    Audited as a reading of the log: under --as when given, else under the job name."""
     from safeguard.services.audit_anchor import read_checkpoints
 
     with context.handled():
@@ -192,8 +180,14 @@ def audit_verify(
         with eng.connect() as conn:
             problems = verify_audit(conn, checkpoints)
         if not problems:
-            with eng.begin() as conn:
-                append_audit(conn, _log_read(actor, "verify", [], "Verifying the audit chain"))
+            with UnitOfWork.begin(eng, context.actor_or(eng, SystemJob(actor[:64]))) as uow:
+                uow.audit(
+                    "audit.verify",
+                    AuditCategory.CONSULTATION,
+                    "audit_log",
+                    record_ids=["chain"],
+                    justification="Verifying the audit chain",
+                )
             extra = f" and matches {len(checkpoints)} checkpoint(s)" if checkpoints else ""
             context.out.print(f"audit log intact{extra}")
             return
@@ -224,17 +218,16 @@ def audit_checkpoint_cmd(
 @audit_app.command("person")
 def audit_person(
     person_id: int = typer.Argument(..., help="Person id"),
-    actor: str = typer.Option("cli", help="Who reads the log (audited)"),
+    limit: int = typer.Option(500, min=1, help="At most this many entries, newest first"),
 ) -> None:
-    """Who consulted or changed a person's records, when and why (newest first)."""
+    """Who consulted or changed a person's records, when and why (newest first), as the
+    account named by --as (a supervisor or an administrator); the reading is audited."""
     with context.handled():
         if person_id == 0:
             raise ValidationFailed("person_id: must not be 0")
         eng = context.engine()
-        with eng.begin() as conn:
-            entries = who_viewed(conn, person_id)
-            why = "Reviewing who consulted this person"
-            append_audit(conn, _log_read(actor, "person", [person_id], why))
+        with UnitOfWork.begin(eng, context.actor(eng)) as uow:
+            entries = audit_trail.person_log(uow, person_id, limit=limit)
         table = Table("when", "who", "role", "action", "category", "why")
         for s in entries:
             table.add_row(
