@@ -14,6 +14,7 @@ from rich.table import Table
 
 from safeguard.adapters.db.tables import data_quality_flags, quarantine
 from safeguard.cli import context
+from safeguard.domain.access import SystemJob
 from safeguard.domain.spreadsheet import safe_cell
 from safeguard.services import audit_trail
 from safeguard.services.ingest import IngestSummary, ingest_paths
@@ -201,7 +202,7 @@ def quarantine_export(
         audit_trail.record_apart(
             eng,
             audit_trail.export(
-                f"cli:{getpass.getuser()}"[:64],
+                context.actor_or(eng, SystemJob(f"cli:{getpass.getuser()}"[:64])).audit_name,
                 what="quarantine",
                 records=[str(run) if run is not None else "all"],
                 justification="Correcting quarantined records",
