@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from safeguard.adapters.db.accounts import users
 from safeguard.adapters.db.audit import audit_log
 from safeguard.adapters.db.engine import make_engine, upgrade
+from safeguard.adapters.db.findings import assessment_runs
 from safeguard.cli import app, context
 from safeguard.config import get_settings
 from safeguard.services.ingest import ingest_paths
@@ -106,3 +107,19 @@ def test_workers_option_runs_and_refuses_zero(db: str) -> None:
     assert again.exit_code == 0 and "0 new, 0 changed, 0 closed" in again.output
     zero = runner.invoke(app, ["assess", "--quiet", "--workers", "0"])
     assert zero.exit_code == 2 and "--workers" in zero.output
+
+
+def test_a_run_is_recorded_under_the_account_named_by_as_or_else_its_job_name(db: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["users", "demo"]).exit_code == 0
+    unknown = runner.invoke(app, ["--as", "nobody", "assess", "--quiet"])
+    assert unknown.exit_code == 2 and "no account 'nobody'" in unknown.output
+    assert runner.invoke(app, ["assess", "--quiet", "--actor", "nightly"]).exit_code == 0
+    named = runner.invoke(app, ["--as", "mash_analyst", "assess", "--quiet", "--person", "1"])
+    assert named.exit_code == 0, named.output
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        runs = conn.execute(sa.select(assessment_runs.c.actor).order_by(assessment_runs.c.id))
+        actors = list(runs.scalars())
+    engine.dispose()
+    assert actors == ["nightly", f"user:{_user_id(db, 'mash_analyst')}"]

@@ -51,7 +51,9 @@ def assess(
         help="Re-assess only people touched by records changed since this time "
         "(ISO 8601), or 'last' for since the last full run",
     ),
-    actor: str = typer.Option("cli", help="Who is running this (recorded on the run)"),
+    actor: str = typer.Option(
+        "cli", help="Job name recorded on the run, unless --as names an account"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
     workers: int | None = typer.Option(
         None,
@@ -71,6 +73,7 @@ def assess(
     with context.handled():
         moment = context.parse_moment(as_of)
         eng = context.engine()
+        actor = context.run_by(eng, actor)
         assessor = svc.Assessor.from_settings()
         if person and since is not None:
             raise ValidationFailed("give --person or --since, not both")

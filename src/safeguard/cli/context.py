@@ -67,6 +67,12 @@ def actor_or(eng: Engine, job: SystemJob) -> Actor | SystemJob:
     return actor(eng) if _acting_as or settings().actor else job
 
 
+def run_by(eng: Engine, job: str) -> str:
+    """Who a batch run (ingest, link, assess, train) is recorded and audited under: the account
+    named by ``--as`` (checked), else the job name given with ``--actor``."""
+    return actor_or(eng, SystemJob(job[:64])).audit_name
+
+
 def database_url() -> str:
     """The database the command is told to use; no silent default.
 

@@ -24,7 +24,9 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help="Files (.csv, .jsonl, .parquet) or folders"),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row was quarantined"),
     encoding: str = typer.Option("utf-8", help="Text encoding of CSV / JSON Lines files"),
-    actor: str = typer.Option("cli", help="Who is running this ingest (recorded on the run)"),
+    actor: str = typer.Option(
+        "cli", help="Job name recorded on the run and audited, unless --as names an account"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
     as_of: str | None = typer.Option(
         None,
@@ -65,7 +67,7 @@ def ingest(
             summary = ingest_paths(
                 eng,
                 paths,
-                actor=actor,
+                actor=context.run_by(eng, actor),
                 encoding=encoding,
                 batch_rows=settings.ingest_batch_rows,
                 future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),

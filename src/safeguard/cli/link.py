@@ -50,7 +50,9 @@ def link(
     delta: bool = typer.Option(False, "--delta", help="Link only mentions with no person yet"),
     backend: str = typer.Option("duckdb", help="duckdb (one machine) or spark (a cluster)"),
     retrain: bool = typer.Option(False, "--retrain", help="Train a new model even if one is saved"),
-    actor: str = typer.Option("cli", help="Who runs this (recorded on the run and audited)"),
+    actor: str = typer.Option(
+        "cli", help="Job name recorded on the run and audited, unless --as names an account"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages"),
     guard_off: list[str] = typer.Option(  # noqa: B008
         [],
@@ -73,7 +75,7 @@ def link(
                 context.console.print(f"[dim]link:[/] {message}")
 
         run = linkage.link_new if delta else linkage.link_all
-        summary = run(eng, actor=actor, config=config, progress=say)
+        summary = run(eng, actor=context.run_by(eng, actor), config=config, progress=say)
         context.anchor(eng)
         table = Table(title=f"Link run {summary.run_id} ({summary.kind})")
         for name in ("mentions", "people", "links changed", "unlinkable", "to review", "seconds"):
