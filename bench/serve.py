@@ -54,6 +54,7 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import involvements, person_mentions
 from safeguard.cli.demo_pipeline import register_demo_agencies
 from safeguard.services import accounts
+from safeguard.services.unit_of_work import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -168,8 +169,9 @@ def workload(url: str, sample: int = 2000) -> tuple[str, list[int], list[str]]:
             u["username"] == "mash_analyst" for u in accounts.list_users(conn)
         ):
             register_demo_agencies(conn)  # the demo's partner accounts belong to its agencies
-            accounts.create_demo_users(conn)
-        token = accounts.issue_api_token(conn, username="mash_analyst", name="bench")
+            accounts.create_demo_users(UnitOfWork(conn, accounts.DEMO))
+        admin = UnitOfWork(conn, accounts.actor_named(conn, "admin"))
+        token = accounts.issue_api_token(admin, username="mash_analyst", name="bench")
         key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
         people = [
             int(p)

@@ -27,6 +27,7 @@ from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.config import Settings
 from safeguard.domain.access import Role
 from safeguard.services import accounts
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.app import create_app
 
 with warnings.catch_warnings():
@@ -44,13 +45,22 @@ def main() -> None:
     url = f"sqlite:///{folder / 'sg.db'}"
     engine = make_engine(url)
     upgrade(engine)
+    with UnitOfWork.begin(engine, accounts.BOOTSTRAP) as uow:  # the first account: an admin
+        accounts.create_user(
+            uow,
+            username="bench_admin",
+            display_name="Bench",
+            role=Role.ADMINISTRATOR,
+            password=PASSWORD,
+        )
     with engine.begin() as conn:
+        uow = UnitOfWork(conn, accounts.actor_named(conn, "bench_admin"))
         for name in ("officer_one", "officer_locked"):
             accounts.create_user(
-                conn, username=name, display_name=name, role=Role.OFFICER, password=PASSWORD
+                uow, username=name, display_name=name, role=Role.OFFICER, password=PASSWORD
             )
         accounts.lock_user(
-            conn, username="officer_locked", until=datetime.now(UTC) + timedelta(days=1)
+            uow, username="officer_locked", until=datetime.now(UTC) + timedelta(days=1)
         )
     settings = Settings(environment="test", database_url=url, max_failed_logins=1_000_000)
     app = create_app(settings, engine)

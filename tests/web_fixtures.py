@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Connection, Engine
 
-from safeguard.adapters.db.accounts import agency_shares, users
+from safeguard.adapters.db.accounts import agency_shares, api_tokens, users
 from safeguard.adapters.db.findings import findings
 from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import people, person_links
@@ -25,7 +25,10 @@ from safeguard.adapters.db.tables import (
     risk_assessments,
 )
 from safeguard.domain.access import Role
+from safeguard.domain.accounts import new_api_token, secret_digest
+from safeguard.services import accounts
 from safeguard.services.partners import register_agency
+from safeguard.services.unit_of_work import UnitOfWork
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PASSWORD = "correct horse battery staple"
@@ -39,6 +42,25 @@ PERSONAS: dict[Role, tuple[str, str | None]] = {
     Role.BOARD_VIEWER: ("board_member", None),
     Role.ADMINISTRATOR: ("admin", None),
 }
+
+
+def fixture_token(conn: Connection, username: str, name: str = "tests") -> str:
+    """An API token for ``username``, stored as ``accounts.issue_api_token`` stores one but
+    without its audit entry (a test's setting, like the personas themselves), so that tests
+    counting audit entries see only those of what they test."""
+    uid = conn.execute(sa.select(users.c.id).where(users.c.username == username)).scalar_one()
+    token = new_api_token()
+    conn.execute(
+        sa.insert(api_tokens).values(
+            token_hash=secret_digest(token), user_id=uid, name=name, created_at=datetime.now(UTC)
+        )
+    )
+    return token
+
+
+def as_admin(conn: Connection) -> UnitOfWork:
+    """A unit of work on ``conn`` for the world's administrator (account administration)."""
+    return UnitOfWork(conn, accounts.actor_named(conn, PERSONAS[Role.ADMINISTRATOR][0]))
 
 
 def add(conn: Connection, table: sa.Table, **values: Any) -> int:

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # An append-only JSON-lines file outside the database: the audit head is written there
     # after every ingest, link and assessment run (services.audit_anchor).
     audit_anchor: Path | None = None
+    # The account the command line acts as (its username; ``safeguard --as USERNAME``): link
+    # decisions, finding changes and reads are checked against its role and audited under it.
+    actor: str | None = None
     # Where pg_dump / pg_restore of the server's major version are, if not found by version
     # under /usr/lib/postgresql/<major>/bin or on PATH.
     pg_bin_dir: Path | None = None

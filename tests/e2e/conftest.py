@@ -20,7 +20,7 @@ from safeguard.domain.access import Actor, Role
 from safeguard.services import accounts
 from safeguard.web.app import create_app
 from safeguard.web.deps import SESSION_COOKIE
-from tests.web_fixtures import PERSONAS, World, build_world
+from tests.web_fixtures import PERSONAS, World, build_world, fixture_token
 
 
 @pytest.fixture
@@ -54,5 +54,5 @@ def sign_in(client: TestClient, engine: Engine, role: Role) -> str:
 def token_for(engine: Engine, role: Role) -> dict[str, str]:
     username, _ = PERSONAS[role]
     with engine.begin() as conn:
-        token = accounts.issue_api_token(conn, username=username, name="tests")
+        token = fixture_token(conn, username)
     return {"Authorization": f"Bearer {token}"}

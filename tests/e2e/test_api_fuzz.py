@@ -19,9 +19,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.config import Settings
 from safeguard.domain.access import Role
-from safeguard.services import accounts
 from safeguard.web.app import create_app
-from tests.web_fixtures import PERSONAS, build_world
+from tests.web_fixtures import PERSONAS, build_world, fixture_token
 
 _DB = Path(tempfile.mkdtemp(prefix="sg-fuzz-")) / "fuzz.db"
 _URL = f"sqlite:///{_DB}"
@@ -37,9 +36,7 @@ def _world() -> Iterator[None]:
     upgrade(_ENGINE)
     build_world(_ENGINE)
     with _ENGINE.begin() as conn:
-        _TOKEN["analyst"] = accounts.issue_api_token(
-            conn, username=PERSONAS[Role.ANALYST][0], name="fuzz"
-        )
+        _TOKEN["analyst"] = fixture_token(conn, PERSONAS[Role.ANALYST][0], "fuzz")
     yield
     _APP.state.auth_engine.dispose()
     _ENGINE.dispose()

@@ -128,9 +128,14 @@ def test_agencies_are_registered_and_listed_and_accounts_locked(env: str) -> Non
     assert bad.exit_code == 2 and "code" in bad.output
     listed = runner.invoke(app, ["agencies", "list"])
     assert "childrens-services" in listed.output
+    root = ["users", "add", "root", "--role", "administrator", "--name", "Administrator"]
+    first = runner.invoke(app, root, input="a long enough password\na long enough password\n")
+    assert first.exit_code == 0, first.output  # the first account needs no --as
     made = runner.invoke(
         app,
         [
+            "--as",
+            "root",
             "users",
             "add",
             "sam_hale",
@@ -146,10 +151,16 @@ def test_agencies_are_registered_and_listed_and_accounts_locked(env: str) -> Non
     assert made.exit_code == 0, made.output
     unknown = runner.invoke(
         app,
-        ["users", "add", "jo_x", "--role", "partner_agency", "--name", "Jo", "--agency", "acme"],
+        [
+            *("--as", "root", "users", "add", "jo_x", "--role", "partner_agency"),
+            *("--name", "Jo", "--agency", "acme"),
+        ],
         input="a long enough password\na long enough password\n",
     )
     assert unknown.exit_code == 2 and "not a registered partner agency" in unknown.output
-    assert runner.invoke(app, ["users", "lock", "sam_hale", "--minutes", "5"]).exit_code == 0
-    assert runner.invoke(app, ["users", "lock", "sam_hale", "--minutes", "0"]).exit_code == 0
-    assert runner.invoke(app, ["users", "lock", "nobody"]).exit_code == 2
+    lock = ["--as", "root", "users", "lock"]
+    assert runner.invoke(app, [*lock, "sam_hale", "--minutes", "5"]).exit_code == 0
+    assert runner.invoke(app, [*lock, "sam_hale", "--minutes", "0"]).exit_code == 0
+    assert runner.invoke(app, [*lock, "nobody"]).exit_code == 2
+    refused = runner.invoke(app, ["--as", "sam_hale", "users", "lock", "root"])
+    assert refused.exit_code == 2 and "may not manage_users" in refused.output

@@ -68,7 +68,11 @@ def test_users_demo_creates_one_persona_per_role_and_audit_person_lists_views(
             params={"purpose": "marac_preparation", "reference": "M-2026-7"},
             headers=token_for(engine, Role.ANALYST),
         )
-        listed = runner.invoke(cli_app, ["audit", "person", str(world.victim)])
+        refused = runner.invoke(cli_app, ["--as", "pc_patel", "audit", "person", str(world.victim)])
+        assert refused.exit_code == 2 and "may not view_audit" in refused.output
+        listed = runner.invoke(
+            cli_app, ["--as", "sgt_okafor", "audit", "person", str(world.victim)]
+        )
         assert listed.exit_code == 0
         assert "MARAC" in listed.output and "preparation" in listed.output  # Rich wraps cells
         monkeypatch.setenv("SAFEGUARD_ENVIRONMENT", "production")

@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from safeguard.adapters.db.accounts import users
+from safeguard.adapters.db.audit import audit_log
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.adapters.db.linkage import link_reviews
 from safeguard.cli import app
@@ -45,17 +47,33 @@ def test_link_then_review_confirm_undo_and_candidates_from_the_command_line(env)
     with env.begin() as conn:
         pair = conn.execute(sa.select(sa.func.min(link_reviews.c.id))).scalar()
     assert pair is not None, "the synthetic set always leaves uncertain pairs"
-    done = runner.invoke(
-        app, ["link", "confirm", str(pair), "--reason", "same PNC", "--actor", "analyst1"]
-    )
+    assert runner.invoke(app, ["users", "demo"]).exit_code == 0
+    confirm = ["link", "confirm", str(pair), "--reason", "same PNC"]
+    nobody = runner.invoke(app, confirm)
+    assert nobody.exit_code == 2 and "--as USERNAME" in nobody.output
+    stranger = runner.invoke(app, ["--as", "analyst1", *confirm])
+    assert stranger.exit_code == 2 and "no account 'analyst1'" in stranger.output
+    officer = runner.invoke(app, ["--as", "pc_patel", *confirm])
+    assert officer.exit_code == 2 and "may not review_links" in officer.output
+    done = runner.invoke(app, ["--as", "mash_analyst", *confirm])
     assert done.exit_code == 0, done.output
     decision = done.output.split("decision ")[1].split(")")[0]
     undone = runner.invoke(
-        app, ["link", "undo", decision, "--reason", "mistake", "--actor", "analyst1"]
+        app, ["--as", "mash_analyst", "link", "undo", decision, "--reason", "mistake"]
     )
     assert undone.exit_code == 0, undone.output
-    unknown = runner.invoke(app, ["link", "confirm", "999999", "--reason", "x", "--actor", "a"])
+    unknown = runner.invoke(
+        app, ["--as", "mash_analyst", "link", "confirm", "999999", "--reason", "x"]
+    )
     assert unknown.exit_code == 2 and "999999" in unknown.output
+    with env.connect() as conn:
+        actors = conn.execute(
+            sa.select(audit_log.c.actor).where(
+                audit_log.c.action.in_(["link.confirm", "link.undo"])
+            )
+        ).scalars()
+        analyst = conn.execute(sa.select(users.c.id).where(users.c.username == "mash_analyst"))
+        assert set(actors) == {f"user:{analyst.scalar_one()}"}
     bad = runner.invoke(
         app, ["link", "candidates", "--forenames", "Robert", "--surname", "Smith", "--dob", "x"]
     )

@@ -16,6 +16,8 @@ from safeguard.cli import app
 from safeguard.config import get_settings
 from tests.integration import interchange_rows as rows
 
+AS_OFFICER = ["--as", "pc_patel", "findings"]  # a demo persona who may read findings
+
 
 @pytest.fixture
 def files(tmp_path: Path) -> Path:
@@ -46,22 +48,27 @@ def test_a_case_in_the_future_is_ingested_and_assessed_as_of_then(db: str, files
         app, ["ingest", "--quiet", "--strict", "--as-of", "2027-03-11T09:00:00Z", str(files)]
     )
     assert replay.exit_code == 0, replay.output
+    assert runner.invoke(app, ["users", "demo"]).exit_code == 0
     early = runner.invoke(app, ["assess", "--quiet", "--as-of", "2027-03-10T13:00:00Z"])
     assert early.exit_code == 0, early.output
-    listed = runner.invoke(app, ["findings", "list", "--worklist", "marac_due", "--format", "json"])
+    listed = runner.invoke(
+        app, [*AS_OFFICER, "list", "--worklist", "marac_due", "--format", "json"]
+    )
     assert json.loads(listed.stdout) == []  # the DASH was not done yet at 13:00
     later = runner.invoke(app, ["assess", "--quiet", "--as-of", "2027-03-11"])
     assert later.exit_code == 0, later.output
-    listed = runner.invoke(app, ["findings", "list", "--worklist", "marac_due", "--format", "json"])
+    listed = runner.invoke(
+        app, [*AS_OFFICER, "list", "--worklist", "marac_due", "--format", "json"]
+    )
     (finding,) = json.loads(listed.stdout)
     assert finding["rule_id"] == "MARAC-VISIBLE-HIGH-RISK"
     assert finding["facts"]["yes_count"] == 15
     assert finding["due_at"] == "2027-03-11T17:00:00+00:00"
     assert "17:00 GMT" in finding["explanation"]
-    as_csv = runner.invoke(app, ["findings", "list", "-w", "marac_due", "--format", "csv"])
+    as_csv = runner.invoke(app, [*AS_OFFICER, "list", "-w", "marac_due", "--format", "csv"])
     (row,) = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert row["rule_id"] == "MARAC-VISIBLE-HIGH-RISK" and json.loads(row["facts"])["min_yes"] == 14
-    bad = runner.invoke(app, ["findings", "list", "--format", "xml"])
+    bad = runner.invoke(app, [*AS_OFFICER, "list", "--format", "xml"])
     assert bad.exit_code == 2 and "table, json or csv" in bad.output
 
 

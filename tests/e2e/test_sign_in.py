@@ -20,7 +20,7 @@ from safeguard.web.app import create_app
 from safeguard.web.deps import LOGIN_COOKIE, SESSION_COOKIE
 from safeguard.web.pages.auth import BROWSER_COOKIE
 from tests.e2e.conftest import TestClient, sign_in
-from tests.web_fixtures import PASSWORD
+from tests.web_fixtures import PASSWORD, as_admin
 
 
 def _login(client: TestClient, username: str, password: str) -> object:
@@ -53,7 +53,7 @@ def test_signing_in_sets_an_httponly_samesite_session_cookie_and_signing_out_end
 def test_passwords_are_stored_as_argon2_hashes_only(engine: Engine, client: TestClient) -> None:
     with engine.begin() as conn:
         accounts.create_user(
-            conn,
+            as_admin(conn),
             username="new_officer",
             display_name="New Officer",
             role=Role.OFFICER,
@@ -120,7 +120,7 @@ def test_a_locked_account_answers_as_a_wrong_password_does_and_is_audited(
 ) -> None:
     with engine.begin() as conn:
         accounts.lock_user(
-            conn, username="pc_patel", until=datetime.now(UTC) + timedelta(minutes=30)
+            as_admin(conn), username="pc_patel", until=datetime.now(UTC) + timedelta(minutes=30)
         )
     locked = _login(client, "pc_patel", PASSWORD)
     wrong = _login(client, "sgt_okafor", "wrong password here")
@@ -210,11 +210,13 @@ def test_a_forged_session_cookie_is_refused(client: TestClient) -> None:
 
 def test_a_revoked_api_token_no_longer_works(client: TestClient, engine: Engine) -> None:
     with engine.begin() as conn:
-        token = accounts.issue_api_token(conn, username="mash_analyst", name="nightly job")
+        token = accounts.issue_api_token(
+            as_admin(conn), username="mash_analyst", name="nightly job"
+        )
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/me", headers=headers).json()["role"] == "analyst"
     with engine.begin() as conn:
-        assert accounts.revoke_api_tokens(conn, username="mash_analyst") == 1
+        assert accounts.revoke_api_tokens(as_admin(conn), username="mash_analyst") == 1
     assert client.get("/api/me", headers=headers).status_code == 401
 
 

@@ -14,12 +14,14 @@ from safeguard.adapters.db.engine import downgrade, make_engine, upgrade
 from safeguard.adapters.db.findings import assessment_runs, findings, procedure_checks
 from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import events, person_mentions
+from safeguard.domain.access import Actor, Role
 from safeguard.errors import InvalidTransition, NotFound
 from safeguard.services import assessment as svc
 from safeguard.services.ingest import ingest_paths
 from tests.integration import interchange_rows as rows
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+SERGEANT = Actor(2, "mash_sergeant", Role.SUPERVISOR)
 
 
 def ingest(
@@ -129,17 +131,17 @@ def test_acknowledging_and_resolving_records_who_and_when_and_audits_it(
     ingest(engine, tmp_path / "in", victim_case())
     svc.assess_all(engine)
     (f,) = svc.worklist(engine, "marac_due")
-    acked = svc.acknowledge_finding(engine, f.id, actor="mash_sergeant")
-    assert acked.status == "acknowledged" and acked.acknowledged_by == "mash_sergeant"
+    acked = svc.acknowledge_finding(engine, f.id, actor=SERGEANT)
+    assert acked.status == "acknowledged" and acked.acknowledged_by == "user:2"
     assert acked.acknowledged_at is not None
     with pytest.raises(InvalidTransition, match="is acknowledged; it cannot become acknowledged"):
-        svc.acknowledge_finding(engine, f.id, actor="mash_sergeant")
-    done = svc.resolve_finding(engine, f.id, actor="mash_sergeant", note="referred by phone")
+        svc.acknowledge_finding(engine, f.id, actor=SERGEANT)
+    done = svc.resolve_finding(engine, f.id, actor=SERGEANT, note="referred by phone")
     assert (done.status, done.resolved_by, done.resolution_note) == (
-        "resolved", "mash_sergeant", "referred by phone",
+        "resolved", "user:2", "referred by phone",
     )  # fmt: skip
     with pytest.raises(NotFound):
-        svc.resolve_finding(engine, 99999, actor="x", note="y")
+        svc.resolve_finding(engine, 99999, actor=SERGEANT, note="y")
     with engine.connect() as conn:
         actions = [r.action for r in conn.execute(sa.select(audit_log).order_by(audit_log.c.seq))]
     assert actions == ["ingest.run", "finding.acknowledged", "finding.resolved"]

@@ -168,13 +168,19 @@ def test_the_cli_checkpoints_and_verifies_and_reading_the_log_is_audited(
         cp = runner.invoke(cli_app, ["audit", "checkpoint", "--file", str(anchor)])
         assert cp.exit_code == 0, cp.output
         assert '"seq": 3' in cp.output and len(read_checkpoints(anchor)) == 1
+        add = ["users", "add", "dpo", "--role", "administrator", "--name", "DPO"]
+        made = runner.invoke(cli_app, [*add, "--password", "a long enough password"])
+        assert made.exit_code == 0, made.output  # the first account: the bootstrap's
         ok = runner.invoke(cli_app, ["audit", "verify", "--checkpoint", str(anchor)])
         assert ok.exit_code == 0 and "matches 1 checkpoint" in ok.output
-        seen = runner.invoke(cli_app, ["audit", "person", "2", "--actor", "dpo"])
+        seen = runner.invoke(cli_app, ["--as", "dpo", "audit", "person", "2"])
         assert seen.exit_code == 0, seen.output
         with engine.connect() as conn:
-            actions = conn.execute(sa.select(audit_log.c.action).order_by(audit_log.c.seq)).all()
-        assert [a for (a,) in actions][-2:] == ["audit.verify", "audit.person"]
+            actions = conn.execute(
+                sa.select(audit_log.c.action, audit_log.c.actor).order_by(audit_log.c.seq)
+            ).all()
+        assert [a for a, _ in actions][-3:] == ["user.create", "audit.verify", "audit.view"]
+        assert [w for _, w in actions][-3:] == ["bootstrap", "cli", "user:1"]
         _cut_tail_and_rewind(engine, keep=2)
         bad = runner.invoke(cli_app, ["audit", "verify", "--checkpoint", str(anchor)])
         assert bad.exit_code == 1 and "tail was cut" in bad.output

@@ -17,12 +17,14 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.adapters.linkage.engine import LinkingSession
 from safeguard.adapters.linkage.features import raw_from_records
+from safeguard.domain.access import Actor, Refused, Role
 from safeguard.domain.linking import pairwise_scores
 from safeguard.errors import Conflict, InvalidTransition, ValidationFailed
 from safeguard.services import linkage
 from tests.conftest import count
 from tests.linkage_data import insert_mentions, insert_roles, make_mentions, make_people
 
+SERGEANT = Actor(2, "mash_sergeant", Role.SUPERVISOR)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 PEOPLE = make_people(120)
 ROWS = make_mentions(PEOPLE)
@@ -215,7 +217,7 @@ def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
     # split two mentions of one person
     split = linkage.split_link(
         engine,
-        actor="mash_sergeant",
+        actor=SERGEANT,
         reason="different DOB on PNC",
         mentions=(one[0], one[1]),
         now=NOW,
@@ -224,23 +226,23 @@ def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
     assert after_split[one[0]] != after_split[one[1]]
     # confirm two different people are one
     confirm = linkage.confirm_link(
-        engine, actor="mash_sergeant", reason="same PNC id", mentions=(one[0], other[0]), now=NOW
+        engine, actor=SERGEANT, reason="same PNC id", mentions=(one[0], other[0]), now=NOW
     )
     after_confirm = _links(engine)
     assert after_confirm[one[0]] == after_confirm[other[0]]
     with pytest.raises(Conflict):
-        linkage.confirm_link(engine, actor="x", reason="again", mentions=(one[0], other[0]))
+        linkage.confirm_link(engine, actor=SERGEANT, reason="again", mentions=(one[0], other[0]))
     # a later batch run obeys both decisions
     linkage.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
     rerun = _links(engine)
     assert rerun[one[0]] != rerun[one[1]]
     assert rerun[one[0]] == rerun[other[0]]
     # undo the confirm: the people it merged are apart again
-    linkage.undo_decision(engine, actor="mash_sergeant", decision_id=confirm, reason="wrong PNC")
+    linkage.undo_decision(engine, actor=SERGEANT, decision_id=confirm, reason="wrong PNC")
     undone = _links(engine)
     assert undone[one[0]] != undone[other[0]]
     with pytest.raises(InvalidTransition):
-        linkage.undo_decision(engine, actor="x", decision_id=confirm, reason="twice")
+        linkage.undo_decision(engine, actor=SERGEANT, decision_id=confirm, reason="twice")
     with engine.connect() as conn:
         actions = (
             conn.execute(sa.select(audit_log.c.action).order_by(audit_log.c.seq)).scalars().all()
@@ -248,6 +250,26 @@ def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
         assert actions == ["link.batch", "link.split", "link.confirm", "link.batch", "link.undo"]
         assert verify_audit(conn) == []
     assert split != confirm
+
+
+def test_only_an_account_allowed_to_review_links_may_decide_and_nothing_is_written_otherwise(
+    engine: Engine, trained_model: str, config: linkage.LinkConfig
+):
+    insert_mentions(engine, ROWS)
+    _with_model(engine, trained_model)
+    linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    pair = (ROWS[0]["id"], ROWS[1]["id"])
+    officer = Actor(5, "pc_patel", Role.OFFICER)
+    with pytest.raises(Refused):
+        linkage.split_link(engine, actor=officer, reason="r", mentions=pair)
+    with pytest.raises(Refused):
+        linkage.confirm_link(engine, actor=officer, reason="r", mentions=pair)
+    decision = linkage.split_link(engine, actor=SERGEANT, reason="r", mentions=pair)
+    with pytest.raises(Refused):
+        linkage.undo_decision(engine, actor=officer, decision_id=decision, reason="r")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(audit_log.c.action, audit_log.c.actor)).all()
+    assert [tuple(r) for r in rows] == [("link.batch", "nightly"), ("link.split", "user:2")]
 
 
 def test_the_review_queue_puts_a_link_joining_a_suspect_to_a_victim_first(
@@ -269,7 +291,7 @@ def test_the_review_queue_puts_a_link_joining_a_suspect_to_a_victim_first(
     assert queue[: len(first)] == first  # every such join comes before anything else
     top = queue[0]
     # deciding from the queue closes the item
-    linkage.split_link(engine, actor="analyst", reason="different people", review_id=top.id)
+    linkage.split_link(engine, actor=SERGEANT, reason="different people", review_id=top.id)
     with engine.connect() as conn:
         status = conn.execute(
             sa.select(link_reviews.c.status).where(link_reviews.c.id == top.id)
@@ -283,7 +305,7 @@ def test_every_mention_still_has_exactly_one_link_after_decisions(
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
     linkage.link_all(engine, actor="nightly", config=config, now=NOW)
-    linkage.split_link(engine, actor="a", reason="r", mentions=(ROWS[0]["id"], ROWS[1]["id"]))
+    linkage.split_link(engine, actor=SERGEANT, reason="r", mentions=(ROWS[0]["id"], ROWS[1]["id"]))
     with engine.connect() as conn:
         mentions = conn.execute(sa.select(sa.func.count()).select_from(person_mentions)).scalar()
         linked = conn.execute(

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.findings import findings, history_of, procedure_checks
+from safeguard.domain.access import Actor, Role
 from safeguard.services import assessment as svc
 from tests.integration import interchange_rows as rows
 from tests.integration.test_assessment_service import NOW, ingest
@@ -69,13 +70,18 @@ def test_a_dash_corrected_to_fewer_yes_answers_keeps_the_marac_duty_and_asks_for
         fid = conn.execute(
             sa.select(findings.c.id).where(findings.c.finding_key == marac_key)
         ).scalar_one()
-    svc.resolve_finding(engine, fid, actor="DS 1234", note="Correction checked: 5 yes is right")
+    svc.resolve_finding(
+        engine,
+        fid,
+        actor=Actor(1234, "ds_1234", Role.SUPERVISOR),
+        note="Correction checked: 5 yes is right",
+    )
     svc.assess_all(engine, actor="run:4")
     final = _by_rule(engine)
     assert final["MARAC-VISIBLE-HIGH-RISK"][0] == "resolved"
     with engine.connect() as conn:
         history = history_of(conn, [marac_key])[marac_key]
-    assert history[-1].change == "resolved" and history[-1].actor == "DS 1234"
+    assert history[-1].change == "resolved" and history[-1].actor == "user:1234"
     assert history[-1].reason == "Correction checked: 5 yes is right"
 
 

@@ -31,7 +31,7 @@ from safeguard.domain.retention import Decision
 from safeguard.errors import ValidationFailed
 from safeguard.services import accounts
 from safeguard.services import retention as svc
-from tests.web_fixtures import World, build_world
+from tests.web_fixtures import World, as_admin, build_world
 
 MANAGER = Actor(1, "records_manager", Role.SUPERVISOR)
 LATER = date.today() + timedelta(days=365 * 20)  # past every minimum period of the world
@@ -239,7 +239,7 @@ def test_the_cli_lists_retains_and_disposes(
 
     with engine.begin() as conn:
         accounts.create_user(
-            conn,
+            as_admin(conn),
             username="rm_jones",
             display_name="Records Manager",
             role=Role.SUPERVISOR,

@@ -38,10 +38,19 @@ def _root(
         help="The database to use (overrides SAFEGUARD_DATABASE_URL). Commands other than "
         "`demo` refuse to run when neither says which database.",
     ),
+    acting_as: str | None = typer.Option(
+        None,
+        "--as",
+        metavar="USERNAME",
+        help="The existing account this command acts as (overrides SAFEGUARD_ACTOR): link "
+        "decisions, finding changes and finding reads are checked against its role and "
+        "audited under it.",
+    ),
 ) -> None:
     """safeguard: one history per person, consistent risk assessment, assured procedures."""
     if database_url:
         context.use_database(database_url)
+    context.use_actor(acting_as)
 
 
 agencies_cli.register(app)

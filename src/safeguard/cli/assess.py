@@ -17,6 +17,8 @@ from safeguard.cli import context
 from safeguard.domain.spreadsheet import safe_cell
 from safeguard.errors import ValidationFailed
 from safeguard.services import assessment as svc
+from safeguard.services import findings
+from safeguard.services.unit_of_work import UnitOfWork
 
 findings_app = typer.Typer(
     help="Findings: list worklists and a person's findings, acknowledge, resolve.",
@@ -49,7 +51,9 @@ def assess(
         help="Re-assess only people touched by records changed since this time "
         "(ISO 8601), or 'last' for since the last full run",
     ),
-    actor: str = typer.Option("cli", help="Who is running this (recorded on the run)"),
+    actor: str = typer.Option(
+        "cli", help="Job name recorded on the run, unless --as names an account"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
     workers: int | None = typer.Option(
         None,
@@ -69,6 +73,7 @@ def assess(
     with context.handled():
         moment = context.parse_moment(as_of)
         eng = context.engine()
+        actor = context.run_by(eng, actor)
         assessor = svc.Assessor.from_settings()
         if person and since is not None:
             raise ValidationFailed("give --person or --since, not both")
@@ -173,18 +178,20 @@ def list_cmd(
         "table", "--format", help="table (to read), json or csv (with each finding's facts)"
     ),
 ) -> None:
-    """List a worklist (most urgent first) or a person's open findings."""
+    """List a worklist (most urgent first) or a person's open findings, as the account named
+    by --as (checked against its role; the people listed are audited as consulted)."""
     with context.handled():
         if fmt not in ("table", "json", "csv"):
             raise ValidationFailed(f"--format {fmt!r}: expected table, json or csv")
         eng = context.engine()
-        if person is not None:
-            key: str | int = int(person) if person.isdigit() else person
-            rows = svc.open_findings_for_person(eng, key)[:limit]
-            title = f"Open findings of {person}"
-        else:
-            rows = svc.worklist(eng, worklist, area=area, team=team, limit=limit)
-            title = f"Worklist {worklist}"
+        with UnitOfWork.begin(eng, context.actor(eng)) as uow:  # checked and audited
+            if person is not None:
+                key: str | int = int(person) if person.isdigit() else person
+                rows = findings.read_person_findings(uow, key)[:limit]
+                title = f"Open findings of {person}"
+            else:
+                rows = findings.read_worklist(uow, worklist, area=area, team=team, limit=limit)
+                title = f"Worklist {worklist}"
         if fmt == "table":
             context.out.print(_table(title, rows))
         else:
@@ -194,24 +201,24 @@ def list_cmd(
 @findings_app.command("acknowledge")
 def acknowledge_cmd(
     finding_id: int = typer.Argument(..., help="Finding id"),
-    actor: str = typer.Option(..., help="Your staff id (recorded and audited)"),
     note: str | None = typer.Option(None, help="Note"),
 ) -> None:
-    """Acknowledge a finding: you own it now."""
+    """Acknowledge a finding: you own it now (as the account named by --as)."""
     with context.handled():
-        f = svc.acknowledge_finding(context.engine(), finding_id, actor=actor, note=note)
+        eng = context.engine()
+        f = svc.acknowledge_finding(eng, finding_id, actor=context.actor(eng), note=note)
         context.out.print(f"finding {f.id} acknowledged by {f.acknowledged_by}")
 
 
 @findings_app.command("resolve")
 def resolve_cmd(
     finding_id: int = typer.Argument(..., help="Finding id"),
-    actor: str = typer.Option(..., help="Your staff id (recorded and audited)"),
     note: str = typer.Option(..., help="What was done"),
 ) -> None:
-    """Resolve a finding, saying what was done."""
+    """Resolve a finding, saying what was done (as the account named by --as)."""
     with context.handled():
-        f = svc.resolve_finding(context.engine(), finding_id, actor=actor, note=note)
+        eng = context.engine()
+        f = svc.resolve_finding(eng, finding_id, actor=context.actor(eng), note=note)
         context.out.print(f"finding {f.id} resolved by {f.resolved_by}")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.config import Settings, get_settings
+from safeguard.domain.access import Actor, SystemJob
 from safeguard.domain.local_time import LocalTime
 from safeguard.errors import ConfigError, SafeguardError, ValidationFailed
 from safeguard.log import configure_logging
@@ -20,6 +21,7 @@ from safeguard.log import configure_logging
 console = Console(stderr=True)
 out = Console()
 _engines: list[Engine] = []
+_acting_as: str | None = None
 
 
 def settings() -> Settings:
@@ -30,6 +32,45 @@ def use_database(url: str) -> None:
     """``--database-url``: this command (and anything it starts) uses ``url``."""
     os.environ["SAFEGUARD_DATABASE_URL"] = url
     get_settings.cache_clear()
+
+
+def use_actor(username: str | None) -> None:
+    """``--as``: this command acts as the account ``username`` (None: as ``SAFEGUARD_ACTOR``
+    says). Set by every invocation, so that one command's ``--as`` never carries over."""
+    global _acting_as
+    _acting_as = username
+
+
+def actor(eng: Engine) -> Actor:
+    """The account this command acts as: ``--as`` or ``SAFEGUARD_ACTOR``, checked to be an
+    existing, active, unlocked account; its role decides what the command may do.
+
+    Raises:
+        ConfigError: neither names an account.
+        NotFound: no such account.
+        PermissionDenied: the account is inactive or locked.
+    """
+    from safeguard.services import accounts
+
+    name = _acting_as or settings().actor
+    if not name:
+        raise ConfigError(
+            "this command acts for an account: pass --as USERNAME before the command "
+            "(e.g. safeguard --as mash_analyst link confirm ...) or set SAFEGUARD_ACTOR"
+        )
+    with eng.connect() as conn:
+        return accounts.actor_named(conn, name)
+
+
+def actor_or(eng: Engine, job: SystemJob) -> Actor | SystemJob:
+    """The account named by ``--as`` (checked as ``actor`` checks it), or ``job`` when none is."""
+    return actor(eng) if _acting_as or settings().actor else job
+
+
+def run_by(eng: Engine, job: str) -> str:
+    """Who a batch run (ingest, link, assess, train) is recorded and audited under: the account
+    named by ``--as`` (checked), else the job name given with ``--actor``."""
+    return actor_or(eng, SystemJob(job[:64])).audit_name
 
 
 def database_url() -> str:

@@ -15,11 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.cli import context
-from safeguard.services.accounts import create_demo_users
+from safeguard.services.accounts import DEMO, create_demo_users
 from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import IngestSummary, ingest_paths
 from safeguard.services.linkage import LinkConfig, link_all
 from safeguard.services.partners import register_agency
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.simulation import SimulationConfig, simulate
 from safeguard.simulation.agencies import partner_agencies
 
@@ -120,8 +121,8 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
         f"assess: {assessed.people:,} people, {assessed.new:,} new findings, "
         f"{assessed.changed:,} changed, {assessed.closed:,} closed"
     )
-    with engine.begin() as conn:
-        register_demo_agencies(conn)
-        made = create_demo_users(conn)
+    with UnitOfWork.begin(engine, DEMO) as uow:
+        register_demo_agencies(uow.conn)
+        made = create_demo_users(uow)
     say(f"demo sign-ins ready: {len(made)} personas, one per role")
     return result

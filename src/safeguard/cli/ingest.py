@@ -14,6 +14,7 @@ from rich.table import Table
 
 from safeguard.adapters.db.tables import data_quality_flags, quarantine
 from safeguard.cli import context
+from safeguard.domain.access import SystemJob
 from safeguard.domain.spreadsheet import safe_cell
 from safeguard.services import audit_trail
 from safeguard.services.ingest import IngestSummary, ingest_paths
@@ -23,7 +24,9 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help="Files (.csv, .jsonl, .parquet) or folders"),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row was quarantined"),
     encoding: str = typer.Option("utf-8", help="Text encoding of CSV / JSON Lines files"),
-    actor: str = typer.Option("cli", help="Who is running this ingest (recorded on the run)"),
+    actor: str = typer.Option(
+        "cli", help="Job name recorded on the run and audited, unless --as names an account"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
     as_of: str | None = typer.Option(
         None,
@@ -64,7 +67,7 @@ def ingest(
             summary = ingest_paths(
                 eng,
                 paths,
-                actor=actor,
+                actor=context.run_by(eng, actor),
                 encoding=encoding,
                 batch_rows=settings.ingest_batch_rows,
                 future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),
@@ -201,7 +204,7 @@ def quarantine_export(
         audit_trail.record_apart(
             eng,
             audit_trail.export(
-                f"cli:{getpass.getuser()}"[:64],
+                context.actor_or(eng, SystemJob(f"cli:{getpass.getuser()}"[:64])).audit_name,
                 what="quarantine",
                 records=[str(run) if run is not None else "all"],
                 justification="Correcting quarantined records",

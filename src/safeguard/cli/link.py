@@ -50,7 +50,9 @@ def link(
     delta: bool = typer.Option(False, "--delta", help="Link only mentions with no person yet"),
     backend: str = typer.Option("duckdb", help="duckdb (one machine) or spark (a cluster)"),
     retrain: bool = typer.Option(False, "--retrain", help="Train a new model even if one is saved"),
-    actor: str = typer.Option("cli", help="Who runs this (recorded on the run and audited)"),
+    actor: str = typer.Option(
+        "cli", help="Job name recorded on the run and audited, unless --as names an account"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages"),
     guard_off: list[str] = typer.Option(  # noqa: B008
         [],
@@ -73,7 +75,7 @@ def link(
                 context.console.print(f"[dim]link:[/] {message}")
 
         run = linkage.link_new if delta else linkage.link_all
-        summary = run(eng, actor=actor, config=config, progress=say)
+        summary = run(eng, actor=context.run_by(eng, actor), config=config, progress=say)
         context.anchor(eng)
         table = Table(title=f"Link run {summary.run_id} ({summary.kind})")
         for name in ("mentions", "people", "links changed", "unlinkable", "to review", "seconds"):
@@ -120,12 +122,13 @@ def review(limit: int = typer.Option(20, help="How many items to show")) -> None
 def confirm(
     item: int = typer.Argument(..., help="Review item id"),
     reason: str = typer.Option(..., help="Why they are one person"),
-    actor: str = typer.Option(..., help="Your user id"),
 ) -> None:
-    """Confirm a review item: the two mentions are one person (kept by every later run)."""
+    """Confirm a review item: the two mentions are one person (kept by every later run).
+    Acts as the account named by --as (it must be allowed to review links)."""
     with context.handled():
+        eng = context.engine()
         decision = linkage.confirm_link(
-            context.engine(), actor=actor, reason=reason, review_id=item
+            eng, actor=context.actor(eng), reason=reason, review_id=item
         )
         context.out.print(f"confirmed (decision {decision})")
 
@@ -134,11 +137,12 @@ def confirm(
 def split(
     item: int = typer.Argument(..., help="Review item id"),
     reason: str = typer.Option(..., help="Why they are different people"),
-    actor: str = typer.Option(..., help="Your user id"),
 ) -> None:
-    """Split a review item: the two mentions are different people (kept by every later run)."""
+    """Split a review item: the two mentions are different people (kept by every later run).
+    Acts as the account named by --as (it must be allowed to review links)."""
     with context.handled():
-        decision = linkage.split_link(context.engine(), actor=actor, reason=reason, review_id=item)
+        eng = context.engine()
+        decision = linkage.split_link(eng, actor=context.actor(eng), reason=reason, review_id=item)
         context.out.print(f"split (decision {decision})")
 
 
@@ -146,11 +150,12 @@ def split(
 def undo(
     decision: int = typer.Argument(..., help="Decision id (from confirm or split)"),
     reason: str = typer.Option(..., help="Why the decision is undone"),
-    actor: str = typer.Option(..., help="Your user id"),
 ) -> None:
-    """Undo a confirm or split: links return to how they were before it."""
+    """Undo a confirm or split: links return to how they were before it. Acts as the account
+    named by --as (it must be allowed to review links)."""
     with context.handled():
-        linkage.undo_decision(context.engine(), actor=actor, decision_id=decision, reason=reason)
+        eng = context.engine()
+        linkage.undo_decision(eng, actor=context.actor(eng), decision_id=decision, reason=reason)
         context.out.print(f"decision {decision} undone")
 
 

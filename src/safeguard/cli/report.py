@@ -12,6 +12,7 @@ import typer
 from sqlalchemy.engine import Engine
 
 from safeguard.cli import context
+from safeguard.domain.access import SystemJob
 from safeguard.domain.disclosure import DEFAULT_THRESHOLD, DisclosurePolicy
 from safeguard.errors import ValidationFailed
 from safeguard.services import audit_trail
@@ -66,9 +67,10 @@ def report(
 
 
 def _audit_export(engine: Engine, period: str, medium: str, name: str, threshold: int) -> None:
-    """A report written out of the system is an export: audited (who ran it, which period)."""
+    """A report written out of the system is an export: audited (who ran it, which period):
+    the account named by --as, else the operating-system user."""
     entry = audit_trail.export(
-        f"cli:{getpass.getuser()}"[:64],
+        context.actor_or(engine, SystemJob(f"cli:{getpass.getuser()}"[:64])).audit_name,
         what="board_report",
         records=[period],
         justification="Executive Board report",

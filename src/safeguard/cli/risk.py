@@ -55,11 +55,14 @@ def train(
     min_positives: int = typer.Option(
         svc.MIN_POSITIVES, "--min-positives", min=1, help="Fewest outcomes of each kind to train"
     ),
-    actor: str = typer.Option("cli", help="Who is training (recorded with the model)"),
+    actor: str = typer.Option(
+        "cli", help="Job name recorded with the model, unless --as names an account"
+    ),
 ) -> None:
     """Train on earlier years, test on the latest complete year, write the model card."""
     with context.handled():
         eng = context.engine()
+        actor = context.run_by(eng, actor)
         wanted = _targets(target)
         with eng.connect() as conn:
             ds = data.build(conn, data_end=_data_end(data_end))
@@ -104,11 +107,14 @@ def evaluate(
 def activate(
     target: str = typer.Option(..., "--target", help=f"One of {TARGETS}"),
     version: int = typer.Option(..., "--version", help="The version to make active"),
-    actor: str = typer.Option("cli", help="Who is activating (recorded)"),
+    actor: str = typer.Option(
+        "cli", help="Job name recorded as the activator, unless --as names an account"
+    ),
 ) -> None:
     """Make a version active if it passes the gate and its stored file matches the code."""
     with context.handled():
-        svc.activate(context.engine(), _target(target), version, actor=actor)
+        eng = context.engine()
+        svc.activate(eng, _target(target), version, actor=context.run_by(eng, actor))
         context.out.print(f"{target} v{version} is active; run `safeguard risk score`")
 
 

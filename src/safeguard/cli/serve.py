@@ -7,12 +7,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safeguard.adapters.db.audit import append_audit, verify_audit, who_viewed
+from safeguard.adapters.db.audit import verify_audit
 from safeguard.cli import context
-from safeguard.domain.access import ROLE_LABELS, Role
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.access import ROLE_LABELS, Role, SystemJob
+from safeguard.domain.audit import AuditCategory
 from safeguard.errors import ConfigError, ValidationFailed
-from safeguard.services import accounts
+from safeguard.services import accounts, audit_trail
+from safeguard.services.unit_of_work import UnitOfWork
 
 users_app = typer.Typer(
     help="Accounts: add users, demo personas, API tokens.", no_args_is_help=True
@@ -77,12 +78,13 @@ def users_add(
         ..., prompt=True, hide_input=True, confirmation_prompt=True, help="12-128 characters"
     ),
 ) -> None:
-    """Add a local account (argon2-hashed password)."""
+    """Add a local account (argon2-hashed password), as the administrator named by --as; the
+    first account of an empty database needs no --as (it is audited as 'bootstrap')."""
     with context.handled():
         eng = context.engine()
-        with eng.begin() as conn:
+        with UnitOfWork.begin(eng, context.actor_or(eng, accounts.BOOTSTRAP)) as uow:
             uid = accounts.create_user(
-                conn,
+                uow,
                 username=username,
                 display_name=name,
                 role=role,
@@ -97,13 +99,15 @@ def users_lock(
     username: str = typer.Argument(..., help="The account to lock"),
     minutes: int = typer.Option(60, help="How long; 0 unlocks it.", min=0, max=525600),
 ) -> None:
-    """Lock an account (it answers exactly as a wrong password does), or unlock it."""
+    """Lock an account (it answers exactly as a wrong password does), or unlock it; as the
+    administrator named by --as."""
     from datetime import UTC, datetime, timedelta
 
     with context.handled():
         until = datetime.now(UTC) + timedelta(minutes=minutes) if minutes else None
-        with context.engine().begin() as conn:
-            accounts.lock_user(conn, username=username, until=until)
+        eng = context.engine()
+        with UnitOfWork.begin(eng, context.actor(eng)) as uow:
+            accounts.lock_user(uow, username=username, until=until)
         context.out.print(f"user {username} {'locked' if until else 'unlocked'}")
 
 
@@ -116,9 +120,9 @@ def users_demo() -> None:
         from safeguard.cli.demo_pipeline import register_demo_agencies
 
         eng = context.engine()
-        with eng.begin() as conn:
-            register_demo_agencies(conn)
-            accounts.create_demo_users(conn)
+        with UnitOfWork.begin(eng, accounts.DEMO) as uow:
+            register_demo_agencies(uow.conn)
+            accounts.create_demo_users(uow)
         context.out.print(f"demo sign-ins (password: {accounts.DEMO_PASSWORD}):")
         for line in _demo_lines():
             context.out.print(line)
@@ -129,11 +133,12 @@ def users_token(
     username: str = typer.Argument(..., help="User the machine client acts as"),
     name: str = typer.Option(..., "--name", help="What the token is for"),
 ) -> None:
-    """Issue an API token (shown once; send it as `Authorization: Bearer ...`)."""
+    """Issue an API token (shown once; send it as `Authorization: Bearer ...`), as the
+    administrator named by --as."""
     with context.handled():
         eng = context.engine()
-        with eng.begin() as conn:
-            token = accounts.issue_api_token(conn, username=username, name=name)
+        with UnitOfWork.begin(eng, context.actor(eng)) as uow:
+            token = accounts.issue_api_token(uow, username=username, name=name)
         context.out.print(token)
 
 
@@ -156,19 +161,6 @@ def users_list() -> None:
         context.out.print(table)
 
 
-def _log_read(actor: str, what: str, person_ids: list[int], why: str) -> AuditEntry:
-    """Reading the audit log is itself a consultation, audited like any other."""
-    return AuditEntry(
-        actor=actor,
-        action=f"audit.{what}",
-        category=AuditCategory.CONSULTATION,
-        record_type="audit_log",
-        record_ids=[str(p) for p in person_ids] or ["chain"],
-        person_ids=person_ids,
-        justification=why,
-    )
-
-
 @audit_app.command("verify")
 def audit_verify(
     checkpoint: Path = typer.Option(
@@ -176,9 +168,10 @@ def audit_verify(
         "--checkpoint",
         help="Also check against every checkpoint in this anchor file (JSON lines)",
     ),
-    actor: str = typer.Option("cli", help="Who verifies (audited)"),
+    actor: str = typer.Option("cli", help="The job name audited when no account is named by --as"),
 ) -> None:
-    """Check the hash chain (and any checkpoints): exit 1 and list every problem found."""
+    """Check the hash chain (and any checkpoints): exit 1 and list every problem found.
+    Audited as a reading of the log: under --as when given, else under the job name."""
     from safeguard.services.audit_anchor import read_checkpoints
 
     with context.handled():
@@ -187,8 +180,14 @@ def audit_verify(
         with eng.connect() as conn:
             problems = verify_audit(conn, checkpoints)
         if not problems:
-            with eng.begin() as conn:
-                append_audit(conn, _log_read(actor, "verify", [], "Verifying the audit chain"))
+            with UnitOfWork.begin(eng, context.actor_or(eng, SystemJob(actor[:64]))) as uow:
+                uow.audit(
+                    "audit.verify",
+                    AuditCategory.CONSULTATION,
+                    "audit_log",
+                    record_ids=["chain"],
+                    justification="Verifying the audit chain",
+                )
             extra = f" and matches {len(checkpoints)} checkpoint(s)" if checkpoints else ""
             context.out.print(f"audit log intact{extra}")
             return
@@ -219,17 +218,16 @@ def audit_checkpoint_cmd(
 @audit_app.command("person")
 def audit_person(
     person_id: int = typer.Argument(..., help="Person id"),
-    actor: str = typer.Option("cli", help="Who reads the log (audited)"),
+    limit: int = typer.Option(500, min=1, help="At most this many entries, newest first"),
 ) -> None:
-    """Who consulted or changed a person's records, when and why (newest first)."""
+    """Who consulted or changed a person's records, when and why (newest first), as the
+    account named by --as (a supervisor or an administrator); the reading is audited."""
     with context.handled():
         if person_id == 0:
             raise ValidationFailed("person_id: must not be 0")
         eng = context.engine()
-        with eng.begin() as conn:
-            entries = who_viewed(conn, person_id)
-            why = "Reviewing who consulted this person"
-            append_audit(conn, _log_read(actor, "person", [person_id], why))
+        with UnitOfWork.begin(eng, context.actor(eng)) as uow:
+            entries = audit_trail.person_log(uow, person_id, limit=limit)
         table = Table("when", "who", "role", "action", "category", "why")
         for s in entries:
             table.add_row(

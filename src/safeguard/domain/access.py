@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from safeguard.errors import PermissionDenied
+from safeguard.errors import PermissionDenied, ValidationFailed
 
 
 class Role(StrEnum):
@@ -127,6 +127,31 @@ class Actor:
     @property
     def audit_name(self) -> str:
         return f"user:{self.user_id}"
+
+    @property
+    def audit_role(self) -> str | None:
+        return str(self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class SystemJob:
+    """A scheduled or operator-started batch job (an ingest, a linking run, an assessment run)
+    acting for nobody in particular: audited under its name, permitted nothing a person must be
+    permitted (``ensure`` refuses it)."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if not self.name.strip() or len(self.name) > 64:
+            raise ValidationFailed("actor: a system job needs a name of 1 to 64 characters")
+
+    @property
+    def audit_name(self) -> str:
+        return self.name
+
+    @property
+    def audit_role(self) -> str | None:
+        return None
 
 
 class RecordKind(StrEnum):

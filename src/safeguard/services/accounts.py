@@ -1,4 +1,11 @@
-"""Use cases for accounts: create users, sign in (with throttling), sessions, API tokens."""
+"""Use cases for accounts: create users, sign in (with throttling), sessions, API tokens.
+
+Account administration (create, lock, issue or revoke tokens) takes a ``UnitOfWork``: an
+administrator's, checked here, and audited in the same transaction. Two system jobs may create
+accounts too: ``BOOTSTRAP`` the very first one on an empty database (nobody could sign in to
+make it otherwise), and ``DEMO`` the demo personas (``create_demo_users``; the command line
+allows that in development only).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.accounts import api_tokens, users, web_sessions
 from safeguard.adapters.db.audit import append_audit
-from safeguard.domain.access import Actor, Role
+from safeguard.domain.access import Action, Actor, Role, SystemJob
 from safeguard.domain.accounts import (
     SESSION_ABSOLUTE,
     LockState,
@@ -27,9 +34,11 @@ from safeguard.domain.accounts import (
     secret_digest,
     session_expired,
 )
+from safeguard.domain.audit import AuditCategory
 from safeguard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from safeguard.services import audit_trail, partners
 from safeguard.services.throttle import Attempt, SignInThrottle
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,30 @@ DEMO_USERS: tuple[tuple[str, str, Role, str | None], ...] = (
     ("board_member", "Board member Lee Ward", Role.BOARD_VIEWER, None),
     ("admin", "Systems administrator", Role.ADMINISTRATOR, None),
 )
+
+
+BOOTSTRAP = SystemJob("bootstrap")  # creates the first account of an empty database
+DEMO = SystemJob("demo")  # creates the demo personas (development only)
+
+
+def _may_manage(uow: UnitOfWork, *, creating: bool = False) -> None:
+    """An administrator may manage accounts; ``BOOTSTRAP`` may create the first one.
+
+    Raises:
+        Refused: the account is not an administrator.
+        PermissionDenied: a system job, other than the bootstrap of an empty database.
+    """
+    if uow.actor == BOOTSTRAP and creating:
+        if uow.conn.execute(sa.select(users.c.id).limit(1)).first() is None:
+            return
+        raise PermissionDenied(
+            "accounts exist already: act as an administrator to add one (--as USERNAME)"
+        )
+    if isinstance(uow.actor, SystemJob):
+        raise PermissionDenied(
+            f"{uow.actor.name!r} may not manage accounts: act as an administrator (--as USERNAME)"
+        )
+    uow.ensure(Action.MANAGE_USERS)
 
 
 class SignInFailed(PermissionDenied):
@@ -84,8 +117,28 @@ def _actor(row: sa.Row[tuple[object, ...]]) -> Actor:
     return Actor(int(m["id"]), str(m["username"]), Role(m["role"]), m["agency"])
 
 
+def actor_named(conn: Connection, username: str, *, now: datetime | None = None) -> Actor:
+    """The checked actor for ``username``: an existing, active, unlocked account. This is how
+    the command line acts as somebody (``--as``); the web's are a session's or a token's.
+
+    Raises:
+        NotFound: no account has that username.
+        PermissionDenied: the account is inactive or locked.
+    """
+    row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    if row is None:
+        raise NotFound(
+            f"no account {username!r}: name an existing account (see `safeguard users list`)"
+        )
+    if not row.active:
+        raise PermissionDenied(f"account {username!r} is not active")
+    if is_locked(LockState(int(row.failed_logins), row.locked_until), now=_now(now)):
+        raise PermissionDenied(f"account {username!r} is locked")
+    return _actor(row)
+
+
 def create_user(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
     username: str,
     display_name: str,
@@ -94,12 +147,36 @@ def create_user(
     agency: str | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Create a local account with an argon2 password hash; returns the user id.
+    """Create a local account with an argon2 password hash; returns the user id. Audited.
 
     Raises:
+        Refused, PermissionDenied: the unit's account may not manage accounts (``_may_manage``).
         ValidationFailed: a field is invalid (the message names it).
         Conflict: the username is taken.
     """
+    _may_manage(uow, creating=True)
+    return _create_user(
+        uow,
+        username=username,
+        display_name=display_name,
+        role=role,
+        password=password,
+        agency=agency,
+        now=now,
+    )
+
+
+def _create_user(
+    uow: UnitOfWork,
+    *,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    agency: str | None,
+    now: datetime | None,
+) -> int:
+    conn = uow.conn
     check_username(username)
     check_password(password)
     if role is Role.PARTNER_AGENCY and agency:  # a name the registry knows stands for its code
@@ -125,23 +202,34 @@ def create_user(
         )
         .returning(users.c.id)
     ).scalar_one()
+    uow.audit(
+        "user.create",
+        AuditCategory.ALTERATION,
+        "user",
+        record_ids=[user_id],
+        detail={"role": str(role), "agency": agency},
+    )
     logger.info("user %s created with role %s", user_id, role)
     return int(user_id)
 
 
-def create_demo_users(conn: Connection) -> list[tuple[str, Role, str | None]]:
-    """The demo personas, one per role, all with ``DEMO_PASSWORD``; existing ones are kept."""
+def create_demo_users(uow: UnitOfWork) -> list[tuple[str, Role, str | None]]:
+    """The demo personas, one per role, all with ``DEMO_PASSWORD``; existing ones are kept.
+    For ``DEMO`` (or an administrator); each account made is audited."""
+    if uow.actor != DEMO:
+        _may_manage(uow)
     made = []
     for username, name, role, agency in DEMO_USERS:
-        exists = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
+        exists = uow.conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
         if exists is None:
-            create_user(
-                conn,
+            _create_user(
+                uow,
                 username=username,
                 display_name=name,
                 role=role,
                 password=DEMO_PASSWORD,
                 agency=agency,
+                now=None,
             )
         made.append((username, role, agency))
     return made
@@ -232,14 +320,27 @@ def authenticate(
 
 
 def lock_user(
-    conn: Connection, *, username: str, until: datetime | None, now: datetime | None = None
+    uow: UnitOfWork, *, username: str, until: datetime | None, now: datetime | None = None
 ) -> None:
-    """Lock an account until ``until`` (an administrator's decision), or unlock it (None)."""
-    result = conn.execute(
-        sa.update(users).where(users.c.username == username).values(locked_until=until)
+    """Lock an account until ``until`` (an administrator's decision), or unlock it (None).
+    Audited."""
+    _may_manage(uow)
+    uid = _user_id(uow.conn, username)
+    uow.conn.execute(sa.update(users).where(users.c.id == uid).values(locked_until=until))
+    uow.audit(
+        "user.lock" if until is not None else "user.unlock",
+        AuditCategory.ALTERATION,
+        "user",
+        record_ids=[uid],
+        detail={"until": until.isoformat() if until is not None else None},
     )
-    if not result.rowcount:
+
+
+def _user_id(conn: Connection, username: str) -> int:
+    uid = conn.execute(sa.select(users.c.id).where(users.c.username == username)).scalar()
+    if uid is None:
         raise NotFound(f"no user {username!r}")
+    return int(uid)
 
 
 def _verify(stored_hash: str, password: str) -> bool:
@@ -320,19 +421,26 @@ def end_session(conn: Connection, secret: str, *, now: datetime | None = None) -
 
 
 def issue_api_token(
-    conn: Connection, *, username: str, name: str, now: datetime | None = None
+    uow: UnitOfWork, *, username: str, name: str, now: datetime | None = None
 ) -> str:
-    """A new API token for a machine client acting as ``username``; shown once, stored hashed."""
-    row = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
-    if row is None:
-        raise NotFound(f"no user {username!r}")
+    """A new API token for a machine client acting as ``username``; shown once, stored hashed.
+    Audited (the token's id, never the token)."""
+    _may_manage(uow)
+    uid = _user_id(uow.conn, username)
     if not name.strip() or len(name) > 100:
         raise ValidationFailed("name: 1 to 100 characters")
     token = new_api_token()
-    conn.execute(
-        sa.insert(api_tokens).values(
-            token_hash=secret_digest(token), user_id=row.id, name=name, created_at=_now(now)
-        )
+    token_id = uow.conn.execute(
+        sa.insert(api_tokens)
+        .values(token_hash=secret_digest(token), user_id=uid, name=name, created_at=_now(now))
+        .returning(api_tokens.c.id)
+    ).scalar_one()
+    uow.audit(
+        "user.token_issued",
+        AuditCategory.ALTERATION,
+        "user",
+        record_ids=[uid],
+        detail={"token": int(token_id)},
     )
     return token
 
@@ -355,13 +463,22 @@ def token_actor(conn: Connection, token: str, *, now: datetime | None = None) ->
     return _actor(row)
 
 
-def revoke_api_tokens(conn: Connection, *, username: str, now: datetime | None = None) -> int:
-    ids = sa.select(users.c.id).where(users.c.username == username).scalar_subquery()
-    result = conn.execute(
+def revoke_api_tokens(uow: UnitOfWork, *, username: str, now: datetime | None = None) -> int:
+    """Revoke every live API token of ``username``; returns how many. Audited."""
+    _may_manage(uow)
+    uid = _user_id(uow.conn, username)
+    result = uow.conn.execute(
         sa.update(api_tokens)
-        .where(api_tokens.c.user_id == ids)
+        .where(api_tokens.c.user_id == uid)
         .where(api_tokens.c.revoked_at.is_(None))
         .values(revoked_at=_now(now))
+    )
+    uow.audit(
+        "user.tokens_revoked",
+        AuditCategory.ALTERATION,
+        "user",
+        record_ids=[uid],
+        detail={"revoked": int(result.rowcount)},
     )
     return int(result.rowcount)
 

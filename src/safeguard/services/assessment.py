@@ -29,18 +29,20 @@ from safeguard.adapters import processes
 from safeguard.adapters.db import finding_sync as sync
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import runs
-from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.engine import make_engine
 from safeguard.adapters.db.history_repository import HistoryRepository
+from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.assessments import Catalogue, ScoreResult
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.history import PersonHistory
 from safeguard.domain.worklists import WORKLIST_KINDS, worklist_kind
 from safeguard.errors import ValidationFailed
 from safeguard.instruments import load_catalogue
 from safeguard.instruments import score_assessment as _score_assessment
 from safeguard.rules import Evaluation, FindingStatus, RulesConfig, evaluate, load_rules_config
-from safeguard.services import risk_model
+from safeguard.services import access, risk_model
+from safeguard.services.findings import key_to_person_id
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -434,9 +436,14 @@ def assess_since(
 
 def open_findings_for_person(engine: Engine, person_key: str | int) -> list[store.StoredFinding]:
     """Open and acknowledged findings of a person (``people.id`` or a ``P``/``M`` key)."""
-    key = f"P{person_key}" if isinstance(person_key, int) else person_key
     with engine.connect() as conn:
-        return store.query_findings(conn, person_keys=[key], statuses=store.ACTIVE)
+        return findings_of(conn, person_key)
+
+
+def findings_of(conn: Connection, person_key: str | int) -> list[store.StoredFinding]:
+    """``open_findings_for_person`` in the caller's transaction."""
+    key = f"P{person_key}" if isinstance(person_key, int) else person_key
+    return store.query_findings(conn, person_keys=[key], statuses=store.ACTIVE)
 
 
 def worklist(
@@ -455,60 +462,86 @@ def worklist(
         as_of: the time "overdue" is judged at; now by default.
     """
     with engine.connect() as conn:
-        if name.strip().lower() == "overdue":
-            return store.query_findings(
-                conn,
-                statuses=store.ACTIVE,
-                due_before=as_of or datetime.now(UTC),
-                area=area,
-                team=team,
-                limit=limit,
-            )
-        kind = worklist_kind(name)
-        if kind is None or not kind.categories:
-            known = ", ".join([*WORKLISTS, "overdue"])
-            raise ValidationFailed(f"unknown worklist {name!r}; known: {known}")
+        return worklist_in(conn, name, as_of=as_of, area=area, team=team, limit=limit)
+
+
+def worklist_in(
+    conn: Connection,
+    name: str,
+    *,
+    as_of: datetime | None = None,
+    area: str | None = None,
+    team: str | None = None,
+    limit: int | None = None,
+) -> list[store.StoredFinding]:
+    """``worklist`` in the caller's transaction."""
+    if name.strip().lower() == "overdue":
         return store.query_findings(
             conn,
             statuses=store.ACTIVE,
-            categories=kind.categories,
+            due_before=as_of or datetime.now(UTC),
             area=area,
             team=team,
             limit=limit,
         )
+    kind = worklist_kind(name)
+    if kind is None or not kind.categories:
+        known = ", ".join([*WORKLISTS, "overdue"])
+        raise ValidationFailed(f"unknown worklist {name!r}; known: {known}")
+    return store.query_findings(
+        conn,
+        statuses=store.ACTIVE,
+        categories=kind.categories,
+        area=area,
+        team=team,
+        limit=limit,
+    )
 
 
 def _change(
-    engine: Engine, finding_id: int, to: FindingStatus, actor: str, note: str | None
+    engine: Engine, finding_id: int, to: FindingStatus, actor: Actor, note: str | None
 ) -> store.StoredFinding:
     at = datetime.now(UTC)
-    with engine.begin() as conn:
-        updated = store.set_status(conn, finding_id, to=to, actor=actor, at=at, note=note)
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor,
-                action=f"finding.{to.value}",
-                category=AuditCategory.ALTERATION,
-                record_type="finding",
-                record_ids=[str(finding_id)],
-                person_ids=[updated.person_id] if updated.person_id is not None else [],
-                detail={"rule_id": updated.rule_id, "status": to.value},
-            ),
+    with UnitOfWork.begin(engine, actor) as uow:
+        conn = uow.conn
+        uow.ensure(Action.ACT_ON_FINDINGS)
+        pid = key_to_person_id(store.get_finding(conn, finding_id).person_key)
+        if pid is not None:  # a restricted person's finding needs break glass first
+            ensure(actor, Action.ACT_ON_FINDINGS, access.person_resource(conn, actor, pid, at))
+        updated = store.set_status(
+            conn, finding_id, to=to, actor=actor.audit_name, at=at, note=note
+        )
+        uow.audit(
+            f"finding.{to.value}",
+            AuditCategory.ALTERATION,
+            "finding",
+            record_ids=[finding_id],
+            person_ids=[updated.person_id] if updated.person_id is not None else [],
+            detail={"rule_id": updated.rule_id, "status": to.value},
             at=at,
         )
     return updated
 
 
 def acknowledge_finding(
-    engine: Engine, finding_id: int, *, actor: str, note: str | None = None
+    engine: Engine, finding_id: int, *, actor: Actor, note: str | None = None
 ) -> store.StoredFinding:
-    """Mark a finding acknowledged by ``actor`` (audited in the same transaction)."""
+    """Mark a finding acknowledged by ``actor`` (audited in the same transaction).
+
+    Raises:
+        Refused: the account may not act on findings, or not on this person's.
+        BreakGlassRequired: the person is restricted and the account has not broken glass.
+    """
     return _change(engine, finding_id, FindingStatus.ACKNOWLEDGED, actor, note)
 
 
 def resolve_finding(
-    engine: Engine, finding_id: int, *, actor: str, note: str | None = None
+    engine: Engine, finding_id: int, *, actor: Actor, note: str | None = None
 ) -> store.StoredFinding:
-    """Mark a finding resolved by ``actor`` with a note (audited in the same transaction)."""
+    """Mark a finding resolved by ``actor`` with a note (audited in the same transaction).
+
+    Raises:
+        Refused: the account may not act on findings, or not on this person's.
+        BreakGlassRequired: the person is restricted and the account has not broken glass.
+    """
     return _change(engine, finding_id, FindingStatus.RESOLVED, actor, note)

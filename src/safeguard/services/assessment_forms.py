@@ -12,17 +12,17 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db import finding_sync as sync
-from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.adapters.db.tables import risk_assessments
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.assessments import ScoreResult
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.errors import IncompleteAssessment, ValidationFailed
 from safeguard.rules import evaluate
 from safeguard.services import access, people, risk_model, risk_view
 from safeguard.services.assessment import default_assessor
 from safeguard.services.records import insert_record
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -145,18 +145,13 @@ def submit_assessment(
         },
         now,
     )
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="assessment.submit",
-            category=AuditCategory.COLLECTION,
-            record_type="risk_assessment",
-            record_ids=[str(assessment_id)],
-            person_ids=[person_id],
-            detail={"instrument": f"{instrument_id}/{instrument_version}", "grade": result.grade},
-        ),
+    UnitOfWork(conn, actor).audit(
+        "assessment.submit",
+        AuditCategory.COLLECTION,
+        "risk_assessment",
+        record_ids=[assessment_id],
+        person_ids=[person_id],
+        detail={"instrument": f"{instrument_id}/{instrument_version}", "grade": result.grade},
     )
     risk_model.rescore_people(conn, [f"P{person_id}"])  # a new record: the advice follows it
     duties = reassess(conn, mids, now)

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.engine import Connection, Engine
 
-from safeguard.adapters.db.audit import AuditAppender, append_audit
-from safeguard.domain.access import Actor, Refused
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.adapters.db.audit import AuditAppender, append_audit, who_viewed
+from safeguard.domain.access import Action, Actor, Refused
+from safeguard.domain.audit import AuditCategory, AuditEntry, StoredAuditEntry
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"
@@ -132,3 +133,24 @@ def record_apart(target: AuditAppender | Engine, entry: AuditEntry) -> int:
         return target.append(entry)
     with target.begin() as conn:
         return append_audit(conn, entry)
+
+
+def person_log(uow: UnitOfWork, person_id: int, *, limit: int = 500) -> list[StoredAuditEntry]:
+    """Who consulted or changed a person's records, when and why, and who was refused (newest
+    first). Reading it is itself a consultation of the person's log, audited (``audit.view``).
+
+    Raises:
+        Refused: the account may not view the audit log (supervisors and administrators may).
+        PermissionDenied: a system job.
+    """
+    uow.ensure(Action.VIEW_AUDIT)
+    entries = who_viewed(uow.conn, person_id)[:limit]
+    uow.audit(
+        "audit.view",
+        AuditCategory.CONSULTATION,
+        "audit_log",
+        record_ids=[person_id],
+        person_ids=[person_id],
+        justification="Reviewing who consulted this person",
+    )
+    return entries

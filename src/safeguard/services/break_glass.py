@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.accounts import break_glass_grants, users
-from safeguard.adapters.db.audit import append_audit
 from safeguard.domain.access import Action, Actor, Refused, Resource, ensure
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.purposes import BY_CODE, Justification
 from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
 from safeguard.services import access
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 REVIEW_STATUSES = ("accepted", "questioned")
@@ -83,23 +83,18 @@ def grant(
         )
         .returning(break_glass_grants.c.id)
     ).scalar_one()
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="person.break_glass",
-            category=AuditCategory.CONSULTATION,
-            record_type="person",
-            record_ids=[str(person_id)],
-            person_ids=[person_id],
-            justification=justification.text,
-            detail={
-                **justification.detail(),
-                "grant": int(grant_id),
-                "minutes": valid_for // timedelta(minutes=1),
-            },
-        ),
+    UnitOfWork(conn, actor).audit(
+        "person.break_glass",
+        AuditCategory.CONSULTATION,
+        "person",
+        record_ids=[person_id],
+        person_ids=[person_id],
+        justification=justification.text,
+        detail={
+            **justification.detail(),
+            "grant": int(grant_id),
+            "minutes": valid_for // timedelta(minutes=1),
+        },
     )
     logger.warning("user %s broke glass for person %s", actor.user_id, person_id)
     return int(grant_id)
@@ -195,18 +190,13 @@ def review(
             review_note=text or None,
         )
     )
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action=f"break_glass.{verdict}",
-            category=AuditCategory.ALTERATION,
-            record_type="break_glass_grant",
-            record_ids=[str(grant_id)],
-            person_ids=[use.person_id],
-            detail={"grant": grant_id, "user": use.user_id},
-        ),
+    UnitOfWork(conn, actor).audit(
+        f"break_glass.{verdict}",
+        AuditCategory.ALTERATION,
+        "break_glass_grant",
+        record_ids=[grant_id],
+        person_ids=[use.person_id],
+        detail={"grant": grant_id, "user": use.user_id},
     )
     logger.info("break-glass use %s %s by user %s", grant_id, verdict, actor.user_id)
     [updated] = [_use(r) for r in conn.execute(_query().where(break_glass_grants.c.id == grant_id))]

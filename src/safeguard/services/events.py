@@ -7,14 +7,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import events, involvements
 from safeguard.domain.access import Action, Actor, ensure
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.purposes import Justification
 from safeguard.errors import NotFound
 from safeguard.services import access
+from safeguard.services.unit_of_work import UnitOfWork
 
 
 def get_event(
@@ -36,19 +36,14 @@ def get_event(
     person_ids = list(dict.fromkeys(int(i.pid) for i in inv))
     for resource in access.person_access(conn, actor, person_ids).values():
         ensure(actor, Action.VIEW_PERSON, resource)
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="event.view",
-            category=AuditCategory.CONSULTATION,
-            record_type="event",
-            record_ids=[str(event_id)],
-            person_ids=person_ids,
-            justification=justification.text,
-            detail=justification.detail(),
-        ),
+    UnitOfWork(conn, actor).audit(
+        "event.view",
+        AuditCategory.CONSULTATION,
+        "event",
+        record_ids=[event_id],
+        person_ids=person_ids,
+        justification=justification.text,
+        detail=justification.detail(),
     )
     m = row._mapping
     return {

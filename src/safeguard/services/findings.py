@@ -11,9 +11,11 @@ from datetime import datetime
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db import findings as store
-from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.access import Action, Actor, can, ensure
+from safeguard.domain.audit import AuditCategory
 from safeguard.errors import ValidationFailed
 from safeguard.services import access
+from safeguard.services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,21 +92,92 @@ def act(engine: Engine, *, actor: Actor, finding_id: int, to: str, note: str | N
         BreakGlassRequired: the finding is about a restricted person and the actor has not
             broken glass for them.
     """
-    ensure(actor, Action.ACT_ON_FINDINGS)
-    with engine.connect() as conn:
-        pid = key_to_person_id(store.get_finding(conn, finding_id).person_key)
-        if pid is not None:
-            ensure(actor, Action.ACT_ON_FINDINGS, access.person_resource(conn, actor, pid))
+    ensure(actor, Action.ACT_ON_FINDINGS)  # before the note is looked at
     from safeguard.services import assessment  # the rules service; heavy imports, only here
 
+    # The rules service checks the account may act on this person's finding itself.
     if to == "acknowledge":
-        done = assessment.acknowledge_finding(engine, finding_id, actor=actor.audit_name, note=note)
+        done = assessment.acknowledge_finding(engine, finding_id, actor=actor, note=note)
     elif to == "resolve":
         if not (note or "").strip():
             raise ValidationFailed("note: say how the finding was resolved")
-        done = assessment.resolve_finding(engine, finding_id, actor=actor.audit_name, note=note)
+        done = assessment.resolve_finding(engine, finding_id, actor=actor, note=note)
     else:
         raise ValidationFailed(f"action: {to!r} is not acknowledge or resolve")
     with engine.connect() as conn:
         history = store.history_of(conn, [done.finding_key])[done.finding_key]
     return view(done, history)
+
+
+def read_worklist(
+    uow: UnitOfWork,
+    name: str,
+    *,
+    area: str | None = None,
+    team: str | None = None,
+    limit: int | None = None,
+) -> list[store.StoredFinding]:
+    """A rules worklist (``assessment.worklist``) as the unit's account may see it: a restricted
+    person it has not broken glass for is left out; the people listed are audited as consulted.
+
+    Raises:
+        Refused: the account may not view worklists.
+        ValidationFailed: no such worklist.
+    """
+    from safeguard.services import assessment
+
+    actor = uow.ensure(Action.VIEW_WORKLISTS)
+    found = assessment.worklist_in(uow.conn, name, area=area, team=team, limit=limit)
+    seen = access.person_access(uow.conn, actor, _people(found))
+    shown = []
+    for f in found:
+        pid = key_to_person_id(f.person_key)
+        resource = seen.get(pid) if pid is not None else None
+        if resource is None or can(actor, Action.VIEW_FINDINGS, resource):
+            shown.append(f)
+    _audit_read(uow, shown, f"Findings worklist {name.strip().lower()}", {"worklist": name})
+    return shown
+
+
+def read_person_findings(uow: UnitOfWork, person_key: str | int) -> list[store.StoredFinding]:
+    """A person's open findings (``people.id`` or a ``P``/``M`` key), checked and audited as a
+    consultation of that person.
+
+    Raises:
+        Refused: the account may not view findings, or not this person's.
+        BreakGlassRequired: the person is restricted and the account has not broken glass.
+    """
+    from safeguard.services import assessment
+
+    actor = uow.ensure(Action.VIEW_FINDINGS)
+    key = person_key if isinstance(person_key, str) else f"P{person_key}"
+    pid = key_to_person_id(key)
+    if pid is not None:
+        ensure(actor, Action.VIEW_FINDINGS, access.person_resource(uow.conn, actor, pid))
+    found = assessment.findings_of(uow.conn, key)
+    _audit_read(uow, found, "A person's open findings", {"person_key": key}, always=pid)
+    return found
+
+
+def _people(found: list[store.StoredFinding]) -> list[int]:
+    return list(dict.fromkeys(p for f in found if (p := key_to_person_id(f.person_key))))
+
+
+def _audit_read(
+    uow: UnitOfWork,
+    found: list[store.StoredFinding],
+    why: str,
+    detail: dict[str, object],
+    always: int | None = None,
+) -> None:
+    people = _people(found) or ([always] if always is not None else [])
+    if people:
+        uow.audit(
+            "findings.view",
+            AuditCategory.CONSULTATION,
+            "person",
+            record_ids=people,
+            person_ids=people,
+            justification=why,
+            detail={**detail, "findings": len(found)},
+        )

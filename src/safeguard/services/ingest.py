@@ -23,7 +23,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from safeguard.adapters.db import runs
-from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.record_store import Existing, KeyConflict, RecordStore
 from safeguard.adapters.db.tables import ingest_runs
 from safeguard.adapters.interchange.readers import (
@@ -34,9 +33,11 @@ from safeguard.adapters.interchange.readers import (
     raw_text,
 )
 from safeguard.adapters.interchange.validate import Flag, Problem, validate_batch
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.access import SystemJob
+from safeguard.domain.audit import AuditCategory
 from safeguard.errors import IngestError
 from safeguard.interchange.schema import RecordSpec, record_types
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -151,25 +152,21 @@ def ingest_paths(
             )
         )
         # Who ingested which run, and the counts: ids and numbers only, no personal data.
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor[:64],
-                action="ingest.run",
-                category=AuditCategory.COLLECTION,
-                record_type="ingest_run",
-                record_ids=[str(run_id)],
-                detail={
-                    "files": len(summary.files),
-                    "rejected_files": len(summary.rejected_files),
-                    "rows_read": summary.total("rows_read"),
-                    "inserted": summary.total("inserted"),
-                    "updated": summary.total("updated"),
-                    "unchanged": summary.total("unchanged"),
-                    "quarantined": summary.total("quarantined"),
-                    "flagged_fields": summary.total("flagged"),
-                },
-            ),
+        UnitOfWork(conn, SystemJob(actor[:64])).audit(
+            "ingest.run",
+            AuditCategory.COLLECTION,
+            "ingest_run",
+            record_ids=[run_id],
+            detail={
+                "files": len(summary.files),
+                "rejected_files": len(summary.rejected_files),
+                "rows_read": summary.total("rows_read"),
+                "inserted": summary.total("inserted"),
+                "updated": summary.total("updated"),
+                "unchanged": summary.total("unchanged"),
+                "quarantined": summary.total("quarantined"),
+                "flagged_fields": summary.total("flagged"),
+            },
         )
     logger.info(
         "ingest run %s: %s files, %s rows", run_id, len(summary.files), summary.total("rows_read")

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,14 +26,14 @@ from sqlalchemy.exc import IntegrityError
 
 from safeguard.adapters.db import linkage as store
 from safeguard.adapters.db import runs
-from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_decisions, link_reviews, link_runs
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import LinkingSession, Prediction
 from safeguard.adapters.linkage.features import load_mention_events, load_mentions
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.access import Action, Actor, SystemJob, ensure
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.linking import (
     EARLIEST_BIRTH,
     Clustering,
@@ -44,6 +44,8 @@ from safeguard.domain.linking import (
     review_priority,
 )
 from safeguard.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from safeguard.services import access
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -539,22 +541,18 @@ def _store_result(
                 review_items=reviews,
             )
         )
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor,
-                action=f"link.{kind}",
-                category=AuditCategory.COMBINATION,
-                record_type="link_run",
-                record_ids=[str(run_id)],
-                detail={
-                    "model_version": version,
-                    "mentions": len(person_of),
-                    "people": n_people,
-                    "links_changed": changed,
-                    "review_items": reviews,
-                },
-            ),
+        UnitOfWork(conn, SystemJob(actor[:64])).audit(
+            f"link.{kind}",
+            AuditCategory.COMBINATION,
+            "link_run",
+            record_ids=[run_id],
+            detail={
+                "model_version": version,
+                "mentions": len(person_of),
+                "people": n_people,
+                "links_changed": changed,
+                "review_items": reviews,
+            },
             at=at,
         )
     return len(person_of), n_people, changed, reviews
@@ -832,10 +830,19 @@ def _ensure_person(conn: Connection, mention: int, at: datetime) -> int:
     return person
 
 
+def _may_decide(uow: UnitOfWork, mentions: Iterable[int]) -> None:
+    """May the unit's account decide about these records? Their people must be open to it: a
+    restricted person needs break glass first (BreakGlassRequired)."""
+    actor = uow.user
+    people = {p for m in mentions if (p := store.person_of(uow.conn, m)) is not None}
+    for resource in access.person_access(uow.conn, actor, people).values():
+        ensure(actor, Action.REVIEW_LINKS, resource)
+
+
 def confirm_link(
     engine: Engine,
     *,
-    actor: str,
+    actor: Actor,
     reason: str,
     review_id: int | None = None,
     mentions: tuple[int, int] | None = None,
@@ -843,10 +850,16 @@ def confirm_link(
 ) -> int:
     """An analyst confirms two mentions are one person: their people merge now, and every later
     run keeps them together (a must-link). Audited in the same transaction. Returns the decision.
+
+    Raises:
+        Refused: the account may not review links, or may not see one of the two people.
     """
     at = _now(now)
-    with engine.begin() as conn:
+    with UnitOfWork.begin(engine, actor) as uow:
+        conn = uow.conn
+        uow.ensure(Action.REVIEW_LINKS)
         a, b, review_id = _pair(conn, review_id, mentions)
+        _may_decide(uow, (a, b))
         pa_, pb = _ensure_person(conn, a, at), _ensure_person(conn, b, at)
         ma, mb = store.mentions_of(conn, pa_), store.mentions_of(conn, pb)
         before = dict.fromkeys(ma, pa_) | dict.fromkeys(mb, pb)
@@ -856,7 +869,7 @@ def confirm_link(
             kind=store.MUST,
             a=a,
             b=b,
-            actor=actor,
+            actor=actor.audit_name,
             reason=reason,
             review_id=review_id,
             before=before,
@@ -864,17 +877,13 @@ def confirm_link(
         )
         if pa_ != pb:
             store.move_mentions(conn, dict.fromkeys(gone, keep), at)
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor,
-                action="link.confirm",
-                category=AuditCategory.COMBINATION,
-                record_type="person_mention",
-                record_ids=[str(a), str(b)],
-                person_ids=sorted({pa_, pb}),
-                detail={"decision_id": decision, "review_id": review_id, "kept_person": keep},
-            ),
+        uow.audit(
+            "link.confirm",
+            AuditCategory.COMBINATION,
+            "person_mention",
+            record_ids=[a, b],
+            person_ids=sorted({pa_, pb}),
+            detail={"decision_id": decision, "review_id": review_id, "kept_person": keep},
             at=at,
         )
     return decision
@@ -883,7 +892,7 @@ def confirm_link(
 def split_link(
     engine: Engine,
     *,
-    actor: str,
+    actor: Actor,
     reason: str,
     review_id: int | None = None,
     mentions: tuple[int, int] | None = None,
@@ -892,10 +901,16 @@ def split_link(
     """An analyst decides two mentions are different people: if they share a person, the second
     mention (with the mentions confirmed to be the same as it) moves to a new person now, and
     every later run keeps them apart (a cannot-link). Audited in the same transaction.
+
+    Raises:
+        Refused: the account may not review links, or may not see one of the two people.
     """
     at = _now(now)
-    with engine.begin() as conn:
+    with UnitOfWork.begin(engine, actor) as uow:
+        conn = uow.conn
+        uow.ensure(Action.REVIEW_LINKS)
         a, b, review_id = _pair(conn, review_id, mentions)
+        _may_decide(uow, (a, b))
         pa_, pb = _ensure_person(conn, a, at), _ensure_person(conn, b, at)
         before = dict.fromkeys(store.mentions_of(conn, pa_), pa_)
         before |= dict.fromkeys(store.mentions_of(conn, pb), pb)
@@ -910,7 +925,7 @@ def split_link(
             kind=store.CANNOT,
             a=a,
             b=b,
-            actor=actor,
+            actor=actor.audit_name,
             reason=reason,
             review_id=review_id,
             before=before,
@@ -920,17 +935,13 @@ def split_link(
         if moved:
             new_person = store.new_people(conn, 1, at)[0]
             store.move_mentions(conn, dict.fromkeys(moved, new_person), at)
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor,
-                action="link.split",
-                category=AuditCategory.ALTERATION,
-                record_type="person_mention",
-                record_ids=[str(a), str(b)],
-                person_ids=sorted({pa_, pb} | ({new_person} if new_person else set())),
-                detail={"decision_id": decision, "review_id": review_id, "moved": moved},
-            ),
+        uow.audit(
+            "link.split",
+            AuditCategory.ALTERATION,
+            "person_mention",
+            record_ids=[a, b],
+            person_ids=sorted({pa_, pb} | ({new_person} if new_person else set())),
+            detail={"decision_id": decision, "review_id": review_id, "moved": moved},
             at=at,
         )
     return decision
@@ -954,17 +965,23 @@ def _must_linked_group(start: int, within: set[int], must: frozenset[tuple[int, 
 def undo_decision(
     engine: Engine,
     *,
-    actor: str,
+    actor: Actor,
     decision_id: int,
     reason: str,
     now: datetime | None = None,
 ) -> None:
     """Revoke a confirm or split: the mentions go back to the people they had before it, and later
-    runs no longer apply the constraint. The decision row stays, marked revoked; audited."""
+    runs no longer apply the constraint. The decision row stays, marked revoked; audited.
+
+    Raises:
+        Refused: the account may not review links, or may not see one of the people.
+    """
     at = _now(now)
     if not reason.strip():
         raise ValidationFailed("undoing a decision needs a reason")
-    with engine.begin() as conn:
+    with UnitOfWork.begin(engine, actor) as uow:
+        conn = uow.conn
+        uow.ensure(Action.REVIEW_LINKS)
         row = conn.execute(
             sa.select(link_decisions).where(link_decisions.c.id == decision_id)
         ).first()
@@ -973,12 +990,13 @@ def undo_decision(
         if row.revoked_at is not None:
             raise InvalidTransition(f"link decision {decision_id} was already undone")
         before = {int(m): int(p) for m, p in json.loads(row.before).items()}
+        _may_decide(uow, before)
         current = {m: store.person_of(conn, m) for m in before}
         store.move_mentions(conn, {m: p for m, p in before.items() if current[m] != p}, at)
         conn.execute(
             sa.update(link_decisions)
             .where(link_decisions.c.id == decision_id)
-            .values(revoked_at=at, revoked_by=actor)
+            .values(revoked_at=at, revoked_by=actor.audit_name)
         )
         if row.review_id is not None:
             conn.execute(
@@ -987,17 +1005,13 @@ def undo_decision(
                 .values(status="open", decision_id=None)
             )
         people = sorted(set(before.values()) | {p for p in current.values() if p is not None})
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor,
-                action="link.undo",
-                category=AuditCategory.ALTERATION,
-                record_type="link_decision",
-                record_ids=[str(decision_id)],
-                person_ids=people,
-                detail={"kind": row.kind, "reason_code": "analyst_undo"},
-            ),
+        uow.audit(
+            "link.undo",
+            AuditCategory.ALTERATION,
+            "link_decision",
+            record_ids=[decision_id],
+            person_ids=people,
+            detail={"kind": row.kind, "reason_code": "analyst_undo"},
             at=at,
         )
 

@@ -19,16 +19,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db import linkage as store
-from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_decisions
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import involvements, person_mentions
 from safeguard.domain.access import Action, Actor, ensure, sight
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import project
 from safeguard.errors import NotFound, ValidationFailed
 from safeguard.services import access
 from safeguard.services.links import MentionCard, _cards
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 MAX_CONTEXT = 200  # mentions of the two people the guards are judged on, at most
@@ -169,19 +169,14 @@ def why_pair(
         }
         | {p for p, r in seen.items() if r.restricted and r.break_glass}
     )
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="link.why",
-            category=AuditCategory.CONSULTATION,
-            record_type="person_mention",
-            record_ids=[str(a), str(b)],
-            person_ids=people,
-            justification="Explaining why two records are linked or kept apart",
-            detail={"withheld": withheld},
-        ),
+    UnitOfWork(conn, actor).audit(
+        "link.why",
+        AuditCategory.CONSULTATION,
+        "person_mention",
+        record_ids=[a, b],
+        person_ids=people,
+        justification="Explaining why two records are linked or kept apart",
+        detail={"withheld": withheld},
     )
     logger.info("link why %s/%s shown to user %s", a, b, actor.user_id)
     return PairWhy(

@@ -14,16 +14,16 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_decisions, link_reviews
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.linking import GENERATION_GAP_YEARS
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.errors import InvalidTransition, NotFound
 from safeguard.services import access
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 MAX_OTHERS = 10
@@ -192,19 +192,14 @@ def review_pair(conn: Connection, *, actor: Actor, review_id: int) -> PairReview
         {c.person_id for c in (left, right) if c.person_id is not None and not c.restricted}
         | {p for p, r in seen.items() if r.restricted and r.break_glass}
     )
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="link.review",
-            category=AuditCategory.CONSULTATION,
-            record_type="person_mention",
-            record_ids=[str(m) for m in sorted(pair)],
-            person_ids=people,
-            justification="Reviewing an uncertain record link",
-            detail={"review_id": review_id},
-        ),
+    UnitOfWork(conn, actor).audit(
+        "link.review",
+        AuditCategory.CONSULTATION,
+        "person_mention",
+        record_ids=sorted(pair),
+        person_ids=people,
+        justification="Reviewing an uncertain record link",
+        detail={"review_id": review_id},
     )
     return PairReview(
         review_id=review_id,
@@ -237,24 +232,17 @@ def undo(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> None:
         raise InvalidTransition(f"review item {review_id} has no decision to undo")
     from safeguard.services import linkage
 
-    linkage.undo_decision(
-        engine, actor=actor.audit_name, decision_id=int(decision_id), reason=reason
-    )
-    with engine.begin() as conn:
+    linkage.undo_decision(engine, actor=actor, decision_id=int(decision_id), reason=reason)
+    with UnitOfWork.begin(engine, actor) as uow:
         # The linking capability's audit entry says what was undone; this one says why.
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor.audit_name,
-                actor_role=str(actor.role),
-                action="link.undo_reason",
-                category=AuditCategory.ALTERATION,
-                record_type="link_decision",
-                record_ids=[str(decision_id)],
-                person_ids=[],
-                justification=reason,
-                detail={"review_id": review_id},
-            ),
+        uow.audit(
+            "link.undo_reason",
+            AuditCategory.ALTERATION,
+            "link_decision",
+            record_ids=[decision_id],
+            person_ids=[],
+            justification=reason,
+            detail={"review_id": review_id},
         )
     logger.info("review %s: decision %s undone by user %s", review_id, decision_id, actor.user_id)
 
@@ -277,26 +265,19 @@ def ensure_pair(conn: Connection, *, actor: Actor, review_id: int) -> None:
 
 def confirm(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
     """Confirm the pair are one person (linking merges them and keeps them together)."""
-    with engine.connect() as conn:
-        ensure_pair(conn, actor=actor, review_id=review_id)
     # Imported here: the linking service pulls in Splink, which the web app needs only now.
+    # It checks the account may decide about both records itself (``linkage._may_decide``).
     from safeguard.services import linkage
 
-    decision = linkage.confirm_link(
-        engine, actor=actor.audit_name, reason=reason, review_id=review_id
-    )
+    decision = linkage.confirm_link(engine, actor=actor, reason=reason, review_id=review_id)
     logger.info("review %s confirmed by user %s (decision %s)", review_id, actor.user_id, decision)
     return decision
 
 
 def split(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
     """Decide the pair are different people (linking splits them and keeps them apart)."""
-    with engine.connect() as conn:
-        ensure_pair(conn, actor=actor, review_id=review_id)
     from safeguard.services import linkage
 
-    decision = linkage.split_link(
-        engine, actor=actor.audit_name, reason=reason, review_id=review_id
-    )
+    decision = linkage.split_link(engine, actor=actor, reason=reason, review_id=review_id)
     logger.info("review %s split by user %s (decision %s)", review_id, actor.user_id, decision)
     return decision

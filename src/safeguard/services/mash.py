@@ -17,12 +17,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.mash import mash_decisions, mash_requests
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import events, referral_status_changes, referrals
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.clocks import DECISION_STATUSES, strategy_times
 from safeguard.domain.mash import (
     DECISION_LABELS,
@@ -38,6 +37,7 @@ from safeguard.errors import InvalidTransition, NotFound
 from safeguard.services import access, people
 from safeguard.services.assessment import default_assessor
 from safeguard.services.records import insert_record
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 Errors = dict[str, str]
@@ -58,20 +58,15 @@ def _audit(
     recipient: str | None = None,
     **detail: object,
 ) -> None:
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action=action,
-            category=category,
-            record_type="referral",
-            record_ids=[str(r) for r in referral_ids],
-            person_ids=person_ids,
-            justification=justification,
-            recipient=recipient,
-            detail=dict(detail),
-        ),
+    UnitOfWork(conn, actor).audit(
+        action,
+        category,
+        "referral",
+        record_ids=referral_ids,
+        person_ids=person_ids,
+        justification=justification,
+        recipient=recipient,
+        detail=dict(detail),
     )
 
 

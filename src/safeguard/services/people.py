@@ -16,14 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.audit import AuditAppender, record_consultation
+from safeguard.adapters.db.audit import AuditAppender
 from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
     person_mentions,
 )
 from safeguard.domain.access import Action, Actor, RecordKind, Scope, ensure, scope_of, sight
-from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.clocks import Clocks, rhi_done_at
 from safeguard.domain.history import MissingFact, PersonHistory
 from safeguard.domain.projection import WITHHELD_NAME, items_shown_if, project, shown_if
@@ -32,6 +31,7 @@ from safeguard.errors import NotFound
 from safeguard.services import access, associates, findings, partners, risk_model_view, risk_view
 from safeguard.services.assessment import Assessor, default_assessor
 from safeguard.services.triage import rule_title
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -147,20 +147,14 @@ def _audit(
 ) -> None:
     """A consultation entry: through ``appender`` (group commit) for a pure read, else in the
     caller's transaction (see ``record_consultation``)."""
-    record_consultation(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action=action,
-            category=AuditCategory.CONSULTATION,
-            record_type="person",
-            record_ids=[str(p) for p in person_ids],
-            person_ids=person_ids,
-            justification=justification.text,
-            detail={**justification.detail(), **detail},
-        ),
+    UnitOfWork(conn, actor).consult(
         appender,
+        action,
+        "person",
+        record_ids=person_ids,
+        person_ids=person_ids,
+        justification=justification.text,
+        detail={**justification.detail(), **detail},
     )
 
 

@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.audit import AuditAppender, append_audit, record_consultation
+from safeguard.adapters.db.audit import AuditAppender
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import referral_status_changes, referrals
 from safeguard.domain.access import Action, Actor, Resource, Scope, ensure, scope_of
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.vocabulary import ReferralStatus
 from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
 from safeguard.services import access, partners
 from safeguard.services.records import insert_record
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -141,19 +142,13 @@ def _audit_views(
     if not views:
         return
     people = list(dict.fromkeys(v.person_id for v in views))
-    record_consultation(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="referral.view",
-            category=AuditCategory.CONSULTATION,
-            record_type="referral",
-            record_ids=[str(v.id) for v in views],
-            person_ids=people,
-            justification="Handling referrals",
-        ),
+    UnitOfWork(conn, actor).consult(
         appender,
+        "referral.view",
+        "referral",
+        record_ids=[str(v.id) for v in views],
+        person_ids=people,
+        justification="Handling referrals",
     )
 
 
@@ -254,18 +249,13 @@ def change_referral_status(
         },
         now,
     )
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="referral.status",
-            category=AuditCategory.ALTERATION,
-            record_type="referral",
-            record_ids=[str(referral_id)],
-            person_ids=[view.person_id],
-            detail={"from": view.status, "to": str(new), "change_id": change_id},
-        ),
+    UnitOfWork(conn, actor).audit(
+        "referral.status",
+        AuditCategory.ALTERATION,
+        "referral",
+        record_ids=[referral_id],
+        person_ids=[view.person_id],
+        detail={"from": view.status, "to": str(new), "change_id": change_id},
     )
     logger.info("referral %s moved to %s by user %s", referral_id, new, actor.user_id)
     return _get(conn, referral_id)

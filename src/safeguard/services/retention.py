@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.accounts import agency_shares, break_glass_grants, users
 from safeguard.adapters.db.assignments import work_assignments
-from safeguard.adapters.db.audit import append_audit, audit_person_index
+from safeguard.adapters.db.audit import audit_person_index
 from safeguard.adapters.db.findings import finding_history, findings, procedure_checks
 from safeguard.adapters.db.linkage import link_decisions, link_reviews, link_unlinkable
 from safeguard.adapters.db.mash import mash_decisions, mash_requests
@@ -41,7 +41,7 @@ from safeguard.adapters.db.tables import (
     victim_contacts,
 )
 from safeguard.domain.access import Action, Actor, Role, ensure
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.offences import default_classification
 from safeguard.domain.retention import (
     Decision,
@@ -55,6 +55,7 @@ from safeguard.domain.retention import (
 )
 from safeguard.errors import NotFound, ValidationFailed
 from safeguard.services.access import person_resource
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -199,19 +200,14 @@ def review_worklist(
             )
         ).all()
     }
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="retention.worklist",
-            category=AuditCategory.CONSULTATION,
-            record_type="person",
-            record_ids=[str(i) for i in ids],
-            person_ids=ids,
-            justification="MoPI review of records due for review",
-            detail={"today": today.isoformat(), "horizon_days": horizon_days},
-        ),
+    UnitOfWork(conn, actor).audit(
+        "retention.worklist",
+        AuditCategory.CONSULTATION,
+        "person",
+        record_ids=ids,
+        person_ids=ids,
+        justification="MoPI review of records due for review",
+        detail={"today": today.isoformat(), "horizon_days": horizon_days},
     )
     return [WorklistItem(d, d.person_id in restricted, holds.get(d.person_id)) for d in dues]
 
@@ -275,28 +271,21 @@ def decide(
         ).scalar_one()
     )
     removed = dispose_of(conn, person_id) if decision is Decision.DISPOSE else {}
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action=f"retention.{decision}",
-            category=AuditCategory.ERASURE
-            if decision is Decision.DISPOSE
-            else AuditCategory.ALTERATION,
-            record_type="person",
-            record_ids=[str(person_id)],
-            # Not in person_ids: a disposed person's audit-index entries are removed too, and
-            # the entry recording the disposal must not re-create one.
-            person_ids=[] if decision is Decision.DISPOSE else [person_id],
-            justification=rationale.strip(),
-            detail={
-                "review_id": review_id,
-                "group": due.group,
-                "next_review": next_review.isoformat() if next_review else None,
-                "rows_removed": removed,
-            },
-        ),
+    UnitOfWork(conn, actor).audit(
+        f"retention.{decision}",
+        AuditCategory.ERASURE if decision is Decision.DISPOSE else AuditCategory.ALTERATION,
+        "person",
+        record_ids=[person_id],
+        # Not in person_ids: a disposed person's audit-index entries are removed too, and
+        # the entry recording the disposal must not re-create one.
+        person_ids=[] if decision is Decision.DISPOSE else [person_id],
+        justification=rationale.strip(),
+        detail={
+            "review_id": review_id,
+            "group": due.group,
+            "next_review": next_review.isoformat() if next_review else None,
+            "rows_removed": removed,
+        },
     )
     logger.info("retention decision %s for person %d (review %d)", decision, person_id, review_id)
     return review_id
@@ -483,16 +472,11 @@ def lift_hold(conn: Connection, *, actor: Actor, person_id: int, reason: str) ->
 
 
 def _audit_hold(conn: Connection, actor: Actor, person_id: int, action: str, why: str) -> None:
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action=action,
-            category=AuditCategory.ALTERATION,
-            record_type="person",
-            record_ids=[str(person_id)],
-            person_ids=[person_id],
-            justification=why.strip() or None,
-        ),
+    UnitOfWork(conn, actor).audit(
+        action,
+        AuditCategory.ALTERATION,
+        "person",
+        record_ids=[person_id],
+        person_ids=[person_id],
+        justification=why.strip() or None,
     )

@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.accounts import agency_shares
-from safeguard.adapters.db.audit import append_audit
 from safeguard.domain.access import RECORD_KIND_LABELS, Action, Actor, RecordKind, ensure
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.partners import check_share_expiry, check_share_kinds, share_active
 from safeguard.domain.purposes import BY_CODE, Justification
 from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
 from safeguard.services import access, partners
+from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -104,25 +104,20 @@ def share_person(
         )
         .returning(agency_shares.c.id)
     ).scalar_one()
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="person.share",
-            category=AuditCategory.DISCLOSURE,
-            record_type="person",
-            record_ids=[str(person_id)],
-            person_ids=[person_id],
-            justification=justification.text,
-            recipient=f"{recipient.display_name} ({recipient.code})",
-            detail={
-                **justification.detail(),
-                "share": int(share_id),
-                "record_kinds": sorted(kinds),
-                "expires_at": expires_at.isoformat(),
-            },
-        ),
+    UnitOfWork(conn, actor).audit(
+        "person.share",
+        AuditCategory.DISCLOSURE,
+        "person",
+        record_ids=[person_id],
+        person_ids=[person_id],
+        justification=justification.text,
+        recipient=f"{recipient.display_name} ({recipient.code})",
+        detail={
+            **justification.detail(),
+            "share": int(share_id),
+            "record_kinds": sorted(kinds),
+            "expires_at": expires_at.isoformat(),
+        },
     )
     logger.info("person %s shared with %s by user %s", person_id, recipient.code, actor.user_id)
     return _get(conn, int(share_id), now)
@@ -160,18 +155,13 @@ def revoke_share(
         .where(agency_shares.c.id == share_id)
         .values(revoked_at=now, revoked_by=actor.user_id, revoke_reason=text)
     )
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="person.share_revoked",
-            category=AuditCategory.ALTERATION,
-            record_type="agency_share",
-            record_ids=[str(share_id)],
-            person_ids=[share.person_id],
-            detail={"share": share_id, "agency": share.agency},
-        ),
+    UnitOfWork(conn, actor).audit(
+        "person.share_revoked",
+        AuditCategory.ALTERATION,
+        "agency_share",
+        record_ids=[share_id],
+        person_ids=[share.person_id],
+        detail={"share": share_id, "agency": share.agency},
     )
     return _get(conn, share_id, now)
 

@@ -1,14 +1,10 @@
-"""The audit log of a person as the API shows it, and the audit of reading it."""
+"""The audit log of a person as the API shows it (read by ``audit_trail.person_log``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.engine import Connection
-
-from safeguard.adapters.db.audit import append_audit
-from safeguard.domain.access import Actor
-from safeguard.domain.audit import AuditCategory, AuditEntry, StoredAuditEntry
+from safeguard.domain.audit import AuditCategory, StoredAuditEntry
 from safeguard.web.api.models import AuditEntryOut
 
 
@@ -29,20 +25,3 @@ def audit_entries(entries: Sequence[StoredAuditEntry]) -> list[AuditEntryOut]:
         )
         for s in entries
     ]
-
-
-def record_audit_view(conn: Connection, actor: Actor, person_id: int) -> None:
-    """Reading who looked at a person is itself a consultation of that person's log."""
-    append_audit(
-        conn,
-        AuditEntry(
-            actor=actor.audit_name,
-            actor_role=str(actor.role),
-            action="audit.view",
-            category=AuditCategory.CONSULTATION,
-            record_type="audit_log",
-            record_ids=[str(person_id)],
-            person_ids=[person_id],
-            justification="Reviewing who consulted this person",
-        ),
-    )

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from safeguard.adapters.db.audit import who_viewed
 from safeguard.domain.access import Action, Actor
 from safeguard.domain.purposes import Use, justify
+from safeguard.services import audit_trail, people, sharing
 from safeguard.services import break_glass as glass
-from safeguard.services import people, sharing
-from safeguard.web.api.audit_view import audit_entries, record_audit_view
+from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.web.api.audit_view import audit_entries
 from safeguard.web.api.models import (
     AuditEntryOut,
     BreakGlassIn,
@@ -139,6 +139,5 @@ def audit(
 ) -> list[AuditEntryOut]:
     """Who looked at or changed this person's records, when and why, and who was refused
     (newest first). Reading it is audited too."""
-    entries = who_viewed(conn, person_id)[:500]
-    record_audit_view(conn, actor, person_id)
+    entries = audit_trail.person_log(UnitOfWork(conn, actor), person_id)
     return audit_entries(entries)

@@ -11,13 +11,12 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from safeguard.adapters.db.audit import who_viewed
 from safeguard.domain.access import Action, Actor, can
 from safeguard.domain.purposes import Justification, Use, justify, purposes_for
 from safeguard.errors import ValidationFailed
+from safeguard.services import audit_trail, findings, partners, people, risk_view, sharing
 from safeguard.services import break_glass as glass
-from safeguard.services import findings, partners, people, risk_view, sharing
-from safeguard.web.api.audit_view import record_audit_view
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.deps import (
     AuditDep,
     Authorised,
@@ -258,8 +257,7 @@ def audit(
     conn: ConnDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_AUDIT))],
 ) -> Response:
-    entries = who_viewed(conn, person_id)[:500]
-    record_audit_view(conn, actor, person_id)
+    entries = audit_trail.person_log(UnitOfWork(conn, actor), person_id)
     return render(request, "audit.html", {"person_id": person_id, "entries": entries}, actor=actor)
 
 
