@@ -97,13 +97,15 @@ def spec_of(code: str, filters: Filters | None = None) -> queue.ListSpec:
     if kind is None or code == "uncertain-links":
         raise NotFound(f"no findings worklist {code!r}")
     f = filters or Filters()
+    overdue = code == "overdue"
     return queue.ListSpec(
-        categories=None if code == "overdue" else tuple(sorted(kind.categories)),
+        categories=None if overdue else tuple(sorted(kind.categories)),
         area=f.area,
         team=f.team,
         kind=f.kind,
         owner=f.owner,
-        window=f.window,
+        # Every item of the overdue list is past its due time: any window holds them all.
+        window=DueWindow.ANY if overdue else f.window,
     )
 
 
@@ -172,21 +174,30 @@ def _version(conn: Connection) -> tuple[object, ...]:
     count and the highest id, a change the latest change time, a removal the count), the
     assignments, and the risk model's scores."""
     f, w = store.findings.c, owners.work_assignments.c
-    found = conn.execute(sa.select(sa.func.count(), sa.func.max(f.id))).one()
+    # One aggregate per query: each is then read from an index (SQLite reads the table for
+    # count and max together).
+    count = conn.execute(sa.select(sa.func.count()).select_from(store.findings)).scalar()
+    newest = conn.execute(sa.select(sa.func.max(f.id))).scalar()
     changed = conn.execute(sa.select(sa.func.max(f.last_changed_at))).scalar()
     owned = conn.execute(sa.select(sa.func.count(), sa.func.max(w.assigned_at))).one()
-    return (*found, changed, *owned, *queue.scores_version(conn))
+    return (count, newest, changed, *owned, *queue.scores_version(conn))
+
+
+#: How many of a list's first people a ranking keeps (ten pages); a later page is ranked in
+#: the database on its own.
+RANKED_KEPT = 250
 
 
 def _ranking(conn: Connection, spec: queue.ListSpec, now: datetime) -> tuple[datetime, _Ranking]:
-    """The list's ranking and the time it is as of (``now``, or less than a minute before)."""
+    """The list's first :data:`RANKED_KEPT` people ranked, with the totals, and the time the
+    ranking is as of (``now``, or less than a minute before)."""
     key = (conn.engine.url.render_as_string(), spec)
     version = _version(conn)
     hit = _RANKINGS.get(key)
     if hit is not None and hit[0] == version and timedelta(0) <= now - hit[1] < RANKING_FOR:
         _RANKINGS.move_to_end(key)
         return hit[1], hit[2]
-    people, total_people, total_tasks = queue.ranked(conn, spec, now)
+    people, total_people, total_tasks = queue.ranked(conn, spec, now, limit=RANKED_KEPT)
     ranking = _Ranking(people, total_people, total_tasks)
     _RANKINGS[key] = (version, now, ranking)
     while len(_RANKINGS) > _RANKINGS_KEPT:
@@ -202,7 +213,11 @@ def triaged_page(conn: Connection, code: str, now: datetime, filters: Filters) -
     per_page = max(1, filters.per_page)
     pages = max(1, -(-ranking.total_people // per_page))
     page = min(max(1, filters.page), pages)
-    chosen = ranking.people[(page - 1) * per_page : page * per_page]
+    start = (page - 1) * per_page
+    if start + per_page <= len(ranking.people) or len(ranking.people) == ranking.total_people:
+        chosen = ranking.people[start : start + per_page]
+    else:  # beyond the kept people: this page alone, ranked at the same time
+        chosen = queue.ranked(conn, spec, at, limit=per_page, offset=start)[0]
     by_key = {r.person_key: r for r in chosen}
     tasks = []
     for row in queue.items_of(conn, spec, at, list(by_key)):

@@ -229,7 +229,6 @@ def ranked(
         .group_by(items.c.pk)
         .cte("per")
     )
-    risk = sa.func.coalesce(_risk_for(per.c.pk), 0)
     model = active_model(conn)
     source: sa.FromClause = per
     band: sa.ColumnElement[int] = sa.literal(0)
@@ -237,31 +236,34 @@ def ranked(
         bands = _bands(model, sa.select(per.c.pk))
         source = per.outerjoin(bands, bands.c.pk == per.c.pk)
         band = sa.func.coalesce(bands.c.band, 0)
+    # Materialised, so that each person's risk is looked up once (merged into the query
+    # around it, the lookup would be repeated in every expression that uses it).
     scored = (
         sa.select(
             per.c.pk,
-            _person_id(per.c.pk).label("pid"),
             per.c.ms,
             per.c.nd,
             per.c.n,
-            risk.label("risk"),
+            sa.func.coalesce(_risk_for(per.c.pk), 0).label("risk"),
             band.label("band"),
         )
         .select_from(source)
-        .subquery("scored")
+        .cte("scored")
+        .prefix_with("MATERIALIZED")
     )
-    prio = _clamped(10 * _greater(scored.c.risk, scored.c.band) - 6 + scored.c.ms)
+    prio = _clamped(10 * _greater(scored.c.risk, scored.c.band) - 6 + scored.c.ms).label("prio")
+    pid = _person_id(scored.c.pk).label("pid")
     q = sa.select(
         scored.c.pk,
-        scored.c.pid,
-        prio.label("prio"),
+        pid,
+        prio,
         scored.c.nd,
         scored.c.risk,
         scored.c.band,
         scored.c.n,
         sa.func.count().over().label("people"),
         sa.func.sum(scored.c.n).over().label("tasks"),
-    ).order_by(prio.desc(), scored.c.nd, scored.c.pid)
+    ).order_by(prio.desc(), scored.c.nd, pid)
     if limit is not None:
         q = q.limit(limit)
     if offset:
