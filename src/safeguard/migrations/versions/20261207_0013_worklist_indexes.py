@@ -1,5 +1,6 @@
-"""worklist indexes: a person's highest open severity, the overdue list, filter choices, the
-worklists' change check
+"""worklist and profile indexes: a person's highest open severity, the overdue list, filter
+choices and the worklists' change check; a profile's risk scores (as the other party) and who
+a person is shared with
 
 Revision ID: 0013
 Revises: 0011
@@ -24,11 +25,21 @@ INDEXES = {
 }
 
 
+OTHERS = {
+    "ix_risk_scores_other_key": ("risk_scores", ["other_key"]),
+    "ix_agency_shares_person_id": ("agency_shares", ["person_id"]),
+}
+
+
 def upgrade() -> None:
     for name, columns in INDEXES.items():
         op.create_index(name, "findings", columns, unique=False)
+    for name, (table, columns) in OTHERS.items():
+        op.create_index(name, table, columns, unique=False)
 
 
 def downgrade() -> None:
+    for name, (table, _) in OTHERS.items():
+        op.drop_index(name, table_name=table)
     for name in INDEXES:
         op.drop_index(name, table_name="findings")
