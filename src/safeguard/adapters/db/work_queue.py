@@ -107,7 +107,13 @@ def _person_id(key: sa.ColumnElement[str]) -> sa.ColumnElement[int]:
 
 _f = findings.c
 _w = work_assignments.c
-BASIS = sa.func.coalesce(_f.due_at, events.c.occurred_at, _f.first_found_at)
+# The incident's time is looked up only for an item without a clock (a join would read an
+# event for every item of the list).
+BASIS = sa.func.coalesce(
+    _f.due_at,
+    sa.select(events.c.occurred_at).where(events.c.id == _f.event_id).scalar_subquery(),
+    _f.first_found_at,
+)
 OWNER_TEAM = sa.func.coalesce(sa.func.nullif(_w.owner_team, ""), _f.team)
 
 
@@ -125,7 +131,6 @@ def _items(spec: ListSpec, now: datetime, *columns: Any, by_filter: bool = True)
     q = (
         sa.select(*columns)
         .select_from(findings)
-        .outerjoin(events, events.c.id == _f.event_id)
         .outerjoin(work_assignments, _w.finding_id == _f.id)
         .where(_f.status.in_(ACTIVE))
         .where(sa.func.substr(_f.person_key, 1, 1).in_(("P", "M")))

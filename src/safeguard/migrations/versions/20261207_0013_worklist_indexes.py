@@ -18,7 +18,14 @@ depends_on: str | Sequence[str] | None = None
 
 INDEXES = {
     "ix_findings_person_status_severity": ["person_key", "status", "severity"],
-    "ix_findings_status_due": ["status", "due_at"],
+    "ix_findings_status_due": [
+        "status",
+        "due_at",
+        "person_key",
+        "severity",
+        "event_id",
+        "first_found_at",
+    ],  # fmt: skip
     "ix_findings_status_area": ["status", "area"],
     "ix_findings_status_team": ["status", "team"],
     "ix_findings_last_changed_at": ["last_changed_at"],
