@@ -52,6 +52,44 @@ def level(grade: str | None) -> int:
     return _LEVEL.get((grade or "").lower(), 0)
 
 
+#: A procedure's lateness adds points to its priority: 30 once overdue, one more for every 12
+#: hours late up to 50 (ten days); 20 when due within a day, 10 within three days.
+LATE_STEP = timedelta(hours=12)
+LATE_STEPS_MAX = 20
+
+
+def lateness_steps(now: datetime) -> list[tuple[datetime, bool, int]]:
+    """The lateness points as steps on the due time, most points first: an item due before
+    (``strict``) or at the step's time takes its points. One definition for
+    :func:`lateness` and the database's ordering (``adapters.db.work_queue``)."""
+    steps: list[tuple[datetime, bool, int]] = [
+        (now - k * LATE_STEP, False, 30 + k) for k in range(LATE_STEPS_MAX, 0, -1)
+    ]
+    steps.append((now, True, 30))
+    steps.append((now + timedelta(hours=24), False, 20))
+    steps.append((now + timedelta(hours=72), False, 10))
+    return steps
+
+
+def lateness(due_at: datetime | None, now: datetime) -> int:
+    """Points for how late (or how soon due) an item is at ``now`` (0 without a clock).
+
+    Examples:
+        >>> from datetime import UTC
+        >>> t = datetime(2026, 12, 7, 9, tzinfo=UTC)
+        >>> [lateness(t - timedelta(days=d), t) for d in (30, 2, 0.25)]
+        [50, 34, 30]
+        >>> [lateness(t + timedelta(hours=h), t) for h in (0, 24, 72, 73)]
+        [20, 20, 10, 0]
+    """
+    if due_at is None:
+        return 0
+    for at, strict, points in lateness_steps(now):
+        if due_at < at or (not strict and due_at == at):
+            return points
+    return 0
+
+
 def priority(
     *,
     severity: str,
@@ -79,16 +117,11 @@ def priority(
         4
     """
     risk = max(level(person_risk), level(band))
-    score = 10 * risk + 10 * level(severity) - 6
-    if due_at is not None:
-        late = now - due_at
-        if late > timedelta(0):
-            days = min(late.total_seconds() / 86400, 10.0)
-            score += 30 + int(days * 2)
-        elif -late <= timedelta(hours=24):
-            score += 20
-        elif -late <= timedelta(hours=72):
-            score += 10
+    return clamp(10 * risk + 10 * level(severity) - 6 + lateness(due_at, now))
+
+
+def clamp(score: int) -> int:
+    """A priority kept between 0 and 100."""
     return max(0, min(100, score))
 
 

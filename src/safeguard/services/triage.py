@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
+from safeguard.adapters.db import work_queue as queue
 from safeguard.adapters.db.audit import append_audit
-from safeguard.adapters.db.tables import events
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
@@ -29,8 +29,6 @@ from safeguard.domain.triage import (
     PersonWork,
     Task,
     group_by_person,
-    in_window,
-    paginate,
     priority,
     state_of,
 )
@@ -39,8 +37,6 @@ from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
 from safeguard.rules.rules import RULES_BY_ID
 from safeguard.services import access
 from safeguard.services.findings import key_to_person_id
-
-_LEVEL_NAME = {3: "high", 2: "medium", 1: "low"}
 
 
 def rule_title(rule_id: str) -> str:
@@ -95,150 +91,150 @@ def filters_from(
     )
 
 
-def _person_risks(conn: Connection) -> dict[str, int]:
-    """Each person's highest open severity (their risk on the worklists), by person key."""
-    sev = sa.case(
-        (store.findings.c.severity == "high", 3),
-        (store.findings.c.severity == "medium", 2),
-        else_=1,
-    )
-    q = (
-        sa.select(store.findings.c.person_key, sa.func.max(sev))
-        .where(store.findings.c.status.in_(store.ACTIVE))
-        .group_by(store.findings.c.person_key)
-    )
-    return {str(k): int(v) for k, v in conn.execute(q)}
-
-
-# Scored lists, per database, list and filters: reused while nothing they read has changed
-# (the version below) and for at most a minute (lateness moves the priority slowly).
-_CACHE: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], list[Task]]] = OrderedDict()
-_CACHE_SIZE = 64
-
-
-def _version(conn: Connection, now: datetime) -> tuple[object, ...]:
-    """What a scored list depends on: the open findings and the assignments (any change moves
-    a count or a latest time), and the minute."""
-    t = store.findings.c
-    found = conn.execute(
-        sa.select(sa.func.count(), sa.func.max(t.last_changed_at), sa.func.max(t.id)).where(
-            t.status.in_(store.ACTIVE)
-        )
-    ).one()
-    w = owners.work_assignments.c
-    owned = conn.execute(sa.select(sa.func.count(), sa.func.max(w.assigned_at))).one()
-    return (*found, *owned, now.replace(second=0, microsecond=0))
-
-
-def load_tasks(
-    conn: Connection,
-    code: str,
-    now: datetime,
-    filters: Filters | None = None,
-    bands: dict[int, str] | None = None,
-) -> list[Task]:
-    """Every open item of worklist ``code`` that passes ``filters`` (no paging), from the
-    cache while the findings and assignments are unchanged (see :func:`_version`)."""
-    f = replace(filters or Filters(), page=1)
-    key = (conn.engine.url.render_as_string(), code, f, tuple(sorted((bands or {}).items())))
-    version = _version(conn, now)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] == version:
-        _CACHE.move_to_end(key)
-        return list(hit[1])
-    tasks = _load_tasks(conn, code, now, f, bands)
-    _CACHE[key] = (version, tasks)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return list(tasks)
-
-
-def _load_tasks(
-    conn: Connection,
-    code: str,
-    now: datetime,
-    filters: Filters | None = None,
-    bands: dict[int, str] | None = None,
-) -> list[Task]:
+def spec_of(code: str, filters: Filters | None = None) -> queue.ListSpec:
+    """The list ``code`` cut by ``filters`` ("me" already made the viewer's username)."""
     kind = WORKLIST_BY_CODE.get(code)
     if kind is None or code == "uncertain-links":
         raise NotFound(f"no findings worklist {code!r}")
     f = filters or Filters()
-    t = store.findings.c
-    q = (
-        sa.select(
-            t.id,
-            t.person_key,
-            t.rule_id,
-            t.category,
-            t.severity,
-            t.due_at,
-            t.status,
-            t.area,
-            t.team,
-            t.first_found_at,
-            events.c.occurred_at,
-        )
-        .select_from(store.findings)
-        .outerjoin(events, events.c.id == t.event_id)
-        .where(t.status.in_(store.ACTIVE))
+    overdue = code == "overdue"
+    return queue.ListSpec(
+        categories=None if overdue else tuple(sorted(kind.categories)),
+        area=f.area,
+        team=f.team,
+        kind=f.kind,
+        owner=f.owner,
+        # Every item of the overdue list is past its due time: any window holds them all.
+        window=DueWindow.ANY if overdue else f.window,
     )
-    if code == "overdue":
-        q = q.where(t.due_at < now)
-    else:
-        q = q.where(t.category.in_(kind.categories))
-    if f.area:
-        q = q.where(t.area == f.area)
-    if f.team:
-        q = q.where(t.team == f.team)
-    if f.kind:
-        q = q.where(t.category == f.kind)
-    rows = conn.execute(q).all()
-    assigned = owners.all_assignments(conn) if rows else {}
-    risks = _person_risks(conn) if rows else {}
+
+
+def task_of(row: queue.ItemRow, now: datetime, risk_level: int, band_level: int) -> Task | None:
+    """A stored item as a task on a list (None: a finding of no person)."""
+    pid = key_to_person_id(row.person_key)
+    if pid is None:
+        return None
+    risk = queue.LEVEL_NAME.get(risk_level)
+    return Task(
+        finding_id=row.finding_id,
+        person_id=pid,
+        rule_id=row.rule_id,
+        title=rule_title(row.rule_id),
+        category=row.category,
+        severity=row.severity,
+        due_at=row.basis,  # a procedure is due at its deadline; a flag from its incident
+        state=state_of(row.status, row.owner_user),
+        owner_team=row.owner_team,
+        owner_user=row.owner_user,
+        area=row.area,
+        priority=priority(
+            severity=row.severity,
+            person_risk=risk,
+            due_at=row.due_at,
+            now=now,
+            band=queue.LEVEL_NAME.get(band_level),
+        ),
+        overdue=row.due_at is not None and row.due_at < now,
+        person_risk=risk,
+    )
+
+
+def top_tasks(conn: Connection, code: str, now: datetime, limit: int) -> list[Task]:
+    """The ``limit`` most urgent items of worklist ``code``, one per finding (for the API's
+    flat list), read in that order from the database."""
+    rows, levels = queue.top_items(conn, spec_of(code), now, limit)
     out = []
     for r in rows:
-        pid = key_to_person_id(str(r.person_key))
-        if pid is None:
-            continue
-        a = assigned.get(int(r.id))
-        owner_user = a.owner_user if a else None
-        owner_team = (a.owner_team if a and a.owner_team else None) or r.team
-        if f.owner == "unassigned":
-            if owner_user:
-                continue
-        elif f.owner and f.owner not in (owner_user, owner_team):
-            continue  # "me" is the viewer's username by now (see :func:`triaged`)
-        # A procedure is due at its deadline; a flag from the incident that raised it.
-        due = r.due_at or r.occurred_at or r.first_found_at
-        if not in_window(due, f.window, now):
-            continue
-        risk = _LEVEL_NAME.get(risks.get(str(r.person_key), 0))
-        out.append(
-            Task(
-                finding_id=int(r.id),
-                person_id=pid,
-                rule_id=str(r.rule_id),
-                title=rule_title(str(r.rule_id)),
-                category=str(r.category),
-                severity=str(r.severity),
-                due_at=due,
-                state=state_of(str(r.status), owner_user),
-                owner_team=owner_team,
-                owner_user=owner_user,
-                area=r.area,
-                priority=priority(
-                    severity=str(r.severity),
-                    person_risk=risk,
-                    due_at=due if r.due_at is not None else None,
-                    now=now,
-                    band=(bands or {}).get(pid),
-                ),
-                overdue=r.due_at is not None and r.due_at < now,
-                person_risk=risk,
-            )
-        )
+        task = task_of(r, now, *levels.get(r.person_key, (0, 0)))
+        if task is not None:
+            out.append(task)
     return out
+
+
+# Each list's ranking (its people in order, with the totals), per database and list cut:
+# reused while nothing it reads has changed (:func:`_version`) and for at most a minute
+# (lateness moves a priority every 12 hours at the finest), so that a large list (the overdue
+# list: 36,000 people on the default force) is ranked once a minute, not on every page.
+_RANKINGS: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], datetime, _Ranking]] = (
+    OrderedDict()
+)
+_RANKINGS_KEPT = 64
+RANKING_FOR = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    people: list[queue.Ranked]
+    total_people: int
+    total_tasks: int
+
+
+def _version(conn: Connection) -> tuple[object, ...]:
+    """What a ranking depends on, read through indexes: the findings (a new one moves the
+    count and the highest id, a change the latest change time, a removal the count), the
+    assignments, and the risk model's scores."""
+    f, w = store.findings.c, owners.work_assignments.c
+    # One aggregate per query: each is then read from an index (SQLite reads the table for
+    # count and max together).
+    count = conn.execute(sa.select(sa.func.count()).select_from(store.findings)).scalar()
+    newest = conn.execute(sa.select(sa.func.max(f.id))).scalar()
+    changed = conn.execute(sa.select(sa.func.max(f.last_changed_at))).scalar()
+    owned = conn.execute(sa.select(sa.func.count(), sa.func.max(w.assigned_at))).one()
+    return (count, newest, changed, *owned, *queue.scores_version(conn))
+
+
+#: How many of a list's first people a ranking keeps (ten pages); a later page is ranked in
+#: the database on its own.
+RANKED_KEPT = 250
+
+
+def _ranking(conn: Connection, spec: queue.ListSpec, now: datetime) -> tuple[datetime, _Ranking]:
+    """The list's first :data:`RANKED_KEPT` people ranked, with the totals, and the time the
+    ranking is as of (``now``, or less than a minute before)."""
+    key = (conn.engine.url.render_as_string(), spec)
+    version = _version(conn)
+    hit = _RANKINGS.get(key)
+    if hit is not None and hit[0] == version and timedelta(0) <= now - hit[1] < RANKING_FOR:
+        _RANKINGS.move_to_end(key)
+        return hit[1], hit[2]
+    people, total_people, total_tasks = queue.ranked(conn, spec, now, limit=RANKED_KEPT)
+    ranking = _Ranking(people, total_people, total_tasks)
+    _RANKINGS[key] = (version, now, ranking)
+    while len(_RANKINGS) > _RANKINGS_KEPT:
+        _RANKINGS.popitem(last=False)
+    return now, ranking
+
+
+def triaged_page(conn: Connection, code: str, now: datetime, filters: Filters) -> Page:
+    """One page of worklist ``code`` grouped per person, most urgent first, with exact
+    totals: the people ranked in the database, then only the page's people's items read."""
+    spec = spec_of(code, filters)
+    at, ranking = _ranking(conn, spec, now)
+    per_page = max(1, filters.per_page)
+    pages = max(1, -(-ranking.total_people // per_page))
+    page = min(max(1, filters.page), pages)
+    start = (page - 1) * per_page
+    if start + per_page <= len(ranking.people) or len(ranking.people) == ranking.total_people:
+        chosen = ranking.people[start : start + per_page]
+    else:  # beyond the kept people: this page alone, ranked at the same time
+        chosen = queue.ranked(conn, spec, at, limit=per_page, offset=start)[0]
+    by_key = {r.person_key: r for r in chosen}
+    tasks = []
+    for row in queue.items_of(conn, spec, at, list(by_key)):
+        r = by_key[row.person_key]
+        task = task_of(row, at, r.risk_level, r.band_level)
+        if task is not None:
+            tasks.append(task)
+    bands = {r.person_id: queue.LEVEL_NAME[r.band_level] for r in chosen if r.band_level}
+    grouped = {w.person_id: w for w in group_by_person(tasks, bands=bands)}
+    return Page(
+        people=[grouped[r.person_id] for r in chosen if r.person_id in grouped],
+        page=page,
+        pages=pages,
+        total_people=ranking.total_people,
+        total_tasks=ranking.total_tasks,
+        per_page=per_page,
+    )
 
 
 def count_open(conn: Connection, code: str, now: datetime) -> tuple[int, int]:
@@ -278,16 +274,6 @@ class Triaged:
     kinds: list[str]
 
 
-def _choices(conn: Connection, column: sa.ColumnElement[str | None]) -> list[str]:
-    q = (
-        sa.select(column)
-        .distinct()
-        .where(store.findings.c.status.in_(store.ACTIVE))
-        .where(column.is_not(None))
-    )
-    return sorted(str(v) for v in conn.execute(q).scalars())
-
-
 def triaged(
     conn: Connection,
     *,
@@ -308,12 +294,7 @@ def triaged(
     f = filters or Filters()
     if f.owner == "me":
         f = replace(f, owner=actor.username)
-    from safeguard.services.risk_model import person_bands
-
-    bands = person_bands(conn)
-    tasks = load_tasks(conn, code, now, f, bands)
-    grouped = group_by_person(tasks, bands=bands)
-    page = paginate(grouped, f.page, f.per_page)
+    page = triaged_page(conn, code, now, f)
     seen = access.person_access(conn, actor, [w.person_id for w in page.people], now)
     names = _names(conn, [w.person_id for w in page.people])
     rows = []
@@ -342,7 +323,6 @@ def triaged(
                 detail={"worklist": code, "page": page.page},
             ),
         )
-    t = store.findings.c
     return Triaged(
         code=code,
         title=kind.title,
@@ -350,9 +330,11 @@ def triaged(
         filters=f,
         page=page,
         rows=rows,
-        areas=_choices(conn, t.area),
-        teams=_choices(conn, t.team),
-        kinds=sorted(kind.categories) if code != "overdue" else _choices(conn, t.category),
+        areas=queue.distinct_active(conn, "area"),
+        teams=queue.distinct_active(conn, "team"),
+        kinds=sorted(kind.categories)
+        if code != "overdue"
+        else queue.distinct_active(conn, "category"),
     )
 
 

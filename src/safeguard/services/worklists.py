@@ -26,7 +26,7 @@ from safeguard.domain.risk.bands import BAND_ORDER
 from safeguard.domain.worklists import WORKLIST_KINDS, WorklistKind
 from safeguard.errors import NotFound
 from safeguard.services import access, risk_model
-from safeguard.services.triage import count_open, load_tasks
+from safeguard.services.triage import count_open, top_tasks
 
 Worklist = WorklistKind
 WORKLISTS: tuple[Worklist, ...] = tuple(w for w in WORKLIST_KINDS if w.on_web)
@@ -84,9 +84,7 @@ def _names(conn: Connection, person_ids: list[int]) -> dict[int, str]:
 
 
 def _from_findings(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkItem]:
-    tasks = load_tasks(conn, code, now)
-    tasks.sort(key=lambda t: (-t.priority, t.due_at or now, t.finding_id))
-    tasks = tasks[:limit]
+    tasks = top_tasks(conn, code, now, limit)
     names = _names(conn, [t.person_id for t in tasks])
     return [
         WorkItem(

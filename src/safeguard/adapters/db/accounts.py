@@ -87,6 +87,7 @@ agency_shares = sa.Table(
     sa.Column("revoked_by", sa.Integer, nullable=True),
     sa.Column("revoke_reason", sa.Text, nullable=True),
     sa.Index("ix_agency_shares_agency_person", "agency", "person_id"),
+    sa.Index("ix_agency_shares_person_id", "person_id"),  # who may see a person (every view)
 )
 
 # Person search by partial name, case-insensitive: a prefix range on one lower(name) drives

@@ -43,7 +43,7 @@ risk_scores = sa.Table(
     sa.Column("target", sa.String(32), nullable=False),
     sa.Column("subject_key", sa.String(100), nullable=False),
     sa.Column("person_key", sa.String(32), nullable=False, index=True),
-    sa.Column("other_key", sa.String(32), nullable=True),
+    sa.Column("other_key", sa.String(32), nullable=True, index=True),  # a profile reads both
     sa.Column("event_id", sa.Integer, nullable=True, index=True),
     sa.Column("episode_id", sa.Integer, nullable=True),
     sa.Column("occurred_at", UTCDateTime(), nullable=False),
