@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import sqlalchemy as sa
@@ -30,8 +30,14 @@ from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_decisions, link_reviews, link_runs
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
+from safeguard.adapters.linkage.backend import (
+    DeltaLinkingBackend,
+    GuardPairs,
+    LinkingBackend,
+    Prediction,
+)
 from safeguard.adapters.linkage.clustering import cluster_prediction
-from safeguard.adapters.linkage.engine import LinkingSession, Prediction
+from safeguard.adapters.linkage.engine import LinkingSession
 from safeguard.adapters.linkage.features import load_mention_events, load_mentions
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.linking import (
@@ -44,6 +50,9 @@ from safeguard.domain.linking import (
     review_priority,
 )
 from safeguard.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from safeguard.adapters.linkage.realtime import RealtimeLinker
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +160,8 @@ def _version(model_json: str, at: datetime) -> str:
     return f"{at:%Y%m%dT%H%M%SZ}-{digest}"
 
 
-def _session(config: LinkConfig) -> Any:
+def _session(config: LinkConfig) -> LinkingBackend:
+    """The backend ``config`` names: DuckDB on this machine, or Spark (imported only then)."""
     if config.backend == "spark":
         from safeguard.adapters.linkage.spark import SparkLinkingSession
 
@@ -160,13 +170,18 @@ def _session(config: LinkConfig) -> Any:
             memory_limit=config.memory_limit,
             earliest_birth=config.earliest_birth,
         )
+    return _delta_session(config)
+
+
+def _delta_session(config: LinkConfig) -> DeltaLinkingBackend:
+    """The backend for a nightly delta (DuckDB: the only one that runs deltas)."""
     return LinkingSession(memory_limit=config.memory_limit, earliest_birth=config.earliest_birth)
 
 
-def _guard_pairs(session: Any, config: LinkConfig) -> Any:
-    """The session's guards inside components (DuckDB); the Spark session applies its own hard
-    negatives to scored pairs instead."""
-    if isinstance(session, LinkingSession):
+def _guard_pairs(session: LinkingBackend, config: LinkConfig) -> GuardPairs | None:
+    """The session's guards inside components (a ``DeltaLinkingBackend``: DuckDB); the Spark
+    session applies its own hard negatives to scored pairs instead."""
+    if isinstance(session, DeltaLinkingBackend):
         return session.guard_pairs(config.guards_off)
     return None
 
@@ -394,7 +409,7 @@ def link_all(
         timer.lap("read mentions and links")
         with _session(config) as session:
             n = session.load(raw, today=at.date())
-            if config.backend == "duckdb":
+            if isinstance(session, DeltaLinkingBackend):
                 session.load_events(load_mention_events(engine))
             timer.lap("features and events")
             trained = saved is None
@@ -589,9 +604,7 @@ def link_new(
         say("reading new mentions")
         raw_new = load_mentions(engine, only_unlinked=True)
         version, model_json = saved
-        with LinkingSession(
-            memory_limit=config.memory_limit, earliest_birth=config.earliest_birth
-        ) as session:
+        with _delta_session(config) as session:
             session.attach_known(config.store_path)
             n_new = session.load_new(raw_new, today=at.date())
             session.load_events(load_mention_events(engine))
@@ -653,7 +666,7 @@ def link_new(
 
 # --- link one record now ---------------------------------------------------------------------
 
-_REALTIME: dict[Path, Any] = {}
+_REALTIME: dict[Path, RealtimeLinker] = {}
 
 
 def link_one(
@@ -713,8 +726,9 @@ def link_one(
     return [Candidate(p, prob, tuple(sorted(mentions[p]))) for p, prob in ranked]
 
 
-def _stale(linker: Any, path: Path) -> bool:
-    return not path.exists() or getattr(linker, "loaded_mtime", None) != path.stat().st_mtime
+def _stale(linker: RealtimeLinker, path: Path) -> bool:
+    """The store was replaced (a link run wrote a new one) since ``linker`` loaded it."""
+    return not path.exists() or linker.loaded_mtime != path.stat().st_mtime
 
 
 # --- the review queue and analysts' decisions --------------------------------------------------
