@@ -37,6 +37,4 @@ def test_backends_take_the_protocols_keywords() -> None:
 def test_duckdb_session_satisfies_the_protocol_at_runtime() -> None:
     with LinkingSession() as session:
         assert isinstance(session, DeltaLinkingBackend)
-        assert session.enabled_guards(frozenset({"twins"})) == session.enabled_guards() - {
-            "twins"
-        }
+        assert session.enabled_guards(frozenset({"twins"})) == session.enabled_guards() - {"twins"}
