@@ -104,7 +104,7 @@ class LinkingBackend(Protocol):
         """Normalise the mentions in ``raw`` (``features.RAW_SCHEMA``); returns how many."""
         ...
 
-    def train(self, *, generic: bool = False, max_pairs: float = 2e6) -> ModelJson:
+    def train(self, *, generic: bool = False, max_pairs: float | None = None) -> ModelJson:
         """EM-train a new model on the loaded mentions (no labels); returns it."""
         ...
 

@@ -30,8 +30,8 @@ from safeguard.adapters.linkage.guards import (
     WEAK,
     component_guard_pairs,
 )
-from safeguard.adapters.linkage.model import GENERATION_YEARS, clearly_different_forenames_sql
-from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
+from safeguard.adapters.linkage.model import clearly_different_forenames_sql
+from safeguard.domain.linking import EARLIEST_BIRTH, GENERATION_GAP_YEARS, UnlinkableReason
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def hard_negative_sql(p: str, left: str, right: str, *, sibling_guard: bool = Tr
         and {p}.match_probability < {HARD_NEGATIVE_BELOW})
 {twin}
       or ({l}.surname = {r}.surname and {l}.forename_canon = {r}.forename_canon
-        and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_YEARS}
+        and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_GAP_YEARS}
         and {l}.dob is not null and {r}.dob is not null
         and damerau_levenshtein({l}.dob, {r}.dob) > 1
         and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)))"""
@@ -212,7 +212,7 @@ class LinkingSession:
         self._linker = Linker(sdf, settings, log_level=None)
         return self._linker
 
-    def train(self, *, generic: bool = False, max_pairs: float = 2e6) -> ModelJson:
+    def train(self, *, generic: bool = False, max_pairs: float | None = None) -> ModelJson:
         """EM-train a new model on the loaded mentions; returns the model (Splink JSON)."""
         settings = models.generic_settings() if generic else models.domain_settings()
         # The generic model sees every mention, as a tutorial pipeline would.

@@ -124,7 +124,7 @@ class SparkLinkingSession:
         self._linker = Linker(db_api.register(linkable), settings, log_level=None)
         return self._linker
 
-    def train(self, *, generic: bool = False, max_pairs: float = 2e6) -> ModelJson:
+    def train(self, *, generic: bool = False, max_pairs: float | None = None) -> ModelJson:
         settings = models.generic_settings() if generic else models.domain_settings()
         linker = self._make_linker(settings)
         if generic:
