@@ -1,7 +1,8 @@
 """Training choices measured on a realistic extract: u-sampling size, and what each costs.
 
     python bench/link_train.py [--size 100k] [--profile police] [--seed 1]
-                               [--max-pairs 2e6,5e5] [--generation-years 12,14] [--json out.json]
+                               [--max-pairs 2e6,5e5] [--generation-years 12,14] [--u-seeds 1,2]
+                               [--json out.json]
 
 The extract (``safeguard simulate-extracts``, cached as ``bench/link_realistic.py`` caches it) is
 ingested once into a SQLite database kept beside it; then, for each ``--max-pairs``, one
@@ -70,13 +71,20 @@ def _timed_u_sampling() -> list[float]:
 
 
 def run(
-    db: Path, work: Path, max_pairs: float, generation: int | None, truth: link_truth.Truth
+    db: Path,
+    work: Path,
+    max_pairs: float,
+    generation: int | None,
+    seed: int | None,
+    truth: link_truth.Truth,
 ) -> dict[str, Any]:
     from safeguard.adapters.linkage import engine, guards, model
     from safeguard.services import linkage
 
     u_seconds = _timed_u_sampling()
     model.U_MAX_PAIRS = max_pairs  # read by model.train at call time
+    if seed is not None:
+        model.U_SEED = seed
     if generation is not None:  # the SQL is written at call time from these module names
         for module in (model, engine, guards):
             module.GENERATION_GAP_YEARS = generation  # type: ignore[attr-defined]
@@ -90,6 +98,7 @@ def run(
     return {
         "max_pairs": max_pairs,
         "generation_years": model.GENERATION_GAP_YEARS,
+        "u_seed": model.U_SEED,
         "u_sampling_s": round(sum(u_seconds), 1),
         "link_s": round(seconds, 1),
         "stages": summary.stages,
@@ -109,6 +118,7 @@ def main() -> None:
         default="",
         help="years apart that are a generation, per run (default: the domain's, each run)",
     )
+    parser.add_argument("--u-seeds", default="", help="seed of the u sample, per run")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
     directory = lr.extracts_dir(args.profile, lr.size_of(args.size), args.seed)
@@ -117,14 +127,19 @@ def main() -> None:
     work = directory.with_name(directory.name + "-train")
     results = []
     values = args.max_pairs.split(",")
-    years = [int(y) if y else None for y in args.generation_years.split(",")]
-    years = years * len(values) if len(years) == 1 else years
-    for value, generation in zip(values, years, strict=True):
-        result = run(db, work, float(value), generation, truth)
+
+    def per_run(text: str) -> list[int | None]:
+        given = [int(v) if v else None for v in text.split(",")]
+        return given * len(values) if len(given) == 1 else given
+
+    years, seeds = per_run(args.generation_years), per_run(args.u_seeds)
+    for value, generation, seed in zip(values, years, seeds, strict=True):
+        result = run(db, work, float(value), generation, seed, truth)
         results.append(result)
         rates = ", ".join(f"{k} {v:.1%}" for k, v in result["merge_rates"].items() if v is not None)
         print(
-            f"max_pairs {float(value):g}, generation {result['generation_years']}: "
+            f"max_pairs {float(value):g}, generation {result['generation_years']}, "
+            f"seed {result['u_seed']}: "
             f"u sampling {result['u_sampling_s']} s, link "
             f"{result['link_s']} s, P {result['precision']} R {result['recall']} "
             f"F1 {result['f1']}; {rates}; stages {result['stages']}",

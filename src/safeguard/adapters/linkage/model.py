@@ -471,6 +471,7 @@ def discount_matches_from_u(linker: Linker, *, max_pairs: float) -> None:
 # (the same PNC id, the same phone) samples all of them: the cost is about linear in this.
 U_MAX_PAIRS = 2e6
 GENERIC_U_MAX_PAIRS = 2e6  # the generic comparison model keeps Splink's tutorial-size sample
+U_SEED = 42  # the sample is repeatable: one data set trains one model
 
 PRIOR_RULE = ("forename", "surname", "dob")
 ASSUMED_RECALL = 0.7  # Splink's tutorial figure, used before the m probabilities are known
@@ -533,7 +534,7 @@ def train(
     max_pairs = U_MAX_PAIRS if max_pairs is None else max_pairs
     rule = block_on(*PRIOR_RULE)
     linker.training.estimate_probability_two_random_records_match([rule], recall=ASSUMED_RECALL)
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=42)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=U_SEED)
     pairs = identifier_pairs or {}
     if any(pairs.get(c, 0) >= MIN_IDENTIFIER_PAIRS for c in PERSONAL_IDENTIFIERS):
         run, table = _run_on_input(linker)
