@@ -469,7 +469,9 @@ def discount_matches_from_u(linker: Linker, *, max_pairs: float) -> None:
 # Random pairs sampled for u (Splink's ``estimate_u_using_random_sampling``). Splink stops a
 # comparison early once each of its levels is seen 100 times, but a comparison with a rare level
 # (the same PNC id, the same phone) samples all of them: the cost is about linear in this.
-U_MAX_PAIRS = 2e6
+# 2e6 until 2026-12-07; 5e5 measured as accurate on the realistic extracts at 100k and 1M, in a
+# third of the time (docs/benchmarks.md, "linking: u sampling and the generation gap").
+U_MAX_PAIRS = 5e5
 GENERIC_U_MAX_PAIRS = 2e6  # the generic comparison model keeps Splink's tutorial-size sample
 U_SEED = 42  # the sample is repeatable: one data set trains one model
 
