@@ -7,8 +7,8 @@ import random
 import numpy as np
 import pytest
 
+from safeguard.adapters.linkage.backend import Prediction
 from safeguard.adapters.linkage.clustering import cluster_prediction
-from safeguard.adapters.linkage.engine import Prediction
 from safeguard.domain.linking import Constraints, cluster_mentions
 
 THRESHOLD = 0.9

@@ -97,7 +97,8 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
         f"{s.total('unchanged'):,} unchanged, {s.total('quarantined'):,} quarantined"
     )
     say("linking person mentions into people (Splink; a re-run keeps person ids)")
-    linked = link_all(engine, actor="demo", config=LinkConfig(store_dir=plan.folder / "linkage"))
+    config = LinkConfig.for_force(plan.folder / "linkage")  # the force's linking policy
+    linked = link_all(engine, actor="demo", config=config)
     say(
         f"link: {linked.mentions:,} mentions, {linked.people:,} people, "
         f"{linked.unlinkable:,} unlinkable, {linked.review_items:,} pairs to review"

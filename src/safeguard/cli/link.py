@@ -9,6 +9,7 @@ from rich.table import Table
 
 from safeguard.cli import context
 from safeguard.domain.linking import UNLINKABLE_DESCRIPTIONS, UnlinkableReason
+from safeguard.errors import ValidationFailed
 from safeguard.services import linkage
 
 link_app = typer.Typer(
@@ -18,30 +19,42 @@ link_app = typer.Typer(
 )
 
 
+_OPTIONS = {
+    "match_threshold": "--match-threshold",
+    "review_from": "--review-from",
+    "guards_off": "--guard-off",
+}
+
+
 def _config(
     backend: str = "duckdb",
     retrain: bool = False,
     guards_off: list[str] | None = None,
-    hold_ambiguous: bool = False,
+    hold_ambiguous: bool | None = None,
+    match_threshold: float | None = None,
+    review_from: float | None = None,
 ) -> linkage.LinkConfig:
+    """The force's linking policy (its settings file), with this command's options on top."""
     settings = context.settings()
     if backend not in ("duckdb", "spark"):
         raise typer.BadParameter("backend must be duckdb or spark", param_hint="--backend")
-    from safeguard.adapters.linkage.guards import GUARDS
-
-    unknown = sorted(set(guards_off or ()) - set(GUARDS))
-    if unknown:
-        raise typer.BadParameter(
-            f"unknown guard {', '.join(unknown)}; guards: {', '.join(GUARDS)}",
-            param_hint="--guard-off",
+    policy = linkage.force_policy()  # a bad settings file: ValidationFailed naming file and key
+    try:
+        return linkage.LinkConfig.for_force(
+            settings.data_dir / "linkage",
+            policy,
+            backend=backend,
+            retrain=retrain,
+            guards_off=frozenset(guards_off) if guards_off else None,
+            hold_ambiguous=hold_ambiguous,
+            match_threshold=match_threshold,
+            review_from=review_from,
         )
-    return linkage.LinkConfig(
-        store_dir=settings.data_dir / "linkage",
-        backend=backend,  # type: ignore[arg-type]
-        retrain=retrain,
-        guards_off=frozenset(guards_off or ()),
-        hold_ambiguous=hold_ambiguous,
-    )
+    except ValidationFailed as exc:
+        field = str(exc).split(":", 1)[0].removeprefix("linking.")
+        raise typer.BadParameter(
+            str(exc).split(": ", 1)[-1], param_hint=_OPTIONS.get(field, field)
+        ) from None
 
 
 @link_app.callback()
@@ -57,18 +70,38 @@ def link(
     guard_off: list[str] = typer.Option(  # noqa: B008
         [],
         "--guard-off",
-        help="Turn a guard off by name, to measure it (repeatable; see docs/linking.md)",
+        help="Turn a guard off by name, to measure it (repeatable; replaces the force's "
+        "linking.guards_off; see docs/linking.md)",
     ),
-    hold_ambiguous: bool = typer.Option(
-        False, "--hold-ambiguous", help="Hold mentions that link equally to two kept-apart people"
+    hold_ambiguous: bool | None = typer.Option(
+        None,
+        "--hold-ambiguous/--no-hold-ambiguous",
+        help="Hold mentions that link equally to two kept-apart people "
+        "(default: the force's linking.hold_ambiguous)",
+        show_default=False,
+    ),
+    match_threshold: float | None = typer.Option(
+        None,
+        "--match-threshold",
+        help="Pairs at or above this probability are one person "
+        "(default: the force's linking.match_threshold, 0.95)",
+    ),
+    review_from: float | None = typer.Option(
+        None,
+        "--review-from",
+        help="Uncertain pairs from this probability up are queued for review "
+        "(default: the force's linking.review_from, 0.5)",
     ),
 ) -> None:
-    """Link every mention (train or load the model, score, cluster, store people)."""
+    """Link every mention (train or load the model, score, cluster, store people).
+
+    Thresholds and guards come from the `linking:` section of the force's settings file
+    (SAFEGUARD_RULES_CONFIG); the options here override it for one run."""
     if ctx.invoked_subcommand is not None:
         return
     with context.handled():
         eng = context.engine()
-        config = _config(backend, retrain, guard_off, hold_ambiguous)
+        config = _config(backend, retrain, guard_off, hold_ambiguous, match_threshold, review_from)
 
         def say(message: str) -> None:
             if not quiet:

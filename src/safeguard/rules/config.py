@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from safeguard.domain.clocks import Clocks
+from safeguard.domain.linking_policy import LinkingPolicy, parse_linking_policy
 from safeguard.domain.local_time import LocalTime
 from safeguard.domain.working_time import WorkingCalendar
 from safeguard.errors import ValidationFailed
@@ -25,7 +26,7 @@ Param = int | float | bool
 
 @dataclass(frozen=True, slots=True)
 class RulesConfig:
-    """The calendar and every rule's parameters, validated."""
+    """The calendar, every rule's parameters and the linking policy, validated."""
 
     calendar: WorkingCalendar
     params: Mapping[str, Mapping[str, Param]]
@@ -33,6 +34,7 @@ class RulesConfig:
     versions: Mapping[str, str] = field(default_factory=dict)
     clocks: Clocks = field(default_factory=Clocks)
     local_time: LocalTime = field(default_factory=LocalTime)
+    linking: LinkingPolicy = field(default_factory=LinkingPolicy)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "local_time", LocalTime(self.calendar.timezone))
@@ -123,7 +125,7 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any], origin: str) -> di
             if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
                 raise ValidationFailed(f"{origin}: rules.{rule_id}.{name} must not be negative")
             current[name] = value
-    unknown = set(override) - {"calendar", "rules"}
+    unknown = set(override) - {"calendar", "rules", "linking"}
     if unknown:
         raise ValidationFailed(f"{origin}: unknown top-level keys {sorted(unknown)}")
     return merged
@@ -174,7 +176,8 @@ def parse_rules_config(
         )
     except ValueError as exc:
         raise ValidationFailed(f"{where}: calendar: {exc}") from None
-    return RulesConfig(calendar=calendar, params=merged["rules"])
+    linking = parse_linking_policy((override or {}).get("linking"), where)
+    return RulesConfig(calendar=calendar, params=merged["rules"], linking=linking)
 
 
 def load_rules_config(path: Path | None = None) -> RulesConfig:

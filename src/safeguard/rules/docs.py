@@ -26,6 +26,12 @@ its own YAML file named by `SAFEGUARD_RULES_CONFIG` (same shape; unknown rules o
 refused). A finding's `rule_version` is `<rule version>.<hash of its parameters and calendar>`,
 so a finding always says which thresholds produced it.
 
+The same file holds the force's linking policy, in a `linking:` section (thresholds, the review
+queue's size, guards turned off, the earliest possible date of birth; see "The force's linking
+settings" in `docs/linking.md`). The file is validated whole: a bad value anywhere in it, rules
+or linking, refuses the file with its name and the key, and the settings in force stay as they
+were.
+
 Working hours and working days use the bank holidays of the force's nation from the `holidays`
 library (`calendar.region`: `england`, the default, `wales`, `scotland` or `northern_ireland`),
 Monday to Friday, within the configured working day. "Within N working days" means by the end

@@ -14,10 +14,10 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import sqlalchemy as sa
@@ -29,13 +29,18 @@ from safeguard.adapters.db import runs
 from safeguard.adapters.db.linkage import link_decisions, link_reviews, link_runs
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
+from safeguard.adapters.linkage.backend import (
+    DeltaLinkingBackend,
+    GuardPairs,
+    LinkingBackend,
+    Prediction,
+)
 from safeguard.adapters.linkage.clustering import cluster_prediction
-from safeguard.adapters.linkage.engine import LinkingSession, Prediction
+from safeguard.adapters.linkage.engine import LinkingSession
 from safeguard.adapters.linkage.features import load_mention_events, load_mentions
 from safeguard.domain.access import Action, Actor, SystemJob, ensure
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.linking import (
-    EARLIEST_BIRTH,
     Clustering,
     Constraints,
     RefusedMerge,
@@ -43,9 +48,14 @@ from safeguard.domain.linking import (
     mention_features,
     review_priority,
 )
+from safeguard.domain.linking_policy import LinkingPolicy
 from safeguard.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from safeguard.rules import load_rules_config
 from safeguard.services import access
 from safeguard.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from safeguard.adapters.linkage.realtime import RealtimeLinker
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +63,12 @@ Backend = Literal["duckdb", "spark"]
 Progress = Callable[[str], None]
 
 
+_POLICY = LinkingPolicy()  # the defaults, defined once in the domain
+
+
 @dataclass(frozen=True, slots=True)
 class LinkConfig:
-    """How linking runs; thresholds are force policy, not code.
+    """How linking runs; thresholds are force policy, not code (``for_force``).
 
     Args:
         store_dir: where the feature store for deltas and ``link_one`` lives.
@@ -66,28 +79,66 @@ class LinkConfig:
         retrain: train a new model even if one is saved.
         memory_limit: DuckDB's memory limit; it spills to disk beyond it.
         earliest_birth: dates of birth before this are impossible (unlinkable).
-        guards_off: guards turned off by name (``adapters.linkage.guards.GUARDS``), to measure
-            what each is worth; every guard is on by default.
+        guards_off: guards turned off by name (``domain.linking_policy.GUARD_NAMES``), to
+            measure what each is worth; every guard is on by default.
         hold_ambiguous: hold on its own (and queue for review) a mention that links about as
             strongly to a person the guards keep apart from its own as to its own (off by
             default: measured, it costs more recall than it gains precision; docs/linking.md).
+
+    The policy fields (thresholds, guards, earliest birth) are checked as ``LinkingPolicy``
+    checks them: ``ValidationFailed`` names the field.
     """
 
     store_dir: Path
-    match_threshold: float = 0.95
-    review_from: float = 0.5
-    review_limit: int = 5000
+    match_threshold: float = _POLICY.match_threshold
+    review_from: float = _POLICY.review_from
+    review_limit: int = _POLICY.review_limit
     backend: Backend = "duckdb"
     retrain: bool = False
     memory_limit: str = "3GB"
-    earliest_birth: date = EARLIEST_BIRTH
+    earliest_birth: date = _POLICY.earliest_birth
     spark_master: str = "local[2]"
-    guards_off: frozenset[str] = frozenset()
-    hold_ambiguous: bool = False
+    guards_off: frozenset[str] = _POLICY.guards_off
+    hold_ambiguous: bool = _POLICY.hold_ambiguous
+
+    def __post_init__(self) -> None:
+        _ = self.policy  # ValidationFailed names a bad threshold, limit or guard
 
     @property
     def store_path(self) -> Path:
         return self.store_dir / "mentions.duckdb"
+
+    @property
+    def policy(self) -> LinkingPolicy:
+        return LinkingPolicy(
+            match_threshold=self.match_threshold,
+            review_from=self.review_from,
+            review_limit=self.review_limit,
+            guards_off=self.guards_off,
+            hold_ambiguous=self.hold_ambiguous,
+            earliest_birth=self.earliest_birth,
+        )
+
+    @classmethod
+    def for_force(
+        cls, store_dir: Path, policy: LinkingPolicy | None = None, **overrides: Any
+    ) -> LinkConfig:
+        """The force's policy (``force_policy()`` unless given), with ``overrides`` (a command's
+        options: any ``LinkConfig`` field) on top; a None override keeps the policy's value."""
+        policy = policy if policy is not None else force_policy()
+        values = asdict(policy) | {k: v for k, v in overrides.items() if v is not None}
+        return cls(store_dir=store_dir, **values)
+
+
+def force_policy(settings_file: Path | None = None) -> LinkingPolicy:
+    """The ``linking:`` section of the force's settings file (``SAFEGUARD_RULES_CONFIG`` unless
+    given), validated with the whole file: a bad file is refused (``ValidationFailed`` names the
+    file and the key), never half used. No file: the defaults."""
+    if settings_file is None:
+        from safeguard.services.assessment import AssessmentSettings
+
+        settings_file = AssessmentSettings().rules_config
+    return load_rules_config(settings_file).linking
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +204,8 @@ def _version(model_json: str, at: datetime) -> str:
     return f"{at:%Y%m%dT%H%M%SZ}-{digest}"
 
 
-def _session(config: LinkConfig) -> Any:
+def _session(config: LinkConfig) -> LinkingBackend:
+    """The backend ``config`` names: DuckDB on this machine, or Spark (imported only then)."""
     if config.backend == "spark":
         from safeguard.adapters.linkage.spark import SparkLinkingSession
 
@@ -162,13 +214,18 @@ def _session(config: LinkConfig) -> Any:
             memory_limit=config.memory_limit,
             earliest_birth=config.earliest_birth,
         )
+    return _delta_session(config)
+
+
+def _delta_session(config: LinkConfig) -> DeltaLinkingBackend:
+    """The backend for a nightly delta (DuckDB: the only one that runs deltas)."""
     return LinkingSession(memory_limit=config.memory_limit, earliest_birth=config.earliest_birth)
 
 
-def _guard_pairs(session: Any, config: LinkConfig) -> Any:
-    """The session's guards inside components (DuckDB); the Spark session applies its own hard
-    negatives to scored pairs instead."""
-    if isinstance(session, LinkingSession):
+def _guard_pairs(session: LinkingBackend, config: LinkConfig) -> GuardPairs | None:
+    """The session's guards inside components (a ``DeltaLinkingBackend``: DuckDB); the Spark
+    session applies its own hard negatives to scored pairs instead."""
+    if isinstance(session, DeltaLinkingBackend):
         return session.guard_pairs(config.guards_off)
     return None
 
@@ -396,7 +453,7 @@ def link_all(
         timer.lap("read mentions and links")
         with _session(config) as session:
             n = session.load(raw, today=at.date())
-            if config.backend == "duckdb":
+            if isinstance(session, DeltaLinkingBackend):
                 session.load_events(load_mention_events(engine))
             timer.lap("features and events")
             trained = saved is None
@@ -587,9 +644,7 @@ def link_new(
         say("reading new mentions")
         raw_new = load_mentions(engine, only_unlinked=True)
         version, model_json = saved
-        with LinkingSession(
-            memory_limit=config.memory_limit, earliest_birth=config.earliest_birth
-        ) as session:
+        with _delta_session(config) as session:
             session.attach_known(config.store_path)
             n_new = session.load_new(raw_new, today=at.date())
             session.load_events(load_mention_events(engine))
@@ -651,7 +706,7 @@ def link_new(
 
 # --- link one record now ---------------------------------------------------------------------
 
-_REALTIME: dict[Path, Any] = {}
+_REALTIME: dict[Path, RealtimeLinker] = {}
 
 
 def link_one(
@@ -711,8 +766,9 @@ def link_one(
     return [Candidate(p, prob, tuple(sorted(mentions[p]))) for p, prob in ranked]
 
 
-def _stale(linker: Any, path: Path) -> bool:
-    return not path.exists() or getattr(linker, "loaded_mtime", None) != path.stat().st_mtime
+def _stale(linker: RealtimeLinker, path: Path) -> bool:
+    """The store was replaced (a link run wrote a new one) since ``linker`` loaded it."""
+    return not path.exists() or linker.loaded_mtime != path.stat().st_mtime
 
 
 # --- the review queue and analysts' decisions --------------------------------------------------

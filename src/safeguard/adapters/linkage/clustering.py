@@ -18,20 +18,15 @@ each keeps its own links in the same (strongest first) order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from safeguard.adapters.linkage.engine import Prediction
+from safeguard.adapters.linkage.backend import GuardPairs, IntArray, Prediction
 from safeguard.domain.linking import Clustering, Constraints, RefusedMerge, cluster_mentions
-
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
-# Given the mentions of every component of two or more and their component numbers, the pairs
-# inside one component that are two people (``guards.component_guard_pairs``).
-GuardPairs = Callable[[IntArray, IntArray], tuple[IntArray, IntArray]]
 
 
 def _pairs_array(pairs: Iterable[tuple[int, int]]) -> tuple[IntArray, IntArray]:

@@ -11,8 +11,6 @@ import logging
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
 from safeguard.adapters.linkage import model as models
+from safeguard.adapters.linkage.backend import GuardPairs, IntArray, ModelJson, Prediction
 from safeguard.adapters.linkage.features import build_features
 from safeguard.adapters.linkage.guards import (
     EVENTS,
@@ -31,8 +30,8 @@ from safeguard.adapters.linkage.guards import (
     WEAK,
     component_guard_pairs,
 )
-from safeguard.adapters.linkage.model import GENERATION_YEARS, clearly_different_forenames_sql
-from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
+from safeguard.adapters.linkage.model import clearly_different_forenames_sql
+from safeguard.domain.linking import EARLIEST_BIRTH, GENERATION_GAP_YEARS, UnlinkableReason
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,6 @@ NEW_FEATURES = "new_features"
 LINKABLE = "linkable"
 NEW_LINKABLE = "new_linkable"
 FEATURES_ALL = "all_features"
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
 def hard_negative_sql(p: str, left: str, right: str, *, sibling_guard: bool = True) -> str:
@@ -73,56 +71,10 @@ def hard_negative_sql(p: str, left: str, right: str, *, sibling_guard: bool = Tr
         and {p}.match_probability < {HARD_NEGATIVE_BELOW})
 {twin}
       or ({l}.surname = {r}.surname and {l}.forename_canon = {r}.forename_canon
-        and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_YEARS}
+        and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_GAP_YEARS}
         and {l}.dob is not null and {r}.dob is not null
         and damerau_levenshtein({l}.dob, {r}.dob) > 1
         and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)))"""
-
-
-def _no_ids() -> np.ndarray[Any, np.dtype[np.int64]]:
-    return np.zeros(0, np.int64)
-
-
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    """Scored candidate pairs (mention ids) at or above the threshold asked for, and the model's
-    hard negatives: look-alike pairs (same surname, and same date of birth or forename) that score
-    as clearly different people."""
-
-    left: np.ndarray[Any, np.dtype[np.int64]]
-    right: np.ndarray[Any, np.dtype[np.int64]]
-    probability: np.ndarray[Any, np.dtype[np.float64]]
-    different_left: np.ndarray[Any, np.dtype[np.int64]] = field(default_factory=_no_ids)
-    different_right: np.ndarray[Any, np.dtype[np.int64]] = field(default_factory=_no_ids)
-
-    def __len__(self) -> int:
-        return len(self.left)
-
-    def edges(self) -> Iterator[tuple[int, int, float]]:
-        for a, b, p in zip(
-            self.left.tolist(), self.right.tolist(), self.probability.tolist(), strict=True
-        ):
-            yield int(a), int(b), float(p)
-
-    def different(self) -> frozenset[tuple[int, int]]:
-        return frozenset(
-            (min(a, b), max(a, b))
-            for a, b in zip(
-                self.different_left.tolist(), self.different_right.tolist(), strict=True
-            )
-        )
-
-    @staticmethod
-    def concat(parts: list[Prediction]) -> Prediction:
-        if not parts:
-            return Prediction(_no_ids(), _no_ids(), np.zeros(0, np.float64))
-        return Prediction(
-            np.concatenate([p.left for p in parts]),
-            np.concatenate([p.right for p in parts]),
-            np.concatenate([p.probability for p in parts]),
-            np.concatenate([p.different_left for p in parts]),
-            np.concatenate([p.different_right for p in parts]),
-        )
 
 
 def connect(path: Path, *, memory_limit: str = "3GB", threads: int | None = None) -> Any:
@@ -137,7 +89,8 @@ def connect(path: Path, *, memory_limit: str = "3GB", threads: int | None = None
 
 
 class LinkingSession:
-    """Train or load a model, predict and read results, inside one temporary DuckDB database.
+    """Train or load a model, predict and read results, inside one temporary DuckDB database
+    (the ``backend.DeltaLinkingBackend``: batch runs, deltas and the guards).
 
     Args:
         workdir: directory for the DuckDB file and spill files; a temporary one if None.
@@ -162,7 +115,7 @@ class LinkingSession:
         self.con = connect(self.workdir / "link.duckdb", memory_limit=memory_limit, threads=threads)
         self._db_api: Any = None
         self._linker: Any = None
-        self.model_json: dict[str, Any] | None = None
+        self.model_json: ModelJson | None = None
         self.guards: dict[str, Any] = {"sibling_guard": True}
         self.guard_counts: dict[str, int] = {}
 
@@ -259,7 +212,7 @@ class LinkingSession:
         self._linker = Linker(sdf, settings, log_level=None)
         return self._linker
 
-    def train(self, *, generic: bool = False, max_pairs: float = 2e6) -> dict[str, Any]:
+    def train(self, *, generic: bool = False, max_pairs: float | None = None) -> ModelJson:
         """EM-train a new model on the loaded mentions; returns the model (Splink JSON)."""
         settings = models.generic_settings() if generic else models.domain_settings()
         # The generic model sees every mention, as a tutorial pipeline would.
@@ -284,7 +237,7 @@ class LinkingSession:
         self.guards = models.guards_of(self.model_json)
         return self.model_json
 
-    def use_model(self, model_json: dict[str, Any]) -> None:
+    def use_model(self, model_json: ModelJson) -> None:
         """Load a saved model instead of training."""
         self.model_json = model_json
         self.guards = models.guards_of(model_json)
@@ -338,9 +291,7 @@ class LinkingSession:
             on.discard("siblings")
         return frozenset(on)
 
-    def guard_pairs(
-        self, off: frozenset[str] = frozenset()
-    ) -> Callable[[IntArray, IntArray], tuple[IntArray, IntArray]]:
+    def guard_pairs(self, off: frozenset[str] = frozenset()) -> GuardPairs:
         """The clustering's ``guard_pairs``: guards in DuckDB SQL inside each component; the
         count of pairs per guard is kept in ``guard_counts``."""
         enabled = self.enabled_guards(off)

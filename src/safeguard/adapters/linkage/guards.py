@@ -8,8 +8,9 @@ cannot-link for ``domain.linking.cluster_mentions`` (which refuses any merge tha
 into one person). Components without a guard pair are one person each and never reach the
 Python clustering.
 
-Each guard has a name; ``LinkConfig.guards_off`` turns guards off by name (the benchmark measures
-what each one is worth, see ``docs/linking.md``):
+Each guard has a name (``domain.linking_policy.GUARD_NAMES``); the force's settings
+(``linking.guards_off``) or ``safeguard link --guard-off`` turn guards off by name (the benchmark
+measures what each one is worth, see ``docs/linking.md``):
 
 * ``one_event``: two people involved in one event are two people;
 * ``generation``: birth years (from dates of birth or ages) 14 or more years apart, the dates not
@@ -45,17 +46,9 @@ import pyarrow as pa
 
 from safeguard.adapters.linkage.model import clearly_different_forenames_sql
 from safeguard.domain.linking import GENERATION_GAP_YEARS
+from safeguard.domain.linking_policy import GUARD_NAMES
 
-GUARDS = (
-    "one_event",
-    "generation",
-    "firm_dob",
-    "junior_senior",
-    "twins",
-    "household_member",
-    "siblings",
-    "look_alike",
-)
+GUARDS = GUARD_NAMES  # the names are domain policy (a force turns guards off in its settings)
 GUARD_LABELS = {
     "one_event": "both involved in one event: two people",
     "generation": "dates of birth or ages a generation apart",

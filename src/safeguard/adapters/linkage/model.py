@@ -19,10 +19,13 @@ from splink import Linker, SettingsCreator, block_on
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.exceptions import EMTrainingException
 
+from safeguard.domain.linking import GENERATION_GAP_YEARS
+
 logger = logging.getLogger(__name__)
 
-GENERATION_YEARS = 12
-GENERATION_M = 0.0005  # share of true matches whose dates of birth are 12+ years apart
+# Dates of birth ``GENERATION_GAP_YEARS`` (the domain's one definition, also used by the guards
+# and the Spark hard negatives) or more apart are "a generation apart".
+GENERATION_M = 0.0005  # share of true matches whose dates of birth are a generation apart
 GENERATION_LABEL = "a generation apart"
 SQL = "duckdb"  # custom levels are written in DuckDB SQL and translated for Spark by Splink
 
@@ -124,7 +127,7 @@ def _dob() -> cl.CustomComparison:
             # this level's m is fixed from domain knowledge, not estimated.
             cll.CustomLevel(
                 "dob_l is not null and dob_r is not null "
-                f"and abs(birth_year_l - birth_year_r) >= {GENERATION_YEARS}",
+                f"and abs(birth_year_l - birth_year_r) >= {GENERATION_GAP_YEARS}",
                 GENERATION_LABEL,
                 SQL,
             ).configure(m_probability=GENERATION_M, fix_m_probability=True),
@@ -397,7 +400,7 @@ def generation_share_sql(table: str, column: str, pairs: int) -> str:
     about ``ANCHOR_SAMPLE_PAIRS`` pairs (DuckDB and Spark SQL alike)."""
     every = max(1, pairs // ANCHOR_SAMPLE_PAIRS)
     sample = f" and hash(l.{column}) % {every} = 0" if every > 1 else ""
-    apart = f"abs(l.birth_year - r.birth_year) >= {GENERATION_YEARS}"
+    apart = f"abs(l.birth_year - r.birth_year) >= {GENERATION_GAP_YEARS}"
     return (
         f"select count(*), coalesce(sum(case when {apart} then 1 else 0 end), 0) "
         f"from {table} as l join {table} as r on l.unique_id < r.unique_id "
@@ -463,6 +466,15 @@ def discount_matches_from_u(linker: Linker, *, max_pairs: float) -> None:
             level.u_probability = min(u, max(floor, (u - share * m) / (1.0 - share)))
 
 
+# Random pairs sampled for u (Splink's ``estimate_u_using_random_sampling``). Splink stops a
+# comparison early once each of its levels is seen 100 times, but a comparison with a rare level
+# (the same PNC id, the same phone) samples all of them: the cost is about linear in this.
+# 2e6 until 2026-12-07; 5e5 measured as accurate on the realistic extracts at 100k and 1M, in a
+# third of the time (docs/benchmarks.md, "linking: u sampling and the generation gap").
+U_MAX_PAIRS = 5e5
+GENERIC_U_MAX_PAIRS = 2e6  # the generic comparison model keeps Splink's tutorial-size sample
+U_SEED = 42  # the sample is repeatable: one data set trains one model
+
 PRIOR_RULE = ("forename", "surname", "dob")
 ASSUMED_RECALL = 0.7  # Splink's tutorial figure, used before the m probabilities are known
 MIN_RECALL, MAX_RECALL = 0.05, 0.95
@@ -498,7 +510,7 @@ def prior_rule_recall(model_json: dict[str, Any], present: dict[str, float]) -> 
 def train(
     linker: Linker,
     *,
-    max_pairs: float = 2e6,
+    max_pairs: float | None = None,
     identifier_pairs: dict[str, int] | None = None,
     present: dict[str, float] | None = None,
 ) -> float | None:
@@ -518,10 +530,13 @@ def train(
     (``prior_rule_recall``): messy data (swapped, missing or replaced fields) has fewer exact
     matches among one person's records, so the fixed figure would underestimate the prior and
     every match probability with it. Returns the recall used (None: the assumed one).
+
+    ``max_pairs``: the random pairs sampled for u (``U_MAX_PAIRS`` unless given).
     """
+    max_pairs = U_MAX_PAIRS if max_pairs is None else max_pairs
     rule = block_on(*PRIOR_RULE)
     linker.training.estimate_probability_two_random_records_match([rule], recall=ASSUMED_RECALL)
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=42)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=U_SEED)
     pairs = identifier_pairs or {}
     if any(pairs.get(c, 0) >= MIN_IDENTIFIER_PAIRS for c in PERSONAL_IDENTIFIERS):
         run, table = _run_on_input(linker)
@@ -571,7 +586,8 @@ def generic_settings() -> SettingsCreator:
     )
 
 
-def train_generic(linker: Linker, *, max_pairs: float = 2e6) -> None:
+def train_generic(linker: Linker, *, max_pairs: float | None = None) -> None:
+    max_pairs = GENERIC_U_MAX_PAIRS if max_pairs is None else max_pairs
     linker.training.estimate_probability_two_random_records_match(
         [block_on("forename", "surname", "dob")], recall=0.7
     )

@@ -21,7 +21,8 @@ import pyarrow as pa
 from splink import Linker
 
 from safeguard.adapters.linkage import model as models
-from safeguard.adapters.linkage.engine import Prediction, hard_negative_sql
+from safeguard.adapters.linkage.backend import ModelJson, Prediction
+from safeguard.adapters.linkage.engine import hard_negative_sql
 from safeguard.adapters.linkage.features import build_features
 from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
 
@@ -61,7 +62,10 @@ def _spark_sql(sql: str) -> str:
 
 
 class SparkLinkingSession:
-    """``LinkingSession``'s interface on Spark: load, train or use a model, predict."""
+    """A ``backend.LinkingBackend`` on Spark: load, train or use a model, predict, store.
+
+    Not a ``DeltaLinkingBackend``: deltas and the guards inside components run on DuckDB (a
+    Spark run applies the hard negatives to the scored pairs in ``predict``)."""
 
     def __init__(
         self,
@@ -80,7 +84,7 @@ class SparkLinkingSession:
         self._features: Any = None
         self._unlinkable: dict[int, UnlinkableReason] = {}
         self._ids: list[int] = []
-        self.model_json: dict[str, Any] | None = None
+        self.model_json: ModelJson | None = None
         self.guards: dict[str, Any] = {"sibling_guard": True}
 
     def close(self) -> None:
@@ -120,7 +124,7 @@ class SparkLinkingSession:
         self._linker = Linker(db_api.register(linkable), settings, log_level=None)
         return self._linker
 
-    def train(self, *, generic: bool = False, max_pairs: float = 2e6) -> dict[str, Any]:
+    def train(self, *, generic: bool = False, max_pairs: float | None = None) -> ModelJson:
         settings = models.generic_settings() if generic else models.domain_settings()
         linker = self._make_linker(settings)
         if generic:
@@ -148,7 +152,7 @@ class SparkLinkingSession:
         self.guards = models.guards_of(self.model_json)
         return self.model_json
 
-    def use_model(self, model_json: dict[str, Any]) -> None:
+    def use_model(self, model_json: ModelJson) -> None:
         self.model_json = model_json
         self.guards = models.guards_of(model_json)
         self._make_linker(json.loads(json.dumps(models.splink_model(model_json))))
