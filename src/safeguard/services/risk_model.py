@@ -309,8 +309,7 @@ def _score_rows(
         return []
     names = model.fitted.features
     x = _x(rows, names)
-    p = model.fitted.probability(x)
-    baseline, contrib = model.fitted.contributions(x)
+    p, _, contrib = model.fitted.explained(x)
     out = []
     for i, r in enumerate(rows):
         c = dict(zip(names, contrib[i].tolist(), strict=True))

@@ -94,6 +94,7 @@ victim_contacts = record_tables["victim_contact"]
 satisfaction_responses = record_tables["satisfaction_response"]
 
 sa.Index("ix_events_type_occurred", events.c.event_type, events.c.occurred_at)
+sa.Index("ix_events_occurred_at", events.c.occurred_at)  # the latest event: risk re-scoring
 sa.Index("ix_person_mentions_surname", person_mentions.c.surname)
 sa.Index("ix_person_mentions_dob", person_mentions.c.date_of_birth)
 
