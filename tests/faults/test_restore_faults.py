@@ -60,26 +60,35 @@ def test_a_restore_killed_at_random_points_then_run_again_ends_identical(
         _restore_to_the_end(clean_url, tmp_path / "clean-data", backup)
         took = time.monotonic() - started
 
-    with fresh_database(kind, tmp_path / "target") as url:
-        data_dir = tmp_path / "killed"
-        killed, completed = 0, False
-        for _ in range(KILLS):
-            proc = _restore(url, data_dir, backup)
-            time.sleep(rng.uniform(0.1, 0.95) * took)
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                killed += 1
-            proc.wait(timeout=60)
-            if proc.returncode == 0:
-                completed = True
-                break
-            assert proc.returncode == -signal.SIGKILL
-        assert killed >= 2
-        if not completed:
-            _restore_to_the_end(url, data_dir, backup)
-        target = make_engine(url)
-        assert content_digest(target) == expected
-        target.dispose()
+    # Kill times are drawn from the clean run's duration. On a loaded machine a later restore
+    # can be much faster than the clean one and finish before it is killed twice; the test then
+    # starts again on a new empty target with half the time, instead of failing for the load.
+    for attempt in range(3):
+        with fresh_database(kind, tmp_path / f"target{attempt}") as url:
+            data_dir = tmp_path / f"killed{attempt}"
+            killed, completed = 0, False
+            for _ in range(KILLS):
+                proc = _restore(url, data_dir, backup)
+                time.sleep(rng.uniform(0.1, 0.95) * took)
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    killed += 1
+                proc.wait(timeout=60)
+                if proc.returncode == 0:
+                    completed = True
+                    break
+                assert proc.returncode == -signal.SIGKILL
+            if killed < 2:
+                took /= 2
+                continue
+            if not completed:
+                _restore_to_the_end(url, data_dir, backup)
+            target = make_engine(url)
+            assert content_digest(target) == expected
+            target.dispose()
+            break
+    else:
+        pytest.fail("the restore finished before it could be killed twice, in three attempts")
     assert (data_dir / "linkage" / "features.parquet").read_bytes() == big.read_bytes()
     assert not (data_dir / MARKER).exists()
     assert not (data_dir / "linkage.restoring").exists()
