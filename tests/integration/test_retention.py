@@ -260,6 +260,10 @@ def test_the_cli_lists_retains_and_disposes(
         )
         assert listed.exit_code == 0, listed.output
         assert "restricted: break glass first" in listed.output
+        named = runner.invoke(cli_app, ["--as", "rm_jones", "retention", "list", "--today", later])
+        assert named.exit_code == 0 and named.output == listed.output  # --as names them too
+        nobody = runner.invoke(cli_app, ["retention", "list", "--today", later])
+        assert nobody.exit_code == 2 and "--user USERNAME" in nobody.output
         kept = runner.invoke(
             cli_app,
             ["retention", "review", str(world.child_shared), "--user", "rm_jones",

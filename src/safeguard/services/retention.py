@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.accounts import agency_shares, break_glass_grants, users
+from safeguard.adapters.db.accounts import agency_shares, break_glass_grants
 from safeguard.adapters.db.assignments import work_assignments
 from safeguard.adapters.db.audit import audit_person_index
 from safeguard.adapters.db.findings import finding_history, findings, procedure_checks
@@ -40,7 +40,7 @@ from safeguard.adapters.db.tables import (
     satisfaction_responses,
     victim_contacts,
 )
-from safeguard.domain.access import Action, Actor, Role, ensure
+from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.offences import default_classification
 from safeguard.domain.retention import (
@@ -77,16 +77,6 @@ def load_policy(path: Path | None = None) -> RetentionPolicy:
     except yaml.YAMLError as exc:
         raise ValidationFailed(f"{path}: not YAML ({exc.__class__.__name__})") from None
     return parse_policy(raw, str(path), base)
-
-
-def actor_named(conn: Connection, username: str) -> Actor:
-    """The account a CLI command acts as (it must exist and be active)."""
-    row = conn.execute(
-        sa.select(users).where(users.c.username == username).where(users.c.active.is_(True))
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"--user: no active account {username!r}")
-    return Actor(int(row.id), str(row.username), Role(row.role), row.agency)
 
 
 def _day(value: object) -> date | None:
