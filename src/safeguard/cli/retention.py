@@ -14,6 +14,7 @@ from safeguard.domain.retention import Decision
 from safeguard.errors import ConfigError, ValidationFailed
 from safeguard.services import accounts
 from safeguard.services import retention as svc
+from safeguard.services.unit_of_work import UnitOfWork
 
 retention_app = typer.Typer(
     help="MoPI review, retention and disposal: worklist, decisions, legal holds.",
@@ -56,8 +57,7 @@ def list_cmd(
         with eng.begin() as conn:
             actor = _actor(conn, user)
             items = svc.review_worklist(
-                conn,
-                actor=actor,
+                UnitOfWork(conn, actor),
                 policy=policy,
                 today=_today(today),
                 horizon_days=horizon,
@@ -101,8 +101,7 @@ def review_cmd(
         with context.engine().begin() as conn:
             actor = _actor(conn, user)
             rid = svc.decide(
-                conn,
-                actor=actor,
+                UnitOfWork(conn, actor),
                 person_id=person_id,
                 decision=Decision.RETAIN,
                 rationale=rationale,
@@ -129,8 +128,7 @@ def dispose_cmd(
         with context.engine().begin() as conn:
             actor = _actor(conn, user)
             rid = svc.decide(
-                conn,
-                actor=actor,
+                UnitOfWork(conn, actor),
                 person_id=person_id,
                 decision=Decision.DISPOSE,
                 rationale=rationale,
@@ -152,9 +150,9 @@ def hold_cmd(
         with context.engine().begin() as conn:
             actor = _actor(conn, user)
             if lift:
-                svc.lift_hold(conn, actor=actor, person_id=person_id, reason=reason)
+                svc.lift_hold(UnitOfWork(conn, actor), person_id=person_id, reason=reason)
             else:
-                svc.place_hold(conn, actor=actor, person_id=person_id, reason=reason)
+                svc.place_hold(UnitOfWork(conn, actor), person_id=person_id, reason=reason)
         context.out.print(f"legal hold on person {person_id} {'lifted' if lift else 'placed'}")
 
 

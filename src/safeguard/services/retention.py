@@ -162,9 +162,8 @@ class WorklistItem:
 
 
 def review_worklist(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     policy: RetentionPolicy,
     today: date,
     horizon_days: int = 0,
@@ -172,6 +171,7 @@ def review_worklist(
 ) -> list[WorklistItem]:
     """People whose records are due for review by ``today`` (+ horizon), most overdue first.
     Ids, groups and dates only (no names): the list itself is audited as a consultation."""
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.MANAGE_RETENTION)
     dues = worklist(
         (review_due(f, policy) for f in record_facts(conn)), today, horizon_days=horizon_days
@@ -190,7 +190,7 @@ def review_worklist(
             )
         ).all()
     }
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "retention.worklist",
         AuditCategory.CONSULTATION,
         "person",
@@ -209,9 +209,8 @@ def _reachable(conn: Connection, actor: Actor, person_id: int) -> None:
 
 
 def decide(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     person_id: int,
     decision: Decision,
     rationale: str,
@@ -227,6 +226,7 @@ def decide(
         ValidationFailed: no rationale, no next review for a retain, a legal hold or the
             minimum period for a disposal.
     """
+    conn, actor = uow.conn, uow.user
     _reachable(conn, actor, person_id)
     [facts] = record_facts(conn, [person_id])
     due = review_due(facts, policy)
@@ -261,7 +261,7 @@ def decide(
         ).scalar_one()
     )
     removed = dispose_of(conn, person_id) if decision is Decision.DISPOSE else {}
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         f"retention.{decision}",
         AuditCategory.ERASURE if decision is Decision.DISPOSE else AuditCategory.ALTERATION,
         "person",
@@ -436,8 +436,9 @@ def dispose_of(conn: Connection, person_id: int) -> dict[str, int]:
     return removed
 
 
-def place_hold(conn: Connection, *, actor: Actor, person_id: int, reason: str) -> None:
+def place_hold(uow: UnitOfWork, *, person_id: int, reason: str) -> None:
     """Put a legal hold on a person's records (no disposal while it stands); audited."""
+    conn, actor = uow.conn, uow.user
     _reachable(conn, actor, person_id)
     if len(reason.strip()) < 10:
         raise ValidationFailed("reason: say why, in at least 10 characters")
@@ -450,19 +451,20 @@ def place_hold(conn: Connection, *, actor: Actor, person_id: int, reason: str) -
             placed_at=datetime.now(UTC),
         )
     )
-    _audit_hold(conn, actor, person_id, "retention.hold", reason)
+    _audit_hold(uow, person_id, "retention.hold", reason)
 
 
-def lift_hold(conn: Connection, *, actor: Actor, person_id: int, reason: str) -> None:
+def lift_hold(uow: UnitOfWork, *, person_id: int, reason: str) -> None:
     """Lift a legal hold; audited with why."""
+    conn, actor = uow.conn, uow.user
     _reachable(conn, actor, person_id)
     if not _delete(conn, retention_holds, retention_holds.c.person_id == person_id):
         raise NotFound(f"person_id: no legal hold on person {person_id}")
-    _audit_hold(conn, actor, person_id, "retention.hold_lifted", reason)
+    _audit_hold(uow, person_id, "retention.hold_lifted", reason)
 
 
-def _audit_hold(conn: Connection, actor: Actor, person_id: int, action: str, why: str) -> None:
-    UnitOfWork(conn, actor).audit(
+def _audit_hold(uow: UnitOfWork, person_id: int, action: str, why: str) -> None:
+    uow.audit(
         action,
         AuditCategory.ALTERATION,
         "person",
