@@ -49,8 +49,7 @@ def search(
 ) -> list[PersonHitOut]:
     """Find people by partial name and/or date of birth; audited with the terms and purpose."""
     hits = people.search_people(
-        conn,
-        actor=actor,
+        UnitOfWork(conn, actor),
         text=q,
         date_of_birth=dob,
         justification=justification,
@@ -71,7 +70,7 @@ def profile(
     """The person's timeline, flags, current risk and referrals (a partner agency: only what is
     shared with it)."""
     p = people.person_profile(
-        conn, actor=actor, person_id=person_id, justification=justification, audit=audit
+        UnitOfWork(conn, actor), person_id=person_id, justification=justification, audit=audit
     )
     return ProfileOut.model_validate(asdict(p))
 

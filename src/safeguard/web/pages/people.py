@@ -80,8 +80,7 @@ def search(
             why = justify(purpose, reference, use=Use.CONSULT)
             ctx["why"] = why_query(why)
             ctx["hits"] = people.search_people(
-                conn,
-                actor=actor,
+                UnitOfWork(conn, actor),
                 text=q,
                 date_of_birth=_dob(dob),
                 justification=why,
@@ -110,7 +109,7 @@ def profile(
         return render(request, "reason.html", ctx, actor=actor)
     why = justify(purpose, reference, use=Use.CONSULT)
     profile = people.person_profile(
-        conn, actor=actor, person_id=person_id, justification=why, audit=audit
+        UnitOfWork(conn, actor), person_id=person_id, justification=why, audit=audit
     )
     can_share = bool(can(actor, Action.SHARE_WITH_AGENCY))
     spec, alt = incident_chart(profile.incidents_by_month)

@@ -102,7 +102,7 @@ def referral_list(
     audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_REFERRALS))],
 ) -> Response:
-    found = referrals.list_referrals(conn, actor=actor, audit=audit)
+    found = referrals.list_referrals(UnitOfWork(conn, actor), audit=audit)
     return render(
         request,
         "referrals.html",
@@ -126,7 +126,7 @@ def referral_status(
     note: Annotated[str | None, Form(max_length=4000)] = None,
 ) -> Response:
     referrals.change_referral_status(
-        conn, actor=actor, referral_id=referral_id, status=status, note=note or None
+        UnitOfWork(conn, actor), referral_id=referral_id, status=status, note=note or None
     )
     return RedirectResponse("/referrals", status_code=303)
 
