@@ -16,6 +16,7 @@ from safeguard.cli import app
 from safeguard.domain.access import Actor, BreakGlassRequired, Refused, Role
 from safeguard.domain.purposes import Use, justify
 from safeguard.services import people, referrals
+from safeguard.services.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,7 @@ def _the_partner_persona_sees_the_children_referred_to_its_agency(engine: Engine
             sa.select(users.c.id).where(users.c.username == "social_worker")
         ).scalar_one()
         actor = Actor(int(uid), "social_worker", Role.PARTNER_AGENCY, "childrens-services")
-        found = referrals.list_referrals(conn, actor=actor, open_only=False)
+        found = referrals.list_referrals(UnitOfWork(conn, actor), open_only=False)
         assert found, "the demo's partner persona sees the referrals to its agency"
         assert {r.agency for r in found} == {"Cumbria Children's Services"}
         why = justify("safeguarding_referral", "MASH/1", use=Use.CONSULT)
@@ -34,7 +35,7 @@ def _the_partner_persona_sees_the_children_referred_to_its_agency(engine: Engine
         for r in found[:20]:
             try:
                 profile = people.person_profile(
-                    conn, actor=actor, person_id=r.person_id, justification=why
+                    UnitOfWork(conn, actor), person_id=r.person_id, justification=why
                 )
             except BreakGlassRequired:
                 continue

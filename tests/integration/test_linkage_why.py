@@ -18,6 +18,7 @@ from safeguard.domain.access import Actor, Role
 from safeguard.errors import NotFound, PermissionDenied
 from safeguard.services import linkage
 from safeguard.services.linkage_why import why_pair
+from safeguard.services.unit_of_work import UnitOfWork
 from tests.linkage_data import NOW, insert_mentions, make_mentions, make_people
 
 ANALYST = Actor(user_id=1, username="analyst", role=Role.ANALYST)
@@ -78,7 +79,7 @@ def test_why_two_records_of_one_person_shows_every_field_and_sums_to_the_score(
 ):
     a, b = ROWS[0]["id"], ROWS[1]["id"]  # one person's first two mentions
     with engine.begin() as conn:
-        why = why_pair(conn, actor=ANALYST, left=b, right=a, today=NOW.date())
+        why = why_pair(UnitOfWork(conn, ANALYST), left=b, right=a, today=NOW.date())
     assert why.left.mention_id == a and why.right.mention_id == b
     assert why.same_person and not why.withheld and why.model_version == "test-model"
     fields = {f.field for f in why.fields}
@@ -96,8 +97,8 @@ def test_why_a_father_and_son_are_kept_apart_names_the_guards(
     engine: Engine, linked: dict[str, int]
 ):
     with engine.begin() as conn:
-        why = why_pair(conn, actor=ANALYST, left=linked["dad"], right=linked["son"])
-        plain = why_pair(conn, actor=ANALYST, left=linked["dad2"], right=linked["son2"])
+        why = why_pair(UnitOfWork(conn, ANALYST), left=linked["dad"], right=linked["son"])
+        plain = why_pair(UnitOfWork(conn, ANALYST), left=linked["dad2"], right=linked["son2"])
     assert not why.same_person
     assert {g.guard for g in why.guards} >= {"generation", "junior_senior"}
     # each date is recorded twice among the two people: firm, and a generation apart
@@ -109,6 +110,6 @@ def test_why_a_father_and_son_are_kept_apart_names_the_guards(
 def test_why_needs_a_reviewer_and_two_existing_records(engine: Engine, linked: dict[str, int]):
     with engine.begin() as conn:
         with pytest.raises(PermissionDenied):
-            why_pair(conn, actor=OFFICER, left=linked["dad"], right=linked["son"])
+            why_pair(UnitOfWork(conn, OFFICER), left=linked["dad"], right=linked["son"])
         with pytest.raises(NotFound):
-            why_pair(conn, actor=ANALYST, left=linked["dad"], right=10**8)
+            why_pair(UnitOfWork(conn, ANALYST), left=linked["dad"], right=10**8)

@@ -18,6 +18,7 @@ from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.access import Actor, Role
 from safeguard.domain.purposes import Use, justify
 from safeguard.services.people import _name_branches, search_people
+from safeguard.services.unit_of_work import UnitOfWork
 
 SURNAMES = ["Smith", "Smithson", "Wood", "Woodward", "Johnson", "John", "Taylor", "Ann", "O'Neil"]
 FORENAMES = ["John", "Joanne", "Will", "William", "Ann", "Anna Marie", "Jo", "Smith", "Taylor"]
@@ -65,7 +66,7 @@ def test_search_finds_exactly_the_names_starting_with_every_word(
     with engine.begin() as conn:
         for q in queries:
             hits = search_people(
-                conn, actor=ACTOR, text=q, date_of_birth=None, justification=WHY, limit=100
+                UnitOfWork(conn, ACTOR), text=q, date_of_birth=None, justification=WHY, limit=100
             )
             assert {h.person_id for h in hits} == _expected(names, q), q
             assert all(h.records == 1 for h in hits), q  # a mention matching two ways, once

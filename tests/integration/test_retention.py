@@ -31,6 +31,7 @@ from safeguard.domain.retention import Decision
 from safeguard.errors import ValidationFailed
 from safeguard.services import accounts
 from safeguard.services import retention as svc
+from safeguard.services.unit_of_work import UnitOfWork
 from tests.web_fixtures import World, as_admin, build_world
 
 MANAGER = Actor(1, "records_manager", Role.SUPERVISOR)
@@ -54,8 +55,7 @@ def _mentions_of(engine: Engine, person_id: int) -> list[int]:
 def _dispose(engine: Engine, person_id: int, today: date = LATER) -> int:
     with engine.begin() as conn:
         return svc.decide(
-            conn,
-            actor=MANAGER,
+            UnitOfWork(conn, MANAGER),
             person_id=person_id,
             decision=Decision.DISPOSE,
             rationale="no longer needed for a policing purpose",
@@ -66,8 +66,12 @@ def _dispose(engine: Engine, person_id: int, today: date = LATER) -> int:
 
 def test_the_worklist_lists_who_is_due_and_is_audited(engine: Engine, world: World) -> None:
     with engine.begin() as conn:
-        now = svc.review_worklist(conn, actor=MANAGER, policy=svc.load_policy(), today=date.today())
-        later = svc.review_worklist(conn, actor=MANAGER, policy=svc.load_policy(), today=LATER)
+        now = svc.review_worklist(
+            UnitOfWork(conn, MANAGER), policy=svc.load_policy(), today=date.today()
+        )
+        later = svc.review_worklist(
+            UnitOfWork(conn, MANAGER), policy=svc.load_policy(), today=LATER
+        )
     assert now == []  # every record of the world is recent
     due = {i.due.person_id: i for i in later}
     assert {world.victim, world.suspect_restricted, world.child_shared} <= set(due)
@@ -79,9 +83,8 @@ def test_the_worklist_lists_who_is_due_and_is_audited(engine: Engine, world: Wor
 
 def test_only_the_records_manager_may_review(engine: Engine, world: World) -> None:
     with pytest.raises(Refused), engine.begin() as conn:
-        svc.review_worklist(
-            conn, actor=Actor(2, "pc", Role.OFFICER), policy=svc.load_policy(), today=LATER
-        )
+        officer = UnitOfWork(conn, Actor(2, "pc", Role.OFFICER))
+        svc.review_worklist(officer, policy=svc.load_policy(), today=LATER)
 
 
 def test_disposal_removes_the_person_from_every_table_and_the_audit_keeps_only_the_fact(
@@ -166,13 +169,15 @@ def test_no_disposal_within_the_minimum_period_or_under_a_legal_hold(
         _dispose(engine, world.victim, today=date.today())
     with engine.begin() as conn:
         svc.place_hold(
-            conn, actor=MANAGER, person_id=world.victim, reason="civil claim: preserve records"
+            UnitOfWork(conn, MANAGER),
+            person_id=world.victim,
+            reason="civil claim: preserve records",
         )
     with pytest.raises(ValidationFailed, match="legal hold"):
         _dispose(engine, world.victim)
     assert _mentions_of(engine, world.victim)
     with engine.begin() as conn:
-        svc.lift_hold(conn, actor=MANAGER, person_id=world.victim, reason="claim settled")
+        svc.lift_hold(UnitOfWork(conn, MANAGER), person_id=world.victim, reason="claim settled")
     _dispose(engine, world.victim)
     assert _mentions_of(engine, world.victim) == []
 
@@ -188,8 +193,7 @@ def test_a_retain_decision_sets_the_next_review(engine: Engine, world: World) ->
     with engine.begin() as conn:
         with pytest.raises(ValidationFailed, match="next_review"):
             svc.decide(
-                conn,
-                actor=MANAGER,
+                UnitOfWork(conn, MANAGER),
                 person_id=world.child_shared,
                 decision=Decision.RETAIN,
                 rationale="child still at risk of exploitation",
@@ -197,8 +201,7 @@ def test_a_retain_decision_sets_the_next_review(engine: Engine, world: World) ->
                 today=LATER,
             )
         svc.decide(
-            conn,
-            actor=MANAGER,
+            UnitOfWork(conn, MANAGER),
             person_id=world.child_shared,
             decision=Decision.RETAIN,
             rationale="child still at risk of exploitation",
@@ -208,7 +211,7 @@ def test_a_retain_decision_sets_the_next_review(engine: Engine, world: World) ->
         )
         due = {
             i.due.person_id
-            for i in svc.review_worklist(conn, actor=MANAGER, policy=policy, today=LATER)
+            for i in svc.review_worklist(UnitOfWork(conn, MANAGER), policy=policy, today=LATER)
         }
     assert world.child_shared not in due and world.victim in due
 
@@ -260,6 +263,10 @@ def test_the_cli_lists_retains_and_disposes(
         )
         assert listed.exit_code == 0, listed.output
         assert "restricted: break glass first" in listed.output
+        named = runner.invoke(cli_app, ["--as", "rm_jones", "retention", "list", "--today", later])
+        assert named.exit_code == 0 and named.output == listed.output  # --as names them too
+        nobody = runner.invoke(cli_app, ["retention", "list", "--today", later])
+        assert nobody.exit_code == 2 and "--user USERNAME" in nobody.output
         kept = runner.invoke(
             cli_app,
             ["retention", "review", str(world.child_shared), "--user", "rm_jones",

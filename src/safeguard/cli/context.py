@@ -41,6 +41,11 @@ def use_actor(username: str | None) -> None:
     _acting_as = username
 
 
+def acting_as() -> str | None:
+    """The username ``--as`` (or ``SAFEGUARD_ACTOR``) names, if any."""
+    return _acting_as or settings().actor
+
+
 def actor(eng: Engine) -> Actor:
     """The account this command acts as: ``--as`` or ``SAFEGUARD_ACTOR``, checked to be an
     existing, active, unlocked account; its role decides what the command may do.
@@ -52,7 +57,7 @@ def actor(eng: Engine) -> Actor:
     """
     from safeguard.services import accounts
 
-    name = _acting_as or settings().actor
+    name = acting_as()
     if not name:
         raise ConfigError(
             "this command acts for an account: pass --as USERNAME before the command "
@@ -64,7 +69,7 @@ def actor(eng: Engine) -> Actor:
 
 def actor_or(eng: Engine, job: SystemJob) -> Actor | SystemJob:
     """The account named by ``--as`` (checked as ``actor`` checks it), or ``job`` when none is."""
-    return actor(eng) if _acting_as or settings().actor else job
+    return actor(eng) if acting_as() else job
 
 
 def run_by(eng: Engine, job: str) -> str:

@@ -6,17 +6,32 @@ from datetime import UTC, date, datetime
 
 import typer
 from rich.table import Table
+from sqlalchemy.engine import Connection
 
 from safeguard.cli import context
+from safeguard.domain.access import Actor
 from safeguard.domain.retention import Decision
-from safeguard.errors import ValidationFailed
+from safeguard.errors import ConfigError, ValidationFailed
+from safeguard.services import accounts
 from safeguard.services import retention as svc
+from safeguard.services.unit_of_work import UnitOfWork
 
 retention_app = typer.Typer(
     help="MoPI review, retention and disposal: worklist, decisions, legal holds.",
     no_args_is_help=True,
 )
-USER = typer.Option(..., "--user", help="The records manager's account (audited)")
+USER = typer.Option(
+    None, "--user", help="The records manager's account (audited); default: the one named by --as"
+)
+
+
+def _actor(conn: Connection, user: str | None) -> Actor:
+    """The account named by --user, else by --as (or SAFEGUARD_ACTOR); checked to exist, be
+    active and unlocked."""
+    name = user or context.acting_as()
+    if not name:
+        raise ConfigError("name the records manager's account: --user USERNAME or --as USERNAME")
+    return accounts.actor_named(conn, name)
 
 
 def _today(value: str | None) -> date:
@@ -30,7 +45,7 @@ def _today(value: str | None) -> date:
 
 @retention_app.command("list")
 def list_cmd(
-    user: str = USER,
+    user: str | None = USER,
     horizon: int = typer.Option(0, min=0, max=3650, help="Also show reviews due within N days"),
     limit: int = typer.Option(100, min=1, max=10000, help="At most this many"),
     today: str = typer.Option(None, help="Review as of this date (YYYY-MM-DD; default today)"),
@@ -40,10 +55,9 @@ def list_cmd(
         policy = svc.load_policy(context.settings().retention_file)
         eng = context.engine()
         with eng.begin() as conn:
-            actor = svc.actor_named(conn, user)
+            actor = _actor(conn, user)
             items = svc.review_worklist(
-                conn,
-                actor=actor,
+                UnitOfWork(conn, actor),
                 policy=policy,
                 today=_today(today),
                 horizon_days=horizon,
@@ -72,7 +86,7 @@ def list_cmd(
 @retention_app.command("review")
 def review_cmd(
     person_id: int = typer.Argument(..., help="Person id"),
-    user: str = USER,
+    user: str | None = USER,
     rationale: str = typer.Option(..., help="Why the records are kept (recorded and audited)"),
     next_review: str = typer.Option(..., help="Next review date (YYYY-MM-DD)"),
     today: str = typer.Option(None, help="Decide as of this date (default today)"),
@@ -85,10 +99,9 @@ def review_cmd(
             raise ValidationFailed(f"--next-review: {next_review!r} is not a date") from None
         policy = svc.load_policy(context.settings().retention_file)
         with context.engine().begin() as conn:
-            actor = svc.actor_named(conn, user)
+            actor = _actor(conn, user)
             rid = svc.decide(
-                conn,
-                actor=actor,
+                UnitOfWork(conn, actor),
                 person_id=person_id,
                 decision=Decision.RETAIN,
                 rationale=rationale,
@@ -102,7 +115,7 @@ def review_cmd(
 @retention_app.command("dispose")
 def dispose_cmd(
     person_id: int = typer.Argument(..., help="Person id"),
-    user: str = USER,
+    user: str | None = USER,
     rationale: str = typer.Option(..., help="Why the records are no longer needed"),
     today: str = typer.Option(None, help="Decide as of this date (default today)"),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation"),
@@ -113,10 +126,9 @@ def dispose_cmd(
             typer.confirm(f"Dispose of every record of person {person_id}?", abort=True)
         policy = svc.load_policy(context.settings().retention_file)
         with context.engine().begin() as conn:
-            actor = svc.actor_named(conn, user)
+            actor = _actor(conn, user)
             rid = svc.decide(
-                conn,
-                actor=actor,
+                UnitOfWork(conn, actor),
                 person_id=person_id,
                 decision=Decision.DISPOSE,
                 rationale=rationale,
@@ -129,18 +141,18 @@ def dispose_cmd(
 @retention_app.command("hold")
 def hold_cmd(
     person_id: int = typer.Argument(..., help="Person id"),
-    user: str = USER,
+    user: str | None = USER,
     reason: str = typer.Option(..., help="Why (litigation, inquiry...): recorded and audited"),
     lift: bool = typer.Option(False, "--lift", help="Lift the hold instead"),
 ) -> None:
     """Place (or lift) a legal hold: held records are never disposed of."""
     with context.handled():
         with context.engine().begin() as conn:
-            actor = svc.actor_named(conn, user)
+            actor = _actor(conn, user)
             if lift:
-                svc.lift_hold(conn, actor=actor, person_id=person_id, reason=reason)
+                svc.lift_hold(UnitOfWork(conn, actor), person_id=person_id, reason=reason)
             else:
-                svc.place_hold(conn, actor=actor, person_id=person_id, reason=reason)
+                svc.place_hold(UnitOfWork(conn, actor), person_id=person_id, reason=reason)
         context.out.print(f"legal hold on person {person_id} {'lifted' if lift else 'placed'}")
 
 

@@ -63,7 +63,7 @@ re-sent under the same reference with fewer 'yes' answers) and the engine would 
 a duty or a high-risk grade:
 
 * the duty's finding stays as it was (open or acknowledged) until the procedure is done or a
-  named person resolves it with a reason (`safeguard findings resolve ID --actor STAFF --note`);
+  named person resolves it with a reason (`safeguard --as USERNAME findings resolve ID --note`);
 * its compliance row in `procedure_checks` is kept, so the board's figures do not change
   retroactively;
 * a `CORRECTION-REVIEW` finding (worklist `supervisor_review`) asks a supervisor to review the

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from safeguard.adapters.db import finding_sync as sync
 from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.adapters.db.tables import risk_assessments
-from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.access import Action, ensure
 from safeguard.domain.assessments import ScoreResult
 from safeguard.domain.audit import AuditCategory
 from safeguard.errors import IncompleteAssessment, ValidationFailed
@@ -72,9 +72,8 @@ def reassess(conn: Connection, mention_ids: list[int], now: datetime) -> int:
 
 
 def submit_assessment(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     person_id: int,
     instrument_id: str,
     instrument_version: str,
@@ -98,6 +97,7 @@ def submit_assessment(
         ValidationFailed: an unknown question, a bad answer or an incident that is not the
             person's (the message names the field).
     """
+    conn, actor = uow.conn, uow.user
     now = (now or datetime.now(UTC)).astimezone(UTC)
     ensure(actor, Action.SUBMIT_ASSESSMENT)
     mids = people.mention_ids_of(conn, person_id)
@@ -145,7 +145,7 @@ def submit_assessment(
         },
         now,
     )
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "assessment.submit",
         AuditCategory.COLLECTION,
         "risk_assessment",

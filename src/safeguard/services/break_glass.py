@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.accounts import break_glass_grants, users
-from safeguard.domain.access import Action, Actor, Refused, Resource, ensure
+from safeguard.domain.access import Action, Refused, Resource, ensure
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.purposes import BY_CODE, Justification
 from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
@@ -47,9 +46,8 @@ def _now(now: datetime | None) -> datetime:
 
 
 def grant(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     person_id: int,
     justification: Justification,
     valid_for: timedelta,
@@ -62,6 +60,7 @@ def grant(
             (a partner agency never may).
         NotFound: no such person.
     """
+    conn, actor = uow.conn, uow.user
     from safeguard.services.people import mention_ids_of  # the people service reads persons
 
     now = _now(now)
@@ -83,7 +82,7 @@ def grant(
         )
         .returning(break_glass_grants.c.id)
     ).scalar_one()
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "person.break_glass",
         AuditCategory.CONSULTATION,
         "person",
@@ -126,11 +125,10 @@ def _use(row: sa.Row[tuple[object, ...]]) -> BreakGlassUse:
     )
 
 
-def uses(
-    conn: Connection, *, actor: Actor, status: str | None = None, limit: int = 200
-) -> list[BreakGlassUse]:
+def uses(uow: UnitOfWork, *, status: str | None = None, limit: int = 200) -> list[BreakGlassUse]:
     """Break-glass uses to review, newest first. ``status``: ``unreviewed``, ``accepted``,
     ``questioned`` or None for all."""
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.REVIEW_BREAK_GLASS)
     q = _query().order_by(break_glass_grants.c.granted_at.desc(), break_glass_grants.c.id.desc())
     if status == "unreviewed":
@@ -143,9 +141,8 @@ def uses(
 
 
 def review(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     grant_id: int,
     verdict: str,
     note: str | None,
@@ -158,6 +155,7 @@ def review(
         InvalidTransition: already questioned, or accepting one already reviewed.
         ValidationFailed: an unknown verdict, or questioning without a note.
     """
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.REVIEW_BREAK_GLASS)
     if verdict not in REVIEW_STATUSES:
         raise ValidationFailed("verdict: accepted or questioned")
@@ -190,7 +188,7 @@ def review(
             review_note=text or None,
         )
     )
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         f"break_glass.{verdict}",
         AuditCategory.ALTERATION,
         "break_glass_grant",

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import events, involvements
-from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.access import Action, ensure
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.purposes import Justification
 from safeguard.errors import NotFound
@@ -17,10 +16,9 @@ from safeguard.services import access
 from safeguard.services.unit_of_work import UnitOfWork
 
 
-def get_event(
-    conn: Connection, *, actor: Actor, event_id: int, justification: Justification
-) -> dict[str, Any]:
+def get_event(uow: UnitOfWork, *, event_id: int, justification: Justification) -> dict[str, Any]:
     """The event and who was involved (person id and role); restricted people need break glass."""
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.VIEW_EVENTS)
     row = conn.execute(sa.select(events).where(events.c.id == event_id)).first()
     if row is None:
@@ -36,7 +34,7 @@ def get_event(
     person_ids = list(dict.fromkeys(int(i.pid) for i in inv))
     for resource in access.person_access(conn, actor, person_ids).values():
         ensure(actor, Action.VIEW_PERSON, resource)
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "event.view",
         AuditCategory.CONSULTATION,
         "event",

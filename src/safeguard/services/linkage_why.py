@@ -22,7 +22,7 @@ from safeguard.adapters.db import linkage as store
 from safeguard.adapters.db.linkage import link_decisions
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import involvements, person_mentions
-from safeguard.domain.access import Action, Actor, ensure, sight
+from safeguard.domain.access import Action, ensure, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import project
 from safeguard.errors import NotFound, ValidationFailed
@@ -90,10 +90,9 @@ def _context(conn: Connection, left: MentionCard, right: MentionCard) -> list[in
     return sorted(int(i) for i in ids)
 
 
-def why_pair(
-    conn: Connection, *, actor: Actor, left: int, right: int, today: date | None = None
-) -> PairWhy:
+def why_pair(uow: UnitOfWork, *, left: int, right: int, today: date | None = None) -> PairWhy:
     """Why mentions ``left`` and ``right`` are one person, or two (audited)."""
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.REVIEW_LINKS)
     if left == right:
         raise ValidationFailed("give two different records")
@@ -169,7 +168,7 @@ def why_pair(
         }
         | {p for p, r in seen.items() if r.restricted and r.break_glass}
     )
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "link.why",
         AuditCategory.CONSULTATION,
         "person_mention",

@@ -155,11 +155,12 @@ def _others(conn: Connection, card: MentionCard, exclude: set[int]) -> list[Ment
     return _cards(conn, where, MAX_OTHERS)
 
 
-def review_pair(conn: Connection, *, actor: Actor, review_id: int) -> PairReview:
+def review_pair(uow: UnitOfWork, *, review_id: int) -> PairReview:
     """The two records of a review item side by side, with each one's person's other records.
 
     Showing them consults both people: audited, with the review as the justification.
     """
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.REVIEW_LINKS)
     item = conn.execute(sa.select(link_reviews).where(link_reviews.c.id == review_id)).first()
     if item is None:
@@ -192,7 +193,7 @@ def review_pair(conn: Connection, *, actor: Actor, review_id: int) -> PairReview
         {c.person_id for c in (left, right) if c.person_id is not None and not c.restricted}
         | {p for p, r in seen.items() if r.restricted and r.break_glass}
     )
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "link.review",
         AuditCategory.CONSULTATION,
         "person_mention",

@@ -48,8 +48,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _audit(
-    conn: Connection,
-    actor: Actor,
+    uow: UnitOfWork,
     action: str,
     category: AuditCategory,
     referral_ids: list[int],
@@ -58,7 +57,7 @@ def _audit(
     recipient: str | None = None,
     **detail: object,
 ) -> None:
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         action,
         category,
         "referral",
@@ -297,10 +296,11 @@ def _shown(conn: Connection, actor: Actor, contacts: list[Contact], now: datetim
 
 
 def open_contacts(
-    conn: Connection, *, actor: Actor, now: datetime | None = None, limit: int = 200
+    uow: UnitOfWork, *, now: datetime | None = None, limit: int = 200
 ) -> list[Contact]:
     """Contacts awaiting a decision (or a strategy discussion), the most urgent clock first;
     audited as a consultation of the people shown."""
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.TRIAGE_CONTACTS)
     now = _now(now)
     decided = sa.select(referral_status_changes.c.referral_id).where(
@@ -318,7 +318,7 @@ def open_contacts(
     consulted = [c.person_id for c in found if not c.restricted]
     if consulted:
         _audit(
-            conn, actor, "mash.list", AuditCategory.CONSULTATION, [c.id for c in found],
+            uow, "mash.list", AuditCategory.CONSULTATION, [c.id for c in found],
             list(dict.fromkeys(consulted)), "MASH triage",
         )  # fmt: skip
     return found
@@ -331,20 +331,19 @@ def _one(conn: Connection, referral_id: int, now: datetime) -> Contact:
     return _build(conn, rows, now, detail=True)[0]
 
 
-def get_contact(
-    conn: Connection, *, actor: Actor, referral_id: int, now: datetime | None = None
-) -> Contact:
+def get_contact(uow: UnitOfWork, *, referral_id: int, now: datetime | None = None) -> Contact:
     """One contact with its clock, requests, decision and history (audited).
 
     Raises:
         NotFound: no such MASH contact.
         BreakGlassRequired: the person is restricted and the actor has not broken glass.
     """
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.TRIAGE_CONTACTS)
     now = _now(now)
     contact = _checked(conn, actor, referral_id, now)
     _audit(
-        conn, actor, "mash.view", AuditCategory.CONSULTATION, [contact.id], [contact.person_id],
+        uow, "mash.view", AuditCategory.CONSULTATION, [contact.id], [contact.person_id],
         "MASH triage",
     )  # fmt: skip
     return contact
@@ -389,9 +388,8 @@ def _text(value: str | None, field: str, errors: Errors, *, least: int, most: in
 
 
 def record_contact(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     person_id: int | None,
     source: str | None,
     agency: str | None,
@@ -405,6 +403,7 @@ def record_contact(
     Raises:
         FormInvalid: every field's problem at once; nothing is stored.
     """
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.TRIAGE_CONTACTS)
     now = _now(now)
     errors: Errors = {}
@@ -470,7 +469,7 @@ def record_contact(
         now,
     )
     _audit(
-        conn, actor, "mash.contact", AuditCategory.COLLECTION, [referral_id], [person_id],
+        uow, "mash.contact", AuditCategory.COLLECTION, [referral_id], [person_id],
         rag=str(rating), source=str(src),
     )  # fmt: skip
     logger.info("MASH contact %s recorded by user %s", referral_id, actor.user_id)
@@ -483,9 +482,8 @@ def _open_for_change(conn: Connection, actor: Actor, referral_id: int, now: date
 
 
 def ask_partner(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     referral_id: int,
     agency: str | None,
     question: str | None,
@@ -498,6 +496,7 @@ def ask_partner(
         FormInvalid: a missing agency, question or due time; nothing is stored.
         InvalidTransition: the contact is already decided.
     """
+    conn, actor = uow.conn, uow.user
     now = _now(now)
     contact = _open_for_change(conn, actor, referral_id, now)
     errors: Errors = {}
@@ -523,16 +522,15 @@ def ask_partner(
         ).scalar_one()
     )  # fmt: skip
     _audit(
-        conn, actor, "mash.request", AuditCategory.DISCLOSURE, [referral_id], [contact.person_id],
+        uow, "mash.request", AuditCategory.DISCLOSURE, [referral_id], [contact.person_id],
         "MASH information request", recipient=who, request_id=request_id,
     )  # fmt: skip
     return request_id
 
 
 def record_answer(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     referral_id: int,
     request_id: int,
     answer: str | None,
@@ -543,6 +541,7 @@ def record_answer(
     Raises:
         FormInvalid: no answer; InvalidTransition: already answered; NotFound: no request.
     """
+    conn, actor = uow.conn, uow.user
     now = _now(now)
     contact = _open_for_change(conn, actor, referral_id, now)
     errors: Errors = {}
@@ -564,15 +563,14 @@ def record_answer(
         .values(answered_at=now, answer=text)
     )
     _audit(
-        conn, actor, "mash.answer", AuditCategory.COLLECTION, [referral_id], [contact.person_id],
+        uow, "mash.answer", AuditCategory.COLLECTION, [referral_id], [contact.person_id],
         request_id=request_id,
     )  # fmt: skip
 
 
 def decide(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     referral_id: int,
     decision: str | None,
     rationale: str | None,
@@ -588,6 +586,7 @@ def decide(
     """
     from safeguard.services.assessment_forms import reassess
 
+    conn, actor = uow.conn, uow.user
     now = _now(now)
     contact = _open_for_change(conn, actor, referral_id, now)
     errors: Errors = {}
@@ -623,7 +622,7 @@ def decide(
     if chosen == Decision.STRATEGY_DISCUSSION:  # starts the MASH-STRATEGY-DISCUSSION clock
         _status(conn, referral_id, "strategy_discussion_needed", now, actor.username, now)
     _audit(
-        conn, actor, "mash.decision", AuditCategory.ALTERATION, [referral_id],
+        uow, "mash.decision", AuditCategory.ALTERATION, [referral_id],
         [contact.person_id], decision=str(chosen),
     )  # fmt: skip
     return reassess(conn, people.mention_ids_of(conn, contact.person_id), now)
@@ -641,9 +640,8 @@ def _status(
 
 
 def hold_strategy(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     referral_id: int,
     held_at: datetime | None,
     attendees: str | None,
@@ -660,6 +658,7 @@ def hold_strategy(
     """
     from safeguard.services.assessment_forms import reassess
 
+    conn, actor = uow.conn, uow.user
     now = _now(now)
     contact = _open_for_change(conn, actor, referral_id, now)
     if contact.decision != Decision.STRATEGY_DISCUSSION or contact.strategy_held_at is not None:
@@ -692,7 +691,7 @@ def hold_strategy(
     assert held_at is not None
     _status(conn, referral_id, "strategy_discussion_held", held_at, actor.username, now)
     _audit(
-        conn, actor, "mash.strategy", AuditCategory.ALTERATION, [referral_id],
+        uow, "mash.strategy", AuditCategory.ALTERATION, [referral_id],
         [contact.person_id], outcome=str(result),
     )  # fmt: skip
     return reassess(conn, people.mention_ids_of(conn, contact.person_id), now)

@@ -22,7 +22,7 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
     person_mentions,
 )
-from safeguard.domain.access import Action, Actor, RecordKind, Scope, ensure, scope_of, sight
+from safeguard.domain.access import Action, RecordKind, Scope, ensure, scope_of, sight
 from safeguard.domain.clocks import Clocks, rhi_done_at
 from safeguard.domain.history import MissingFact, PersonHistory
 from safeguard.domain.projection import WITHHELD_NAME, items_shown_if, project, shown_if
@@ -137,8 +137,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _audit(
-    conn: Connection,
-    actor: Actor,
+    uow: UnitOfWork,
     action: str,
     person_ids: list[int],
     justification: Justification,
@@ -147,7 +146,7 @@ def _audit(
 ) -> None:
     """A consultation entry: through ``appender`` (group commit) for a pure read, else in the
     caller's transaction (see ``record_consultation``)."""
-    UnitOfWork(conn, actor).consult(
+    uow.consult(
         appender,
         action,
         "person",
@@ -248,9 +247,8 @@ def _name_branches(tokens: list[str]) -> list[_Branch]:
 
 
 def search_people(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     text: str | None,
     date_of_birth: date | None,
     justification: Justification,
@@ -268,6 +266,7 @@ def search_people(
         limit: most people to return.
         audit: the process's audit appender (group commit); None audits in ``conn``.
     """
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.SEARCH_PEOPLE)
     # Stored names are at most 100 characters, so a longer word can only match on its prefix.
     tokens = [t[:100] for t in (text or "").lower().replace(",", " ").split() if t][:4]
@@ -352,8 +351,7 @@ def search_people(
     }
     person_ids = [h.person_id for h in hits]
     _audit(
-        conn,
-        actor,
+        uow,
         "person.search",
         person_ids,
         justification,
@@ -366,9 +364,8 @@ def search_people(
 
 
 def person_profile(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     person_id: int,
     justification: Justification,
     now: datetime | None = None,
@@ -381,6 +378,7 @@ def person_profile(
         PermissionDenied: not allowed (e.g. not shared with the actor's agency).
         BreakGlassRequired: restricted; record a reason with ``break_glass`` first.
     """
+    conn, actor = uow.conn, uow.user
     now = _now(now)
     mentions = _mentions_of(conn, person_id)  # NotFound first, as before
     mids = [int(m.id) for m in mentions]
@@ -423,7 +421,7 @@ def person_profile(
         now=now,
     )
     profile.incidents_by_month = _by_month(history)
-    _audit(conn, actor, "person.view", [person_id], justification, audit)
+    _audit(uow, "person.view", [person_id], justification, audit)
     return project(profile, sight(actor, resource))
 
 

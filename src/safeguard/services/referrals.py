@@ -136,13 +136,13 @@ def _with_codes(conn: Connection, views: list[ReferralView]) -> list[ReferralVie
 
 
 def _audit_views(
-    conn: Connection, actor: Actor, views: list[ReferralView], appender: AuditAppender | None
+    uow: UnitOfWork, views: list[ReferralView], appender: AuditAppender | None
 ) -> None:
     """Referral views are consultations of the people they are about."""
     if not views:
         return
     people = list(dict.fromkeys(v.person_id for v in views))
-    UnitOfWork(conn, actor).consult(
+    uow.consult(
         appender,
         "referral.view",
         "referral",
@@ -153,15 +153,15 @@ def _audit_views(
 
 
 def list_referrals(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     open_only: bool = True,
     limit: int = 100,
     audit: AuditAppender | None = None,
 ) -> list[ReferralView]:
     """Referrals newest first; a partner agency sees only the referrals made to it (under any
     name the registry knows it by). Audited as a consultation of the people concerned."""
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.VIEW_REFERRALS)
     q = _query().order_by(referrals.c.made_at.desc()).limit(limit)
     if scope_of(actor.role, Action.VIEW_REFERRALS) is Scope.SHARED:
@@ -170,7 +170,7 @@ def list_referrals(
         status = q.selected_columns.status
         q = q.where(sa.or_(status.is_(None), status.not_in(["closed", "declined", "withdrawn"])))
     views = _with_codes(conn, [_view(r) for r in conn.execute(q).all()])
-    _audit_views(conn, actor, views, audit)
+    _audit_views(uow, views, audit)
     return views
 
 
@@ -194,21 +194,21 @@ def _get(conn: Connection, referral_id: int) -> ReferralView:
 
 
 def get_referral(
-    conn: Connection, *, actor: Actor, referral_id: int, audit: AuditAppender | None = None
+    uow: UnitOfWork, *, referral_id: int, audit: AuditAppender | None = None
 ) -> ReferralView:
     """One referral (audited as a consultation). A partner agency sees only its own; a referral
     about a restricted person is shown to those who may break glass (it names nobody)."""
+    conn, actor = uow.conn, uow.user
     view = _get(conn, referral_id)
     resource = _resource(conn, actor, view)
     ensure(actor, Action.VIEW_REFERRALS, replace(resource, restricted=False))
-    _audit_views(conn, actor, [view], audit)
+    _audit_views(uow, [view], audit)
     return view
 
 
 def change_referral_status(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     referral_id: int,
     status: str,
     note: str | None = None,
@@ -219,6 +219,7 @@ def change_referral_status(
     Raises:
         InvalidTransition: e.g. a closed referral cannot be accepted.
     """
+    conn, actor = uow.conn, uow.user
     now = (now or datetime.now(UTC)).astimezone(UTC)
     if not status:
         raise ValidationFailed("status: choose the new status")
@@ -249,7 +250,7 @@ def change_referral_status(
         },
         now,
     )
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "referral.status",
         AuditCategory.ALTERATION,
         "referral",

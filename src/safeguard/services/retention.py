@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.accounts import agency_shares, break_glass_grants, users
+from safeguard.adapters.db.accounts import agency_shares, break_glass_grants
 from safeguard.adapters.db.assignments import work_assignments
 from safeguard.adapters.db.audit import audit_person_index
 from safeguard.adapters.db.findings import finding_history, findings, procedure_checks
@@ -40,7 +40,7 @@ from safeguard.adapters.db.tables import (
     satisfaction_responses,
     victim_contacts,
 )
-from safeguard.domain.access import Action, Actor, Role, ensure
+from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.offences import default_classification
 from safeguard.domain.retention import (
@@ -77,16 +77,6 @@ def load_policy(path: Path | None = None) -> RetentionPolicy:
     except yaml.YAMLError as exc:
         raise ValidationFailed(f"{path}: not YAML ({exc.__class__.__name__})") from None
     return parse_policy(raw, str(path), base)
-
-
-def actor_named(conn: Connection, username: str) -> Actor:
-    """The account a CLI command acts as (it must exist and be active)."""
-    row = conn.execute(
-        sa.select(users).where(users.c.username == username).where(users.c.active.is_(True))
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"--user: no active account {username!r}")
-    return Actor(int(row.id), str(row.username), Role(row.role), row.agency)
 
 
 def _day(value: object) -> date | None:
@@ -172,9 +162,8 @@ class WorklistItem:
 
 
 def review_worklist(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     policy: RetentionPolicy,
     today: date,
     horizon_days: int = 0,
@@ -182,6 +171,7 @@ def review_worklist(
 ) -> list[WorklistItem]:
     """People whose records are due for review by ``today`` (+ horizon), most overdue first.
     Ids, groups and dates only (no names): the list itself is audited as a consultation."""
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.MANAGE_RETENTION)
     dues = worklist(
         (review_due(f, policy) for f in record_facts(conn)), today, horizon_days=horizon_days
@@ -200,7 +190,7 @@ def review_worklist(
             )
         ).all()
     }
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "retention.worklist",
         AuditCategory.CONSULTATION,
         "person",
@@ -219,9 +209,8 @@ def _reachable(conn: Connection, actor: Actor, person_id: int) -> None:
 
 
 def decide(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     person_id: int,
     decision: Decision,
     rationale: str,
@@ -237,6 +226,7 @@ def decide(
         ValidationFailed: no rationale, no next review for a retain, a legal hold or the
             minimum period for a disposal.
     """
+    conn, actor = uow.conn, uow.user
     _reachable(conn, actor, person_id)
     [facts] = record_facts(conn, [person_id])
     due = review_due(facts, policy)
@@ -271,7 +261,7 @@ def decide(
         ).scalar_one()
     )
     removed = dispose_of(conn, person_id) if decision is Decision.DISPOSE else {}
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         f"retention.{decision}",
         AuditCategory.ERASURE if decision is Decision.DISPOSE else AuditCategory.ALTERATION,
         "person",
@@ -446,8 +436,9 @@ def dispose_of(conn: Connection, person_id: int) -> dict[str, int]:
     return removed
 
 
-def place_hold(conn: Connection, *, actor: Actor, person_id: int, reason: str) -> None:
+def place_hold(uow: UnitOfWork, *, person_id: int, reason: str) -> None:
     """Put a legal hold on a person's records (no disposal while it stands); audited."""
+    conn, actor = uow.conn, uow.user
     _reachable(conn, actor, person_id)
     if len(reason.strip()) < 10:
         raise ValidationFailed("reason: say why, in at least 10 characters")
@@ -460,19 +451,20 @@ def place_hold(conn: Connection, *, actor: Actor, person_id: int, reason: str) -
             placed_at=datetime.now(UTC),
         )
     )
-    _audit_hold(conn, actor, person_id, "retention.hold", reason)
+    _audit_hold(uow, person_id, "retention.hold", reason)
 
 
-def lift_hold(conn: Connection, *, actor: Actor, person_id: int, reason: str) -> None:
+def lift_hold(uow: UnitOfWork, *, person_id: int, reason: str) -> None:
     """Lift a legal hold; audited with why."""
+    conn, actor = uow.conn, uow.user
     _reachable(conn, actor, person_id)
     if not _delete(conn, retention_holds, retention_holds.c.person_id == person_id):
         raise NotFound(f"person_id: no legal hold on person {person_id}")
-    _audit_hold(conn, actor, person_id, "retention.hold_lifted", reason)
+    _audit_hold(uow, person_id, "retention.hold_lifted", reason)
 
 
-def _audit_hold(conn: Connection, actor: Actor, person_id: int, action: str, why: str) -> None:
-    UnitOfWork(conn, actor).audit(
+def _audit_hold(uow: UnitOfWork, person_id: int, action: str, why: str) -> None:
+    uow.audit(
         action,
         AuditCategory.ALTERATION,
         "person",

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.accounts import agency_shares
-from safeguard.domain.access import RECORD_KIND_LABELS, Action, Actor, RecordKind, ensure
+from safeguard.domain.access import RECORD_KIND_LABELS, Action, RecordKind, ensure
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.partners import check_share_expiry, check_share_kinds, share_active
 from safeguard.domain.purposes import BY_CODE, Justification
@@ -63,9 +63,8 @@ def _view(row: sa.Row[tuple[object, ...]], names: dict[str, str], now: datetime)
 
 
 def share_person(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     person_id: int,
     agency: str,
     justification: Justification,
@@ -80,6 +79,7 @@ def share_person(
         ValidationFailed: an unknown agency, kind, or an expiry out of bounds.
         BreakGlassRequired: the person is restricted and the sharer has not broken glass.
     """
+    conn, actor = uow.conn, uow.user
     from safeguard.services.people import mention_ids_of
 
     now = _now(now)
@@ -104,7 +104,7 @@ def share_person(
         )
         .returning(agency_shares.c.id)
     ).scalar_one()
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "person.share",
         AuditCategory.DISCLOSURE,
         "person",
@@ -131,7 +131,7 @@ def _get(conn: Connection, share_id: int, now: datetime) -> ShareView:
 
 
 def revoke_share(
-    conn: Connection, *, actor: Actor, share_id: int, reason: str, now: datetime | None = None
+    uow: UnitOfWork, *, share_id: int, reason: str, now: datetime | None = None
 ) -> ShareView:
     """End a share now (audited); the partner sees nothing more of it from this moment.
 
@@ -139,6 +139,7 @@ def revoke_share(
         InvalidTransition: the share is already revoked.
         ValidationFailed: no reason given.
     """
+    conn, actor = uow.conn, uow.user
     now = _now(now)
     ensure(actor, Action.SHARE_WITH_AGENCY)
     text = reason.strip()
@@ -155,7 +156,7 @@ def revoke_share(
         .where(agency_shares.c.id == share_id)
         .values(revoked_at=now, revoked_by=actor.user_id, revoke_reason=text)
     )
-    UnitOfWork(conn, actor).audit(
+    uow.audit(
         "person.share_revoked",
         AuditCategory.ALTERATION,
         "agency_share",
@@ -166,10 +167,9 @@ def revoke_share(
     return _get(conn, share_id, now)
 
 
-def shares_of(
-    conn: Connection, *, actor: Actor, person_id: int, now: datetime | None = None
-) -> list[ShareView]:
+def shares_of(uow: UnitOfWork, *, person_id: int, now: datetime | None = None) -> list[ShareView]:
     """Every share of a person, newest first (for those who may share)."""
+    conn, actor = uow.conn, uow.user
     ensure(actor, Action.SHARE_WITH_AGENCY)
     now = _now(now)
     rows = conn.execute(

@@ -11,6 +11,7 @@ from safeguard.domain.access import Action, Actor
 from safeguard.domain.purposes import PURPOSES
 from safeguard.services import break_glass as glass
 from safeguard.services import partners
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.api.models import AgencyOut, BreakGlassUseOut, PurposeOut, ReviewIn
 from safeguard.web.deps import ActorDep, Authorised, ConnDep, RecordId
 
@@ -48,12 +49,14 @@ def uses(
     """Break-glass uses to review, newest first (supervisors)."""
     return [
         BreakGlassUseOut.model_validate(asdict(u))
-        for u in glass.uses(conn, actor=actor, status=status)
+        for u in glass.uses(UnitOfWork(conn, actor), status=status)
     ]
 
 
 @router.post("/break-glass/{grant_id}/review", response_model=BreakGlassUseOut)
 def review(grant_id: RecordId, conn: ConnDep, actor: Reviewer, body: ReviewIn) -> BreakGlassUseOut:
     """Accept a use or question it (with a note); audited. Nobody reviews their own."""
-    done = glass.review(conn, actor=actor, grant_id=grant_id, verdict=body.verdict, note=body.note)
+    done = glass.review(
+        UnitOfWork(conn, actor), grant_id=grant_id, verdict=body.verdict, note=body.note
+    )
     return BreakGlassUseOut.model_validate(asdict(done))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from safeguard.domain.access import Action, Actor
 from safeguard.domain.assessments import ScoreResult
 from safeguard.services import assessment_forms, risk_view
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.api.models import AnswersIn, InstrumentOut, ScoreOut, SubmittedOut
 from safeguard.web.deps import Authorised, ConnDep, PersonId
 
@@ -59,8 +60,7 @@ def score(body: AnswersIn, actor: Assessor) -> ScoreOut:
 def submit(person_id: PersonId, body: AnswersIn, conn: ConnDep, actor: Assessor) -> SubmittedOut:
     """Grade and store an assessment about a person (audited as collection)."""
     done = assessment_forms.submit_assessment(
-        conn,
-        actor=actor,
+        UnitOfWork(conn, actor),
         person_id=person_id,
         instrument_id=body.instrument_id,
         instrument_version=body.instrument_version,

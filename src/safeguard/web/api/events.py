@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from safeguard.domain.access import Action, Actor
 from safeguard.services import events
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.api.models import EventOut
 from safeguard.web.deps import Authorised, ConnDep, JustificationQ, RecordId
 
@@ -23,5 +24,5 @@ def get_event(
 ) -> EventOut:
     """One event and the people involved; each of them is audited as consulted."""
     return EventOut.model_validate(
-        events.get_event(conn, actor=actor, event_id=event_id, justification=justification)
+        events.get_event(UnitOfWork(conn, actor), event_id=event_id, justification=justification)
     )

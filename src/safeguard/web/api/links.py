@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from safeguard.domain.access import Action, Actor
 from safeguard.services import links, worklists
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.api.models import (
     LinkDecisionIn,
     LinkDecisionOut,
@@ -35,13 +36,15 @@ def why(left: RecordId, right: RecordId, conn: ConnDep, actor: Reviewer) -> Pair
     match weight (Splink's waterfall) and every guard that keeps them apart."""
     from safeguard.services.linkage_why import why_pair
 
-    return PairWhyOut.model_validate(asdict(why_pair(conn, actor=actor, left=left, right=right)))
+    return PairWhyOut.model_validate(
+        asdict(why_pair(UnitOfWork(conn, actor), left=left, right=right))
+    )
 
 
 @router.get("/{review_id}", response_model=PairReviewOut)
 def review(review_id: RecordId, conn: ConnDep, actor: Reviewer) -> PairReviewOut:
     """The two records beside each other, with each one's person's other records."""
-    found = links.review_pair(conn, actor=actor, review_id=review_id)
+    found = links.review_pair(UnitOfWork(conn, actor), review_id=review_id)
     return PairReviewOut.model_validate(asdict(found))
 
 

@@ -49,8 +49,7 @@ def search(
 ) -> list[PersonHitOut]:
     """Find people by partial name and/or date of birth; audited with the terms and purpose."""
     hits = people.search_people(
-        conn,
-        actor=actor,
+        UnitOfWork(conn, actor),
         text=q,
         date_of_birth=dob,
         justification=justification,
@@ -71,7 +70,7 @@ def profile(
     """The person's timeline, flags, current risk and referrals (a partner agency: only what is
     shared with it)."""
     p = people.person_profile(
-        conn, actor=actor, person_id=person_id, justification=justification, audit=audit
+        UnitOfWork(conn, actor), person_id=person_id, justification=justification, audit=audit
     )
     return ProfileOut.model_validate(asdict(p))
 
@@ -87,8 +86,7 @@ def break_glass(
     """Record why you must see a restricted person (a purpose and its reference); valid for
     ``SAFEGUARD_BREAK_GLASS_MINUTES`` for you and this person only; audited and reviewed."""
     glass.grant(
-        conn,
-        actor=actor,
+        UnitOfWork(conn, actor),
         person_id=person_id,
         justification=justify(body.purpose, body.reference, use=Use.BREAK_GLASS),
         valid_for=timedelta(minutes=settings.break_glass_minutes),
@@ -104,8 +102,7 @@ def share(person_id: PersonId, conn: ConnDep, actor: Sharer, body: ShareIn) -> S
     """Share the person with a registered partner agency: the record kinds it covers, until
     the end of ``expires_on`` (a disclosure, audited with its recipient)."""
     made = sharing.share_person(
-        conn,
-        actor=actor,
+        UnitOfWork(conn, actor),
         person_id=person_id,
         agency=body.agency,
         justification=justify(body.purpose, body.reference, use=Use.SHARE),
@@ -120,14 +117,14 @@ def shares(person_id: PersonId, conn: ConnDep, actor: Sharer) -> list[ShareOut]:
     """Every share of the person, newest first, active or not."""
     return [
         ShareOut.model_validate(asdict(s))
-        for s in sharing.shares_of(conn, actor=actor, person_id=person_id)
+        for s in sharing.shares_of(UnitOfWork(conn, actor), person_id=person_id)
     ]
 
 
 @router.post("/shares/{share_id}/revoke", response_model=ShareOut)
 def revoke(share_id: RecordId, conn: ConnDep, actor: Sharer, body: RevokeIn) -> ShareOut:
     """End a share now (audited); the agency sees nothing more of it."""
-    done = sharing.revoke_share(conn, actor=actor, share_id=share_id, reason=body.reason)
+    done = sharing.revoke_share(UnitOfWork(conn, actor), share_id=share_id, reason=body.reason)
     return ShareOut.model_validate(asdict(done))
 
 

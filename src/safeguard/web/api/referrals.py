@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from safeguard.domain.access import Action, Actor
 from safeguard.services import referrals
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.api.models import ReferralOut, StatusIn
 from safeguard.web.deps import AuditDep, Authorised, ConnDep, RecordId
 
@@ -25,7 +26,7 @@ def list_referrals(
     """Referrals, newest first; partner agencies see only those made to them (audited)."""
     return [
         ReferralOut.model_validate(asdict(r))
-        for r in referrals.list_referrals(conn, actor=actor, open_only=open_only, audit=audit)
+        for r in referrals.list_referrals(UnitOfWork(conn, actor), open_only=open_only, audit=audit)
     ]
 
 
@@ -38,7 +39,9 @@ def get_referral(
 ) -> ReferralOut:
     """One referral (audited as a consultation)."""
     return ReferralOut.model_validate(
-        asdict(referrals.get_referral(conn, actor=actor, referral_id=referral_id, audit=audit))
+        asdict(
+            referrals.get_referral(UnitOfWork(conn, actor), referral_id=referral_id, audit=audit)
+        )
     )
 
 
@@ -51,6 +54,6 @@ def change_status(
 ) -> ReferralOut:
     """Move the referral on (e.g. received -> accepted); audited as alteration."""
     view = referrals.change_referral_status(
-        conn, actor=actor, referral_id=referral_id, status=str(body.status), note=body.note
+        UnitOfWork(conn, actor), referral_id=referral_id, status=str(body.status), note=body.note
     )
     return ReferralOut.model_validate(asdict(view))

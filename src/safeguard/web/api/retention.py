@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from safeguard.domain.access import Action, Actor
 from safeguard.domain.retention import Decision, RetentionPolicy
 from safeguard.services import retention
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.api.models import (
     RetentionDecisionIn,
     RetentionDecisionOut,
@@ -34,8 +35,7 @@ def items(
     conn: ConnDep, actor: Actor, policy: RetentionPolicy, horizon_days: int
 ) -> list[RetentionItemOut]:
     found = retention.review_worklist(
-        conn,
-        actor=actor,
+        UnitOfWork(conn, actor),
         policy=policy,
         today=datetime.now(UTC).date(),
         horizon_days=horizon_days,
@@ -74,8 +74,7 @@ def review(
     A restricted person needs a break-glass reason first; a legal hold blocks disposal."""
     decision = Decision(body.decision)
     rid = retention.decide(
-        conn,
-        actor=actor,
+        UnitOfWork(conn, actor),
         person_id=person_id,
         decision=decision,
         rationale=body.rationale,
@@ -90,4 +89,4 @@ def review(
 def hold(person_id: RecordId, body: RetentionHoldIn, conn: ConnDep, actor: Manager) -> None:
     """Place (or, with ``lift``, lift) a legal hold on a person's records; audited."""
     act = retention.lift_hold if body.lift else retention.place_hold
-    act(conn, actor=actor, person_id=person_id, reason=body.reason)
+    act(UnitOfWork(conn, actor), person_id=person_id, reason=body.reason)

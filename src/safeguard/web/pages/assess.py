@@ -13,6 +13,7 @@ from safeguard.domain.access import Action, Actor, ensure
 from safeguard.errors import ValidationFailed
 from safeguard.services import access, assessment_forms, people, risk_view
 from safeguard.services.assessment import default_assessor
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.deps import CSRF_FIELD, Authorised, ConnDep, PersonId
 from safeguard.web.pages.render import render
 
@@ -130,8 +131,7 @@ async def submit(
     event_id = int(event_text) if event_text.isdigit() and len(event_text) < 10 else None
     try:
         done = assessment_forms.submit_assessment(
-            conn,
-            actor=actor,
+            UnitOfWork(conn, actor),
             person_id=person_id,
             instrument_id=instrument_id,
             instrument_version=version,

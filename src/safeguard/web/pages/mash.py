@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from safeguard.domain.access import Action, Actor
 from safeguard.domain.mash import DECISION_LABELS, STRATEGY_LABELS, ContactSource, Rag
 from safeguard.services import mash
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.deps import Authorised, ConnDep, RecordId
 from safeguard.web.pages.render import render
 
@@ -32,7 +33,7 @@ def _int(text: str) -> int | None:
 @router.get("/mash", response_class=HTMLResponse)
 def contacts(request: Request, conn: ConnDep, actor: Triager) -> Response:
     """Contacts awaiting a decision, the most urgent clock first."""
-    found = mash.open_contacts(conn, actor=actor)
+    found = mash.open_contacts(UnitOfWork(conn, actor))
     return render(request, "mash_list.html", {"contacts": found, "now": datetime.now(UTC)},
                   actor=actor)  # fmt: skip
 
@@ -69,7 +70,7 @@ def create_contact(
               "rag": rag, "summary": summary}  # fmt: skip
     try:
         rid = mash.record_contact(
-            conn, actor=actor, person_id=_int(person_id), source=source or None,
+            UnitOfWork(conn, actor), person_id=_int(person_id), source=source or None,
             agency=agency or None, event_id=_int(event_id), rag=rag or None, summary=summary,
         )  # fmt: skip
     except mash.FormInvalid as exc:
@@ -87,7 +88,7 @@ def _contact_page(
     values: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    contact = mash.get_contact(conn, actor=actor, referral_id=referral_id)
+    contact = mash.get_contact(UnitOfWork(conn, actor), referral_id=referral_id)
     ctx = {
         "c": contact,
         "errors": errors or {},
@@ -115,7 +116,7 @@ def ask(
     clock: Short = "",
 ) -> Response:
     try:
-        mash.ask_partner(conn, actor=actor, referral_id=referral_id, agency=agency,
+        mash.ask_partner(UnitOfWork(conn, actor), referral_id=referral_id, agency=agency,
                          question=question, clock=clock or None)  # fmt: skip
     except mash.FormInvalid as exc:
         values = {"agency": agency, "question": question, "clock": clock}
@@ -134,7 +135,7 @@ def answer(
     answer: Text = "",
 ) -> Response:
     try:
-        mash.record_answer(conn, actor=actor, referral_id=referral_id, request_id=request_id,
+        mash.record_answer(UnitOfWork(conn, actor), referral_id=referral_id, request_id=request_id,
                            answer=answer)  # fmt: skip
     except mash.FormInvalid as exc:
         errors = {f"answer-{request_id}": exc.errors["answer"]}
@@ -152,7 +153,7 @@ def decision(
     rationale: Text = "",
 ) -> Response:
     try:
-        mash.decide(conn, actor=actor, referral_id=referral_id, decision=decision or None,
+        mash.decide(UnitOfWork(conn, actor), referral_id=referral_id, decision=decision or None,
                     rationale=rationale)  # fmt: skip
     except mash.FormInvalid as exc:
         values = {"decision": decision, "rationale": rationale}
@@ -181,7 +182,7 @@ def strategy(
 ) -> Response:
     when = _local_time(held_at) if held_at else None
     try:
-        mash.hold_strategy(conn, actor=actor, referral_id=referral_id, held_at=when,
+        mash.hold_strategy(UnitOfWork(conn, actor), referral_id=referral_id, held_at=when,
                            attendees=attendees, outcome=outcome or None)  # fmt: skip
     except mash.FormInvalid as exc:
         errors = dict(exc.errors)

@@ -80,8 +80,7 @@ def search(
             why = justify(purpose, reference, use=Use.CONSULT)
             ctx["why"] = why_query(why)
             ctx["hits"] = people.search_people(
-                conn,
-                actor=actor,
+                UnitOfWork(conn, actor),
                 text=q,
                 date_of_birth=_dob(dob),
                 justification=why,
@@ -110,7 +109,7 @@ def profile(
         return render(request, "reason.html", ctx, actor=actor)
     why = justify(purpose, reference, use=Use.CONSULT)
     profile = people.person_profile(
-        conn, actor=actor, person_id=person_id, justification=why, audit=audit
+        UnitOfWork(conn, actor), person_id=person_id, justification=why, audit=audit
     )
     can_share = bool(can(actor, Action.SHARE_WITH_AGENCY))
     spec, alt = incident_chart(profile.incidents_by_month)
@@ -127,7 +126,7 @@ def profile(
     )
     if can_share:
         ctx.update(
-            shares=sharing.shares_of(conn, actor=actor, person_id=person_id),
+            shares=sharing.shares_of(UnitOfWork(conn, actor), person_id=person_id),
             agencies=partners.list_agencies(conn),
             share_purposes=purposes_for(Use.SHARE),
             share_kinds=sharing.kind_choices(),
@@ -187,8 +186,7 @@ def break_glass(
 ) -> Response:
     why = justify(form.purpose, form.reference, use=Use.BREAK_GLASS)
     glass.grant(
-        conn,
-        actor=actor,
+        UnitOfWork(conn, actor),
         person_id=person_id,
         justification=why,
         valid_for=timedelta(minutes=settings.break_glass_minutes),
@@ -227,8 +225,7 @@ def share(
     if form.expires_on is None:
         raise ValidationFailed("expires_on: say when the share ends")
     sharing.share_person(
-        conn,
-        actor=actor,
+        UnitOfWork(conn, actor),
         person_id=person_id,
         agency=form.agency,
         justification=justify(form.purpose, form.reference, use=Use.SHARE),
@@ -246,7 +243,7 @@ def revoke_share(
     reason: Annotated[str, Form(max_length=300)] = "",
     back: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    done = sharing.revoke_share(conn, actor=actor, share_id=share_id, reason=reason)
+    done = sharing.revoke_share(UnitOfWork(conn, actor), share_id=share_id, reason=reason)
     return RedirectResponse(local(back, f"/people/{done.person_id}"), status_code=303)
 
 
@@ -282,7 +279,7 @@ def break_glass_review(
     actor: Annotated[Actor, Depends(Authorised(Action.REVIEW_BREAK_GLASS))],
     status: Literal["unreviewed", "accepted", "questioned", "all"] = "unreviewed",
 ) -> Response:
-    found = glass.uses(conn, actor=actor, status=None if status == "all" else status)
+    found = glass.uses(UnitOfWork(conn, actor), status=None if status == "all" else status)
     return render(
         request, "break_glass_review.html", {"uses": found, "status": status}, actor=actor
     )
@@ -296,5 +293,5 @@ def break_glass_decide(
     verdict: Annotated[Literal["accepted", "questioned"], Form()],
     note: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
-    glass.review(conn, actor=actor, grant_id=grant_id, verdict=verdict, note=note)
+    glass.review(UnitOfWork(conn, actor), grant_id=grant_id, verdict=verdict, note=note)
     return RedirectResponse("/break-glass", status_code=303)

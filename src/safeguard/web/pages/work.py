@@ -14,6 +14,7 @@ from safeguard.domain.access import Action, Actor, can
 from safeguard.domain.triage import DUE_WINDOW_LABELS
 from safeguard.errors import ValidationFailed
 from safeguard.services import dashboard, links, referrals, triage, worklists
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.deps import ActorDep, AuditDep, Authorised, ConnDep, EngineDep, RecordId
 from safeguard.web.pages.people import local
 from safeguard.web.pages.render import render
@@ -101,7 +102,7 @@ def referral_list(
     audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_REFERRALS))],
 ) -> Response:
-    found = referrals.list_referrals(conn, actor=actor, audit=audit)
+    found = referrals.list_referrals(UnitOfWork(conn, actor), audit=audit)
     return render(
         request,
         "referrals.html",
@@ -125,7 +126,7 @@ def referral_status(
     note: Annotated[str | None, Form(max_length=4000)] = None,
 ) -> Response:
     referrals.change_referral_status(
-        conn, actor=actor, referral_id=referral_id, status=status, note=note or None
+        UnitOfWork(conn, actor), referral_id=referral_id, status=status, note=note or None
     )
     return RedirectResponse("/referrals", status_code=303)
 
@@ -155,7 +156,7 @@ def _review_page(
     reason: str = "",
 ) -> Response:
     with engine.begin() as conn:
-        found = links.review_pair(conn, actor=actor, review_id=review_id)
+        found = links.review_pair(UnitOfWork(conn, actor), review_id=review_id)
     ctx = {"review": found, "errors": errors or {}, "reason": reason}
     return render(request, "link_review.html", ctx, actor=actor, status_code=422 if errors else 200)
 
@@ -166,13 +167,13 @@ def link_why(
 ) -> Response:
     from safeguard.services.linkage_why import why_pair
 
-    found = why_pair(conn, actor=actor, left=left, right=right)
+    found = why_pair(UnitOfWork(conn, actor), left=left, right=right)
     return render(request, "link_why.html", {"why": found}, actor=actor)
 
 
 @router.get("/links/{review_id}", response_class=HTMLResponse)
 def link_review(request: Request, review_id: RecordId, conn: ConnDep, actor: Reviewer) -> Response:
-    found = links.review_pair(conn, actor=actor, review_id=review_id)
+    found = links.review_pair(UnitOfWork(conn, actor), review_id=review_id)
     ctx = {"review": found, "errors": {}, "reason": ""}
     return render(request, "link_review.html", ctx, actor=actor)
 
