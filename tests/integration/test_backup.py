@@ -122,6 +122,30 @@ def test_restore_refuses_a_target_that_is_not_empty_unless_forced(
     other.dispose()
 
 
+def test_a_finished_restore_run_again_verifies_until_the_target_changes(
+    engine: Engine, fresh_url: str, tmp_path: Path
+) -> None:
+    """A restore killed after its last step but before it exited is run again by an operator
+    who cannot know it had finished: the same backup verifies, anything changed is refused."""
+    populated(engine, tmp_path / "data")
+    create_backup(engine, data_dir=tmp_path / "data", dest=tmp_path / "bk")
+    target = make_engine(fresh_url)
+    first = restore_backup(target, data_dir=tmp_path / "data2", source=tmp_path / "bk")
+    again = restore_backup(target, data_dir=tmp_path / "data2", source=tmp_path / "bk")
+    assert (again.tables, again.rows) == (first.tables, first.rows)
+    assert not (tmp_path / "data2" / ".restore-in-progress").exists()
+    with target.begin() as conn:  # the force has used the restored system since
+        append_audit(
+            conn,
+            AuditEntry(
+                "pc_patel", "search", AuditCategory.CONSULTATION, "search", justification="enquiry"
+            ),
+        )
+    with pytest.raises(Conflict, match="not empty"):
+        restore_backup(target, data_dir=tmp_path / "data2", source=tmp_path / "bk")
+    target.dispose()
+
+
 def test_a_corrupt_or_foreign_backup_is_refused_with_what_is_wrong(
     engine: Engine, tmp_path: Path
 ) -> None:
@@ -215,7 +239,15 @@ def test_the_cli_backs_up_and_restores(
         assert done.exit_code == 0, done.output
         assert "restored and verified" in done.output
         again = runner.invoke(cli_app, ["restore", str(tmp_path / "bk")])
-        assert again.exit_code == 2 and "not empty" in again.output
+        assert again.exit_code == 0 and "already restored" in again.output
+        other = tmp_path / "bk-other"
+        monkeypatch.setenv("SAFEGUARD_DATABASE_URL", db_url)
+        get_settings.cache_clear()
+        assert runner.invoke(cli_app, ["backup", str(other)]).exit_code == 0
+        monkeypatch.setenv("SAFEGUARD_DATABASE_URL", fresh_url)
+        get_settings.cache_clear()
+        refused = runner.invoke(cli_app, ["restore", str(other)])
+        assert refused.exit_code == 2 and "not empty" in refused.output
     finally:
         get_settings.cache_clear()
     target = make_engine(fresh_url)

@@ -47,8 +47,9 @@ def restore(
             pg_bin_dir=settings.pg_bin_dir,
         )
         m = report.manifest
+        done = "already restored; verified again" if report.already_complete else "restored"
         context.out.print(
-            f"restored and verified: {report.tables} tables, {report.rows:,} rows, "
+            f"{done} and verified: {report.tables} tables, {report.rows:,} rows, "
             f"{report.files} files; schema {m.schema_revision}; audit chain intact to entry "
             f"{m.audit_seq}"
         )

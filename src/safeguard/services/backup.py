@@ -9,6 +9,7 @@ with a manifest is a whole backup.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 LINKAGE = "linkage"
 MARKER = ".restore-in-progress"
+DONE = ".restore-complete"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class RestoreReport:
     tables: int
     rows: int
     files: int
+    already_complete: bool = False  # an earlier run had finished; this one only verified
 
 
 def _sha256(path: Path) -> str:
@@ -167,9 +170,13 @@ def restore_backup(
             f"{source}: a {manifest.dialect} backup cannot be restored into {engine.dialect.name}"
         )
     marker = data_dir / MARKER
-    resuming = marker.is_file() and marker.read_text(encoding="utf-8") == _marker_id(source)
+    backup_id = _marker_id(source)
+    resuming = _holds(marker, backup_id)
     store = data_dir / LINKAGE
     if not (force or resuming):
+        finished = _already_restored(engine, manifest, data_dir, backup_id)
+        if finished is not None:
+            return finished
         if not _target_empty(engine):
             raise Conflict(
                 "the target database is not empty; restore into an empty one, or give --force "
@@ -178,13 +185,45 @@ def restore_backup(
         if _linkage_files(store):
             raise Conflict(f"{store}: a linkage store is already there; give --force to replace it")
     data_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(_marker_id(source), encoding="utf-8")
+    (data_dir / DONE).unlink(missing_ok=True)
+    if not resuming:
+        _write_atomically(marker, backup_id)
     _restore_database(engine, manifest, source, pg_bin_dir)
     _restore_linkage(manifest, source, store)
     report = verify_restore(engine, manifest, store)
-    marker.unlink()
+    os.replace(marker, data_dir / DONE)  # one step: in progress, or complete, never neither
     logger.info("restore verified: %d tables, %d rows", report.tables, report.rows)
     return report
+
+
+def _holds(path: Path, backup_id: str) -> bool:
+    return path.is_file() and path.read_text(encoding="utf-8") == backup_id
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a kill leaves the old file or the new, never a part."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _already_restored(
+    engine: Engine, manifest: Manifest, data_dir: Path, backup_id: str
+) -> RestoreReport | None:
+    """The report of a finished restore of this backup run again, if nothing has changed since.
+
+    A restore killed after its last step but before it exited is complete; run again, it
+    verifies the target instead of refusing it as not empty. Anything changed since gives None,
+    and the caller refuses the non-empty target as usual.
+    """
+    if not _holds(data_dir / DONE, backup_id):
+        return None
+    try:
+        report = verify_restore(engine, manifest, data_dir / LINKAGE)
+    except ValidationFailed:
+        return None
+    logger.info("restore already complete and verified: %d tables", report.tables)
+    return dataclasses.replace(report, already_complete=True)
 
 
 def _target_empty(engine: Engine) -> bool:
