@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
-from safeguard.adapters.db.audit import append_audit
+from safeguard.adapters.db.audit import AuditAppender, append_audit
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
@@ -37,6 +37,7 @@ from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
 from safeguard.rules.rules import RULES_BY_ID
 from safeguard.services import access
 from safeguard.services.findings import key_to_person_id
+from safeguard.services.unit_of_work import UnitOfWork
 
 
 def rule_title(rule_id: str) -> str:
@@ -281,9 +282,12 @@ def triaged(
     code: str,
     filters: Filters | None = None,
     now: datetime | None = None,
+    audit: AuditAppender | None = None,
 ) -> Triaged:
     """A worklist triaged: grouped per person, most urgent first, filtered and paged; the people
-    shown on the page are audited as consulted for the list."""
+    shown on the page are audited as consulted for the list, through ``audit`` (group commit,
+    as the profile's consultation) when given: a list is a pure read, so the request does not
+    hold the database's write lock (SQLite) or the chain's head (PostgreSQL) while it renders."""
     from safeguard.services.worklists import _names
 
     ensure(actor, Action.VIEW_WORKLISTS)
@@ -309,19 +313,14 @@ def triaged(
         rows.append(row)
     consulted = [r.person_id for r in rows if not r.restricted]
     if consulted:
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor.audit_name,
-                actor_role=str(actor.role),
-                action="worklist.view",
-                category=AuditCategory.CONSULTATION,
-                record_type="person",
-                record_ids=[str(p) for p in consulted],
-                person_ids=consulted,
-                justification=f"Worklist: {kind.title}",
-                detail={"worklist": code, "page": page.page},
-            ),
+        UnitOfWork(conn, actor).consult(
+            audit,
+            "worklist.view",
+            "person",
+            record_ids=consulted,
+            person_ids=consulted,
+            justification=f"Worklist: {kind.title}",
+            detail={"worklist": code, "page": page.page},
         )
     return Triaged(
         code=code,

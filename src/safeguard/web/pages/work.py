@@ -41,6 +41,7 @@ def worklist(
     request: Request,
     code: str,
     conn: ConnDep,
+    audit: AuditDep,
     actor: Annotated[Actor, Depends(Authorised(Action.VIEW_WORKLISTS))],
     area: FilterText = None,
     team: FilterText = None,
@@ -59,7 +60,7 @@ def worklist(
         field, _, message = str(exc).partition(": ")
         errors[field] = message
         chosen = triage.filters_from(area=area, team=team, owner=owner, kind=kind, page=page)
-    found = triage.triaged(conn, actor=actor, code=code, filters=chosen)
+    found = triage.triaged(conn, actor=actor, code=code, filters=chosen, audit=audit)
     query = {
         k: v
         for k, v in (("area", area), ("team", team), ("owner", owner), ("kind", kind), ("due", due))
