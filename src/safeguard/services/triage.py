@@ -9,7 +9,10 @@ priority through :func:`safeguard.domain.triage.priority` (``band``) once the mo
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -152,17 +155,6 @@ def top_tasks(conn: Connection, code: str, now: datetime, limit: int) -> list[Ta
     return out
 
 
-# Each list's ranking (its people in order, with the totals), per database and list cut:
-# reused while nothing it reads has changed (:func:`_version`) and for at most a minute
-# (lateness moves a priority every 12 hours at the finest), so that a large list (the overdue
-# list: 36,000 people on the default force) is ranked once a minute, not on every page.
-_RANKINGS: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], datetime, _Ranking]] = (
-    OrderedDict()
-)
-_RANKINGS_KEPT = 64
-RANKING_FOR = timedelta(minutes=1)
-
-
 @dataclass(frozen=True, slots=True)
 class _Ranking:
     people: list[queue.Ranked]
@@ -187,23 +179,124 @@ def _version(conn: Connection) -> tuple[object, ...]:
 #: How many of a list's first people a ranking keeps (ten pages); a later page is ranked in
 #: the database on its own.
 RANKED_KEPT = 250
+#: How long a ranking is reused while nothing it reads has changed (lateness moves a
+#: priority every 12 hours at the finest) ...
+RANKING_FOR = timedelta(minutes=1)
+#: ... and from what age a request that reuses it has a fresh one ranked in the background,
+#: so that a list in use is not ranked again on a request's time every minute.
+REFRESH_AFTER = timedelta(seconds=40)
+#: A ranking made by a concurrent request a moment after this one's clock still serves it.
+_SKEW = timedelta(seconds=5)
+
+logger = logging.getLogger(__name__)
+_Key = tuple[str, queue.ListSpec]
+
+
+class _Rankings:
+    """Each list's ranking (its first people in order, with the totals) per database and list
+    cut, reused while :func:`_version` is unchanged and for at most :data:`RANKING_FOR`, so
+    that a large list (the overdue list: 36,000 people on the default force) is ranked about
+    once a minute in each process, not on every page.
+
+    Concurrent requests for the same list wait for one ranking rather than each making their
+    own (a burst of 20 users would otherwise rank the list 20 times at once); a ranking older
+    than :data:`REFRESH_AFTER` that is still valid is served while a single background thread
+    ranks the list afresh. A ranking is stored with the version read before it was made, so a
+    write that lands meanwhile leaves it stale-versioned and the next request ranks again.
+    """
+
+    def __init__(self, kept: int = 64) -> None:
+        self._kept = kept
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[_Key, tuple[tuple[object, ...], datetime, _Ranking]] = (
+            OrderedDict()
+        )
+        self._flights: dict[_Key, threading.Lock] = {}
+        self._refreshing: set[_Key] = set()
+        self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worklist-rank")
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _hit(
+        self, key: _Key, version: tuple[object, ...], now: datetime
+    ) -> tuple[datetime, _Ranking] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or found[0] != version:
+                return None
+            if not -_SKEW <= now - found[1] < RANKING_FOR:
+                return None
+            self._entries.move_to_end(key)
+            return found[1], found[2]
+
+    def _store(
+        self, key: _Key, version: tuple[object, ...], at: datetime, ranking: _Ranking
+    ) -> None:
+        with self._lock:
+            old = self._entries.get(key)
+            if old is not None and old[0] == version and old[1] > at:
+                return  # a newer ranking of the same data is already kept
+            self._entries[key] = (version, at, ranking)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._kept:
+                self._entries.popitem(last=False)
+
+    def get(
+        self, conn: Connection, spec: queue.ListSpec, now: datetime
+    ) -> tuple[datetime, _Ranking]:
+        """The list's ranking and the time it is as of (``now``, or less than a minute
+        before)."""
+        key = (conn.engine.url.render_as_string(), spec)
+        version = _version(conn)
+        hit = self._hit(key, version, now)
+        if hit is None:
+            with self._lock:
+                flight = self._flights.setdefault(key, threading.Lock())
+            with flight:  # one ranking of this list at a time in this process
+                hit = self._hit(key, version, now)
+                if hit is None:
+                    ranking = _rank(conn, spec, now)
+                    self._store(key, version, now, ranking)
+                    return now, ranking
+        if now - hit[0] >= REFRESH_AFTER:
+            self._refresh_later(conn.engine, key, spec, now)
+        return hit
+
+    def _refresh_later(
+        self, engine: Engine, key: _Key, spec: queue.ListSpec, now: datetime
+    ) -> None:
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+        self._refresher.submit(self._refresh, engine, key, spec, now)
+
+    def _refresh(self, engine: Engine, key: _Key, spec: queue.ListSpec, now: datetime) -> None:
+        try:
+            with engine.connect() as conn:
+                version = _version(conn)
+                self._store(key, version, now, _rank(conn, spec, now))
+        except Exception:  # a refresh is an optimisation: the next request ranks itself
+            logger.warning("background ranking of a worklist failed", exc_info=True)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+
+def _rank(conn: Connection, spec: queue.ListSpec, now: datetime) -> _Ranking:
+    people, total_people, total_tasks = queue.ranked(conn, spec, now, limit=RANKED_KEPT)
+    return _Ranking(people, total_people, total_tasks)
+
+
+_RANKINGS = _Rankings()
 
 
 def _ranking(conn: Connection, spec: queue.ListSpec, now: datetime) -> tuple[datetime, _Ranking]:
     """The list's first :data:`RANKED_KEPT` people ranked, with the totals, and the time the
     ranking is as of (``now``, or less than a minute before)."""
-    key = (conn.engine.url.render_as_string(), spec)
-    version = _version(conn)
-    hit = _RANKINGS.get(key)
-    if hit is not None and hit[0] == version and timedelta(0) <= now - hit[1] < RANKING_FOR:
-        _RANKINGS.move_to_end(key)
-        return hit[1], hit[2]
-    people, total_people, total_tasks = queue.ranked(conn, spec, now, limit=RANKED_KEPT)
-    ranking = _Ranking(people, total_people, total_tasks)
-    _RANKINGS[key] = (version, now, ranking)
-    while len(_RANKINGS) > _RANKINGS_KEPT:
-        _RANKINGS.popitem(last=False)
-    return now, ranking
+    return _RANKINGS.get(conn, spec, now)
 
 
 def triaged_page(conn: Connection, code: str, now: datetime, filters: Filters) -> Page:
