@@ -247,6 +247,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.templates.env.filters["day"] = _day
     app.state.metrics = Metrics(engine)
     app.state.retention = load_policy(settings.retention_file)  # a bad file stops start-up
+    # The rules and instruments, built once now (a bad file stops start-up too): built on the
+    # first request instead, every thread of a burst of requests parsed the catalogue at once
+    # (``lru_cache`` does not make the others wait), seconds of CPU per process.
+    _clock()
     errors.install(app)
     app.include_router(operations_router)
     app.include_router(api_router)
