@@ -5,7 +5,7 @@ the audit log keeps the fact, legal holds and restricted records respected."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from safeguard.cli import app as cli_app
 from safeguard.domain.access import Actor, BreakGlassRequired, Refused, Role
 from safeguard.domain.retention import Decision
 from safeguard.errors import ValidationFailed
-from safeguard.services import accounts
+from safeguard.services import accounts, triage
 from safeguard.services import retention as svc
 from safeguard.services.unit_of_work import UnitOfWork
 from tests.web_fixtures import World, as_admin, build_world
@@ -295,3 +295,40 @@ def test_the_cli_lists_retains_and_disposes(
     finally:
         get_settings.cache_clear()
     assert _mentions_of(engine, world.victim) == []
+
+
+def test_a_disposal_takes_the_person_off_a_worklist_at_once(engine: Engine, world: World) -> None:
+    # Someone else's finding, newer and changed later than the victim's: removing the victim's
+    # leaves the newest finding id and change time as they were, so only the retention
+    # decision tells a kept ranking that the list has changed.
+    later = datetime.now(UTC) + timedelta(hours=1)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(findings).values(
+                finding_key=f"test:{world.child_shared}",
+                rule_id="DA-MARAC-1",
+                rule_version="1",
+                person_key=f"P{world.child_shared}",
+                person_id=world.child_shared,
+                category="marac_due",
+                kind="procedure",
+                severity="medium",
+                due_at=later,
+                status="open",
+                explanation="Refer to MARAC.",
+                facts="{}",
+                content_hash="1" * 32,
+                first_found_at=later,
+                last_changed_at=later,
+            )
+        )
+    triage._RANKINGS.clear()
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        before = triage.triaged_page(conn, "marac-due", now, triage.Filters())
+    assert {w.person_id for w in before.people} == {world.victim, world.child_shared}
+    _dispose(engine, world.victim)
+    with engine.connect() as conn:
+        after = triage.triaged_page(conn, "marac-due", now, triage.Filters())
+    assert [w.person_id for w in after.people] == [world.child_shared]
+    assert (after.total_people, after.total_tasks) == (1, 1)

@@ -12,6 +12,8 @@ from safeguard.domain.triage import (
     WorkState,
     group_by_person,
     in_window,
+    lateness,
+    lateness_steps,
     level,
     paginate,
     priority,
@@ -133,3 +135,21 @@ def test_paging_gives_exact_totals_and_clamps_the_page() -> None:
     last = paginate(grouped, 99, 3)
     assert last.page == 3 and [w.person_id for w in last.people] == [7]
     assert paginate([], 1, 25).pages == 1
+
+
+def _by_steps(due: datetime, now: datetime) -> int:
+    for at, strict, points in lateness_steps(now):
+        if due < at or (not strict and due == at):
+            return points
+    return 0
+
+
+def test_lateness_worked_out_directly_is_the_steps_the_database_orders_by() -> None:
+    # Every 12-hour step and either side of it, both windows ahead and beyond, to the second.
+    offsets = {
+        timedelta(hours=h) + timedelta(seconds=s) for h in range(-12 * 23, 80) for s in (-1, 0, 1)
+    }
+    for offset in offsets:
+        due = NOW + offset
+        assert lateness(due, NOW) == _by_steps(due, NOW), offset
+    assert lateness(None, NOW) == 0

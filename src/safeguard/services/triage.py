@@ -23,6 +23,7 @@ from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
 from safeguard.adapters.db.audit import AuditAppender, append_audit
+from safeguard.adapters.db.retention import retention_reviews
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
@@ -163,17 +164,19 @@ class _Ranking:
 
 
 def _version(conn: Connection) -> tuple[object, ...]:
-    """What a ranking depends on, read through indexes: the findings (a new one moves the
-    count and the highest id, a change the latest change time, a removal the count), the
-    assignments, and the risk model's scores."""
+    """What a ranking depends on, each read as one step down an index (no count: counting
+    the findings read the whole table, about 10 ms a request on the default force): a new
+    finding moves the highest id, a change the latest change time, a new or replaced owner
+    the latest assignment time, a model's new scores the newest score id. Findings and
+    assignments are removed only by a retention decision, which writes its review row in the
+    same transaction (``services.retention.decide``): the newest review id covers removals.
+    """
     f, w = store.findings.c, owners.work_assignments.c
-    # One aggregate per query: each is then read from an index (SQLite reads the table for
-    # count and max together).
-    count = conn.execute(sa.select(sa.func.count()).select_from(store.findings)).scalar()
     newest = conn.execute(sa.select(sa.func.max(f.id))).scalar()
     changed = conn.execute(sa.select(sa.func.max(f.last_changed_at))).scalar()
-    owned = conn.execute(sa.select(sa.func.count(), sa.func.max(w.assigned_at))).one()
-    return (count, newest, changed, *owned, *queue.scores_version(conn))
+    owned = conn.execute(sa.select(sa.func.max(w.assigned_at))).scalar()
+    reviewed = conn.execute(sa.select(sa.func.max(retention_reviews.c.id))).scalar()
+    return (newest, changed, owned, reviewed, *queue.scores_version(conn))
 
 
 #: How many of a list's first people a ranking keeps (ten pages); a later page is ranked in
@@ -213,11 +216,13 @@ class _Rankings:
         )
         self._flights: dict[_Key, threading.Lock] = {}
         self._refreshing: set[_Key] = set()
+        self._choices: dict[tuple[str, str], tuple[tuple[object, ...], list[str]]] = {}
         self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worklist-rank")
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._choices.clear()
 
     def _hit(
         self, key: _Key, version: tuple[object, ...], now: datetime
@@ -244,12 +249,16 @@ class _Rankings:
                 self._entries.popitem(last=False)
 
     def get(
-        self, conn: Connection, spec: queue.ListSpec, now: datetime
+        self,
+        conn: Connection,
+        spec: queue.ListSpec,
+        now: datetime,
+        version: tuple[object, ...] | None = None,
     ) -> tuple[datetime, _Ranking]:
         """The list's ranking and the time it is as of (``now``, or less than a minute
-        before)."""
+        before); ``version``: :func:`_version`, if the caller has just read it."""
         key = (conn.engine.url.render_as_string(), spec)
-        version = _version(conn)
+        version = _version(conn) if version is None else version
         hit = self._hit(key, version, now)
         if hit is None:
             with self._lock:
@@ -263,6 +272,19 @@ class _Rankings:
         if now - hit[0] >= REFRESH_AFTER:
             self._refresh_later(conn.engine, key, spec, now)
         return hit
+
+    def choices(self, conn: Connection, column: str, version: tuple[object, ...]) -> list[str]:
+        """The values of ``column`` among open items (a list's filter choices), kept with the
+        version they were read at: they change only when the findings do."""
+        key = (conn.engine.url.render_as_string(), column)
+        with self._lock:
+            found = self._choices.get(key)
+        if found is not None and found[0] == version:
+            return found[1]
+        values = queue.distinct_active(conn, column)
+        with self._lock:
+            self._choices[key] = (version, values)
+        return values
 
     def _refresh_later(
         self, engine: Engine, key: _Key, spec: queue.ListSpec, now: datetime
@@ -293,17 +315,28 @@ def _rank(conn: Connection, spec: queue.ListSpec, now: datetime) -> _Ranking:
 _RANKINGS = _Rankings()
 
 
-def _ranking(conn: Connection, spec: queue.ListSpec, now: datetime) -> tuple[datetime, _Ranking]:
+def _ranking(
+    conn: Connection,
+    spec: queue.ListSpec,
+    now: datetime,
+    version: tuple[object, ...] | None = None,
+) -> tuple[datetime, _Ranking]:
     """The list's first :data:`RANKED_KEPT` people ranked, with the totals, and the time the
     ranking is as of (``now``, or less than a minute before)."""
-    return _RANKINGS.get(conn, spec, now)
+    return _RANKINGS.get(conn, spec, now, version)
 
 
-def triaged_page(conn: Connection, code: str, now: datetime, filters: Filters) -> Page:
+def triaged_page(
+    conn: Connection,
+    code: str,
+    now: datetime,
+    filters: Filters,
+    version: tuple[object, ...] | None = None,
+) -> Page:
     """One page of worklist ``code`` grouped per person, most urgent first, with exact
     totals: the people ranked in the database, then only the page's people's items read."""
     spec = spec_of(code, filters)
-    at, ranking = _ranking(conn, spec, now)
+    at, ranking = _ranking(conn, spec, now, version)
     per_page = max(1, filters.per_page)
     pages = max(1, -(-ranking.total_people // per_page))
     page = min(max(1, filters.page), pages)
@@ -391,7 +424,8 @@ def triaged(
     f = filters or Filters()
     if f.owner == "me":
         f = replace(f, owner=actor.username)
-    page = triaged_page(conn, code, now, f)
+    version = _version(conn)
+    page = triaged_page(conn, code, now, f, version)
     seen = access.person_access(conn, actor, [w.person_id for w in page.people], now)
     names = _names(conn, [w.person_id for w in page.people])
     rows = []
@@ -422,11 +456,11 @@ def triaged(
         filters=f,
         page=page,
         rows=rows,
-        areas=queue.distinct_active(conn, "area"),
-        teams=queue.distinct_active(conn, "team"),
+        areas=_RANKINGS.choices(conn, "area", version),
+        teams=_RANKINGS.choices(conn, "team", version),
         kinds=sorted(kind.categories)
         if code != "overdue"
-        else queue.distinct_active(conn, "category"),
+        else _RANKINGS.choices(conn, "category", version),
     )
 
 

@@ -25,7 +25,7 @@ work_assignments = sa.Table(
     sa.Column("owner_user", sa.String(64), nullable=True, index=True),
     sa.Column("owner_team", sa.String(64), nullable=True),
     sa.Column("assigned_by", sa.String(64), nullable=False),
-    sa.Column("assigned_at", UTCDateTime(), nullable=False),
+    sa.Column("assigned_at", UTCDateTime(), nullable=False, index=True),
 )
 
 
