@@ -27,6 +27,9 @@ Tests attack the output with linear programming over the published figures and f
 any suppressed cell (``tests/unit/test_disclosure.py``).
 
 About 450 lines on purpose: one algorithm, whose rules and search only make sense together.
+
+About 450 lines on purpose: primary suppression, secondary suppression and the check that
+no suppressed cell can be recovered are one algorithm over one grid, with shared invariants.
 """
 
 from __future__ import annotations

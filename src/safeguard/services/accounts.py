@@ -5,6 +5,9 @@ administrator's, checked here, and audited in the same transaction. Two system j
 accounts too: ``BOOTSTRAP`` the very first one on an empty database (nobody could sign in to
 make it otherwise), and ``DEMO`` the demo personas (``create_demo_users``; the command line
 allows that in development only).
+
+About 500 lines: sign-in, sessions, tokens and administration share the hashing of passwords and
+tokens and the throttle. Sign-in is the part to split out if this grows.
 """
 
 from __future__ import annotations

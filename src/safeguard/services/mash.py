@@ -6,6 +6,10 @@ The contact is a referral (type ``mash``) and the decision a ``decision_made`` s
 so the rules engine's MASH-RAG-DECISION and the board count them; the person is re-assessed at
 once after a decision. Every read of a contact is audited as a consultation of its person and
 every change in the same transaction as the change itself.
+
+About 700 lines: a contact's course (RAG, information requests, decision, strategy discussion)
+is one state machine with its clocks and its audit. The information requests are the next part
+to move.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Person ids: a positive id is a row of ``people`` (the result of linking). A pers
 linking has not reached yet (no ``person_links`` row) is its own person, with the id
 ``-mention_id``; once linked, that negative id answers NotFound and the person's positive id is
 the one to use.
+
+About 680 lines: search and the profile's sections (who, risk, what is due, linked people,
+timeline) are read and audited as one consultation. The linked people are the next part to move.
 """
 
 from __future__ import annotations

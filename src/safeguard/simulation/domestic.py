@@ -7,6 +7,9 @@ the offending propensity that ``crime.py`` then turns into criminal records.
 :func:`simulate_domestic_abuse` runs after the other crime, so each relationship's incidents
 can read the suspect's record as it stood. ``domestic_risk.py`` holds the hazards and the
 exact probability of each target that ``outcomes.csv`` carries.
+
+About 490 lines on purpose: a relationship's plan and its incidents share the hidden state
+(danger, escalation, separation) that makes the true probability exact.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 ``prepare`` flattens evaluations into rows (in a worker process); ``sync_prepared`` writes one
 batch of people in the caller's transaction: new findings inserted, changed ones updated, ones
 the engine no longer raises closed by rule, and each person's procedure checks replaced.
+
+About 470 lines on purpose: preparing the rows and writing them are the two halves of one
+idempotent protocol (the same keys and digests on both sides), kept together so they cannot drift.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ Row numbers: 1 is the first data row (CSV: the record after the header, blank li
 JSON Lines: the line). A row that cannot be parsed (bad quoting, wrong field count, a field over
 ``MAX_FIELD_CHARS``, JSON nested too deep) is handed on as unparsable under its own row number, and
 reading goes on with the next row: bad input never stops the file.
+
+About 500 lines on purpose: three formats behind one streaming interface, with the same row
+numbering and the same handling of rows that cannot be parsed.
 """
 
 from __future__ import annotations
