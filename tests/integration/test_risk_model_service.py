@@ -77,6 +77,10 @@ def test_train_validates_on_the_latest_complete_year_and_writes_a_card(loaded: E
     trained = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5)
     card = trained.card
     assert card["test_year"] == 2024 and card["train_window"][1] < "2023-01-01"
+    # Only incidents whose year of look-back lies inside the record (it starts in 2021).
+    assert ds.data_start is not None and ds.data_start.year == 2021
+    assert card["look_back_days"] == 365
+    assert card["train_window"][0] >= (ds.data_start + timedelta(days=365)).date().isoformat()
     assert card["counts"]["test"] > 50 and card["features"] == list(
         data.features_for(Target.DA_REPEAT)
     )
