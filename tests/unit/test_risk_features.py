@@ -16,7 +16,6 @@ from safeguard.domain.risk.explanation import drivers, probability
 from safeguard.domain.risk.features import (
     DA_HISTORY,
     DASH,
-    LOOK_BACK,
     FeatureRow,
     da_features,
     missing_features,
@@ -69,14 +68,14 @@ def test_pair_features_count_the_pairs_history_and_the_suspects_offending() -> N
     suspect = _suspect(
         _suspect_side(1, -1000), _suspect_side(2, -200), _suspect_side(3, -30),
         _suspect_side(4, 0), _suspect_side(6, -50, victim="P8"),
-        _crime(20, -300, "8N"), _crime(21, -350, "8N"), _crime(22, -200, "19C"),
-        _crime(23, -100, "30C"), _crime(24, -400, "8N"),  # 24: before the year's look-back
+        _crime(20, -300, "8N"), _crime(21, -400, "8N"), _crime(22, -500, "19C"),
+        _crime(23, -600, "30C"),
     )  # fmt: skip
     row = da_features(victim, suspect, 4)
     v = row.values
-    assert v["pair_last_year"] == pytest.approx(math.log1p(2))  # events 2 and 3, not 1
-    assert v["pair_last_90_days"] == pytest.approx(math.log1p(1))  # event 3
-    assert v["pair_none_last_year"] == 0.0
+    assert v["pair_last_year"] == pytest.approx(math.log1p(2))  # events 2 and 3
+    assert v["pair_three_years"] == pytest.approx(math.log1p(3))  # events 1, 2 and 3
+    assert v["first_incident"] == 0.0
     assert v["log_months_since_last"] == pytest.approx(math.log1p(30 / 30))
     assert v["suspect_violent"] == pytest.approx(math.log1p(2))
     assert v["suspect_sexual"] == pytest.approx(math.log1p(1))
@@ -89,41 +88,7 @@ def test_pair_features_count_the_pairs_history_and_the_suspects_offending() -> N
         40, abs=1
     )
     assert set(row.evidence["pair_last_year"]) == {2, 3}
-    assert set(row.evidence["suspect_violent"]) == {20, 21}
     assert set(row.values) == set(names_of(DA_HISTORY, DASH))
-
-
-def test_history_before_the_look_back_changes_no_feature() -> None:
-    """An incident early in the record sees the same as a later one with the same last year:
-    what lies more than LOOK_BACK before it (or before the record began) counts for nothing."""
-    assert LOOK_BACK.days == 365
-    recent = (_da(2, -200), _da(3, -30), _da(4, 0, offence_code="8N", injury_level="minor"))
-    old = (_da(1, -400, offence_code="8N", injury_level="serious"), _da(5, -500, suspect="P3"))
-    short = _victim(*recent, referrals=(referral(1, "marac", at(-20)),))
-    long = _victim(
-        *old, *recent, referrals=(referral(1, "marac", at(-20)), referral(2, "marac", at(-380)))
-    )
-    s_short = _suspect(_suspect_side(2, -200), _suspect_side(3, -30), _suspect_side(4, 0))
-    s_long = _suspect(
-        _suspect_side(1, -400), _suspect_side(2, -200), _suspect_side(3, -30),
-        _suspect_side(4, 0), _suspect_side(6, -370, victim="P8"), _crime(20, -366, "8N"),
-        _crime(21, -900, "19C"),
-    )  # fmt: skip
-    assert da_features(short, s_short, 4).values == da_features(long, s_long, 4).values
-    none = da_features(_victim(_da(1, -400), _da(2, 0)), None, 2).values
-    assert none["pair_none_last_year"] == 1.0 and none["escalation"] == 0.0
-    assert none["log_months_since_last"] == pytest.approx(math.log1p(12))
-    child = person(
-        dob=date(2010, 1, 1),
-        missing=(
-            episode(1, at(-400), event_id=11, exploitation_flag=True),
-            episode(2, at(0), event_id=12),
-        ),
-    ).normalised()
-    m = missing_features(child, 2).values
-    assert m["flagged_before"] == 0.0 and m["year_before"] == 0.0
-    assert m["log_days_since_last"] == pytest.approx(math.log1p(365))
-    assert m["no_interview_after_last"] == 0.0
 
 
 def test_no_look_ahead_later_records_change_no_feature() -> None:
@@ -151,7 +116,7 @@ def test_the_prediction_moment_waits_for_the_incidents_dash_form_within_a_week()
 
 def test_a_first_incident_with_an_unknown_suspect_has_zero_counts() -> None:
     row = da_features(_victim(_da(1, 0)), None, 1)
-    assert row.values["pair_none_last_year"] == 1.0
+    assert row.values["first_incident"] == 1.0
     assert row.values["pair_last_year"] == 0.0 and row.values["suspect_violent"] == 0.0
     with pytest.raises(ValueError):
         da_features(_victim(_da(1, 0)), None, 99)

@@ -26,13 +26,7 @@ from safeguard.adapters import model_store as store
 from safeguard.adapters.db.risk_models import risk_models, risk_scores
 from safeguard.domain.risk.bands import BAND_ORDER, band
 from safeguard.domain.risk.explanation import drivers
-from safeguard.domain.risk.features import (
-    DA_HISTORY,
-    DASH,
-    LOOK_BACK,
-    MISSING_HISTORY,
-    kinds_of,
-)
+from safeguard.domain.risk.features import DA_HISTORY, DASH, MISSING_HISTORY, kinds_of
 from safeguard.domain.risk.targets import Target
 from safeguard.errors import NotFound, ValidationFailed
 from safeguard.services import risk_model_card as cards
@@ -65,23 +59,12 @@ def _year_start(year: int) -> datetime:
 
 
 def split(
-    rows: Sequence[IndexRow],
-    target: Target,
-    data_end: datetime,
-    data_start: datetime | None = None,
+    rows: Sequence[IndexRow], target: Target, data_end: datetime
 ) -> tuple[int, list[IndexRow], list[IndexRow]]:
     """(test year, train rows, test rows): the latest year whose follow-up is complete, and
-    the earlier rows whose follow-up was over before it began. Only labelled rows, and only
-    rows whose features' whole look-back (:data:`LOOK_BACK`) lies inside the record (from
-    ``data_start``): an earlier row sees less history than a later one, so a model fitted on
-    it would be miscalibrated on the test year."""
+    the earlier rows whose follow-up was over before it began. Only labelled rows."""
     window = timedelta(days=target.window_days)
-    labelled = [
-        r
-        for r in rows
-        if r.labels.get(target) is not None
-        and (data_start is None or r.occurred_at - LOOK_BACK >= data_start)
-    ]
+    labelled = [r for r in rows if r.labels.get(target) is not None]
     years = sorted({r.occurred_at.year for r in labelled})
     complete = [y for y in years if _year_start(y + 1) + window <= data_end]
     if not complete:
@@ -130,7 +113,7 @@ def train(
         ds = dataset or data.build(conn, data_end=data_end)
     seconds["read"] = time.perf_counter() - began
     began = time.perf_counter()
-    year, train_rows, test_rows = split(ds.of(target), target, ds.data_end, ds.data_start)
+    year, train_rows, test_rows = split(ds.of(target), target, ds.data_end)
     names = data.features_for(target)
     y_train, y_test = _y(train_rows, target), _y(test_rows, target)
     _check_enough("training", y_train, target, min_positives)
@@ -187,8 +170,6 @@ def train(
             "format_version": store.FORMAT_VERSION,
             "data_end": ds.data_end.isoformat(),
             "test_year": year,
-            "data_start": None if ds.data_start is None else ds.data_start.isoformat(),
-            "look_back_days": LOOK_BACK.days,
             "train_window": [
                 min(r.occurred_at for r in train_rows).date().isoformat(),
                 max(r.occurred_at for r in train_rows).date().isoformat(),

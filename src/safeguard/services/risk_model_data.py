@@ -87,9 +87,6 @@ class IndexRow:
 class Dataset:
     data_end: datetime
     rows: list[IndexRow] = field(default_factory=list)
-    #: The first moment the records cover (the start of the day of the earliest event): an
-    #: incident's history before it is not in the record.
-    data_start: datetime | None = None
 
     def of(self, target: Target) -> list[IndexRow]:
         kind = "missing" if target is Target.MISSING_REPEAT else "da"
@@ -102,14 +99,6 @@ def data_end_of(conn: Connection) -> datetime | None:
     if value is None:
         return None
     return datetime.combine(value.date() + timedelta(days=1), time(0), tzinfo=UTC)
-
-
-def data_start_of(conn: Connection) -> datetime | None:
-    """The first moment the records cover: the start of the day (UTC) of the earliest event."""
-    value = as_utc(conn.execute(sa.select(sa.func.min(events.c.occurred_at))).scalar())
-    if value is None:
-        return None
-    return datetime.combine(value.date(), time(0), tzinfo=UTC)
 
 
 def demographics(conn: Connection) -> dict[str, tuple[str | None, str | None]]:
@@ -242,7 +231,7 @@ def build(
     offences = default_classification()
     _, batches = repo.batches(people_per_batch)
     da_people: dict[str, PersonHistory] = {}
-    ds = Dataset(end, data_start=data_start_of(conn))
+    ds = Dataset(end)
     for batch in batches:
         for h in repo.histories(batch, expand=False):
             h = h.normalised()

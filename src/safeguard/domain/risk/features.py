@@ -7,12 +7,6 @@ week of that: :func:`prediction_moment`), so no feature can see anything later; 
 histories by hand and checks it. The index incident itself is known at that moment and
 describes the present (injury, separation, breach).
 
-Every history feature looks back a fixed :data:`LOOK_BACK` (one year) and no further, so it
-means the same for every incident whose look-back lies inside the record: an incident early in
-the record would otherwise see less history than a later one (the record starts on a day), and a
-model fitted on early years would be miscalibrated on later ones. Training uses only incidents
-with the whole look-back inside the record (``services/risk_model.py``).
-
 Sex and ethnicity are never features: :class:`PersonHistory` does not even carry them (the
 fairness measures read them apart, ``services/risk_model_data.py``).
 
@@ -37,10 +31,10 @@ COUNT, NUMBER, FLAG = "count", "number", "flag"
 
 #: Domestic-abuse pair features from history (the target: repeat and serious harm).
 DA_HISTORY: tuple[tuple[str, str], ...] = (
-    ("pair_last_90_days", COUNT),
     ("pair_last_year", COUNT),
+    ("pair_three_years", COUNT),
     ("log_months_since_last", NUMBER),
-    ("pair_none_last_year", FLAG),
+    ("first_incident", FLAG),
     ("suspect_violent", COUNT),
     ("suspect_sexual", COUNT),
     ("suspect_other", COUNT),
@@ -76,19 +70,18 @@ MISSING_HISTORY: tuple[tuple[str, str], ...] = (
 
 #: Plain words for each feature: shown beside a prediction with the records behind it.
 PLAIN_WORDS: Mapping[str, str] = {
-    "pair_last_90_days": "incidents between the pair in the 90 days before",
     "pair_last_year": "incidents between the pair in the year before",
-    "log_months_since_last": "time since the pair's last incident in the year before",
-    "pair_none_last_year": "no incident recorded between the pair in the year before",
-    "suspect_violent": "violent offences recorded against the suspect in the year before",
-    "suspect_sexual": "sexual offences recorded against the suspect in the year before",
-    "suspect_other": "other offences recorded against the suspect in the year before",
-    "suspect_other_victims": "suspect's domestic-abuse incidents with other victims in the "
-    "year before",
-    "pair_breaches": "breaches of an order between the pair in the year before (or now)",
-    "prior_marac": "victim referred to MARAC in the year before",
-    "escalation": "more serious than any incident of the pair in the year before",
-    "victim_victimised": "victim's other victimisation in the year before",
+    "pair_three_years": "incidents between the pair in the three years before",
+    "log_months_since_last": "time since the pair's last incident",
+    "first_incident": "first incident recorded between the pair",
+    "suspect_violent": "violent offences recorded against the suspect",
+    "suspect_sexual": "sexual offences recorded against the suspect",
+    "suspect_other": "other offences recorded against the suspect",
+    "suspect_other_victims": "suspect's domestic-abuse incidents with other victims",
+    "pair_breaches": "breaches of an order between the pair",
+    "prior_marac": "victim referred to MARAC before",
+    "escalation": "more serious than any earlier incident of the pair",
+    "victim_victimised": "victim's other victimisation",
     "victim_age": "victim's age",
     "suspect_age": "suspect's age",
     "separated": "victim and suspect separated",
@@ -99,21 +92,16 @@ PLAIN_WORDS: Mapping[str, str] = {
     **{f"dash_{q}": f"DASH question {q[1:]} answered yes" for q in DASH_QUESTIONS},
     "last_90_days": "missing episodes in the 90 days before",
     "year_before": "missing episodes earlier in the year before",
-    "log_days_since_last": "time since the last missing episode in the year before",
+    "log_days_since_last": "time since the last missing episode",
     "in_care": "child in care",
     "flagged": "exploitation flagged on this episode",
-    "flagged_before": "episodes flagged for exploitation in the year before",
-    "no_interview_after_last": "no return interview after the last episode in the year before",
+    "flagged_before": "episodes flagged for exploitation before",
+    "no_interview_after_last": "no return interview after the last episode",
     "age": "child's age",
 }
 
+NO_PREVIOUS_DAYS = 3650.0
 DAY = timedelta(days=1)
-#: How far back every history feature looks: the same for every incident, so that an incident
-#: whose look-back lies wholly inside the record sees exactly what any later one would.
-LOOK_BACK = 365 * DAY
-#: "Days since the last" when there was none in the look-back: just beyond it.
-NO_PREVIOUS_DAYS = 365.0
-NO_PREVIOUS_MONTHS = 12.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,34 +203,34 @@ def da_features(
     v = victim.as_of(at)
     s = suspect.as_of(at) if suspect is not None else None
     s_key = suspect.person_key if suspect is not None else ""
+    before = [e for e in pair_events(v, s_key) if e.event_id != event_id and e.occurred_at <= at]
     t = index.occurred_at
-    since = t - LOOK_BACK
-    before = [
-        e for e in pair_events(v, s_key) if e.event_id != event_id and since < e.occurred_at <= at
-    ]
-    last_90 = [e for e in before if e.occurred_at > t - 90 * DAY]
+    last_year = [e for e in before if e.occurred_at > t - 365 * DAY]
+    # The three years, not "one to three years before": records start on a day, and in the
+    # first years a count of the years before the last would mark a long gap, not more abuse.
+    three_years = [e for e in before if e.occurred_at > t - 1095 * DAY]
     pair_ids = {e.event_id for e in before} | {event_id}
     ev: dict[str, tuple[int, ...]] = {
-        "pair_last_90_days": tuple(e.event_id for e in last_90),
-        "pair_last_year": tuple(e.event_id for e in before),
+        "pair_last_year": tuple(e.event_id for e in last_year),
+        "pair_three_years": tuple(e.event_id for e in three_years),
     }
     values: dict[str, float] = {
-        "pair_last_90_days": _log(len(last_90)),
-        "pair_last_year": _log(len(before)),
+        "pair_last_year": _log(len(last_year)),
+        "pair_three_years": _log(len(three_years)),
     }
     if before:
         days = (t - before[-1].occurred_at) / DAY
         values["log_months_since_last"] = math.log1p(max(days, 0.0) / 30.0)
         ev["log_months_since_last"] = (before[-1].event_id,)
     else:
-        values["log_months_since_last"] = math.log1p(NO_PREVIOUS_MONTHS)
-    values["pair_none_last_year"] = float(not before)
+        values["log_months_since_last"] = 0.0
+    values["first_incident"] = float(not before)
     by_group: dict[str, list[int]] = {"violent": [], "sexual": [], "other": []}
     other_victims: list[int] = []
     if s is not None:
         for inv in s.involvements:
             e = inv.event
-            if inv.role != "suspect" or e.event_id == event_id or e.occurred_at <= since:
+            if inv.role != "suspect" or e.event_id == event_id:
                 continue
             if e.domestic_abuse:
                 if e.event_id not in pair_ids and not any(
@@ -266,11 +254,7 @@ def da_features(
     ]
     values["pair_breaches"] = _log(len(breaches))
     ev["pair_breaches"] = tuple(breaches)
-    marac = [
-        r.referral_id
-        for r in v.referrals
-        if r.referral_type == "marac" and (r.made_at is None or r.made_at > since)
-    ]
+    marac = [r.referral_id for r in v.referrals if r.referral_type == "marac"]
     values["prior_marac"] = float(bool(marac))
     sev = severity(index, offences)
     prior = max((severity(e, offences) for e in before), default=None)
@@ -280,9 +264,7 @@ def da_features(
     victimised = {
         inv.event.event_id
         for inv in v.involvements
-        if inv.role == "victim"
-        and inv.event.event_id not in pair_ids
-        and inv.event.occurred_at > since
+        if inv.role == "victim" and inv.event.event_id not in pair_ids
     }
     values["victim_victimised"] = _log(len(victimised))
     ev["victim_victimised"] = tuple(sorted(victimised))
@@ -328,13 +310,12 @@ def missing_features(
     at = moment or index.reported_missing_at
     h = child.as_of(at)
     t = index.reported_missing_at
-    since = t - LOOK_BACK
     before = sorted(
-        (m for m in h.missing if m.episode_id != episode_id and since < m.reported_missing_at <= t),
+        (m for m in h.missing if m.episode_id != episode_id and m.reported_missing_at <= t),
         key=lambda m: (m.reported_missing_at, m.episode_id),
     )
     last_90 = [m for m in before if m.reported_missing_at > t - 90 * DAY]
-    year = [m for m in before if m.reported_missing_at <= t - 90 * DAY]
+    year = [m for m in before if t - 365 * DAY < m.reported_missing_at <= t - 90 * DAY]
     flagged_before = [m for m in before if m.exploitation_flag]
     values: dict[str, float] = {
         "last_90_days": _log(len(last_90)),
