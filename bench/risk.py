@@ -474,7 +474,9 @@ SIGNALS: dict[str, list[Signal]] = {
 
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    """Mean |observed - predicted| over ten equal-width probability bins, weighted by count."""
+    """Mean |observed - predicted| over ten equal-width probability bins, weighted by count.
+    ``y`` may be the true probabilities instead of the outcomes: then it is the calibration
+    error without the outcomes' sampling noise (bins still by ``p``)."""
     idx = np.minimum((p * bins).astype(int), bins - 1)
     total = 0.0
     for b in range(bins):
@@ -482,6 +484,18 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
         if mask.any():
             total += mask.sum() * abs(y[mask].mean() - p[mask].mean())
     return total / len(y)
+
+
+def ece_floor(p_true: np.ndarray, draws: int = 200, seed: int = 0) -> tuple[float, float]:
+    """(mean, 95th percentile) of the ECE of the true probability itself against outcomes
+    drawn afresh from it on these rows: what a perfectly calibrated model scores from the
+    outcomes' sampling noise alone, so the floor under any ECE measured on this many rows."""
+    rng = np.random.default_rng(seed)
+    got = [
+        expected_calibration_error((rng.random(len(p_true)) < p_true).astype(float), p_true)
+        for _ in range(draws)
+    ]
+    return float(np.mean(got)), float(np.percentile(got, 95))
 
 
 @dataclass(frozen=True)
@@ -494,6 +508,7 @@ class Row:
     auc: float
     ece: float | None
     seconds: float
+    ece_vs_truth: float | None = None  # against the true probabilities: no outcome noise
 
 
 def measure(force: Force, kept: dict[tuple[str, str], pd.Series] | None = None) -> list[Row]:
@@ -516,9 +531,14 @@ def measure(force: Force, kept: dict[tuple[str, str], pd.Series] | None = None) 
                 if signal.probability and len(y)
                 else None
             )
-            rows.append(
-                Row(name, signal.name, signal.kind, len(y), int(y.sum()), auc, ece, seconds)
+            p_true = split.test.loc[have[have].index, "p_true"].to_numpy(dtype=float)
+            vs_truth = (
+                expected_calibration_error(p_true, s) if signal.probability and len(y) else None
             )
+            rows.append(
+                Row(name, signal.name, signal.kind, len(y), int(y.sum()), auc, ece, seconds,
+                    vs_truth)
+            )  # fmt: skip
     return rows
 
 
@@ -560,11 +580,17 @@ def report(force: Force, rows: list[Row], kept: dict[tuple[str, str], pd.Series]
             f"mean true p {split.test['p_true'].mean():.3f}); {len(split.train):,} earlier ones "
             "with follow-up over before the year began"
         )
-        print(f"  {'signal':<68}{'kind':<11}{'n':>7}{'AUC':>7}{'ECE':>7}")
+        floor, floor95 = ece_floor(split.test["p_true"].to_numpy(dtype=float))
+        print(
+            f"  ECE floor on these rows (the true probability against outcomes redrawn from "
+            f"it, 200 draws): mean {floor:.3f}, 95th percentile {floor95:.3f}"
+        )
+        print(f"  {'signal':<68}{'kind':<11}{'n':>7}{'AUC':>7}{'ECE':>7}{'ECE vs p':>9}")
         for r in rows:
             if r.target == name:
                 ece = f"{r.ece:.3f}" if r.ece is not None else ""
-                print(f"  {r.signal:<68}{r.kind:<11}{r.n:>7,}{r.auc:>7.3f}{ece:>7}")
+                vs = f"{r.ece_vs_truth:.3f}" if r.ece_vs_truth is not None else ""
+                print(f"  {r.signal:<68}{r.kind:<11}{r.n:>7,}{r.auc:>7.3f}{ece:>7}{vs:>9}")
     print(
         "\nAUC gap by true sex (victim; child for missing), same test rows, "
         "groups with >= 30 of each outcome:"

@@ -219,3 +219,25 @@ def test_a_new_incident_of_a_pair_is_scored_when_the_person_is_rescored(
     with loaded.connect() as conn:
         mine = {r["subject_key"] for r in svc.scores_of(conn, pair.person_key)}
     assert f"E{ev}:{pair.person_key}:{pair.other_key}" in mine  # the new incident has a score
+
+
+def test_rows_of_people_for_re_scoring_are_the_data_sets_rows(loaded: Engine) -> None:
+    """Re-scoring reads one person and the other side of their pairs (found by a small query,
+    not by reading the person twice): the rows and features are those of the whole data set."""
+    from safeguard.adapters.db.history_repository import HistoryRepository
+
+    with loaded.connect() as conn:
+        ds = data.build(conn)
+        by_subject = {r.subject_key: r for r in ds.rows}
+        people = sorted({r.person_key for r in ds.of(Target.DA_REPEAT) if r.other_key})[:25]
+        people += sorted({r.person_key for r in ds.of(Target.MISSING_REPEAT)})[:5]
+        repo = HistoryRepository(conn)
+        for key in people:
+            h = repo.of_people([key])[0].normalised()
+            expected = {k for _, k in h.pairs()} | {k for _, k in h.pairs("suspect", "victim")}
+            assert repo.pair_partners([key]) == expected - {key}
+            got = {r.subject_key: r for r in data.rows_of_people(conn, [key])}
+            mine = {s for s, r in by_subject.items() if key in (r.person_key, r.other_key)}
+            assert set(got) == mine and mine
+            for s in mine:
+                assert got[s].features.values == by_subject[s].features.values

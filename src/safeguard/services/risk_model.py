@@ -291,13 +291,19 @@ _LOADED: dict[str, store.StoredModel] = {}
 
 
 def active_models(conn: Connection) -> list[tuple[int, Target, store.StoredModel]]:
-    """The active model of each target, checked (a bad stored file raises ModelRefused)."""
+    """The active model of each target, checked (a bad stored file raises ModelRefused).
+    The stored file is read and checked once per content hash and process: a re-score reads
+    only the active models' ids and hashes."""
+    rm = risk_models.c
     out = []
-    for row in conn.execute(sa.select(risk_models).where(risk_models.c.active)).mappings():
-        m = _LOADED.get(row["sha256"])
+    for model_id, target, sha in conn.execute(
+        sa.select(rm.id, rm.target, rm.sha256).where(rm.active).order_by(rm.target)
+    ):
+        m = _LOADED.get(sha)
         if m is None:
-            m = _LOADED[row["sha256"]] = _checked(row)
-        out.append((int(row["id"]), Target(row["target"]), m))
+            row = conn.execute(sa.select(risk_models).where(rm.id == model_id)).mappings().one()
+            m = _LOADED[sha] = _checked(row)
+        out.append((int(model_id), Target(target), m))
     return out
 
 

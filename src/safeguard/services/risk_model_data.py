@@ -256,14 +256,13 @@ def rows_of_people(
     end = data_end or data_end_of(conn) or datetime.now().astimezone()
     repo = HistoryRepository(conn)
     offences = default_classification()
-    first = {h.person_key: h.normalised() for h in repo.of_people(wanted)}
-    partners: set[str] = set()
-    for h in first.values():
-        partners.update(k for _, k in h.pairs())
-        partners.update(k for _, k in h.pairs("suspect", "victim"))
-    more = sorted(partners - set(first))
-    people = dict(first)
-    people.update({h.person_key: h.normalised() for h in repo.of_people(more)})
+    # One read of the people and the other side of their pairs (found by two small queries).
+    partners = repo.pair_partners(wanted)
+    people = {
+        h.person_key: h.normalised()
+        for h in repo.of_people(sorted(set(wanted) | partners), scores=False)
+    }
+    first = {k: people[k] for k in wanted if k in people}
     rows: list[IndexRow] = []
     victims: set[str] = set()
     for key, h in first.items():

@@ -92,6 +92,7 @@ def load_histories(
     expand: bool = True,
     parties: bool = True,
     text: bool = False,
+    scores: bool = True,
 ) -> list[PersonHistory]:
     """The histories of the people behind ``mention_ids`` (all people when ``None``).
 
@@ -99,7 +100,8 @@ def load_histories(
     caller already passes every mention of the people concerned. ``parties``: each involvement
     also names the other parties of its event (their person keys and roles). ``text``: the free
     text the profile shows (event summaries, referral reasons, contact notes); the rules never
-    read it.
+    read it. ``scores=False``: without the active risk model's scores (the risk model's own
+    features never read them; re-scoring a person skips the read).
     """
     if mention_ids is not None and expand:
         mention_ids = sorted(set(mention_ids))
@@ -115,9 +117,9 @@ def load_histories(
         read(b)
     all_event_ids = sorted({e for a in b.by_key.values() for e in a.event_ids})
     event_facts = _load_events(conn, None if mention_ids is None else all_event_ids, text=text)
-    scores = _risk_scores(conn, None if mention_ids is None else sorted(b.by_key))
+    held = _risk_scores(conn, None if mention_ids is None else sorted(b.by_key)) if scores else {}
     return [
-        _build(a, event_facts, b.event_parties, scores.get(k, ()))
+        _build(a, event_facts, b.event_parties, held.get(k, ()))
         for k, a in sorted(b.by_key.items())
     ]
 
@@ -480,13 +482,42 @@ class HistoryRepository:
         return load_histories(self.conn, mention_ids, expand=expand, parties=parties, text=text)
 
     def of_people(
-        self, keys: Iterable[PersonKey | str], *, parties: bool = True, text: bool = False
+        self,
+        keys: Iterable[PersonKey | str],
+        *,
+        parties: bool = True,
+        text: bool = False,
+        scores: bool = True,
     ) -> list[PersonHistory]:
         """The histories of these people (person keys), in key order; unknown keys are absent."""
         mentions = self.mentions_of([str(k) for k in keys])
         if not mentions:
             return []
-        return self.histories(mentions, expand=False, parties=parties, text=text)
+        return load_histories(
+            self.conn, mentions, expand=False, parties=parties, text=text, scores=scores
+        )
+
+    def pair_partners(self, keys: Iterable[str]) -> set[str]:
+        """Person keys of the other side of these people's victim-suspect pairs (the suspects
+        where they were a victim, the victims where they were a suspect): what
+        ``PersonHistory.pairs()`` and ``pairs("suspect", "victim")`` of their histories name,
+        read with two queries instead of their whole histories (re-scoring one person)."""
+        wanted = {str(k) for k in keys}
+        mentions = self.mentions_of(wanted)
+        if not mentions:
+            return set()
+        iv = involvements.c
+        sql = base_sql(self.conn, sa.select(iv.event_id, iv.role), "involvement roles")
+        roles: dict[int, set[str]] = defaultdict(set)
+        for eid, role in raw_rows(self.conn, sql, column_name(iv.mention_id), sorted(mentions)):
+            if eid is not None and role in ("victim", "suspect"):
+                roles[int(eid)].add(str(role))
+        other = {"victim": "suspect", "suspect": "victim"}
+        out: set[str] = set()
+        for eid, parties in _parties(self.conn, sorted(roles)).items():
+            sides = {other[r] for r in roles[eid]}
+            out.update(p.person_key for p in parties if p.role in sides)
+        return out - wanted
 
     def batches(self, people_per_batch: int) -> tuple[int, list[list[int]]]:
         """Everyone's mentions in batches of whole people (see :func:`mention_batches`)."""
