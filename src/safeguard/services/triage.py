@@ -19,9 +19,8 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
-from safeguard.adapters.db.audit import append_audit
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.domain.triage import (
     DueWindow,
@@ -37,6 +36,7 @@ from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
 from safeguard.rules.rules import RULES_BY_ID
 from safeguard.services import access
 from safeguard.services.findings import key_to_person_id
+from safeguard.services.unit_of_work import UnitOfWork
 
 
 def rule_title(rule_id: str) -> str:
@@ -275,9 +275,8 @@ class Triaged:
 
 
 def triaged(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     code: str,
     filters: Filters | None = None,
     now: datetime | None = None,
@@ -286,7 +285,8 @@ def triaged(
     shown on the page are audited as consulted for the list."""
     from safeguard.services.worklists import _names
 
-    ensure(actor, Action.VIEW_WORKLISTS)
+    actor = uow.ensure(Action.VIEW_WORKLISTS)
+    conn = uow.conn
     kind = WORKLIST_BY_CODE.get(code)
     if kind is None or code == "uncertain-links":
         raise NotFound(f"no worklist {code!r}")
@@ -309,19 +309,14 @@ def triaged(
         rows.append(row)
     consulted = [r.person_id for r in rows if not r.restricted]
     if consulted:
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor.audit_name,
-                actor_role=str(actor.role),
-                action="worklist.view",
-                category=AuditCategory.CONSULTATION,
-                record_type="person",
-                record_ids=[str(p) for p in consulted],
-                person_ids=consulted,
-                justification=f"Worklist: {kind.title}",
-                detail={"worklist": code, "page": page.page},
-            ),
+        uow.audit(
+            "worklist.view",
+            AuditCategory.CONSULTATION,
+            "person",
+            record_ids=consulted,
+            person_ids=consulted,
+            justification=f"Worklist: {kind.title}",
+            detail={"worklist": code, "page": page.page},
         )
     return Triaged(
         code=code,
@@ -371,7 +366,8 @@ def act_on_work(
             note=f"Completed from the worklist by {actor.username}",
         )
         return done.person_id
-    with engine.begin() as conn:
+    with UnitOfWork.begin(engine, actor) as uow:
+        conn = uow.conn
         found = store.get_finding(conn, finding_id)
         pid = key_to_person_id(found.person_key)
         if pid is not None:
@@ -386,18 +382,13 @@ def act_on_work(
             by=actor.audit_name,
             at=now,
         )
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor.audit_name,
-                actor_role=str(actor.role),
-                action="worklist.assign",
-                category=AuditCategory.ALTERATION,
-                record_type="finding",
-                record_ids=[str(finding_id)],
-                person_ids=[pid] if pid is not None else [],
-                justification="Took the work from a worklist",
-                detail={"owner": actor.username},
-            ),
+        uow.audit(
+            "worklist.assign",
+            AuditCategory.ALTERATION,
+            "finding",
+            record_ids=[finding_id],
+            person_ids=[pid] if pid is not None else [],
+            justification="Took the work from a worklist",
+            detail={"owner": actor.username},
         )
     return pid
