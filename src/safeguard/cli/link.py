@@ -9,8 +9,10 @@ from rich.table import Table
 
 from safeguard.cli import context
 from safeguard.domain.linking import UNLINKABLE_DESCRIPTIONS, UnlinkableReason
+from safeguard.domain.purposes import Use, justify
 from safeguard.errors import ValidationFailed
 from safeguard.services import linkage
+from safeguard.services.unit_of_work import UnitOfWork
 
 link_app = typer.Typer(
     help="Person linking: one history per person (Splink). Without a sub-command, link now.",
@@ -64,7 +66,8 @@ def link(
     backend: str = typer.Option("duckdb", help="duckdb (one machine) or spark (a cluster)"),
     retrain: bool = typer.Option(False, "--retrain", help="Train a new model even if one is saved"),
     actor: str = typer.Option(
-        "cli", help="Job name recorded on the run and audited, unless --as names an account"
+        "cli",
+        help="Batch job (cli or nightly) the run is recorded under, unless --as",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages"),
     guard_off: list[str] = typer.Option(  # noqa: B008
@@ -216,9 +219,14 @@ def candidates(
     dob: str = typer.Option(None, help="Date of birth YYYY-MM-DD"),
     postcode: str = typer.Option(None, help="Postcode"),
     limit: int = typer.Option(5, help="How many people"),
+    purpose: str = typer.Option(..., help="Why you look (a purpose code, as on the web's search)"),
+    reference: str | None = typer.Option(None, help="The purpose's reference, where it needs one"),
 ) -> None:
-    """Who a record being entered now may be (link_one), with match probabilities."""
+    """Who a record being entered now may be (link_one), with match probabilities, as the
+    account named by --as (allowed to search people); the people shown are audited as
+    consulted, with the purpose."""
     with context.handled():
+        justification = justify(purpose, reference, use=Use.CONSULT)
         try:
             born = date.fromisoformat(dob) if dob else None
         except ValueError as exc:
@@ -229,9 +237,16 @@ def candidates(
             "date_of_birth": born,
             "postcode": postcode,
         }
-        found = linkage.link_one(
-            context.engine(), mention, config=_config(), today=datetime.now(UTC).date(), limit=limit
-        )
+        eng = context.engine()
+        with UnitOfWork.begin(eng, context.actor(eng)) as uow:  # checked and audited
+            found = linkage.candidates_for(
+                uow,
+                mention,
+                justification=justification,
+                config=_config(),
+                today=datetime.now(UTC).date(),
+                limit=limit,
+            )
         table = Table(title="Candidate people")
         table.add_column("person")
         table.add_column("p")

@@ -38,7 +38,7 @@ from safeguard.adapters.linkage.backend import (
 from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import LinkingSession
 from safeguard.adapters.linkage.features import load_mention_events, load_mentions
-from safeguard.domain.access import Action, Actor, SystemJob, ensure
+from safeguard.domain.access import Action, Actor, Scope, SystemJob, ensure, scope_of, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.linking import (
     Clustering,
@@ -49,6 +49,7 @@ from safeguard.domain.linking import (
     review_priority,
 )
 from safeguard.domain.linking_policy import LinkingPolicy
+from safeguard.domain.purposes import Justification
 from safeguard.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from safeguard.rules import load_rules_config
 from safeguard.services import access
@@ -764,6 +765,51 @@ def link_one(
         mentions[person].append(m)
     ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return [Candidate(p, prob, tuple(sorted(mentions[p]))) for p, prob in ranked]
+
+
+def candidates_for(
+    uow: UnitOfWork,
+    mention: Mapping[str, object],
+    *,
+    justification: Justification,
+    config: LinkConfig,
+    today: date,
+    limit: int = 10,
+) -> list[Candidate]:
+    """``link_one`` as a search of people's records by the unit's account: it must be allowed
+    to search people; a person it may not see at all is left out, and the people shown are
+    audited as consulted (``link.candidates``) with the reason given.
+
+    Raises:
+        Refused: the account may not search people.
+        NotFound: linking has not run yet (no feature store).
+        ValidationFailed: the record cannot be linked (the message gives the reason).
+    """
+    actor = uow.ensure(Action.SEARCH_PEOPLE)
+    found = link_one(uow.conn.engine, mention, config=config, today=today, limit=limit)
+    seen = access.person_access(uow.conn, actor, [c.person_id for c in found if c.person_id > 0])
+    shared_only = scope_of(actor.role, Action.SEARCH_PEOPLE) is Scope.SHARED
+    shown = []
+    for c in found:
+        resource = seen.get(c.person_id)
+        if resource is None:  # a record linked to nobody yet: a partner sees only people shared
+            if shared_only:
+                continue
+        else:
+            view = sight(actor, resource)
+            if view.nothing and not view.reason_needed:
+                continue
+        shown.append(c)
+    uow.audit(
+        "link.candidates",
+        AuditCategory.CONSULTATION,
+        "person",
+        record_ids=[c.person_id for c in shown],
+        person_ids=[c.person_id for c in shown if c.person_id > 0],
+        justification=justification.text,
+        detail={**justification.detail(), "results": len(shown)},
+    )
+    return shown
 
 
 def _stale(linker: RealtimeLinker, path: Path) -> bool:

@@ -28,8 +28,8 @@ from safeguard.services import access, risk_model
 from safeguard.services.triage import count_open, top_tasks
 from safeguard.services.unit_of_work import UnitOfWork
 
-Worklist = WorklistKind
-WORKLISTS: tuple[Worklist, ...] = tuple(w for w in WORKLIST_KINDS if w.on_web)
+# The worklists shown on the web and the API: the domain's one table, those marked ``on_web``.
+WORKLISTS: tuple[WorklistKind, ...] = tuple(w for w in WORKLIST_KINDS if w.on_web)
 BY_CODE = {w.code: w for w in WORKLISTS}
 
 
@@ -140,7 +140,7 @@ def worklist(
     now: datetime | None = None,
     limit: int = 50,
     sort: str | None = None,
-) -> tuple[Worklist, list[WorkItem]]:
+) -> tuple[WorklistKind, list[WorkItem]]:
     """One worklist's items; the people shown are audited as consulted for that worklist.
     ``sort="band"``: the risk model's highest band (then probability) first."""
     actor = uow.ensure(Action.VIEW_WORKLISTS)
@@ -185,7 +185,9 @@ def shown(conn: Connection, actor: Actor, items: list[WorkItem], now: datetime) 
     return out
 
 
-def worklist_counts(uow: UnitOfWork, *, now: datetime | None = None) -> list[tuple[Worklist, int]]:
+def worklist_counts(
+    uow: UnitOfWork, *, now: datetime | None = None
+) -> list[tuple[WorklistKind, int]]:
     """How many items each worklist has (counts only: nobody is consulted)."""
     actor = uow.ensure(Action.VIEW_WORKLISTS)
     conn = uow.conn
