@@ -11,7 +11,8 @@ from safeguard.cli import context
 from safeguard.domain.linking import UNLINKABLE_DESCRIPTIONS, UnlinkableReason
 from safeguard.domain.purposes import Use, justify
 from safeguard.errors import ValidationFailed
-from safeguard.services import linkage
+from safeguard.services.linking import decisions, one_record, runs
+from safeguard.services.linking.config import LinkConfig, force_policy
 from safeguard.services.unit_of_work import UnitOfWork
 
 link_app = typer.Typer(
@@ -35,14 +36,14 @@ def _config(
     hold_ambiguous: bool | None = None,
     match_threshold: float | None = None,
     review_from: float | None = None,
-) -> linkage.LinkConfig:
+) -> LinkConfig:
     """The force's linking policy (its settings file), with this command's options on top."""
     settings = context.settings()
     if backend not in ("duckdb", "spark"):
         raise typer.BadParameter("backend must be duckdb or spark", param_hint="--backend")
-    policy = linkage.force_policy()  # a bad settings file: ValidationFailed naming file and key
+    policy = force_policy()  # a bad settings file: ValidationFailed naming file and key
     try:
-        return linkage.LinkConfig.for_force(
+        return LinkConfig.for_force(
             settings.data_dir / "linkage",
             policy,
             backend=backend,
@@ -110,7 +111,7 @@ def link(
             if not quiet:
                 context.console.print(f"[dim]link:[/] {message}")
 
-        run = linkage.link_new if delta else linkage.link_all
+        run = runs.link_new if delta else runs.link_all
         summary = run(eng, actor=context.run_by(eng, actor), config=config, progress=say)
         context.anchor(eng)
         table = Table(title=f"Link run {summary.run_id} ({summary.kind})")
@@ -137,7 +138,7 @@ def link(
 def review(limit: int = typer.Option(20, help="How many items to show")) -> None:
     """The review queue: uncertain pairs, most important first."""
     with context.handled():
-        items = linkage.review_queue(context.engine(), limit=limit)
+        items = decisions.review_queue(context.engine(), limit=limit)
         table = Table(title="Links to review")
         for name in ("item", "mention", "person", "mention", "person", "p", "why"):
             table.add_column(name)
@@ -163,7 +164,7 @@ def confirm(
     Acts as the account named by --as (it must be allowed to review links)."""
     with context.handled():
         eng = context.engine()
-        decision = linkage.confirm_link(
+        decision = decisions.confirm_link(
             eng, actor=context.actor(eng), reason=reason, review_id=item
         )
         context.out.print(f"confirmed (decision {decision})")
@@ -178,7 +179,9 @@ def split(
     Acts as the account named by --as (it must be allowed to review links)."""
     with context.handled():
         eng = context.engine()
-        decision = linkage.split_link(eng, actor=context.actor(eng), reason=reason, review_id=item)
+        decision = decisions.split_link(
+            eng, actor=context.actor(eng), reason=reason, review_id=item
+        )
         context.out.print(f"split (decision {decision})")
 
 
@@ -191,7 +194,7 @@ def undo(
     named by --as (it must be allowed to review links)."""
     with context.handled():
         eng = context.engine()
-        linkage.undo_decision(eng, actor=context.actor(eng), decision_id=decision, reason=reason)
+        decisions.undo_decision(eng, actor=context.actor(eng), decision_id=decision, reason=reason)
         context.out.print(f"decision {decision} undone")
 
 
@@ -200,14 +203,14 @@ def unlinkable(limit: int = typer.Option(50, help="How many mentions to list")) 
     """Mentions kept on their own because they cannot be linked, with the reason."""
     with context.handled():
         eng = context.engine()
-        for reason, n in sorted(linkage.reason_counts(eng).items()):
+        for reason, n in sorted(runs.reason_counts(eng).items()):
             context.out.print(
                 f"{n:,} {reason}: {UNLINKABLE_DESCRIPTIONS[UnlinkableReason(reason)]}"
             )
         table = Table(title="Unlinkable mentions")
         table.add_column("mention")
         table.add_column("reason")
-        for mention, reason in linkage.unlinkable_mentions(eng, limit=limit):
+        for mention, reason in runs.unlinkable_mentions(eng, limit=limit):
             table.add_row(str(mention), reason)
         context.out.print(table)
 
@@ -239,7 +242,7 @@ def candidates(
         }
         eng = context.engine()
         with UnitOfWork.begin(eng, context.actor(eng)) as uow:  # checked and audited
-            found = linkage.candidates_for(
+            found = one_record.candidates_for(
                 uow,
                 mention,
                 justification=justification,
