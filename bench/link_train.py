@@ -79,7 +79,8 @@ def run(
     truth: link_truth.Truth,
 ) -> dict[str, Any]:
     from safeguard.adapters.linkage import engine, guards, model
-    from safeguard.services import linkage
+    from safeguard.services.linking.config import LinkConfig
+    from safeguard.services.linking.runs import link_all
 
     u_seconds = _timed_u_sampling()
     model.U_MAX_PAIRS = max_pairs  # read by model.train at call time
@@ -89,9 +90,9 @@ def run(
         for module in (model, engine, guards):
             module.GENERATION_GAP_YEARS = generation  # type: ignore[attr-defined]
     engine = make_engine(f"sqlite:///{db}")
-    config = linkage.LinkConfig(store_dir=work / f"store-{max_pairs:g}", retrain=True)
+    config = LinkConfig(store_dir=work / f"store-{max_pairs:g}", retrain=True)
     t0 = time.perf_counter()
-    summary = linkage.link_all(engine, actor="bench", config=config)
+    summary = link_all(engine, actor="bench", config=config)
     seconds = time.perf_counter() - t0
     engine.dispose()
     acc = link_truth.score(lr.db_clusters(db), truth)

@@ -8,7 +8,7 @@
 
 1. Builds (or reuses, with --db) a SQLite database holding the simulated force (``safeguard
    simulate`` defaults: 500,000 people, five years), ingested with ``safeguard.services.ingest``
-   and, with --link, linked with ``safeguard.services.linkage.link_all``. Without linking every
+   and, with --link, linked with ``safeguard.services.linking.runs.link_all``. Without linking every
    person mention is its own person (id ``-mention_id``), which is what the profile reads then.
 2. Starts ``uvicorn --factory safeguard.web.main:build`` in a separate process (--workers).
 3. Runs --clients concurrent clients (asyncio + httpx, a separate process) for --seconds on a
@@ -106,7 +106,8 @@ def build_database(db: Path, population: int, years: int, link: bool) -> None:
         summary = ingest_paths(engine, [Path(tmp) / "interchange"], actor="bench")
         print(f"ingested {summary.total('inserted'):,} records in {time.perf_counter() - t0:.0f} s")
     if link:
-        from safeguard.services.linkage import LinkConfig, link_all
+        from safeguard.services.linking.config import LinkConfig
+        from safeguard.services.linking.runs import link_all
 
         t0 = time.perf_counter()
         link_all(engine, actor="bench", config=LinkConfig.for_force(db.parent / "link-store"))

@@ -109,11 +109,13 @@ def test_workers_option_runs_and_refuses_zero(db: str) -> None:
     assert zero.exit_code == 2 and "--workers" in zero.output
 
 
-def test_a_run_is_recorded_under_the_account_named_by_as_or_else_its_job_name(db: str) -> None:
+def test_a_run_is_recorded_under_the_account_named_by_as_or_else_a_declared_job(db: str) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["users", "demo"]).exit_code == 0
     unknown = runner.invoke(app, ["--as", "nobody", "assess", "--quiet"])
     assert unknown.exit_code == 2 and "no account 'nobody'" in unknown.output
+    typed = runner.invoke(app, ["assess", "--quiet", "--actor", "somebody"])
+    assert typed.exit_code == 2 and "'somebody' is not a declared batch job" in typed.output
     assert runner.invoke(app, ["assess", "--quiet", "--actor", "nightly"]).exit_code == 0
     named = runner.invoke(app, ["--as", "mash_analyst", "assess", "--quiet", "--person", "1"])
     assert named.exit_code == 0, named.output

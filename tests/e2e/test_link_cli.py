@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -74,26 +75,42 @@ def test_link_then_review_confirm_undo_and_candidates_from_the_command_line(env)
         ).scalars()
         analyst = conn.execute(sa.select(users.c.id).where(users.c.username == "mash_analyst"))
         assert set(actors) == {f"user:{analyst.scalar_one()}"}
+    why = ["--purpose", "supervision_qa"]
     bad = runner.invoke(
-        app, ["link", "candidates", "--forenames", "Robert", "--surname", "Smith", "--dob", "x"]
+        app,
+        ["--as", "pc_patel", "link", "candidates", "--surname", "Smith", "--dob", "x", *why],
     )
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
     person = PEOPLE[0]
-    found = runner.invoke(
-        app,
-        [
-            "link",
-            "candidates",
-            "--forenames",
-            person.forename,
-            "--surname",
-            person.surname,
-            "--dob",
-            person.dob.isoformat(),
-        ],
-    )
+    ask = [
+        "link",
+        "candidates",
+        "--forenames",
+        person.forename,
+        "--surname",
+        person.surname,
+        "--dob",
+        person.dob.isoformat(),
+    ]
+    unsaid = runner.invoke(app, ["--as", "pc_patel", *ask])
+    assert unsaid.exit_code == 2 and "--purpose" in unsaid.output
+    anonymous = runner.invoke(app, [*ask, *why])
+    assert anonymous.exit_code == 2 and "--as USERNAME" in anonymous.output
+    found = runner.invoke(app, ["--as", "pc_patel", *ask, *why])
     assert found.exit_code == 0, found.output
     assert "Candidate people" in found.output
-    shown = [float(x) for x in re.findall(r"│ \d+\s+│ (\d\.\d{3}) │", found.output)]
+    listed = re.findall(r"│ (-?\d+)\s+│ (\d\.\d{3}) │", found.output)
+    shown = [float(p) for _, p in listed]
     assert shown and max(shown) >= 0.9, found.output  # the person, found with confidence
+    with env.connect() as conn:
+        entry = conn.execute(
+            sa.select(audit_log).where(audit_log.c.action == "link.candidates")
+        ).one()
+        officer_id = conn.execute(
+            sa.select(users.c.id).where(users.c.username == "pc_patel")
+        ).scalar_one()
+    assert entry.actor == f"user:{officer_id}" and entry.category == "consultation"
+    assert sorted(json.loads(entry.record_ids)) == sorted(pid for pid, _ in listed)
+    assert entry.justification == "Supervision and quality assurance"
+    assert json.loads(entry.detail)["purpose"] == "supervision_qa"
     assert runner.invoke(app, ["link", "unlinkable"]).exit_code == 0

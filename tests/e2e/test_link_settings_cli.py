@@ -13,7 +13,8 @@ from safeguard.adapters.db.linkage import link_runs
 from safeguard.adapters.db.people import person_links
 from safeguard.cli import app
 from safeguard.config import get_settings
-from safeguard.services import linkage
+from safeguard.services.linking import runs
+from safeguard.services.linking.config import LinkConfig
 from tests.linkage_data import insert_mentions, make_mentions, make_people
 
 PEOPLE = make_people(100)
@@ -79,13 +80,13 @@ def test_options_override_the_force_file_and_none_keeps_it(env, tmp_path, monkey
         "linking:\n  match_threshold: 0.97\n  review_from: 0.8\n  guards_off: [siblings]\n"
         "  hold_ambiguous: true\n  review_limit: 10\n",
     )
-    seen: list[linkage.LinkConfig] = []
+    seen: list[LinkConfig] = []
 
     def fake_link_all(engine, *, actor, config, progress):  # type: ignore[no-untyped-def]
         seen.append(config)
         raise SystemExit(0)
 
-    monkeypatch.setattr(linkage, "link_all", fake_link_all)
+    monkeypatch.setattr(runs, "link_all", fake_link_all)
     runner = CliRunner()
     runner.invoke(app, ["link", "--quiet"])
     runner.invoke(

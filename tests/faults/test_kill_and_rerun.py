@@ -18,7 +18,8 @@ from safeguard.adapters.db import runs
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import ingest_paths
-from safeguard.services.linkage import LinkConfig, link_all
+from safeguard.services.linking.config import LinkConfig
+from safeguard.services.linking.runs import link_all
 from tests.faults.force import command, simulate, stored
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]

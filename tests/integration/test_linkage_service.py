@@ -20,7 +20,8 @@ from safeguard.adapters.linkage.features import raw_from_records
 from safeguard.domain.access import Actor, Refused, Role
 from safeguard.domain.linking import pairwise_scores
 from safeguard.errors import Conflict, InvalidTransition, ValidationFailed
-from safeguard.services import linkage
+from safeguard.services.linking import decisions, one_record, runs
+from safeguard.services.linking.config import LinkConfig
 from tests.conftest import count
 from tests.linkage_data import insert_mentions, insert_roles, make_mentions, make_people
 
@@ -40,8 +41,8 @@ def trained_model() -> str:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> linkage.LinkConfig:
-    return linkage.LinkConfig(store_dir=tmp_path / "link")
+def config(tmp_path: Path) -> LinkConfig:
+    return LinkConfig(store_dir=tmp_path / "link")
 
 
 def _with_model(engine: Engine, model: str) -> None:
@@ -64,11 +65,11 @@ def _links(engine: Engine) -> dict[int, int]:
 
 
 def test_batch_link_gives_every_mention_one_person_and_finds_the_true_people(
-    engine: Engine, trained_model: str, config: linkage.LinkConfig
+    engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    summary = linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    summary = runs.link_all(engine, actor="nightly", config=config, now=NOW)
     links = _links(engine)
     assert set(links) == set(TRUTH)
     assert summary.mentions == len(ROWS) and not summary.trained
@@ -81,11 +82,11 @@ def test_batch_link_gives_every_mention_one_person_and_finds_the_true_people(
 
 
 def test_twins_and_father_and_son_are_never_one_person(
-    engine: Engine, trained_model: str, config: linkage.LinkConfig
+    engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor="nightly", config=config, now=NOW)
     links = _links(engine)
     keys_of: dict[int, set[int]] = defaultdict(set)
     for m, p in links.items():
@@ -102,22 +103,20 @@ def test_twins_and_father_and_son_are_never_one_person(
 
 
 def test_a_rerun_on_unchanged_records_keeps_every_person_id(
-    engine: Engine, trained_model: str, config: linkage.LinkConfig
+    engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor="nightly", config=config, now=NOW)
     first = _links(engine)
-    again = linkage.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
+    again = runs.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
     assert _links(engine) == first
     assert again.changed_links == 0
 
 
-def test_the_first_run_trains_and_saves_a_versioned_model(
-    engine: Engine, config: linkage.LinkConfig
-):
+def test_the_first_run_trains_and_saves_a_versioned_model(engine: Engine, config: LinkConfig):
     insert_mentions(engine, ROWS)
-    summary = linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    summary = runs.link_all(engine, actor="nightly", config=config, now=NOW)
     assert summary.trained
     with engine.connect() as conn:
         saved = conn.execute(sa.select(link_models)).one()
@@ -127,7 +126,7 @@ def test_the_first_run_trains_and_saves_a_versioned_model(
 
 
 def test_unlinkable_mentions_are_kept_as_their_own_person_with_the_reason(
-    engine: Engine, trained_model: str, config: linkage.LinkConfig
+    engine: Engine, trained_model: str, config: LinkConfig
 ):
     odd = [
         {
@@ -151,12 +150,12 @@ def test_unlinkable_mentions_are_kept_as_their_own_person_with_the_reason(
     ]
     insert_mentions(engine, ROWS + odd)
     _with_model(engine, trained_model)
-    summary = linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    summary = runs.link_all(engine, actor="nightly", config=config, now=NOW)
     assert summary.unlinkable == 3
     links = _links(engine)
     for m in (9001, 9002, 9003):
         assert list(links.values()).count(links[m]) == 1
-    assert dict(linkage.unlinkable_mentions(engine)) == {
+    assert dict(runs.unlinkable_mentions(engine)) == {
         9001: "no_name",
         9002: "initials_only",
         9003: "impossible_date_of_birth",
@@ -164,16 +163,16 @@ def test_unlinkable_mentions_are_kept_as_their_own_person_with_the_reason(
 
 
 def test_a_nightly_delta_links_new_mentions_to_known_people_without_relinking(
-    engine: Engine, trained_model: str, config: linkage.LinkConfig
+    engine: Engine, trained_model: str, config: LinkConfig
 ):
     known = [r for r in ROWS if r["id"] % 5]
     new = [r for r in ROWS if not r["id"] % 5]
     insert_mentions(engine, known)
     _with_model(engine, trained_model)
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor="nightly", config=config, now=NOW)
     before = _links(engine)
     insert_mentions(engine, new)
-    summary = linkage.link_new(engine, actor="nightly", config=config, now=NOW + timedelta(hours=1))
+    summary = runs.link_new(engine, actor="nightly", config=config, now=NOW + timedelta(hours=1))
     after = _links(engine)
     assert summary.kind == "delta" and summary.mentions == len(new)
     assert {m: after[m] for m in before} == before
@@ -183,39 +182,39 @@ def test_a_nightly_delta_links_new_mentions_to_known_people_without_relinking(
 
 
 def test_link_one_returns_the_known_person_first(
-    engine: Engine, trained_model: str, config: linkage.LinkConfig
+    engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor="nightly", config=config, now=NOW)
     target = ROWS[10]
     query = {k: target[k] for k in ("forenames", "surname", "date_of_birth", "postcode", "sex")}
-    candidates = linkage.link_one(engine, query, config=config, today=NOW.date())
+    candidates = one_record.link_one(engine, query, config=config, today=NOW.date())
     assert candidates
     assert candidates[0].person_id == _links(engine)[target["id"]]
     assert candidates[0].match_probability > 0.9
     assert candidates == sorted(candidates, key=lambda c: -c.match_probability)
     # a second lookup reuses the open store and cached SQL, and agrees
-    assert linkage.link_one(engine, query, config=config, today=NOW.date()) == candidates
+    assert one_record.link_one(engine, query, config=config, today=NOW.date()) == candidates
     with pytest.raises(ValidationFailed, match="no_name"):
-        linkage.link_one(
+        one_record.link_one(
             engine, {"date_of_birth": date(1990, 1, 1)}, config=config, today=NOW.date()
         )
 
 
 def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
-    engine: Engine, trained_model: str, config: linkage.LinkConfig
+    engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor="nightly", config=config, now=NOW)
     links = _links(engine)
     by_person: dict[int, list[int]] = defaultdict(list)
     for m, p in sorted(links.items()):
         by_person[p].append(m)
     one, other = [ms for ms in by_person.values() if len(ms) >= 2][:2]
     # split two mentions of one person
-    split = linkage.split_link(
+    split = decisions.split_link(
         engine,
         actor=SERGEANT,
         reason="different DOB on PNC",
@@ -225,24 +224,24 @@ def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
     after_split = _links(engine)
     assert after_split[one[0]] != after_split[one[1]]
     # confirm two different people are one
-    confirm = linkage.confirm_link(
+    confirm = decisions.confirm_link(
         engine, actor=SERGEANT, reason="same PNC id", mentions=(one[0], other[0]), now=NOW
     )
     after_confirm = _links(engine)
     assert after_confirm[one[0]] == after_confirm[other[0]]
     with pytest.raises(Conflict):
-        linkage.confirm_link(engine, actor=SERGEANT, reason="again", mentions=(one[0], other[0]))
+        decisions.confirm_link(engine, actor=SERGEANT, reason="again", mentions=(one[0], other[0]))
     # a later batch run obeys both decisions
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
+    runs.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
     rerun = _links(engine)
     assert rerun[one[0]] != rerun[one[1]]
     assert rerun[one[0]] == rerun[other[0]]
     # undo the confirm: the people it merged are apart again
-    linkage.undo_decision(engine, actor=SERGEANT, decision_id=confirm, reason="wrong PNC")
+    decisions.undo_decision(engine, actor=SERGEANT, decision_id=confirm, reason="wrong PNC")
     undone = _links(engine)
     assert undone[one[0]] != undone[other[0]]
     with pytest.raises(InvalidTransition):
-        linkage.undo_decision(engine, actor=SERGEANT, decision_id=confirm, reason="twice")
+        decisions.undo_decision(engine, actor=SERGEANT, decision_id=confirm, reason="twice")
     with engine.connect() as conn:
         actions = (
             conn.execute(sa.select(audit_log.c.action).order_by(audit_log.c.seq)).scalars().all()
@@ -253,20 +252,20 @@ def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
 
 
 def test_only_an_account_allowed_to_review_links_may_decide_and_nothing_is_written_otherwise(
-    engine: Engine, trained_model: str, config: linkage.LinkConfig
+    engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor="nightly", config=config, now=NOW)
     pair = (ROWS[0]["id"], ROWS[1]["id"])
     officer = Actor(5, "pc_patel", Role.OFFICER)
     with pytest.raises(Refused):
-        linkage.split_link(engine, actor=officer, reason="r", mentions=pair)
+        decisions.split_link(engine, actor=officer, reason="r", mentions=pair)
     with pytest.raises(Refused):
-        linkage.confirm_link(engine, actor=officer, reason="r", mentions=pair)
-    decision = linkage.split_link(engine, actor=SERGEANT, reason="r", mentions=pair)
+        decisions.confirm_link(engine, actor=officer, reason="r", mentions=pair)
+    decision = decisions.split_link(engine, actor=SERGEANT, reason="r", mentions=pair)
     with pytest.raises(Refused):
-        linkage.undo_decision(engine, actor=officer, decision_id=decision, reason="r")
+        decisions.undo_decision(engine, actor=officer, decision_id=decision, reason="r")
     with engine.connect() as conn:
         rows = conn.execute(sa.select(audit_log.c.action, audit_log.c.actor)).all()
     assert [tuple(r) for r in rows] == [("link.batch", "nightly"), ("link.split", "user:2")]
@@ -275,23 +274,23 @@ def test_only_an_account_allowed_to_review_links_may_decide_and_nothing_is_writt
 def test_the_review_queue_puts_a_link_joining_a_suspect_to_a_victim_first(
     engine: Engine, trained_model: str, tmp_path: Path
 ):
-    config = linkage.LinkConfig(store_dir=tmp_path / "link", review_from=0.0001)
+    config = LinkConfig(store_dir=tmp_path / "link", review_from=0.0001)
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW)
-    queue = linkage.review_queue(engine, limit=1000)
+    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    queue = decisions.review_queue(engine, limit=1000)
     assert queue, "the synthetic set has uncertain pairs"
     assert queue == sorted(queue, key=lambda i: -i.priority)
     low = queue[-1]
     insert_roles(engine, {low.mention_id_l: "suspect", low.mention_id_r: "victim"})
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
-    queue = linkage.review_queue(engine, limit=1000)
+    runs.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
+    queue = decisions.review_queue(engine, limit=1000)
     first = [i for i in queue if i.reason == "joins_suspect_and_victim"]
     assert (low.mention_id_l, low.mention_id_r) in {(i.mention_id_l, i.mention_id_r) for i in first}
     assert queue[: len(first)] == first  # every such join comes before anything else
     top = queue[0]
     # deciding from the queue closes the item
-    linkage.split_link(engine, actor=SERGEANT, reason="different people", review_id=top.id)
+    decisions.split_link(engine, actor=SERGEANT, reason="different people", review_id=top.id)
     with engine.connect() as conn:
         status = conn.execute(
             sa.select(link_reviews.c.status).where(link_reviews.c.id == top.id)
@@ -300,12 +299,14 @@ def test_the_review_queue_puts_a_link_joining_a_suspect_to_a_victim_first(
 
 
 def test_every_mention_still_has_exactly_one_link_after_decisions(
-    engine: Engine, trained_model: str, config: linkage.LinkConfig
+    engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    linkage.link_all(engine, actor="nightly", config=config, now=NOW)
-    linkage.split_link(engine, actor=SERGEANT, reason="r", mentions=(ROWS[0]["id"], ROWS[1]["id"]))
+    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    decisions.split_link(
+        engine, actor=SERGEANT, reason="r", mentions=(ROWS[0]["id"], ROWS[1]["id"])
+    )
     with engine.connect() as conn:
         mentions = conn.execute(sa.select(sa.func.count()).select_from(person_mentions)).scalar()
         linked = conn.execute(

@@ -21,7 +21,8 @@ from safeguard.adapters import processes
 from safeguard.adapters.db import runs
 from safeguard.cli import app
 from safeguard.errors import Conflict
-from safeguard.services.linkage import LinkConfig, link_all
+from safeguard.services.linking.config import LinkConfig
+from safeguard.services.linking.runs import link_all
 from tests.linkage_data import insert_mentions, make_mentions, make_people
 
 VALUES = {

@@ -11,13 +11,13 @@ from safeguard.adapters.linkage.guards import GUARDS
 from safeguard.domain.linking_policy import GUARD_NAMES, LinkingPolicy, parse_linking_policy
 from safeguard.errors import ValidationFailed
 from safeguard.rules import load_rules_config, parse_rules_config
-from safeguard.services import linkage
+from safeguard.services.linking.config import LinkConfig, force_policy
 
 
 def test_no_section_gives_the_defaults_that_link_config_uses() -> None:
     policy = parse_linking_policy(None, "force.yaml")
     assert policy == LinkingPolicy()
-    assert linkage.LinkConfig(store_dir=Path("x")).policy == policy
+    assert LinkConfig(store_dir=Path("x")).policy == policy
     assert parse_rules_config().linking == policy
 
 
@@ -95,7 +95,7 @@ def test_the_force_settings_file_carries_the_linking_section(tmp_path: Path) -> 
     assert config.linking.match_threshold == 0.99
     assert config.linking.guards_off == frozenset({"siblings"})
     assert config.clocks.rhi_hours == 48
-    assert linkage.force_policy(path) == config.linking
+    assert force_policy(path) == config.linking
 
 
 def test_a_bad_linking_section_refuses_the_whole_file(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_a_bad_linking_section_refuses_the_whole_file(tmp_path: Path) -> None:
         load_rules_config(path)
     assert str(exc.value).startswith(f"{path}: linking.review_from: ")
     with pytest.raises(ValidationFailed, match=r"linking\.review_from"):
-        linkage.force_policy(path)
+        force_policy(path)
 
 
 def test_unknown_top_level_keys_are_still_refused() -> None:
@@ -118,20 +118,20 @@ def test_unknown_top_level_keys_are_still_refused() -> None:
 
 def test_command_options_override_the_force_policy_and_none_keeps_it() -> None:
     policy = LinkingPolicy(match_threshold=0.99, review_from=0.7, guards_off=frozenset({"twins"}))
-    kept = linkage.LinkConfig.for_force(Path("s"), policy, match_threshold=None, guards_off=None)
+    kept = LinkConfig.for_force(Path("s"), policy, match_threshold=None, guards_off=None)
     assert kept.policy == policy and kept.store_dir == Path("s")
-    over = linkage.LinkConfig.for_force(
+    over = LinkConfig.for_force(
         Path("s"), policy, match_threshold=0.9, backend="spark", guards_off=frozenset()
     )
     assert over.match_threshold == 0.9 and over.review_from == 0.7
     assert over.guards_off == frozenset() and over.backend == "spark"
     with pytest.raises(ValidationFailed, match=r"linking\.review_from"):
-        linkage.LinkConfig.for_force(Path("s"), policy, match_threshold=0.6)
+        LinkConfig.for_force(Path("s"), policy, match_threshold=0.6)
 
 
 def test_a_link_config_with_a_bad_threshold_cannot_be_built() -> None:
     with pytest.raises(ValidationFailed, match=r"linking\.match_threshold"):
-        linkage.LinkConfig(store_dir=Path("s"), match_threshold=1.2)
+        LinkConfig(store_dir=Path("s"), match_threshold=1.2)
 
 
 def test_guard_names_are_defined_once() -> None:

@@ -52,7 +52,7 @@ def assess(
         "(ISO 8601), or 'last' for since the last full run",
     ),
     actor: str = typer.Option(
-        "cli", help="Job name recorded on the run, unless --as names an account"
+        "cli", help="Batch job (cli or nightly) the run is recorded under, unless --as"
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
     workers: int | None = typer.Option(

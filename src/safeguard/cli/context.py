@@ -74,8 +74,15 @@ def actor_or(eng: Engine, job: SystemJob) -> Actor | SystemJob:
 
 def run_by(eng: Engine, job: str) -> str:
     """Who a batch run (ingest, link, assess, train) is recorded and audited under: the account
-    named by ``--as`` (checked), else the job name given with ``--actor``."""
-    return actor_or(eng, SystemJob(job[:64])).audit_name
+    named by ``--as`` (checked), else the declared batch job ``--actor`` names (``cli`` or
+    ``nightly``; ``unit_of_work.BATCH_JOBS``).
+
+    Raises:
+        ValidationFailed: ``--as`` is not given and ``job`` is not a declared batch job.
+    """
+    from safeguard.services.unit_of_work import batch_job
+
+    return actor_or(eng, batch_job(job)).audit_name
 
 
 def database_url() -> str:

@@ -18,7 +18,8 @@ from safeguard.cli import context
 from safeguard.services.accounts import DEMO, create_demo_users
 from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import IngestSummary, ingest_paths
-from safeguard.services.linkage import LinkConfig, link_all
+from safeguard.services.linking.config import LinkConfig
+from safeguard.services.linking.runs import link_all
 from safeguard.services.partners import register_agency
 from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.simulation import SimulationConfig, simulate

@@ -25,7 +25,8 @@ def ingest(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row was quarantined"),
     encoding: str = typer.Option("utf-8", help="Text encoding of CSV / JSON Lines files"),
     actor: str = typer.Option(
-        "cli", help="Job name recorded on the run and audited, unless --as names an account"
+        "cli",
+        help="Batch job (cli or nightly) the run is recorded under, unless --as",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
     as_of: str | None = typer.Option(

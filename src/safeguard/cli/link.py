@@ -9,8 +9,11 @@ from rich.table import Table
 
 from safeguard.cli import context
 from safeguard.domain.linking import UNLINKABLE_DESCRIPTIONS, UnlinkableReason
+from safeguard.domain.purposes import Use, justify
 from safeguard.errors import ValidationFailed
-from safeguard.services import linkage
+from safeguard.services.linking import decisions, one_record, runs
+from safeguard.services.linking.config import LinkConfig, force_policy
+from safeguard.services.unit_of_work import UnitOfWork
 
 link_app = typer.Typer(
     help="Person linking: one history per person (Splink). Without a sub-command, link now.",
@@ -33,14 +36,14 @@ def _config(
     hold_ambiguous: bool | None = None,
     match_threshold: float | None = None,
     review_from: float | None = None,
-) -> linkage.LinkConfig:
+) -> LinkConfig:
     """The force's linking policy (its settings file), with this command's options on top."""
     settings = context.settings()
     if backend not in ("duckdb", "spark"):
         raise typer.BadParameter("backend must be duckdb or spark", param_hint="--backend")
-    policy = linkage.force_policy()  # a bad settings file: ValidationFailed naming file and key
+    policy = force_policy()  # a bad settings file: ValidationFailed naming file and key
     try:
-        return linkage.LinkConfig.for_force(
+        return LinkConfig.for_force(
             settings.data_dir / "linkage",
             policy,
             backend=backend,
@@ -64,7 +67,8 @@ def link(
     backend: str = typer.Option("duckdb", help="duckdb (one machine) or spark (a cluster)"),
     retrain: bool = typer.Option(False, "--retrain", help="Train a new model even if one is saved"),
     actor: str = typer.Option(
-        "cli", help="Job name recorded on the run and audited, unless --as names an account"
+        "cli",
+        help="Batch job (cli or nightly) the run is recorded under, unless --as",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages"),
     guard_off: list[str] = typer.Option(  # noqa: B008
@@ -107,7 +111,7 @@ def link(
             if not quiet:
                 context.console.print(f"[dim]link:[/] {message}")
 
-        run = linkage.link_new if delta else linkage.link_all
+        run = runs.link_new if delta else runs.link_all
         summary = run(eng, actor=context.run_by(eng, actor), config=config, progress=say)
         context.anchor(eng)
         table = Table(title=f"Link run {summary.run_id} ({summary.kind})")
@@ -134,7 +138,7 @@ def link(
 def review(limit: int = typer.Option(20, help="How many items to show")) -> None:
     """The review queue: uncertain pairs, most important first."""
     with context.handled():
-        items = linkage.review_queue(context.engine(), limit=limit)
+        items = decisions.review_queue(context.engine(), limit=limit)
         table = Table(title="Links to review")
         for name in ("item", "mention", "person", "mention", "person", "p", "why"):
             table.add_column(name)
@@ -160,7 +164,7 @@ def confirm(
     Acts as the account named by --as (it must be allowed to review links)."""
     with context.handled():
         eng = context.engine()
-        decision = linkage.confirm_link(
+        decision = decisions.confirm_link(
             eng, actor=context.actor(eng), reason=reason, review_id=item
         )
         context.out.print(f"confirmed (decision {decision})")
@@ -175,7 +179,9 @@ def split(
     Acts as the account named by --as (it must be allowed to review links)."""
     with context.handled():
         eng = context.engine()
-        decision = linkage.split_link(eng, actor=context.actor(eng), reason=reason, review_id=item)
+        decision = decisions.split_link(
+            eng, actor=context.actor(eng), reason=reason, review_id=item
+        )
         context.out.print(f"split (decision {decision})")
 
 
@@ -188,7 +194,7 @@ def undo(
     named by --as (it must be allowed to review links)."""
     with context.handled():
         eng = context.engine()
-        linkage.undo_decision(eng, actor=context.actor(eng), decision_id=decision, reason=reason)
+        decisions.undo_decision(eng, actor=context.actor(eng), decision_id=decision, reason=reason)
         context.out.print(f"decision {decision} undone")
 
 
@@ -197,14 +203,14 @@ def unlinkable(limit: int = typer.Option(50, help="How many mentions to list")) 
     """Mentions kept on their own because they cannot be linked, with the reason."""
     with context.handled():
         eng = context.engine()
-        for reason, n in sorted(linkage.reason_counts(eng).items()):
+        for reason, n in sorted(runs.reason_counts(eng).items()):
             context.out.print(
                 f"{n:,} {reason}: {UNLINKABLE_DESCRIPTIONS[UnlinkableReason(reason)]}"
             )
         table = Table(title="Unlinkable mentions")
         table.add_column("mention")
         table.add_column("reason")
-        for mention, reason in linkage.unlinkable_mentions(eng, limit=limit):
+        for mention, reason in runs.unlinkable_mentions(eng, limit=limit):
             table.add_row(str(mention), reason)
         context.out.print(table)
 
@@ -216,9 +222,14 @@ def candidates(
     dob: str = typer.Option(None, help="Date of birth YYYY-MM-DD"),
     postcode: str = typer.Option(None, help="Postcode"),
     limit: int = typer.Option(5, help="How many people"),
+    purpose: str = typer.Option(..., help="Why you look (a purpose code, as on the web's search)"),
+    reference: str | None = typer.Option(None, help="The purpose's reference, where it needs one"),
 ) -> None:
-    """Who a record being entered now may be (link_one), with match probabilities."""
+    """Who a record being entered now may be (link_one), with match probabilities, as the
+    account named by --as (allowed to search people); the people shown are audited as
+    consulted, with the purpose."""
     with context.handled():
+        justification = justify(purpose, reference, use=Use.CONSULT)
         try:
             born = date.fromisoformat(dob) if dob else None
         except ValueError as exc:
@@ -229,9 +240,16 @@ def candidates(
             "date_of_birth": born,
             "postcode": postcode,
         }
-        found = linkage.link_one(
-            context.engine(), mention, config=_config(), today=datetime.now(UTC).date(), limit=limit
-        )
+        eng = context.engine()
+        with UnitOfWork.begin(eng, context.actor(eng)) as uow:  # checked and audited
+            found = one_record.candidates_for(
+                uow,
+                mention,
+                justification=justification,
+                config=_config(),
+                today=datetime.now(UTC).date(),
+                limit=limit,
+            )
         table = Table(title="Candidate people")
         table.add_column("person")
         table.add_column("p")

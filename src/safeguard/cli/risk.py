@@ -56,7 +56,8 @@ def train(
         svc.MIN_POSITIVES, "--min-positives", min=1, help="Fewest outcomes of each kind to train"
     ),
     actor: str = typer.Option(
-        "cli", help="Job name recorded with the model, unless --as names an account"
+        "cli",
+        help="Batch job (cli or nightly) recorded with the model, unless --as",
     ),
 ) -> None:
     """Train on earlier years, test on the latest complete year, write the model card."""
@@ -108,7 +109,8 @@ def activate(
     target: str = typer.Option(..., "--target", help=f"One of {TARGETS}"),
     version: int = typer.Option(..., "--version", help="The version to make active"),
     actor: str = typer.Option(
-        "cli", help="Job name recorded as the activator, unless --as names an account"
+        "cli",
+        help="Batch job (cli or nightly) recorded as the activator, unless --as",
     ),
 ) -> None:
     """Make a version active if it passes the gate and its stored file matches the code."""

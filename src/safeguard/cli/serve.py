@@ -9,11 +9,11 @@ from rich.table import Table
 
 from safeguard.adapters.db.audit import verify_audit
 from safeguard.cli import context
-from safeguard.domain.access import ROLE_LABELS, Role, SystemJob
+from safeguard.domain.access import ROLE_LABELS, Role
 from safeguard.domain.audit import AuditCategory
 from safeguard.errors import ConfigError, ValidationFailed
 from safeguard.services import accounts, audit_trail
-from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.services.unit_of_work import UnitOfWork, batch_job
 
 users_app = typer.Typer(
     help="Accounts: add users, demo personas, API tokens.", no_args_is_help=True
@@ -168,10 +168,12 @@ def audit_verify(
         "--checkpoint",
         help="Also check against every checkpoint in this anchor file (JSON lines)",
     ),
-    actor: str = typer.Option("cli", help="The job name audited when no account is named by --as"),
+    actor: str = typer.Option(
+        "cli", help="The batch job (cli or nightly) audited when no account is named by --as"
+    ),
 ) -> None:
     """Check the hash chain (and any checkpoints): exit 1 and list every problem found.
-    Audited as a reading of the log: under --as when given, else under the job name."""
+    Audited as a reading of the log: under --as when given, else under the batch job."""
     from safeguard.services.audit_anchor import read_checkpoints
 
     with context.handled():
@@ -180,7 +182,7 @@ def audit_verify(
         with eng.connect() as conn:
             problems = verify_audit(conn, checkpoints)
         if not problems:
-            with UnitOfWork.begin(eng, context.actor_or(eng, SystemJob(actor[:64]))) as uow:
+            with UnitOfWork.begin(eng, context.actor_or(eng, batch_job(actor))) as uow:
                 uow.audit(
                     "audit.verify",
                     AuditCategory.CONSULTATION,

@@ -49,11 +49,6 @@ logger = logging.getLogger(__name__)
 BATCH_PEOPLE = 2000
 ProgressFn = Callable[[int, int], None]
 
-WORKLISTS: dict[str, tuple[str, ...]] = {
-    w.code.replace("-", "_"): w.categories for w in WORKLIST_KINDS if w.categories
-}
-"""Worklist name -> finding categories; ``overdue`` is any open procedure past its due time."""
-
 
 class AssessmentSettings(BaseSettings):
     """Where a force's own rule thresholds and instruments live (SAFEGUARD_RULES_CONFIG,
@@ -458,7 +453,8 @@ def worklist(
     """Active findings on a worklist, most urgent first.
 
     Args:
-        name: one of :data:`WORKLISTS` or ``overdue`` (procedures past due at ``as_of``).
+        name: a worklist of findings (``safeguard.domain.worklists``; hyphens or underscores)
+            or ``overdue`` (procedures past due at ``as_of``).
         as_of: the time "overdue" is judged at; now by default.
     """
     with engine.connect() as conn:
@@ -486,7 +482,9 @@ def worklist_in(
         )
     kind = worklist_kind(name)
     if kind is None or not kind.categories:
-        known = ", ".join([*WORKLISTS, "overdue"])
+        known = ", ".join(
+            [*(w.code.replace("-", "_") for w in WORKLIST_KINDS if w.categories), "overdue"]
+        )
         raise ValidationFailed(f"unknown worklist {name!r}; known: {known}")
     return store.query_findings(
         conn,

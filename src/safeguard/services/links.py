@@ -1,8 +1,8 @@
 """The link review queue for analysts: each item two records side by side; confirm or split.
 
 The queue, the decisions and their audit belong to the linking capability
-(``safeguard.services.linkage``: ``review_queue``, ``confirm_link``, ``split_link``); this module
-adds the access check and the audited, side-by-side view of a pair.
+(``safeguard.services.linking.decisions``: ``review_queue``, ``confirm_link``,
+``split_link``); this module adds the access check and the audited, side-by-side view of a pair.
 """
 
 from __future__ import annotations
@@ -231,9 +231,9 @@ def undo(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> None:
         ).scalar()
     if decision_id is None:
         raise InvalidTransition(f"review item {review_id} has no decision to undo")
-    from safeguard.services import linkage
+    from safeguard.services.linking import decisions
 
-    linkage.undo_decision(engine, actor=actor, decision_id=int(decision_id), reason=reason)
+    decisions.undo_decision(engine, actor=actor, decision_id=int(decision_id), reason=reason)
     with UnitOfWork.begin(engine, actor) as uow:
         # The linking capability's audit entry says what was undone; this one says why.
         uow.audit(
@@ -267,18 +267,18 @@ def ensure_pair(conn: Connection, *, actor: Actor, review_id: int) -> None:
 def confirm(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
     """Confirm the pair are one person (linking merges them and keeps them together)."""
     # Imported here: the linking service pulls in Splink, which the web app needs only now.
-    # It checks the account may decide about both records itself (``linkage._may_decide``).
-    from safeguard.services import linkage
+    # It checks the account may decide about both records itself (``decisions.may_decide``).
+    from safeguard.services.linking import decisions
 
-    decision = linkage.confirm_link(engine, actor=actor, reason=reason, review_id=review_id)
+    decision = decisions.confirm_link(engine, actor=actor, reason=reason, review_id=review_id)
     logger.info("review %s confirmed by user %s (decision %s)", review_id, actor.user_id, decision)
     return decision
 
 
 def split(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> int:
     """Decide the pair are different people (linking splits them and keeps them apart)."""
-    from safeguard.services import linkage
+    from safeguard.services.linking import decisions
 
-    decision = linkage.split_link(engine, actor=actor, reason=reason, review_id=review_id)
+    decision = decisions.split_link(engine, actor=actor, reason=reason, review_id=review_id)
     logger.info("review %s split by user %s (decision %s)", review_id, actor.user_id, decision)
     return decision

@@ -22,10 +22,10 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
-from safeguard.adapters.db.audit import AuditAppender, append_audit
+from safeguard.adapters.db.audit import AuditAppender
 from safeguard.adapters.db.retention import retention_reviews
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.domain.triage import (
     DueWindow,
@@ -402,9 +402,8 @@ class Triaged:
 
 
 def triaged(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     code: str,
     filters: Filters | None = None,
     now: datetime | None = None,
@@ -416,7 +415,8 @@ def triaged(
     hold the database's write lock (SQLite) or the chain's head (PostgreSQL) while it renders."""
     from safeguard.services.worklists import _names
 
-    ensure(actor, Action.VIEW_WORKLISTS)
+    actor = uow.ensure(Action.VIEW_WORKLISTS)
+    conn = uow.conn
     kind = WORKLIST_BY_CODE.get(code)
     if kind is None or code == "uncertain-links":
         raise NotFound(f"no worklist {code!r}")
@@ -440,7 +440,7 @@ def triaged(
         rows.append(row)
     consulted = [r.person_id for r in rows if not r.restricted]
     if consulted:
-        UnitOfWork(conn, actor).consult(
+        uow.consult(
             audit,
             "worklist.view",
             "person",
@@ -497,7 +497,8 @@ def act_on_work(
             note=f"Completed from the worklist by {actor.username}",
         )
         return done.person_id
-    with engine.begin() as conn:
+    with UnitOfWork.begin(engine, actor) as uow:
+        conn = uow.conn
         found = store.get_finding(conn, finding_id)
         pid = key_to_person_id(found.person_key)
         if pid is not None:
@@ -512,18 +513,13 @@ def act_on_work(
             by=actor.audit_name,
             at=now,
         )
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor.audit_name,
-                actor_role=str(actor.role),
-                action="worklist.assign",
-                category=AuditCategory.ALTERATION,
-                record_type="finding",
-                record_ids=[str(finding_id)],
-                person_ids=[pid] if pid is not None else [],
-                justification="Took the work from a worklist",
-                detail={"owner": actor.username},
-            ),
+        uow.audit(
+            "worklist.assign",
+            AuditCategory.ALTERATION,
+            "finding",
+            record_ids=[finding_id],
+            person_ids=[pid] if pid is not None else [],
+            justification="Took the work from a worklist",
+            detail={"owner": actor.username},
         )
     return pid

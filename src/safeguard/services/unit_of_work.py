@@ -27,9 +27,31 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters.db.audit import AuditAppender, append_audit, record_consultation
 from safeguard.domain.access import Action, Actor, Resource, SystemJob, ensure
 from safeguard.domain.audit import AuditCategory, AuditEntry
-from safeguard.errors import PermissionDenied
+from safeguard.errors import PermissionDenied, ValidationFailed
 
 Principal = Actor | SystemJob
+
+# The batch jobs a run may be recorded under when no account is named: declared here, so a run
+# is never audited under a name somebody typed.
+OPERATOR_RUN = SystemJob("cli")  # started by an operator at the command line
+SCHEDULED_RUN = SystemJob("nightly")  # started by the scheduler (cron, a systemd timer)
+BATCH_JOBS: dict[str, SystemJob] = {j.name: j for j in (OPERATOR_RUN, SCHEDULED_RUN)}
+
+
+def batch_job(name: str) -> SystemJob:
+    """The declared batch job called ``name``.
+
+    Raises:
+        ValidationFailed: no batch job has that name (the message lists those that do).
+    """
+    job = BATCH_JOBS.get(name.strip())
+    if job is None:
+        known = ", ".join(BATCH_JOBS)
+        raise ValidationFailed(
+            f"actor: {name!r} is not a declared batch job ({known}); "
+            "to act as a person, name an account with --as"
+        )
+    return job
 
 
 class UnitOfWork:

@@ -13,23 +13,23 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.audit import append_audit
 from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import (
     person_mentions,
 )
-from safeguard.domain.access import Action, Actor, RecordKind, can, ensure, sight
-from safeguard.domain.audit import AuditCategory, AuditEntry
+from safeguard.domain.access import Action, Actor, RecordKind, can, sight
+from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.domain.risk.bands import BAND_ORDER
 from safeguard.domain.worklists import WORKLIST_KINDS, WorklistKind
 from safeguard.errors import NotFound
 from safeguard.services import access, risk_model
 from safeguard.services.triage import count_open, top_tasks
+from safeguard.services.unit_of_work import UnitOfWork
 
-Worklist = WorklistKind
-WORKLISTS: tuple[Worklist, ...] = tuple(w for w in WORKLIST_KINDS if w.on_web)
+# The worklists shown on the web and the API: the domain's one table, those marked ``on_web``.
+WORKLISTS: tuple[WorklistKind, ...] = tuple(w for w in WORKLIST_KINDS if w.on_web)
 BY_CODE = {w.code: w for w in WORKLISTS}
 
 
@@ -134,40 +134,35 @@ def _with_bands(conn: Connection, items: list[WorkItem]) -> list[WorkItem]:
 
 
 def worklist(
-    conn: Connection,
+    uow: UnitOfWork,
     *,
-    actor: Actor,
     code: str,
     now: datetime | None = None,
     limit: int = 50,
     sort: str | None = None,
-) -> tuple[Worklist, list[WorkItem]]:
+) -> tuple[WorklistKind, list[WorkItem]]:
     """One worklist's items; the people shown are audited as consulted for that worklist.
     ``sort="band"``: the risk model's highest band (then probability) first."""
-    ensure(actor, Action.VIEW_WORKLISTS)
+    actor = uow.ensure(Action.VIEW_WORKLISTS)
+    conn = uow.conn
     if code not in BY_CODE:
         raise NotFound(f"no worklist {code!r}")
     if code == "uncertain-links":
-        ensure(actor, Action.REVIEW_LINKS)
+        uow.ensure(Action.REVIEW_LINKS)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     items = shown(conn, actor, _with_bands(conn, _rows(conn, code, now, limit)), now)
     if sort == "band":
         items.sort(key=lambda i: (-BAND_ORDER.get(i.risk_band, -1), -(i.risk_probability or 0)))
     person_ids = list(dict.fromkeys(i.person_id for i in items if not i.restricted))
     if person_ids:
-        append_audit(
-            conn,
-            AuditEntry(
-                actor=actor.audit_name,
-                actor_role=str(actor.role),
-                action="worklist.view",
-                category=AuditCategory.CONSULTATION,
-                record_type="person",
-                record_ids=[str(p) for p in person_ids],
-                person_ids=person_ids,
-                justification=f"Worklist: {BY_CODE[code].title}",
-                detail={"worklist": code},
-            ),
+        uow.audit(
+            "worklist.view",
+            AuditCategory.CONSULTATION,
+            "person",
+            record_ids=person_ids,
+            person_ids=person_ids,
+            justification=f"Worklist: {BY_CODE[code].title}",
+            detail={"worklist": code},
         )
     return BY_CODE[code], items
 
@@ -191,10 +186,11 @@ def shown(conn: Connection, actor: Actor, items: list[WorkItem], now: datetime) 
 
 
 def worklist_counts(
-    conn: Connection, *, actor: Actor, now: datetime | None = None
-) -> list[tuple[Worklist, int]]:
+    uow: UnitOfWork, *, now: datetime | None = None
+) -> list[tuple[WorklistKind, int]]:
     """How many items each worklist has (counts only: nobody is consulted)."""
-    ensure(actor, Action.VIEW_WORKLISTS)
+    actor = uow.ensure(Action.VIEW_WORKLISTS)
+    conn = uow.conn
     now = (now or datetime.now(UTC)).astimezone(UTC)
     out = []
     for w in WORKLISTS:

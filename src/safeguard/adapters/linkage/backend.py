@@ -1,6 +1,6 @@
 """What a linking backend offers the services: the ``LinkingBackend`` protocols and ``Prediction``.
 
-The services (``services.linkage``) link through these protocols and never name an engine:
+The services (``services.linking``) link through these protocols and never name an engine:
 
 * ``LinkingBackend``: load mentions, train or use a model, score every candidate pair, say which
   mentions cannot be linked, and write the feature store for deltas and ``link_one``. DuckDB
@@ -11,8 +11,8 @@ The services (``services.linkage``) link through these protocols and never name 
   hard negatives to the scored pairs instead (``spark.SparkLinkingSession.predict``).
 
 A new backend implements ``LinkingBackend`` (and ``DeltaLinkingBackend`` if it can run deltas)
-and is chosen in ``services.linkage._session``; ``tests/unit/test_linking_backend.py`` checks that
-each backend has the protocol's methods.
+and is chosen in ``services.linking.runs._session``; ``tests/unit/test_linking_backend.py``
+checks that each backend has the protocol's methods.
 
 This module imports no engine (no Splink, DuckDB or Spark), so the services can name the
 protocols without loading one.

@@ -26,7 +26,7 @@ Reviewer = Annotated[Actor, Depends(Authorised(Action.REVIEW_LINKS))]
 @router.get("", response_model=list[WorkItemOut])
 def queue(conn: ConnDep, actor: Reviewer) -> list[WorkItemOut]:
     """Open review items, most important first (``record_id`` is the review item id)."""
-    _, items = worklists.worklist(conn, actor=actor, code="uncertain-links")
+    _, items = worklists.worklist(UnitOfWork(conn, actor), code="uncertain-links")
     return [WorkItemOut.model_validate(asdict(i)) for i in items]
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from safeguard.domain.access import Action, Actor
 from safeguard.services import worklists
+from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.api.models import WorkItemOut, WorklistCountOut, WorklistOut
 from safeguard.web.deps import Authorised, ConnDep
 
@@ -21,14 +22,14 @@ def counts(conn: ConnDep, actor: Worker) -> list[WorklistCountOut]:
     """Each worklist with how many items it holds."""
     return [
         WorklistCountOut(code=w.code, title=w.title, what_to_do=w.what_to_do, count=n)
-        for w, n in worklists.worklist_counts(conn, actor=actor)
+        for w, n in worklists.worklist_counts(UnitOfWork(conn, actor))
     ]
 
 
 @router.get("/{code}", response_model=WorklistOut)
 def items(code: str, conn: ConnDep, actor: Worker) -> WorklistOut:
     """The items of one worklist (the people shown are audited as consulted)."""
-    w, found = worklists.worklist(conn, actor=actor, code=code)
+    w, found = worklists.worklist(UnitOfWork(conn, actor), code=code)
     return WorklistOut(
         code=w.code,
         title=w.title,

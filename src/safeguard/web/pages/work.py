@@ -29,7 +29,7 @@ def home(request: Request, conn: ConnDep, actor: ActorDep) -> Response:
     """Practitioners land on their worklists; others on the dashboard or their tools."""
     ctx: dict[str, object] = {}
     if can(actor, Action.VIEW_WORKLISTS):
-        ctx["counts"] = worklists.worklist_counts(conn, actor=actor)
+        ctx["counts"] = worklists.worklist_counts(UnitOfWork(conn, actor))
     return render(request, "home.html", ctx, actor=actor)
 
 
@@ -60,7 +60,7 @@ def worklist(
         field, _, message = str(exc).partition(": ")
         errors[field] = message
         chosen = triage.filters_from(area=area, team=team, owner=owner, kind=kind, page=page)
-    found = triage.triaged(conn, actor=actor, code=code, filters=chosen, audit=audit)
+    found = triage.triaged(UnitOfWork(conn, actor), code=code, filters=chosen, audit=audit)
     query = {
         k: v
         for k, v in (("area", area), ("team", team), ("owner", owner), ("kind", kind), ("due", due))
@@ -142,7 +142,7 @@ def _reason_ok(reason: str) -> bool:
 
 @router.get("/links", response_class=HTMLResponse)
 def link_queue(request: Request, conn: ConnDep, actor: Reviewer) -> Response:
-    w, items = worklists.worklist(conn, actor=actor, code="uncertain-links")
+    w, items = worklists.worklist(UnitOfWork(conn, actor), code="uncertain-links")
     return render(
         request, "worklist.html", {"worklist": w, "items": items, "links": True}, actor=actor
     )

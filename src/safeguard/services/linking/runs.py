@@ -1,0 +1,467 @@
+"""Linking runs: link every stored mention (``link_all``), or only the new ones overnight
+(``link_new``); each run is recorded, one at a time, and its results stored with the people's
+links. Until linking has run, a mention without a ``person_links`` row is its own person; after
+``link_all`` every mention has exactly one row. Analysts' decisions are obeyed by every run.
+
+Over 400 lines because the batch run and the delta share their run record (one at a time),
+their timed stages and the storing of their results in one transaction; what a run leaves for
+review is in ``run_results``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from safeguard.adapters.db import linkage as store
+from safeguard.adapters.db import runs
+from safeguard.adapters.db.linkage import link_runs
+from safeguard.adapters.linkage.backend import (
+    DeltaLinkingBackend,
+    GuardPairs,
+    LinkingBackend,
+    Prediction,
+)
+from safeguard.adapters.linkage.clustering import cluster_prediction
+from safeguard.adapters.linkage.engine import LinkingSession
+from safeguard.adapters.linkage.features import load_mention_events, load_mentions
+from safeguard.domain.access import SystemJob
+from safeguard.domain.audit import AuditCategory
+from safeguard.domain.linking import Clustering, Constraints, assign_person_ids
+from safeguard.errors import Conflict
+from safeguard.services.linking.config import LinkConfig
+from safeguard.services.linking.run_results import review_candidates, strongest_links, write_reviews
+from safeguard.services.unit_of_work import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRunSummary:
+    run_id: int
+    kind: str
+    model_version: str
+    mentions: int
+    people: int
+    changed_links: int
+    unlinkable: int
+    review_items: int
+    pairs_scored: int
+    seconds: float
+    trained: bool
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in order
+
+
+@dataclass(slots=True)
+class _Timer:
+    started: float = field(default_factory=time.perf_counter)
+    stages: dict[str, float] = field(default_factory=dict)
+    last: float = field(default_factory=time.perf_counter)
+
+    def seconds(self) -> float:
+        return round(time.perf_counter() - self.started, 3)
+
+    def lap(self, stage: str) -> None:
+        """Record the seconds since the previous lap as ``stage``."""
+        now = time.perf_counter()
+        self.stages[stage] = round(now - self.last, 3)
+        self.last = now
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def _version(model_json: str, at: datetime) -> str:
+    digest = hashlib.sha256(model_json.encode("utf-8")).hexdigest()[:10]
+    return f"{at:%Y%m%dT%H%M%SZ}-{digest}"
+
+
+def _session(config: LinkConfig) -> LinkingBackend:
+    """The backend ``config`` names: DuckDB on this machine, or Spark (imported only then)."""
+    if config.backend == "spark":
+        from safeguard.adapters.linkage.spark import SparkLinkingSession
+
+        return SparkLinkingSession(
+            master=config.spark_master,
+            memory_limit=config.memory_limit,
+            earliest_birth=config.earliest_birth,
+        )
+    return _delta_session(config)
+
+
+def _delta_session(config: LinkConfig) -> DeltaLinkingBackend:
+    """The backend for a nightly delta (DuckDB: the only one that runs deltas)."""
+    return LinkingSession(memory_limit=config.memory_limit, earliest_birth=config.earliest_birth)
+
+
+def _guard_pairs(session: LinkingBackend, config: LinkConfig) -> GuardPairs | None:
+    """The session's guards inside components (a ``DeltaLinkingBackend``: DuckDB); the Spark
+    session applies its own hard negatives to scored pairs instead."""
+    if isinstance(session, DeltaLinkingBackend):
+        return session.guard_pairs(config.guards_off)
+    return None
+
+
+def _start_run(engine: Engine, kind: str, actor: str, backend: str, at: datetime) -> int:
+    """Record a new link run; refused while another is running (one link run at a time: the
+    unique index on running runs makes the refusal hold between processes too)."""
+    runs.reconcile(engine)
+    try:
+        with engine.begin() as conn:
+            return int(
+                conn.execute(
+                    sa.insert(link_runs)
+                    .values(
+                        kind=kind,
+                        actor=actor,
+                        backend=backend,
+                        started_at=at,
+                        status="running",
+                        **runs.this_process(),
+                    )
+                    .returning(link_runs.c.id)
+                ).scalar_one()
+            )
+    except IntegrityError:
+        with engine.connect() as conn:
+            other = runs.running(conn, "link")
+        where = (
+            f"link run {other[0].id} (started {other[0].started_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"by {other[0].actor}, process {other[0].pid} on {other[0].host})"
+            if other
+            else "another link run"
+        )
+        raise Conflict(
+            f"{where} is still running; one link run at a time. Wait for it to finish "
+            "(`safeguard status` shows it), then run this again."
+        ) from None
+
+
+def _fail_run(engine: Engine, run_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(link_runs)
+            .where(link_runs.c.id == run_id)
+            .values(status="failed", finished_at=datetime.now(UTC))
+        )
+
+
+def link_all(
+    engine: Engine,
+    *,
+    actor: str,
+    config: LinkConfig,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> LinkRunSummary:
+    """Link every stored mention: train (or load) the model, predict, cluster, store people.
+
+    Person ids are stable: a cluster keeps the id of the previous person it shares most mentions
+    with, so a re-run on unchanged records changes nothing. Analysts' decisions are obeyed.
+
+    Args:
+        engine: the migrated database.
+        actor: who runs it (a user id or a job name), for the run record and audit.
+        config: thresholds, backend and where the feature store lives.
+        now: the clock (tests pass their own).
+        progress: called with a short message at each stage.
+    """
+    at = _now(now)
+    say = progress or (lambda _msg: None)
+    timer = _Timer()
+    run_id = _start_run(engine, "batch", actor, config.backend, at)
+    try:
+        say("reading mentions")
+        raw = load_mentions(engine)
+        with engine.connect() as conn:
+            saved = None if config.retrain else store.latest_model(conn)
+            constraints = store.active_constraints(conn)
+            previous = store.current_links(conn)
+        timer.lap("read mentions and links")
+        with _session(config) as session:
+            n = session.load(raw, today=at.date())
+            if isinstance(session, DeltaLinkingBackend):
+                session.load_events(load_mention_events(engine))
+            timer.lap("features and events")
+            trained = saved is None
+            if saved is None:
+                say("training the model (EM, no labels)")
+                model = session.train()
+                model_json = json.dumps(model, sort_keys=True)
+                version = _version(model_json, at)
+            else:
+                version, model_json = saved
+                session.use_model(json.loads(model_json))
+            timer.lap("train" if trained else "load model")
+            say("scoring candidate pairs")
+            prediction = session.predict(threshold=min(config.review_from, config.match_threshold))
+            unlinkable = session.unlinkable()
+            mention_ids = session.mention_ids()
+            timer.lap("predict")
+            say("clustering")
+            clusters = cluster_prediction(
+                mention_ids,
+                prediction,
+                threshold=config.match_threshold,
+                constraints=Constraints(constraints.must_link, constraints.cannot_link),
+                isolated=unlinkable,
+                guard_pairs=_guard_pairs(session, config),
+                hold_ambiguous=config.hold_ambiguous,
+            )
+            timer.lap("guards and clustering")
+            session.save_store(config.store_path)
+            timer.lap("feature store")
+        say("storing people")
+        summary = _store_result(
+            engine,
+            run_id=run_id,
+            kind="batch",
+            actor=actor,
+            at=at,
+            config=config,
+            version=version,
+            model_json=model_json if trained else None,
+            trained_on=n,
+            prediction=prediction,
+            clusters=clusters,
+            previous=previous,
+            unlinkable={m: str(r) for m, r in unlinkable.items()},
+            only_new=None,
+        )
+    except Exception:
+        _fail_run(engine, run_id)
+        raise
+    timer.lap("store people, links, reviews")
+    logger.info(
+        "link run %s: %s mentions, %s people, %s links changed in %.1fs (%s)",
+        run_id,
+        summary[0],
+        summary[1],
+        summary[2],
+        timer.seconds(),
+        ", ".join(f"{k} {v:.1f}s" for k, v in timer.stages.items()),
+    )
+    return LinkRunSummary(
+        run_id,
+        "batch",
+        version,
+        summary[0],
+        summary[1],
+        summary[2],
+        len(unlinkable),
+        summary[3],
+        len(prediction),
+        timer.seconds(),
+        trained,
+        dict(timer.stages),
+    )
+
+
+def _store_result(
+    engine: Engine,
+    *,
+    run_id: int,
+    kind: str,
+    actor: str,
+    at: datetime,
+    config: LinkConfig,
+    version: str,
+    model_json: str | None,
+    trained_on: int,
+    prediction: Prediction,
+    clusters: Clustering,
+    previous: Mapping[int, int],
+    unlinkable: Mapping[int, str],
+    only_new: set[int] | None,
+) -> tuple[int, int, int, int]:
+    """Write people, links, unlinkables, the review queue and the run, in one transaction."""
+    probabilities = strongest_links(prediction, clusters)
+    with engine.begin() as conn:
+        if model_json is not None:
+            store.save_model(
+                conn,
+                version=version,
+                model_json=model_json,
+                backend=config.backend,
+                trained_on=trained_on,
+                at=at,
+            )
+        # Clusters that contain a known mention keep that person (delta), or the person they
+        # overlap most (batch); the rest become new people.
+        placeholders = itertools.count(-1, -1)  # new people get real ids below
+        mapping = assign_person_ids(clusters.cluster_of, previous, lambda: next(placeholders))
+        fresh = store.new_people(conn, sum(1 for p in mapping.values() if p < 0), at)
+        person_of = {
+            m: (fresh[-mapping[c] - 1] if mapping[c] < 0 else mapping[c])
+            for m, c in clusters.cluster_of.items()
+        }
+        if only_new is not None:
+            person_of = {m: p for m, p in person_of.items() if m in only_new or m in previous}
+        changed = store.write_links(
+            conn, person_of, probabilities, previous=previous, model_version=version, at=at
+        )
+        store.replace_unlinkable(conn, unlinkable, run_id=run_id, at=at, only=only_new)
+        reviews = write_reviews(
+            conn,
+            review_candidates(prediction, clusters, config),
+            {**previous, **person_of},
+            run_id=run_id,
+            at=at,
+            limit=config.review_limit,
+            replace=only_new is None,
+        )
+        n_people = len(set(person_of.values()))
+        conn.execute(
+            sa.update(link_runs)
+            .where(link_runs.c.id == run_id)
+            .values(
+                status="done",
+                finished_at=datetime.now(UTC),
+                model_version=version,
+                mentions=len(person_of),
+                people=n_people,
+                pairs_scored=len(prediction),
+                unlinkable=len(unlinkable),
+                review_items=reviews,
+            )
+        )
+        UnitOfWork(conn, SystemJob(actor[:64])).audit(
+            f"link.{kind}",
+            AuditCategory.COMBINATION,
+            "link_run",
+            record_ids=[run_id],
+            detail={
+                "model_version": version,
+                "mentions": len(person_of),
+                "people": n_people,
+                "links_changed": changed,
+                "review_items": reviews,
+            },
+            at=at,
+        )
+    return len(person_of), n_people, changed, reviews
+
+
+def link_new(
+    engine: Engine,
+    *,
+    actor: str,
+    config: LinkConfig,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> LinkRunSummary:
+    """The nightly delta: link only mentions with no person yet, against everyone known.
+
+    New mentions are scored against the feature store of known mentions (Splink's
+    ``predict_between``) and against each other (``predict_within``). A new mention joins the
+    known person it links to; a delta never merges two known people (such a link goes to the
+    review queue instead). Falls back to ``link_all`` when nothing has been linked yet.
+    """
+    at = _now(now)
+    say = progress or (lambda _msg: None)
+    timer = _Timer()
+    with engine.connect() as conn:
+        saved = store.latest_model(conn)
+        previous = store.current_links(conn)
+        constraints = store.active_constraints(conn)
+    if saved is None or not previous or not config.store_path.exists():
+        return link_all(engine, actor=actor, config=config, now=at, progress=progress)
+    run_id = _start_run(engine, "delta", actor, "duckdb", at)
+    try:
+        say("reading new mentions")
+        raw_new = load_mentions(engine, only_unlinked=True)
+        version, model_json = saved
+        with _delta_session(config) as session:
+            session.attach_known(config.store_path)
+            n_new = session.load_new(raw_new, today=at.date())
+            session.load_events(load_mention_events(engine))
+            session.use_model(json.loads(model_json))
+            say("scoring new mentions")
+            prediction = session.predict_delta(
+                threshold=min(config.review_from, config.match_threshold)
+            )
+            unlinkable = session.unlinkable(new=True)
+            new_ids = session.mention_ids(new=True)
+            # Known people touched by a new mention join the clustering whole; a delta never
+            # merges two of them (such a link goes to the review queue).
+            touched = {previous[m] for e in prediction.edges() for m in e[:2] if m in previous}
+            nodes = set(new_ids) | {m for m, p in previous.items() if p in touched}
+            clusters = cluster_prediction(
+                nodes,
+                prediction,
+                threshold=config.match_threshold,
+                constraints=Constraints(constraints.must_link, constraints.cannot_link),
+                isolated=unlinkable,
+                known_person={m: previous[m] for m in nodes if m in previous},
+                guard_pairs=session.guard_pairs(config.guards_off),
+                hold_ambiguous=config.hold_ambiguous,
+            )
+            session.save_store(config.store_path, include_new=True)
+        summary = _store_result(
+            engine,
+            run_id=run_id,
+            kind="delta",
+            actor=actor,
+            at=at,
+            config=config,
+            version=version,
+            model_json=None,
+            trained_on=n_new,
+            prediction=prediction,
+            clusters=clusters,
+            previous=previous,
+            unlinkable={m: str(r) for m, r in unlinkable.items()},
+            only_new=set(new_ids),
+        )
+    except Exception:
+        _fail_run(engine, run_id)
+        raise
+    return LinkRunSummary(
+        run_id,
+        "delta",
+        version,
+        n_new,
+        summary[1],
+        summary[2],
+        len(unlinkable),
+        summary[3],
+        len(prediction),
+        timer.seconds(),
+        False,
+    )
+
+
+def unlinkable_mentions(engine: Engine, *, limit: int = 100) -> list[tuple[int, str]]:
+    """Mentions kept on their own because they cannot be linked, with the reason."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(store.link_unlinkable.c.mention_id, store.link_unlinkable.c.reason)
+            .order_by(store.link_unlinkable.c.mention_id)
+            .limit(limit)
+        ).all()
+    return [(int(m), str(r)) for m, r in rows]
+
+
+def reason_counts(engine: Engine) -> Counter[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(store.link_unlinkable.c.reason, sa.func.count()).group_by(
+                store.link_unlinkable.c.reason
+            )
+        ).all()
+    return Counter({str(r): int(n) for r, n in rows})
