@@ -15,6 +15,7 @@ from safeguard.adapters.linkage import model as models
 
 TODAY = date(2026, 6, 1)
 COLUMNS = ("forename", "surname", "dob", "phone", "pnc_id", "address")
+LEVELS = (*COLUMNS, "postcode")  # "same postcode" is a level of the address comparison
 
 
 def _table(seed: int, n: int = 300) -> list[dict[str, Any]]:
@@ -66,14 +67,23 @@ def _null_level(column: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
         return (a["dob"] is None or b["dob"] is None) and (
             a["birth_year"] is None or b["birth_year"] is None
         )
-    if column == "address":
+    if column in ("address", "postcode"):
         return (a["address"] is None or b["address"] is None) and (
             a["postcode"] is None or b["postcode"] is None
         )
     return a[column] is None or b[column] is None
 
 
-def _exact(column: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _exact(con: Any, column: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if column == "postcode":  # the same postcode, the addresses not alike (an earlier level)
+        if a["postcode"] is None or a["postcode"] != b["postcode"]:
+            return False
+        if a["address"] is None or b["address"] is None:
+            return True
+        similarity = con.execute(
+            "select jaro_winkler_similarity(?, ?)", [a["address"], b["address"]]
+        ).fetchall()[0][0]
+        return bool(similarity < models.ADDRESS_ALIKE)
     if column == "address":
         same_postcode = a["postcode"] is None or b["postcode"] is None
         same_postcode = same_postcode or a["postcode"] == b["postcode"]
@@ -81,7 +91,7 @@ def _exact(column: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a[column] is not None and a[column] == b[column]
 
 
-@pytest.mark.parametrize("column", COLUMNS)
+@pytest.mark.parametrize("column", LEVELS)
 def test_counts_equal_a_count_over_every_pair(column: str) -> None:
     rows = _table(seed=7)
     con = _con(rows)
@@ -90,7 +100,7 @@ def test_counts_equal_a_count_over_every_pair(column: str) -> None:
     comparable = models.comparable_pairs(column, counts)
     pairs = [(a, b) for a, b in itertools.combinations(rows, 2) if not _null_level(column, a, b)]
     assert comparable == len(pairs)
-    assert agreeing == sum(1 for a, b in pairs if _exact(column, a, b))
+    assert agreeing == sum(1 for a, b in pairs if _exact(con, column, a, b))
 
 
 def test_u_takes_out_true_matches_and_never_falls_below_one_over_the_values() -> None:
@@ -107,11 +117,16 @@ def test_u_takes_out_true_matches_and_never_falls_below_one_over_the_values() ->
 
 
 def _exact_u(model_json: dict[str, Any]) -> dict[str, float]:
+    """u of each ``FREQUENCY_U_LEVELS`` level, by its column ("postcode": the address's)."""
+    wanted = {
+        ("address" if column == "postcode" else column, label): column
+        for column, label in models.FREQUENCY_U_LEVELS.items()
+    }
     return {
-        c["output_column_name"]: level["u_probability"]
+        wanted[(c["output_column_name"], level.get("label_for_charts"))]: level["u_probability"]
         for c in model_json["comparisons"]
         for level in c["comparison_levels"]
-        if models.FREQUENCY_U_LEVELS.get(c["output_column_name"]) == level.get("label_for_charts")
+        if (c["output_column_name"], level.get("label_for_charts")) in wanted
         and level.get("u_probability") is not None
     }
 

@@ -33,6 +33,8 @@ GUARD_NAMES = (
     "junior_senior",
     "twins",
     "household_member",
+    "age_apart",
+    "firm_forenames",
     "siblings",
     "look_alike",
 )

@@ -476,6 +476,7 @@ FREQUENCY_U_LEVELS: dict[str, str] = {
     "surname": "exact",
     "dob": "exact",
     "address": "same address",
+    "postcode": "same postcode",  # a level of the address comparison
     "phone": "Exact match on phone",
     "pnc_id": "Exact match on pnc_id",
 }
@@ -485,9 +486,23 @@ def _pairs(n: str) -> str:
     return f"({n}) * ({n} - 1) / 2"
 
 
-def agreeing_pairs_sql(table: str, column: str) -> str:
+ADDRESS_ALIKE = 0.9  # the address comparison's "spelt differently" threshold
+
+
+def agreeing_pairs_sql(
+    table: str, column: str, *, jaro_winkler: str = "jaro_winkler_similarity"
+) -> str:
     """(pairs agreeing on the comparison's exact level, distinct values) over the whole table,
-    one GROUP BY (DuckDB and Spark SQL alike)."""
+    one GROUP BY (DuckDB and Spark SQL alike; Spark names the similarity ``jaro_winkler``)."""
+    if column == "postcode":
+        # "same postcode": the address levels before it take the pairs whose addresses are alike;
+        # pairs inside one postcode are few (a street), so they are compared one by one
+        return (
+            f"select count(*), (select count(distinct postcode) from {table}) "
+            f"from {table} as l join {table} as r "
+            f"on l.postcode = r.postcode and l.unique_id < r.unique_id "
+            f"where not coalesce({jaro_winkler}(l.address, r.address) >= {ADDRESS_ALIKE}, false)"
+        )
     if column == "address":
         # "same address": the same address and postcode, or the postcode missing on one of them
         return (
@@ -509,7 +524,7 @@ def comparable_pairs_sql(table: str, column: str) -> str:
     """Counts of records by which of the comparison's fields they carry, from which
     ``comparable_pairs`` gives the pairs outside its null level (Splink's u is a share of those).
     """
-    if column == "address":
+    if column in ("address", "postcode"):
         both = "address is not null and postcode is not null"
         return (
             f"select sum(case when {both} then 1 else 0 end), "
@@ -525,7 +540,7 @@ def comparable_pairs_sql(table: str, column: str) -> str:
 def comparable_pairs(column: str, counts: tuple[Any, ...]) -> int:
     """Pairs outside the null level, from ``comparable_pairs_sql``'s row."""
     n = [int(c or 0) for c in counts]
-    if column != "address":
+    if column not in ("address", "postcode"):
         return n[0] * (n[0] - 1) // 2
     # cells: (address and postcode, address only, postcode only, neither); a pair is at the
     # null level when one lacks the address and one lacks the postcode
@@ -561,18 +576,21 @@ def set_frequency_u(linker: Linker) -> dict[str, float]:
     settings = linker._settings_obj
     prior = float(settings._probability_two_random_records_match)
     done: dict[str, float] = {}
-    for comparison in settings.comparisons:
-        column = comparison.output_column_name
-        label = FREQUENCY_U_LEVELS.get(column)
-        if label is None:
-            continue
-        level = next(
-            (lv for lv in comparison.comparison_levels if lv._label_for_charts == label), None
-        )
+    spark = linker._sql_dialect_str == "spark"
+    jaro_winkler = "jaro_winkler" if spark else "jaro_winkler_similarity"
+    levels = {
+        (comparison.output_column_name, level._label_for_charts): level
+        for comparison in settings.comparisons
+        for level in comparison.comparison_levels
+    }
+    for column, label in FREQUENCY_U_LEVELS.items():
+        comparison_name = "address" if column == "postcode" else column
+        level = levels.get((comparison_name, label))
         if level is None or level._fix_u_probability:
             continue
         m = level._m_probability
-        agreeing, distinct = (int(v or 0) for v in run(agreeing_pairs_sql(table, column)))
+        sql = agreeing_pairs_sql(table, column, jaro_winkler=jaro_winkler)
+        agreeing, distinct = (int(v or 0) for v in run(sql))
         comparable = comparable_pairs(column, run(comparable_pairs_sql(table, column)))
         if comparable == 0 or distinct == 0:
             continue
