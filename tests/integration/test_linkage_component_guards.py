@@ -125,6 +125,25 @@ def test_different_forenames_with_ages_years_apart_are_two_people():
     assert (2, 5) not in found
 
 
+def test_an_undated_mention_with_another_forename_at_one_address_is_a_sibling():
+    found = _guards_in_one_component(
+        [
+            _m(1, "Winnie", date(2015, 5, 23)),
+            _m(2, "Charlotte", None, age=10),  # a referral: age only, her twin's age
+            _m(3, "Charlotte", None, age=10, phone="07700 900123"),
+            _m(4, "Winnie", None, age=10, phone="07700 900123"),  # a shared phone: left alone
+            _m(5, "Winifred", None, age=10),  # Winnie's full name: one person
+            _m(6, "Mark", date(2015, 5, 23), surname="Hall"),  # another surname
+        ],
+        enabled=frozenset({"undated_sibling"}),
+    )
+    assert found[(1, 2)] == "undated_sibling"
+    assert (3, 4) not in found
+    assert (1, 5) not in found and (4, 5) not in found
+    assert all(6 not in pair for pair in found)
+    assert (1, 4) not in found  # the same forename
+
+
 def test_two_firm_different_forenames_split_a_component_but_a_lone_alias_does_not():
     twin_dob = date(2015, 5, 23)
     found = _guards_in_one_component(

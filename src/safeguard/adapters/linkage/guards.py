@@ -28,6 +28,10 @@ measures what each one is worth, see ``docs/linking.md``):
 * ``age_apart``: clearly different full forenames, one of the two recorded with an age only,
   and birth years ``AGE_APART_YEARS`` or more apart (an age is an estimate, often a year or two
   off), no shared PNC id: ``household_member`` for mentions without a date of birth;
+* ``undated_sibling`` (off by default): the same surname and address or postcode, one of the
+  two without a date of birth, ages within a year (or unknown), clearly different forenames, no
+  shared PNC id or phone: the ``siblings`` guard where ``twins`` cannot reach, whatever the
+  anchor pairs measure;
 * ``firm_forenames``: the same surname, and two clearly different forenames each recorded on at
   least two mentions of the component (firm), no shared PNC id: twins or siblings joined through
   their household. A known-as name or alias recorded once is left to the model;
@@ -63,6 +67,7 @@ GUARD_LABELS = {
     "twins": "same surname and date of birth, different forename initial or sex",
     "household_member": "clearly different forenames and a different date of birth or sex",
     "age_apart": "clearly different forenames, and ages years apart",
+    "undated_sibling": "an undated mention at one address, same surname and age, other forename",
     "firm_forenames": "two clearly different forenames, each recorded more than once",
     "siblings": "same surname and date of birth or address, clearly different forenames",
     "look_alike": "look alike, yet the model scores the pair as two people",
@@ -137,6 +142,12 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
             and {_no_shared_pnc(l, r)})""",
         "age_apart": f"""({clearly_different_forenames_sql(l, r)} and {_ages_apart(l, r)}
             and {_no_shared_pnc(l, r)})""",
+        "undated_sibling": f"""({l}.surname = {r}.surname
+            and ({l}.dob is null or {r}.dob is null)
+            and coalesce(abs({l}.birth_year - {r}.birth_year) <= 1, true)
+            and ({l}.address = {r}.address or {l}.postcode = {r}.postcode)
+            and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)}
+            and coalesce(damerau_levenshtein({l}.phone, {r}.phone) > 1, true))""",
         "firm_forenames": f"""({l}.surname = {r}.surname
             and {l}.forename_n >= {FIRM_FORENAME_MENTIONS}
             and {r}.forename_n >= {FIRM_FORENAME_MENTIONS}
