@@ -2,7 +2,8 @@
 
     python bench/link_train.py [--size 100k] [--profile police] [--seed 1]
                                [--max-pairs 2e6,5e5] [--generation-years 12,14] [--u-seeds 1,2]
-                               [--json out.json]
+                               [--guards-off twins+siblings,-] [--frequency-u 1,0]
+                               [--siblings-always 0,1] [--json out.json]
 
 The extract (``safeguard simulate-extracts``, cached as ``bench/link_realistic.py`` caches it) is
 ingested once into a SQLite database kept beside it; then, for each ``--max-pairs``, one
@@ -77,6 +78,10 @@ def run(
     generation: int | None,
     seed: int | None,
     truth: link_truth.Truth,
+    *,
+    guards_off: frozenset[str] = frozenset(),
+    frequency_u: bool = True,
+    siblings_always: bool = False,
 ) -> dict[str, Any]:
     from safeguard.adapters.linkage import engine, guards, model
     from safeguard.services.linking.config import LinkConfig
@@ -86,11 +91,16 @@ def run(
     model.U_MAX_PAIRS = max_pairs  # read by model.train at call time
     if seed is not None:
         model.U_SEED = seed
+    model.FREQUENCY_U = frequency_u
+    # the sibling guard on whatever the anchor pairs' forenames measure
+    model.MAX_FORENAME_DIFFER_RATE = 1.0 if siblings_always else 0.04
     if generation is not None:  # the SQL is written at call time from these module names
         for module in (model, engine, guards):
             module.GENERATION_GAP_YEARS = generation  # type: ignore[attr-defined]
     engine = make_engine(f"sqlite:///{db}")
-    config = LinkConfig(store_dir=work / f"store-{max_pairs:g}", retrain=True)
+    config = LinkConfig(
+        store_dir=work / f"store-{max_pairs:g}", retrain=True, guards_off=guards_off
+    )
     t0 = time.perf_counter()
     summary = link_all(engine, actor="bench", config=config)
     seconds = time.perf_counter() - t0
@@ -100,6 +110,9 @@ def run(
         "max_pairs": max_pairs,
         "generation_years": model.GENERATION_GAP_YEARS,
         "u_seed": model.U_SEED,
+        "frequency_u": frequency_u,
+        "guards_off": sorted(guards_off),
+        "siblings_always": siblings_always,
         "u_sampling_s": round(sum(u_seconds), 1),
         "link_s": round(seconds, 1),
         "stages": summary.stages,
@@ -120,6 +133,13 @@ def main() -> None:
         help="years apart that are a generation, per run (default: the domain's, each run)",
     )
     parser.add_argument("--u-seeds", default="", help="seed of the u sample, per run")
+    parser.add_argument(
+        "--guards-off", default="", help="per run: guards turned off, joined by '+' ('-': none)"
+    )
+    parser.add_argument("--frequency-u", default="", help="per run: 1 (default) or 0 (sampled)")
+    parser.add_argument(
+        "--siblings-always", default="", help="per run: 1 = sibling guard on whatever forenames"
+    )
     parser.add_argument("--json", default="")
     args = parser.parse_args()
     directory = lr.extracts_dir(args.profile, lr.size_of(args.size), args.seed)
@@ -134,13 +154,32 @@ def main() -> None:
         return given * len(values) if len(given) == 1 else given
 
     years, seeds = per_run(args.generation_years), per_run(args.u_seeds)
-    for value, generation, seed in zip(values, years, seeds, strict=True):
-        result = run(db, work, float(value), generation, seed, truth)
+
+    def texts(text: str) -> list[str]:
+        given = text.split(",")
+        return given * len(values) if len(given) == 1 else given
+
+    offs, freqs, sibs = texts(args.guards_off), texts(args.frequency_u), texts(args.siblings_always)
+    for value, generation, seed, off, freq, sib in zip(
+        values, years, seeds, offs, freqs, sibs, strict=True
+    ):
+        result = run(
+            db,
+            work,
+            float(value),
+            generation,
+            seed,
+            truth,
+            guards_off=frozenset(g for g in off.split("+") if g and g != "-"),
+            frequency_u=freq != "0",
+            siblings_always=sib == "1",
+        )
         results.append(result)
         rates = ", ".join(f"{k} {v:.1%}" for k, v in result["merge_rates"].items() if v is not None)
         print(
             f"max_pairs {float(value):g}, generation {result['generation_years']}, "
-            f"seed {result['u_seed']}: "
+            f"seed {result['u_seed']}, frequency u {freq != '0'}, off {off or '-'}, "
+            f"siblings always {sib == '1'}: "
             f"u sampling {result['u_sampling_s']} s, link "
             f"{result['link_s']} s, P {result['precision']} R {result['recall']} "
             f"F1 {result['f1']}; {rates}; stages {result['stages']}",

@@ -107,6 +107,62 @@ def test_two_firm_dates_of_birth_split_a_component_but_one_odd_date_does_not():
     assert (1, 6) not in found
 
 
+def test_different_forenames_with_ages_years_apart_are_two_people():
+    only = frozenset({"age_apart"})
+    found = _guards_in_one_component(
+        [
+            _m(1, "Harriet", None, age=8),  # a referral: age only, born about 2017
+            _m(2, "Deborah", date(2022, 1, 29)),  # her sister, five years younger
+            _m(3, "Deborah", None, age=6),  # two years off: a command-and-control estimate
+            _m(4, "Debbie", None, age=12),  # a nickname of Deborah: left to the model
+            _m(5, "Charlotte", date(2016, 5, 1)),  # both dated: household_member's, not this
+        ],
+        enabled=only,
+    )
+    assert found[(1, 2)] == "age_apart"
+    assert (1, 3) not in found  # one or two years apart: an estimate, not two people
+    assert (2, 4) not in found and (3, 4) not in found
+    assert (2, 5) not in found
+
+
+def test_an_undated_mention_with_another_forename_at_one_address_is_a_sibling():
+    found = _guards_in_one_component(
+        [
+            _m(1, "Winnie", date(2015, 5, 23)),
+            _m(2, "Charlotte", None, age=10),  # a referral: age only, her twin's age
+            _m(3, "Charlotte", None, age=10, phone="07700 900123"),
+            _m(4, "Winnie", None, age=10, phone="07700 900123"),  # a shared phone: left alone
+            _m(5, "Winifred", None, age=10),  # Winnie's full name: one person
+            _m(6, "Mark", date(2015, 5, 23), surname="Hall"),  # another surname
+        ],
+        enabled=frozenset({"undated_sibling"}),
+    )
+    assert found[(1, 2)] == "undated_sibling"
+    assert (3, 4) not in found
+    assert (1, 5) not in found and (4, 5) not in found
+    assert all(6 not in pair for pair in found)
+    assert (1, 4) not in found  # the same forename
+
+
+def test_two_firm_different_forenames_split_a_component_but_a_lone_alias_does_not():
+    twin_dob = date(2015, 5, 23)
+    found = _guards_in_one_component(
+        [
+            _m(1, "Isla", twin_dob),
+            _m(2, "Isla", None, age=10),
+            _m(3, "Ivy", twin_dob),  # one initial with Isla: the twins guard cannot tell
+            _m(4, "Ivy", twin_dob),
+            _m(5, "Winnie", twin_dob),  # recorded once (a known-as name?): left to the model
+            _m(6, "Izzy", None, surname="Hall"),  # another surname: not this guard's
+            _m(7, "Izzy", None, surname="Hall"),
+        ],
+        enabled=frozenset({"firm_forenames"}),
+    )
+    assert found[(1, 3)] == "firm_forenames" and found[(2, 4)] == "firm_forenames"
+    assert all(5 not in pair for pair in found)
+    assert all(6 not in pair and 7 not in pair for pair in found)
+
+
 def test_two_people_in_one_event_and_model_look_alikes():
     found = _guards_in_one_component(
         [_m(1, "Kate", date(1980, 1, 1)), _m(2, "Kate", date(1980, 1, 1)), _m(3, "Kate", None)],

@@ -244,8 +244,11 @@ def test_a_swap_weighs_once_and_u_keeps_out_the_true_matches():
         surname_swap = levels[("surname", label)]
         assert surname_swap["m_probability"] == surname_swap["u_probability"]  # weight 0
         assert surname_swap["fix_u_probability"] and surname_swap["fix_m_probability"]
-    # 240 records of 40 people, one PNC id each: every sampled pair sharing a PNC id is a true
-    # match (the prior, 600 of 28,680 pairs), so u of "same PNC id" falls from about 0.02 to
-    # the floor, one pair in the sample
+    # 240 records of 40 people, one PNC id each: every pair sharing a PNC id is a true match
+    # (the prior, 600 of 28,680 pairs), so u of "same PNC id", taken from the whole table's
+    # value frequencies, falls from about 0.02 to its floor, one over the 40 distinct ids
     assert model["probability_two_random_records_match"] == pytest.approx(600 / 28_680, rel=0.05)
-    assert levels[("pnc_id", "Exact match on pnc_id")]["u_probability"] == pytest.approx(1e-5)
+    assert levels[("pnc_id", "Exact match on pnc_id")]["u_probability"] == pytest.approx(1 / 40)
+    # a level still sampled is discounted the same way, never below one pair in the sample
+    swapped = levels[("forename", "forename and surname swapped")].get("u_probability")
+    assert swapped is None or swapped >= 1e-5

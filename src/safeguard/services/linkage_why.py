@@ -90,7 +90,14 @@ def _context(conn: Connection, left: MentionCard, right: MentionCard) -> list[in
     return sorted(int(i) for i in ids)
 
 
-def why_pair(uow: UnitOfWork, *, left: int, right: int, today: date | None = None) -> PairWhy:
+def why_pair(
+    uow: UnitOfWork,
+    *,
+    left: int,
+    right: int,
+    today: date | None = None,
+    guards_off: frozenset[str] | None = None,
+) -> PairWhy:
     """Why mentions ``left`` and ``right`` are one person, or two (audited)."""
     conn, actor = uow.conn, uow.user
     ensure(actor, Action.REVIEW_LINKS)
@@ -157,7 +164,12 @@ def why_pair(uow: UnitOfWork, *, left: int, right: int, today: date | None = Non
             FieldWhy(f.field, f.level, f.match_weight, f.m_probability, f.u_probability)
             for f in found.fields
         ]
-        guards = [GuardWhy(g, GUARD_LABELS.get(g, g)) for g in found.guards]
+        # a guard the force turns off (or off by default) keeps nobody apart in its runs
+        if guards_off is None:
+            from safeguard.services.linkage import force_policy
+
+            guards_off = force_policy().guards_off
+        guards = [GuardWhy(g, GUARD_LABELS.get(g, g)) for g in found.guards if g not in guards_off]
         unlinkable = sorted(set(found.unlinkable.values()))
     people = sorted(
         {

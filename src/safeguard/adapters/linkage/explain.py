@@ -99,7 +99,11 @@ def explain_pair(
         )
         # the guards that need the people's other mentions or events, then each pair guard
         a, b, names = component_guard_pairs(
-            con, FEATURES, ids, np.zeros(len(ids), np.int64), enabled={"firm_dob", "one_event"}
+            con,
+            FEATURES,
+            ids,
+            np.zeros(len(ids), np.int64),
+            enabled={"firm_dob", "firm_forenames", "one_event"},
         )
         pair = (min(left, right), max(left, right))
         found = {g for x, y, g in zip(a.tolist(), b.tolist(), names, strict=True) if (x, y) == pair}

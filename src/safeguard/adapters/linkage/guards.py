@@ -25,6 +25,16 @@ measures what each one is worth, see ``docs/linking.md``):
   different recorded sex, no shared PNC id: a partner, a sibling, a parent. Two of the three
   fields that say who someone is disagree; a household's surname, address and phone cannot
   outweigh that;
+* ``age_apart``: clearly different full forenames, one of the two recorded with an age only,
+  and birth years ``AGE_APART_YEARS`` or more apart (an age is an estimate, often a year or two
+  off), no shared PNC id: ``household_member`` for mentions without a date of birth;
+* ``undated_sibling`` (off by default): the same surname and address or postcode, one of the
+  two without a date of birth, ages within a year (or unknown), clearly different forenames, no
+  shared PNC id or phone: the ``siblings`` guard where ``twins`` cannot reach, whatever the
+  anchor pairs measure;
+* ``firm_forenames``: the same surname, and two clearly different forenames each recorded on at
+  least two mentions of the component (firm), no shared PNC id: twins or siblings joined through
+  their household. A known-as name or alias recorded once is left to the model;
 * ``siblings``: the same surname and date of birth, address or postcode, clearly different full
   forenames, no shared PNC id or phone; only where the data's forenames are reliable (measured
   at training, ``model.forename_guard``);
@@ -56,10 +66,17 @@ GUARD_LABELS = {
     "junior_senior": "one is Jr, the other Sr",
     "twins": "same surname and date of birth, different forename initial or sex",
     "household_member": "clearly different forenames and a different date of birth or sex",
+    "age_apart": "clearly different forenames, and ages years apart",
+    "undated_sibling": "an undated mention at one address, same surname and age, other forename",
+    "firm_forenames": "two clearly different forenames, each recorded more than once",
     "siblings": "same surname and date of birth or address, clearly different forenames",
     "look_alike": "look alike, yet the model scores the pair as two people",
 }
 FIRM_DOB_MENTIONS = 2
+FIRM_FORENAME_MENTIONS = 2
+# An age-only mention's birth year is an estimate (a command-and-control log's ages are often
+# one or two years off): birth years this many or more apart are different people's.
+AGE_APART_YEARS = 3
 HARD_NEGATIVE_BELOW = 0.01
 
 NODES = "__guard_nodes"
@@ -79,6 +96,15 @@ def _near_dob(l: str, r: str) -> str:  # noqa: E741
     return (
         f"coalesce(damerau_levenshtein({l}.dob, {r}.dob) <= 1 "
         f"or {l}.dob_swapped = {r}.dob or {r}.dob_swapped = {l}.dob, false)"
+    )
+
+
+def _ages_apart(l: str, r: str) -> str:  # noqa: E741
+    """One of the two gives an age only, and the birth years are ``AGE_APART_YEARS`` apart."""
+    return (
+        f"(({l}.dob is null or {r}.dob is null) and {l}.birth_year is not null "
+        f"and {r}.birth_year is not null "
+        f"and abs({l}.birth_year - {r}.birth_year) >= {AGE_APART_YEARS})"
     )
 
 
@@ -114,6 +140,18 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
                   and not {_near_dob(l, r)})
                  or {l}.sex <> {r}.sex)
             and {_no_shared_pnc(l, r)})""",
+        "age_apart": f"""({clearly_different_forenames_sql(l, r)} and {_ages_apart(l, r)}
+            and {_no_shared_pnc(l, r)})""",
+        "undated_sibling": f"""({l}.surname = {r}.surname
+            and ({l}.dob is null or {r}.dob is null)
+            and coalesce(abs({l}.birth_year - {r}.birth_year) <= 1, true)
+            and ({l}.address = {r}.address or {l}.postcode = {r}.postcode)
+            and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)}
+            and coalesce(damerau_levenshtein({l}.phone, {r}.phone) > 1, true))""",
+        "firm_forenames": f"""({l}.surname = {r}.surname
+            and {l}.forename_n >= {FIRM_FORENAME_MENTIONS}
+            and {r}.forename_n >= {FIRM_FORENAME_MENTIONS}
+            and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)})""",
         "siblings": f"""({l}.surname = {r}.surname
             and ({l}.dob = {r}.dob or {l}.address = {r}.address or {l}.postcode = {r}.postcode)
             and {clearly_different_forenames_sql(l, r)}
@@ -149,7 +187,9 @@ def component_guard_pairs(
     con.execute(
         f"""create or replace temp table {NODES} as
         select f.*, c.component,
-          count(f.dob) over (partition by c.component, f.dob) as dob_n
+          count(f.dob) over (partition by c.component, f.dob) as dob_n,
+          count(f.forename_canon) over (partition by c.component, f.forename_canon)
+            as forename_n
         from {COMPONENTS} as c join {features} as f on f.unique_id = c.unique_id"""
     )
     parts: list[str] = []
@@ -193,13 +233,13 @@ def component_guard_pairs(
 def guards_between(con: Any, features: str, left: int, right: int) -> list[str]:
     """Every guard that keeps mentions ``left`` and ``right`` apart, taken as a component of two
     (for the "why" view): firm dates of birth need more mentions and are not judged here."""
-    rules = pair_guard_sql("l", "r", enabled=set(GUARDS) - {"firm_dob"})
+    rules = pair_guard_sql("l", "r", enabled=set(GUARDS) - {"firm_dob", "firm_forenames"})
     left, right = min(left, right), max(left, right)
     found: list[str] = []
     for name, sql in rules:
         hit = con.execute(
-            f"select count(*) from (select *, 1 as dob_n from {features}) as l, "
-            f"(select *, 1 as dob_n from {features}) as r "
+            f"select count(*) from (select *, 1 as dob_n, 1 as forename_n from {features}) as l, "
+            f"(select *, 1 as dob_n, 1 as forename_n from {features}) as r "
             f"where l.unique_id = ? and r.unique_id = ? and {sql}",
             [left, right],
         ).fetchall()[0][0]

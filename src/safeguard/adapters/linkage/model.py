@@ -466,6 +466,143 @@ def discount_matches_from_u(linker: Linker, *, max_pairs: float) -> None:
             level.u_probability = min(u, max(floor, (u - share * m) / (1.0 - share)))
 
 
+# u of the exact levels of these comparisons comes from the value frequencies of the whole table
+# (``frequency_u``), not from the random sample: a sample of 500,000 pairs is drawn from about a
+# thousand mentions, and whether two records of one heavily recorded person or household are
+# among them decided how much a shared phone or PNC id weighed (docs/benchmarks.md, "linking: u
+# sampling and the generation gap"). Each is (comparison, its exact level's label).
+FREQUENCY_U_LEVELS: dict[str, str] = {
+    "forename": "exact",
+    "surname": "exact",
+    "dob": "exact",
+    "address": "same address",
+    "postcode": "same postcode",  # a level of the address comparison
+    "phone": "Exact match on phone",
+    "pnc_id": "Exact match on pnc_id",
+}
+
+
+def _pairs(n: str) -> str:
+    return f"({n}) * ({n} - 1) / 2"
+
+
+ADDRESS_ALIKE = 0.9  # the address comparison's "spelt differently" threshold
+
+
+def agreeing_pairs_sql(
+    table: str, column: str, *, jaro_winkler: str = "jaro_winkler_similarity"
+) -> str:
+    """(pairs agreeing on the comparison's exact level, distinct values) over the whole table,
+    one GROUP BY (DuckDB and Spark SQL alike; Spark names the similarity ``jaro_winkler``)."""
+    if column == "postcode":
+        # "same postcode": the address levels before it take the pairs whose addresses are alike;
+        # pairs inside one postcode are few (a street), so they are compared one by one
+        return (
+            f"select count(*), (select count(distinct postcode) from {table}) "
+            f"from {table} as l join {table} as r "
+            f"on l.postcode = r.postcode and l.unique_id < r.unique_id "
+            f"where not coalesce({jaro_winkler}(l.address, r.address) >= {ADDRESS_ALIKE}, false)"
+        )
+    if column == "address":
+        # "same address": the same address and postcode, or the postcode missing on one of them
+        return (
+            f"with g as (select address, postcode, count(*) as n from {table} "
+            f"where address is not null group by address, postcode), "
+            f"a as (select sum(case when postcode is null then n else 0 end) as z, "
+            f"sum(n) as tot, sum(case when postcode is not null then {_pairs('n')} else 0 end) "
+            f"as same, count(*) as places from g group by address) "
+            f"select coalesce(sum(same + {_pairs('z')} + z * (tot - z)), 0), "
+            f"coalesce(sum(places), 0) from a"
+        )
+    return (
+        f"select coalesce(sum({_pairs('n')}), 0), count(*) from "
+        f"(select count(*) as n from {table} where {column} is not null group by {column}) as t"
+    )
+
+
+def comparable_pairs_sql(table: str, column: str) -> str:
+    """Counts of records by which of the comparison's fields they carry, from which
+    ``comparable_pairs`` gives the pairs outside its null level (Splink's u is a share of those).
+    """
+    if column in ("address", "postcode"):
+        both = "address is not null and postcode is not null"
+        return (
+            f"select sum(case when {both} then 1 else 0 end), "
+            f"sum(case when address is not null and postcode is null then 1 else 0 end), "
+            f"sum(case when address is null and postcode is not null then 1 else 0 end), "
+            f"sum(case when address is null and postcode is null then 1 else 0 end) from {table}"
+        )
+    # a date of birth compares with an age too: the null level lacks both on one side
+    present = "birth_year" if column == "dob" else column
+    return f"select count({present}) from {table}"
+
+
+def comparable_pairs(column: str, counts: tuple[Any, ...]) -> int:
+    """Pairs outside the null level, from ``comparable_pairs_sql``'s row."""
+    n = [int(c or 0) for c in counts]
+    if column not in ("address", "postcode"):
+        return n[0] * (n[0] - 1) // 2
+    # cells: (address and postcode, address only, postcode only, neither); a pair is at the
+    # null level when one lacks the address and one lacks the postcode
+    has_address, has_postcode = (True, True, False, False), (True, False, True, False)
+    total = 0
+    for i in range(4):
+        for j in range(i, 4):
+            null = not (has_address[i] and has_address[j]) and not (
+                has_postcode[i] and has_postcode[j]
+            )
+            if null:
+                continue
+            total += n[i] * (n[i] - 1) // 2 if i == j else n[i] * n[j]
+    return total
+
+
+def frequency_u(agreeing: int, comparable: int, distinct: int, *, prior: float, m: float) -> float:
+    """u of an exact level from the whole table: the share of comparable pairs agreeing, less the
+    true matches among them (``prior * m``, as in ``discount_matches_from_u``), never below one
+    over the distinct values (two people drawing the same value if values were spread evenly):
+    the same figures give the same u, whatever a sample would have drawn."""
+    if comparable <= 0 or distinct <= 0:
+        raise ValueError("no comparable pairs")
+    share = agreeing / comparable
+    return min(1.0, max(1.0 / distinct, (share - prior * m) / (1.0 - prior)))
+
+
+def set_frequency_u(linker: Linker) -> dict[str, float]:
+    """Replace u of the ``FREQUENCY_U_LEVELS`` with ``frequency_u`` (after EM: m and the prior
+    are the trained ones). Returns the u set, by comparison; a comparison with no comparable
+    pairs keeps its sampled u."""
+    run, table = _run_on_input(linker)
+    settings = linker._settings_obj
+    prior = float(settings._probability_two_random_records_match)
+    done: dict[str, float] = {}
+    spark = linker._sql_dialect_str == "spark"
+    jaro_winkler = "jaro_winkler" if spark else "jaro_winkler_similarity"
+    levels = {
+        (comparison.output_column_name, level._label_for_charts): level
+        for comparison in settings.comparisons
+        for level in comparison.comparison_levels
+    }
+    for column, label in FREQUENCY_U_LEVELS.items():
+        comparison_name = "address" if column == "postcode" else column
+        level = levels.get((comparison_name, label))
+        if level is None or level._fix_u_probability:
+            continue
+        m = level._m_probability
+        sql = agreeing_pairs_sql(table, column, jaro_winkler=jaro_winkler)
+        agreeing, distinct = (int(v or 0) for v in run(sql))
+        comparable = comparable_pairs(column, run(comparable_pairs_sql(table, column)))
+        if comparable == 0 or distinct == 0:
+            continue
+        u = frequency_u(
+            agreeing, comparable, distinct, prior=prior, m=m if isinstance(m, float) else 0.0
+        )
+        level.u_probability = u
+        done[column] = u
+    logger.info("u of exact levels from value frequencies: %s", done)
+    return done
+
+
 # Random pairs sampled for u (Splink's ``estimate_u_using_random_sampling``). Splink stops a
 # comparison early once each of its levels is seen 100 times, but a comparison with a rare level
 # (the same PNC id, the same phone) samples all of them: the cost is about linear in this.
@@ -473,6 +610,7 @@ def discount_matches_from_u(linker: Linker, *, max_pairs: float) -> None:
 # third of the time (docs/benchmarks.md, "linking: u sampling and the generation gap").
 U_MAX_PAIRS = 5e5
 GENERIC_U_MAX_PAIRS = 2e6  # the generic comparison model keeps Splink's tutorial-size sample
+FREQUENCY_U = True  # u of the exact levels from the whole table's value frequencies
 U_SEED = 42  # the sample is repeatable: one data set trains one model
 
 PRIOR_RULE = ("forename", "surname", "dob")
@@ -559,6 +697,8 @@ def train(
         linker.training.estimate_probability_two_random_records_match([rule], recall=recall)
         logger.info("prior re-estimated with the model's own recall %.3f of %s", recall, PRIOR_RULE)
     discount_matches_from_u(linker, max_pairs=max_pairs)
+    if FREQUENCY_U:
+        set_frequency_u(linker)
     return recall
 
 
