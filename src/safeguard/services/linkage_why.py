@@ -166,7 +166,7 @@ def why_pair(
         ]
         # a guard the force turns off (or off by default) keeps nobody apart in its runs
         if guards_off is None:
-            from safeguard.services.linkage import force_policy
+            from safeguard.services.linking.config import force_policy
 
             guards_off = force_policy().guards_off
         guards = [GuardWhy(g, GUARD_LABELS.get(g, g)) for g in found.guards if g not in guards_off]
