@@ -3,8 +3,10 @@ documented."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +67,27 @@ def test_every_error_class_is_in_the_tree_drawn_in_errors_py() -> None:
         if c.__module__.startswith("safeguard")
     }
     assert ours <= named, f"missing from the errors.py docstring: {sorted(ours - named)}"
+
+
+#: Issue 13: "no module over about 400 lines without a reason in its opening comment".
+LONG_MODULE = 400
+SAYS_WHY = re.compile(r"\b(?:About|Over|Longer than) \d[\d,]* lines\b")
+
+
+def test_every_module_over_400_lines_says_why_in_its_opening_comment() -> None:
+    unexplained = []
+    for path in sorted((ROOT / "src" / "safeguard").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue  # a migration is a record of one change, as long as the change
+        text = path.read_text(encoding="utf-8")
+        lines = text.count("\n")
+        if lines <= LONG_MODULE:
+            continue
+        tree = ast.parse(text)
+        doc = ast.get_docstring(tree) or ""
+        if not SAYS_WHY.search(doc):
+            unexplained.append(f"{path.relative_to(ROOT)} ({lines} lines)")
+    assert not unexplained, (
+        "split these modules by domain noun, or say in the opening comment why not "
+        "('About N lines on purpose: ...'): " + ", ".join(unexplained)
+    )

@@ -4,8 +4,9 @@ Also the verbs practitioners use on findings (acknowledge, resolve; each audited
 transaction) and the worklists (MARAC due, repeat missing, CSE screening due, overdue
 procedures, new high risk).
 
-Over 400 lines for now: the finding verbs and worklists move out when a unit of work owns the
-transaction and the audit (issue 13 item 3).
+About 550 lines: the batch assessment (workers, runs, batches) and the finding verbs share the
+stored-findings adapter and the run record. The finding verbs and worklist reads are the next
+part to move out.
 """
 
 from __future__ import annotations

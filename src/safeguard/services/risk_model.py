@@ -5,6 +5,10 @@ A model is trained on the index events whose follow-up was over before the test 
 tested on the latest year with complete follow-up. Of the families compared, the glass-box
 ``spline_logistic`` goes into the store (each prediction explains itself exactly); gradient
 boosting is fitted beside it on the same split to show what the additive form gives up.
+
+About 490 lines: train, activate, score and re-score share the temporal split, the gate and the
+model store's checks. The data set is already in ``risk_model_data`` and the arithmetic in
+``adapters.ml``.
 """
 
 from __future__ import annotations

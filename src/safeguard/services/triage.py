@@ -5,6 +5,10 @@ grouped per person, filtered and paged, with exact totals; and the one-click act
 An item's due time is its procedure's deadline; a flag (no clock) is due from the incident that
 raised it, never the time it was ingested. The risk model's band for a person joins the
 priority through :func:`safeguard.domain.triage.priority` (``band``) once the model provides one.
+
+About 530 lines: a list's ranking cache (kept per list, checked against the data's version) sits
+with the triage it serves, because the page, the counts and the filter choices all read
+through it. The cache is the next part to move into a module of its own.
 """
 
 from __future__ import annotations
