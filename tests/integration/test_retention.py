@@ -31,6 +31,7 @@ from safeguard.domain.retention import Decision
 from safeguard.errors import ValidationFailed
 from safeguard.services import accounts, triage
 from safeguard.services import retention as svc
+from safeguard.services import worklist_rankings as rankings
 from safeguard.services.unit_of_work import UnitOfWork
 from tests.web_fixtures import World, as_admin, build_world
 
@@ -322,7 +323,7 @@ def test_a_disposal_takes_the_person_off_a_worklist_at_once(engine: Engine, worl
                 last_changed_at=later,
             )
         )
-    triage._RANKINGS.clear()
+    rankings.RANKINGS.clear()
     now = datetime.now(UTC)
     with engine.connect() as conn:
         before = triage.triaged_page(conn, "marac-due", now, triage.Filters())

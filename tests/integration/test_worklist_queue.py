@@ -30,6 +30,7 @@ from safeguard.domain.triage import (
 )
 from safeguard.domain.worklists import WORKLIST_BY_CODE
 from safeguard.services import triage
+from safeguard.services import worklist_rankings as rankings
 from safeguard.services.findings import key_to_person_id
 from safeguard.services.risk_model import person_bands
 from tests.web_fixtures import add
@@ -239,7 +240,7 @@ def test_the_paged_lists_are_the_domains_triage_of_the_whole_list(
 ) -> None:
     with engine.begin() as conn:
         _world(conn, seed)
-    triage._RANKINGS.clear()
+    rankings.RANKINGS.clear()
     with engine.connect() as conn:
         for code in ("overdue", "repeat-victims", "victims-code-due", "marac-due"):
             assert _reference(conn, code, triage.Filters()).total_people >= 8  # a real list
@@ -254,8 +255,8 @@ def test_a_page_past_the_kept_ranking_is_ranked_on_its_own(
 ) -> None:
     with engine.begin() as conn:
         _world(conn, 3)
-    monkeypatch.setattr(triage, "RANKED_KEPT", 4)
-    triage._RANKINGS.clear()
+    monkeypatch.setattr(rankings, "RANKED_KEPT", 4)
+    rankings.RANKINGS.clear()
     with engine.connect() as conn:
         for page in (1, 2, 3, 50):
             f = triage.filters_from(page=page, per_page=3)

@@ -6,19 +6,13 @@ An item's due time is its procedure's deadline; a flag (no clock) is due from th
 raised it, never the time it was ingested. The risk model's band for a person joins the
 priority through :func:`safeguard.domain.triage.priority` (``band``) once the model provides one.
 
-About 530 lines: a list's ranking cache (kept per list, checked against the data's version) sits
-with the triage it serves, because the page, the counts and the filter choices all read
-through it. The cache is the next part to move into a module of its own.
+A list's ranking, kept between requests, is ``services.worklist_rankings``.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -27,7 +21,6 @@ from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
 from safeguard.adapters.db.audit import AuditAppender
-from safeguard.adapters.db.retention import retention_reviews
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
@@ -44,6 +37,7 @@ from safeguard.domain.worklists import WORKLIST_BY_CODE
 from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
 from safeguard.rules.rules import RULES_BY_ID
 from safeguard.services import access
+from safeguard.services import worklist_rankings as rankings
 from safeguard.services.findings import key_to_person_id
 from safeguard.services.unit_of_work import UnitOfWork
 
@@ -160,176 +154,6 @@ def top_tasks(conn: Connection, code: str, now: datetime, limit: int) -> list[Ta
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class _Ranking:
-    people: list[queue.Ranked]
-    total_people: int
-    total_tasks: int
-
-
-def _version(conn: Connection) -> tuple[object, ...]:
-    """What a ranking depends on, each read as one step down an index (no count: counting
-    the findings read the whole table, about 10 ms a request on the default force): a new
-    finding moves the highest id, a change the latest change time, a new or replaced owner
-    the latest assignment time, a model's new scores the newest score id. Findings and
-    assignments are removed only by a retention decision, which writes its review row in the
-    same transaction (``services.retention.decide``): the newest review id covers removals.
-    """
-    f, w = store.findings.c, owners.work_assignments.c
-    newest = conn.execute(sa.select(sa.func.max(f.id))).scalar()
-    changed = conn.execute(sa.select(sa.func.max(f.last_changed_at))).scalar()
-    owned = conn.execute(sa.select(sa.func.max(w.assigned_at))).scalar()
-    reviewed = conn.execute(sa.select(sa.func.max(retention_reviews.c.id))).scalar()
-    return (newest, changed, owned, reviewed, *queue.scores_version(conn))
-
-
-#: How many of a list's first people a ranking keeps (ten pages); a later page is ranked in
-#: the database on its own.
-RANKED_KEPT = 250
-#: How long a ranking is reused while nothing it reads has changed (lateness moves a
-#: priority every 12 hours at the finest) ...
-RANKING_FOR = timedelta(minutes=1)
-#: ... and from what age a request that reuses it has a fresh one ranked in the background,
-#: so that a list in use is not ranked again on a request's time every minute.
-REFRESH_AFTER = timedelta(seconds=40)
-#: A ranking made by a concurrent request a moment after this one's clock still serves it.
-_SKEW = timedelta(seconds=5)
-
-logger = logging.getLogger(__name__)
-_Key = tuple[str, queue.ListSpec]
-
-
-class _Rankings:
-    """Each list's ranking (its first people in order, with the totals) per database and list
-    cut, reused while :func:`_version` is unchanged and for at most :data:`RANKING_FOR`, so
-    that a large list (the overdue list: 36,000 people on the default force) is ranked about
-    once a minute in each process, not on every page.
-
-    Concurrent requests for the same list wait for one ranking rather than each making their
-    own (a burst of 20 users would otherwise rank the list 20 times at once); a ranking older
-    than :data:`REFRESH_AFTER` that is still valid is served while a single background thread
-    ranks the list afresh. A ranking is stored with the version read before it was made, so a
-    write that lands meanwhile leaves it stale-versioned and the next request ranks again.
-    """
-
-    def __init__(self, kept: int = 64) -> None:
-        self._kept = kept
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[_Key, tuple[tuple[object, ...], datetime, _Ranking]] = (
-            OrderedDict()
-        )
-        self._flights: dict[_Key, threading.Lock] = {}
-        self._refreshing: set[_Key] = set()
-        self._choices: dict[tuple[str, str], tuple[tuple[object, ...], list[str]]] = {}
-        self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worklist-rank")
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._choices.clear()
-
-    def _hit(
-        self, key: _Key, version: tuple[object, ...], now: datetime
-    ) -> tuple[datetime, _Ranking] | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None or found[0] != version:
-                return None
-            if not -_SKEW <= now - found[1] < RANKING_FOR:
-                return None
-            self._entries.move_to_end(key)
-            return found[1], found[2]
-
-    def _store(
-        self, key: _Key, version: tuple[object, ...], at: datetime, ranking: _Ranking
-    ) -> None:
-        with self._lock:
-            old = self._entries.get(key)
-            if old is not None and old[0] == version and old[1] > at:
-                return  # a newer ranking of the same data is already kept
-            self._entries[key] = (version, at, ranking)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._kept:
-                self._entries.popitem(last=False)
-
-    def get(
-        self,
-        conn: Connection,
-        spec: queue.ListSpec,
-        now: datetime,
-        version: tuple[object, ...] | None = None,
-    ) -> tuple[datetime, _Ranking]:
-        """The list's ranking and the time it is as of (``now``, or less than a minute
-        before); ``version``: :func:`_version`, if the caller has just read it."""
-        key = (conn.engine.url.render_as_string(), spec)
-        version = _version(conn) if version is None else version
-        hit = self._hit(key, version, now)
-        if hit is None:
-            with self._lock:
-                flight = self._flights.setdefault(key, threading.Lock())
-            with flight:  # one ranking of this list at a time in this process
-                hit = self._hit(key, version, now)
-                if hit is None:
-                    ranking = _rank(conn, spec, now)
-                    self._store(key, version, now, ranking)
-                    return now, ranking
-        if now - hit[0] >= REFRESH_AFTER:
-            self._refresh_later(conn.engine, key, spec, now)
-        return hit
-
-    def choices(self, conn: Connection, column: str, version: tuple[object, ...]) -> list[str]:
-        """The values of ``column`` among open items (a list's filter choices), kept with the
-        version they were read at: they change only when the findings do."""
-        key = (conn.engine.url.render_as_string(), column)
-        with self._lock:
-            found = self._choices.get(key)
-        if found is not None and found[0] == version:
-            return found[1]
-        values = queue.distinct_active(conn, column)
-        with self._lock:
-            self._choices[key] = (version, values)
-        return values
-
-    def _refresh_later(
-        self, engine: Engine, key: _Key, spec: queue.ListSpec, now: datetime
-    ) -> None:
-        with self._lock:
-            if key in self._refreshing:
-                return
-            self._refreshing.add(key)
-        self._refresher.submit(self._refresh, engine, key, spec, now)
-
-    def _refresh(self, engine: Engine, key: _Key, spec: queue.ListSpec, now: datetime) -> None:
-        try:
-            with engine.connect() as conn:
-                version = _version(conn)
-                self._store(key, version, now, _rank(conn, spec, now))
-        except Exception:  # a refresh is an optimisation: the next request ranks itself
-            logger.warning("background ranking of a worklist failed", exc_info=True)
-        finally:
-            with self._lock:
-                self._refreshing.discard(key)
-
-
-def _rank(conn: Connection, spec: queue.ListSpec, now: datetime) -> _Ranking:
-    people, total_people, total_tasks = queue.ranked(conn, spec, now, limit=RANKED_KEPT)
-    return _Ranking(people, total_people, total_tasks)
-
-
-_RANKINGS = _Rankings()
-
-
-def _ranking(
-    conn: Connection,
-    spec: queue.ListSpec,
-    now: datetime,
-    version: tuple[object, ...] | None = None,
-) -> tuple[datetime, _Ranking]:
-    """The list's first :data:`RANKED_KEPT` people ranked, with the totals, and the time the
-    ranking is as of (``now``, or less than a minute before)."""
-    return _RANKINGS.get(conn, spec, now, version)
-
-
 def triaged_page(
     conn: Connection,
     code: str,
@@ -340,7 +164,7 @@ def triaged_page(
     """One page of worklist ``code`` grouped per person, most urgent first, with exact
     totals: the people ranked in the database, then only the page's people's items read."""
     spec = spec_of(code, filters)
-    at, ranking = _ranking(conn, spec, now, version)
+    at, ranking = rankings.ranking(conn, spec, now, version)
     per_page = max(1, filters.per_page)
     pages = max(1, -(-ranking.total_people // per_page))
     page = min(max(1, filters.page), pages)
@@ -428,7 +252,7 @@ def triaged(
     f = filters or Filters()
     if f.owner == "me":
         f = replace(f, owner=actor.username)
-    version = _version(conn)
+    version = rankings.data_version(conn)
     page = triaged_page(conn, code, now, f, version)
     seen = access.person_access(conn, actor, [w.person_id for w in page.people], now)
     names = _names(conn, [w.person_id for w in page.people])
@@ -460,11 +284,11 @@ def triaged(
         filters=f,
         page=page,
         rows=rows,
-        areas=_RANKINGS.choices(conn, "area", version),
-        teams=_RANKINGS.choices(conn, "team", version),
+        areas=rankings.RANKINGS.choices(conn, "area", version),
+        teams=rankings.RANKINGS.choices(conn, "team", version),
         kinds=sorted(kind.categories)
         if code != "overdue"
-        else _RANKINGS.choices(conn, "category", version),
+        else rankings.RANKINGS.choices(conn, "category", version),
     )
 
 

@@ -1,0 +1,192 @@
+"""A worklist's ranking, kept: each list's first people in order, with its exact totals, per
+database and list cut, reused while the data it reads is unchanged (:func:`data_version`) and
+for at most :data:`RANKING_FOR`, and refreshed in the background while it is in use. The
+triage (``services.triage``) pages, counts and filters through it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from safeguard.adapters.db import assignments as owners
+from safeguard.adapters.db import findings as store
+from safeguard.adapters.db import work_queue as queue
+from safeguard.adapters.db.retention import retention_reviews
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    people: list[queue.Ranked]
+    total_people: int
+    total_tasks: int
+
+
+def data_version(conn: Connection) -> tuple[object, ...]:
+    """What a ranking depends on, each read as one step down an index (no count: counting
+    the findings read the whole table, about 10 ms a request on the default force): a new
+    finding moves the highest id, a change the latest change time, a new or replaced owner
+    the latest assignment time, a model's new scores the newest score id. Findings and
+    assignments are removed only by a retention decision, which writes its review row in the
+    same transaction (``services.retention.decide``): the newest review id covers removals.
+    """
+    f, w = store.findings.c, owners.work_assignments.c
+    newest = conn.execute(sa.select(sa.func.max(f.id))).scalar()
+    changed = conn.execute(sa.select(sa.func.max(f.last_changed_at))).scalar()
+    owned = conn.execute(sa.select(sa.func.max(w.assigned_at))).scalar()
+    reviewed = conn.execute(sa.select(sa.func.max(retention_reviews.c.id))).scalar()
+    return (newest, changed, owned, reviewed, *queue.scores_version(conn))
+
+
+#: How many of a list's first people a ranking keeps (ten pages); a later page is ranked in
+#: the database on its own.
+RANKED_KEPT = 250
+#: How long a ranking is reused while nothing it reads has changed (lateness moves a
+#: priority every 12 hours at the finest) ...
+RANKING_FOR = timedelta(minutes=1)
+#: ... and from what age a request that reuses it has a fresh one ranked in the background,
+#: so that a list in use is not ranked again on a request's time every minute.
+REFRESH_AFTER = timedelta(seconds=40)
+#: A ranking made by a concurrent request a moment after this one's clock still serves it.
+_SKEW = timedelta(seconds=5)
+
+logger = logging.getLogger(__name__)
+_Key = tuple[str, queue.ListSpec]
+
+
+class Rankings:
+    """Each list's ranking (its first people in order, with the totals) per database and list
+    cut, reused while :func:`data_version` is unchanged and for at most :data:`RANKING_FOR`, so
+    that a large list (the overdue list: 36,000 people on the default force) is ranked about
+    once a minute in each process, not on every page.
+
+    Concurrent requests for the same list wait for one ranking rather than each making their
+    own (a burst of 20 users would otherwise rank the list 20 times at once); a ranking older
+    than :data:`REFRESH_AFTER` that is still valid is served while a single background thread
+    ranks the list afresh. A ranking is stored with the version read before it was made, so a
+    write that lands meanwhile leaves it stale-versioned and the next request ranks again.
+    """
+
+    def __init__(self, kept: int = 64) -> None:
+        self._kept = kept
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[_Key, tuple[tuple[object, ...], datetime, Ranking]] = (
+            OrderedDict()
+        )
+        self._flights: dict[_Key, threading.Lock] = {}
+        self._refreshing: set[_Key] = set()
+        self._choices: dict[tuple[str, str], tuple[tuple[object, ...], list[str]]] = {}
+        self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worklist-rank")
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._choices.clear()
+
+    def _hit(
+        self, key: _Key, version: tuple[object, ...], now: datetime
+    ) -> tuple[datetime, Ranking] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or found[0] != version:
+                return None
+            if not -_SKEW <= now - found[1] < RANKING_FOR:
+                return None
+            self._entries.move_to_end(key)
+            return found[1], found[2]
+
+    def _store(
+        self, key: _Key, version: tuple[object, ...], at: datetime, ranking: Ranking
+    ) -> None:
+        with self._lock:
+            old = self._entries.get(key)
+            if old is not None and old[0] == version and old[1] > at:
+                return  # a newer ranking of the same data is already kept
+            self._entries[key] = (version, at, ranking)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._kept:
+                self._entries.popitem(last=False)
+
+    def get(
+        self,
+        conn: Connection,
+        spec: queue.ListSpec,
+        now: datetime,
+        version: tuple[object, ...] | None = None,
+    ) -> tuple[datetime, Ranking]:
+        """The list's ranking and the time it is as of (``now``, or less than a minute
+        before); ``version``: :func:`data_version`, if the caller has just read it."""
+        key = (conn.engine.url.render_as_string(), spec)
+        version = data_version(conn) if version is None else version
+        hit = self._hit(key, version, now)
+        if hit is None:
+            with self._lock:
+                flight = self._flights.setdefault(key, threading.Lock())
+            with flight:  # one ranking of this list at a time in this process
+                hit = self._hit(key, version, now)
+                if hit is None:
+                    ranking = rank(conn, spec, now)
+                    self._store(key, version, now, ranking)
+                    return now, ranking
+        if now - hit[0] >= REFRESH_AFTER:
+            self._refresh_later(conn.engine, key, spec, now)
+        return hit
+
+    def choices(self, conn: Connection, column: str, version: tuple[object, ...]) -> list[str]:
+        """The values of ``column`` among open items (a list's filter choices), kept with the
+        version they were read at: they change only when the findings do."""
+        key = (conn.engine.url.render_as_string(), column)
+        with self._lock:
+            found = self._choices.get(key)
+        if found is not None and found[0] == version:
+            return found[1]
+        values = queue.distinct_active(conn, column)
+        with self._lock:
+            self._choices[key] = (version, values)
+        return values
+
+    def _refresh_later(
+        self, engine: Engine, key: _Key, spec: queue.ListSpec, now: datetime
+    ) -> None:
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+        self._refresher.submit(self._refresh, engine, key, spec, now)
+
+    def _refresh(self, engine: Engine, key: _Key, spec: queue.ListSpec, now: datetime) -> None:
+        try:
+            with engine.connect() as conn:
+                version = data_version(conn)
+                self._store(key, version, now, rank(conn, spec, now))
+        except Exception:  # a refresh is an optimisation: the next request ranks itself
+            logger.warning("background ranking of a worklist failed", exc_info=True)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+
+def rank(conn: Connection, spec: queue.ListSpec, now: datetime) -> Ranking:
+    people, total_people, total_tasks = queue.ranked(conn, spec, now, limit=RANKED_KEPT)
+    return Ranking(people, total_people, total_tasks)
+
+
+RANKINGS = Rankings()
+
+
+def ranking(
+    conn: Connection,
+    spec: queue.ListSpec,
+    now: datetime,
+    version: tuple[object, ...] | None = None,
+) -> tuple[datetime, Ranking]:
+    """The list's first :data:`RANKED_KEPT` people ranked, with the totals, and the time the
+    ranking is as of (``now``, or less than a minute before)."""
+    return RANKINGS.get(conn, spec, now, version)
