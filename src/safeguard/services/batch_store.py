@@ -148,8 +148,9 @@ class FileIngest:
         for p in problems:
             keep[p.row] = False
         repeats = self._repeats(cols, hashes, batch.rows, keep)
-        try:
-            counts = self._commit(
+
+        def commit(*, bulk: bool) -> _Counts:
+            return self._commit(
                 batch,
                 cols,
                 hashes,
@@ -158,24 +159,17 @@ class FileIngest:
                 repeats,
                 list(entries),
                 set(bad_rows),
-                bulk=True,
+                bulk=bulk,
             )
+
+        try:
+            counts = commit(bulk=True)
         except (IntegrityError, KeyConflict):
             # Another writer stored some of these keys since this file began: redo the batch
             # with a lookup of every key (the failed transaction left nothing behind).
             logger.info("batch of %s rows retried with key lookups", n)
             self.fresh = dict.fromkeys(self.fresh, False)
-            counts = self._commit(
-                batch,
-                cols,
-                hashes,
-                keep.copy(),
-                list(problems),
-                repeats,
-                list(entries),
-                set(bad_rows),
-                bulk=False,
-            )
+            counts = commit(bulk=False)
         self.result.inserted += counts.inserted
         self.result.updated += counts.updated
         self.result.unchanged += counts.unchanged
