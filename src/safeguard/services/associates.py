@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from safeguard.adapters.db import person_records
 from safeguard.adapters.db.history_repository import HistoryRepository
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.access import Actor, RecordKind, sight
 from safeguard.domain.assessments import Catalogue
 from safeguard.domain.history import PersonHistory
@@ -70,24 +68,6 @@ def relation(mine: str, theirs: str, my_rel: str | None, their_rel: str | None) 
     return "associate"
 
 
-def _addresses(conn: Connection, person_ids: list[int]) -> dict[int, str]:
-    """Each person's latest recorded home address (their newest record that has one)."""
-    linked = [p for p in person_ids if p > 0]
-    out: dict[int, str] = {}
-    if not linked:
-        return out
-    q = (
-        sa.select(person_links.c.person_id, person_mentions.c.address)
-        .join(person_mentions, person_mentions.c.id == person_links.c.mention_id)
-        .where(person_links.c.person_id.in_(linked))
-        .where(person_mentions.c.address.is_not(None))
-        .order_by(person_mentions.c.recorded_at, person_mentions.c.id)
-    )
-    for pid, address in conn.execute(q):
-        out[int(pid)] = str(address)  # the newest wins
-    return out
-
-
 def _names(conn: Connection, person_ids: list[int]) -> dict[int, str]:
     from safeguard.services.worklists import _names as names
 
@@ -137,7 +117,7 @@ def linked_people(
     keys = keys[:MOST]
     pids = [i for i in (ids[k] for k in keys) if i is not None]
     histories = {h.person_key: h for h in HistoryRepository(conn).of_people(keys, parties=False)}
-    addresses = _addresses(conn, pids)
+    addresses = person_records.latest_addresses(conn, pids)
     names = _names(conn, pids)
     resources = access.person_access(conn, actor, pids, now)
     out = []

@@ -5,19 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from safeguard.adapters.db.force_counts import ForceCounts
 from safeguard.adapters.db.history_repository import HistoryRepository
-from safeguard.adapters.db.linkage import link_reviews
-from safeguard.adapters.db.people import people
-from safeguard.adapters.db.tables import (
-    events,
-    missing_episodes,
-    person_mentions,
-    referrals,
-    risk_assessments,
-)
 from safeguard.domain.access import Action, Actor, ensure
 from safeguard.domain.assessments import grade, recorded_grade
 from safeguard.domain.history import age_from
@@ -47,84 +38,53 @@ def force_figures(conn: Connection, *, actor: Actor, now: datetime | None = None
     now = (now or datetime.now(UTC)).astimezone(UTC)
     since = now - timedelta(days=365)
 
-    def count(q: sa.Select[tuple[int]]) -> int:
-        return int(conn.execute(q).scalar_one())
-
-    n = sa.func.count()
+    counts = ForceCounts(conn)
     figures = [
-        _fig("People known (linked)", count(sa.select(n).select_from(people))),
-        _fig("Records of people", count(sa.select(n).select_from(person_mentions))),
+        _fig("People known (linked)", counts.people()),
+        _fig("Records of people", counts.mentions()),
     ]
     for etype, label in (
         ("domestic_abuse", "Domestic abuse incidents, last 12 months"),
         ("missing_person", "Missing person reports, last 12 months"),
         ("child_sexual_exploitation", "Child sexual exploitation reports, last 12 months"),
     ):
-        figures.append(
-            _fig(
-                label,
-                count(
-                    sa.select(n)
-                    .select_from(events)
-                    .where(events.c.event_type == etype, events.c.occurred_at >= since)
-                ),
-            )
-        )
+        figures.append(_fig(label, counts.incidents_since(etype, since)))
     figures += [
-        _fig("High-risk assessments, last 12 months", _high_risk_since(conn, since)),
-        _fig(
-            "MARAC referrals, last 12 months",
-            count(
-                sa.select(n)
-                .select_from(referrals)
-                .where(referrals.c.referral_type == "marac", referrals.c.made_at >= since)
-            ),
-        ),
-        _fig(
-            "Missing episodes still open",
-            count(
-                sa.select(n)
-                .select_from(missing_episodes)
-                .where(missing_episodes.c.found_at.is_(None))
-            ),
-        ),
-        _fig(
-            "Record links awaiting review",
-            count(sa.select(n).select_from(link_reviews).where(link_reviews.c.status == "open")),
-        ),
+        _fig("High-risk assessments, last 12 months", _high_risk_since(conn, counts, since)),
+        _fig("MARAC referrals, last 12 months", counts.referrals_since("marac", since)),
+        _fig("Missing episodes still open", counts.open_missing_episodes()),
+        _fig("Record links awaiting review", counts.open_link_reviews()),
     ]
     return figures
 
 
-def _high_risk_since(conn: Connection, since: datetime) -> int:
+def _high_risk_since(conn: Connection, counts: ForceCounts, since: datetime) -> int:
     """Assessments completed since ``since`` whose final grade is high: the one definition
     (:mod:`safeguard.domain.assessments.grading`), with the force's instruments and the
     person's age on the day."""
-    ra = risk_assessments.c
-    rows = conn.execute(
-        sa.select(
-            ra.subject_id, ra.instrument_id, ra.instrument_version, ra.answers,
-            ra.officer_grade, ra.reviewed_grade, ra.rationale, ra.completed_at,
-        ).where(ra.completed_at >= since)
-    ).all()  # fmt: skip
-    births = HistoryRepository(conn).births_of([int(r[0]) for r in rows if r[0] is not None])
+    forms = counts.forms_completed_since(since)
+    births = HistoryRepository(conn).births_of(
+        [f.subject_id for f in forms if f.subject_id is not None]
+    )
     assessor = default_assessor()
     catalogue, clock = assessor.catalogue, assessor.config.local_time
     high = 0
-    for subject, iid, version, answers, officer, reviewed, rationale, completed in rows:
-        inst = catalogue.find(iid, version)
+    for f in forms:
+        version = f.instrument_version
+        inst = None if version is None else catalogue.find(f.instrument_id, version)
         if inst is None:
-            final = recorded_grade(officer, reviewed)
+            final = recorded_grade(f.officer_grade, f.reviewed_grade)
         else:
-            dob, hint = births.get(subject, (None, None))
-            on = clock.local_date(completed)  # the local day the form was completed
+            born = None if f.subject_id is None else births.get(f.subject_id)
+            dob, hint = born or (None, None)
+            on = clock.local_date(f.completed_at)  # the local day the form was completed
             try:
                 final = grade(
                     inst,
-                    answers if isinstance(answers, dict) else {},
-                    officer,
-                    reviewed,
-                    rationale,
+                    f.answers,
+                    f.officer_grade,
+                    f.reviewed_grade,
+                    f.rationale,
                     subject_age=age_from(dob, hint, on),
                     assessed_on=on,
                 ).grade

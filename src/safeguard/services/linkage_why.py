@@ -15,13 +15,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from safeguard.adapters.db import link_evidence as evidence
 from safeguard.adapters.db import linkage as store
-from safeguard.adapters.db.linkage import link_decisions
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import involvements, person_mentions
+from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.access import Action, ensure, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import project
@@ -68,26 +66,15 @@ class PairWhy:
 def _raw(conn: Connection, ids: list[int]) -> pa.Table:
     from safeguard.adapters.linkage.features import RAW_COLUMNS, raw_from_records
 
-    rows = conn.execute(
-        sa.select(*(person_mentions.c[c] for c in RAW_COLUMNS)).where(person_mentions.c.id.in_(ids))
-    ).all()
-    return raw_from_records([dict(r._mapping) for r in rows])
+    return raw_from_records(evidence.mention_rows(conn, ids, RAW_COLUMNS))
 
 
 def _context(conn: Connection, left: MentionCard, right: MentionCard) -> list[int]:
     """The two mentions and (up to ``MAX_CONTEXT``) the other mentions of their people."""
     people = [c.person_id for c in (left, right) if c.person_id is not None]
     ids = {left.mention_id, right.mention_id}
-    if people:
-        ids |= set(
-            conn.execute(
-                sa.select(person_links.c.mention_id)
-                .where(person_links.c.person_id.in_(people))
-                .order_by(person_links.c.mention_id)
-                .limit(MAX_CONTEXT)
-            ).scalars()
-        )
-    return sorted(int(i) for i in ids)
+    ids |= set(evidence.mentions_of_people(conn, people, MAX_CONTEXT))
+    return sorted(ids)
 
 
 def why_pair(
@@ -123,11 +110,7 @@ def why_pair(
         return project(replace(card, restricted=resource.restricted), sight(actor, resource))
 
     shown_l, shown_r = shown(card_l), shown(card_r)
-    decision = conn.execute(
-        sa.select(link_decisions.c.kind)
-        .where(link_decisions.c.mention_id_l == a, link_decisions.c.mention_id_r == b)
-        .where(link_decisions.c.revoked_at.is_(None))
-    ).scalar()
+    decision = evidence.decision_in_force(conn, a, b)
     saved = store.latest_model(conn)
     fields: list[FieldWhy] = []
     guards: list[GuardWhy] = []
@@ -139,11 +122,7 @@ def why_pair(
         from safeguard.adapters.linkage.model import guards_of
 
         ids = _context(conn, card_l, card_r)
-        events = conn.execute(
-            sa.select(involvements.c.mention_id, involvements.c.event_id).where(
-                involvements.c.mention_id.in_(ids)
-            )
-        ).all()
+        events = evidence.events_of_mentions(conn, ids)
         model = json.loads(saved[1]) if saved is not None else None
         found = explain_pair(
             _raw(conn, ids),
@@ -152,8 +131,8 @@ def why_pair(
             model_json=model,
             mention_events=pa.table(
                 {
-                    "mention_id": pa.array([int(m) for m, _ in events], pa.int64()),
-                    "event_id": pa.array([int(e) for _, e in events], pa.int64()),
+                    "mention_id": pa.array([m for m, _ in events], pa.int64()),
+                    "event_id": pa.array([e for _, e in events], pa.int64()),
                 }
             ),
             today=today or datetime.now(UTC).date(),
@@ -194,7 +173,7 @@ def why_pair(
         left=shown_l,
         right=shown_r,
         same_person=card_l.person_id is not None and card_l.person_id == card_r.person_id,
-        decision=None if decision is None else str(decision),
+        decision=decision,
         model_version=None if saved is None else saved[0],
         prior_weight=prior,
         match_weight=weight,

@@ -16,15 +16,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from safeguard.adapters.db import person_records
 from safeguard.adapters.db.audit import AuditAppender
 from safeguard.adapters.db.history_repository import HistoryRepository
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import (
-    person_mentions,
-)
+from safeguard.adapters.db.person_records import MentionHit, MentionRecord, NameBranch
 from safeguard.domain.access import Action, RecordKind, Scope, ensure, scope_of, sight
 from safeguard.domain.clocks import Clocks, rhi_done_at
 from safeguard.domain.history import MissingFact, PersonHistory
@@ -160,23 +157,9 @@ def _audit(
     )
 
 
-_person_key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
-
-
-def _mentions_of(conn: Connection, person_id: int) -> list[sa.Row[tuple[object, ...]]]:
+def _mentions_of(conn: Connection, person_id: int) -> list[MentionRecord]:
     """The mention rows that make up a person, by id (see the module docstring)."""
-    query = sa.select(person_mentions)
-    if person_id > 0:
-        query = query.join(person_links, person_links.c.mention_id == person_mentions.c.id).where(
-            person_links.c.person_id == person_id
-        )
-    else:
-        query = (
-            query.outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-            .where(person_mentions.c.id == -person_id)
-            .where(person_links.c.person_id.is_(None))
-        )
-    found = list(conn.execute(query.order_by(person_mentions.c.id)).all())
+    found = person_records.mentions_of(conn, person_id)
     if not found:
         raise NotFound(f"person {person_id} not found")
     return found
@@ -184,47 +167,13 @@ def _mentions_of(conn: Connection, person_id: int) -> list[sa.Row[tuple[object, 
 
 def mention_ids_of(conn: Connection, person_id: int) -> list[int]:
     """The mentions that make up a person (see the module docstring for negative ids)."""
-    if person_id > 0:
-        ids = conn.execute(
-            sa.select(person_links.c.mention_id)
-            .where(person_links.c.person_id == person_id)
-            .order_by(person_links.c.mention_id)
-        ).scalars()
-        found = [int(i) for i in ids]
-    else:
-        found = [
-            int(i)
-            for i in conn.execute(
-                sa.select(person_mentions.c.id)
-                .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-                .where(person_mentions.c.id == -person_id)
-                .where(person_links.c.person_id.is_(None))
-            ).scalars()
-        ]
+    found = person_records.mention_ids_of(conn, person_id)
     if not found:
         raise NotFound(f"person {person_id} not found")
     return found
 
 
-def _prefix_like(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
-    escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return sa.func.lower(column).like(escaped + "%", escape="\\")
-
-
-def _prefix_range(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
-    low = sa.func.lower(column)
-    upper = token[:-1] + chr(ord(token[-1]) + 1)
-    # The range lets both databases use the name indexes; LIKE keeps the match exact.
-    return sa.and_(low >= token, low < upper, _prefix_like(column, token))
-
-
-_NAME_COLUMNS = {"surname": person_mentions.c.surname, "forenames": person_mentions.c.forenames}
-_OTHER = {"surname": "forenames", "forenames": "surname"}
-# (column the longest word drives, that word, the word on the other column if any)
-_Branch = tuple[str, str, str | None]
-
-
-def _name_branches(tokens: list[str]) -> list[_Branch]:
+def _name_branches(tokens: list[str]) -> list[NameBranch]:
     """The ways the words can fall on the two name columns, each a plain AND of prefixes.
 
     Every word must start the surname or the forenames. Words on one column must all be
@@ -235,7 +184,7 @@ def _name_branches(tokens: list[str]) -> list[_Branch]:
     """
     words = sorted(dict.fromkeys(tokens), key=len, reverse=True)
     first, rest = words[0], words[1:]
-    found: set[_Branch] = set()
+    found: set[NameBranch] = set()
     for drive in ("surname", "forenames"):
         for mask in range(1 << len(rest)):
             here = [w for n, w in enumerate(rest) if not mask >> n & 1]
@@ -244,9 +193,9 @@ def _name_branches(tokens: list[str]) -> list[_Branch]:
                 continue
             if there and not all(there[0].startswith(w) for w in there):
                 continue  # ``there`` keeps the longest first (``words`` is sorted)
-            found.add((drive, first, there[0] if there else None))
-    kept = [b for b in found if b[2] is None or (b[0], b[1], None) not in found]
-    return sorted(kept, key=lambda b: (b[0], b[2] or ""))
+            found.add(NameBranch(drive, first, there[0] if there else None))
+    kept = [b for b in found if b.other is None or (b.drive, b.longest, None) not in found]
+    return sorted(kept, key=lambda b: (b.drive, b.other or ""))
 
 
 def search_people(
@@ -276,58 +225,16 @@ def search_people(
     if not tokens and date_of_birth is None:
         return []  # nothing asked, nobody shown (and nobody consulted)
     shared_only = scope_of(actor.role, Action.SEARCH_PEOPLE) is Scope.SHARED
-    shared = access.visible_to_agency(actor.agency or "")
-
-    def select(*conditions: sa.ColumnElement[bool]) -> sa.Select[tuple[object, ...]]:
-        query = (
-            sa.select(
-                person_mentions.c.id,
-                _person_key.label("person_id"),
-                person_mentions.c.forenames,
-                person_mentions.c.surname,
-                person_mentions.c.date_of_birth,
-                person_mentions.c.sex,
-            )
-            .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-            .where(*conditions)
-        )
-        if date_of_birth is not None:
-            query = query.where(person_mentions.c.date_of_birth == date_of_birth)
-        if shared_only:
-            query = query.where(_person_key.in_(shared))
-        return query
-
-    # One plain query per way the words can fall on the two columns (see _name_branches),
-    # run as UNION ALL: in each, the longest word's prefix range drives an index on
-    # (lower(driving column), lower(other column)), and the other column's word is checked in
-    # that index's entries, before any table row is read. (One OR of the ways would make SQLite
-    # collect row ids from each index and read every row to test the rest: 25 ms instead of 2
-    # for "v tayl".) PostgreSQL also gets the other word as a range, an index condition it can
-    # weigh with its statistics; SQLite, which keeps none, would then drive by either range.
-    ranged = conn.dialect.name == "postgresql"
-    if tokens:
-        other_word = _prefix_range if ranged else _prefix_like
-        branches = [
-            select(_prefix_range(_NAME_COLUMNS[drive], longest))
-            if word is None
-            else select(
-                _prefix_range(_NAME_COLUMNS[drive], longest),
-                other_word(_NAME_COLUMNS[_OTHER[drive]], word),
-            )
-            for drive, longest, word in _name_branches(tokens)
-        ]
-        query: sa.Select[tuple[object, ...]] | sa.CompoundSelect[tuple[object, ...]] | None = (
-            branches[0] if len(branches) == 1 else sa.union_all(*branches) if branches else None
-        )
-    else:
-        query = select()
-    found = [] if query is None else conn.execute(query.limit(limit * 8)).all()
-    # A mention that fits two ways (e.g. "john johnson" on Johnson, Johnson) comes twice.
-    unique = {int(r.id): r for r in found}
-    rows = sorted(unique.values(), key=lambda r: int(r.id))
-    grouped: dict[int, list[sa.Row[tuple[object, ...]]]] = {}
+    rows = person_records.search_mentions(
+        conn,
+        _name_branches(tokens) if tokens else None,
+        date_of_birth=date_of_birth,
+        within=access.visible_to_agency(actor.agency or "") if shared_only else None,
+        limit=limit * 8,
+    )
+    grouped: dict[int, list[MentionHit]] = {}
     for row in rows:
-        grouped.setdefault(int(row.person_id), []).append(row)
+        grouped.setdefault(row.person_id, []).append(row)
     person_ids = list(grouped)[:limit]
     seen = access.person_access(conn, actor, person_ids)
     hits = []
@@ -384,7 +291,7 @@ def person_profile(
     conn, actor = uow.conn, uow.user
     now = _now(now)
     mentions = _mentions_of(conn, person_id)  # NotFound first, as before
-    mids = [int(m.id) for m in mentions]
+    mids = [m.id for m in mentions]
     resource = access.person_resource(conn, actor, person_id, now)
     ensure(actor, Action.VIEW_PERSON, resource)
     names = Counter(f"{m.forenames or ''} {m.surname or ''}".strip() for m in mentions)
@@ -428,29 +335,28 @@ def person_profile(
     return project(profile, sight(actor, resource))
 
 
-def _aliases(mentions: list[sa.Row[tuple[object, ...]]], names: list[str]) -> list[str]:
+def _aliases(mentions: list[MentionRecord], names: list[str]) -> list[str]:
     """Other names recorded (aliases, previous names) and every name but the main one."""
     out: list[str] = list(names[1:])
     for m in mentions:
-        for alias in str(getattr(m, "other_names", None) or "").split(";"):
+        for alias in (m.other_names or "").split(";"):
             alias = alias.strip()
             if alias and alias not in out and alias not in names[:1]:
                 out.append(alias)
     return out
 
 
-def _current_address(mentions: list[sa.Row[tuple[object, ...]]]) -> str | None:
+def _current_address(mentions: list[MentionRecord]) -> str | None:
     """The home address on the most recently recorded record that has one."""
 
-    def when(m: sa.Row[tuple[object, ...]]) -> tuple[str, int]:
-        at = getattr(m, "recorded_at", None) or getattr(m, "mention_date", None)
-        return (str(at or ""), int(getattr(m, "id", 0)))
+    def when(m: MentionRecord) -> tuple[str, int]:
+        return (str(m.recorded_at or m.mention_date or ""), m.id)
 
-    with_address = [m for m in mentions if getattr(m, "address", None)]
+    with_address = [m for m in mentions if m.address]
     if not with_address:
         return None
     latest = max(with_address, key=when)
-    postcode = getattr(latest, "postcode", None)
+    postcode = latest.postcode
     return f"{latest.address}{', ' + str(postcode) if postcode else ''}"
 
 

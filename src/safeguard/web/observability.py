@@ -22,8 +22,8 @@ from sqlalchemy.engine import Engine
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from safeguard.adapters.db.run_stats import run_stats
 from safeguard.log import request_id
-from safeguard.services.run_stats import run_stats
 
 logger = logging.getLogger(__name__)
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
