@@ -91,3 +91,39 @@ def test_every_module_over_400_lines_says_why_in_its_opening_comment() -> None:
         "split these modules by domain noun, or say in the opening comment why not "
         "('About N lines on purpose: ...'): " + ", ".join(unexplained)
     )
+
+
+# Services whose SQL lives in repositories under safeguard.adapters.db (issue 13, item 3); a
+# service is added here when it is converted, until the list is every service.
+SEAMED_SERVICES = (
+    "access",
+    "accounts",
+    "break_glass",
+    "mash",
+    "partners",
+    "referrals",
+    "retention",
+    "sharing",
+)
+
+
+def test_converted_services_run_no_sql_of_their_own() -> None:
+    offences = []
+    for name in SEAMED_SERVICES:
+        path = ROOT / "src" / "safeguard" / "services" / f"{name}.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr in ("execute", "exec_driver_sql"):
+                    offences.append(f"{name}.py:{node.lineno} calls .{node.func.attr}(")
+            elif isinstance(node, ast.Import):
+                offences += [
+                    f"{name}.py:{node.lineno} imports {a.name}"
+                    for a in node.names
+                    if a.name.split(".")[0] == "sqlalchemy"
+                ]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                if node.module != "sqlalchemy.engine":  # Connection and Engine, as types
+                    offences.append(f"{name}.py:{node.lineno} imports from {node.module}")
+    assert not offences, "move the SQL into a repository in safeguard.adapters.db: " + "; ".join(
+        offences
+    )

@@ -4,7 +4,7 @@ personal data of theirs, so a table added later cannot be forgotten by MoPI disp
 from __future__ import annotations
 
 from safeguard.adapters.db import tables
-from safeguard.services.retention import DISPOSED_FROM, HOLDS_NO_PERSON_DATA
+from safeguard.adapters.db.disposal import DISPOSED_FROM, HOLDS_NO_PERSON_DATA
 
 
 def test_every_table_is_placed() -> None:

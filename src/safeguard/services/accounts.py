@@ -6,7 +6,7 @@ accounts too: ``BOOTSTRAP`` the very first one on an empty database (nobody coul
 make it otherwise), and ``DEMO`` the demo personas (``create_demo_users``; the command line
 allows that in development only).
 
-About 500 lines: sign-in, sessions, tokens and administration share the hashing of passwords and
+About 440 lines: sign-in, sessions, tokens and administration share the hashing of passwords and
 tokens and the throttle. Sign-in is the part to split out if this grows.
 """
 
@@ -16,12 +16,11 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.accounts import api_tokens, users, web_sessions
+from safeguard.adapters.db import accounts as store
 from safeguard.adapters.db.audit import append_audit
 from safeguard.domain.access import Action, Actor, Role, SystemJob
 from safeguard.domain.accounts import (
@@ -72,7 +71,7 @@ def _may_manage(uow: UnitOfWork, *, creating: bool = False) -> None:
         PermissionDenied: a system job, other than the bootstrap of an empty database.
     """
     if uow.actor == BOOTSTRAP and creating:
-        if uow.conn.execute(sa.select(users.c.id).limit(1)).first() is None:
+        if not store.any_user(uow.conn):
             return
         raise PermissionDenied(
             "accounts exist already: act as an administrator to add one (--as USERNAME)"
@@ -115,11 +114,6 @@ def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC)
 
 
-def _actor(row: sa.Row[tuple[object, ...]]) -> Actor:
-    m = row._mapping
-    return Actor(int(m["id"]), str(m["username"]), Role(m["role"]), m["agency"])
-
-
 def actor_named(conn: Connection, username: str, *, now: datetime | None = None) -> Actor:
     """The checked actor for ``username``: an existing, active, unlocked account. This is how
     the command line acts as somebody (``--as``); the web's are a session's or a token's.
@@ -128,16 +122,16 @@ def actor_named(conn: Connection, username: str, *, now: datetime | None = None)
         NotFound: no account has that username.
         PermissionDenied: the account is inactive or locked.
     """
-    row = conn.execute(sa.select(users).where(users.c.username == username)).first()
-    if row is None:
+    user = store.user_named(conn, username)
+    if user is None:
         raise NotFound(
             f"no account {username!r}: name an existing account (see `safeguard users list`)"
         )
-    if not row.active:
+    if not user.active:
         raise PermissionDenied(f"account {username!r} is not active")
-    if is_locked(LockState(int(row.failed_logins), row.locked_until), now=_now(now)):
+    if is_locked(LockState(user.failed_logins, user.locked_until), now=_now(now)):
         raise PermissionDenied(f"account {username!r} is locked")
-    return _actor(row)
+    return user.actor()
 
 
 def create_user(
@@ -190,21 +184,17 @@ def _create_user(
         agency = partners.require(conn, agency).code
     if not display_name.strip() or len(display_name) > 100:
         raise ValidationFailed("display_name: 1 to 100 characters")
-    taken = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
-    if taken is not None:
+    if store.user_id_of(conn, username) is not None:
         raise Conflict(f"username {username!r} is already taken")
-    user_id = conn.execute(
-        sa.insert(users)
-        .values(
-            username=username,
-            display_name=display_name.strip(),
-            role=str(role),
-            agency=agency,
-            password_hash=_hasher.hash(password),
-            created_at=_now(now),
-        )
-        .returning(users.c.id)
-    ).scalar_one()
+    user_id = store.insert_user(
+        conn,
+        username=username,
+        display_name=display_name.strip(),
+        role=str(role),
+        agency=agency,
+        password_hash=_hasher.hash(password),
+        created_at=_now(now),
+    )
     uow.audit(
         "user.create",
         AuditCategory.ALTERATION,
@@ -213,7 +203,7 @@ def _create_user(
         detail={"role": str(role), "agency": agency},
     )
     logger.info("user %s created with role %s", user_id, role)
-    return int(user_id)
+    return user_id
 
 
 def create_demo_users(uow: UnitOfWork) -> list[tuple[str, Role, str | None]]:
@@ -223,8 +213,7 @@ def create_demo_users(uow: UnitOfWork) -> list[tuple[str, Role, str | None]]:
         _may_manage(uow)
     made = []
     for username, name, role, agency in DEMO_USERS:
-        exists = uow.conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
-        if exists is None:
+        if store.user_id_of(uow.conn, username) is None:
             _create_user(
                 uow,
                 username=username,
@@ -271,11 +260,11 @@ def authenticate(
             ),
         )
         raise Throttled(wait)
-    row = conn.execute(sa.select(users).where(users.c.username == attempt.username)).first()
-    ok = _verify(_DUMMY_HASH if row is None else str(row.password_hash), password)
+    row = store.user_named(conn, attempt.username)
+    ok = _verify(_DUMMY_HASH if row is None else row.password_hash, password)
     if row is None or not row.active:
         outcome = "unknown_user" if row is None else "inactive"
-    elif is_locked(LockState(int(row.failed_logins), row.locked_until), now=now):
+    elif is_locked(LockState(row.failed_logins, row.locked_until), now=now):
         outcome = "locked"
     elif not ok:
         outcome = "wrong_password"
@@ -283,19 +272,15 @@ def authenticate(
         outcome = "signed_in"
     if outcome != "signed_in":
         # One UPDATE whatever the case (it touches no row for an unknown username).
-        failed = after_failed_login(LockState(int(row.failed_logins) if row else 0, None))
-        conn.execute(
-            sa.update(users)
-            .where(users.c.username == attempt.username)
-            .values(failed_logins=failed.failed)
-        )
+        failed = after_failed_login(LockState(row.failed_logins if row else 0, None))
+        store.set_failed_logins(conn, attempt.username, failed.failed)
         throttle.failed(attempt)
-        uid = None if row is None else int(row.id)
+        uid = None if row is None else row.id
         append_audit(
             conn,
             audit_trail.sign_in(
                 user_id=uid,
-                role=None if row is None else str(row.role),
+                role=None if row is None else row.role,
                 outcome=outcome,
                 source=source,
                 trusted=trusted,
@@ -304,22 +289,20 @@ def authenticate(
         logger.warning("sign-in refused (%s) for user %s", outcome, uid)
         raise SignInFailed(SIGN_IN_FAILED)
     assert row is not None
-    values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
-    if _hasher.check_needs_rehash(row.password_hash):
-        values["password_hash"] = _hasher.hash(password)
-    conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+    rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(row.password_hash) else None
+    store.record_sign_in(conn, row.id, at=now, password_hash=rehashed)
     throttle.succeeded(attempt)
     append_audit(
         conn,
         audit_trail.sign_in(
-            user_id=int(row.id),
-            role=str(row.role),
+            user_id=row.id,
+            role=row.role,
             outcome="signed_in",
             source=source,
             trusted=trusted,
         ),
     )
-    return _actor(row)
+    return row.actor()
 
 
 def lock_user(
@@ -329,7 +312,7 @@ def lock_user(
     Audited."""
     _may_manage(uow)
     uid = _user_id(uow.conn, username)
-    uow.conn.execute(sa.update(users).where(users.c.id == uid).values(locked_until=until))
+    store.set_locked_until(uow.conn, uid, until)
     uow.audit(
         "user.lock" if until is not None else "user.unlock",
         AuditCategory.ALTERATION,
@@ -340,10 +323,10 @@ def lock_user(
 
 
 def _user_id(conn: Connection, username: str) -> int:
-    uid = conn.execute(sa.select(users.c.id).where(users.c.username == username)).scalar()
+    uid = store.user_id_of(conn, username)
     if uid is None:
         raise NotFound(f"no user {username!r}")
-    return int(uid)
+    return uid
 
 
 def _verify(stored_hash: str, password: str) -> bool:
@@ -357,14 +340,8 @@ def start_session(conn: Connection, actor: Actor, *, now: datetime | None = None
     """A new browser session; only the SHA-256 of its id is stored."""
     now = _now(now)
     secret, csrf = new_secret(), new_secret()
-    conn.execute(
-        sa.insert(web_sessions).values(
-            id_hash=secret_digest(secret),
-            user_id=actor.user_id,
-            csrf_token=csrf,
-            created_at=now,
-            last_seen_at=now,
-        )
+    store.insert_session(
+        conn, id_hash=secret_digest(secret), user_id=actor.user_id, csrf_token=csrf, at=now
     )
     return Session(secret, csrf, actor)
 
@@ -383,44 +360,25 @@ def resume_session(
         NotSignedIn: forged, ended or expired.
     """
     now = _now(now)
-    row = conn.execute(
-        sa.select(web_sessions, users)
-        .join(users, users.c.id == web_sessions.c.user_id)
-        .where(web_sessions.c.id_hash == secret_digest(secret))
-    ).first()
-    if row is None or row.ended_at is not None or not row.active:
+    found = store.session_with_user(conn, secret_digest(secret))
+    if found is None or found.ended_at is not None or not found.user.active:
         raise NotSignedIn("you are not signed in")
-    m = row._mapping
     if session_expired(
-        created_at=m["created_at"],
-        last_seen_at=m["last_seen_at"],
+        created_at=found.created_at,
+        last_seen_at=found.last_seen_at,
         now=now,
         idle=idle,
         absolute=absolute,
     ):
-        conn.execute(
-            sa.update(web_sessions)
-            .where(web_sessions.c.id_hash == m["id_hash"])
-            .values(ended_at=now)
-        )
+        store.expire_session(conn, found.id_hash, at=now)
         raise NotSignedIn("your session has expired; please sign in again")
-    if now - m["last_seen_at"] > timedelta(seconds=30):  # avoid a write on every request
-        conn.execute(
-            sa.update(web_sessions)
-            .where(web_sessions.c.id_hash == m["id_hash"])
-            .values(last_seen_at=now)
-        )
-    actor = Actor(int(m["user_id"]), str(m["username"]), Role(m["role"]), m["agency"])
-    return Session(secret, str(m["csrf_token"]), actor)
+    if now - found.last_seen_at > timedelta(seconds=30):  # avoid a write on every request
+        store.touch_session(conn, found.id_hash, at=now)
+    return Session(secret, found.csrf_token, found.user.actor())
 
 
 def end_session(conn: Connection, secret: str, *, now: datetime | None = None) -> None:
-    conn.execute(
-        sa.update(web_sessions)
-        .where(web_sessions.c.id_hash == secret_digest(secret))
-        .where(web_sessions.c.ended_at.is_(None))
-        .values(ended_at=_now(now))
-    )
+    store.end_session(conn, secret_digest(secret), at=_now(now))
 
 
 def issue_api_token(
@@ -433,75 +391,49 @@ def issue_api_token(
     if not name.strip() or len(name) > 100:
         raise ValidationFailed("name: 1 to 100 characters")
     token = new_api_token()
-    token_id = uow.conn.execute(
-        sa.insert(api_tokens)
-        .values(token_hash=secret_digest(token), user_id=uid, name=name, created_at=_now(now))
-        .returning(api_tokens.c.id)
-    ).scalar_one()
+    token_id = store.insert_api_token(
+        uow.conn, token_hash=secret_digest(token), user_id=uid, name=name, at=_now(now)
+    )
     uow.audit(
         "user.token_issued",
         AuditCategory.ALTERATION,
         "user",
         record_ids=[uid],
-        detail={"token": int(token_id)},
+        detail={"token": token_id},
     )
     return token
 
 
 def token_actor(conn: Connection, token: str, *, now: datetime | None = None) -> Actor:
     """The user an API token acts for. Raises NotSignedIn for an unknown or revoked token."""
-    row = conn.execute(
-        sa.select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
-        .join(api_tokens, api_tokens.c.user_id == users.c.id)
-        .where(api_tokens.c.token_hash == secret_digest(token))
-        .where(api_tokens.c.revoked_at.is_(None))
-    ).first()
-    if row is None or not row.active:
+    found = store.live_token(conn, secret_digest(token))
+    if found is None or not found.user.active:
         raise NotSignedIn("invalid API token")
     now = _now(now)
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        conn.execute(
-            sa.update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=now)
-        )
-    return _actor(row)
+    if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
+        store.touch_token(conn, found.id, at=now)
+    return found.user.actor()
 
 
 def revoke_api_tokens(uow: UnitOfWork, *, username: str, now: datetime | None = None) -> int:
     """Revoke every live API token of ``username``; returns how many. Audited."""
     _may_manage(uow)
     uid = _user_id(uow.conn, username)
-    result = uow.conn.execute(
-        sa.update(api_tokens)
-        .where(api_tokens.c.user_id == uid)
-        .where(api_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=_now(now))
-    )
+    revoked = store.revoke_tokens(uow.conn, uid, at=_now(now))
     uow.audit(
         "user.tokens_revoked",
         AuditCategory.ALTERATION,
         "user",
         record_ids=[uid],
-        detail={"revoked": int(result.rowcount)},
+        detail={"revoked": revoked},
     )
-    return int(result.rowcount)
+    return revoked
 
 
 def list_users(conn: Connection) -> list[dict[str, object]]:
-    rows = conn.execute(
-        sa.select(
-            users.c.id,
-            users.c.username,
-            users.c.display_name,
-            users.c.role,
-            users.c.agency,
-            users.c.active,
-            users.c.locked_until,
-            users.c.last_login_at,
-        ).order_by(users.c.username)
-    ).all()
-    return [dict(r._mapping) for r in rows]
+    """Every account by username (no password hash), for the command line."""
+    return store.user_listing(conn)
 
 
 def display_name(conn: Connection, user_id: int) -> str:
-    name = conn.execute(sa.select(users.c.display_name).where(users.c.id == user_id)).scalar()
-    return str(name or f"user {user_id}")
+    return store.display_name_of(conn, user_id) or f"user {user_id}"

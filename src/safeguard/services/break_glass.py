@@ -8,9 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-
-from safeguard.adapters.db.accounts import break_glass_grants, users
+from safeguard.adapters.db import break_glass as store
 from safeguard.domain.access import Action, Refused, Resource, ensure
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.purposes import BY_CODE, Justification
@@ -69,19 +67,16 @@ def grant(
     resource = access.person_resource(conn, actor, person_id, now)
     unrestricted = Resource("person", shared_with=resource.shared_with, person_id=person_id)
     ensure(actor, Action.VIEW_PERSON, unrestricted)
-    grant_id = conn.execute(
-        sa.insert(break_glass_grants)
-        .values(
-            user_id=actor.user_id,
-            person_id=person_id,
-            reason=justification.text,
-            purpose=justification.purpose.code,
-            reference=justification.reference,
-            granted_at=now,
-            expires_at=now + valid_for,
-        )
-        .returning(break_glass_grants.c.id)
-    ).scalar_one()
+    grant_id = store.insert_grant(
+        conn,
+        user_id=actor.user_id,
+        person_id=person_id,
+        reason=justification.text,
+        purpose=justification.purpose.code,
+        reference=justification.reference,
+        granted_at=now,
+        expires_at=now + valid_for,
+    )
     uow.audit(
         "person.break_glass",
         AuditCategory.CONSULTATION,
@@ -91,37 +86,30 @@ def grant(
         justification=justification.text,
         detail={
             **justification.detail(),
-            "grant": int(grant_id),
+            "grant": grant_id,
             "minutes": valid_for // timedelta(minutes=1),
         },
     )
     logger.warning("user %s broke glass for person %s", actor.user_id, person_id)
-    return int(grant_id)
+    return grant_id
 
 
-def _query() -> sa.Select[tuple[object, ...]]:
-    return sa.select(break_glass_grants, users.c.username).join(
-        users, users.c.id == break_glass_grants.c.user_id
-    )
-
-
-def _use(row: sa.Row[tuple[object, ...]]) -> BreakGlassUse:
-    m = row._mapping
-    purpose = BY_CODE.get(str(m["purpose"])) if m["purpose"] else None
+def _use(g: store.GrantRecord) -> BreakGlassUse:
+    purpose = BY_CODE.get(g.purpose) if g.purpose else None
     return BreakGlassUse(
-        id=int(m["id"]),
-        user_id=int(m["user_id"]),
-        username=str(m["username"]),
-        person_id=int(m["person_id"]),
+        id=g.id,
+        user_id=g.user_id,
+        username=g.username,
+        person_id=g.person_id,
         purpose=purpose.label if purpose else "(before purposes were recorded)",
-        reference=m["reference"],
-        reason=str(m["reason"]),
-        granted_at=m["granted_at"],
-        expires_at=m["expires_at"],
-        review_status=m["review_status"],
-        reviewed_by=m["reviewed_by"],
-        reviewed_at=m["reviewed_at"],
-        review_note=m["review_note"],
+        reference=g.reference,
+        reason=g.reason,
+        granted_at=g.granted_at,
+        expires_at=g.expires_at,
+        review_status=g.review_status,
+        reviewed_by=g.reviewed_by,
+        reviewed_at=g.reviewed_at,
+        review_note=g.review_note,
     )
 
 
@@ -130,14 +118,9 @@ def uses(uow: UnitOfWork, *, status: str | None = None, limit: int = 200) -> lis
     ``questioned`` or None for all."""
     conn, actor = uow.conn, uow.user
     ensure(actor, Action.REVIEW_BREAK_GLASS)
-    q = _query().order_by(break_glass_grants.c.granted_at.desc(), break_glass_grants.c.id.desc())
-    if status == "unreviewed":
-        q = q.where(break_glass_grants.c.review_status.is_(None))
-    elif status in REVIEW_STATUSES:
-        q = q.where(break_glass_grants.c.review_status == status)
-    elif status is not None:
+    if status is not None and status != store.UNREVIEWED and status not in REVIEW_STATUSES:
         raise ValidationFailed("status: one of unreviewed, accepted, questioned")
-    return [_use(r) for r in conn.execute(q.limit(limit)).all()]
+    return [_use(g) for g in store.grants(conn, review_status=status, limit=limit)]
 
 
 def review(
@@ -164,10 +147,10 @@ def review(
         raise ValidationFailed("note: say what is questioned about this use (3+ characters)")
     if len(text) > 2000:
         raise ValidationFailed("note: at most 2000 characters")
-    row = conn.execute(_query().where(break_glass_grants.c.id == grant_id)).first()
-    if row is None:
+    found = store.grant(conn, grant_id)
+    if found is None:
         raise NotFound(f"break-glass use {grant_id} not found")
-    use = _use(row)
+    use = _use(found)
     if use.user_id == actor.user_id:
         raise Refused(
             "you cannot review your own break-glass use",
@@ -178,15 +161,8 @@ def review(
     if use.review_status == "questioned" or (verdict == "accepted" and use.review_status):
         raise InvalidTransition(f"break-glass use {grant_id} is already {use.review_status}")
     now = _now(now)
-    conn.execute(
-        sa.update(break_glass_grants)
-        .where(break_glass_grants.c.id == grant_id)
-        .values(
-            review_status=verdict,
-            reviewed_by=actor.user_id,
-            reviewed_at=now,
-            review_note=text or None,
-        )
+    store.record_review(
+        conn, grant_id, status=verdict, reviewed_by=actor.user_id, at=now, note=text or None
     )
     uow.audit(
         f"break_glass.{verdict}",
@@ -197,5 +173,6 @@ def review(
         detail={"grant": grant_id, "user": use.user_id},
     )
     logger.info("break-glass use %s %s by user %s", grant_id, verdict, actor.user_id)
-    [updated] = [_use(r) for r in conn.execute(_query().where(break_glass_grants.c.id == grant_id))]
-    return updated
+    updated = store.grant(conn, grant_id)
+    assert updated is not None  # reviewed in this transaction
+    return _use(updated)

@@ -7,7 +7,7 @@ so the rules engine's MASH-RAG-DECISION and the board count them; the person is 
 once after a decision. Every read of a contact is audited as a consultation of its person and
 every change in the same transaction as the change itself.
 
-About 700 lines: a contact's course (RAG, information requests, decision, strategy discussion)
+About 630 lines: a contact's course (RAG, information requests, decision, strategy discussion)
 is one state machine with its clocks and its audit. The information requests are the next part
 to move.
 """
@@ -18,12 +18,11 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.mash import mash_decisions, mash_requests
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import events, referral_status_changes, referrals
+from safeguard.adapters.db import mash as store
+from safeguard.adapters.db.referrals import StatusChange, status_changes
+from safeguard.adapters.db.tables import referral_status_changes, referrals
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.clocks import DECISION_STATUSES, strategy_times
@@ -147,65 +146,26 @@ class Contact:
         return self.decision == Decision.STRATEGY_DISCUSSION and self.strategy_held_at is None
 
 
-def _statuses(conn: Connection, ids: list[int]) -> dict[int, list[sa.Row[tuple[object, ...]]]]:
-    out: dict[int, list[sa.Row[tuple[object, ...]]]] = {i: [] for i in ids}
-    if not ids:
-        return out
-    q = (
-        sa.select(referral_status_changes)
-        .where(referral_status_changes.c.referral_id.in_(ids))
-        .order_by(referral_status_changes.c.changed_at, referral_status_changes.c.id)
-    )
-    for row in conn.execute(q):
-        out.setdefault(int(row.referral_id), []).append(row)
-    return out
-
-
-def _contact_query() -> sa.Select[tuple[object, ...]]:
-    return (
-        sa.select(
-            referrals.c.id,
-            referrals.c.rag,
-            referrals.c.made_at,
-            referrals.c.agency,
-            referrals.c.reason,
-            sa.func.coalesce(person_links.c.person_id, -referrals.c.subject_id).label("pid"),
-        )
-        .outerjoin(person_links, person_links.c.mention_id == referrals.c.subject_id)
-        .where(referrals.c.referral_type == "mash")
-        .where(referrals.c.made_at.is_not(None))
-    )
-
-
 def _build(
     conn: Connection,
-    rows: list[sa.Row[tuple[object, ...]]],
+    rows: list[store.ContactRecord],
     now: datetime,
     *,
     detail: bool,
 ) -> list[Contact]:
-    ids = [int(r.id) for r in rows]
-    statuses = _statuses(conn, ids)
-    decisions = (
-        {
-            int(d.referral_id): d
-            for d in conn.execute(
-                sa.select(mash_decisions).where(mash_decisions.c.referral_id.in_(ids))
-            )
-        }
-        if ids
-        else {}
-    )
-    names = people_names(conn, [int(r.pid) for r in rows])
+    ids = [r.id for r in rows]
+    statuses = status_changes(conn, ids) if ids else {}
+    decisions = store.decisions(conn, ids)
+    names = people_names(conn, [r.person_id for r in rows])
     out = []
     for r in rows:
-        rid = int(r.id)
+        rid = r.id
         changes = statuses.get(rid, [])
         decided = [c.changed_at for c in changes if c.status in DECISION_STATUSES]
         made_at: datetime = r.made_at
         due = due_for(made_at, str(r.rag)) if r.rag else None
         d = decisions.get(rid)
-        needed, held = strategy_times((str(c.status), c.changed_at) for c in changes)
+        needed, held = strategy_times((c.status, c.changed_at) for c in changes)
         strategy = Clock(strategy_due_for(needed), held, now) if needed is not None else None
         requests: tuple[InfoRequest, ...] = ()
         history: tuple[HistoryEntry, ...] = ()
@@ -215,17 +175,13 @@ def _build(
                     q.id, q.agency, q.question, q.asked_by, q.asked_at, q.due_at,
                     q.answered_at, q.answer, Clock(q.due_at, q.answered_at, now),
                 )
-                for q in conn.execute(
-                    sa.select(mash_requests)
-                    .where(mash_requests.c.referral_id == rid)
-                    .order_by(mash_requests.c.id)
-                )
+                for q in store.requests(conn, rid)
             )  # fmt: skip
             history = _history(made_at, str(r.rag or ""), changes, requests, d)
         out.append(
             Contact(
                 id=rid,
-                person_id=int(r.pid),
+                person_id=r.person_id,
                 rag=r.rag,
                 made_at=made_at,
                 source=r.agency,
@@ -236,7 +192,7 @@ def _build(
                 strategy_outcome=d.strategy_outcome if d else None,
                 strategy_held_at=d.strategy_held_at if d else None,
                 strategy_clock=strategy,
-                name=names.get(int(r.pid), ""),
+                name=names.get(r.person_id, ""),
                 summary=str(r.reason or ""),
                 rationale=str(d.rationale) if d else "",
                 requests=requests,
@@ -249,13 +205,13 @@ def _build(
 def _history(
     made_at: datetime,
     rag: str,
-    changes: list[sa.Row[tuple[object, ...]]],
+    changes: list[StatusChange],
     requests: tuple[InfoRequest, ...],
-    d: sa.Row[tuple[object, ...]] | None,
+    d: store.DecisionRecord | None,
 ) -> tuple[HistoryEntry, ...]:
     items = [HistoryEntry(made_at, f"Contact made, rated {rag or 'not rated'}")]
     items += [
-        HistoryEntry(c.changed_at, f"Status: {str(c.status).replace('_', ' ')}", c.changed_by)
+        HistoryEntry(c.changed_at, f"Status: {c.status.replace('_', ' ')}", c.changed_by)
         for c in changes
         if c.status != "strategy_discussion_held"  # shown below with its outcome
     ]
@@ -307,15 +263,12 @@ def open_contacts(
     conn, actor = uow.conn, uow.user
     ensure(actor, Action.TRIAGE_CONTACTS)
     now = _now(now)
-    decided = sa.select(referral_status_changes.c.referral_id).where(
-        referral_status_changes.c.status.in_(sorted(DECISION_STATUSES))
+    rows = store.open_contacts(
+        conn,
+        decision_statuses=DECISION_STATUSES,
+        awaiting_decision=Decision.STRATEGY_DISCUSSION.value,
+        limit=limit,
     )
-    awaiting = sa.select(mash_decisions.c.referral_id).where(
-        mash_decisions.c.decision == Decision.STRATEGY_DISCUSSION.value,
-        mash_decisions.c.strategy_held_at.is_(None),
-    )
-    q = _contact_query().where(sa.or_(referrals.c.id.not_in(decided), referrals.c.id.in_(awaiting)))
-    rows = list(conn.execute(q.order_by(referrals.c.made_at.desc()).limit(limit)).all())
     found = _shown(conn, actor, _build(conn, rows, now, detail=False), now)
     far = datetime.max.replace(tzinfo=UTC)
     found.sort(key=lambda c: (c.clock.due_at or far, c.id))
@@ -329,10 +282,10 @@ def open_contacts(
 
 
 def _one(conn: Connection, referral_id: int, now: datetime) -> Contact:
-    rows = list(conn.execute(_contact_query().where(referrals.c.id == referral_id)).all())
-    if not rows:
+    found = store.contact(conn, referral_id)
+    if found is None:
         raise NotFound(f"no MASH contact {referral_id}")
-    return _build(conn, rows, now, detail=True)[0]
+    return _build(conn, [found], now, detail=True)[0]
 
 
 def get_contact(uow: UnitOfWork, *, referral_id: int, now: datetime | None = None) -> Contact:
@@ -355,15 +308,10 @@ def get_contact(uow: UnitOfWork, *, referral_id: int, now: datetime | None = Non
 
 def _checked(conn: Connection, actor: Actor, referral_id: int, now: datetime) -> Contact:
     """The contact, after the record-level check on its person (restricted: break glass)."""
-    pid = conn.execute(
-        sa.select(sa.func.coalesce(person_links.c.person_id, -referrals.c.subject_id))
-        .select_from(referrals)
-        .outerjoin(person_links, person_links.c.mention_id == referrals.c.subject_id)
-        .where(referrals.c.id == referral_id)
-    ).scalar()
+    pid = store.referral_person(conn, referral_id)
     if pid is None:
         raise NotFound(f"no MASH contact {referral_id}")
-    resource = access.person_resource(conn, actor, int(pid), now)
+    resource = access.person_resource(conn, actor, pid, now)
     ensure(actor, Action.TRIAGE_CONTACTS, resource)
     return project(replace(_one(conn, referral_id, now), restricted=resource.restricted),
                    sight(actor, resource))  # fmt: skip
@@ -437,7 +385,7 @@ def record_contact(
     if src is ContactSource.INCIDENT:
         if event_id is None:
             errors["event_id"] = "Enter the incident number"
-        elif conn.execute(sa.select(events.c.id).where(events.c.id == event_id)).first() is None:
+        elif not store.incident_exists(conn, event_id):
             errors["event_id"] = f"There is no incident {event_id}"
     text = _text(summary, "summary", errors, least=10, most=4000)
     if errors:
@@ -515,15 +463,9 @@ def ask_partner(
         raise InvalidTransition(f"contact {referral_id} is decided; no more requests")
     config = default_assessor().config
     due = config.calendar.add_working_hours(now, hours[str(clock)])
-    request_id = int(
-        conn.execute(
-            sa.insert(mash_requests)
-            .values(
-                referral_id=referral_id, agency=who, question=text, asked_by=actor.username,
-                asked_at=now, due_at=due,
-            )
-            .returning(mash_requests.c.id)
-        ).scalar_one()
+    request_id = store.insert_request(
+        conn, referral_id=referral_id, agency=who, question=text, asked_by=actor.username,
+        asked_at=now, due_at=due,
     )  # fmt: skip
     _audit(
         uow, "mash.request", AuditCategory.DISCLOSURE, [referral_id], [contact.person_id],
@@ -552,20 +494,12 @@ def record_answer(
     text = _text(answer, "answer", errors, least=2, most=4000)
     if errors:
         raise FormInvalid(errors)
-    row = conn.execute(
-        sa.select(mash_requests).where(
-            mash_requests.c.id == request_id, mash_requests.c.referral_id == referral_id
-        )
-    ).first()
-    if row is None:
+    asked = store.request(conn, referral_id, request_id)
+    if asked is None:
         raise NotFound(f"no request {request_id} on contact {referral_id}")
-    if row.answered_at is not None:
+    if asked.answered_at is not None:
         raise InvalidTransition(f"request {request_id} is already answered")
-    conn.execute(
-        sa.update(mash_requests)
-        .where(mash_requests.c.id == request_id)
-        .values(answered_at=now, answer=text)
-    )
+    store.record_answer(conn, request_id, at=now, answer=text)
     _audit(
         uow, "mash.answer", AuditCategory.COLLECTION, [referral_id], [contact.person_id],
         request_id=request_id,
@@ -605,11 +539,9 @@ def decide(
     assert chosen is not None
     if contact.clock.done_at is not None or contact.decision is not None:
         raise InvalidTransition(f"contact {referral_id} is already decided")
-    conn.execute(
-        sa.insert(mash_decisions).values(
-            referral_id=referral_id, decision=str(chosen), rationale=text,
-            decided_by=actor.username, decided_at=now,
-        )
+    store.insert_decision(
+        conn, referral_id=referral_id, decision=str(chosen), rationale=text,
+        decided_by=actor.username, decided_at=now,
     )  # fmt: skip
     insert_record(
         conn,
@@ -684,15 +616,11 @@ def hold_strategy(
     if errors:
         raise FormInvalid(errors)
     assert result is not None
-    conn.execute(
-        sa.update(mash_decisions)
-        .where(mash_decisions.c.referral_id == referral_id)
-        .values(
-            strategy_held_at=held_at, strategy_outcome=str(result), strategy_attendees=who,
-            strategy_recorded_by=actor.username,
-        )
-    )  # fmt: skip
     assert held_at is not None
+    store.record_strategy(
+        conn, referral_id, held_at=held_at, outcome=str(result), attendees=who,
+        recorded_by=actor.username,
+    )  # fmt: skip
     _status(conn, referral_id, "strategy_discussion_held", held_at, actor.username, now)
     _audit(
         uow, "mash.strategy", AuditCategory.ALTERATION, [referral_id],

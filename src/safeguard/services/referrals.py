@@ -6,12 +6,11 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from safeguard.adapters.db import referrals as store
 from safeguard.adapters.db.audit import AuditAppender
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import referral_status_changes, referrals
+from safeguard.adapters.db.tables import referral_status_changes
 from safeguard.domain.access import Action, Actor, Resource, Scope, ensure, scope_of
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.vocabulary import ReferralStatus
@@ -52,53 +51,17 @@ class ReferralView:
     history: tuple[tuple[str, datetime, str | None], ...] = ()  # (status, when, by)
 
 
-def _status_subquery() -> sa.Subquery:
-    latest = (
-        sa.select(
-            referral_status_changes.c.referral_id,
-            sa.func.max(referral_status_changes.c.id).label("last_id"),
-        )
-        .group_by(referral_status_changes.c.referral_id)
-        .subquery()
-    )
-    return (
-        sa.select(referral_status_changes.c.referral_id, referral_status_changes.c.status)
-        .join(latest, latest.c.last_id == referral_status_changes.c.id)
-        .subquery()
-    )
-
-
-def _query() -> sa.Select[tuple[object, ...]]:
-    status = _status_subquery()
-    return (
-        sa.select(
-            referrals.c.id,
-            referrals.c.referral_type,
-            referrals.c.agency,
-            referrals.c.made_at,
-            referrals.c.route,
-            referrals.c.rag,
-            status.c.status,
-            sa.func.coalesce(person_links.c.person_id, -referrals.c.subject_id).label("person_id"),
-        )
-        .outerjoin(status, status.c.referral_id == referrals.c.id)
-        .outerjoin(person_links, person_links.c.mention_id == referrals.c.subject_id)
-    )
-
-
-def _view(row: sa.Row[tuple[object, ...]]) -> ReferralView:
-    m = row._mapping
-    status = m["status"]
+def _view(r: store.ReferralRecord) -> ReferralView:
     return ReferralView(
-        id=int(m["id"]),
-        referral_type=str(m["referral_type"]),
-        agency=m["agency"],
-        made_at=m["made_at"],
-        route=m["route"],
-        rag=m["rag"],
-        status=status,
-        person_id=int(m["person_id"]),
-        allowed_next=tuple(sorted(TRANSITIONS.get(status, frozenset()))),
+        id=r.id,
+        referral_type=r.referral_type,
+        agency=r.agency,
+        made_at=r.made_at,
+        route=r.route,
+        rag=r.rag,
+        status=r.status,
+        person_id=r.person_id,
+        allowed_next=tuple(sorted(TRANSITIONS.get(r.status, frozenset()))),
     )
 
 
@@ -107,26 +70,12 @@ def _with_codes(conn: Connection, views: list[ReferralView]) -> list[ReferralVie
     from safeguard.services.mash import due_for
 
     codes = partners.resolve_many(conn, [v.agency for v in views])
-    history: dict[int, list[tuple[str, datetime, str | None]]] = {}
-    ids = [v.id for v in views]
-    for start in range(0, len(ids), 500):
-        q = (
-            sa.select(
-                referral_status_changes.c.referral_id,
-                referral_status_changes.c.status,
-                referral_status_changes.c.changed_at,
-                referral_status_changes.c.changed_by,
-            )
-            .where(referral_status_changes.c.referral_id.in_(ids[start : start + 500]))
-            .order_by(referral_status_changes.c.changed_at, referral_status_changes.c.id)
-        )
-        for rid, status, at, by in conn.execute(q):
-            history.setdefault(int(rid), []).append((str(status), at, by))
+    history = store.status_changes(conn, [v.id for v in views])
     return [
         replace(
             v,
             agency_code=codes.get(v.agency or ""),
-            history=tuple(history.get(v.id, ())),
+            history=tuple((c.status, c.changed_at, c.changed_by) for c in history.get(v.id, ())),
             due_at=due_for(v.made_at, v.rag)
             if v.referral_type == "mash" and v.rag and v.made_at
             else None,
@@ -163,13 +112,11 @@ def list_referrals(
     name the registry knows it by). Audited as a consultation of the people concerned."""
     conn, actor = uow.conn, uow.user
     ensure(actor, Action.VIEW_REFERRALS)
-    q = _query().order_by(referrals.c.made_at.desc()).limit(limit)
-    if scope_of(actor.role, Action.VIEW_REFERRALS) is Scope.SHARED:
-        q = q.where(sa.func.lower(referrals.c.agency).in_(partners.names_of(actor.agency or "")))
-    if open_only:
-        status = q.selected_columns.status
-        q = q.where(sa.or_(status.is_(None), status.not_in(["closed", "declined", "withdrawn"])))
-    views = _with_codes(conn, [_view(r) for r in conn.execute(q).all()])
+    shared = scope_of(actor.role, Action.VIEW_REFERRALS) is Scope.SHARED
+    found = store.latest_referrals(
+        conn, limit=limit, open_only=open_only, to_agency=(actor.agency or "") if shared else None
+    )
+    views = _with_codes(conn, [_view(r) for r in found])
     _audit_views(uow, views, audit)
     return views
 
@@ -186,10 +133,10 @@ def _resource(conn: Connection, actor: Actor, view: ReferralView) -> Resource:
 
 
 def _get(conn: Connection, referral_id: int) -> ReferralView:
-    row = conn.execute(_query().where(referrals.c.id == referral_id)).first()
-    if row is None:
+    found = store.referral(conn, referral_id)
+    if found is None:
         raise NotFound(f"referral {referral_id} not found")
-    [view] = _with_codes(conn, [_view(row)])
+    [view] = _with_codes(conn, [_view(found)])
     return view
 
 

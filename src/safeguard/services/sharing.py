@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.accounts import agency_shares
+from safeguard.adapters.db import shares as store
 from safeguard.domain.access import RECORD_KIND_LABELS, Action, RecordKind, ensure
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.partners import check_share_expiry, check_share_kinds, share_active
@@ -43,22 +42,20 @@ def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC)
 
 
-def _view(row: sa.Row[tuple[object, ...]], names: dict[str, str], now: datetime) -> ShareView:
-    m = row._mapping
-    purpose = BY_CODE.get(str(m["purpose"])) if m["purpose"] else None
-    kinds = [k for k in str(m["record_kinds"] or "").split(",") if k]
+def _view(share: store.ShareRecord, names: dict[str, str], now: datetime) -> ShareView:
+    purpose = BY_CODE.get(share.purpose) if share.purpose else None
     return ShareView(
-        id=int(m["id"]),
-        person_id=int(m["person_id"]),
-        agency=str(m["agency"]),
-        agency_name=names.get(str(m["agency"]), str(m["agency"])),
-        purpose=purpose.label if purpose else str(m["reason"]),
-        reference=m["reference"],
-        record_kinds=kinds,
-        shared_at=m["shared_at"],
-        expires_at=m["expires_at"],
-        revoked_at=m["revoked_at"],
-        active=share_active(revoked_at=m["revoked_at"], expires_at=m["expires_at"], now=now),
+        id=share.id,
+        person_id=share.person_id,
+        agency=share.agency,
+        agency_name=names.get(share.agency, share.agency),
+        purpose=purpose.label if purpose else share.reason,
+        reference=share.reference,
+        record_kinds=list(share.record_kinds),
+        shared_at=share.shared_at,
+        expires_at=share.expires_at,
+        revoked_at=share.revoked_at,
+        active=share_active(revoked_at=share.revoked_at, expires_at=share.expires_at, now=now),
     )
 
 
@@ -89,21 +86,18 @@ def share_person(
     check_share_expiry(expires_at, now=now)
     mention_ids_of(conn, person_id)
     ensure(actor, Action.SHARE_WITH_AGENCY, access.person_resource(conn, actor, person_id, now))
-    share_id = conn.execute(
-        sa.insert(agency_shares)
-        .values(
-            person_id=person_id,
-            agency=recipient.code,
-            shared_by=actor.user_id,
-            shared_at=now,
-            reason=justification.text,
-            purpose=justification.purpose.code,
-            reference=justification.reference,
-            record_kinds=",".join(sorted(kinds)),
-            expires_at=expires_at,
-        )
-        .returning(agency_shares.c.id)
-    ).scalar_one()
+    share_id = store.insert_share(
+        conn,
+        person_id=person_id,
+        agency=recipient.code,
+        shared_by=actor.user_id,
+        shared_at=now,
+        reason=justification.text,
+        purpose=justification.purpose.code,
+        reference=justification.reference,
+        record_kinds=sorted(kinds),
+        expires_at=expires_at,
+    )
     uow.audit(
         "person.share",
         AuditCategory.DISCLOSURE,
@@ -114,20 +108,20 @@ def share_person(
         recipient=f"{recipient.display_name} ({recipient.code})",
         detail={
             **justification.detail(),
-            "share": int(share_id),
+            "share": share_id,
             "record_kinds": sorted(kinds),
             "expires_at": expires_at.isoformat(),
         },
     )
     logger.info("person %s shared with %s by user %s", person_id, recipient.code, actor.user_id)
-    return _get(conn, int(share_id), now)
+    return _get(conn, share_id, now)
 
 
 def _get(conn: Connection, share_id: int, now: datetime) -> ShareView:
-    row = conn.execute(sa.select(agency_shares).where(agency_shares.c.id == share_id)).first()
-    if row is None:
+    found = store.share(conn, share_id)
+    if found is None:
         raise NotFound(f"share {share_id} not found")
-    return _view(row, partners.display_names(conn), now)
+    return _view(found, partners.display_names(conn), now)
 
 
 def revoke_share(
@@ -151,11 +145,7 @@ def revoke_share(
     )
     if share.revoked_at is not None:
         raise InvalidTransition(f"share {share_id} was already revoked")
-    conn.execute(
-        sa.update(agency_shares)
-        .where(agency_shares.c.id == share_id)
-        .values(revoked_at=now, revoked_by=actor.user_id, revoke_reason=text)
-    )
+    store.revoke(conn, share_id, by=actor.user_id, at=now, reason=text)
     uow.audit(
         "person.share_revoked",
         AuditCategory.ALTERATION,
@@ -172,13 +162,9 @@ def shares_of(uow: UnitOfWork, *, person_id: int, now: datetime | None = None) -
     conn, actor = uow.conn, uow.user
     ensure(actor, Action.SHARE_WITH_AGENCY)
     now = _now(now)
-    rows = conn.execute(
-        sa.select(agency_shares)
-        .where(agency_shares.c.person_id == person_id)
-        .order_by(agency_shares.c.shared_at.desc(), agency_shares.c.id.desc())
-    ).all()
+    found = store.shares_of_person(conn, person_id)
     names = partners.display_names(conn)
-    return [_view(r, names, now) for r in rows]
+    return [_view(s, names, now) for s in found]
 
 
 def kind_choices() -> list[tuple[str, str]]:

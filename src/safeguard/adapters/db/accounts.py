@@ -1,11 +1,17 @@
-"""Tables for accounts: users, sign-in sessions, API tokens, break-glass grants, agency sharing."""
+"""Tables for accounts: users, sign-in sessions, API tokens, break-glass grants, agency sharing;
+and the repository of the first three (the use cases are ``safeguard.services.accounts``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.tables import metadata
 from safeguard.adapters.db.types import UTCDateTime
+from safeguard.domain.access import Actor, Role
 
 users = sa.Table(
     "users",
@@ -98,3 +104,248 @@ _low_surname = sa.func.lower(_mentions.c.surname)
 _low_forenames = sa.func.lower(_mentions.c.forenames)
 sa.Index("ix_person_mentions_lower_surname_forenames", _low_surname, _low_forenames)
 sa.Index("ix_person_mentions_lower_forenames_surname", _low_forenames, _low_surname)
+
+
+# --- The accounts repository: the only SQL on users, sessions and API tokens. ---
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A stored account, with what signing in needs (the hash never leaves the use cases)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    agency: str | None
+    password_hash: str
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    last_login_at: datetime | None
+
+    def actor(self) -> Actor:
+        return Actor(self.id, self.username, Role(self.role), self.agency)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A stored browser session and its account."""
+
+    id_hash: str
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+    ended_at: datetime | None
+    user: UserRecord
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A live API token and its account."""
+
+    id: int
+    last_used_at: datetime | None
+    user: UserRecord
+
+
+def _user(m: sa.RowMapping) -> UserRecord:
+    return UserRecord(
+        id=int(m["id"]),
+        username=str(m["username"]),
+        display_name=str(m["display_name"]),
+        role=str(m["role"]),
+        agency=m["agency"],
+        password_hash=str(m["password_hash"]),
+        active=bool(m["active"]),
+        failed_logins=int(m["failed_logins"]),
+        locked_until=m["locked_until"],
+        last_login_at=m["last_login_at"],
+    )
+
+
+def any_user(conn: Connection) -> bool:
+    """Whether the database has any account at all."""
+    return conn.execute(sa.select(users.c.id).limit(1)).first() is not None
+
+
+def user_named(conn: Connection, username: str) -> UserRecord | None:
+    row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    return None if row is None else _user(row._mapping)
+
+
+def user_id_of(conn: Connection, username: str) -> int | None:
+    uid = conn.execute(sa.select(users.c.id).where(users.c.username == username)).scalar()
+    return None if uid is None else int(uid)
+
+
+def insert_user(
+    conn: Connection,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    agency: str | None,
+    password_hash: str,
+    created_at: datetime,
+) -> int:
+    """Store a new account; returns its id."""
+    user_id = conn.execute(
+        sa.insert(users)
+        .values(
+            username=username,
+            display_name=display_name,
+            role=role,
+            agency=agency,
+            password_hash=password_hash,
+            created_at=created_at,
+        )
+        .returning(users.c.id)
+    ).scalar_one()
+    return int(user_id)
+
+
+def set_failed_logins(conn: Connection, username: str, failed: int) -> None:
+    """Record the failure count (touches no row for an unknown username)."""
+    conn.execute(sa.update(users).where(users.c.username == username).values(failed_logins=failed))
+
+
+def record_sign_in(
+    conn: Connection, user_id: int, *, at: datetime, password_hash: str | None = None
+) -> None:
+    """A successful sign-in: failures cleared, lock lifted, the time kept (and a new hash)."""
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": at}
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+    conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
+
+
+def set_locked_until(conn: Connection, user_id: int, until: datetime | None) -> None:
+    conn.execute(sa.update(users).where(users.c.id == user_id).values(locked_until=until))
+
+
+def insert_session(
+    conn: Connection, *, id_hash: str, user_id: int, csrf_token: str, at: datetime
+) -> None:
+    conn.execute(
+        sa.insert(web_sessions).values(
+            id_hash=id_hash,
+            user_id=user_id,
+            csrf_token=csrf_token,
+            created_at=at,
+            last_seen_at=at,
+        )
+    )
+
+
+def session_with_user(conn: Connection, id_hash: str) -> SessionRecord | None:
+    """The session stored under ``id_hash`` and its account, ended or not."""
+    row = conn.execute(
+        sa.select(
+            web_sessions.c.id_hash,
+            web_sessions.c.csrf_token,
+            web_sessions.c.created_at,
+            web_sessions.c.last_seen_at,
+            web_sessions.c.ended_at,
+            *users.c,
+        )
+        .join(users, users.c.id == web_sessions.c.user_id)
+        .where(web_sessions.c.id_hash == id_hash)
+    ).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return SessionRecord(
+        id_hash=str(m["id_hash"]),
+        csrf_token=str(m["csrf_token"]),
+        created_at=m["created_at"],
+        last_seen_at=m["last_seen_at"],
+        ended_at=m["ended_at"],
+        user=_user(m),
+    )
+
+
+def end_session(conn: Connection, id_hash: str, *, at: datetime) -> None:
+    """End the session (if it has not ended already)."""
+    conn.execute(
+        sa.update(web_sessions)
+        .where(web_sessions.c.id_hash == id_hash)
+        .where(web_sessions.c.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+
+
+def expire_session(conn: Connection, id_hash: str, *, at: datetime) -> None:
+    """End an expired session at ``at``."""
+    conn.execute(
+        sa.update(web_sessions).where(web_sessions.c.id_hash == id_hash).values(ended_at=at)
+    )
+
+
+def touch_session(conn: Connection, id_hash: str, *, at: datetime) -> None:
+    conn.execute(
+        sa.update(web_sessions).where(web_sessions.c.id_hash == id_hash).values(last_seen_at=at)
+    )
+
+
+def insert_api_token(
+    conn: Connection, *, token_hash: str, user_id: int, name: str, at: datetime
+) -> int:
+    """Store a new API token (its hash); returns its id."""
+    token_id = conn.execute(
+        sa.insert(api_tokens)
+        .values(token_hash=token_hash, user_id=user_id, name=name, created_at=at)
+        .returning(api_tokens.c.id)
+    ).scalar_one()
+    return int(token_id)
+
+
+def live_token(conn: Connection, token_hash: str) -> TokenRecord | None:
+    """The unrevoked token stored under ``token_hash`` and its account."""
+    row = conn.execute(
+        sa.select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
+        .join(api_tokens, api_tokens.c.user_id == users.c.id)
+        .where(api_tokens.c.token_hash == token_hash)
+        .where(api_tokens.c.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return TokenRecord(id=int(m["token_id"]), last_used_at=m["last_used_at"], user=_user(m))
+
+
+def touch_token(conn: Connection, token_id: int, *, at: datetime) -> None:
+    conn.execute(sa.update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=at))
+
+
+def revoke_tokens(conn: Connection, user_id: int, *, at: datetime) -> int:
+    """Revoke every live token of the account; returns how many."""
+    result = conn.execute(
+        sa.update(api_tokens)
+        .where(api_tokens.c.user_id == user_id)
+        .where(api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+    return int(result.rowcount)
+
+
+def user_listing(conn: Connection) -> list[dict[str, object]]:
+    """Every account by username: id, names, role, agency, state (no password hash)."""
+    rows = conn.execute(
+        sa.select(
+            users.c.id,
+            users.c.username,
+            users.c.display_name,
+            users.c.role,
+            users.c.agency,
+            users.c.active,
+            users.c.locked_until,
+            users.c.last_login_at,
+        ).order_by(users.c.username)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def display_name_of(conn: Connection, user_id: int) -> str | None:
+    name = conn.execute(sa.select(users.c.display_name).where(users.c.id == user_id)).scalar()
+    return None if name is None else str(name)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.tables import metadata
 from safeguard.adapters.db.types import UTCDateTime
@@ -25,3 +28,19 @@ person_links = sa.Table(
     sa.Column("model_version", sa.String(64), nullable=True),
     sa.Column("linked_at", UTCDateTime(), nullable=False),
 )
+
+
+def restricted_among(conn: Connection, person_ids: Iterable[int]) -> set[int]:
+    """Which of ``person_ids`` are restricted (an unlinked mention's negative id never is)."""
+    positive = sorted({p for p in person_ids if p > 0})
+    if not positive:
+        return set()
+    rows = conn.execute(
+        sa.select(people.c.id).where(people.c.id.in_(positive)).where(people.c.restricted)
+    ).scalars()
+    return {int(r) for r in rows}
+
+
+def person_exists(conn: Connection, person_id: int) -> bool:
+    found = conn.execute(sa.select(people.c.id).where(people.c.id == person_id)).first()
+    return found is not None
