@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db import finding_sync as sync
 from safeguard.adapters.db.history_repository import HistoryRepository
-from safeguard.adapters.db.tables import risk_assessments
+from safeguard.adapters.db.web_records import insert_record
 from safeguard.domain.access import Action, ensure
 from safeguard.domain.assessments import ScoreResult
 from safeguard.domain.audit import AuditCategory
@@ -21,7 +21,6 @@ from safeguard.errors import IncompleteAssessment, ValidationFailed
 from safeguard.rules import evaluate
 from safeguard.services import access, people, risk_model, risk_view
 from safeguard.services.assessment import default_assessor
-from safeguard.services.records import insert_record
 from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -131,7 +130,7 @@ def submit_assessment(
         )
     assessment_id = insert_record(
         conn,
-        risk_assessments,
+        "risk_assessment",
         {
             "subject_id": mids[0],
             "event_id": event_id,

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db import mash as store
 from safeguard.adapters.db.referrals import StatusChange, status_changes
-from safeguard.adapters.db.tables import referral_status_changes, referrals
+from safeguard.adapters.db.web_records import insert_record
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.clocks import DECISION_STATUSES, strategy_times
@@ -39,7 +39,6 @@ from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.errors import InvalidTransition, NotFound
 from safeguard.services import access, people
 from safeguard.services.assessment import default_assessor
-from safeguard.services.records import insert_record
 from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -395,7 +394,7 @@ def record_contact(
     origin = who if src is ContactSource.PARTNER else str(src)
     referral_id = insert_record(
         conn,
-        referrals,
+        "referral",
         {
             "subject_id": mids[0],
             "event_id": event_id if src is ContactSource.INCIDENT else None,
@@ -410,7 +409,7 @@ def record_contact(
     )
     insert_record(
         conn,
-        referral_status_changes,
+        "referral_status",
         {
             "referral_id": referral_id,
             "status": "received",
@@ -545,7 +544,7 @@ def decide(
     )  # fmt: skip
     insert_record(
         conn,
-        referral_status_changes,
+        "referral_status",
         {
             "referral_id": referral_id,
             "status": "decision_made",
@@ -569,7 +568,7 @@ def _status(
 ) -> None:
     insert_record(
         conn,
-        referral_status_changes,
+        "referral_status",
         {"referral_id": referral_id, "status": status, "changed_at": at, "changed_by": by},
         now,
     )

@@ -10,13 +10,12 @@ from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db import referrals as store
 from safeguard.adapters.db.audit import AuditAppender
-from safeguard.adapters.db.tables import referral_status_changes
+from safeguard.adapters.db.web_records import insert_record
 from safeguard.domain.access import Action, Actor, Resource, Scope, ensure, scope_of
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.vocabulary import ReferralStatus
 from safeguard.errors import InvalidTransition, NotFound, ValidationFailed
 from safeguard.services import access, partners
-from safeguard.services.records import insert_record
 from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -187,7 +186,7 @@ def change_referral_status(
         )
     change_id = insert_record(
         conn,
-        referral_status_changes,
+        "referral_status",
         {
             "referral_id": referral_id,
             "status": str(new),

@@ -1,5 +1,8 @@
 """Records created in the app itself (an assessment, a referral status change) stored like
-ingested ones: source system ``safeguard-web``, a fresh source id, a content hash."""
+ingested ones: source system ``safeguard-web``, a fresh source id, a content hash.
+
+A service names the kind of record (``referral``, ``referral_status``, ``risk_assessment``: the
+record types of ``domain.records``), never the table."""
 
 from __future__ import annotations
 
@@ -12,11 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from safeguard.adapters.db.tables import record_tables
+
 WEB_SOURCE = "safeguard-web"
 
 
-def insert_record(conn: Connection, table: sa.Table, values: dict[str, Any], now: datetime) -> int:
-    """Insert one source record made in the app; returns its id."""
+def insert_record(conn: Connection, record_type: str, values: dict[str, Any], now: datetime) -> int:
+    """Insert one source record of ``record_type`` made in the app; returns its id."""
+    table = record_tables[record_type]
     body = json.dumps(values, sort_keys=True, default=str)
     row = {
         **values,
