@@ -97,10 +97,19 @@ def test_train_validates_on_the_latest_complete_year_and_writes_a_card(loaded: E
     got = svc.card(loaded, Target.DA_REPEAT, trained.version)
     assert "ALGO-CARE" in got["markdown"] and "DASH yes-count" in got["markdown"]
     assert got["active"] is False
+    assert card["calibration"]["method"] == "none"  # too few held-out rows of each outcome
     second = svc.train(
-        loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False
-    )
+        loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False,
+        min_calibration=5,
+    )  # fmt: skip
     assert second.version == trained.version + 1
+    # Recalibrated on the held-out rows of 2023 (after training, before the test year).
+    cal = second.card["calibration"]
+    assert cal["method"] == "platt" and cal["window"][0] >= "2023-01-01" > card["train_window"][1]
+    assert cal["window"][1] < "2024-01-01" and "Platt on the log-odds" in cards.markdown(
+        second.card
+    )
+    assert second.card["test"]["auc"] == pytest.approx(card["test"]["auc"])  # same ranking
 
 
 def test_activation_checks_the_gate_and_the_stored_file(

@@ -116,6 +116,21 @@ def _fmt(x: object) -> str:
     return f"{x:.3f}" if isinstance(x, float) else str(x)
 
 
+def _calibration(c: Mapping[str, Any] | None) -> str:
+    if not c:
+        return "not recorded"
+    where = f"{c['rows']:,} held-out rows ({c['positives']:,} positive)"
+    if "window" in c:
+        where += f" of {c['window'][0]} to {c['window'][1]}"
+    if c["method"] != "platt":
+        return f"none ({c.get('why', '')}; {where})"
+    return (
+        f"Platt on the log-odds (slope {c['slope']:.3f}, intercept {c['intercept']:+.3f}) "
+        f"fitted on {where}, after the training rows and before the test year; test ECE "
+        f"before it {_fmt(c['test_ece_before'])}"
+    )
+
+
 def markdown(card: Mapping[str, Any]) -> str:
     t = Target(card["target"])
     test, same = card["test"], card["test"]["same_incidents"]
@@ -133,6 +148,7 @@ def markdown(card: Mapping[str, Any]) -> str:
         f"positive); test rows {card['counts']['test']:,} "
         f"({card['counts']['test_positives']:,} positive).",
         f"- Features ({len(card['features'])}): {', '.join(card['features'])}.",
+        f"- Calibration: {_calibration(card.get('calibration'))}.",
         "",
         "## Performance on the test year",
         "",
