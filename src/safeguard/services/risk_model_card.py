@@ -26,8 +26,12 @@ KNOWN_LIMITS = (
     "are invisible to it; links are today's links, not those known at the time.",
     "Records corrected after an incident show their corrected values when features are "
     "computed (earlier versions are in record_history).",
-    "The stored model is the one validated: fitted on the years before the test year; the "
-    "test year's outcomes are not in it until the next training.",
+    "The stored model is the one validated: fitted on the years before the test year and "
+    "recalibrated on the held-out rows just before it; the test year's outcomes are not in it "
+    "until the next training.",
+    "Outcomes are read from the force's own links: a later incident linked to another person "
+    "is a lost outcome, so calibration is to the outcomes the force can see (on a simulated "
+    "force they were 7% fewer repeats than happened).",
     "Area is not a feature (so no area is scored up for where it is); calibration by area is "
     "reported instead.",
     "Sex and ethnicity are never features; they are used only to measure fairness, where recorded.",
