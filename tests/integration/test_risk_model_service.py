@@ -26,6 +26,14 @@ from safeguard.services import risk_model_data as data
 from safeguard.services.ingest import ingest_paths
 from safeguard.simulation import SimulationConfig, simulate
 
+#: The pair features added after the first models were stored (issue 15, riskfit).
+NEW_DA_FEATURES = (
+    "pair_years_before",
+    "newly_separated",
+    "incident_severity",
+    "pair_prior_severity",
+)
+
 
 @pytest.fixture(scope="module")
 def force(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -89,10 +97,19 @@ def test_train_validates_on_the_latest_complete_year_and_writes_a_card(loaded: E
     got = svc.card(loaded, Target.DA_REPEAT, trained.version)
     assert "ALGO-CARE" in got["markdown"] and "DASH yes-count" in got["markdown"]
     assert got["active"] is False
+    assert card["calibration"]["method"] == "none"  # too few held-out rows of each outcome
     second = svc.train(
-        loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False
-    )
+        loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False,
+        min_calibration=5,
+    )  # fmt: skip
     assert second.version == trained.version + 1
+    # Recalibrated on the held-out rows of 2023 (after training, before the test year).
+    cal = second.card["calibration"]
+    assert cal["method"] == "platt" and cal["window"][0] >= "2023-01-01" > card["train_window"][1]
+    assert cal["window"][1] < "2024-01-01" and "Platt on the log-odds" in cards.markdown(
+        second.card
+    )
+    assert second.card["test"]["auc"] == pytest.approx(card["test"]["auc"])  # same ranking
 
 
 def test_activation_checks_the_gate_and_the_stored_file(
@@ -108,16 +125,24 @@ def test_activation_checks_the_gate_and_the_stored_file(
     svc.activate(loaded, Target.DA_REPEAT, v1.version, actor="t")
     v2 = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False)
     names = list(data.features_for(Target.DA_REPEAT))
-    bad_files = {
-        "not a skops model file": b"\x80\x04garbage",
-        "feature list does not match": model_store.dump(
-            "da_repeat", ml.Fitted("spline_logistic", ("a", *names[1:]), None)
+    # A model stored before the separation and severity features were added (issue 15).
+    before_new = tuple(n for n in names if n not in NEW_DA_FEATURES)
+    bad_files = [
+        ("not a skops model file", b"\x80\x04garbage"),
+        (
+            "feature list does not match",
+            model_store.dump("da_repeat", ml.Fitted("spline_logistic", ("a", *names[1:]), None)),
         ),
-        "a model for 'da_serious_harm'": model_store.dump(
-            "da_serious_harm", ml.Fitted("spline_logistic", tuple(names), None)
+        (
+            "feature list does not match",
+            model_store.dump("da_repeat", ml.Fitted("spline_logistic", before_new, None)),
         ),
-    }
-    for why, blob in bad_files.items():
+        (
+            "a model for 'da_serious_harm'",
+            model_store.dump("da_serious_harm", ml.Fitted("spline_logistic", tuple(names), None)),
+        ),
+    ]
+    for why, blob in bad_files:
         with loaded.begin() as conn:
             conn.execute(
                 sa.update(risk_models).where(risk_models.c.id == v2.model_id).values(artifact=blob)

@@ -106,6 +106,44 @@ def test_no_look_ahead_later_records_change_no_feature() -> None:
     assert da_features(base, s_before, 2).values == da_features(later, s_after, 2).values
 
 
+def _da_as(eid: int, when: float, relationship: str, **kw: object) -> InvolvementFact:
+    e = event(eid, at(when), **kw)  # type: ignore[arg-type]
+    return InvolvementFact(eid, e, "victim", relationship, (Party("P2", "suspect"),))
+
+
+def test_separation_severity_and_the_pairs_years_before() -> None:
+    apart_long = _victim(
+        _da(1, -700, offence_code="105A"),  # severity 2, one to three years before
+        _da_as(2, -400, "ex_partner", offence_code="8N", injury_level="minor"),  # severity 3
+        _da(3, -100),  # severity 0
+        _da_as(4, 0, "ex_partner", offence_code="19C"),  # sexual: severity 4
+    )
+    v = da_features(apart_long, _suspect(), 4).values
+    assert v["pair_years_before"] == pytest.approx(math.log1p(2))  # events 1 and 2
+    assert v["pair_last_year"] == pytest.approx(math.log1p(1))  # event 3
+    assert v["incident_severity"] == 4.0
+    assert v["pair_prior_severity"] == pytest.approx((2 + 3 + 0) / 3)
+    assert v["separated"] == 1.0 and v["newly_separated"] == 0.0  # apart since day -400
+    just_apart = _victim(_da(1, -100), _da_as(2, -60, "ex_partner"), _da_as(3, 0, "ex_partner"))
+    row = da_features(just_apart, _suspect(), 3)
+    assert row.values["newly_separated"] == 1.0 and row.evidence["newly_separated"] == (3,)
+    assert row.values["pair_years_before"] == 0.0 and row.values["pair_prior_severity"] == 0.0
+    first = da_features(_victim(_da(1, 0)), None, 1).values
+    assert first["newly_separated"] == 0.0 and first["pair_prior_severity"] == 0.0
+
+
+def test_no_look_ahead_for_separation_an_ex_partner_record_reported_later_is_unseen() -> None:
+    now = _victim(_da(1, -300), _da_as(2, 0, "ex_partner"))
+    later = _victim(
+        _da(1, -300),
+        _da_as(2, 0, "ex_partner"),
+        _da_as(9, -200, "ex_partner", reported_at=at(3)),  # would make the separation old
+        _da_as(10, 30, "ex_partner", offence_code="8N", injury_level="serious"),
+    )
+    assert da_features(now, _suspect(), 2).values["newly_separated"] == 1.0
+    assert da_features(later, _suspect(), 2).values == da_features(now, _suspect(), 2).values
+
+
 def test_the_prediction_moment_waits_for_the_incidents_dash_form_within_a_week() -> None:
     h = _victim(_da(1, 0), assessments=(dash(1, at(0, 5), 3, event_id=1),))
     assert prediction_moment(h, h.events[1]) == at(0, 5)

@@ -3,7 +3,10 @@ probabilities and (for the glass-box family) each prediction's exact contributio
 
 * ``spline_logistic``: an L2-regularised logistic regression on cubic B-splines of each count
   and number (yes/no features enter linearly). It is additive on the log-odds scale, so a
-  prediction is exactly the baseline plus one contribution per feature.
+  prediction is exactly the baseline plus one contribution per feature. It may carry a Platt
+  recalibration fitted on a later, held-out year (:func:`platt`): a slope and an intercept on
+  the log-odds, so the recalibrated prediction is still exactly a baseline plus one (scaled)
+  contribution per feature.
 * ``gradient_boosting``: histogram gradient boosting, the flexible comparison. Not glass-box:
   it is fitted to measure what the additive model leaves on the table, never to go live.
 """
@@ -39,11 +42,29 @@ class Fitted:
     estimator: Any
     design: Any | None = None  # ColumnTransformer of the glass-box family
     centre: np.ndarray | None = None  # mean contribution per feature over the training rows
+    #: Platt recalibration (slope, intercept) on the log-odds, or None (glass-box family only).
+    calibration: tuple[float, float] | None = None
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         if self.design is not None:
-            return _logistic(self.estimator, design_matrix(self.design, x))
+            return _logistic(self.estimator, design_matrix(self.design, x), self.calibration)
         return np.asarray(self.estimator.predict_proba(x)[:, 1])
+
+    def log_odds(self, x: np.ndarray) -> np.ndarray:
+        """The glass-box family's log-odds before any recalibration."""
+        if self.design is None:
+            raise ValueError(f"{self.family} is not glass-box: no additive log-odds")
+        xt = design_matrix(self.design, x)
+        return np.asarray(xt @ self.estimator.coef_[0] + self.estimator.intercept_[0])
+
+    def recalibrated(self, slope: float, intercept: float) -> Fitted:
+        """The same model with a Platt recalibration (slope, intercept) on its log-odds."""
+        if self.design is None:
+            raise ValueError(f"{self.family} is not glass-box: not recalibrated here")
+        return Fitted(
+            self.family, self.features, self.estimator, self.design, self.centre,
+            (float(slope), float(intercept)),
+        )  # fmt: skip
 
     def contributions(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """(baseline, n x features): log-odds = baseline + the row's sum, exactly."""
@@ -56,10 +77,14 @@ class Fitted:
         if self.design is None or self.centre is None:
             raise ValueError(f"{self.family} is not glass-box: no exact contributions")
         xt = design_matrix(self.design, x)
-        p = _logistic(self.estimator, xt)
+        p = _logistic(self.estimator, xt, self.calibration)
         raw = _contributions_of(self.design, self.estimator, self.features, xt)
         baseline = float(self.estimator.intercept_[0] + self.centre.sum())
-        return p, baseline, raw - self.centre
+        contrib = raw - self.centre
+        if self.calibration is not None:
+            slope, intercept = self.calibration
+            return p, slope * baseline + intercept, slope * contrib
+        return p, baseline, contrib
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -68,6 +93,7 @@ class Fitted:
             "estimator": self.estimator,
             "design": self.design,
             "centre": self.centre,
+            "calibration": None if self.calibration is None else list(self.calibration),
         }
 
     @classmethod
@@ -78,14 +104,31 @@ class Fitted:
             state["estimator"],
             state.get("design"),
             None if state.get("centre") is None else np.asarray(state["centre"], dtype=float),
+            None
+            if state.get("calibration") is None
+            else (float(state["calibration"][0]), float(state["calibration"][1])),
         )
 
 
-def _logistic(lr: Any, xt: np.ndarray) -> np.ndarray:
+def _logistic(
+    lr: Any, xt: np.ndarray, calibration: tuple[float, float] | None = None
+) -> np.ndarray:
     """``lr.predict_proba(xt)[:, 1]`` of a fitted binary LogisticRegression, as it computes it
     (the logistic of the decision function) without its per-call validation, which costs more
-    than the arithmetic for the few rows of one person; a test checks they agree."""
-    return np.asarray(expit(xt @ lr.coef_[0] + lr.intercept_[0]))
+    than the arithmetic for the few rows of one person; a test checks they agree. With a
+    ``calibration`` (slope, intercept) the log-odds are recalibrated first."""
+    z = xt @ lr.coef_[0] + lr.intercept_[0]
+    if calibration is not None:
+        z = calibration[0] * z + calibration[1]
+    return np.asarray(expit(z))
+
+
+def platt(log_odds: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: (slope, intercept) of an unpenalised logistic regression of the outcomes
+    ``y`` on the model's log-odds, fitted on rows the model was not trained on."""
+    lr = LogisticRegression(C=1e6, max_iter=1000)
+    lr.fit(np.asarray(log_odds, dtype=float).reshape(-1, 1), y)
+    return float(lr.coef_[0][0]), float(lr.intercept_[0])
 
 
 def design_matrix(design: Any, x: np.ndarray) -> np.ndarray:

@@ -26,8 +26,12 @@ KNOWN_LIMITS = (
     "are invisible to it; links are today's links, not those known at the time.",
     "Records corrected after an incident show their corrected values when features are "
     "computed (earlier versions are in record_history).",
-    "The stored model is the one validated: fitted on the years before the test year; the "
-    "test year's outcomes are not in it until the next training.",
+    "The stored model is the one validated: fitted on the years before the test year and "
+    "recalibrated on the held-out rows just before it; the test year's outcomes are not in it "
+    "until the next training.",
+    "Outcomes are read from the force's own links: a later incident linked to another person "
+    "is a lost outcome, so calibration is to the outcomes the force can see (on a simulated "
+    "force they were 7% fewer repeats than happened).",
     "Area is not a feature (so no area is scored up for where it is); calibration by area is "
     "reported instead.",
     "Sex and ethnicity are never features; they are used only to measure fairness, where recorded.",
@@ -116,6 +120,21 @@ def _fmt(x: object) -> str:
     return f"{x:.3f}" if isinstance(x, float) else str(x)
 
 
+def _calibration(c: Mapping[str, Any] | None) -> str:
+    if not c:
+        return "not recorded"
+    where = f"{c['rows']:,} held-out rows ({c['positives']:,} positive)"
+    if "window" in c:
+        where += f" of {c['window'][0]} to {c['window'][1]}"
+    if c["method"] != "platt":
+        return f"none ({c.get('why', '')}; {where})"
+    return (
+        f"Platt on the log-odds (slope {c['slope']:.3f}, intercept {c['intercept']:+.3f}) "
+        f"fitted on {where}, after the training rows and before the test year; test ECE "
+        f"before it {_fmt(c['test_ece_before'])}"
+    )
+
+
 def markdown(card: Mapping[str, Any]) -> str:
     t = Target(card["target"])
     test, same = card["test"], card["test"]["same_incidents"]
@@ -133,6 +152,7 @@ def markdown(card: Mapping[str, Any]) -> str:
         f"positive); test rows {card['counts']['test']:,} "
         f"({card['counts']['test_positives']:,} positive).",
         f"- Features ({len(card['features'])}): {', '.join(card['features'])}.",
+        f"- Calibration: {_calibration(card.get('calibration'))}.",
         "",
         "## Performance on the test year",
         "",

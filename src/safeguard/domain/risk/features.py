@@ -48,6 +48,10 @@ DA_HISTORY: tuple[tuple[str, str], ...] = (
     ("separated", FLAG),
     ("injured", FLAG),
     ("serious_harm", FLAG),
+    ("pair_years_before", COUNT),
+    ("newly_separated", FLAG),
+    ("incident_severity", NUMBER),
+    ("pair_prior_severity", NUMBER),
 )
 #: The DASH form of the index incident: the yes-count and each answer, so their added value
 #: over history is measured (the model card compares with and without them).
@@ -87,6 +91,10 @@ PLAIN_WORDS: Mapping[str, str] = {
     "separated": "victim and suspect separated",
     "injured": "victim injured in this incident",
     "serious_harm": "serious harm in this incident",
+    "pair_years_before": "incidents between the pair one to three years before",
+    "newly_separated": "victim and suspect separated within the last 90 days",
+    "incident_severity": "how serious this incident was",
+    "pair_prior_severity": "how serious the pair's earlier incidents were",
     "dash_form": "a DASH form completed",
     "dash_yes_count": "DASH questions answered yes",
     **{f"dash_{q}": f"DASH question {q[1:]} answered yes" for q in DASH_QUESTIONS},
@@ -209,14 +217,17 @@ def da_features(
     # The three years, not "one to three years before": records start on a day, and in the
     # first years a count of the years before the last would mark a long gap, not more abuse.
     three_years = [e for e in before if e.occurred_at > t - 1095 * DAY]
+    years_before = [e for e in three_years if e.occurred_at <= t - 365 * DAY]
     pair_ids = {e.event_id for e in before} | {event_id}
     ev: dict[str, tuple[int, ...]] = {
         "pair_last_year": tuple(e.event_id for e in last_year),
         "pair_three_years": tuple(e.event_id for e in three_years),
+        "pair_years_before": tuple(e.event_id for e in years_before),
     }
     values: dict[str, float] = {
         "pair_last_year": _log(len(last_year)),
         "pair_three_years": _log(len(three_years)),
+        "pair_years_before": _log(len(years_before)),
     }
     if before:
         days = (t - before[-1].occurred_at) / DAY
@@ -257,8 +268,13 @@ def da_features(
     marac = [r.referral_id for r in v.referrals if r.referral_type == "marac"]
     values["prior_marac"] = float(bool(marac))
     sev = severity(index, offences)
-    prior = max((severity(e, offences) for e in before), default=None)
+    severities = [severity(e, offences) for e in before]
+    prior = max(severities, default=None)
     values["escalation"] = float(prior is not None and sev > prior)
+    values["incident_severity"] = float(sev)
+    values["pair_prior_severity"] = sum(severities) / len(severities) if severities else 0.0
+    if severities:
+        ev["pair_prior_severity"] = tuple(e.event_id for e in before)
     if values["escalation"]:
         ev["escalation"] = (event_id,)
     victimised = {
@@ -273,9 +289,22 @@ def da_features(
     here = next((i for i in v.involvements if i.event.event_id == event_id), None)
     rel = here.relationship_to_suspect if here is not None else None
     values["separated"] = float(rel == "ex_partner")
+    # Separated within 90 days: now an ex-partner, and no earlier incident of the pair recorded
+    # them as ex-partners more than 90 days ago (the weeks after separation are the dangerous ones).
+    apart_since = min(
+        (
+            i.event.occurred_at
+            for i in v.involvements
+            if i.event.event_id in pair_ids and i.relationship_to_suspect == "ex_partner"
+        ),
+        default=None,
+    )
+    values["newly_separated"] = float(
+        rel == "ex_partner" and apart_since is not None and t - apart_since <= 90 * DAY
+    )
     values["injured"] = float(sev >= 3)
     values["serious_harm"] = float(sev == 4)
-    for name in ("separated", "injured", "serious_harm"):
+    for name in ("separated", "newly_separated", "injured", "serious_harm"):
         if values[name]:
             ev[name] = (event_id,)
     values.update(dash_features(v, event_id))
