@@ -1,0 +1,53 @@
+"""Batch runs (ingest, linking, assessment, the risk model) and exports are done for a checked
+account or a declared batch job, on real SQLite and PostgreSQL: the run records who, and a
+principal without the permission is refused before anything is written."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from safeguard.adapters.db.audit import audit_log
+from safeguard.domain.access import Actor, Principal, Role, SystemJob
+from safeguard.errors import PermissionDenied
+from safeguard.services.unit_of_work import SCHEDULED_RUN, authorize
+
+ANALYST = Actor(7, "mash_analyst", Role.ANALYST)
+SUPERVISOR = Actor(8, "sgt_okafor", Role.SUPERVISOR)
+# Each may use the system, none may start a batch run; nor may a job nobody declared.
+REFUSED: list[Principal] = [
+    Actor(3, "pc_patel", Role.OFFICER),
+    Actor(4, "board_member", Role.BOARD_VIEWER),
+    Actor(5, "admin", Role.ADMINISTRATOR),
+    Actor(6, "social_worker", Role.PARTNER_AGENCY, "childrens-services"),
+    SystemJob("cli:alice"),
+]
+REFUSED_IDS = ["officer", "board_viewer", "administrator", "partner", "undeclared_job"]
+
+
+def _runs(engine: Engine, table: sa.Table) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(table.c.actor).order_by(table.c.id)).scalars())
+
+
+def _audit(engine: Engine, action: str) -> list[tuple[str, str | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(audit_log.c.actor, audit_log.c.actor_role)
+            .where(audit_log.c.action == action)
+            .order_by(audit_log.c.seq)
+        )
+        return [(r.actor, r.actor_role) for r in rows]
+
+
+def test_authorize_accepts_declared_jobs_and_permitted_accounts_only() -> None:
+    from safeguard.domain.access import Action
+
+    assert authorize(SCHEDULED_RUN, Action.RUN_BATCH_JOBS) is SCHEDULED_RUN
+    assert authorize(SystemJob("nightly"), Action.RUN_BATCH_JOBS) == SCHEDULED_RUN
+    assert authorize(SUPERVISOR, Action.RUN_BATCH_JOBS) is SUPERVISOR
+    with pytest.raises(PermissionDenied, match=r"'cli:alice' is not declared \(cli, demo, "):
+        authorize(SystemJob("cli:alice"), Action.RUN_BATCH_JOBS)
+    with pytest.raises(PermissionDenied, match="may not run_batch_jobs"):
+        authorize(REFUSED[0], Action.RUN_BATCH_JOBS)
