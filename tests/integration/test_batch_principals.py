@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from safeguard.adapters.db.audit import audit_log
 from safeguard.domain.access import Actor, Principal, Role, SystemJob
 from safeguard.errors import PermissionDenied
-from safeguard.services.unit_of_work import SCHEDULED_RUN, authorize
+from safeguard.services import audit_trail
+from safeguard.services.unit_of_work import OPERATOR_RUN, SCHEDULED_RUN, authorize
 
 ANALYST = Actor(7, "mash_analyst", Role.ANALYST)
 SUPERVISOR = Actor(8, "sgt_okafor", Role.SUPERVISOR)
@@ -39,6 +40,13 @@ def _audit(engine: Engine, action: str) -> list[tuple[str, str | None]]:
             .order_by(audit_log.c.seq)
         )
         return [(r.actor, r.actor_role) for r in rows]
+
+
+def test_an_export_is_audited_under_the_account_or_the_declared_job() -> None:
+    by_account = audit_trail.export(ANALYST, what="quarantine", records=["all"], justification="x")
+    by_job = audit_trail.export(OPERATOR_RUN, what="quarantine", records=["all"], justification="x")
+    assert (by_account.actor, by_account.actor_role) == ("user:7", "analyst")
+    assert (by_job.actor, by_job.actor_role) == ("cli", None)
 
 
 def test_authorize_accepts_declared_jobs_and_permitted_accounts_only() -> None:

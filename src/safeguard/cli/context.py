@@ -85,6 +85,15 @@ def run_by(eng: Engine, job: str) -> str:
     return actor_or(eng, batch_job(job)).audit_name
 
 
+def operator(eng: Engine) -> Actor | SystemJob:
+    """Who a command that writes something out (a quarantine or board export) is done for:
+    the account named by ``--as`` (checked), else the declared operator job ``cli``; never the
+    operating-system user, which nobody checked."""
+    from safeguard.services.unit_of_work import OPERATOR_RUN
+
+    return actor_or(eng, OPERATOR_RUN)
+
+
 def database_url() -> str:
     """The database the command is told to use; no silent default.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import getpass
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,10 +13,11 @@ from rich.table import Table
 
 from safeguard.adapters.db.tables import data_quality_flags, quarantine
 from safeguard.cli import context
-from safeguard.domain.access import SystemJob
+from safeguard.domain.access import Action
 from safeguard.domain.spreadsheet import safe_cell
 from safeguard.services import audit_trail
 from safeguard.services.ingest import IngestSummary, ingest_paths
+from safeguard.services.unit_of_work import authorize
 
 
 def ingest(
@@ -180,6 +180,9 @@ def quarantine_export(
     """Export quarantined rows as CSV, with spreadsheet formulas neutralised."""
     with context.handled():
         eng = context.engine()
+        # Quarantined rows are raw records (personal data): only who may run an ingest (or
+        # the declared operator job) may write them out, and nothing is written otherwise.
+        principal = authorize(context.operator(eng), Action.RUN_BATCH_JOBS)
         stmt = sa.select(quarantine).order_by(quarantine.c.id)
         if run is not None:
             stmt = stmt.where(quarantine.c.run_id == run)
@@ -205,7 +208,7 @@ def quarantine_export(
         audit_trail.record_apart(
             eng,
             audit_trail.export(
-                context.actor_or(eng, SystemJob(f"cli:{getpass.getuser()}"[:64])).audit_name,
+                principal,
                 what="quarantine",
                 records=[str(run) if run is not None else "all"],
                 justification="Correcting quarantined records",
