@@ -38,6 +38,7 @@ from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.services import assessment as svc
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
 AREAS = ["Barrow", "Carlisle", "Kendal", "Workington", "Penrith"]
@@ -422,7 +423,7 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{work / 'bench.db'}"
         engine = make_engine(url)
         upgrade(engine)
-        summary = ingest_paths(engine, [inter], actor="bench")
+        summary = ingest_paths(engine, [inter], actor=OPERATOR_RUN)
         ingested = (
             f"{summary.total('rows_read'):,} rows ingested "
             f"({summary.total('quarantined'):,} quarantined)"
@@ -488,7 +489,7 @@ def main() -> None:
             "trigger_at": iso(datetime.now(UTC)),
         }
         new.write_text(json.dumps(row) + "\n", encoding="utf-8")
-        assert ingest_paths(engine, [new], actor="bench").clean
+        assert ingest_paths(engine, [new], actor=OPERATOR_RUN).clean
         t = time.perf_counter()
         svc.assess_people(engine, [person_id], assessor=assessor, actor="bench")
         timings.append((time.perf_counter() - t) * 1000)

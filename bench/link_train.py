@@ -32,6 +32,7 @@ import link_realistic as lr  # noqa: E402
 import link_truth  # noqa: E402
 
 from safeguard.adapters.db.engine import make_engine, upgrade  # noqa: E402
+from safeguard.services.unit_of_work import OPERATOR_RUN
 
 
 def _database(directory: Path) -> Path:
@@ -45,7 +46,7 @@ def _database(directory: Path) -> Path:
         engine = make_engine(f"sqlite:///{db}")
         upgrade(engine)
         t0 = time.perf_counter()
-        ingest_paths(engine, [directory / "interchange"], actor="bench")
+        ingest_paths(engine, [directory / "interchange"], actor=OPERATOR_RUN)
         engine.dispose()
         print(f"ingested in {time.perf_counter() - t0:.0f} s", flush=True)
         done.touch()

@@ -18,6 +18,7 @@ from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.adapters.db.tables import ingest_runs, person_mentions
 from safeguard.cli import app
 from safeguard.config import get_settings
+from tests.factories import small_force
 
 REPORT = ["report", "--from", "2025-01-01", "--to", "2025-03-31", "--format", "html"]
 
@@ -56,6 +57,21 @@ def _counts(url: str) -> tuple[int, int]:
     runs = _query(url, sa.select(sa.func.count()).select_from(ingest_runs))[0][0]
     mentions = _query(url, sa.select(sa.func.count()).select_from(person_mentions))[0][0]
     return int(str(runs)), int(str(mentions))
+
+
+def test_an_ingest_acts_as_the_named_account_or_the_declared_job(db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    folder = str(small_force(tmp_path / "in"))
+    unknown = runner.invoke(app, ["--as", "nobody", "ingest", "-q", folder])
+    assert unknown.exit_code == 2 and "no account 'nobody'" in unknown.output
+    officer = runner.invoke(app, ["--as", "pc_patel", "ingest", "-q", folder])
+    assert officer.exit_code == 2 and "may not run_batch_jobs" in officer.output
+    assert _counts(db) == (0, 0)  # refused before the run was started or a row stored
+    assert runner.invoke(app, ["ingest", "-q", "--actor", "nightly", folder]).exit_code == 0
+    named = runner.invoke(app, ["--as", "mash_analyst", "ingest", "-q", folder])
+    assert named.exit_code == 0, named.output
+    runs = _query(db, sa.select(ingest_runs.c.actor).order_by(ingest_runs.c.id))
+    assert [r[0] for r in runs] == ["nightly", f"user:{_uid(db, 'mash_analyst')}"]
 
 
 def test_a_quarantine_export_records_the_declared_job_or_the_account(

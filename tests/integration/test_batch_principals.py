@@ -4,15 +4,21 @@ principal without the permission is refused before anything is written."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.audit import audit_log
+from safeguard.adapters.db.tables import ingest_runs, person_mentions
 from safeguard.domain.access import Actor, Principal, Role, SystemJob
 from safeguard.errors import PermissionDenied
 from safeguard.services import audit_trail
+from safeguard.services.ingest import ingest_paths
 from safeguard.services.unit_of_work import OPERATOR_RUN, SCHEDULED_RUN, authorize
+from tests.conftest import count
+from tests.factories import small_force
 
 ANALYST = Actor(7, "mash_analyst", Role.ANALYST)
 SUPERVISOR = Actor(8, "sgt_okafor", Role.SUPERVISOR)
@@ -40,6 +46,28 @@ def _audit(engine: Engine, action: str) -> list[tuple[str, str | None]]:
             .order_by(audit_log.c.seq)
         )
         return [(r.actor, r.actor_role) for r in rows]
+
+
+def test_an_ingest_is_recorded_under_the_declared_job_or_the_checked_account(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = small_force(tmp_path / "in")
+    ingest_paths(engine, [folder], actor=SCHEDULED_RUN)
+    ingest_paths(engine, [folder], actor=ANALYST)
+    assert _runs(engine, ingest_runs) == ["nightly", "user:7"]
+    assert _audit(engine, "ingest.run") == [("nightly", None), ("user:7", "analyst")]
+
+
+@pytest.mark.parametrize("principal", REFUSED, ids=REFUSED_IDS)
+def test_an_ingest_for_a_principal_without_permission_writes_nothing(
+    engine: Engine, tmp_path: Path, principal: Principal
+) -> None:
+    folder = small_force(tmp_path / "in")
+    with pytest.raises(PermissionDenied) as refused:
+        ingest_paths(engine, [folder], actor=principal)
+    assert ("run_batch_jobs" in str(refused.value)) or ("not declared" in str(refused.value))
+    assert (count(engine, ingest_runs), count(engine, person_mentions)) == (0, 0)
+    assert count(engine, audit_log) == 0
 
 
 def test_an_export_is_audited_under_the_account_or_the_declared_job() -> None:

@@ -24,6 +24,7 @@ from safeguard.services import risk_model as svc
 from safeguard.services import risk_model_card as cards
 from safeguard.services import risk_model_data as data
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from safeguard.simulation import SimulationConfig, simulate
 
 
@@ -58,7 +59,7 @@ def link_from_truth(engine: Engine, truth: Path) -> None:
 
 @pytest.fixture
 def loaded(engine: Engine, force: Path) -> Engine:
-    assert ingest_paths(engine, [force / "interchange"], actor="test").clean
+    assert ingest_paths(engine, [force / "interchange"], actor=OPERATOR_RUN).clean
     link_from_truth(engine, force / "truth" / "mention_person.csv")
     return engine
 

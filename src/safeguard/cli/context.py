@@ -72,17 +72,24 @@ def actor_or(eng: Engine, job: SystemJob) -> Actor | SystemJob:
     return actor(eng) if acting_as() else job
 
 
-def run_by(eng: Engine, job: str) -> str:
-    """Who a batch run (ingest, link, assess, train) is recorded and audited under: the account
-    named by ``--as`` (checked), else the declared batch job ``--actor`` names (``cli`` or
-    ``nightly``; ``unit_of_work.BATCH_JOBS``).
+def run_as(eng: Engine, job: str) -> Actor | SystemJob:
+    """Who a batch run (ingest, link, assess, train) is done for, recorded and audited under:
+    the account named by ``--as`` (checked), else the declared batch job ``--actor`` names
+    (``cli`` or ``nightly``; ``unit_of_work.BATCH_JOBS``). The service checks what it may do.
 
     Raises:
         ValidationFailed: ``--as`` is not given and ``job`` is not a declared batch job.
+        NotFound, PermissionDenied: ``--as`` names no account, or an inactive or locked one.
     """
     from safeguard.services.unit_of_work import batch_job
 
-    return actor_or(eng, batch_job(job)).audit_name
+    return actor_or(eng, batch_job(job))
+
+
+def run_by(eng: Engine, job: str) -> str:
+    """The name ``run_as`` is recorded under, for the batch commands not yet given a
+    principal."""
+    return run_as(eng, job).audit_name
 
 
 def operator(eng: Engine) -> Actor | SystemJob:

@@ -21,7 +21,7 @@ from safeguard.services.ingest import IngestSummary, ingest_paths
 from safeguard.services.linking.config import LinkConfig
 from safeguard.services.linking.runs import link_all
 from safeguard.services.partners import register_agency
-from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.services.unit_of_work import DEMO_RUN, UnitOfWork
 from safeguard.simulation import SimulationConfig, simulate
 from safeguard.simulation.agencies import partner_agencies
 
@@ -91,7 +91,7 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
     result = DemoResult()
     result.simulated = simulate_if_needed(plan, say)
     say("ingesting the force's interchange files (idempotent: a re-run changes nothing)")
-    result.ingest = ingest_paths(engine, [plan.force_dir / "interchange"], actor="demo")
+    result.ingest = ingest_paths(engine, [plan.force_dir / "interchange"], actor=DEMO_RUN)
     s = result.ingest
     say(
         f"ingest: {s.total('rows_read'):,} rows read, {s.total('inserted'):,} new, "

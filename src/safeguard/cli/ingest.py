@@ -24,8 +24,9 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help="Files (.csv, .jsonl, .parquet) or folders"),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row was quarantined"),
     encoding: str = typer.Option("utf-8", help="Text encoding of CSV / JSON Lines files"),
-    actor: str = typer.Option(
+    job: str = typer.Option(
         "cli",
+        "--actor",
         help="Batch job (cli or nightly) the run is recorded under, unless --as",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
@@ -42,6 +43,7 @@ def ingest(
         moment = context.parse_moment(as_of)
         settings = context.settings()
         eng = context.engine()
+        principal = context.run_as(eng, job)
         total = sum(p.stat().st_size for p in _files(paths))
         progress = Progress(
             TextColumn("[bold]ingest"),
@@ -68,7 +70,7 @@ def ingest(
             summary = ingest_paths(
                 eng,
                 paths,
-                actor=context.run_by(eng, actor),
+                actor=principal,
                 encoding=encoding,
                 batch_rows=settings.ingest_batch_rows,
                 future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),
