@@ -105,3 +105,19 @@ def test_a_board_report_records_the_declared_job_or_the_account(db: str, tmp_pat
         ("cli", None),
         (f"user:{_uid(db, 'board_member')}", "board_viewer"),
     ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["assess", "-q"],
+    ],
+    ids=["assess"],
+)
+def test_every_batch_command_refuses_an_account_without_permission(
+    db: str, command: list[str]
+) -> None:
+    before = _query(db, sa.select(sa.func.count()).select_from(audit_log))
+    result = CliRunner().invoke(app, ["--as", "pc_patel", *command])
+    assert result.exit_code == 2 and "may not run_batch_jobs" in result.output
+    assert _query(db, sa.select(sa.func.count()).select_from(audit_log)) == before

@@ -42,7 +42,7 @@ def _pipeline(engine: Engine, folder: Path, data_dir: Path, stage: str) -> None:
     elif stage == "link":
         link_all(engine, actor="cli", config=LinkConfig(store_dir=data_dir / "linkage"))
     else:
-        assess_all(engine, actor="cli", workers=2)
+        assess_all(engine, actor=OPERATOR_RUN, workers=2)
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.audit import audit_log
+from safeguard.adapters.db.findings import assessment_runs, findings
 from safeguard.adapters.db.tables import ingest_runs, person_mentions
 from safeguard.domain.access import Actor, Principal, Role, SystemJob
 from safeguard.errors import PermissionDenied
-from safeguard.services import audit_trail
+from safeguard.services import assessment, audit_trail
 from safeguard.services.ingest import ingest_paths
 from safeguard.services.unit_of_work import OPERATOR_RUN, SCHEDULED_RUN, authorize
 from tests.conftest import count
@@ -68,6 +69,21 @@ def test_an_ingest_for_a_principal_without_permission_writes_nothing(
     assert ("run_batch_jobs" in str(refused.value)) or ("not declared" in str(refused.value))
     assert (count(engine, ingest_runs), count(engine, person_mentions)) == (0, 0)
     assert count(engine, audit_log) == 0
+
+
+@pytest.mark.parametrize("principal", REFUSED, ids=REFUSED_IDS)
+def test_an_assessment_run_for_a_principal_without_permission_writes_nothing(
+    engine: Engine, tmp_path: Path, principal: Principal
+) -> None:
+    ingest_paths(engine, [small_force(tmp_path / "in")], actor=OPERATOR_RUN)
+    with pytest.raises(PermissionDenied):
+        assessment.assess_all(engine, actor=principal)
+    with pytest.raises(PermissionDenied):
+        assessment.assess_people(engine, [], mention_ids=[1], actor=principal)
+    assert (count(engine, assessment_runs), count(engine, findings)) == (0, 0)
+    assessment.assess_all(engine, actor=SCHEDULED_RUN)
+    assessment.assess_since(engine, actor=SUPERVISOR)
+    assert _runs(engine, assessment_runs) == ["nightly", "user:8"]
 
 
 def test_an_export_is_audited_under_the_account_or_the_declared_job() -> None:

@@ -118,7 +118,7 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        assessed = assess_all(engine, actor="demo", progress=on_progress)
+        assessed = assess_all(engine, actor=DEMO_RUN, progress=on_progress)
     say(
         f"assess: {assessed.people:,} people, {assessed.new:,} new findings, "
         f"{assessed.changed:,} changed, {assessed.closed:,} closed"

@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.audit import AuditAppender, append_audit, record_consultation
+from safeguard.adapters.db.finding_sync import RULES_ENGINE
 from safeguard.domain.access import Action, Actor, Principal, Resource, SystemJob, ensure
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import PermissionDenied, ValidationFailed
@@ -37,8 +38,9 @@ OPERATOR_RUN = SystemJob("cli")  # started by an operator at the command line
 SCHEDULED_RUN = SystemJob("nightly")  # started by the scheduler (cron, a systemd timer)
 BATCH_JOBS: dict[str, SystemJob] = {j.name: j for j in (OPERATOR_RUN, SCHEDULED_RUN)}
 DEMO_RUN = SystemJob("demo")  # `safeguard demo` building its own database (development only)
-# Every system job a use case accepts: the batch jobs and the demo. Any other is refused.
-DECLARED_JOBS: frozenset[SystemJob] = frozenset({*BATCH_JOBS.values(), DEMO_RUN})
+# Every system job a use case accepts: the batch jobs, the demo, and the rules engine's own
+# re-assessment after a record or a form is stored. Any other SystemJob is refused.
+DECLARED_JOBS: frozenset[SystemJob] = frozenset({*BATCH_JOBS.values(), DEMO_RUN, RULES_ENGINE})
 
 
 def batch_job(name: str) -> SystemJob:
