@@ -103,7 +103,7 @@ def run(
         store_dir=work / f"store-{max_pairs:g}", retrain=True, guards_off=guards_off
     )
     t0 = time.perf_counter()
-    summary = link_all(engine, actor="bench", config=config)
+    summary = link_all(engine, actor=OPERATOR_RUN, config=config)
     seconds = time.perf_counter() - t0
     engine.dispose()
     acc = link_truth.score(lr.db_clusters(db), truth)

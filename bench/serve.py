@@ -110,7 +110,7 @@ def build_database(db: Path, population: int, years: int, link: bool) -> None:
         from safeguard.services.linking.runs import link_all
 
         t0 = time.perf_counter()
-        link_all(engine, actor="bench", config=LinkConfig.for_force(db.parent / "link-store"))
+        link_all(engine, actor=OPERATOR_RUN, config=LinkConfig.for_force(db.parent / "link-store"))
         print(f"linked in {time.perf_counter() - t0:.0f} s")
     engine.dispose()
 

@@ -110,9 +110,10 @@ def test_a_board_report_records_the_declared_job_or_the_account(db: str, tmp_pat
 @pytest.mark.parametrize(
     "command",
     [
+        ["link", "-q"],
         ["assess", "-q"],
     ],
-    ids=["assess"],
+    ids=["link", "assess"],
 )
 def test_every_batch_command_refuses_an_account_without_permission(
     db: str, command: list[str]

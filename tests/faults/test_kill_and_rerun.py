@@ -40,7 +40,7 @@ def _pipeline(engine: Engine, folder: Path, data_dir: Path, stage: str) -> None:
     if stage == "ingest":
         ingest_paths(engine, [folder], actor=OPERATOR_RUN)
     elif stage == "link":
-        link_all(engine, actor="cli", config=LinkConfig(store_dir=data_dir / "linkage"))
+        link_all(engine, actor=OPERATOR_RUN, config=LinkConfig(store_dir=data_dir / "linkage"))
     else:
         assess_all(engine, actor=OPERATOR_RUN, workers=2)
 

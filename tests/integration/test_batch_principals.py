@@ -12,14 +12,19 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.audit import audit_log
 from safeguard.adapters.db.findings import assessment_runs, findings
+from safeguard.adapters.db.linkage import link_runs
+from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import ingest_runs, person_mentions
 from safeguard.domain.access import Actor, Principal, Role, SystemJob
 from safeguard.errors import PermissionDenied
 from safeguard.services import assessment, audit_trail
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.linking.config import LinkConfig
+from safeguard.services.linking.runs import link_all, link_new
 from safeguard.services.unit_of_work import OPERATOR_RUN, SCHEDULED_RUN, authorize
 from tests.conftest import count
 from tests.factories import small_force
+from tests.linkage_data import insert_mentions, make_mentions, make_people
 
 ANALYST = Actor(7, "mash_analyst", Role.ANALYST)
 SUPERVISOR = Actor(8, "sgt_okafor", Role.SUPERVISOR)
@@ -84,6 +89,20 @@ def test_an_assessment_run_for_a_principal_without_permission_writes_nothing(
     assessment.assess_all(engine, actor=SCHEDULED_RUN)
     assessment.assess_since(engine, actor=SUPERVISOR)
     assert _runs(engine, assessment_runs) == ["nightly", "user:8"]
+
+
+def test_a_link_run_records_the_declared_job_and_refuses_an_officer(
+    engine: Engine, tmp_path: Path
+) -> None:
+    insert_mentions(engine, make_mentions(make_people(30)))
+    config = LinkConfig(store_dir=tmp_path / "store")
+    for run in (link_all, link_new):
+        with pytest.raises(PermissionDenied, match="may not run_batch_jobs"):
+            run(engine, actor=REFUSED[0], config=config)
+    assert (count(engine, link_runs), count(engine, person_links)) == (0, 0)
+    link_all(engine, actor=SCHEDULED_RUN, config=config)
+    assert _runs(engine, link_runs) == ["nightly"]
+    assert _audit(engine, "link.batch") == [("nightly", None)]
 
 
 def test_an_export_is_audited_under_the_account_or_the_declared_job() -> None:

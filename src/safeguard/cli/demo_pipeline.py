@@ -99,7 +99,7 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
     )
     say("linking person mentions into people (Splink; a re-run keeps person ids)")
     config = LinkConfig.for_force(plan.folder / "linkage")  # the force's linking policy
-    linked = link_all(engine, actor="demo", config=config)
+    linked = link_all(engine, actor=DEMO_RUN, config=config)
     say(
         f"link: {linked.mentions:,} mentions, {linked.people:,} people, "
         f"{linked.unlinkable:,} unlinkable, {linked.review_items:,} pairs to review"
