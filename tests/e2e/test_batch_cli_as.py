@@ -112,8 +112,10 @@ def test_a_board_report_records_the_declared_job_or_the_account(db: str, tmp_pat
     [
         ["link", "-q"],
         ["assess", "-q"],
+        ["risk", "train", "--target", "da_repeat"],
+        ["risk", "activate", "--target", "da_repeat", "--version", "1"],
     ],
-    ids=["link", "assess"],
+    ids=["link", "assess", "risk_train", "risk_activate"],
 )
 def test_every_batch_command_refuses_an_account_without_permission(
     db: str, command: list[str]

@@ -14,10 +14,12 @@ from safeguard.adapters.db.audit import audit_log
 from safeguard.adapters.db.findings import assessment_runs, findings
 from safeguard.adapters.db.linkage import link_runs
 from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.risk_models import risk_models
 from safeguard.adapters.db.tables import ingest_runs, person_mentions
 from safeguard.domain.access import Actor, Principal, Role, SystemJob
+from safeguard.domain.risk.targets import Target
 from safeguard.errors import PermissionDenied
-from safeguard.services import assessment, audit_trail
+from safeguard.services import assessment, audit_trail, risk_model
 from safeguard.services.ingest import ingest_paths
 from safeguard.services.linking.config import LinkConfig
 from safeguard.services.linking.runs import link_all, link_new
@@ -103,6 +105,17 @@ def test_a_link_run_records_the_declared_job_and_refuses_an_officer(
     link_all(engine, actor=SCHEDULED_RUN, config=config)
     assert _runs(engine, link_runs) == ["nightly"]
     assert _audit(engine, "link.batch") == [("nightly", None)]
+
+
+@pytest.mark.parametrize("principal", REFUSED, ids=REFUSED_IDS)
+def test_the_risk_model_is_neither_trained_nor_activated_without_permission(
+    engine: Engine, principal: Principal
+) -> None:
+    with pytest.raises(PermissionDenied):
+        risk_model.train(engine, Target.DA_REPEAT, actor=principal)
+    with pytest.raises(PermissionDenied):
+        risk_model.activate(engine, Target.DA_REPEAT, 1, actor=principal)
+    assert count(engine, risk_models) == 0
 
 
 def test_an_export_is_audited_under_the_account_or_the_declared_job() -> None:
