@@ -124,3 +124,12 @@ def test_every_batch_command_refuses_an_account_without_permission(
     result = CliRunner().invoke(app, ["--as", "pc_patel", *command])
     assert result.exit_code == 2 and "may not run_batch_jobs" in result.output
     assert _query(db, sa.select(sa.func.count()).select_from(audit_log)) == before
+
+
+def test_audit_verify_needs_an_account_that_may_view_the_audit(db: str) -> None:
+    runner = CliRunner()
+    officer = runner.invoke(app, ["--as", "pc_patel", "audit", "verify"])
+    assert officer.exit_code == 2 and "may not view_audit" in officer.output
+    assert _audited(db, "audit.verify") == []
+    assert runner.invoke(app, ["--as", "admin", "audit", "verify"]).exit_code == 0
+    assert _audited(db, "audit.verify") == [(f"user:{_uid(db, 'admin')}", "administrator")]

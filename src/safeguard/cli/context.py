@@ -86,12 +86,6 @@ def run_as(eng: Engine, job: str) -> Actor | SystemJob:
     return actor_or(eng, batch_job(job))
 
 
-def run_by(eng: Engine, job: str) -> str:
-    """The name ``run_as`` is recorded under, for the batch commands not yet given a
-    principal."""
-    return run_as(eng, job).audit_name
-
-
 def operator(eng: Engine) -> Actor | SystemJob:
     """Who a command that writes something out (a quarantine or board export) is done for:
     the account named by ``--as`` (checked), else the declared operator job ``cli``; never the
