@@ -24,7 +24,7 @@ ANONYMOUS = "anonymous"
 
 
 def _who(actor: Actor | None) -> tuple[str, str | None]:
-    return (actor.audit_name, str(actor.role)) if actor else (ANONYMOUS, None)
+    return (recorded_as(actor), str(actor.role)) if actor else (ANONYMOUS, None)
 
 
 def refusal(
@@ -98,7 +98,7 @@ def sign_in(
 
 def sign_out(actor: Actor) -> AuditEntry:
     return AuditEntry(
-        actor=actor.audit_name,
+        actor=recorded_as(actor),
         actor_role=str(actor.role),
         action="auth.sign_out",
         category=AuditCategory.AUTHENTICATION,

@@ -26,7 +26,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.audit import AuditAppender, append_audit, record_consultation
 from safeguard.adapters.db.finding_sync import RULES_ENGINE
-from safeguard.domain.access import Action, Actor, Principal, Resource, SystemJob, ensure
+from safeguard.domain.access import (
+    Action,
+    Actor,
+    Principal,
+    Resource,
+    SystemJob,
+    ensure,
+    recorded_as,
+)
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import PermissionDenied, ValidationFailed
 
@@ -138,7 +146,7 @@ class UnitOfWork:
     ) -> AuditEntry:
         """The audit entry of an operation done by this unit's actor (not yet written)."""
         return AuditEntry(
-            actor=self.actor.audit_name,
+            actor=recorded_as(self.actor),
             actor_role=self.actor.audit_role,
             action=action,
             category=category,
