@@ -38,6 +38,7 @@ from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.services import assessment as svc
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
 AREAS = ["Barrow", "Carlisle", "Kendal", "Workington", "Penrith"]
@@ -422,7 +423,7 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{work / 'bench.db'}"
         engine = make_engine(url)
         upgrade(engine)
-        summary = ingest_paths(engine, [inter], actor="bench")
+        summary = ingest_paths(engine, [inter], actor=OPERATOR_RUN)
         ingested = (
             f"{summary.total('rows_read'):,} rows ingested "
             f"({summary.total('quarantined'):,} quarantined)"
@@ -441,10 +442,10 @@ def main() -> None:
     assessor = svc.Assessor.from_settings()
     workers = args.workers or os.cpu_count() or 1
     t, cpu = time.perf_counter(), cpu_seconds()
-    full = svc.assess_all(engine, assessor=assessor, actor="bench", workers=workers)
+    full = svc.assess_all(engine, assessor=assessor, actor=OPERATOR_RUN, workers=workers)
     full_s, full_cpu = time.perf_counter() - t, cpu_seconds() - cpu
     t, cpu = time.perf_counter(), cpu_seconds()
-    again = svc.assess_all(engine, assessor=assessor, actor="bench", workers=workers)
+    again = svc.assess_all(engine, assessor=assessor, actor=OPERATOR_RUN, workers=workers)
     again_s, again_cpu = time.perf_counter() - t, cpu_seconds() - cpu
     with engine.connect() as conn:
         n_findings = conn.execute(sa.text("SELECT count(*) FROM findings")).scalar_one()
@@ -488,9 +489,9 @@ def main() -> None:
             "trigger_at": iso(datetime.now(UTC)),
         }
         new.write_text(json.dumps(row) + "\n", encoding="utf-8")
-        assert ingest_paths(engine, [new], actor="bench").clean
+        assert ingest_paths(engine, [new], actor=OPERATOR_RUN).clean
         t = time.perf_counter()
-        svc.assess_people(engine, [person_id], assessor=assessor, actor="bench")
+        svc.assess_people(engine, [person_id], assessor=assessor, actor=OPERATOR_RUN)
         timings.append((time.perf_counter() - t) * 1000)
     timings.sort()
     print(

@@ -32,6 +32,7 @@ import link_realistic as lr  # noqa: E402
 import link_truth  # noqa: E402
 
 from safeguard.adapters.db.engine import make_engine, upgrade  # noqa: E402
+from safeguard.services.unit_of_work import OPERATOR_RUN
 
 
 def _database(directory: Path) -> Path:
@@ -45,7 +46,7 @@ def _database(directory: Path) -> Path:
         engine = make_engine(f"sqlite:///{db}")
         upgrade(engine)
         t0 = time.perf_counter()
-        ingest_paths(engine, [directory / "interchange"], actor="bench")
+        ingest_paths(engine, [directory / "interchange"], actor=OPERATOR_RUN)
         engine.dispose()
         print(f"ingested in {time.perf_counter() - t0:.0f} s", flush=True)
         done.touch()
@@ -102,7 +103,7 @@ def run(
         store_dir=work / f"store-{max_pairs:g}", retrain=True, guards_off=guards_off
     )
     t0 = time.perf_counter()
-    summary = link_all(engine, actor="bench", config=config)
+    summary = link_all(engine, actor=OPERATOR_RUN, config=config)
     seconds = time.perf_counter() - t0
     engine.dispose()
     acc = link_truth.score(lr.db_clusters(db), truth)

@@ -27,6 +27,7 @@ from safeguard.adapters.reports import render
 from safeguard.adapters.reports.charts import warm_up
 from safeguard.services import reports
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from safeguard.simulation import SimulationConfig, simulate
 
 
@@ -39,7 +40,7 @@ def prepare(folder: Path) -> Path:
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     t = time.perf_counter()
-    ingest_paths(engine, [folder / "interchange"], actor="bench")
+    ingest_paths(engine, [folder / "interchange"], actor=OPERATOR_RUN)
     print(f"  ingested in {time.perf_counter() - t:.0f} s", flush=True)
     engine.dispose()
     return db

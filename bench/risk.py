@@ -60,6 +60,7 @@ from sklearn.preprocessing import StandardScaler
 from safeguard.domain.assessments.grading import grade
 from safeguard.domain.offences import OffenceGroup, default_classification
 from safeguard.instruments import default_catalogue
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from safeguard.simulation import SimulationConfig, simulate
 
 DAY = np.timedelta64(1, "D")
@@ -676,7 +677,7 @@ def product_model(force: Force, db: Path, samples: int = 30) -> Product:
     for target in Target:
         began = time.perf_counter()
         try:
-            t = svc.train(eng, target, actor="bench", dataset=ds, compare=False)
+            t = svc.train(eng, target, actor=OPERATOR_RUN, dataset=ds, compare=False)
         except Exception as exc:  # too few outcomes on a small force: say so
             out.notes.append(f"{target.value}: {exc}")
             continue
@@ -721,7 +722,7 @@ def product_model(force: Force, db: Path, samples: int = 30) -> Product:
     # new record (an incident with the same suspect inserted for a scored victim).
     for target, t in trained.items():
         if not t.refusals:
-            svc.activate(eng, target, t.version, actor="bench")
+            svc.activate(eng, target, t.version, actor=OPERATOR_RUN)
     with eng.connect() as conn:
         active = svc.active_models(conn)
     if active:

@@ -31,6 +31,7 @@ from safeguard.adapters.db.tables import events, involvements
 from safeguard.domain.risk.targets import Target
 from safeguard.services import risk_model as svc
 from safeguard.services import risk_model_data as data
+from safeguard.services.unit_of_work import OPERATOR_RUN
 
 
 def main() -> int:
@@ -53,7 +54,7 @@ def main() -> int:
                 )
             ).scalar()
         if have is None:
-            t = svc.train(eng, target, actor="bench", dataset=ds, compare=False)
+            t = svc.train(eng, target, actor=OPERATOR_RUN, dataset=ds, compare=False)
             print(f"trained {target.value} v{t.version}: gate {t.refusals or 'passes'}")
             have = t.version
         with eng.begin() as conn:  # timing only: active regardless of the gate

@@ -54,7 +54,7 @@ from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import involvements, person_mentions
 from safeguard.cli.demo_pipeline import register_demo_agencies
 from safeguard.services import accounts
-from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.services.unit_of_work import OPERATOR_RUN, UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,14 +103,14 @@ def build_database(db: Path, population: int, years: int, link: bool) -> None:
             f"simulated {population:,} people x {years} years in {time.perf_counter() - t0:.0f} s"
         )
         t0 = time.perf_counter()
-        summary = ingest_paths(engine, [Path(tmp) / "interchange"], actor="bench")
+        summary = ingest_paths(engine, [Path(tmp) / "interchange"], actor=OPERATOR_RUN)
         print(f"ingested {summary.total('inserted'):,} records in {time.perf_counter() - t0:.0f} s")
     if link:
         from safeguard.services.linking.config import LinkConfig
         from safeguard.services.linking.runs import link_all
 
         t0 = time.perf_counter()
-        link_all(engine, actor="bench", config=LinkConfig.for_force(db.parent / "link-store"))
+        link_all(engine, actor=OPERATOR_RUN, config=LinkConfig.for_force(db.parent / "link-store"))
         print(f"linked in {time.perf_counter() - t0:.0f} s")
     engine.dispose()
 
@@ -125,7 +125,7 @@ def load_postgres(url: str, interchange: Path, truth: Path | None) -> None:
         loaded = conn.execute(sa.select(sa.func.count()).select_from(person_mentions)).scalar()
     if not loaded:
         t0 = time.perf_counter()
-        summary = ingest_paths(engine, [interchange], actor="bench")
+        summary = ingest_paths(engine, [interchange], actor=OPERATOR_RUN)
         print(f"ingested {summary.total('inserted'):,} records in {time.perf_counter() - t0:.0f} s")
         if truth is not None:
             sys.path.insert(0, str(ROOT / "bench"))

@@ -18,6 +18,7 @@ from safeguard.adapters.db.findings import assessment_runs
 from safeguard.cli import app, context
 from safeguard.config import get_settings
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.integration import interchange_rows as rows
 
 
@@ -36,7 +37,9 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         rows.dash("a1", "p1", "2025-01-10T15:00:00Z", 16, event_ref="e1"),
     ]
     paths = rows.write(tmp_path / "in", items)
-    assert ingest_paths(engine, paths, actor="t", now=datetime(2026, 1, 1, tzinfo=UTC)).clean
+    assert ingest_paths(
+        engine, paths, actor=OPERATOR_RUN, now=datetime(2026, 1, 1, tzinfo=UTC)
+    ).clean
     engine.dispose()
     yield url
     get_settings.cache_clear()

@@ -12,6 +12,7 @@ from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.cli import app
 from safeguard.config import get_settings
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.integration.test_reports import board_force
 
 
@@ -22,7 +23,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     upgrade(engine)
     data = tmp_path / "data"
     data.mkdir()
-    ingest_paths(engine, [board_force(data)], actor="test")
+    ingest_paths(engine, [board_force(data)], actor=OPERATOR_RUN)
     engine.dispose()
     monkeypatch.setenv("SAFEGUARD_DATABASE_URL", f"sqlite:///{db}")
     get_settings.cache_clear()

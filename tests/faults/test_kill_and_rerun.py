@@ -20,6 +20,7 @@ from safeguard.services.assessment import assess_all
 from safeguard.services.ingest import ingest_paths
 from safeguard.services.linking.config import LinkConfig
 from safeguard.services.linking.runs import link_all
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.faults.force import command, simulate, stored
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
@@ -37,11 +38,11 @@ def force(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _pipeline(engine: Engine, folder: Path, data_dir: Path, stage: str) -> None:
     if stage == "ingest":
-        ingest_paths(engine, [folder], actor="cli")
+        ingest_paths(engine, [folder], actor=OPERATOR_RUN)
     elif stage == "link":
-        link_all(engine, actor="cli", config=LinkConfig(store_dir=data_dir / "linkage"))
+        link_all(engine, actor=OPERATOR_RUN, config=LinkConfig(store_dir=data_dir / "linkage"))
     else:
-        assess_all(engine, actor="cli", workers=2)
+        assess_all(engine, actor=OPERATOR_RUN, workers=2)
 
 
 @pytest.fixture(scope="module")

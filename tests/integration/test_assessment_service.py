@@ -18,6 +18,7 @@ from safeguard.domain.access import Actor, Role
 from safeguard.errors import InvalidTransition, NotFound
 from safeguard.services import assessment as svc
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.integration import interchange_rows as rows
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -27,7 +28,7 @@ SERGEANT = Actor(2, "mash_sergeant", Role.SUPERVISOR)
 def ingest(
     engine: Engine, directory: Path, items: list[dict[str, object]], now: datetime = NOW
 ) -> None:
-    summary = ingest_paths(engine, rows.write(directory, items), actor="test", now=now)
+    summary = ingest_paths(engine, rows.write(directory, items), actor=OPERATOR_RUN, now=now)
     assert summary.clean, [(f.path, f.error, f.quarantined) for f in summary.files]
 
 

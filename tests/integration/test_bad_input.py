@@ -18,6 +18,7 @@ from safeguard.adapters.db.tables import (
     quarantine,
 )
 from safeguard.adapters.interchange.readers import MAX_FIELD_CHARS
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.factories import mention, write_csv, write_jsonl
 from tests.integration.test_ingest import ingest, reasons
 
@@ -227,5 +228,5 @@ def test_an_unknown_encoding_rejects_the_file_with_a_reason(
     from safeguard.services.ingest import ingest_paths
 
     path = write_csv(tmp_path / "m.csv", [mention("X-1")])
-    summary = ingest_paths(engine, [path], actor="test", encoding=encoding)
+    summary = ingest_paths(engine, [path], actor=OPERATOR_RUN, encoding=encoding)
     assert summary.rejected_files and "not a known encoding" in str(summary.files[0].error)

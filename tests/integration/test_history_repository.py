@@ -13,6 +13,7 @@ from safeguard.adapters.db.people import people, person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.history import PersonKey
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.integration import interchange_rows as rows
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -32,7 +33,7 @@ def _force(engine: Engine, tmp_path: Path) -> dict[str, int]:
         rows.involvement("i4", "e2", "v1b"),
         rows.involvement("i5", "e2", "s1", "suspect"),
     ]
-    summary = ingest_paths(engine, rows.write(tmp_path, items), actor="test", now=NOW)
+    summary = ingest_paths(engine, rows.write(tmp_path, items), actor=OPERATOR_RUN, now=NOW)
     assert summary.clean, [(f.path, f.error, f.quarantined) for f in summary.files]
     with engine.begin() as conn:
         ids = {

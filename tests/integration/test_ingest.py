@@ -19,6 +19,7 @@ from safeguard.adapters.db.tables import (
     record_history,
 )
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.conftest import count
 from tests.factories import (
     event,
@@ -34,7 +35,7 @@ NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def ingest(engine: Engine, *paths: Path):  # type: ignore[no-untyped-def]
-    return ingest_paths(engine, list(paths), actor="test", now=NOW)
+    return ingest_paths(engine, list(paths), actor=OPERATOR_RUN, now=NOW)
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
@@ -354,7 +355,7 @@ def test_a_wrong_encoding_file_reads_when_its_encoding_is_named(
     engine: Engine, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "m.csv", [mention("P1", surname="Müller")], encoding="cp1252")
-    summary = ingest_paths(engine, [path], actor="test", encoding="cp1252", now=NOW)
+    summary = ingest_paths(engine, [path], actor=OPERATOR_RUN, encoding="cp1252", now=NOW)
     assert summary.clean
     with engine.connect() as conn:
         assert conn.execute(sa.select(person_mentions.c.surname)).scalar_one() == "Müller"
@@ -387,7 +388,7 @@ def test_a_file_read_in_many_batches_stores_every_row_and_catches_a_repeat_acros
 ) -> None:
     rows = [mention(f"P{i}", surname=f"S{i}") for i in range(2500)] + [mention("P7", surname="X")]
     path = write_csv(tmp_path / "m.csv", rows)
-    summary = ingest_paths(engine, [path], actor="test", batch_rows=300, now=NOW)
+    summary = ingest_paths(engine, [path], actor=OPERATOR_RUN, batch_rows=300, now=NOW)
     assert (summary.total("inserted"), summary.total("quarantined")) == (2500, 1)
 
 

@@ -22,6 +22,7 @@ from safeguard.domain.linking import pairwise_scores
 from safeguard.errors import Conflict, InvalidTransition, ValidationFailed
 from safeguard.services.linking import decisions, one_record, runs
 from safeguard.services.linking.config import LinkConfig
+from safeguard.services.unit_of_work import SCHEDULED_RUN
 from tests.conftest import count
 from tests.linkage_data import insert_mentions, insert_roles, make_mentions, make_people
 
@@ -69,7 +70,7 @@ def test_batch_link_gives_every_mention_one_person_and_finds_the_true_people(
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    summary = runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    summary = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     links = _links(engine)
     assert set(links) == set(TRUTH)
     assert summary.mentions == len(ROWS) and not summary.trained
@@ -86,7 +87,7 @@ def test_twins_and_father_and_son_are_never_one_person(
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     links = _links(engine)
     keys_of: dict[int, set[int]] = defaultdict(set)
     for m, p in links.items():
@@ -107,16 +108,16 @@ def test_a_rerun_on_unchanged_records_keeps_every_person_id(
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     first = _links(engine)
-    again = runs.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
+    again = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW + timedelta(days=1))
     assert _links(engine) == first
     assert again.changed_links == 0
 
 
 def test_the_first_run_trains_and_saves_a_versioned_model(engine: Engine, config: LinkConfig):
     insert_mentions(engine, ROWS)
-    summary = runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    summary = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     assert summary.trained
     with engine.connect() as conn:
         saved = conn.execute(sa.select(link_models)).one()
@@ -150,7 +151,7 @@ def test_unlinkable_mentions_are_kept_as_their_own_person_with_the_reason(
     ]
     insert_mentions(engine, ROWS + odd)
     _with_model(engine, trained_model)
-    summary = runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    summary = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     assert summary.unlinkable == 3
     links = _links(engine)
     for m in (9001, 9002, 9003):
@@ -169,10 +170,12 @@ def test_a_nightly_delta_links_new_mentions_to_known_people_without_relinking(
     new = [r for r in ROWS if not r["id"] % 5]
     insert_mentions(engine, known)
     _with_model(engine, trained_model)
-    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     before = _links(engine)
     insert_mentions(engine, new)
-    summary = runs.link_new(engine, actor="nightly", config=config, now=NOW + timedelta(hours=1))
+    summary = runs.link_new(
+        engine, actor=SCHEDULED_RUN, config=config, now=NOW + timedelta(hours=1)
+    )
     after = _links(engine)
     assert summary.kind == "delta" and summary.mentions == len(new)
     assert {m: after[m] for m in before} == before
@@ -186,7 +189,7 @@ def test_link_one_returns_the_known_person_first(
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     target = ROWS[10]
     query = {k: target[k] for k in ("forenames", "surname", "date_of_birth", "postcode", "sex")}
     candidates = one_record.link_one(engine, query, config=config, today=NOW.date())
@@ -207,7 +210,7 @@ def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     links = _links(engine)
     by_person: dict[int, list[int]] = defaultdict(list)
     for m, p in sorted(links.items()):
@@ -232,7 +235,7 @@ def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
     with pytest.raises(Conflict):
         decisions.confirm_link(engine, actor=SERGEANT, reason="again", mentions=(one[0], other[0]))
     # a later batch run obeys both decisions
-    runs.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW + timedelta(days=1))
     rerun = _links(engine)
     assert rerun[one[0]] != rerun[one[1]]
     assert rerun[one[0]] == rerun[other[0]]
@@ -256,7 +259,7 @@ def test_only_an_account_allowed_to_review_links_may_decide_and_nothing_is_writt
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     pair = (ROWS[0]["id"], ROWS[1]["id"])
     officer = Actor(5, "pc_patel", Role.OFFICER)
     with pytest.raises(Refused):
@@ -277,13 +280,13 @@ def test_the_review_queue_puts_a_link_joining_a_suspect_to_a_victim_first(
     config = LinkConfig(store_dir=tmp_path / "link", review_from=0.0001)
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     queue = decisions.review_queue(engine, limit=1000)
     assert queue, "the synthetic set has uncertain pairs"
     assert queue == sorted(queue, key=lambda i: -i.priority)
     low = queue[-1]
     insert_roles(engine, {low.mention_id_l: "suspect", low.mention_id_r: "victim"})
-    runs.link_all(engine, actor="nightly", config=config, now=NOW + timedelta(days=1))
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW + timedelta(days=1))
     queue = decisions.review_queue(engine, limit=1000)
     first = [i for i in queue if i.reason == "joins_suspect_and_victim"]
     assert (low.mention_id_l, low.mention_id_r) in {(i.mention_id_l, i.mention_id_r) for i in first}
@@ -303,7 +306,7 @@ def test_every_mention_still_has_exactly_one_link_after_decisions(
 ):
     insert_mentions(engine, ROWS)
     _with_model(engine, trained_model)
-    runs.link_all(engine, actor="nightly", config=config, now=NOW)
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     decisions.split_link(
         engine, actor=SERGEANT, reason="r", mentions=(ROWS[0]["id"], ROWS[1]["id"])
     )

@@ -19,7 +19,7 @@ from safeguard.errors import NotFound, PermissionDenied
 from safeguard.services.linkage_why import why_pair
 from safeguard.services.linking import runs
 from safeguard.services.linking.config import LinkConfig
-from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.services.unit_of_work import OPERATOR_RUN, UnitOfWork
 from tests.linkage_data import NOW, insert_mentions, make_mentions, make_people
 
 ANALYST = Actor(user_id=1, username="analyst", role=Role.ANALYST)
@@ -69,7 +69,7 @@ def linked(engine: Engine, trained_model: str, tmp_path: Path) -> dict[str, int]
             trained_on=len(ROWS),
             at=NOW - timedelta(days=1),
         )
-    runs.link_all(engine, actor="test", config=LinkConfig(store_dir=tmp_path / "l"), now=NOW)
+    runs.link_all(engine, actor=OPERATOR_RUN, config=LinkConfig(store_dir=tmp_path / "l"), now=NOW)
     return {"dad": start, "dad2": start + 1, "son": start + 2, "son2": start + 3}
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from safeguard.adapters.db.findings import findings, history_of, procedure_checks
 from safeguard.domain.access import Actor, Role
 from safeguard.services import assessment as svc
+from safeguard.services.unit_of_work import OPERATOR_RUN, SCHEDULED_RUN
 from tests.integration import interchange_rows as rows
 from tests.integration.test_assessment_service import NOW, ingest
 
@@ -38,7 +39,7 @@ def test_a_dash_corrected_to_fewer_yes_answers_keeps_the_marac_duty_and_asks_for
     engine: Engine, tmp_path: Path
 ) -> None:
     ingest(engine, tmp_path / "v1", _case(15))
-    svc.assess_all(engine, actor="run:1")
+    svc.assess_all(engine, actor=OPERATOR_RUN)
     before = _by_rule(engine)
     assert before["MARAC-VISIBLE-HIGH-RISK"][0] == "open"
     with engine.connect() as conn:
@@ -47,7 +48,7 @@ def test_a_dash_corrected_to_fewer_yes_answers_keeps_the_marac_duty_and_asks_for
 
     # The same DASH re-sent under the same reference with 5 'yes' answers.
     ingest(engine, tmp_path / "v2", _case(5), now=NOW + timedelta(hours=1))
-    svc.assess_all(engine, actor="run:2")
+    svc.assess_all(engine, actor=SCHEDULED_RUN)
     after = _by_rule(engine)
     assert after["MARAC-VISIBLE-HIGH-RISK"][0] == "open"  # the duty stays due
     assert after["DA-NEW-HIGH-RISK"][0] == "open"  # the grade is not silently lowered
@@ -58,11 +59,11 @@ def test_a_dash_corrected_to_fewer_yes_answers_keeps_the_marac_duty_and_asks_for
         history = history_of(conn, [marac_key])[marac_key]
     assert marac_key in kept  # the compliance row is not erased
     assert [h.change for h in history] == ["opened", "kept"]
-    assert history[0].actor == "run:1" and history[1].actor == "run:2"
+    assert history[0].actor == "cli" and history[1].actor == "nightly"
     assert "review the correction" in history[1].reason
 
     # A third run changes nothing: the review and the kept duty stay as they are.
-    third = svc.assess_all(engine, actor="run:3")
+    third = svc.assess_all(engine, actor=OPERATOR_RUN)
     assert (third.new, third.closed) == (0, 0)
 
     # A named person closes the duty with a reason; the review then closes by rule.
@@ -76,7 +77,7 @@ def test_a_dash_corrected_to_fewer_yes_answers_keeps_the_marac_duty_and_asks_for
         actor=Actor(1234, "ds_1234", Role.SUPERVISOR),
         note="Correction checked: 5 yes is right",
     )
-    svc.assess_all(engine, actor="run:4")
+    svc.assess_all(engine, actor=SCHEDULED_RUN)
     final = _by_rule(engine)
     assert final["MARAC-VISIBLE-HIGH-RISK"][0] == "resolved"
     with engine.connect() as conn:

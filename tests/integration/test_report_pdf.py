@@ -16,6 +16,7 @@ from safeguard.adapters.reports import render
 from safeguard.domain.board import FIGURES
 from safeguard.services.ingest import ingest_paths
 from safeguard.services.reports import build_report
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.integration.test_reports import END, START, board_force
 
 pytestmark = [
@@ -33,7 +34,7 @@ def pdf_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     upgrade(engine)
     data = folder / "data"
     data.mkdir()
-    ingest_paths(engine, [board_force(data)], actor="test")
+    ingest_paths(engine, [board_force(data)], actor=OPERATOR_RUN)
     report = build_report(engine, START, END)
     path = folder / "board.pdf"
     path.write_bytes(render.pdf(report, generated_at=datetime(2025, 4, 2, 9, tzinfo=UTC)))

@@ -29,6 +29,7 @@ from safeguard.services.reports import (
     render_report_html,
     report_periods,
 )
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.factories import event, involvement, mention, row, write_csv
 
 START, END = date(2025, 1, 1), date(2025, 3, 31)
@@ -196,7 +197,7 @@ def board_force(folder: Path) -> Path:
 
 @pytest.fixture
 def force(engine: Engine, tmp_path: Path) -> Engine:
-    summary = ingest_paths(engine, [board_force(tmp_path)], actor="test")
+    summary = ingest_paths(engine, [board_force(tmp_path)], actor=OPERATOR_RUN)
     assert all(f.quarantined == 0 and f.error is None for f in summary.files), summary
     return engine
 

@@ -24,6 +24,7 @@ from safeguard.services import risk_model as svc
 from safeguard.services import risk_model_card as cards
 from safeguard.services import risk_model_data as data
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from safeguard.simulation import SimulationConfig, simulate
 
 #: The pair features added after the first models were stored (issue 15, riskfit).
@@ -66,7 +67,7 @@ def link_from_truth(engine: Engine, truth: Path) -> None:
 
 @pytest.fixture
 def loaded(engine: Engine, force: Path) -> Engine:
-    assert ingest_paths(engine, [force / "interchange"], actor="test").clean
+    assert ingest_paths(engine, [force / "interchange"], actor=OPERATOR_RUN).clean
     link_from_truth(engine, force / "truth" / "mention_person.csv")
     return engine
 
@@ -81,8 +82,8 @@ def test_train_validates_on_the_latest_complete_year_and_writes_a_card(loaded: E
         ds = data.build(conn)
     assert ds.data_end == datetime(2026, 1, 1, tzinfo=UTC)
     with pytest.raises(ValidationFailed, match="too few labelled outcomes for da_serious_harm"):
-        svc.train(loaded, Target.DA_SERIOUS_HARM, actor="t", dataset=ds, min_positives=500)
-    trained = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5)
+        svc.train(loaded, Target.DA_SERIOUS_HARM, actor=OPERATOR_RUN, dataset=ds, min_positives=500)
+    trained = svc.train(loaded, Target.DA_REPEAT, actor=OPERATOR_RUN, dataset=ds, min_positives=5)
     card = trained.card
     assert card["test_year"] == 2024 and card["train_window"][1] < "2023-01-01"
     assert card["counts"]["test"] > 50 and card["features"] == list(
@@ -99,7 +100,7 @@ def test_train_validates_on_the_latest_complete_year_and_writes_a_card(loaded: E
     assert got["active"] is False
     assert card["calibration"]["method"] == "none"  # too few held-out rows of each outcome
     second = svc.train(
-        loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False,
+        loaded, Target.DA_REPEAT, actor=OPERATOR_RUN, dataset=ds, min_positives=5, compare=False,
         min_calibration=5,
     )  # fmt: skip
     assert second.version == trained.version + 1
@@ -117,13 +118,17 @@ def test_activation_checks_the_gate_and_the_stored_file(
 ) -> None:
     with loaded.connect() as conn:
         ds = data.build(conn)
-    v1 = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False)
+    v1 = svc.train(
+        loaded, Target.DA_REPEAT, actor=OPERATOR_RUN, dataset=ds, min_positives=5, compare=False
+    )
     if v1.refusals:  # a small force: the gate says why, and nothing becomes active
         with pytest.raises(ValidationFailed, match="may not be activated"):
-            svc.activate(loaded, Target.DA_REPEAT, v1.version, actor="t")
+            svc.activate(loaded, Target.DA_REPEAT, v1.version, actor=OPERATOR_RUN)
     _pass_gate(monkeypatch)
-    svc.activate(loaded, Target.DA_REPEAT, v1.version, actor="t")
-    v2 = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False)
+    svc.activate(loaded, Target.DA_REPEAT, v1.version, actor=OPERATOR_RUN)
+    v2 = svc.train(
+        loaded, Target.DA_REPEAT, actor=OPERATOR_RUN, dataset=ds, min_positives=5, compare=False
+    )
     names = list(data.features_for(Target.DA_REPEAT))
     # A model stored before the separation and severity features were added (issue 15).
     before_new = tuple(n for n in names if n not in NEW_DA_FEATURES)
@@ -148,17 +153,17 @@ def test_activation_checks_the_gate_and_the_stored_file(
                 sa.update(risk_models).where(risk_models.c.id == v2.model_id).values(artifact=blob)
             )
         with pytest.raises(model_store.ModelRefused, match=why):
-            svc.activate(loaded, Target.DA_REPEAT, v2.version, actor="t")
+            svc.activate(loaded, Target.DA_REPEAT, v2.version, actor=OPERATOR_RUN)
         assert _active(loaded) == [v1.version]
     with loaded.begin() as conn:
         conn.execute(
             sa.update(risk_models).where(risk_models.c.id == v2.model_id).values(format_version=99)
         )
     with pytest.raises(model_store.ModelRefused, match="format version 99 is unknown"):
-        svc.activate(loaded, Target.DA_REPEAT, v2.version, actor="t")
+        svc.activate(loaded, Target.DA_REPEAT, v2.version, actor=OPERATOR_RUN)
     assert _active(loaded) == [v1.version]
     with pytest.raises(NotFound):
-        svc.activate(loaded, Target.DA_REPEAT, 99, actor="t")
+        svc.activate(loaded, Target.DA_REPEAT, 99, actor=OPERATOR_RUN)
 
 
 def _active(engine: Engine) -> list[int]:
@@ -177,8 +182,8 @@ def test_scoring_everyone_and_rescoring_one_person_explain_themselves(
         ds = data.build(conn)
     _pass_gate(monkeypatch)
     for t in (Target.DA_REPEAT, Target.MISSING_REPEAT):
-        v = svc.train(loaded, t, actor="t", dataset=ds, min_positives=5, compare=False)
-        svc.activate(loaded, t, v.version, actor="t")
+        v = svc.train(loaded, t, actor=OPERATOR_RUN, dataset=ds, min_positives=5, compare=False)
+        svc.activate(loaded, t, v.version, actor=OPERATOR_RUN)
     counts = svc.score_all(loaded)
     assert counts["da_repeat"] == len(ds.of(Target.DA_REPEAT)) > 0
     assert counts["missing_repeat"] == len(ds.of(Target.MISSING_REPEAT)) > 0
@@ -217,8 +222,10 @@ def test_a_new_incident_of_a_pair_is_scored_when_the_person_is_rescored(
     with loaded.connect() as conn:
         ds = data.build(conn)
     _pass_gate(monkeypatch)
-    v = svc.train(loaded, Target.DA_REPEAT, actor="t", dataset=ds, min_positives=5, compare=False)
-    svc.activate(loaded, Target.DA_REPEAT, v.version, actor="t")
+    v = svc.train(
+        loaded, Target.DA_REPEAT, actor=OPERATOR_RUN, dataset=ds, min_positives=5, compare=False
+    )
+    svc.activate(loaded, Target.DA_REPEAT, v.version, actor=OPERATOR_RUN)
     svc.score_all(loaded)
     pair = next(r for r in ds.of(Target.DA_REPEAT) if r.other_key)
     when = ds.data_end - timedelta(hours=1)  # the latest record: inside the data

@@ -25,6 +25,7 @@ from safeguard.domain.board import Period
 from safeguard.rules.context import Context, score_all
 from safeguard.services import assessment, reports
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from safeguard.simulation import SimulationConfig, simulate
 
 START, END = date(2024, 1, 1), date(2025, 12, 31)
@@ -170,7 +171,7 @@ def _compare(engine: Engine) -> dict[str, tuple[int, int]]:
 def test_rules_and_board_agree_and_follow_the_force_clocks(
     engine: Engine, force: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert ingest_paths(engine, [force / "interchange"], actor="test").clean
+    assert ingest_paths(engine, [force / "interchange"], actor=OPERATOR_RUN).clean
     _link_from_truth(engine, force / "truth" / "mention_person.csv")
     monkeypatch.delenv("SAFEGUARD_RULES_CONFIG", raising=False)
     before = _compare(engine)

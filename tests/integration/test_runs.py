@@ -23,6 +23,7 @@ from safeguard.cli import app
 from safeguard.errors import Conflict
 from safeguard.services.linking.config import LinkConfig
 from safeguard.services.linking.runs import link_all
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.linkage_data import insert_mentions, make_mentions, make_people
 
 VALUES = {
@@ -88,7 +89,7 @@ def test_a_reused_pid_does_not_keep_an_old_run_alive(engine: Engine) -> None:
 def test_a_second_link_run_is_refused_with_a_clear_message(engine: Engine, tmp_path: Path) -> None:
     first = _running(engine, "link", os.getpid())
     with pytest.raises(Conflict, match=rf"link run {first} .* is still running; one link run"):
-        link_all(engine, actor="test", config=LinkConfig(store_dir=tmp_path))
+        link_all(engine, actor=OPERATOR_RUN, config=LinkConfig(store_dir=tmp_path))
     # Once its process is gone, the next start marks it abandoned and goes ahead.
     with engine.begin() as conn:
         conn.execute(
@@ -97,7 +98,7 @@ def test_a_second_link_run_is_refused_with_a_clear_message(engine: Engine, tmp_p
             .values(pid=_dead_pid())
         )
     insert_mentions(engine, make_mentions(make_people(40)))
-    summary = link_all(engine, actor="test", config=LinkConfig(store_dir=tmp_path))
+    summary = link_all(engine, actor=OPERATOR_RUN, config=LinkConfig(store_dir=tmp_path))
     assert _status(engine, "link", first) == "abandoned"
     assert _status(engine, "link", summary.run_id) == "done"
 

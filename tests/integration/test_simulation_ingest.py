@@ -13,6 +13,7 @@ from safeguard.adapters.db.tables import record_tables
 from safeguard.cli import app
 from safeguard.config import get_settings
 from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 from safeguard.simulation import SimulationConfig, simulate
 from tests.conftest import count
 
@@ -32,7 +33,7 @@ def test_simulated_files_ingest_with_nothing_quarantined(
     engine: Engine, forces: dict[str, tuple[Path, dict[str, int]]], fmt: str
 ) -> None:
     folder, counts = forces[fmt]
-    summary = ingest_paths(engine, [folder / "interchange"], actor="test")
+    summary = ingest_paths(engine, [folder / "interchange"], actor=OPERATOR_RUN)
     assert summary.clean, [(f.path, f.error, f.quarantined) for f in summary.files]
     for rtype, n in counts.items():
         assert count(engine, record_tables[rtype]) == n, rtype

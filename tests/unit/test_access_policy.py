@@ -58,6 +58,7 @@ EXPECTED = {
     Action.MANAGE_USERS: {D},
     Action.TRIAGE_CONTACTS: {S, A},
     Action.MANAGE_RETENTION: {S},
+    Action.RUN_BATCH_JOBS: {S, A},
 }
 
 

@@ -51,8 +51,8 @@ def assess(
         help="Re-assess only people touched by records changed since this time "
         "(ISO 8601), or 'last' for since the last full run",
     ),
-    actor: str = typer.Option(
-        "cli", help="Batch job (cli or nightly) the run is recorded under, unless --as"
+    job: str = typer.Option(
+        "cli", "--actor", help="Batch job (cli or nightly) the run is recorded under, unless --as"
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
     workers: int | None = typer.Option(
@@ -73,7 +73,7 @@ def assess(
     with context.handled():
         moment = context.parse_moment(as_of)
         eng = context.engine()
-        actor = context.run_by(eng, actor)
+        principal = context.run_as(eng, job)
         assessor = svc.Assessor.from_settings()
         if person and since is not None:
             raise ValidationFailed("give --person or --since, not both")
@@ -96,14 +96,14 @@ def assess(
 
             if person:
                 summary = svc.assess_people(
-                    eng, person, assessor=assessor, actor=actor, as_of=moment
+                    eng, person, assessor=assessor, actor=principal, as_of=moment
                 )
             elif since is not None:
                 summary = svc.assess_since(
                     eng,
                     _parse_since(since),
                     assessor=assessor,
-                    actor=actor,
+                    actor=principal,
                     progress=on_progress,
                     workers=workers,
                 )
@@ -111,7 +111,7 @@ def assess(
                 summary = svc.assess_all(
                     eng,
                     assessor=assessor,
-                    actor=actor,
+                    actor=principal,
                     progress=on_progress,
                     workers=workers,
                     as_of=moment,

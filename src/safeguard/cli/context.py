@@ -72,17 +72,27 @@ def actor_or(eng: Engine, job: SystemJob) -> Actor | SystemJob:
     return actor(eng) if acting_as() else job
 
 
-def run_by(eng: Engine, job: str) -> str:
-    """Who a batch run (ingest, link, assess, train) is recorded and audited under: the account
-    named by ``--as`` (checked), else the declared batch job ``--actor`` names (``cli`` or
-    ``nightly``; ``unit_of_work.BATCH_JOBS``).
+def run_as(eng: Engine, job: str) -> Actor | SystemJob:
+    """Who a batch run (ingest, link, assess, train) is done for, recorded and audited under:
+    the account named by ``--as`` (checked), else the declared batch job ``--actor`` names
+    (``cli`` or ``nightly``; ``unit_of_work.BATCH_JOBS``). The service checks what it may do.
 
     Raises:
         ValidationFailed: ``--as`` is not given and ``job`` is not a declared batch job.
+        NotFound, PermissionDenied: ``--as`` names no account, or an inactive or locked one.
     """
     from safeguard.services.unit_of_work import batch_job
 
-    return actor_or(eng, batch_job(job)).audit_name
+    return actor_or(eng, batch_job(job))
+
+
+def operator(eng: Engine) -> Actor | SystemJob:
+    """Who a command that writes something out (a quarantine or board export) is done for:
+    the account named by ``--as`` (checked), else the declared operator job ``cli``; never the
+    operating-system user, which nobody checked."""
+    from safeguard.services.unit_of_work import OPERATOR_RUN
+
+    return actor_or(eng, OPERATOR_RUN)
 
 
 def database_url() -> str:

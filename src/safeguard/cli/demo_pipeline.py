@@ -21,7 +21,7 @@ from safeguard.services.ingest import IngestSummary, ingest_paths
 from safeguard.services.linking.config import LinkConfig
 from safeguard.services.linking.runs import link_all
 from safeguard.services.partners import register_agency
-from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.services.unit_of_work import DEMO_RUN, UnitOfWork
 from safeguard.simulation import SimulationConfig, simulate
 from safeguard.simulation.agencies import partner_agencies
 
@@ -91,7 +91,7 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
     result = DemoResult()
     result.simulated = simulate_if_needed(plan, say)
     say("ingesting the force's interchange files (idempotent: a re-run changes nothing)")
-    result.ingest = ingest_paths(engine, [plan.force_dir / "interchange"], actor="demo")
+    result.ingest = ingest_paths(engine, [plan.force_dir / "interchange"], actor=DEMO_RUN)
     s = result.ingest
     say(
         f"ingest: {s.total('rows_read'):,} rows read, {s.total('inserted'):,} new, "
@@ -99,7 +99,7 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
     )
     say("linking person mentions into people (Splink; a re-run keeps person ids)")
     config = LinkConfig.for_force(plan.folder / "linkage")  # the force's linking policy
-    linked = link_all(engine, actor="demo", config=config)
+    linked = link_all(engine, actor=DEMO_RUN, config=config)
     say(
         f"link: {linked.mentions:,} mentions, {linked.people:,} people, "
         f"{linked.unlinkable:,} unlinkable, {linked.review_items:,} pairs to review"
@@ -118,7 +118,7 @@ def run_demo(plan: DemoPlan, engine: Engine, say: Step) -> DemoResult:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        assessed = assess_all(engine, actor="demo", progress=on_progress)
+        assessed = assess_all(engine, actor=DEMO_RUN, progress=on_progress)
     say(
         f"assess: {assessed.people:,} people, {assessed.new:,} new findings, "
         f"{assessed.changed:,} changed, {assessed.closed:,} closed"

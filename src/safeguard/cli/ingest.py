@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import getpass
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,18 +13,20 @@ from rich.table import Table
 
 from safeguard.adapters.db.tables import data_quality_flags, quarantine
 from safeguard.cli import context
-from safeguard.domain.access import SystemJob
+from safeguard.domain.access import Action
 from safeguard.domain.spreadsheet import safe_cell
 from safeguard.services import audit_trail
 from safeguard.services.ingest import IngestSummary, ingest_paths
+from safeguard.services.unit_of_work import authorize
 
 
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Files (.csv, .jsonl, .parquet) or folders"),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any row was quarantined"),
     encoding: str = typer.Option("utf-8", help="Text encoding of CSV / JSON Lines files"),
-    actor: str = typer.Option(
+    job: str = typer.Option(
         "cli",
+        "--actor",
         help="Batch job (cli or nightly) the run is recorded under, unless --as",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
@@ -42,6 +43,7 @@ def ingest(
         moment = context.parse_moment(as_of)
         settings = context.settings()
         eng = context.engine()
+        principal = context.run_as(eng, job)
         total = sum(p.stat().st_size for p in _files(paths))
         progress = Progress(
             TextColumn("[bold]ingest"),
@@ -68,7 +70,7 @@ def ingest(
             summary = ingest_paths(
                 eng,
                 paths,
-                actor=context.run_by(eng, actor),
+                actor=principal,
                 encoding=encoding,
                 batch_rows=settings.ingest_batch_rows,
                 future_tolerance=timedelta(minutes=settings.future_tolerance_minutes),
@@ -180,6 +182,9 @@ def quarantine_export(
     """Export quarantined rows as CSV, with spreadsheet formulas neutralised."""
     with context.handled():
         eng = context.engine()
+        # Quarantined rows are raw records (personal data): only who may run an ingest (or
+        # the declared operator job) may write them out, and nothing is written otherwise.
+        principal = authorize(context.operator(eng), Action.RUN_BATCH_JOBS)
         stmt = sa.select(quarantine).order_by(quarantine.c.id)
         if run is not None:
             stmt = stmt.where(quarantine.c.run_id == run)
@@ -205,7 +210,7 @@ def quarantine_export(
         audit_trail.record_apart(
             eng,
             audit_trail.export(
-                context.actor_or(eng, SystemJob(f"cli:{getpass.getuser()}"[:64])).audit_name,
+                principal,
                 what="quarantine",
                 records=[str(run) if run is not None else "all"],
                 justification="Correcting quarantined records",

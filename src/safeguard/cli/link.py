@@ -66,8 +66,9 @@ def link(
     delta: bool = typer.Option(False, "--delta", help="Link only mentions with no person yet"),
     backend: str = typer.Option("duckdb", help="duckdb (one machine) or spark (a cluster)"),
     retrain: bool = typer.Option(False, "--retrain", help="Train a new model even if one is saved"),
-    actor: str = typer.Option(
+    job: str = typer.Option(
         "cli",
+        "--actor",
         help="Batch job (cli or nightly) the run is recorded under, unless --as",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages"),
@@ -112,7 +113,7 @@ def link(
                 context.console.print(f"[dim]link:[/] {message}")
 
         run = runs.link_new if delta else runs.link_all
-        summary = run(eng, actor=context.run_by(eng, actor), config=config, progress=say)
+        summary = run(eng, actor=context.run_as(eng, job), config=config, progress=say)
         context.anchor(eng)
         table = Table(title=f"Link run {summary.run_id} ({summary.kind})")
         for name in ("mentions", "people", "links changed", "unlinkable", "to review", "seconds"):

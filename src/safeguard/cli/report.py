@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import logging
 from datetime import date
 from pathlib import Path
@@ -12,10 +11,11 @@ import typer
 from sqlalchemy.engine import Engine
 
 from safeguard.cli import context
-from safeguard.domain.access import SystemJob
+from safeguard.domain.access import Action, Principal
 from safeguard.domain.disclosure import DEFAULT_THRESHOLD, DisclosurePolicy
 from safeguard.errors import ValidationFailed
 from safeguard.services import audit_trail
+from safeguard.services.unit_of_work import authorize
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,9 @@ def report(
             raise ValidationFailed(f"--out: folder {out.parent} does not exist")
         medium: Literal["html", "pdf"] = "html" if fmt == "html" else "pdf"
         eng = context.engine()
+        # Checked before anything is computed or written: the account named by --as must
+        # see the board's aggregates; without --as it is the declared operator job.
+        principal = authorize(context.operator(eng), Action.VIEW_DASHBOARD)
         with context.console.status("Computing the figures..."):
             published = build_report(
                 eng, start, end, previous=previous, policy=DisclosurePolicy(threshold=threshold)
@@ -60,17 +63,19 @@ def report(
                 out.write_text(render.html(published, medium="web"), encoding="utf-8")
             else:
                 out.write_bytes(render.pdf(published))
-        _audit_export(eng, published.current.label, medium, out.name, threshold)
+        _audit_export(eng, principal, published.current.label, medium, out.name, threshold)
         context.out.print(
             f"report for {published.current.label} written to {out} ({out.stat().st_size:,} bytes)"
         )
 
 
-def _audit_export(engine: Engine, period: str, medium: str, name: str, threshold: int) -> None:
+def _audit_export(
+    engine: Engine, principal: Principal, period: str, medium: str, name: str, threshold: int
+) -> None:
     """A report written out of the system is an export: audited (who ran it, which period):
-    the account named by --as, else the operating-system user."""
+    the account named by --as, else the declared operator job ``cli``."""
     entry = audit_trail.export(
-        context.actor_or(engine, SystemJob(f"cli:{getpass.getuser()}"[:64])).audit_name,
+        principal,
         what="board_report",
         records=[period],
         justification="Executive Board report",

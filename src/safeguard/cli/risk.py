@@ -10,10 +10,12 @@ import typer
 from rich.table import Table
 
 from safeguard.cli import context
+from safeguard.domain.access import Action
 from safeguard.domain.risk.targets import Target
 from safeguard.errors import ValidationFailed
 from safeguard.services import risk_model as svc
 from safeguard.services import risk_model_data as data
+from safeguard.services.unit_of_work import authorize
 
 risk_app = typer.Typer(
     help="The advisory risk model: learn from the force's linked history, validate, activate, "
@@ -55,20 +57,22 @@ def train(
     min_positives: int = typer.Option(
         svc.MIN_POSITIVES, "--min-positives", min=1, help="Fewest outcomes of each kind to train"
     ),
-    actor: str = typer.Option(
+    job: str = typer.Option(
         "cli",
+        "--actor",
         help="Batch job (cli or nightly) recorded with the model, unless --as",
     ),
 ) -> None:
     """Train on earlier years, test on the latest complete year, write the model card."""
     with context.handled():
         eng = context.engine()
-        actor = context.run_by(eng, actor)
+        # Checked before the records are read (the service checks again before it writes).
+        principal = authorize(context.run_as(eng, job), Action.RUN_BATCH_JOBS)
         wanted = _targets(target)
         with eng.connect() as conn:
             ds = data.build(conn, data_end=_data_end(data_end))
         for t in wanted:
-            trained = svc.train(eng, t, actor=actor, dataset=ds, min_positives=min_positives)
+            trained = svc.train(eng, t, actor=principal, dataset=ds, min_positives=min_positives)
             test = trained.card["test"]
             same = test["same_incidents"]
             context.out.print(
@@ -108,15 +112,16 @@ def evaluate(
 def activate(
     target: str = typer.Option(..., "--target", help=f"One of {TARGETS}"),
     version: int = typer.Option(..., "--version", help="The version to make active"),
-    actor: str = typer.Option(
+    job: str = typer.Option(
         "cli",
+        "--actor",
         help="Batch job (cli or nightly) recorded as the activator, unless --as",
     ),
 ) -> None:
     """Make a version active if it passes the gate and its stored file matches the code."""
     with context.handled():
         eng = context.engine()
-        svc.activate(eng, _target(target), version, actor=context.run_by(eng, actor))
+        svc.activate(eng, _target(target), version, actor=context.run_as(eng, job))
         context.out.print(f"{target} v{version} is active; run `safeguard risk score`")
 
 

@@ -9,11 +9,11 @@ from rich.table import Table
 
 from safeguard.adapters.db.audit import verify_audit
 from safeguard.cli import context
-from safeguard.domain.access import ROLE_LABELS, Role
+from safeguard.domain.access import ROLE_LABELS, Action, Role
 from safeguard.domain.audit import AuditCategory
 from safeguard.errors import ConfigError, ValidationFailed
 from safeguard.services import accounts, audit_trail
-from safeguard.services.unit_of_work import UnitOfWork, batch_job
+from safeguard.services.unit_of_work import UnitOfWork, authorize, batch_job
 
 users_app = typer.Typer(
     help="Accounts: add users, demo personas, API tokens.", no_args_is_help=True
@@ -168,8 +168,10 @@ def audit_verify(
         "--checkpoint",
         help="Also check against every checkpoint in this anchor file (JSON lines)",
     ),
-    actor: str = typer.Option(
-        "cli", help="The batch job (cli or nightly) audited when no account is named by --as"
+    job: str = typer.Option(
+        "cli",
+        "--actor",
+        help="The batch job (cli or nightly) audited when no account is named by --as",
     ),
 ) -> None:
     """Check the hash chain (and any checkpoints): exit 1 and list every problem found.
@@ -179,10 +181,12 @@ def audit_verify(
     with context.handled():
         checkpoints = read_checkpoints(checkpoint) if checkpoint is not None else []
         eng = context.engine()
+        # Checked before the log is read: an account must be granted VIEW_AUDIT.
+        principal = authorize(context.actor_or(eng, batch_job(job)), Action.VIEW_AUDIT)
         with eng.connect() as conn:
             problems = verify_audit(conn, checkpoints)
         if not problems:
-            with UnitOfWork.begin(eng, context.actor_or(eng, batch_job(actor))) as uow:
+            with UnitOfWork.begin(eng, principal) as uow:
                 uow.audit(
                     "audit.verify",
                     AuditCategory.CONSULTATION,

@@ -62,6 +62,9 @@ class Action(StrEnum):
     TRIAGE_CONTACTS = "triage_contacts"  # MASH: rate, ask partners, decide
     # MoPI review, retention and disposal (the records manager's work; docs/retention.md).
     MANAGE_RETENTION = "manage_retention"
+    # Start a batch run over everyone's records: an ingest, a linking run, an assessment run,
+    # training or activating the risk model (an operator acting as a named account).
+    RUN_BATCH_JOBS = "run_batch_jobs"
 
 
 class Scope(StrEnum):
@@ -112,6 +115,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.MANAGE_USERS: {Role.ADMINISTRATOR: Scope.ALL},
     Action.TRIAGE_CONTACTS: {Role.SUPERVISOR: Scope.ALL, Role.ANALYST: Scope.ALL},
     Action.MANAGE_RETENTION: {Role.SUPERVISOR: Scope.ALL},
+    Action.RUN_BATCH_JOBS: {Role.SUPERVISOR: Scope.ALL, Role.ANALYST: Scope.ALL},
 }
 
 
@@ -152,6 +156,22 @@ class SystemJob:
     @property
     def audit_role(self) -> str | None:
         return None
+
+
+# Who a use case is done for: a checked account, or a declared batch job.
+Principal = Actor | SystemJob
+
+
+def recorded_as(principal: Principal) -> str:
+    """The name a principal is stored under (audit rows, run records, decisions, finding
+    history): ``user:<id>`` for an account, the job's name for a system job. The one place the
+    string is made; a service never takes it as free text.
+
+    Examples:
+        >>> recorded_as(Actor(7, "pc_patel", Role.OFFICER)), recorded_as(SystemJob("nightly"))
+        ('user:7', 'nightly')
+    """
+    return principal.audit_name
 
 
 class RecordKind(StrEnum):

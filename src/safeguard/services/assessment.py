@@ -31,8 +31,9 @@ from safeguard.adapters.db import finding_sync as sync
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import runs
 from safeguard.adapters.db.engine import make_engine
+from safeguard.adapters.db.finding_sync import RULES_ENGINE
 from safeguard.adapters.db.history_repository import HistoryRepository
-from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.access import Action, Actor, Principal, ensure, recorded_as
 from safeguard.domain.assessments import Catalogue, ScoreResult
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.history import PersonHistory
@@ -43,7 +44,7 @@ from safeguard.instruments import score_assessment as _score_assessment
 from safeguard.rules import Evaluation, FindingStatus, RulesConfig, evaluate, load_rules_config
 from safeguard.services import access, risk_model
 from safeguard.services.findings import key_to_person_id
-from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.services.unit_of_work import UnitOfWork, authorize
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def score_assessment(
 
 
 def _insert_run(
-    conn: Connection, actor: str, scope: str, now: datetime, *, reconcile: bool = True
+    conn: Connection, actor: Principal, scope: str, now: datetime, *, reconcile: bool = True
 ) -> int:
     """A new run row naming this process; first, runs whose process is gone are marked
     abandoned (skipped on the per-record path, which must stay fast)."""
@@ -126,7 +127,11 @@ def _insert_run(
         conn.execute(
             sa.insert(store.assessment_runs)
             .values(
-                started_at=now, actor=actor, scope=scope, status="running", **runs.this_process()
+                started_at=now,
+                actor=recorded_as(actor),
+                scope=scope,
+                status="running",
+                **runs.this_process(),
             )
             .returning(store.assessment_runs.c.id)
         ).scalar_one()
@@ -250,7 +255,7 @@ def _assess_mentions(
     mention_ids: Sequence[int] | None,
     *,
     assessor: Assessor,
-    actor: str,
+    actor: Principal,
     scope: str,
     progress: ProgressFn | None,
     expanded: bool = False,
@@ -260,6 +265,7 @@ def _assess_mentions(
 ) -> AssessSummary:
     if as_of is not None and as_of.tzinfo is None:
         raise ValidationFailed("as_of must be timezone-aware")
+    authorize(actor, Action.RUN_BATCH_JOBS)
     now = as_of or started or datetime.now(UTC)
     review_version = assessor.config.versions["CORRECTION-REVIEW"]
     if mention_ids is not None:
@@ -299,7 +305,7 @@ def _assess_all_batches(
     progress: ProgressFn | None,
     workers: int | None,
     *,
-    actor: str,
+    actor: Principal,
     as_of: datetime | None,
     review_version: str,
 ) -> AssessSummary:
@@ -334,7 +340,7 @@ def assess_all(
     engine: Engine,
     *,
     assessor: Assessor | None = None,
-    actor: str = "system:assess",
+    actor: Principal = RULES_ENGINE,
     progress: ProgressFn | None = None,
     workers: int | None = None,
     as_of: datetime | None = None,
@@ -344,7 +350,9 @@ def assess_all(
     Args:
         engine: the database.
         assessor: rules config and instruments; from the settings by default.
-        actor: who runs it (recorded on the run).
+        actor: who runs it: an account granted ``RUN_BATCH_JOBS`` or a declared system job
+            (``unit_of_work.authorize``, checked before anything is written); recorded on the
+            run and on each finding change.
         progress: called with (people done, people in total) after each batch.
         workers: processes evaluating the rules (default: the CPU count); the database
             writes stay in this process, so the result is the same with any number.
@@ -370,7 +378,7 @@ def assess_people(
     *,
     mention_ids: Iterable[int] = (),
     assessor: Assessor | None = None,
-    actor: str = "system:assess",
+    actor: Principal = RULES_ENGINE,
     as_of: datetime | None = None,
 ) -> AssessSummary:
     """Re-assess only these people (``people.id``) and these not-yet-linked mentions (at
@@ -395,7 +403,7 @@ def assess_since(
     since: datetime | None = None,
     *,
     assessor: Assessor | None = None,
-    actor: str = "system:assess",
+    actor: Principal = RULES_ENGINE,
     progress: ProgressFn | None = None,
     workers: int | None = None,
 ) -> AssessSummary:
@@ -507,9 +515,7 @@ def _change(
         pid = key_to_person_id(store.get_finding(conn, finding_id).person_key)
         if pid is not None:  # a restricted person's finding needs break glass first
             ensure(actor, Action.ACT_ON_FINDINGS, access.person_resource(conn, actor, pid, at))
-        updated = store.set_status(
-            conn, finding_id, to=to, actor=actor.audit_name, at=at, note=note
-        )
+        updated = store.set_status(conn, finding_id, to=to, actor=actor, at=at, note=note)
         uow.audit(
             f"finding.{to.value}",
             AuditCategory.ALTERATION,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.audit import AuditAppender, append_audit, who_viewed
-from safeguard.domain.access import Action, Actor, Refused
+from safeguard.domain.access import Action, Actor, Principal, Refused, recorded_as
 from safeguard.domain.audit import AuditCategory, AuditEntry, StoredAuditEntry
 from safeguard.services.unit_of_work import UnitOfWork
 
@@ -24,7 +24,7 @@ ANONYMOUS = "anonymous"
 
 
 def _who(actor: Actor | None) -> tuple[str, str | None]:
-    return (actor.audit_name, str(actor.role)) if actor else (ANONYMOUS, None)
+    return (recorded_as(actor), str(actor.role)) if actor else (ANONYMOUS, None)
 
 
 def refusal(
@@ -98,7 +98,7 @@ def sign_in(
 
 def sign_out(actor: Actor) -> AuditEntry:
     return AuditEntry(
-        actor=actor.audit_name,
+        actor=recorded_as(actor),
         actor_role=str(actor.role),
         action="auth.sign_out",
         category=AuditCategory.AUTHENTICATION,
@@ -108,11 +108,13 @@ def sign_out(actor: Actor) -> AuditEntry:
 
 
 def export(
-    actor: str, *, what: str, records: Sequence[str], justification: str, **detail: object
+    actor: Principal, *, what: str, records: Sequence[str], justification: str, **detail: object
 ) -> AuditEntry:
-    """A report or file written out of the system (board report, quarantine export...)."""
+    """A report or file written out of the system (board report, quarantine export...), by
+    ``actor``: the checked account or the declared job (never a name somebody typed)."""
     return AuditEntry(
-        actor=actor,
+        actor=recorded_as(actor),
+        actor_role=actor.audit_role,
         action=f"export.{what}",
         category=AuditCategory.EXPORT,
         record_type=what,

@@ -23,12 +23,12 @@ from safeguard.adapters.db import runs
 from safeguard.adapters.db.record_store import RecordStore
 from safeguard.adapters.db.tables import ingest_runs
 from safeguard.adapters.interchange.readers import InterchangeFile, discover, file_sha256
-from safeguard.domain.access import SystemJob
+from safeguard.domain.access import Action, Principal, recorded_as
 from safeguard.domain.audit import AuditCategory
 from safeguard.errors import IngestError
 from safeguard.interchange.schema import record_types
 from safeguard.services.batch_store import FileIngest, FileResult, RunKeys
-from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.services.unit_of_work import UnitOfWork, authorize
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def ingest_paths(
     engine: Engine,
     paths: list[Path],
     *,
-    actor: str,
+    actor: Principal,
     encoding: str = "utf-8",
     batch_rows: int = 50_000,
     future_tolerance: timedelta = timedelta(minutes=60),
@@ -76,7 +76,8 @@ def ingest_paths(
     Args:
         engine: the migrated database.
         paths: files and folders; folders are searched for .csv, .jsonl, .ndjson and .parquet.
-        actor: who is running the ingest (recorded on the run).
+        actor: who runs the ingest: an account granted ``RUN_BATCH_JOBS`` or a declared
+            batch job (``unit_of_work.authorize``); recorded on the run and its audit row.
         encoding: text encoding of CSV and JSON Lines files.
         batch_rows: rows per transaction.
         now: the clock for "in the future" checks (tests pass their own).
@@ -85,14 +86,23 @@ def ingest_paths(
 
     Returns:
         The run's summary; bad rows are in the quarantine table, never dropped.
+
+    Raises:
+        Refused, PermissionDenied: ``actor`` may not run batch jobs (nothing is written).
     """
+    authorize(actor, Action.RUN_BATCH_JOBS)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     with engine.begin() as conn:
         runs.mark_abandoned(conn)
         run_id = int(
             conn.execute(
                 sa.insert(ingest_runs)
-                .values(started_at=now, status="running", actor=actor, **runs.this_process())
+                .values(
+                    started_at=now,
+                    status="running",
+                    actor=recorded_as(actor),
+                    **runs.this_process(),
+                )
                 .returning(ingest_runs.c.id)
             ).scalar_one()
         )
@@ -128,7 +138,7 @@ def ingest_paths(
             )
         )
         # Who ingested which run, and the counts: ids and numbers only, no personal data.
-        UnitOfWork(conn, SystemJob(actor[:64])).audit(
+        UnitOfWork(conn, actor).audit(
             "ingest.run",
             AuditCategory.COLLECTION,
             "ingest_run",

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from safeguard.adapters import ml
 from safeguard.adapters import model_store as store
 from safeguard.adapters.db.risk_models import risk_models, risk_scores
+from safeguard.domain.access import Action, Principal, recorded_as
 from safeguard.domain.risk.bands import BAND_ORDER, band
 from safeguard.domain.risk.explanation import drivers
 from safeguard.domain.risk.features import DA_HISTORY, DASH, MISSING_HISTORY, kinds_of
@@ -40,6 +41,7 @@ from safeguard.errors import NotFound, ValidationFailed
 from safeguard.services import risk_model_card as cards
 from safeguard.services import risk_model_data as data
 from safeguard.services.risk_model_data import IndexRow
+from safeguard.services.unit_of_work import authorize
 
 log = logging.getLogger(__name__)
 KINDS = kinds_of(DA_HISTORY, DASH, MISSING_HISTORY)
@@ -126,7 +128,7 @@ def train(
     engine: Engine,
     target: Target,
     *,
-    actor: str,
+    actor: Principal,
     data_end: datetime | None = None,
     dataset: data.Dataset | None = None,
     min_positives: int = MIN_POSITIVES,
@@ -134,7 +136,13 @@ def train(
     compare: bool = True,
 ) -> Trained:
     """Fit, recalibrate on the held-out rows before the test year (Platt, when there are
-    enough), validate on the latest complete year, write the card, store (inactive)."""
+    enough), validate on the latest complete year, write the card, store (inactive).
+
+    Raises:
+        Refused, PermissionDenied: ``actor`` may not run batch jobs (an account without
+            ``RUN_BATCH_JOBS``, or an undeclared job); checked before anything is read.
+    """
+    authorize(actor, Action.RUN_BATCH_JOBS)
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     with engine.connect() as conn:
@@ -222,7 +230,7 @@ def train(
             },  # fmt: skip
             "compared": compared,
             "groups": cards.breakdown(test_rows, y_test, p),
-            "created_by": actor,
+            "created_by": recorded_as(actor),
             "seconds": {k: round(v, 2) for k, v in seconds.items()},
         }
         refused = cards.card_refusals(card)
@@ -238,7 +246,7 @@ def train(
                 format_version=store.FORMAT_VERSION,
                 features=list(names),
                 created_at=datetime.now(UTC),
-                trained_by=actor,
+                trained_by=recorded_as(actor),
                 data_end=ds.data_end,
                 artifact=artifact,
                 sha256=checked.sha256,
@@ -318,9 +326,14 @@ def _checked(row: Any) -> store.StoredModel:
     )
 
 
-def activate(engine: Engine, target: Target, version: int, *, actor: str) -> list[str]:
+def activate(engine: Engine, target: Target, version: int, *, actor: Principal) -> list[str]:
     """Make this version the active one, if it passes the gate and its stored file matches
-    the code; otherwise raise and leave the active model as it was."""
+    the code; otherwise raise and leave the active model as it was.
+
+    Raises:
+        Refused, PermissionDenied: ``actor`` may not run batch jobs (nothing is changed).
+    """
+    authorize(actor, Action.RUN_BATCH_JOBS)
     with engine.begin() as conn:
         row = _row(conn, target, version)
         if row["format_version"] != store.FORMAT_VERSION:
@@ -340,7 +353,7 @@ def activate(engine: Engine, target: Target, version: int, *, actor: str) -> lis
         conn.execute(
             sa.update(risk_models)
             .where(risk_models.c.id == row["id"])
-            .values(active=True, activated_at=datetime.now(UTC), activated_by=actor)
+            .values(active=True, activated_at=datetime.now(UTC), activated_by=recorded_as(actor))
         )
     _LOADED.clear()
     return []

@@ -25,17 +25,30 @@ from datetime import datetime
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.audit import AuditAppender, append_audit, record_consultation
-from safeguard.domain.access import Action, Actor, Resource, SystemJob, ensure
+from safeguard.adapters.db.finding_sync import RULES_ENGINE
+from safeguard.domain.access import (
+    Action,
+    Actor,
+    Principal,
+    Resource,
+    SystemJob,
+    ensure,
+    recorded_as,
+)
 from safeguard.domain.audit import AuditCategory, AuditEntry
 from safeguard.errors import PermissionDenied, ValidationFailed
 
-Principal = Actor | SystemJob
+__all__ = ["BATCH_JOBS", "DECLARED_JOBS", "Principal", "UnitOfWork", "authorize", "batch_job"]
 
 # The batch jobs a run may be recorded under when no account is named: declared here, so a run
 # is never audited under a name somebody typed.
 OPERATOR_RUN = SystemJob("cli")  # started by an operator at the command line
 SCHEDULED_RUN = SystemJob("nightly")  # started by the scheduler (cron, a systemd timer)
 BATCH_JOBS: dict[str, SystemJob] = {j.name: j for j in (OPERATOR_RUN, SCHEDULED_RUN)}
+DEMO_RUN = SystemJob("demo")  # `safeguard demo` building its own database (development only)
+# Every system job a use case accepts: the batch jobs, the demo, and the rules engine's own
+# re-assessment after a record or a form is stored. Any other SystemJob is refused.
+DECLARED_JOBS: frozenset[SystemJob] = frozenset({*BATCH_JOBS.values(), DEMO_RUN, RULES_ENGINE})
 
 
 def batch_job(name: str) -> SystemJob:
@@ -52,6 +65,27 @@ def batch_job(name: str) -> SystemJob:
             "to act as a person, name an account with --as"
         )
     return job
+
+
+def authorize(principal: Principal, action: Action) -> Principal:
+    """The check a use case that is not one transaction (a batch run) makes before it writes
+    anything: an account must be granted ``action`` by the policy (``access.ensure``); a system
+    job must be a declared one (``DECLARED_JOBS``). Returns ``principal``.
+
+    Raises:
+        Refused: the account's role is not granted ``action``.
+        PermissionDenied: the system job is not declared.
+    """
+    if isinstance(principal, SystemJob):
+        if principal not in DECLARED_JOBS:
+            known = ", ".join(sorted(j.name for j in DECLARED_JOBS))
+            raise PermissionDenied(
+                f"system job {principal.name!r} is not declared ({known}); "
+                "name an account with --as or a declared batch job"
+            )
+        return principal
+    ensure(principal, action)
+    return principal
 
 
 class UnitOfWork:
@@ -112,7 +146,7 @@ class UnitOfWork:
     ) -> AuditEntry:
         """The audit entry of an operation done by this unit's actor (not yet written)."""
         return AuditEntry(
-            actor=self.actor.audit_name,
+            actor=recorded_as(self.actor),
             actor_role=self.actor.audit_role,
             action=action,
             category=category,

@@ -30,8 +30,13 @@ from safeguard.adapters.db.findings import (
     procedure_checks,
 )
 from safeguard.adapters.db.types import UTCDateTime, as_utc
+from safeguard.domain.access import Principal, SystemJob, recorded_as
 from safeguard.rules import obligations
 from safeguard.rules.findings import Evaluation, Finding, FindingStatus, ProcedureCheck
+
+# The rules engine re-assessing after a record or a form is stored: the job its finding
+# changes are recorded under when no run names another (``unit_of_work.DECLARED_JOBS``).
+RULES_ENGINE = SystemJob("system:assess")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +215,7 @@ def sync_evaluations(
     evaluations: Sequence[Evaluation],
     now: datetime,
     *,
-    actor: str = "system:assess",
+    actor: Principal = RULES_ENGINE,
     review_version: str = "1",
 ) -> SyncCounts:
     """Store the engine's answer for these people, idempotently, in the caller's transaction.
@@ -280,7 +285,7 @@ def sync_prepared(
     prepared: Prepared,
     now: datetime,
     *,
-    actor: str = "system:assess",
+    actor: Principal = RULES_ENGINE,
     review_version: str = "1",
 ) -> SyncCounts:
     """:func:`sync_evaluations` for evaluations already :func:`prepare`-d.
@@ -289,6 +294,7 @@ def sync_prepared(
     grade a correction would remove is kept, with a ``CORRECTION-REVIEW`` finding
     (:mod:`safeguard.rules.obligations`).
     """
+    who = recorded_as(actor)
     keys = list(prepared.person_keys)
     existing: dict[str, tuple[int, str, str, str, str]] = {}
     owners: dict[str, str] = {}  # stored key -> its person key (a key need not name it)
@@ -323,10 +329,10 @@ def sync_prepared(
             status = target or open_status
             new_rows.append((*f.row, status))
             why = "raised by the rule" + ("; the procedure was done late" if target else "")
-            history.append((f.key, now, "opened", status, actor, why))
+            history.append((f.key, now, "opened", status, who, why))
             if f.key.startswith(obligations.REVIEW_RULE + "|"):
                 kept_key = str(json.loads(f.row[14])["kept"])
-                history.append((kept_key, now, "kept", "-", actor, f.row[13]))
+                history.append((kept_key, now, "kept", "-", who, f.row[13]))
             continue
         stored_id, stored_status, stored_digest = stored[:3]
         values: dict[str, Any] = {}
@@ -335,12 +341,12 @@ def sync_prepared(
             del values["first_found_at"], values["finding_key"]
         if target and stored_status in ACTIVE:
             values["status"] = target
-            history.append((f.key, now, "closed", target, actor, "the procedure was done late"))
+            history.append((f.key, now, "closed", target, who, "the procedure was done late"))
         elif not target and stored_status == closed_status:
             values["status"] = open_status
-            history.append((f.key, now, "reopened", open_status, actor, "raised again"))
+            history.append((f.key, now, "reopened", open_status, who, "raised again"))
         elif "explanation" in values:
-            history.append((f.key, now, "changed", stored_status, actor, "facts changed"))
+            history.append((f.key, now, "changed", stored_status, who, "facts changed"))
         if values:
             values["last_changed_at"] = now
             conn.execute(sa.update(findings).where(findings.c.id == stored_id).values(**values))
@@ -359,7 +365,7 @@ def sync_prepared(
     done = {c.key for c in prepared.checks}
     for k, _ in gone:
         why = "the procedure was done" if k in done else "the rule no longer raises it"
-        history.append((k, now, "closed", closed_status, actor, why))
+        history.append((k, now, "closed", closed_status, who, why))
     closed += len(gone)
     bulk_insert_tuples(conn, findings, (*FINDING_COLUMNS, "status"), new_rows)
     bulk_insert_tuples(conn, finding_history, HISTORY_COLUMNS, history)
@@ -436,9 +442,10 @@ def _sync_checks(
 
 
 def close_people_not_in(
-    conn: Connection, person_keys: set[str], now: datetime, *, actor: str = "system:assess"
+    conn: Connection, person_keys: set[str], now: datetime, *, actor: Principal = RULES_ENGINE
 ) -> int:
     """After a full run: close active findings and drop checks of people no longer present."""
+    who = recorded_as(actor)
     cursor = conn.connection.cursor()
     try:  # plain reads through the driver: two columns of every finding and check
         active = ", ".join(f"'{s}'" for s in ACTIVE)
@@ -463,8 +470,7 @@ def close_people_not_in(
         )
     why = "the person is no longer present (records relinked to another person, or removed)"
     history = [
-        (fkey, now, "closed", FindingStatus.CLOSED_BY_RULE.value, actor, why)
-        for _, fkey in gone_rows
+        (fkey, now, "closed", FindingStatus.CLOSED_BY_RULE.value, who, why) for _, fkey in gone_rows
     ]
     bulk_insert_tuples(conn, finding_history, HISTORY_COLUMNS, history)
     return len(gone)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.tables import metadata
 from safeguard.adapters.db.types import UTCDateTime
+from safeguard.domain.access import Principal, recorded_as
 from safeguard.errors import InvalidTransition, NotFound
 from safeguard.rules.findings import FindingStatus
 
@@ -243,11 +244,12 @@ def set_status(
     finding_id: int,
     *,
     to: FindingStatus,
-    actor: str,
+    actor: Principal,
     at: datetime,
     note: str | None = None,
 ) -> StoredFinding:
     """Acknowledge or resolve a finding (allowed transitions only); returns the new state."""
+    who = recorded_as(actor)
     current = get_finding(conn, finding_id)
     allowed = {
         FindingStatus.ACKNOWLEDGED: {FindingStatus.OPEN.value},
@@ -259,9 +261,9 @@ def set_status(
         raise InvalidTransition(f"finding {finding_id} is {current.status}; it cannot become {to}")
     values: dict[str, Any] = {"status": to.value, "last_changed_at": at}
     if to is FindingStatus.ACKNOWLEDGED:
-        values.update(acknowledged_by=actor, acknowledged_at=at)
+        values.update(acknowledged_by=who, acknowledged_at=at)
     else:
-        values.update(resolved_by=actor, resolved_at=at, resolution_note=note)
+        values.update(resolved_by=who, resolved_at=at, resolution_note=note)
     conn.execute(sa.update(findings).where(findings.c.id == finding_id).values(**values))
     conn.execute(
         sa.insert(finding_history).values(
@@ -269,8 +271,8 @@ def set_status(
             at=at,
             change=to.value,
             status=to.value,
-            actor=actor,
-            reason=(note or "").strip() or f"{to.value} by {actor}",
+            actor=who,
+            reason=(note or "").strip() or f"{to.value} by {who}",
         )
     )
     return get_finding(conn, finding_id)

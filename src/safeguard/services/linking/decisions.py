@@ -17,7 +17,7 @@ from safeguard.adapters.db import linkage as store
 from safeguard.adapters.db.linkage import link_decisions, link_reviews
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
-from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.access import Action, Actor, ensure, recorded_as
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.linking import Constraints
 from safeguard.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -104,7 +104,7 @@ def _record_decision(
     kind: str,
     a: int,
     b: int,
-    actor: str,
+    actor: Actor,
     reason: str,
     review_id: int | None,
     before: Mapping[int, int],
@@ -127,7 +127,7 @@ def _record_decision(
                 kind=kind,
                 mention_id_l=a,
                 mention_id_r=b,
-                actor=actor,
+                actor=recorded_as(actor),
                 reason=reason,
                 created_at=at,
                 review_id=review_id,
@@ -193,7 +193,7 @@ def confirm_link(
             kind=store.MUST,
             a=a,
             b=b,
-            actor=actor.audit_name,
+            actor=actor,
             reason=reason,
             review_id=review_id,
             before=before,
@@ -249,7 +249,7 @@ def split_link(
             kind=store.CANNOT,
             a=a,
             b=b,
-            actor=actor.audit_name,
+            actor=actor,
             reason=reason,
             review_id=review_id,
             before=before,
@@ -320,7 +320,7 @@ def undo_decision(
         conn.execute(
             sa.update(link_decisions)
             .where(link_decisions.c.id == decision_id)
-            .values(revoked_at=at, revoked_by=actor.audit_name)
+            .values(revoked_at=at, revoked_by=recorded_as(actor))
         )
         if row.review_id is not None:
             conn.execute(

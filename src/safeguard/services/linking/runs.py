@@ -36,13 +36,13 @@ from safeguard.adapters.linkage.backend import (
 from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import LinkingSession
 from safeguard.adapters.linkage.features import load_mention_events, load_mentions
-from safeguard.domain.access import SystemJob
+from safeguard.domain.access import Action, Principal, recorded_as
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.linking import Clustering, Constraints, assign_person_ids
 from safeguard.errors import Conflict
 from safeguard.services.linking.config import LinkConfig
 from safeguard.services.linking.run_results import review_candidates, strongest_links, write_reviews
-from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.services.unit_of_work import UnitOfWork, authorize
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _guard_pairs(session: LinkingBackend, config: LinkConfig) -> GuardPairs | No
     return None
 
 
-def _start_run(engine: Engine, kind: str, actor: str, backend: str, at: datetime) -> int:
+def _start_run(engine: Engine, kind: str, actor: Principal, backend: str, at: datetime) -> int:
     """Record a new link run; refused while another is running (one link run at a time: the
     unique index on running runs makes the refusal hold between processes too)."""
     runs.reconcile(engine)
@@ -128,7 +128,7 @@ def _start_run(engine: Engine, kind: str, actor: str, backend: str, at: datetime
                     sa.insert(link_runs)
                     .values(
                         kind=kind,
-                        actor=actor,
+                        actor=recorded_as(actor),
                         backend=backend,
                         started_at=at,
                         status="running",
@@ -164,7 +164,7 @@ def _fail_run(engine: Engine, run_id: int) -> None:
 def link_all(
     engine: Engine,
     *,
-    actor: str,
+    actor: Principal,
     config: LinkConfig,
     now: datetime | None = None,
     progress: Progress | None = None,
@@ -176,11 +176,14 @@ def link_all(
 
     Args:
         engine: the migrated database.
-        actor: who runs it (a user id or a job name), for the run record and audit.
+        actor: who runs it: an account granted ``RUN_BATCH_JOBS`` or a declared batch job
+            (``unit_of_work.authorize``, checked before anything is written); recorded on the
+            run and its audit row.
         config: thresholds, backend and where the feature store lives.
         now: the clock (tests pass their own).
         progress: called with a short message at each stage.
     """
+    authorize(actor, Action.RUN_BATCH_JOBS)
     at = _now(now)
     say = progress or (lambda _msg: None)
     timer = _Timer()
@@ -277,7 +280,7 @@ def _store_result(
     *,
     run_id: int,
     kind: str,
-    actor: str,
+    actor: Principal,
     at: datetime,
     config: LinkConfig,
     version: str,
@@ -340,7 +343,7 @@ def _store_result(
                 review_items=reviews,
             )
         )
-        UnitOfWork(conn, SystemJob(actor[:64])).audit(
+        UnitOfWork(conn, actor).audit(
             f"link.{kind}",
             AuditCategory.COMBINATION,
             "link_run",
@@ -360,7 +363,7 @@ def _store_result(
 def link_new(
     engine: Engine,
     *,
-    actor: str,
+    actor: Principal,
     config: LinkConfig,
     now: datetime | None = None,
     progress: Progress | None = None,
@@ -371,7 +374,11 @@ def link_new(
     ``predict_between``) and against each other (``predict_within``). A new mention joins the
     known person it links to; a delta never merges two known people (such a link goes to the
     review queue instead). Falls back to ``link_all`` when nothing has been linked yet.
+
+    Raises:
+        Refused, PermissionDenied: ``actor`` may not run batch jobs (nothing is written).
     """
+    authorize(actor, Action.RUN_BATCH_JOBS)
     at = _now(now)
     say = progress or (lambda _msg: None)
     timer = _Timer()

@@ -89,7 +89,7 @@ def board_pdf(
     audit_trail.record_apart(
         engine,
         audit_trail.export(
-            actor.audit_name, what="board_report", records=[f"{first}..{last}"],
+            actor, what="board_report", records=[f"{first}..{last}"],
             justification="Executive Board report", format="pdf",
         ),
     )  # fmt: skip
