@@ -40,7 +40,7 @@ from safeguard.domain.audit import AuditCategory
 from safeguard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from safeguard.services import audit_trail, partners
 from safeguard.services.throttle import Attempt, SignInThrottle
-from safeguard.services.unit_of_work import UnitOfWork
+from safeguard.services.unit_of_work import DEMO_RUN, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ DEMO_USERS: tuple[tuple[str, str, Role, str | None], ...] = (
 
 
 BOOTSTRAP = SystemJob("bootstrap")  # creates the first account of an empty database
-DEMO = SystemJob("demo")  # creates the demo personas (development only)
+DEMO = DEMO_RUN  # creates the demo personas (development only; the one declared demo job)
 
 
 def _may_manage(uow: UnitOfWork, *, creating: bool = False) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from safeguard.adapters.db import retention as store
 from safeguard.adapters.db.disposal import dispose_of
 from safeguard.adapters.db.people import person_exists, restricted_among
-from safeguard.domain.access import Action, Actor, ensure
+from safeguard.domain.access import Action, Actor, ensure, recorded_as
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.offences import default_classification
 from safeguard.domain.retention import (
@@ -186,7 +186,7 @@ def decide(
         conn,
         person_id=person_id,
         decided_at=now,
-        decided_by=actor.audit_name,
+        decided_by=recorded_as(actor),
         decision=str(decision),
         retention_group=due.group,
         rationale=rationale.strip(),
@@ -220,7 +220,7 @@ def place_hold(uow: UnitOfWork, *, person_id: int, reason: str) -> None:
     if len(reason.strip()) < 10:
         raise ValidationFailed("reason: say why, in at least 10 characters")
     store.put_hold(
-        conn, person_id, reason=reason.strip(), placed_by=actor.audit_name, at=datetime.now(UTC)
+        conn, person_id, reason=reason.strip(), placed_by=recorded_as(actor), at=datetime.now(UTC)
     )
     _audit_hold(uow, person_id, "retention.hold", reason)
 

@@ -21,7 +21,7 @@ from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
 from safeguard.adapters.db.audit import AuditAppender
-from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
+from safeguard.domain.access import Action, Actor, RecordKind, ensure, recorded_as, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
 from safeguard.domain.triage import (
@@ -338,7 +338,7 @@ def act_on_work(
             finding_id,
             owner_user=actor.username,
             owner_team=found.team,
-            by=actor.audit_name,
+            by=recorded_as(actor),
             at=now,
         )
         uow.audit(
