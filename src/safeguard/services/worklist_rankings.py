@@ -20,6 +20,7 @@ from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
 from safeguard.adapters.db.retention import retention_reviews
+from safeguard.adapters.db.risk_models import risk_models, risk_scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +39,23 @@ def data_version(conn: Connection) -> tuple[object, ...]:
     same transaction (``services.retention.decide``): the newest review id covers removals.
     """
     f, w = store.findings.c, owners.work_assignments.c
-    newest = conn.execute(sa.select(sa.func.max(f.id))).scalar()
-    changed = conn.execute(sa.select(sa.func.max(f.last_changed_at))).scalar()
-    owned = conn.execute(sa.select(sa.func.max(w.assigned_at))).scalar()
-    reviewed = conn.execute(sa.select(sa.func.max(retention_reviews.c.id))).scalar()
-    return (newest, changed, owned, reviewed, *queue.scores_version(conn))
+    m, s = risk_models.c, risk_scores.c
+    # One statement (seven scalar reads): each read as its own statement cost more in
+    # SQLAlchemy's statement handling than in the database.
+    row = conn.execute(
+        sa.select(
+            sa.select(sa.func.max(f.id)).scalar_subquery(),
+            sa.select(sa.func.max(f.last_changed_at)).scalar_subquery(),
+            sa.select(sa.func.max(w.assigned_at)).scalar_subquery(),
+            sa.select(sa.func.max(retention_reviews.c.id)).scalar_subquery(),
+            # the active models (any activation or retirement moves one of these) ...
+            sa.select(sa.func.count()).where(m.active).scalar_subquery(),
+            sa.select(sa.func.sum(m.id)).where(m.active).scalar_subquery(),
+            # ... and the newest score (scores are replaced by delete and insert)
+            sa.select(sa.func.max(s.id)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
 
 
 #: How many of a list's first people a ranking keeps (ten pages); a later page is ranked in

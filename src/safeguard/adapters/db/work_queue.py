@@ -176,12 +176,6 @@ def active_model(conn: Connection) -> int | None:
     return None if found is None else int(found)
 
 
-def scores_version(conn: Connection) -> tuple[int | None, int]:
-    """(the active model, the newest score id): scores are replaced by delete and insert."""
-    newest = conn.execute(sa.select(sa.func.max(risk_scores.c.id))).scalar()
-    return active_model(conn), int(newest or 0)
-
-
 def _bands(model_id: int, keys: sa.Select[Any]) -> sa.Subquery:
     """Person key -> the highest band (0 to 3) of their latest score per target under the
     model, for the people ``keys`` selects (linked people only, as ``person_bands``)."""
