@@ -10,7 +10,7 @@ import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,13 +21,22 @@ from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
 from safeguard.adapters.db.retention import retention_reviews
 from safeguard.adapters.db.risk_models import risk_models, risk_scores
+from safeguard.domain.triage import PersonWork
 
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
+    """A list's first people in order, with its exact totals; ``pages``: the pages of them
+    already built (their people's items read and grouped) as of the ranking's own time, by
+    (first person, people per page): the same data and time give the same page, and a write
+    makes a new ranking, so a kept page never outlives the data it was built from."""
+
     people: list[queue.Ranked]
     total_people: int
     total_tasks: int
+    pages: dict[tuple[int, int], list[PersonWork]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def data_version(conn: Connection) -> tuple[object, ...]:
