@@ -154,12 +154,45 @@ class Rankings:
             with flight:  # one ranking of this list at a time in this process
                 hit = self._hit(key, version, now)
                 if hit is None:
+                    hit = self._patched(conn, key, spec, version, now)
+                if hit is None:
                     ranking = rank(conn, spec, now)
                     self._store(key, version, now, ranking)
                     return now, ranking
+                self._store(key, version, *hit)
         if now - hit[0] >= REFRESH_AFTER:
             self._refresh_later(conn.engine, key, spec, now)
         return hit
+
+    def _patched(
+        self,
+        conn: Connection,
+        key: _Key,
+        spec: queue.ListSpec,
+        version: tuple[object, ...],
+        now: datetime,
+    ) -> tuple[datetime, Ranking] | None:
+        """The kept ranking with only the people whose work changed since it ranked again
+        (as of its own time), when nothing else it reads has changed: a click on an item
+        (taken, acknowledged, completed) or a re-assessment of a few people then costs a few
+        index reads, not a ranking of the whole list on the next request's time."""
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None:
+            return None
+        old_version, at, old = found
+        if not -_SKEW <= now - at < RANKING_FOR or not _moved_on(old_version, version):
+            return None
+        newest, changed, owned = old_version[:3]
+        people = queue.people_changed_since(
+            conn,
+            newest=int(newest) if isinstance(newest, int) else 0,
+            changed=changed - _SKEW if isinstance(changed, datetime) else None,
+            owned=owned - _SKEW if isinstance(owned, datetime) else None,
+        )
+        if people is None:
+            return None
+        return at, patch(conn, spec, at, old, people)
 
     def choices(self, conn: Connection, column: str, version: tuple[object, ...]) -> list[str]:
         """The values of ``column`` among open items (a list's filter choices), kept with the
@@ -198,6 +231,43 @@ class Rankings:
 def rank(conn: Connection, spec: queue.ListSpec, now: datetime) -> Ranking:
     people, total_people, total_tasks = queue.ranked(conn, spec, now, limit=RANKED_KEPT)
     return Ranking(people, total_people, total_tasks)
+
+
+def _moved_on(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
+    """Whether ``new`` is ``old`` with only findings added or changed and owners assigned
+    since (the newest id, latest change and latest assignment each the same or later; no
+    retention decision, model or scores since): what :func:`patch` can bring up to date."""
+    if len(old) != len(new) or old[3:] != new[3:]:
+        return False
+    for was, now in zip(old[:3], new[:3], strict=True):
+        if was is None:
+            continue
+        if now is None or type(now) is not type(was) or now < was:  # type: ignore[operator]
+            return False
+    return True
+
+
+def _order(r: queue.Ranked) -> tuple[int, float, int]:
+    """The ranking's order (``work_queue.ranked``): priority, then earliest due, then id."""
+    due = r.next_due.timestamp() if r.next_due is not None else float("inf")
+    return (-r.priority, due, r.person_id)
+
+
+def patch(
+    conn: Connection, spec: queue.ListSpec, at: datetime, old: Ranking, changed: set[str]
+) -> Ranking:
+    """``old`` with the ``changed`` people ranked again as of ``at`` (its time) and put in
+    their places, and the totals counted afresh. A kept ranking is the list's first people in
+    order: after the change it is still a correct beginning of the list up to the last person
+    it held (anyone not kept sorted after that person and has not changed), so only the people
+    up to that place are kept."""
+    fresh = queue.ranked(conn, spec, at, keys=sorted(changed))[0] if changed else []
+    merged = sorted([*(r for r in old.people if r.person_key not in changed), *fresh], key=_order)
+    if len(old.people) < old.total_people and old.people:
+        last = _order(old.people[-1])
+        merged = [r for r in merged if _order(r) <= last]
+    total_people, total_tasks = queue.totals(conn, spec, at)
+    return Ranking(merged[:RANKED_KEPT], total_people, total_tasks)
 
 
 RANKINGS = Rankings()
