@@ -1,7 +1,8 @@
 """A worklist's ranking, kept: each list's first people in order, with its exact totals, per
 database and list cut, reused while the data it reads is unchanged (:func:`data_version`) and
-for at most :data:`RANKING_FOR`, and refreshed in the background while it is in use. The
-triage (``services.triage``) pages, counts and filters through it.
+for at most :data:`RANKING_FOR`, refreshed in the background while it is in use, and after
+a write brought up to date for the people it changed. The triage (``services.triage``) pages,
+counts and filters through it.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ class Rankings:
     own (a burst of 20 users would otherwise rank the list 20 times at once); a ranking older
     than :data:`REFRESH_AFTER` that is still valid is served while a single background thread
     ranks the list afresh. A ranking is stored with the version read before it was made, so a
-    write that lands meanwhile leaves it stale-versioned and the next request ranks again.
+    write that lands meanwhile leaves it stale-versioned. The next request then brings the
+    kept ranking up to date for only the people whose work changed (:func:`patch`, as of the
+    ranking's own time); a retention decision, a model or new scores rank the list again.
     """
 
     def __init__(self, kept: int = 64) -> None:
