@@ -96,3 +96,56 @@ def test_the_home_page_counts_are_exact(client: TestClient, engine: Engine, worl
     assert (
         "Victims&#39; Code contacts due" in home.text or "Victims' Code contacts due" in home.text
     )
+
+
+def test_a_kept_page_and_its_kept_lines_show_each_write_on_the_next_request(
+    client: TestClient, engine: Engine, world: World
+) -> None:
+    """The built page is kept with its ranking and each person's line by its values
+    (``web.pages.work_rows``): a write must still show on the very next request, and a
+    completed item must never be shown from what was kept."""
+    csrf = sign_in(client, engine, Role.SUPERVISOR)
+    back = "/worklists/marac-due"
+    item = f"/work/{world.finding}"
+    first = client.get(back).text
+    assert client.get(back).text == first  # the kept page and line, rendered the same
+    assert f'formaction="{item}/assign"' in first and f'formaction="{item}/acknowledge"' in first
+    client.post(f"{item}/assign", data={"csrf_token": csrf, "back": back})
+    taken = client.get(back).text
+    assert "assigned, sgt_okafor" in taken
+    assert f'formaction="{item}/assign"' not in taken  # it is already the viewer's
+    client.post(f"{item}/acknowledge", data={"csrf_token": csrf, "back": back})
+    acknowledged = client.get(back).text
+    assert "acknowledged, sgt_okafor" in acknowledged
+    assert f'formaction="{item}/acknowledge"' not in acknowledged
+    client.post(f"{item}/complete", data={"csrf_token": csrf, "back": back})
+    done = client.get(back).text
+    assert "Joanne Smith" not in done and item not in done
+    assert "Nothing to do on this list" in done
+
+
+def test_every_items_buttons_submit_the_pages_one_form_with_its_csrf_token(
+    client: TestClient, engine: Engine, world: World
+) -> None:
+    csrf = sign_in(client, engine, Role.SUPERVISOR)
+    page = client.get("/worklists/marac-due").text
+    assert page.count('name="csrf_token"') == 2  # sign-out's form and the items' one form
+    assert f'<input type="hidden" name="csrf_token" value="{csrf}">' in page
+    buttons = page.count('form="work-actions"')
+    assert buttons >= 3 and buttons == page.count('formaction="/work/')
+    # a button's form is the page's: the same token and way back as a per-item form had
+    r = client.post(
+        f"/work/{world.finding}/assign", data={"csrf_token": csrf, "back": "/worklists/marac-due"}
+    )
+    assert r.status_code == 303
+
+
+def test_a_kept_line_is_never_shown_to_another_viewer_with_other_rights(
+    client: TestClient, engine: Engine, world: World
+) -> None:
+    sign_in(client, engine, Role.SUPERVISOR)
+    assert "Assign to me" in client.get("/worklists/marac-due").text
+    sign_in(client, engine, Role.OFFICER)  # the same person's line, for a viewer who may not act
+    officer = client.get("/worklists/marac-due").text
+    assert "Joanne Smith" in officer and "Assign to me" not in officer
+    assert 'form="work-actions"' not in officer

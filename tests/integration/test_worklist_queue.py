@@ -29,7 +29,7 @@ from safeguard.domain.triage import (
     state_of,
 )
 from safeguard.domain.worklists import WORKLIST_BY_CODE
-from safeguard.services import triage
+from safeguard.services import risk_model, triage
 from safeguard.services import worklist_rankings as rankings
 from safeguard.services.findings import key_to_person_id
 from safeguard.services.risk_model import person_bands
@@ -292,3 +292,133 @@ def test_filter_choices_are_the_values_of_open_items(engine: Engine) -> None:
                 ).scalars()
             )
             assert work_queue.distinct_active(conn, column) == expected
+
+
+def _writes(conn: Connection, seed: int) -> set[str]:
+    """Clicks and a small re-assessment after the lists were ranked: items completed,
+    acknowledged and taken, a severity raised (the person's risk on every list), new
+    findings for a known and a new person. Returns the people touched."""
+    rnd = random.Random(seed)
+    later = NOW + timedelta(seconds=1)
+    open_ = conn.execute(
+        sa.select(findings.c.id, findings.c.person_key).where(findings.c.status.in_(ACTIVE))
+    ).all()
+    touched = set()
+    for fid, key in rnd.sample(open_, 12):
+        touched.add(key)
+        change = rnd.choice(["resolved", "acknowledged", "severity", "assign"])
+        if change == "assign":
+            conn.execute(sa.delete(work_assignments).where(work_assignments.c.finding_id == fid))
+            conn.execute(
+                sa.insert(work_assignments).values(
+                    finding_id=fid,
+                    owner_user="carol",
+                    owner_team="T1",
+                    assigned_by="t",
+                    assigned_at=later,
+                )
+            )
+            continue
+        values: dict[str, Any] = {"last_changed_at": later}
+        if change == "severity":
+            values["severity"] = "high"
+        else:
+            values["status"] = change
+        conn.execute(sa.update(findings).where(findings.c.id == fid).values(**values))
+    for n, key in enumerate(["P7", "P99"]):
+        touched.add(key)
+        conn.execute(
+            sa.insert(findings).values(
+                finding_key=f"new:{seed}:{n}",
+                rule_id="DA-MARAC-1",
+                rule_version="1",
+                person_key=key,
+                person_id=key_to_person_id(key),
+                event_id=None,
+                category="marac_due",
+                kind="procedure",
+                severity="high",
+                due_at=NOW - timedelta(days=3),
+                status="open",
+                explanation="x",
+                facts="{}",
+                area="North",
+                team="T1",
+                content_hash="0" * 32,
+                first_found_at=later,
+                last_changed_at=later,
+            )  # fmt: skip
+        )
+    return touched
+
+
+@pytest.mark.parametrize(("seed", "kept"), [(6, 250), (7, 4)])
+def test_a_write_patches_the_kept_ranking_to_exactly_the_whole_lists_triage(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, seed: int, kept: int
+) -> None:
+    """After a click or a small re-assessment the kept ranking is brought up to date person
+    by person, not ranked again on the request's time, and every page is still exactly the
+    domain's triage of the whole list (nothing completed shown, totals exact); ``kept`` 4:
+    the kept beginning of the list is shorter than the list."""
+    with engine.begin() as conn:
+        _world(conn, seed)
+    monkeypatch.setattr(rankings, "RANKED_KEPT", kept)
+    rankings.RANKINGS.clear()
+    codes = ("overdue", "repeat-victims", "marac-due")
+    cuts = [{}, {"page": 2, "per_page": 3}, {"owner": "carol"}, {"due": "7d"}]
+    with engine.connect() as conn:
+        for code in codes:
+            for cut in cuts:
+                triage.triaged_page(conn, code, NOW, triage.filters_from(**cut))
+    with engine.begin() as conn:
+        touched = _writes(conn, seed)
+    ranked_again: list[object] = []
+    real_rank = rankings.rank
+    monkeypatch.setattr(rankings, "rank", lambda *a: ranked_again.append(a[1]) or real_rank(*a))
+    with engine.connect() as conn:
+        for code in codes:
+            for cut in cuts:
+                f = triage.filters_from(**cut)
+                got = triage.triaged_page(conn, code, NOW, f)
+                assert _shape(got) == _shape(_reference(conn, code, f)), (code, cut)
+        changed = work_queue.people_changed_since(
+            conn, newest=0, changed=NOW + timedelta(milliseconds=500), owned=None
+        )
+    assert ranked_again == []  # every list was patched, none ranked again
+    assert changed is not None and touched <= changed | {"P99"}
+
+
+def test_a_removal_or_new_scores_rank_the_list_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a patch cannot bring up to date (a retention decision removes rows; a model's
+    new scores move many people's bands) makes the next request rank the list again."""
+    with engine.begin() as conn:
+        _world(conn, 8)
+    rankings.RANKINGS.clear()
+    with engine.connect() as conn:
+        triage.triaged_page(conn, "overdue", NOW, triage.filters_from())
+    with engine.begin() as conn:
+        conn.execute(
+            sa.delete(risk_scores).where(
+                risk_scores.c.id == sa.select(sa.func.min(risk_scores.c.id)).scalar_subquery()
+            )
+        )
+        model = conn.execute(sa.select(risk_models.c.id)).scalar_one()
+        conn.execute(sa.insert(risk_scores).values(
+            model_id=model, target="da_repeat", subject_key="S-new", person_key="P3",
+            event_id=None, occurred_at=NOW + timedelta(hours=1), probability=0.9, band="high",
+            scored_at=NOW,
+            drivers=[],
+        ))  # fmt: skip
+    # The reference's bands are kept per database address and (model, newest score): on
+    # PostgreSQL an earlier test's database of the same address can hold the same pair.
+    risk_model._PERSON_BANDS.clear()
+    ranked_again: list[object] = []
+    real_rank = rankings.rank
+    monkeypatch.setattr(rankings, "rank", lambda *a: ranked_again.append(a[1]) or real_rank(*a))
+    with engine.connect() as conn:
+        f = triage.filters_from()
+        got = triage.triaged_page(conn, "overdue", NOW, f)
+        assert _shape(got) == _shape(_reference(conn, "overdue", f))
+    assert len(ranked_again) == 1

@@ -169,10 +169,30 @@ def triaged_page(
     pages = max(1, -(-ranking.total_people // per_page))
     page = min(max(1, filters.page), pages)
     start = (page - 1) * per_page
-    if start + per_page <= len(ranking.people) or len(ranking.people) == ranking.total_people:
-        chosen = ranking.people[start : start + per_page]
-    else:  # beyond the kept people: this page alone, ranked at the same time
-        chosen = queue.ranked(conn, spec, at, limit=per_page, offset=start)[0]
+    kept = start + per_page <= len(ranking.people) or len(ranking.people) == ranking.total_people
+    built = ranking.pages.get((start, per_page)) if kept else None
+    if built is None:
+        if kept:
+            chosen = ranking.people[start : start + per_page]
+        else:  # beyond the kept people: this page alone, ranked at the same time
+            chosen = queue.ranked(conn, spec, at, limit=per_page, offset=start)[0]
+        built = _build_page(conn, spec, at, chosen)
+        if kept:  # the same ranking (data and time) gives the same page: kept with it
+            ranking.pages[(start, per_page)] = built
+    return Page(
+        people=built,
+        page=page,
+        pages=pages,
+        total_people=ranking.total_people,
+        total_tasks=ranking.total_tasks,
+        per_page=per_page,
+    )
+
+
+def _build_page(
+    conn: Connection, spec: queue.ListSpec, at: datetime, chosen: list[queue.Ranked]
+) -> list[PersonWork]:
+    """The chosen people's items on the list as of ``at``, grouped, in the ranking's order."""
     by_key = {r.person_key: r for r in chosen}
     tasks = []
     for row in queue.items_of(conn, spec, at, list(by_key)):
@@ -182,14 +202,7 @@ def triaged_page(
             tasks.append(task)
     bands = {r.person_id: queue.LEVEL_NAME[r.band_level] for r in chosen if r.band_level}
     grouped = {w.person_id: w for w in group_by_person(tasks, bands=bands)}
-    return Page(
-        people=[grouped[r.person_id] for r in chosen if r.person_id in grouped],
-        page=page,
-        pages=pages,
-        total_people=ranking.total_people,
-        total_tasks=ranking.total_tasks,
-        per_page=per_page,
-    )
+    return [grouped[r.person_id] for r in chosen if r.person_id in grouped]
 
 
 def count_open(conn: Connection, code: str, now: datetime) -> tuple[int, int]:

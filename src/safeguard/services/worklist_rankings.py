@@ -1,7 +1,8 @@
 """A worklist's ranking, kept: each list's first people in order, with its exact totals, per
 database and list cut, reused while the data it reads is unchanged (:func:`data_version`) and
-for at most :data:`RANKING_FOR`, and refreshed in the background while it is in use. The
-triage (``services.triage``) pages, counts and filters through it.
+for at most :data:`RANKING_FOR`, refreshed in the background while it is in use, and after
+a write brought up to date for the people it changed. The triage (``services.triage``) pages,
+counts and filters through it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,13 +21,23 @@ from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
 from safeguard.adapters.db.retention import retention_reviews
+from safeguard.adapters.db.risk_models import risk_models, risk_scores
+from safeguard.domain.triage import PersonWork
 
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
+    """A list's first people in order, with its exact totals; ``pages``: the pages of them
+    already built (their people's items read and grouped) as of the ranking's own time, by
+    (first person, people per page): the same data and time give the same page, and a write
+    makes a new ranking, so a kept page never outlives the data it was built from."""
+
     people: list[queue.Ranked]
     total_people: int
     total_tasks: int
+    pages: dict[tuple[int, int], list[PersonWork]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def data_version(conn: Connection) -> tuple[object, ...]:
@@ -38,11 +49,23 @@ def data_version(conn: Connection) -> tuple[object, ...]:
     same transaction (``services.retention.decide``): the newest review id covers removals.
     """
     f, w = store.findings.c, owners.work_assignments.c
-    newest = conn.execute(sa.select(sa.func.max(f.id))).scalar()
-    changed = conn.execute(sa.select(sa.func.max(f.last_changed_at))).scalar()
-    owned = conn.execute(sa.select(sa.func.max(w.assigned_at))).scalar()
-    reviewed = conn.execute(sa.select(sa.func.max(retention_reviews.c.id))).scalar()
-    return (newest, changed, owned, reviewed, *queue.scores_version(conn))
+    m, s = risk_models.c, risk_scores.c
+    # One statement (seven scalar reads): each read as its own statement cost more in
+    # SQLAlchemy's statement handling than in the database.
+    row = conn.execute(
+        sa.select(
+            sa.select(sa.func.max(f.id)).scalar_subquery(),
+            sa.select(sa.func.max(f.last_changed_at)).scalar_subquery(),
+            sa.select(sa.func.max(w.assigned_at)).scalar_subquery(),
+            sa.select(sa.func.max(retention_reviews.c.id)).scalar_subquery(),
+            # the active models (any activation or retirement moves one of these) ...
+            sa.select(sa.func.count()).where(m.active).scalar_subquery(),
+            sa.select(sa.func.sum(m.id)).where(m.active).scalar_subquery(),
+            # ... and the newest score (scores are replaced by delete and insert)
+            sa.select(sa.func.max(s.id)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
 
 
 #: How many of a list's first people a ranking keeps (ten pages); a later page is ranked in
@@ -71,7 +94,9 @@ class Rankings:
     own (a burst of 20 users would otherwise rank the list 20 times at once); a ranking older
     than :data:`REFRESH_AFTER` that is still valid is served while a single background thread
     ranks the list afresh. A ranking is stored with the version read before it was made, so a
-    write that lands meanwhile leaves it stale-versioned and the next request ranks again.
+    write that lands meanwhile leaves it stale-versioned. The next request then brings the
+    kept ranking up to date for only the people whose work changed (:func:`patch`, as of the
+    ranking's own time); a retention decision, a model or new scores rank the list again.
     """
 
     def __init__(self, kept: int = 64) -> None:
@@ -132,12 +157,45 @@ class Rankings:
             with flight:  # one ranking of this list at a time in this process
                 hit = self._hit(key, version, now)
                 if hit is None:
+                    hit = self._patched(conn, key, spec, version, now)
+                if hit is None:
                     ranking = rank(conn, spec, now)
                     self._store(key, version, now, ranking)
                     return now, ranking
+                self._store(key, version, *hit)
         if now - hit[0] >= REFRESH_AFTER:
             self._refresh_later(conn.engine, key, spec, now)
         return hit
+
+    def _patched(
+        self,
+        conn: Connection,
+        key: _Key,
+        spec: queue.ListSpec,
+        version: tuple[object, ...],
+        now: datetime,
+    ) -> tuple[datetime, Ranking] | None:
+        """The kept ranking with only the people whose work changed since it ranked again
+        (as of its own time), when nothing else it reads has changed: a click on an item
+        (taken, acknowledged, completed) or a re-assessment of a few people then costs a few
+        index reads, not a ranking of the whole list on the next request's time."""
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None:
+            return None
+        old_version, at, old = found
+        if not -_SKEW <= now - at < RANKING_FOR or not _moved_on(old_version, version):
+            return None
+        newest, changed, owned = old_version[:3]
+        people = queue.people_changed_since(
+            conn,
+            newest=int(newest) if isinstance(newest, int) else 0,
+            changed=changed - _SKEW if isinstance(changed, datetime) else None,
+            owned=owned - _SKEW if isinstance(owned, datetime) else None,
+        )
+        if people is None:
+            return None
+        return at, patch(conn, spec, at, old, people)
 
     def choices(self, conn: Connection, column: str, version: tuple[object, ...]) -> list[str]:
         """The values of ``column`` among open items (a list's filter choices), kept with the
@@ -176,6 +234,43 @@ class Rankings:
 def rank(conn: Connection, spec: queue.ListSpec, now: datetime) -> Ranking:
     people, total_people, total_tasks = queue.ranked(conn, spec, now, limit=RANKED_KEPT)
     return Ranking(people, total_people, total_tasks)
+
+
+def _moved_on(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
+    """Whether ``new`` is ``old`` with only findings added or changed and owners assigned
+    since (the newest id, latest change and latest assignment each the same or later; no
+    retention decision, model or scores since): what :func:`patch` can bring up to date."""
+    if len(old) != len(new) or old[3:] != new[3:]:
+        return False
+    for was, now in zip(old[:3], new[:3], strict=True):
+        if was is None:
+            continue
+        if now is None or type(now) is not type(was) or now < was:  # type: ignore[operator]
+            return False
+    return True
+
+
+def _order(r: queue.Ranked) -> tuple[int, float, int]:
+    """The ranking's order (``work_queue.ranked``): priority, then earliest due, then id."""
+    due = r.next_due.timestamp() if r.next_due is not None else float("inf")
+    return (-r.priority, due, r.person_id)
+
+
+def patch(
+    conn: Connection, spec: queue.ListSpec, at: datetime, old: Ranking, changed: set[str]
+) -> Ranking:
+    """``old`` with the ``changed`` people ranked again as of ``at`` (its time) and put in
+    their places, and the totals counted afresh. A kept ranking is the list's first people in
+    order: after the change it is still a correct beginning of the list up to the last person
+    it held (anyone not kept sorted after that person and has not changed), so only the people
+    up to that place are kept."""
+    fresh = queue.ranked(conn, spec, at, keys=sorted(changed))[0] if changed else []
+    merged = sorted([*(r for r in old.people if r.person_key not in changed), *fresh], key=_order)
+    if len(old.people) < old.total_people and old.people:
+        last = _order(old.people[-1])
+        merged = [r for r in merged if _order(r) <= last]
+    total_people, total_tasks = queue.totals(conn, spec, at)
+    return Ranking(merged[:RANKED_KEPT], total_people, total_tasks)
 
 
 RANKINGS = Rankings()

@@ -9,6 +9,10 @@ severity, indexed by person) and the risk model's band (``risk_scores``). The or
 (:func:`~safeguard.domain.triage.lateness_steps`, :func:`~safeguard.domain.triage.level`), so a
 page reads only its own people; a test compares it with the domain's ordering on both
 databases.
+
+About 420 lines on purpose: every read of the queue (ranking, a page's items, the flat list,
+the totals, the people changed since a ranking, the filter choices) is built from the same
+item definition (``_items``) and priority expressions, which a split would have to share.
 """
 
 from __future__ import annotations
@@ -124,9 +128,15 @@ def _opaque(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return sa.func.coalesce(column, column)
 
 
-def _items(spec: ListSpec, now: datetime, *columns: Any, by_filter: bool = True) -> sa.Select[Any]:
-    """The list's items; ``by_filter=False``: the filters are not read through their indexes
-    (the query names its people)."""
+def _items(
+    spec: ListSpec,
+    now: datetime,
+    *columns: Any,
+    by_filter: bool = True,
+    keys: Sequence[str] | None = None,
+) -> sa.Select[Any]:
+    """The list's items (``keys``: only these people's); ``by_filter=False``: the filters are
+    not read through their indexes (the query names its people)."""
     col = (lambda c: c) if by_filter else _opaque
     q = (
         sa.select(*columns)
@@ -135,6 +145,9 @@ def _items(spec: ListSpec, now: datetime, *columns: Any, by_filter: bool = True)
         .where(_f.status.in_(ACTIVE))
         .where(sa.func.substr(_f.person_key, 1, 1).in_(("P", "M")))
     )
+    if keys is not None:
+        q = q.where(_f.person_key.in_(list(keys)))
+        col = _opaque  # a few named people: read through the person index
     if spec.categories is None:
         q = q.where(col(_f.due_at) < now)
     else:
@@ -176,12 +189,6 @@ def active_model(conn: Connection) -> int | None:
     return None if found is None else int(found)
 
 
-def scores_version(conn: Connection) -> tuple[int | None, int]:
-    """(the active model, the newest score id): scores are replaced by delete and insert."""
-    newest = conn.execute(sa.select(sa.func.max(risk_scores.c.id))).scalar()
-    return active_model(conn), int(newest or 0)
-
-
 def _bands(model_id: int, keys: sa.Select[Any]) -> sa.Subquery:
     """Person key -> the highest band (0 to 3) of their latest score per target under the
     model, for the people ``keys`` selects (linked people only, as ``person_bands``)."""
@@ -214,15 +221,18 @@ def ranked(
     *,
     limit: int | None = None,
     offset: int = 0,
+    keys: Sequence[str] | None = None,
 ) -> tuple[list[Ranked], int, int]:
     """The list's people most urgent first (priority, then earliest due, then person id), from
-    ``offset`` (``limit`` of them, or all), with the exact totals (people, items)."""
+    ``offset`` (``limit`` of them, or all), with the exact totals (people, items); ``keys``:
+    only these people (those of them on the list)."""
     items = _items(
         spec,
         now,
         _f.person_key.label("pk"),
         (10 * level_of(_f.severity) + lateness_of(_f.due_at, now)).label("s"),
         BASIS.label("due"),
+        keys=keys,
     ).subquery("items")
     per = (
         sa.select(
@@ -294,6 +304,40 @@ def ranked(
         ).one()
         return [], int(totals[0]), int(totals[1])
     return [], 0, 0
+
+
+def totals(conn: Connection, spec: ListSpec, now: datetime) -> tuple[int, int]:
+    """The list's exact (people, items), counted without ranking them (no person's risk or
+    band is read)."""
+    items = _items(spec, now, _f.person_key.label("pk")).subquery("items")
+    people, tasks = conn.execute(
+        sa.select(sa.func.count(sa.distinct(items.c.pk)), sa.func.count()).select_from(items)
+    ).one()
+    return int(people), int(tasks)
+
+
+def people_changed_since(
+    conn: Connection, *, newest: int, changed: datetime | None, owned: datetime | None
+) -> set[str] | None:
+    """The people whose open work may differ since a ranking read (``newest`` finding id,
+    latest change, latest assignment): a new finding, a changed one (status, owner, due time,
+    severity, area) or a new owner. Each read down an index; None: more than
+    :data:`PATCH_AT_MOST` people (a whole assessment), when ranking again costs less."""
+    found: set[str] = set()
+    reads = [sa.select(_f.person_key).where(_f.id > newest)]
+    if changed is not None:
+        reads.append(sa.select(_f.person_key).where(_f.last_changed_at >= changed))
+    owner = sa.select(_f.person_key).join(work_assignments, _w.finding_id == _f.id)
+    reads.append(owner if owned is None else owner.where(_w.assigned_at >= owned))
+    for read in reads:
+        found.update(str(k) for k in conn.execute(read.limit(PATCH_AT_MOST + 1)).scalars())
+        if len(found) > PATCH_AT_MOST:
+            return None
+    return found
+
+
+#: Above this many changed people a list is ranked again rather than patched.
+PATCH_AT_MOST = 200
 
 
 _ITEM_COLUMNS = (

@@ -16,6 +16,7 @@ from safeguard.errors import ValidationFailed
 from safeguard.services import dashboard, links, referrals, triage, worklists
 from safeguard.services.unit_of_work import UnitOfWork
 from safeguard.web.deps import ActorDep, AuditDep, Authorised, ConnDep, EngineDep, RecordId
+from safeguard.web.pages import work_rows
 from safeguard.web.pages.people import local
 from safeguard.web.pages.render import render
 
@@ -66,6 +67,9 @@ def worklist(
         for k, v in (("area", area), ("team", team), ("owner", owner), ("kind", kind), ("due", due))
         if v
     }
+    can_act = bool(can(actor, Action.ACT_ON_FINDINGS))
+    show_band = work_rows.banded(found.rows)
+    macro = request.app.state.templates.env.get_template("_work_row.html").module.work_row
     return render(
         request,
         "triage.html",
@@ -76,8 +80,12 @@ def worklist(
             "back": str(request.url.path)
             + ("?" + str(request.url.query) if request.url.query else ""),
             "windows": DUE_WINDOW_LABELS,
-            "can_act": bool(can(actor, Action.ACT_ON_FINDINGS)),
+            "can_act": can_act,
             "me": actor.username,
+            "banded": show_band,
+            "work_row": work_rows.ROWS.renderer(
+                macro, banded=show_band, can_act=can_act, me=actor.username
+            ),
         },
         actor=actor,
     )
