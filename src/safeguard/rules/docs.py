@@ -49,6 +49,8 @@ time zone (`calendar.timezone`, Europe/London by default), as the guidance does:
   third incident at 23:00 on 10 November 2025 is 365 days after one at 08:00 on 10 November
   2024 (elapsed: 365 days and 15 hours) and counts; at 00:30 BST on the 366th local day it
   does not, though fewer than 366 x 24 hours have passed. Clock changes never move a boundary.
+  A 365-day window is 12 calendar months: across a 29 February it is 366 days (10 March 2024
+  is within 12 months of 10 March 2023; 11 March 2024 is not).
 * ages are on the local date: a child found at 00:30 BST on her 18th birthday (23:30 UTC the
   day before) is 18, so no return home interview is due; a victim of a crime at 00:01 on her
   18th birthday has standard, not child's, Victims' Code rights.
