@@ -12,7 +12,8 @@ A scenario file is YAML::
           - {id: 1, type: domestic_abuse, at: 2025-01-10T12:00:00Z, role: victim}
         assessments:
           - {id: 1, instrument: dash-ric/2009, at: 2025-01-10T15:00:00Z, yes_answers: 14}
-        referrals:   [{id: 1, type: marac, at: ..., event: 1, rag: red, decided: ...}]
+        referrals:   [{id: 1, type: marac, at: ..., event: 1, rag: red, decided: ...,
+                       statuses: [{status: strategy_discussion_needed, at: ...}]}]
         missing:     [{id: 1, reported: ..., found: ..., exploitation: true, rhi_offered: ...}]
         contacts:    [{id: 1, trigger: arrest, at: ..., contacted: ..., event: 1}]
         as_of: 2025-01-20T00:00:00Z   # optional: evaluate at this moment
@@ -158,6 +159,10 @@ def _history(raw: Mapping[str, Any], where: str, catalogue: Catalogue) -> Person
     for n, r in enumerate(_items(raw, "referrals", where), start=1):
         w = f"{where} referrals[{n}]"
         decided = _opt(r, "decided", w)
+        statuses = [("decision_made", decided)] if decided else []
+        for k, st in enumerate(_items(r, "statuses", w), start=1):
+            ws = f"{w} statuses[{k}]"
+            statuses.append((str(_need(st, "status", ws)), _moment(_need(st, "at", ws), ws)))
         referrals.append(
             ReferralFact(
                 referral_id=int(_need(r, "id", w)),
@@ -165,7 +170,7 @@ def _history(raw: Mapping[str, Any], where: str, catalogue: Catalogue) -> Person
                 made_at=_moment(_need(r, "at", w), f"{w} field at"),
                 event_id=r.get("event"),
                 rag=r.get("rag"),
-                statuses=(("decision_made", decided),) if decided else (),
+                statuses=tuple(statuses),
             )
         )
     missing = []
