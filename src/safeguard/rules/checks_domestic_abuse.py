@@ -8,9 +8,11 @@ from safeguard.domain.history import EventFact, ReferralFact
 from safeguard.rules.context import (
     Context,
     Scored,
+    known_at,
     listing,
     phrase,
     referral_done,
+    reported_note,
     role_events,
     victim_events,
     within,
@@ -41,16 +43,18 @@ def _dash_completed(ctx: Context) -> None:
                 if s.fact.event_id is None and s.fact.completed_at >= event.occurred_at
             ]
         done = matched[0] if matched else None
+        start = known_at(event)
         ctx.procedure(
             rule,
             f"event:{event.event_id}",
             trigger=phrase(
-                "victim of domestic-abuse incident event {event} at {at}",
+                "victim of domestic-abuse incident event {event} at {at}{reported}",
                 event=event.event_id,
                 at=event.occurred_at,
+                reported=reported_note(event),
             ),
-            trigger_at=event.occurred_at,
-            due_at=event.occurred_at + timedelta(hours=hours),
+            trigger_at=start,
+            due_at=start + timedelta(hours=hours),
             done_at=done.fact.completed_at if done else None,
             what=f"a complete DASH (within {hours} h)",
             event=event,
@@ -140,6 +144,7 @@ def _marac_from_history(ctx: Context) -> None:
     n_min, esc_days = ctx.n(esc, "min_incidents"), ctx.n(esc, "window_days")
     rep_days = ctx.n(rep, "window_days")
     for event in events:
+        start = known_at(event)
         last = _last_marac_before(ctx, event)
         if (
             last is not None
@@ -151,16 +156,17 @@ def _marac_from_history(ctx: Context) -> None:
                 rep,
                 f"event:{event.event_id}",
                 trigger=phrase(
-                    "domestic-abuse incident event {event} at {at} is within {days} days of "
-                    "MARAC referral {referral} made {made}",
+                    "domestic-abuse incident event {event} at {at}{reported} is within {days} "
+                    "days of MARAC referral {referral} made {made}",
                     event=event.event_id,
                     at=event.occurred_at,
+                    reported=reported_note(event),
                     days=rep_days,
                     referral=last.referral_id,
                     made=last.made_at,
                 ),
-                trigger_at=event.occurred_at,
-                due_at=working_days_deadline(cal, event.occurred_at, days),
+                trigger_at=start,
+                due_at=working_days_deadline(cal, start, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
                 what=f"a repeat MARAC referral (within {days} working day(s))",
                 event=event,
@@ -174,9 +180,10 @@ def _marac_from_history(ctx: Context) -> None:
                 esc,
                 f"event:{event.event_id}",
                 trigger=f"{len(recent)} domestic-abuse incidents as victim within {esc_days} "
-                f"days (>= {n_min}): {listing(ctx, recent)}",
-                trigger_at=event.occurred_at,
-                due_at=working_days_deadline(cal, event.occurred_at, days),
+                f"days (>= {n_min}): {listing(ctx, recent)}"
+                + (f", the last reported {ctx.when(start)}" if start != event.occurred_at else ""),
+                trigger_at=start,
+                due_at=working_days_deadline(cal, start, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
                 what=f"a MARAC referral (within {days} working day(s))",
                 event=event,

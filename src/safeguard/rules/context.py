@@ -39,7 +39,14 @@ class Phrase:
 
     def render(self, clock: LocalTime) -> str:
         return self.template.format_map(
-            {k: clock.show(v) if isinstance(v, datetime) else v for k, v in self.values}
+            {
+                k: clock.show(v)
+                if isinstance(v, datetime)
+                else v.render(clock)
+                if isinstance(v, Phrase)
+                else v
+                for k, v in self.values
+            }
         )
 
 
@@ -242,6 +249,24 @@ def score_fact(
 def score_all(ctx: Context) -> None:
     for fact in ctx.history.assessments:
         ctx.scored.append(score_fact(fact, ctx.history, ctx.config, ctx.catalogue))
+
+
+def known_at(event: EventFact) -> datetime:
+    """When the force knew of an event: its report, when that came after it occurred.
+
+    A duty cannot fall due before the police could know of the incident, so an incident
+    reported long after it occurred starts its clocks (DASH, MARAC referral, Operation
+    Encompass) at the report; windows such as "3 incidents in 12 months" still count the dates
+    the incidents occurred.
+    """
+    reported = event.reported_at
+    return reported if reported is not None and reported > event.occurred_at else event.occurred_at
+
+
+def reported_note(event: EventFact) -> Phrase | str:
+    """ ", reported <local time>" when the event was reported after it occurred, else ""."""
+    at = known_at(event)
+    return "" if at == event.occurred_at else phrase(", reported {at}", at=at)
 
 
 def is_crime(event: EventFact) -> bool:
