@@ -373,3 +373,12 @@ def test_an_incident_reported_as_it_occurs_keeps_its_clock_at_the_incident() -> 
     same = event(1, occurred, reported_at=occurred - timedelta(minutes=5))  # report before: data
     (f,) = fired(person(involvements=(involved(same),)), "DA-DASH-COMPLETED")
     assert f.due_at == occurred + timedelta(hours=24) and "reported" not in f.explanation
+
+
+def test_potential_escalation_is_due_once_the_force_knew_of_every_incident() -> None:
+    t = datetime(2025, 1, 10, 12, tzinfo=UTC)
+    late = event(2, t + timedelta(days=50), reported_at=datetime(2025, 9, 1, 10, tzinfo=UTC))
+    evs = (event(1, t), late, event(3, t + timedelta(days=143)))
+    (f,) = fired(person(involvements=tuple(involved(e) for e in evs)), "MARAC-POTENTIAL-ESCALATION")
+    assert f.due_at == datetime(2025, 9, 2, 16, tzinfo=UTC)  # end of the next working day, BST
+    assert "the last known of 2025-09-01 11:00 BST" in f.explanation

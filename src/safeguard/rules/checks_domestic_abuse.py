@@ -176,12 +176,15 @@ def _marac_from_history(ctx: Context) -> None:
         recent = within(ctx, events, event, esc_days)
         if len(recent) >= n_min:
             days = ctx.n(esc, "due_working_days")
+            # Due once the force knew of all of them (one may have been reported late).
+            start = max(known_at(e) for e in recent)
+            late = start != event.occurred_at
             ctx.procedure(
                 esc,
                 f"event:{event.event_id}",
                 trigger=f"{len(recent)} domestic-abuse incidents as victim within {esc_days} "
                 f"days (>= {n_min}): {listing(ctx, recent)}"
-                + (f", the last reported {ctx.when(start)}" if start != event.occurred_at else ""),
+                + (f", the last known of {ctx.when(start)}" if late else ""),
                 trigger_at=start,
                 due_at=working_days_deadline(cal, start, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
