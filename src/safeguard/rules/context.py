@@ -265,8 +265,10 @@ def known_at(event: EventFact) -> datetime:
 
 def reported_note(event: EventFact) -> Phrase | str:
     """ ", reported <local time>" when the event was reported after it occurred, else ""."""
-    at = known_at(event)
-    return "" if at == event.occurred_at else phrase(", reported {at}", at=at)
+    reported = event.reported_at
+    if reported is None or reported <= event.occurred_at:
+        return ""
+    return phrase(", reported {at}", at=reported)
 
 
 def is_crime(event: EventFact) -> bool:
