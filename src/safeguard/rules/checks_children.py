@@ -8,11 +8,12 @@ from datetime import datetime
 from safeguard.domain.clocks import decided_at, rhi_done_at, strategy_times
 from safeguard.domain.history import MissingFact
 from safeguard.rules.context import (
+    REPORTED,
     Context,
     known_at,
     phrase,
     referral_done,
-    reported_note,
+    reported_late,
     working_days_deadline,
 )
 
@@ -219,18 +220,18 @@ def _encompass(ctx: Context) -> None:
         if age is None or not lo <= age <= hi:
             continue
         seen.add(event.event_id)
-        start = known_at(event)
+        start, late = known_at(event), reported_late(event)
         ctx.procedure(
             rule,
             f"event:{event.event_id}",
             trigger=phrase(
-                "child aged {age} ({role}) at domestic-abuse incident event {event} at "
-                "{at}{reported}",
+                "child aged {age} ({role}) at domestic-abuse incident event {event} at {at}"
+                + (REPORTED if late else ""),
                 age=age,
                 role=inv.role.replace("_", " "),
                 event=event.event_id,
                 at=event.occurred_at,
-                reported=reported_note(event),
+                reported=late,
             ),
             trigger_at=start,
             due_at=cal.next_school_day_start(start, cal.authority_of(event.area)),

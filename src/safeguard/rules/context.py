@@ -39,14 +39,7 @@ class Phrase:
 
     def render(self, clock: LocalTime) -> str:
         return self.template.format_map(
-            {
-                k: clock.show(v)
-                if isinstance(v, datetime)
-                else v.render(clock)
-                if isinstance(v, Phrase)
-                else v
-                for k, v in self.values
-            }
+            {k: clock.show(v) if isinstance(v, datetime) else v for k, v in self.values}
         )
 
 
@@ -263,12 +256,14 @@ def known_at(event: EventFact) -> datetime:
     return reported if reported is not None and reported > event.occurred_at else event.occurred_at
 
 
-def reported_note(event: EventFact) -> Phrase | str:
-    """ ", reported <local time>" when the event was reported after it occurred, else ""."""
+def reported_late(event: EventFact) -> datetime | None:
+    """When the event was reported, if that was after it occurred (else None)."""
     reported = event.reported_at
-    if reported is None or reported <= event.occurred_at:
-        return ""
-    return phrase(", reported {at}", at=reported)
+    return reported if reported is not None and reported > event.occurred_at else None
+
+
+REPORTED = ", reported {reported}"
+"""The part of a trigger phrase that says when a late-reported event was reported."""
 
 
 def is_crime(event: EventFact) -> bool:
