@@ -158,3 +158,47 @@ def test_return_at_0030_on_18th_birthday_needs_no_return_home_interview() -> Non
     ep17 = episode(1, utc(2026, 6, 13, 20), found_at=utc(2026, 6, 14, 22, 30))  # 23:30 BST, 17
     (f,) = fired(person(dob=dob, missing=(ep17,)), "MISSING-RHI-OFFERED")
     assert "child aged 17" in f.explanation and "23:30 BST" in f.explanation
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "within"),
+    [
+        (date(2023, 3, 10), date(2024, 3, 10), True),  # 12 months across 29 Feb: 366 days
+        (date(2023, 3, 10), date(2024, 3, 11), False),
+        (date(2025, 2, 1), date(2026, 2, 1), True),  # 12 months, no 29 Feb: 365 days
+        (date(2025, 2, 1), date(2026, 2, 2), False),
+        (date(2023, 2, 28), date(2024, 2, 29), False),  # 28 Feb + 12 months is 28 Feb 2024
+        (date(2023, 3, 1), date(2024, 2, 29), True),
+        (date(2024, 2, 29), date(2025, 2, 28), True),  # 29 Feb + 12 months clips to 28 Feb
+        (date(2024, 2, 29), date(2025, 3, 1), False),
+    ],
+)
+def test_a_365_day_window_is_12_calendar_months_across_a_leap_day(
+    earlier: date, later: date, within: bool
+) -> None:
+    noon = LONDON.start_of(earlier) + timedelta(hours=12)
+    evening = LONDON.start_of(later) + timedelta(hours=20)
+    assert LONDON.within_days(noon, evening, 365) is within
+    assert (LONDON.window_start(evening, 365) <= noon) is within
+
+
+def test_a_90_day_window_is_plain_local_days_across_a_leap_day() -> None:
+    end = LONDON.start_of(date(2024, 3, 30)) + timedelta(hours=10)
+    assert LONDON.window_start(end, 90) == LONDON.start_of(date(2023, 12, 31))
+
+
+def test_repeat_marac_is_due_12_calendar_months_after_the_referral_across_a_leap_day() -> None:
+    ref = referral(9, "marac", utc(2023, 3, 10, 9), event_id=1)
+    on_the_day = event(2, utc(2024, 3, 10, 21))  # 366 local days later: 12 months
+    history = person(
+        involvements=(involved(event(1, utc(2023, 3, 9, 20))), involved(on_the_day)),
+        referrals=(ref,),
+    )
+    (f,) = fired(history, "MARAC-REPEAT")
+    assert "2024-03-10 21:00 GMT" in f.explanation
+    day_after = event(2, utc(2024, 3, 11, 21))
+    history = person(
+        involvements=(involved(event(1, utc(2023, 3, 9, 20))), involved(day_after)),
+        referrals=(ref,),
+    )
+    assert fired(history, "MARAC-REPEAT") == []

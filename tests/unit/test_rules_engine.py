@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -353,3 +353,32 @@ def test_an_enhanced_rights_victim_is_referred_to_support_within_2_working_days(
     assert f.event_id == 1 and f.due_at == datetime(2026, 5, 6, 16, 0, tzinfo=UTC)
     idva = referral(5, "idva", datetime(2026, 5, 5, 9, 0, tzinfo=UTC), event_id=1)
     assert not fired(person(involvements=(involved(da),), referrals=(idva,)), "VC-SUPPORT-REFERRAL")
+
+
+def test_an_incident_reported_long_after_it_occurred_starts_its_clocks_at_the_report() -> None:
+
+    occurred, reported = datetime(2024, 6, 1, 12, tzinfo=UTC), datetime(2025, 9, 1, 10, tzinfo=UTC)
+    late = event(1, occurred, reported_at=reported)
+    (dash_due,) = fired(person(involvements=(involved(late),)), "DA-DASH-COMPLETED")
+    assert dash_due.due_at == reported + timedelta(hours=24)
+    assert "reported 2025-09-01 11:00 BST" in dash_due.explanation
+    child = person(dob=date(2015, 3, 1), involvements=(involved(late, "child_present"),))
+    (school,) = fired(child, "OP-ENCOMPASS-SCHOOL-TOLD")
+    assert school.due_at == datetime(2025, 9, 2, 7, 30, tzinfo=UTC)  # 08:30 BST, Tuesday
+
+
+def test_an_incident_reported_as_it_occurs_keeps_its_clock_at_the_incident() -> None:
+
+    occurred = datetime(2025, 1, 10, 12, tzinfo=UTC)
+    same = event(1, occurred, reported_at=occurred - timedelta(minutes=5))  # report before: data
+    (f,) = fired(person(involvements=(involved(same),)), "DA-DASH-COMPLETED")
+    assert f.due_at == occurred + timedelta(hours=24) and "reported" not in f.explanation
+
+
+def test_potential_escalation_is_due_once_the_force_knew_of_every_incident() -> None:
+    t = datetime(2025, 1, 10, 12, tzinfo=UTC)
+    late = event(2, t + timedelta(days=50), reported_at=datetime(2025, 9, 1, 10, tzinfo=UTC))
+    evs = (event(1, t), late, event(3, t + timedelta(days=143)))
+    (f,) = fired(person(involvements=tuple(involved(e) for e in evs)), "MARAC-POTENTIAL-ESCALATION")
+    assert f.due_at == datetime(2025, 9, 2, 16, tzinfo=UTC)  # end of the next working day, BST
+    assert "the last known of 2025-09-01 11:00 BST" in f.explanation

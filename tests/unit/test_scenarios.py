@@ -15,9 +15,9 @@ from safeguard.instruments import default_catalogue
 from safeguard.rules.scenario import run_file, run_scenarios, shipped_scenarios
 
 
-def test_at_least_30_shipped_boundary_cases_pass_and_each_cites_domain_md() -> None:
+def test_at_least_100_shipped_boundary_cases_pass_and_each_cites_domain_md() -> None:
     results = [r for p in shipped_scenarios() for r in run_file(p, default_catalogue())]
-    assert len(results) >= 30
+    assert len(results) >= 100
     failed = [(r.name, r.problems) for r in results if not r.passed]
     assert failed == []
     assert all("DOMAIN.md" in r.source for r in results)
@@ -27,6 +27,18 @@ def test_safeguard_rules_test_runs_the_shipped_scenarios_and_exits_0() -> None:
     result = CliRunner().invoke(app, ["rules", "test"])
     assert result.exit_code == 0, result.output
     assert "0 failed" in result.output
+    assert f"({len(shipped_scenarios())} files)" in result.output
+
+
+def test_every_scenario_file_in_the_package_is_shipped_and_each_area_has_its_file() -> None:
+    folder = Path(__file__).resolve().parents[2] / "src/safeguard/rules/scenarios"
+    on_disk = sorted(p.name for p in folder.glob("*.yaml"))
+    assert sorted(p.name for p in shipped_scenarios()) == on_disk
+    areas = {"domestic_abuse", "children", "victims", "calendars", "records"}
+    assert areas <= {Path(n).stem for n in on_disk}
+    for path in shipped_scenarios():
+        names = [r.name for r in run_file(path, default_catalogue())]
+        assert len(names) == len(set(names)), f"{path.name}: two cases share a name"
 
 
 def test_a_failing_case_is_reported_with_why_and_exit_1(tmp_path: Path) -> None:
@@ -64,6 +76,13 @@ def test_a_failing_case_is_reported_with_why_and_exit_1(tmp_path: Path) -> None:
         ({"cases": [{"name": "x", "source": "s", "events": [{"id": 1, "at": "2025-01-10"}]}]},
          r"case 1 events\[1\] field at: give a timezone offset"),
         ({"cases": "none"}, "a mapping with a list of cases"),
+        ({"cases": [{"name": "x", "source": "s", "corrections": {"people": []}}]},
+         r"case 1 corrections field people: not a record kind"),
+        ({"cases": [{"name": "x", "source": "s", "corrections": {"person": "1990"}}]},
+         r"case 1 corrections field person: a mapping"),
+        ({"cases": [{"name": "x", "source": "s", "referrals": [
+            {"id": 1, "type": "mash", "at": "2025-01-10T12:00:00Z", "statuses": [{"at": "x"}]}]}]},
+         r"case 1 referrals\[1\] statuses\[1\]: field status is required"),
     ],
 )  # fmt: skip
 def test_a_malformed_scenario_is_refused_naming_file_case_and_field(

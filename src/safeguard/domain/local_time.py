@@ -6,7 +6,8 @@ default), as the guidance does:
 
 * "within 12 months" / "within 365 days" compares local calendar dates, not elapsed hours: an
   incident at 23:30 on 10 March 2025 is 365 days after one at 08:00 on 10 March 2024, however
-  many hours lie between and whatever clock change came in between;
+  many hours lie between and whatever clock change came in between; a 365-day window is 12
+  calendar months, so across a 29 February it is 366 days (:func:`first_day_within`);
 * an age is the age on the local date: a child who returns at 00:30 BST on her 18th birthday is
   18 (in UTC it is still 23:30 the day before);
 * an explanation shows local time with its zone (``2024-03-31 02:30 BST``).
@@ -71,6 +72,34 @@ def _start_of(name: str, day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=zone(name)).astimezone(UTC)
 
 
+@lru_cache(maxsize=65536)
+def first_day_within(last: date, days: int) -> date:
+    """The earliest local date still "within ``days`` days" of ``last`` (both inclusive).
+
+    A window of 365 days (or a multiple) is the guidance's "12 months" (years): it is counted in
+    calendar months, so across a 29 February it is 366 days long. An incident on 10 March 2024
+    is within 12 months of one on 10 March 2023; one on 11 March 2024 is not. Other lengths
+    (e.g. 90 days) are plain local days.
+
+    Examples:
+        >>> first_day_within(date(2024, 3, 10), 365).isoformat()
+        '2023-03-10'
+        >>> first_day_within(date(2026, 2, 1), 365).isoformat()
+        '2025-02-01'
+        >>> first_day_within(date(2024, 2, 29), 365).isoformat()   # 28 Feb 2023 + 12 months < it
+        '2023-03-01'
+        >>> first_day_within(date(2026, 4, 4), 90).isoformat()
+        '2026-01-04'
+    """
+    if days <= 0 or days % 365:
+        return last - timedelta(days=days)
+    months = 12 * (days // 365)
+    start = add_months(last, -months)
+    if add_months(start, months) < last:  # e.g. 29 February: 28 Feb + 12 months falls short
+        start += timedelta(days=1)
+    return start
+
+
 @dataclass(frozen=True, slots=True)
 class LocalTime:
     """The force's local clock (an IANA zone name, Europe/London by default)."""
@@ -99,13 +128,16 @@ class LocalTime:
 
     def within_days(self, earlier: datetime, later: datetime, days: int) -> bool:
         """``later`` falls on or after ``earlier``'s local date and at most ``days`` local
-        dates after it ("within 365 days", the first and the last day inclusive)."""
-        return 0 <= self.days_between(earlier, later) <= days
+        dates after it ("within 365 days", the first and the last day inclusive; 365 days is
+        12 calendar months, see :func:`first_day_within`)."""
+        first, last = _local_date(self.name, earlier), _local_date(self.name, later)
+        return first <= last and first_day_within(last, days) <= first
 
     def window_start(self, end: datetime, days: int) -> datetime:
-        """The first instant (UTC) of the local day ``days`` days before ``end``'s local day:
-        an instant ``t <= end`` is within the window exactly when ``t >= window_start``."""
-        return _start_of(self.name, _local_date(self.name, end) - timedelta(days=days))
+        """The first instant (UTC) of the first local day of the ``days``-day window ending on
+        ``end``'s local day: an instant ``t <= end`` is within the window exactly when
+        ``t >= window_start``."""
+        return _start_of(self.name, first_day_within(_local_date(self.name, end), days))
 
     def start_of(self, day: date) -> datetime:
         """The first instant (UTC) of a local date (00:00 local; DST changes here happen at

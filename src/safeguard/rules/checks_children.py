@@ -7,7 +7,15 @@ from datetime import datetime
 
 from safeguard.domain.clocks import decided_at, rhi_done_at, strategy_times
 from safeguard.domain.history import MissingFact
-from safeguard.rules.context import Context, phrase, referral_done, working_days_deadline
+from safeguard.rules.context import (
+    REPORTED,
+    Context,
+    known_at,
+    phrase,
+    referral_done,
+    reported_late,
+    working_days_deadline,
+)
 
 CSE_INSTRUMENT = "cse-seraf"
 RAG_HOURS = {
@@ -212,18 +220,21 @@ def _encompass(ctx: Context) -> None:
         if age is None or not lo <= age <= hi:
             continue
         seen.add(event.event_id)
+        start, late = known_at(event), reported_late(event)
         ctx.procedure(
             rule,
             f"event:{event.event_id}",
             trigger=phrase(
-                "child aged {age} ({role}) at domestic-abuse incident event {event} at {at}",
+                "child aged {age} ({role}) at domestic-abuse incident event {event} at {at}"
+                + (REPORTED if late else ""),
                 age=age,
                 role=inv.role.replace("_", " "),
                 event=event.event_id,
                 at=event.occurred_at,
+                reported=late,
             ),
-            trigger_at=event.occurred_at,
-            due_at=cal.next_school_day_start(event.occurred_at, cal.authority_of(event.area)),
+            trigger_at=start,
+            due_at=cal.next_school_day_start(start, cal.authority_of(event.area)),
             done_at=referral_done(ctx, ("operation_encompass",), event.event_id, event.occurred_at),
             what="the school told (before the start of the next school day)",
             event=event,

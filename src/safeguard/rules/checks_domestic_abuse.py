@@ -6,11 +6,14 @@ from datetime import timedelta
 
 from safeguard.domain.history import EventFact, ReferralFact
 from safeguard.rules.context import (
+    REPORTED,
     Context,
     Scored,
+    known_at,
     listing,
     phrase,
     referral_done,
+    reported_late,
     role_events,
     victim_events,
     within,
@@ -41,16 +44,19 @@ def _dash_completed(ctx: Context) -> None:
                 if s.fact.event_id is None and s.fact.completed_at >= event.occurred_at
             ]
         done = matched[0] if matched else None
+        start, late = known_at(event), reported_late(event)
         ctx.procedure(
             rule,
             f"event:{event.event_id}",
             trigger=phrase(
-                "victim of domestic-abuse incident event {event} at {at}",
+                "victim of domestic-abuse incident event {event} at {at}"
+                + (REPORTED if late else ""),
                 event=event.event_id,
                 at=event.occurred_at,
+                reported=late,
             ),
-            trigger_at=event.occurred_at,
-            due_at=event.occurred_at + timedelta(hours=hours),
+            trigger_at=start,
+            due_at=start + timedelta(hours=hours),
             done_at=done.fact.completed_at if done else None,
             what=f"a complete DASH (within {hours} h)",
             event=event,
@@ -140,6 +146,7 @@ def _marac_from_history(ctx: Context) -> None:
     n_min, esc_days = ctx.n(esc, "min_incidents"), ctx.n(esc, "window_days")
     rep_days = ctx.n(rep, "window_days")
     for event in events:
+        start = known_at(event)
         last = _last_marac_before(ctx, event)
         if (
             last is not None
@@ -147,20 +154,23 @@ def _marac_from_history(ctx: Context) -> None:
             and ctx.clock.within_days(last.made_at, event.occurred_at, rep_days)
         ):
             days = ctx.n(rep, "due_working_days")
+            late = reported_late(event)
             ctx.procedure(
                 rep,
                 f"event:{event.event_id}",
                 trigger=phrase(
-                    "domestic-abuse incident event {event} at {at} is within {days} days of "
-                    "MARAC referral {referral} made {made}",
+                    "domestic-abuse incident event {event} at {at}"
+                    + (REPORTED if late else "")
+                    + " is within {days} days of MARAC referral {referral} made {made}",
                     event=event.event_id,
                     at=event.occurred_at,
+                    reported=late,
                     days=rep_days,
                     referral=last.referral_id,
                     made=last.made_at,
                 ),
-                trigger_at=event.occurred_at,
-                due_at=working_days_deadline(cal, event.occurred_at, days),
+                trigger_at=start,
+                due_at=working_days_deadline(cal, start, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
                 what=f"a repeat MARAC referral (within {days} working day(s))",
                 event=event,
@@ -170,13 +180,20 @@ def _marac_from_history(ctx: Context) -> None:
         recent = within(ctx, events, event, esc_days)
         if len(recent) >= n_min:
             days = ctx.n(esc, "due_working_days")
+            # Due once the force knew of all of them (one may have been reported late; each
+            # occurred no later than this one, so only their reports can be later).
+            for e in recent:
+                if e.reported_at is not None and e.reported_at > start:
+                    start = e.reported_at
+            known_later = start != event.occurred_at
             ctx.procedure(
                 esc,
                 f"event:{event.event_id}",
                 trigger=f"{len(recent)} domestic-abuse incidents as victim within {esc_days} "
-                f"days (>= {n_min}): {listing(ctx, recent)}",
-                trigger_at=event.occurred_at,
-                due_at=working_days_deadline(cal, event.occurred_at, days),
+                f"days (>= {n_min}): {listing(ctx, recent)}"
+                + (f", the last known of {ctx.when(start)}" if known_later else ""),
+                trigger_at=start,
+                due_at=working_days_deadline(cal, start, days),
                 done_at=referral_done(ctx, MARAC, event.event_id, event.occurred_at),
                 what=f"a MARAC referral (within {days} working day(s))",
                 event=event,

@@ -244,6 +244,28 @@ def score_all(ctx: Context) -> None:
         ctx.scored.append(score_fact(fact, ctx.history, ctx.config, ctx.catalogue))
 
 
+def known_at(event: EventFact) -> datetime:
+    """When the force knew of an event: its report, when that came after it occurred.
+
+    A duty cannot fall due before the police could know of the incident, so an incident
+    reported long after it occurred starts its clocks (DASH, MARAC referral, Operation
+    Encompass) at the report; windows such as "3 incidents in 12 months" still count the dates
+    the incidents occurred.
+    """
+    reported = event.reported_at
+    return reported if reported is not None and reported > event.occurred_at else event.occurred_at
+
+
+def reported_late(event: EventFact) -> datetime | None:
+    """When the event was reported, if that was after it occurred (else None)."""
+    reported = event.reported_at
+    return reported if reported is not None and reported > event.occurred_at else None
+
+
+REPORTED = ", reported {reported}"
+"""The part of a trigger phrase that says when a late-reported event was reported."""
+
+
 def is_crime(event: EventFact) -> bool:
     return event.is_crime
 

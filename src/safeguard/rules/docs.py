@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import sys
 
+import yaml
+
 from safeguard.domain.assessments import Instrument
 from safeguard.instruments import packaged_instruments
 from safeguard.rules.config import parse_rules_config
 from safeguard.rules.rules import RULES
+from safeguard.rules.scenario import shipped_scenarios
 
 INTRO = """\
 # Rules and instruments
@@ -49,6 +52,8 @@ time zone (`calendar.timezone`, Europe/London by default), as the guidance does:
   third incident at 23:00 on 10 November 2025 is 365 days after one at 08:00 on 10 November
   2024 (elapsed: 365 days and 15 hours) and counts; at 00:30 BST on the 366th local day it
   does not, though fewer than 366 x 24 hours have passed. Clock changes never move a boundary.
+  A 365-day window is 12 calendar months: across a 29 February it is 366 days (10 March 2024
+  is within 12 months of 10 March 2023; 11 March 2024 is not).
 * ages are on the local date: a child found at 00:30 BST on her 18th birthday (23:30 UTC the
   day before) is 18, so no return home interview is due; a victim of a crime at 00:01 on her
   18th birthday has standard, not child's, Victims' Code rights.
@@ -129,11 +134,16 @@ safeguard assess
 ## Testing the rules: scenarios
 
 `safeguard rules test FILE...` runs scenario files (YAML: records in, findings expected) and
-reports pass or fail per case (exit 1 when any fails); with no file it runs the 36 boundary
-cases shipped in `safeguard/rules/scenarios/` (14 'yes' answers, 364/365/366 days across clock
-changes, bank holidays and the Christmas substitute day, Encompass ages 3/4/17/18 and school
-holidays, the 18th birthday at 00:30, a corrected DASH, repeat MARAC, ...), each citing its
-DOMAIN.md source. `make test` runs them. The format is documented in
+reports pass or fail per case (exit 1 when any fails); with no file it runs the {n_cases} boundary
+cases shipped in `safeguard/rules/scenarios/`, one file per area: `domestic_abuse.yaml` (DASH
+bands 9/10/13/14, officer grades, cluster of three, 364/365/366 days and 12 months across clock
+changes and 29 February, repeat MARAC), `children.yaml` (Encompass ages 3/4/17/18 and 29
+February birthdays, school holidays and INSET days, return home interviews at 72 hours and the
+18th birthday, repeat missing at 90/91 days, SERAF bands and floors), `victims.yaml` (enhanced
+and standard rights, persistent targeting, Right 6 triggers), `calendars.yaml` (bank holidays of
+each UK nation, working hours across the clock changes, MASH RAG and strategy clocks) and
+`records.yaml` (incidents reported long after, corrections that keep a duty, a child turning
+18), each citing its DOMAIN.md source. `make test` runs them all. The format is documented in
 `safeguard.rules.scenario`; a case looks like:
 
 ```yaml
@@ -149,8 +159,9 @@ cases:
     absent: [DA-DASH-COMPLETED]
 ```
 
-`as_of` evaluates a case at a moment; `corrections` re-sends records and checks what a
-correction may not erase; `settings` gives a case its own force settings.
+`as_of` evaluates a case at a moment; `corrections` re-sends records (or corrects the
+`person`, e.g. a date of birth) and checks what a correction may not erase; `settings` gives a
+case its own force settings; a referral may list `statuses` (e.g. `strategy_discussion_needed`).
 """
 
 TABLES = """\
@@ -272,9 +283,19 @@ def _instrument_section(instrument: Instrument) -> list[str]:
     return lines
 
 
+def _shipped_cases() -> int:
+    """How many boundary cases the shipped scenario files hold (counted, not run)."""
+    total = 0
+    for path in shipped_scenarios():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        total += len(data["cases"])
+    return total
+
+
 def render() -> str:
     """The whole of ``docs/rules.md``."""
-    lines = [INTRO, *_rule_section(), "## Instruments", ""]
+    lines = [INTRO.replace("{n_cases}", str(_shipped_cases())), *_rule_section()]
+    lines += ["## Instruments", ""]
     lines += [
         "One YAML file per instrument version in `src/safeguard/instruments/`. A force adds its",
         "own instrument or version as a file in the directory named by",

@@ -26,9 +26,10 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("DA-DASH-COMPLETED", 1, "DASH completed for every domestic-abuse victim",
+    Rule("DA-DASH-COMPLETED", 2, "DASH completed for every domestic-abuse victim",
          "Every victim of a domestic-abuse incident has a complete DASH (police or SafeLives) "
-         "within `due_hours` of the incident. Missing or late is an assurance finding.",
+         "within `due_hours` of the incident (of its report, when it was reported later). "
+         "Missing or late is an assurance finding.",
          ("A1",), "procedure", "dash_due", "medium"),
     Rule("ASSESSMENT-INCOMPLETE", 1, "Risk assessment incomplete or invalid",
          "A stored assessment with unanswered questions, an unknown instrument version, answers "
@@ -45,28 +46,30 @@ RULES: tuple[Rule, ...] = (
          "A DASH below the visible-high-risk count whose grade was raised to high by the officer "
          "or a reviewer (with a rationale) makes a MARAC referral due within `due_working_days`.",
          ("A3", "A4"), "procedure", "marac_due", "high"),
-    Rule("MARAC-POTENTIAL-ESCALATION", 1, "MARAC referral: potential escalation",
+    Rule("MARAC-POTENTIAL-ESCALATION", 2, "MARAC referral: potential escalation",
          "`min_incidents` or more domestic-abuse incidents with the person as victim within "
-         "`window_days` days (the first and the last inclusive) make a MARAC referral due "
-         "within `due_working_days` of the latest.",
+         "`window_days` days (the first and the last inclusive; 365 days is 12 calendar months) "
+         "make a MARAC referral due within `due_working_days` of the latest (of its report, "
+         "when it was reported later).",
          ("A4",), "procedure", "marac_due", "high"),
-    Rule("MARAC-REPEAT", 1, "MARAC referral: repeat",
+    Rule("MARAC-REPEAT", 2, "MARAC referral: repeat",
          "Any domestic-abuse incident with the person as victim within `window_days` days of "
-         "their last MARAC referral makes a repeat referral due within `due_working_days`.",
+         "their last MARAC referral (365 days: 12 calendar months) makes a repeat referral due "
+         "within `due_working_days` of the incident (of its report, when reported later).",
          ("A4",), "procedure", "marac_due", "high"),
     Rule("DA-NEW-HIGH-RISK", 1, "New high-risk domestic-abuse victim",
          "A complete DASH graded high (actuarially or by judgement) puts the victim on the "
          "new-high-risk worklist.", ("A3",), "flag", "new_high_risk", "high"),
-    Rule("DA-REPEAT-VICTIM", 1, "Repeat victim of domestic abuse",
+    Rule("DA-REPEAT-VICTIM", 2, "Repeat victim of domestic abuse",
          "Victim in `min_incidents` or more domestic-abuse incidents within `window_days` days.",
          ("A4", "F", "I5"), "flag", "repeat_victim", "medium"),
-    Rule("DA-REPEAT-PERPETRATOR", 1, "Repeat domestic-abuse perpetrator",
+    Rule("DA-REPEAT-PERPETRATOR", 2, "Repeat domestic-abuse perpetrator",
          "Suspect in `min_incidents` or more domestic-abuse incidents within `window_days` days.",
          ("A4", "A6"), "flag", "repeat_perpetrator", "medium"),
-    Rule("HATE-REPEAT-VICTIM", 1, "Repeat victim of hate crime",
+    Rule("HATE-REPEAT-VICTIM", 2, "Repeat victim of hate crime",
          "Victim in `min_incidents` or more hate crimes or incidents within `window_days` days.",
          ("E",), "flag", "repeat_victim", "medium"),
-    Rule("HATE-REPEAT-PERPETRATOR", 1, "Repeat hate-crime perpetrator",
+    Rule("HATE-REPEAT-PERPETRATOR", 2, "Repeat hate-crime perpetrator",
          "Suspect in `min_incidents` or more hate crimes or incidents within `window_days` days.",
          ("E",), "flag", "repeat_perpetrator", "medium"),
     Rule("DA-CLUSTER-OF-THREE", 1, "Cluster of three: separation, coercive control, violence",
@@ -95,10 +98,11 @@ RULES: tuple[Rule, ...] = (
          "A child (age up to `max_age`) found or returned is offered a return home interview "
          "within `due_hours` hours of return (elapsed, or working hours if `working_hours`).",
          ("B3",), "procedure", "rhi_due", "medium"),
-    Rule("OP-ENCOMPASS-SCHOOL-TOLD", 1, "Operation Encompass: school told",
+    Rule("OP-ENCOMPASS-SCHOOL-TOLD", 2, "Operation Encompass: school told",
          "A child aged `min_age` to `max_age` on the day, present at or a victim of a "
          "domestic-abuse incident: the school is told (an operation_encompass referral) before "
-         "the start of the next school day.", ("C3",), "procedure", "encompass_due", "medium"),
+         "the start of the next school day (after the report, when the incident was reported "
+         "later).", ("C3",), "procedure", "encompass_due", "medium"),
     Rule("MASH-STRATEGY-DISCUSSION", 1, "Strategy discussion held within its clock",
          "A MASH decision that a strategy discussion is needed (reasonable cause to suspect "
          "significant harm; status strategy_discussion_needed) is followed by the discussion "
@@ -113,12 +117,12 @@ RULES: tuple[Rule, ...] = (
          "Every victim of a crime has a needs assessment (victim contact, trigger "
          "needs_assessment) within `due_working_days` working days of the report (unverified "
          "timescale; configurable).", ("E",), "procedure", "victim_update", "medium"),
-    Rule("VC-SUPPORT-REFERRAL", 1, "Victims' Code Right 4: referral to support services",
+    Rule("VC-SUPPORT-REFERRAL", 2, "Victims' Code Right 4: referral to support services",
          "A victim with enhanced rights (see VC-RIGHT6-UPDATE) is referred to support services "
          "(a victim contact with trigger support_referral, or a victim_support or idva "
          "referral) within `due_working_days` working days of the report (unverified "
          "timescale; configurable).", ("E",), "procedure", "victim_update", "medium"),
-    Rule("VC-RIGHT6-UPDATE", 1, "Victims' Code Right 6: told of investigation steps",
+    Rule("VC-RIGHT6-UPDATE", 2, "Victims' Code Right 6: told of investigation steps",
          "The victim is told of an arrest, interview, release, bail change or a decision not "
          "to investigate within `enhanced_working_days` working day(s) with enhanced rights "
          "(victims of domestic abuse, hate crime or sexual offences; children; persistently "

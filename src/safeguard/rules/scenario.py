@@ -12,11 +12,12 @@ A scenario file is YAML::
           - {id: 1, type: domestic_abuse, at: 2025-01-10T12:00:00Z, role: victim}
         assessments:
           - {id: 1, instrument: dash-ric/2009, at: 2025-01-10T15:00:00Z, yes_answers: 14}
-        referrals:   [{id: 1, type: marac, at: ..., event: 1, rag: red, decided: ...}]
+        referrals:   [{id: 1, type: marac, at: ..., event: 1, rag: red, decided: ...,
+                       statuses: [{status: strategy_discussion_needed, at: ...}]}]
         missing:     [{id: 1, reported: ..., found: ..., exploitation: true, rhi_offered: ...}]
         contacts:    [{id: 1, trigger: arrest, at: ..., contacted: ..., event: 1}]
         as_of: 2025-01-20T00:00:00Z   # optional: evaluate at this moment
-        corrections: {assessments: [...]}  # optional: re-sent records, evaluated after
+        corrections: {assessments: [...], person: {dob: ...}}  # optional: re-sent records
         expect:
           - {rule: MARAC-VISIBLE-HIGH-RISK, due: 2025-01-13T17:00:00Z}
           - {rule: DA-NEW-HIGH-RISK, explanation_contains: "graded high"}
@@ -158,6 +159,10 @@ def _history(raw: Mapping[str, Any], where: str, catalogue: Catalogue) -> Person
     for n, r in enumerate(_items(raw, "referrals", where), start=1):
         w = f"{where} referrals[{n}]"
         decided = _opt(r, "decided", w)
+        statuses = [("decision_made", decided)] if decided else []
+        for k, st in enumerate(_items(r, "statuses", w), start=1):
+            ws = f"{w} statuses[{k}]"
+            statuses.append((str(_need(st, "status", ws)), _moment(_need(st, "at", ws), ws)))
         referrals.append(
             ReferralFact(
                 referral_id=int(_need(r, "id", w)),
@@ -165,7 +170,7 @@ def _history(raw: Mapping[str, Any], where: str, catalogue: Catalogue) -> Person
                 made_at=_moment(_need(r, "at", w), f"{w} field at"),
                 event_id=r.get("event"),
                 rag=r.get("rag"),
-                statuses=(("decision_made", decided),) if decided else (),
+                statuses=tuple(statuses),
             )
         )
     missing = []
@@ -206,13 +211,31 @@ def _history(raw: Mapping[str, Any], where: str, catalogue: Catalogue) -> Person
     )
 
 
-def _merge_records(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The case's records with ``changes`` replacing records of the same kind and id."""
+RECORD_KINDS = ("events", "assessments", "referrals", "missing", "contacts")
+
+
+def _merge_records(
+    base: Mapping[str, Any], changes: Any, where: str = "corrections"
+) -> dict[str, Any]:
+    """The case's records with ``changes`` replacing records of the same kind and id (and the
+    person's fields, e.g. a corrected date of birth)."""
+    if not isinstance(changes, Mapping):
+        raise ValidationFailed(f"{where}: a mapping of record kinds to corrected records")
     merged = dict(base)
     for kind, items in changes.items():
-        by_id = {i["id"]: i for i in merged.get(kind) or []}
-        for item in items or []:
-            by_id[item["id"]] = item
+        if kind == "person":
+            if not isinstance(items, Mapping):
+                raise ValidationFailed(f"{where} field person: a mapping (e.g. {{dob: ...}})")
+            merged["person"] = {**(merged.get("person") or {}), **items}
+            continue
+        if kind not in RECORD_KINDS:
+            raise ValidationFailed(
+                f"{where} field {kind}: not a record kind (person, {', '.join(RECORD_KINDS)})"
+            )
+        corrected = _items(changes, kind, where)
+        by_id = {i.get("id"): i for i in _items(merged, kind, where)}
+        for n, item in enumerate(corrected, start=1):
+            by_id[_need(item, "id", f"{where} {kind}[{n}]")] = item
         merged[kind] = list(by_id.values())
     return merged
 
@@ -230,7 +253,11 @@ def _run_case(
         return list(first.findings), [
             "closed_by_rule" if f.satisfied else "open" for f in first.findings
         ]
-    corrected = _history(_merge_records(raw, raw["corrections"]), f"{where} corrections", catalogue)
+    corrected = _history(
+        _merge_records(raw, raw["corrections"], f"{where} corrections"),
+        f"{where} corrections",
+        catalogue,
+    )
     if as_of is not None:
         corrected = corrected.as_of(as_of)
     second = evaluate(corrected, config, catalogue)
