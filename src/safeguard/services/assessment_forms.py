@@ -46,6 +46,7 @@ def incidents_for(conn: Connection, person_id: int) -> list[IncidentChoice]:
     found = HistoryRepository(conn).histories(mids, expand=False, parties=False)
     if not found:
         return []
+    show = default_assessor().config.local_time.show  # the force's local time, with its zone
     seen: dict[int, IncidentChoice] = {}
     for inv in sorted(found[0].involvements, key=lambda i: i.event.occurred_at, reverse=True):
         e = inv.event
@@ -53,7 +54,7 @@ def incidents_for(conn: Connection, person_id: int) -> list[IncidentChoice]:
             kind = e.event_type.replace("_", " ")
             seen[e.event_id] = IncidentChoice(
                 e.event_id,
-                f"{e.occurred_at:%d %b %Y %H:%M}: {kind} ({inv.role.replace('_', ' ')})",
+                f"{show(e.occurred_at)}: {kind} ({inv.role.replace('_', ' ')})",
                 e.domestic_abuse,
             )
     return list(seen.values())

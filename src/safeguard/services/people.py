@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Connection
 
@@ -25,6 +25,7 @@ from safeguard.adapters.db.person_records import MentionHit, MentionRecord, Name
 from safeguard.domain.access import Action, RecordKind, Scope, ensure, scope_of, sight
 from safeguard.domain.clocks import Clocks, rhi_done_at
 from safeguard.domain.history import MissingFact, PersonHistory
+from safeguard.domain.local_time import LocalTime
 from safeguard.domain.projection import WITHHELD_NAME, items_shown_if, project, shown_if
 from safeguard.domain.purposes import Justification
 from safeguard.errors import NotFound
@@ -315,7 +316,9 @@ def person_profile(
         {**asdict(f), "title": rule_title(f.rule_id), "overdue": bool(f.due_at and f.due_at < now)}
         for f in findings.for_person(conn, person_id)
     ]
-    profile.flags = _flags(profile, history, now, assessor.config.clocks)
+    profile.flags = _flags(
+        profile, history, now, assessor.config.clocks, assessor.config.local_time
+    )
     today = assessor.config.local_time.local_date(now)  # ages and days on local dates
     profile.age = history.age_at(today)
     profile.aliases = _aliases(mentions, profile.names)
@@ -436,9 +439,9 @@ def _fill_timeline(
                 domain=_DOMAIN.get(e.event_type, "other"),
             )
         )
-    clocks = assessor.config.clocks
+    clocks, local = assessor.config.clocks, assessor.config.local_time
     for m in history.missing:
-        found = f", found {m.found_at:%d %b %Y %H:%M}" if m.found_at else ", not yet found"
+        found = f", found {local.show(m.found_at)}" if m.found_at else ", not yet found"
         age = history.age_at(assessor.config.local_time.local_date(m.reported_missing_at))
         rhi = _rhi_clock(m, age, clocks, assessor, now or _now(None))
         aged = f"aged {age}, " if age is not None else ""
@@ -457,7 +460,8 @@ def _fill_timeline(
         final = risk_view.final_grade(a, history, assessor.catalogue) or "not graded"
         event = history.events.get(a.event_id) if a.event_id is not None else None
         tied = (
-            f" for the {_label(event.event_type).lower()} incident of {event.occurred_at:%d %b %Y}"
+            f" for the {_label(event.event_type).lower()} incident of "
+            f"{assessor.config.local_time.local_date(event.occurred_at):%d %b %Y}"
             if event is not None
             else " (not tied to an incident)"
         )
@@ -524,7 +528,7 @@ def _rhi_clock(
 ) -> str:
     """The return home interview's clock for a missing episode, in words (the force's clock:
     ``MISSING-RHI-OFFERED`` in the rules settings)."""
-    found_at = m.found_at
+    found_at, show = m.found_at, assessor.config.local_time.show
     offered = rhi_done_at(m.rhi_offered_at, m.rhi_completed_at)
     if age is not None and age > clocks.rhi_max_age:
         return "adult: no return home interview clock"
@@ -534,25 +538,28 @@ def _rhi_clock(
     hours = f"{clocks.rhi_hours:g}-hour"
     if offered is not None:
         late = "on time" if offered <= due else "late"
-        return f"return home interview offered {offered:%d %b %Y %H:%M} ({late}; {hours} clock)"
+        return f"return home interview offered {show(offered)} ({late}; {hours} clock)"
     if m.rhi_declined:
         return "return home interview declined"
     if now > due:
-        return f"return home interview OVERDUE since {due:%d %b %Y %H:%M} ({hours} clock)"
+        return f"return home interview OVERDUE since {show(due)} ({hours} clock)"
     left = due - now
     return (
-        f"return home interview due by {due:%d %b %Y %H:%M} "
+        f"return home interview due by {show(due)} "
         f"({int(left.total_seconds() // 3600)} hours left of the {hours} clock)"
     )
 
 
-def _flags(profile: Profile, history: PersonHistory, now: datetime, clocks: Clocks) -> list[Flag]:
-    """What the screen flags, with the rules' own thresholds (the force's settings):
-    DA-REPEAT-VICTIM and MISSING-REPEAT, counted over the window up to now."""
+def _flags(
+    profile: Profile, history: PersonHistory, now: datetime, clocks: Clocks, local: LocalTime
+) -> list[Flag]:
+    """What the screen flags, with the rules' own thresholds and windows (the force's settings
+    and local dates, as the rules count them: 365 days is 12 calendar months):
+    DA-REPEAT-VICTIM and MISSING-REPEAT, counted over the window ending today."""
     flags: list[Flag] = []
     if profile.restricted:
         flags.append(Flag("restricted", "Restricted person: every view needs a recorded reason"))
-    da_since = now - timedelta(days=clocks.repeat_da_window_days)
+    da_since = local.window_start(now, clocks.repeat_da_window_days)
     da_victim = {
         inv.event.event_id
         for inv in history.involvements
@@ -567,7 +574,7 @@ def _flags(profile: Profile, history: PersonHistory, now: datetime, clocks: Cloc
             )
         )
     missing = [i for i in profile.timeline if i.kind == "missing_episode"]
-    missing_since = now - timedelta(days=clocks.repeat_missing_window_days)
+    missing_since = local.window_start(now, clocks.repeat_missing_window_days)
     recent = [m for m in history.missing if missing_since <= m.reported_missing_at]
     if len(recent) >= clocks.repeat_missing_min_episodes:
         flags.append(
