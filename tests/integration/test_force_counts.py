@@ -65,3 +65,18 @@ def test_reading_an_incident_with_a_restricted_party_needs_break_glass(engine: E
     with engine.begin() as conn:
         with pytest.raises(BreakGlassRequired):
             get_event(UnitOfWork(conn, OFFICER), event_id=world.event, justification=why)
+
+
+def test_a_persons_other_names_are_read_as_names(engine: Engine) -> None:
+    from safeguard.adapters.db.person_records import mentions_of
+    from safeguard.adapters.db.tables import person_mentions
+    from safeguard.services.people import _aliases
+    from tests.web_fixtures import add
+
+    with engine.begin() as conn:
+        one = add(conn, person_mentions, forenames="Jo", surname="Smith", other_names=["Jo Brown"])
+        old = add(conn, person_mentions, forenames="Jo", surname="Smith", other_names="JB; J Brown")
+    with engine.connect() as conn:
+        records = mentions_of(conn, -one) + mentions_of(conn, -old)
+    assert [r.other_names for r in records] == [("Jo Brown",), ("JB", "J Brown")]
+    assert _aliases(records, ["Jo Smith"]) == ["Jo Brown", "JB", "J Brown"]

@@ -342,9 +342,8 @@ def _aliases(mentions: list[MentionRecord], names: list[str]) -> list[str]:
     """Other names recorded (aliases, previous names) and every name but the main one."""
     out: list[str] = list(names[1:])
     for m in mentions:
-        for alias in (m.other_names or "").split(";"):
-            alias = alias.strip()
-            if alias and alias not in out and alias not in names[:1]:
+        for alias in m.other_names:
+            if alias not in out and alias not in names[:1]:
                 out.append(alias)
     return out
 

@@ -33,7 +33,7 @@ class MentionRecord:
     sex: str | None
     postcode: str | None
     address: str | None
-    other_names: str | None
+    other_names: tuple[str, ...]  # aliases and earlier names, as recorded
     recorded_at: datetime | None
     mention_date: date | None
 
@@ -79,7 +79,27 @@ def mentions_of(conn: Connection, person_id: int) -> list[MentionRecord]:
         m.other_names, m.recorded_at, m.mention_date,
     )  # fmt: skip
     rows = conn.execute(_own(query, person_id).order_by(m.id)).all()
-    return [MentionRecord(*row) for row in rows]
+    return [
+        MentionRecord(
+            int(r.id),
+            r.forenames,
+            r.surname,
+            r.date_of_birth,
+            r.sex,
+            r.postcode,
+            r.address,
+            _names(r.other_names),
+            r.recorded_at,
+            r.mention_date,
+        )  # fmt: skip
+        for r in rows
+    ]
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A JSON list of names (the interchange's form); a ``;``-separated text is read too."""
+    items = value if isinstance(value, list) else str(value or "").split(";")
+    return tuple(n for n in (str(i).strip() for i in items) if n)
 
 
 def mention_ids_of(conn: Connection, person_id: int) -> list[int]:
