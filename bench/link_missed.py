@@ -1,0 +1,126 @@
+"""Why missed links were missed: each mention cut off from its person's main cluster, by the kind
+of variation the generator wrote on it, whether any blocking rule pairs it with a mention of
+that main cluster (a pair never compared cannot be recovered), and which guards keep it apart
+from the main cluster's mentions.
+
+    python bench/link_missed.py [--size 100k] [--profile police] [--seed 1] [--store DIR]
+
+Reads what ``bench/link_train.py`` left: the ingested database, the truth and the feature store
+of its last run (``--store``, default the ``store-500000`` of that size and profile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import link_realistic as lr  # noqa: E402
+import link_truth  # noqa: E402
+
+from safeguard.adapters.linkage import guards, model  # noqa: E402
+from safeguard.adapters.linkage.model import BLOCKING_KEYS, SWAP_RULE  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="100k")
+    parser.add_argument("--profile", default="police")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--store", default="")
+    args = parser.parse_args()
+    directory = lr.extracts_dir(args.profile, lr.size_of(args.size), args.seed)
+    db = directory.with_name(directory.name + "-ingested.db")
+    store = (
+        Path(args.store)
+        if args.store
+        else directory.with_name(directory.name + "-train") / "store-500000"
+    )
+    truth = link_truth.Truth.load(directory)
+    con = sqlite3.connect(db)
+    rows = con.execute(
+        "select m.id, m.source_system, m.source_id, l.person_id from person_mentions m "
+        "join person_links l on l.mention_id = m.id"
+    ).fetchall()
+    con.close()
+    person = {i: truth.person[(s, k)] for i, s, k, _ in rows if (s, k) in truth.person}
+    cluster = {i: c for i, _, _, c in rows}
+    variations = {i: truth.variations.get((s, k), ()) for i, s, k, _ in rows}
+    by_person: dict[object, list[int]] = defaultdict(list)
+    for i, p in person.items():
+        by_person[p].append(i)
+    missed, main_of = [], {}
+    for p, ids in by_person.items():
+        main = Counter(cluster[i] for i in ids).most_common(1)[0][0]
+        main_of[p] = main
+        missed += [(i, p) for i in ids if cluster[i] != main]
+    # pairs (missed mention, mention of its person's main cluster)
+    a, b = [], []
+    for i, p in missed:
+        for j in by_person[p]:
+            if cluster[j] == main_of[p]:
+                a.append(i)
+                b.append(j)
+    d = duckdb.connect()
+    d.execute(f"attach '{store / 'mentions.duckdb'}' as s (read_only)")
+    d.execute("create table f as select *, 1 as dob_n, 1 as forename_n from s.features")
+    d.register("p", pa.table({"a": a, "b": b}))
+    rules = [" and ".join(f"l.{k} = r.{k}" for k in keys) for keys in BLOCKING_KEYS]
+    rules.append(SWAP_RULE)
+    names = ["+".join(k) for k in BLOCKING_KEYS] + ["swap"]
+    blocked = " or ".join(f"coalesce({r}, false)" for r in rules)
+    saved = json.loads(d.execute("select * from s.model").fetchall()[0][0])
+    on = set(guards.GUARDS)
+    if not model.guards_of(saved).get("sibling_guard", True):
+        on.discard("siblings")  # as the run applied it
+    grules = guards.pair_guard_sql("l", "r", enabled=on)
+    gcase = (
+        "list_value("
+        + ", ".join(f"case when coalesce({sql}, false) then '{n}' end" for n, sql in grules)
+        + ")"
+    )
+    first_rule = (
+        "case "
+        + " ".join(
+            f"when coalesce({r}, false) then '{n}'" for r, n in zip(rules, names, strict=True)
+        )
+        + " else 'none' end"
+    )
+    res = d.execute(
+        f"""select p.a, bool_or({blocked}) as blocked,
+              list_distinct(flatten(list({gcase}))) as guards,
+              coalesce(bool_or(l.pnc_id = r.pnc_id), false) as pnc,
+              coalesce(bool_or(l.phone = r.phone), false) as phone
+           from p join f as l on l.unique_id = p.a join f as r on r.unique_id = p.b
+           group by p.a"""
+    ).fetchall()
+    by_rule = d.execute(
+        f"select {first_rule} as rule, count(*) from p join f as l on l.unique_id = p.a "
+        f"join f as r on r.unique_id = p.b group by rule order by 2 desc"
+    ).fetchall()
+    print(f"{len(missed)} missed mentions, {len(a)} pairs with their main cluster")
+    print("pairs by the first blocking rule that finds them:", by_rule)
+    kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    for i, is_blocked, gs, pnc, phone in res:
+        gs = [g for g in gs if g]
+        for v in variations.get(i) or ("none",):
+            kinds[v]["missed"] += 1
+            kinds[v]["shares a PNC id with it"] += pnc
+            kinds[v]["shares a phone with it"] += phone
+            kinds[v]["unblocked" if not is_blocked else "blocked"] += 1
+            for g in gs or ["no guard"]:
+                kinds[v][g] += 1
+    for v, c in sorted(kinds.items(), key=lambda kv: -kv[1]["missed"]):
+        print(f"{v:18} " + ", ".join(f"{k} {n}" for k, n in c.most_common()))
+
+
+if __name__ == "__main__":
+    main()
