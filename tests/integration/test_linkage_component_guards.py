@@ -224,3 +224,27 @@ def test_households_stay_apart_with_the_guards_and_merge_without_them(households
     assert rates["parent_child"][0] / rates["parent_child"][1] < 0.05
     assert rates["partners"][0] / rates["partners"][1] < 0.05
     assert relation_merge_rates(off, data)["twins"][0] > rates["twins"][0]
+
+
+def test_a_pnc_id_shared_with_a_mention_written_as_the_other_waives_the_guard(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from safeguard.adapters.linkage import guards
+
+    dob = date(1990, 6, 7)
+    rows = [
+        _m(1, "Kayleigh", dob, pnc_id="2001/0012345A"),  # a known-as name, with her PNC id
+        _m(2, "Jessica", dob, pnc_id="2001/0012345A"),  # her usual name, the same PNC id
+        _m(3, "Jessica", dob),  # a command-and-control call: no PNC id
+        _m(4, "Oliver", dob),  # her twin: written as nobody in her PNC group
+        _m(5, "Jessica", date(1965, 1, 2), pnc_id="1985/0099999Z"),  # her mother, one name
+        _m(6, "Kayleigh", date(1965, 1, 2)),  # the mother's known-as, not the PNC group's dob
+    ]
+    found = _guards_in_one_component(rows)
+    assert (1, 2) not in found  # one PNC id: never guarded
+    assert (1, 3) not in found  # waived: 2 is 1 by PNC id, and 3 is written as 2
+    assert found[(1, 4)] == "twins" and found[(3, 4)] == "twins"  # the twin stays apart
+    assert found[(2, 5)] == "generation" and found[(3, 5)] == "generation"
+    assert found[(1, 6)] in ("generation", "household_member")  # no PNC mention written as 6
+    monkeypatch.setattr(guards, "WAIVE_BY_PNC_GROUP", False)
+    assert _guards_in_one_component(rows)[(1, 3)] == "twins"  # off: the known-as name is cut off

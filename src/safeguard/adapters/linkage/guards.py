@@ -166,6 +166,65 @@ def _case(rules: list[tuple[str, str]]) -> tuple[str, str]:
     return f"case {when} end", " or ".join(sql for _, sql in rules)
 
 
+# A guard pair is waived when the PNC id one of the two shares with another mention names the
+# other (``_waived_by_pnc_group``); ``bench/link_train.py --pnc-waiver 0`` measures it off.
+WAIVE_BY_PNC_GROUP = True
+# Guards a PNC group can waive: the feature-only pair guards. Two people in one event, a pair
+# the model itself scored as two people, and Jr/Sr stay whatever the PNC ids say.
+PNC_WAIVABLE = (
+    "generation",
+    "firm_dob",
+    "twins",
+    "household_member",
+    "age_apart",
+    "undated_sibling",
+    "firm_forenames",
+    "siblings",
+)
+
+
+def _same_person_as(x: str, b: str) -> str:
+    """Mention ``x`` is written as ``b`` is: forename (canonical), surname, and the date of birth
+    (or, where one gives an age only, the birth year within one)."""
+    return f"""({x}.forename_canon = {b}.forename_canon and {x}.surname = {b}.surname
+        and coalesce({x}.dob = {b}.dob,
+                     abs({x}.birth_year - {b}.birth_year) <= 1, false))"""
+
+
+def _waived_by_pnc_group(query: str) -> str:
+    """The guard pairs of ``query`` less those a PNC id contradicts.
+
+    A PNC id is one person's own number, so mentions sharing one are one person. A guard between
+    ``a`` and ``b`` (a known-as name with a date of birth against the person's usual name, say)
+    is then waived where ``a`` shares its PNC id with another mention ``x`` of the component that
+    is written as ``b`` is (same forename, surname and date of birth, see ``_same_person_as``) and
+    that no guard keeps apart from ``b``: ``b`` is the person ``x`` is, and ``x`` is ``a``'s
+    person. (Or the same with ``a`` and ``b`` the other way round.) A twin, a sibling or a
+    same-named son is never written with the other's date of birth, so the PNC group of one
+    cannot waive a guard against the other.
+    """
+    waivable = ", ".join(f"'{g}'" for g in PNC_WAIVABLE)
+
+    def side(own: str, other: str, own_id: str, other_id: str) -> str:
+        # x shares the PNC id of ``own`` and is written as ``other``, with no guard between them
+        return f"""select g.a, g.b from found as g
+          join {NODES} as {own} on {own}.unique_id = g.{own_id}
+          join {NODES} as {other} on {other}.unique_id = g.{other_id}
+          join {NODES} as x on x.component = {own}.component and x.pnc_id = {own}.pnc_id
+            and x.unique_id <> g.a and x.unique_id <> g.b
+          where g.guard in ({waivable}) and {_same_person_as("x", other)}
+            and not exists (select 1 from pairs as p
+              where p.a = least(x.unique_id, g.{other_id})
+                and p.b = greatest(x.unique_id, g.{other_id}))"""
+
+    return f"""with found as ({query}),
+    pairs as (select distinct a, b from found),
+    waived as ({side("l", "r", "a", "b")} union {side("r", "l", "b", "a")})
+    select found.* from found
+    where found.guard not in ({waivable})
+       or not exists (select 1 from waived as w where w.a = found.a and w.b = found.b)"""
+
+
 def component_guard_pairs(
     con: Any,
     features: str,
@@ -222,7 +281,10 @@ def component_guard_pairs(
         )
     if not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
-    found = con.execute(" union all ".join(f"({p})" for p in parts)).fetchnumpy()
+    query = " union all ".join(f"({p})" for p in parts)
+    if WAIVE_BY_PNC_GROUP:
+        query = _waived_by_pnc_group(query)
+    found = con.execute(query).fetchnumpy()
     return (
         found["a"].astype(np.int64),
         found["b"].astype(np.int64),
