@@ -52,6 +52,7 @@ def main() -> None:
     ).fetchall()
     con.close()
     person = {i: truth.person[(s, k)] for i, s, k, _ in rows if (s, k) in truth.person}
+    system = {i: s for i, s, _, _ in rows}
     cluster = {i: c for i, _, _, c in rows}
     variations = {i: truth.variations.get((s, k), ()) for i, s, k, _ in rows}
     by_person: dict[object, list[int]] = defaultdict(list)
@@ -120,6 +121,47 @@ def main() -> None:
                 kinds[v][g] += 1
     for v, c in sorted(kinds.items(), key=lambda kv: -kv[1]["missed"]):
         print(f"{v:18} " + ", ".join(f"{k} {n}" for k, n in c.most_common()))
+    merged_relations(truth, person, cluster, system, variations, d)
+
+
+def merged_relations(
+    truth: link_truth.Truth,
+    person: dict[int, object],
+    cluster: dict[int, int],
+    system: dict[int, str],
+    variations: dict[int, tuple[str, ...]],
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """For twins and same-named father and son merged into one cluster: the mentions of the
+    smaller side in that cluster, by source system, what dates they carry and their variations."""
+    dated = dict(
+        con.execute(
+            "select unique_id, (dob is not null)::int * 2 + (birth_year is not null)::int from f"
+        ).fetchall()
+    )
+    when = {3: "dob", 1: "age only", 0: "no dob or age", 2: "dob"}
+    members: dict[int, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for i, c in cluster.items():
+        if i in person:
+            members[c][person[i]].append(i)
+    people_clusters: dict[object, set[int]] = defaultdict(set)
+    for i, p in person.items():
+        people_clusters[p].add(cluster[i])
+    for relation in ("twin", "father_son_same_name", "sibling", "parent_child"):
+        kinds: Counter[str] = Counter()
+        pairs = 0
+        for a, b, kind in truth.relations:
+            if kind != relation:
+                continue
+            for c in people_clusters.get(a, set()) & people_clusters.get(b, set()):
+                pairs += 1
+                small = min(members[c][a], members[c][b], key=len)
+                for i in small:
+                    v = "+".join(variations.get(i) or ("none",))
+                    kinds[f"{system[i]}, {when[dated[i]]}, {v}"] += 1
+        print(f"{relation}: {pairs} merged (pair, cluster); the smaller side's mentions:")
+        for k, n in kinds.most_common(12):
+            print(f"    {n:5} {k}")
 
 
 if __name__ == "__main__":
