@@ -36,9 +36,15 @@ def main() -> None:
     parser.add_argument("--profile", default="police")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--store", default="")
+    parser.add_argument("--db", default="", help="the ingested database (default: beside the data)")
+    parser.add_argument(
+        "--try-keys",
+        default="forename_canon+birth_year,surname+birth_year,surname_first+forename_canon",
+        help="blocking keys to try on the pairs no rule finds, ',' between rules, '+' in one",
+    )
     args = parser.parse_args()
     directory = lr.extracts_dir(args.profile, lr.size_of(args.size), args.seed)
-    db = directory.with_name(directory.name + "-ingested.db")
+    db = Path(args.db) if args.db else directory.with_name(directory.name + "-ingested.db")
     store = (
         Path(args.store)
         if args.store
@@ -72,7 +78,10 @@ def main() -> None:
                 b.append(j)
     d = duckdb.connect()
     d.execute(f"attach '{store / 'mentions.duckdb'}' as s (read_only)")
-    d.execute("create table f as select *, 1 as dob_n, 1 as forename_n from s.features")
+    d.execute(
+        "create table f as select *, 1 as dob_n, 1 as forename_n, "
+        "false as namesakes_apart from s.features"
+    )
     d.register("p", pa.table({"a": a, "b": b}))
     rules = [" and ".join(f"l.{k} = r.{k}" for k in keys) for keys in BLOCKING_KEYS]
     rules.append(SWAP_RULE)
@@ -108,6 +117,15 @@ def main() -> None:
         f"join f as r on r.unique_id = p.b group by rule order by 2 desc"
     ).fetchall()
     print(f"{len(missed)} missed mentions, {len(a)} pairs with their main cluster")
+    unblocked = [i for i, is_blocked, *_ in res if not is_blocked]
+    d.register("u", pa.table({"a": unblocked}))
+    for keys in args.try_keys.split(","):
+        on = " and ".join(f"l.{k} = r.{k}" for k in keys.split("+"))
+        (n,) = d.execute(
+            f"select count(distinct p.a) from p join u on u.a = p.a "
+            f"join f as l on l.unique_id = p.a join f as r on r.unique_id = p.b where {on}"
+        ).fetchall()[0]
+        print(f"  of {len(unblocked)} mentions no rule pairs with their person, {keys} finds {n}")
     print("pairs by the first blocking rule that finds them:", by_rule)
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for i, is_blocked, gs, pnc, phone in res:

@@ -35,6 +35,10 @@ measures what each one is worth, see ``docs/linking.md``):
 * ``firm_forenames``: the same surname, and two clearly different forenames each recorded on at
   least two mentions of the component (firm), no shared PNC id: twins or siblings joined through
   their household. A known-as name or alias recorded once is left to the model;
+* ``undated_namesake``: one of the two has no date of birth and no age, the other has one, both
+  have the same forename and surname, and the component holds two mentions of that name a
+  generation apart (a father and son of one name): the undated mention could be either, so it
+  joins neither (its merges go to review), unless it shares a PNC id;
 * ``siblings``: the same surname and date of birth, address or postcode, clearly different full
   forenames, no shared PNC id or phone; only where the data's forenames are reliable (measured
   at training, ``model.forename_guard``);
@@ -69,6 +73,7 @@ GUARD_LABELS = {
     "age_apart": "clearly different forenames, and ages years apart",
     "undated_sibling": "an undated mention at one address, same surname and age, other forename",
     "firm_forenames": "two clearly different forenames, each recorded more than once",
+    "undated_namesake": "undated, and two people of this name a generation apart are here",
     "siblings": "same surname and date of birth or address, clearly different forenames",
     "look_alike": "look alike, yet the model scores the pair as two people",
 }
@@ -152,6 +157,10 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
             and {l}.forename_n >= {FIRM_FORENAME_MENTIONS}
             and {r}.forename_n >= {FIRM_FORENAME_MENTIONS}
             and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)})""",
+        "undated_namesake": f"""({l}.namesakes_apart and {r}.namesakes_apart
+            and ({l}.birth_year is null) <> ({r}.birth_year is null)
+            and {l}.forename_canon = {r}.forename_canon and {l}.surname = {r}.surname
+            and {_no_shared_pnc(l, r)})""",
         "siblings": f"""({l}.surname = {r}.surname
             and ({l}.dob = {r}.dob or {l}.address = {r}.address or {l}.postcode = {r}.postcode)
             and {clearly_different_forenames_sql(l, r)}
@@ -175,6 +184,7 @@ PNC_WAIVABLE = (
     "generation",
     "firm_dob",
     "twins",
+    "undated_namesake",
     "household_member",
     "age_apart",
     "undated_sibling",
@@ -251,6 +261,18 @@ def component_guard_pairs(
             as forename_n
         from {COMPONENTS} as c join {features} as f on f.unique_id = c.unique_id"""
     )
+    con.execute(
+        f"""create or replace temp table {NODES} as
+        with apart as (
+          select distinct l.component, l.forename_canon, l.surname from {NODES} as l
+          join {NODES} as r on l.component = r.component and l.unique_id < r.unique_id
+            and l.forename_canon = r.forename_canon and l.surname = r.surname
+          where abs(l.birth_year - r.birth_year) >= {GENERATION_GAP_YEARS}
+            and not {_near_dob("l", "r")} and {_no_shared_pnc("l", "r")})
+        select n.*, coalesce(a.component is not null, false) as namesakes_apart
+        from {NODES} as n left join apart as a on a.component = n.component
+          and a.forename_canon = n.forename_canon and a.surname = n.surname"""
+    )
     parts: list[str] = []
     rules = pair_guard_sql("l", "r", enabled=on)
     if rules:
@@ -295,7 +317,9 @@ def component_guard_pairs(
 def guards_between(con: Any, features: str, left: int, right: int) -> list[str]:
     """Every guard that keeps mentions ``left`` and ``right`` apart, taken as a component of two
     (for the "why" view): firm dates of birth need more mentions and are not judged here."""
-    rules = pair_guard_sql("l", "r", enabled=set(GUARDS) - {"firm_dob", "firm_forenames"})
+    rules = pair_guard_sql(
+        "l", "r", enabled=set(GUARDS) - {"firm_dob", "firm_forenames", "undated_namesake"}
+    )
     left, right = min(left, right), max(left, right)
     found: list[str] = []
     for name, sql in rules:
