@@ -252,29 +252,3 @@ def test_a_swap_weighs_once_and_u_keeps_out_the_true_matches():
     # a level still sampled is discounted the same way, never below one pair in the sample
     swapped = levels[("forename", "forename and surname swapped")].get("u_probability")
     assert swapped is None or swapped >= 1e-5
-
-
-def test_an_age_two_years_off_has_its_own_date_of_birth_level():
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("create table t (dob_l varchar, dob_r varchar, birth_year_l int, birth_year_r int)")
-    pairs = [
-        (None, "1990-01-02", 1991, 1990),  # an age, one year off: agrees
-        (None, "1990-01-02", 1992, 1990),  # an age two years off
-        (None, None, 1988, 1990),  # two ages two years apart
-        (None, "1990-01-02", 1993, 1990),  # three years: neither (ages that say two people)
-        ("1992-01-02", "1990-01-02", 1992, 1990),  # two dates: the date levels', not these
-    ]
-    con.executemany("insert into t values (?, ?, ?, ?)", pairs)
-    got = con.execute(
-        f"select coalesce({models.AGE_AGREES}, false), coalesce({models.AGE_TWO_OFF}, false) from t"
-    ).fetchall()
-    assert got == [(True, False), (False, True), (False, True), (False, False), (False, False)]
-    labels = [
-        lvl.get("label_for_charts")
-        for c in models.domain_settings().get_settings("duckdb").as_dict()["comparisons"]
-        if c["output_column_name"] == "dob"
-        for lvl in c["comparison_levels"]
-    ]
-    assert labels.index("age two years off") == labels.index("age agrees with date of birth") + 1
