@@ -3,7 +3,8 @@
     python bench/link_train.py [--size 100k] [--profile police] [--seed 1]
                                [--max-pairs 2e6,5e5] [--generation-years 12,14] [--u-seeds 1,2]
                                [--guards-off twins+siblings,-] [--frequency-u 1,0]
-                               [--siblings-always 0,1] [--json out.json]
+                               [--siblings-always 0,1] [--pnc-waiver 1,0]
+                               [--match-threshold 0.95,0.9] [--json out.json]
 
 The extract (``safeguard simulate-extracts``, cached as ``bench/link_realistic.py`` caches it) is
 ingested once into a SQLite database kept beside it; then, for each ``--max-pairs``, one
@@ -19,6 +20,7 @@ how many years apart two dates of birth are "a generation apart" (the domain's
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import sys
@@ -83,6 +85,8 @@ def run(
     guards_off: frozenset[str] = frozenset(),
     frequency_u: bool = True,
     siblings_always: bool = False,
+    pnc_waiver: bool = True,
+    match_threshold: float | None = None,
 ) -> dict[str, Any]:
     from safeguard.adapters.linkage import engine, guards, model
     from safeguard.services.linking.config import LinkConfig
@@ -93,6 +97,7 @@ def run(
     if seed is not None:
         model.U_SEED = seed
     model.FREQUENCY_U = frequency_u
+    guards.WAIVE_BY_PNC_GROUP = pnc_waiver
     # the sibling guard on whatever the anchor pairs' forenames measure
     model.MAX_FORENAME_DIFFER_RATE = 1.0 if siblings_always else 0.04
     if generation is not None:  # the SQL is written at call time from these module names
@@ -102,6 +107,8 @@ def run(
     config = LinkConfig(
         store_dir=work / f"store-{max_pairs:g}", retrain=True, guards_off=guards_off
     )
+    if match_threshold is not None:
+        config = dataclasses.replace(config, match_threshold=match_threshold)
     t0 = time.perf_counter()
     summary = link_all(engine, actor=OPERATOR_RUN, config=config)
     seconds = time.perf_counter() - t0
@@ -114,6 +121,8 @@ def run(
         "frequency_u": frequency_u,
         "guards_off": sorted(guards_off),
         "siblings_always": siblings_always,
+        "pnc_waiver": pnc_waiver,
+        "match_threshold": config.match_threshold,
         "u_sampling_s": round(sum(u_seconds), 1),
         "link_s": round(seconds, 1),
         "stages": summary.stages,
@@ -141,6 +150,10 @@ def main() -> None:
     parser.add_argument(
         "--siblings-always", default="", help="per run: 1 = sibling guard on whatever forenames"
     )
+    parser.add_argument(
+        "--pnc-waiver", default="", help="per run: 1 (default) or 0 (guards not waived by PNC id)"
+    )
+    parser.add_argument("--match-threshold", default="", help="per run (default: the policy's)")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
     directory = lr.extracts_dir(args.profile, lr.size_of(args.size), args.seed)
@@ -161,8 +174,9 @@ def main() -> None:
         return given * len(values) if len(given) == 1 else given
 
     offs, freqs, sibs = texts(args.guards_off), texts(args.frequency_u), texts(args.siblings_always)
-    for value, generation, seed, off, freq, sib in zip(
-        values, years, seeds, offs, freqs, sibs, strict=True
+    waivers, thresholds = texts(args.pnc_waiver), texts(args.match_threshold)
+    for value, generation, seed, off, freq, sib, waiver, threshold in zip(
+        values, years, seeds, offs, freqs, sibs, waivers, thresholds, strict=True
     ):
         result = run(
             db,
@@ -174,13 +188,16 @@ def main() -> None:
             guards_off=frozenset(g for g in off.split("+") if g and g != "-"),
             frequency_u=freq != "0",
             siblings_always=sib == "1",
+            pnc_waiver=waiver != "0",
+            match_threshold=float(threshold) if threshold else None,
         )
         results.append(result)
         rates = ", ".join(f"{k} {v:.1%}" for k, v in result["merge_rates"].items() if v is not None)
         print(
             f"max_pairs {float(value):g}, generation {result['generation_years']}, "
             f"seed {result['u_seed']}, frequency u {freq != '0'}, off {off or '-'}, "
-            f"siblings always {sib == '1'}: "
+            f"siblings always {sib == '1'}, PNC waiver {waiver != '0'}, "
+            f"threshold {result['match_threshold']}: "
             f"u sampling {result['u_sampling_s']} s, link "
             f"{result['link_s']} s, P {result['precision']} R {result['recall']} "
             f"F1 {result['f1']}; {rates}; stages {result['stages']}",

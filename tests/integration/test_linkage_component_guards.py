@@ -88,7 +88,9 @@ def test_same_named_father_and_son_apart_by_generation_and_by_jr_sr():
     assert found[(3, 4)] == "junior_senior"
     assert found[(1, 5)] == "generation"
     assert (2, 5) not in found
-    assert (1, 7) not in found  # a typo of the same date is not a generation apart
+    # a typo of the same date is not a generation apart (1691 is impossible, so read as no date:
+    # an undated John where two Johns a generation apart are recorded joins neither)
+    assert found.get((1, 7)) == "undated_namesake"
 
 
 def test_two_firm_dates_of_birth_split_a_component_but_one_odd_date_does_not():
@@ -224,3 +226,48 @@ def test_households_stay_apart_with_the_guards_and_merge_without_them(households
     assert rates["parent_child"][0] / rates["parent_child"][1] < 0.05
     assert rates["partners"][0] / rates["partners"][1] < 0.05
     assert relation_merge_rates(off, data)["twins"][0] > rates["twins"][0]
+
+
+def test_a_pnc_id_shared_with_a_mention_written_as_the_other_waives_the_guard(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from safeguard.adapters.linkage import guards
+
+    dob = date(1990, 6, 7)
+    rows = [
+        _m(1, "Kayleigh", dob, pnc_id="2001/0012345A"),  # a known-as name, with her PNC id
+        _m(2, "Jessica", dob, pnc_id="2001/0012345A"),  # her usual name, the same PNC id
+        _m(3, "Jessica", dob),  # a command-and-control call: no PNC id
+        _m(4, "Oliver", dob),  # her twin: written as nobody in her PNC group
+        _m(5, "Jessica", date(1965, 1, 2), pnc_id="1985/0099999Z"),  # her mother, one name
+        _m(6, "Kayleigh", date(1965, 1, 2)),  # the mother's known-as, not the PNC group's dob
+    ]
+    found = _guards_in_one_component(rows)
+    assert (1, 2) not in found  # one PNC id: never guarded
+    assert (1, 3) not in found  # waived: 2 is 1 by PNC id, and 3 is written as 2
+    assert found[(1, 4)] == "twins" and found[(3, 4)] == "twins"  # the twin stays apart
+    assert found[(2, 5)] == "generation" and found[(3, 5)] == "generation"
+    assert found[(1, 6)] in ("generation", "household_member")  # no PNC mention written as 6
+    monkeypatch.setattr(guards, "WAIVE_BY_PNC_GROUP", False)
+    assert _guards_in_one_component(rows)[(1, 3)] == "twins"  # off: the known-as name is cut off
+
+
+def test_an_undated_mention_of_a_name_two_generations_carry_joins_neither():
+    only = frozenset({"undated_namesake"})
+    rows = [
+        _m(1, "John", date(1961, 2, 3), pnc_id="1980/0011111A"),  # the father
+        _m(2, "John", date(1988, 7, 9)),  # his son, one name
+        _m(3, "John", None),  # no date of birth, no age: either of them
+        _m(4, "John", None, pnc_id="1980/0011111A"),  # undated, but the father's PNC id
+        _m(5, "Jon", None),  # another forename (a typo?): left to the model
+        _m(6, "John", None, age=37),  # an age: the generation guard's, not this one's
+    ]
+    found = _guards_in_one_component(rows, enabled=only)
+    assert found[(1, 3)] == "undated_namesake" and found[(2, 3)] == "undated_namesake"
+    assert (1, 4) not in found and found[(2, 4)] == "undated_namesake"
+    assert all(5 not in pair for pair in found)
+    assert (1, 6) not in found and (2, 6) not in found  # dated by age: the generation guard's
+    assert found[(3, 6)] == "undated_namesake"  # the age says the son; the undated one, nothing
+    assert (3, 4) not in found  # both undated
+    # without a namesake a generation apart (the son's record alone), nothing is kept apart
+    assert _guards_in_one_component([rows[1], rows[2]], enabled=only) == {}

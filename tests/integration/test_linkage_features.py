@@ -25,6 +25,14 @@ ODD = [
     {"id": 8, "forenames": "John Jnr.", "surname": "Smith", "postcode": "CA1 2AB"},
     {"id": 9, "forenames": "John", "surname": "SMITH-SNR", "postcode": "CA1 2AB"},
     {"id": 10, "forenames": "Senior", "surname": "Juniorson"},
+    {
+        "id": 11,
+        "forenames": "Amy",
+        "surname": "Reid",
+        "date_of_birth": date(1900, 1, 1),
+        "age": 40,
+        "mention_date": date(2024, 5, 1),
+    },  # a placeholder for "not known"
 ]
 
 
@@ -46,6 +54,15 @@ def _both(rows: list[dict[str, object]]) -> tuple[list[dict[str, object]], list[
 def test_sql_and_python_features_agree_on_awkward_records():
     sql, python = _both(ODD)
     assert sql == python
+
+
+def test_a_placeholder_date_of_birth_is_read_as_missing_and_the_age_is_used():
+    sql, python = _both(ODD)
+    placeholder = next(f for f in sql if f["unique_id"] == 11)
+    assert placeholder["dob"] is None and placeholder["dob_swapped"] is None
+    assert placeholder["birth_year"] == 1984  # from the age, not 1900
+    assert placeholder["unlinkable"] is None  # still linked, on the rest of the record
+    assert next(f for f in python if f["unique_id"] == 11) == placeholder
 
 
 def test_sql_and_python_features_agree_on_a_noisy_population():

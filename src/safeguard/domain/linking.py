@@ -230,6 +230,10 @@ def swapped_day_month(dob: date | None) -> str | None:
 # --- why a mention cannot be linked ---------------------------------------------------------
 
 EARLIEST_BIRTH = date(1900, 1, 1)
+# Dates a records system enters for "not known" (1 January 1900, its earliest date): not a date
+# of birth, so read as missing (the mention is still linked, on its other fields and its age).
+# Read as a date, a placeholder put its person a generation apart from their own other records.
+PLACEHOLDER_BIRTH_DATES = (date(1900, 1, 1),)
 
 
 class UnlinkableReason(StrEnum):
@@ -324,7 +328,7 @@ def mention_features(
     forename, middle = split_forenames(text("forenames"))
     surname = normalise_surname(text("surname"))
     dob = raw.get("date_of_birth")
-    dob = dob if isinstance(dob, date) else None
+    dob = dob if isinstance(dob, date) and dob not in PLACEHOLDER_BIRTH_DATES else None
     mention_date = raw.get("mention_date")
     mention_date = mention_date if isinstance(mention_date, date) else None
     age = raw.get("age")

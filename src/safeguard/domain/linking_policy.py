@@ -36,6 +36,7 @@ GUARD_NAMES = (
     "age_apart",
     "undated_sibling",
     "firm_forenames",
+    "undated_namesake",
     "siblings",
     "look_alike",
 )

@@ -103,7 +103,7 @@ def explain_pair(
             FEATURES,
             ids,
             np.zeros(len(ids), np.int64),
-            enabled={"firm_dob", "firm_forenames", "one_event"},
+            enabled={"firm_dob", "firm_forenames", "undated_namesake", "one_event"},
         )
         pair = (min(left, right), max(left, right))
         found = {g for x, y, g in zip(a.tolist(), b.tolist(), names, strict=True) if (x, y) == pair}

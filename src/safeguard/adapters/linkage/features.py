@@ -14,7 +14,12 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import involvements, person_mentions
-from safeguard.domain.linking import EARLIEST_BIRTH, forename_variant_table, nickname_table
+from safeguard.domain.linking import (
+    EARLIEST_BIRTH,
+    PLACEHOLDER_BIRTH_DATES,
+    forename_variant_table,
+    nickname_table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +89,9 @@ def _words_sql(column: str) -> str:
     )
 
 
+_PLACEHOLDERS = ", ".join(f"DATE '{d.isoformat()}'" for d in PLACEHOLDER_BIRTH_DATES)
+
+
 def feature_sql(raw_table: str, today: date, earliest_birth: date = EARLIEST_BIRTH) -> str:
     """DuckDB SQL turning raw mention columns into model features; mirrors ``mention_features``."""
     earliest = earliest_birth.isoformat()
@@ -103,7 +111,8 @@ with n as (
                            ['jr', 'jnr', 'junior']) then 'junior'
          when list_has_any({_words_sql("forenames")} || {_words_sql("surname")},
                            ['sr', 'snr', 'senior']) then 'senior' end as generation,
-    date_of_birth, age, mention_date,
+    case when date_of_birth not in ({_PLACEHOLDERS}) then date_of_birth end as date_of_birth,
+    age, mention_date,
     case when sex in ('male', 'female') then sex end as sex,
     nullif(regexp_replace(upper(coalesce(postcode, '')), '[^A-Z0-9]', '', 'g'), '') as pc,
     nullif(trim(regexp_replace(regexp_replace(lower(coalesce(address, '')), '[^a-z0-9 ]', ' ',

@@ -35,6 +35,10 @@ measures what each one is worth, see ``docs/linking.md``):
 * ``firm_forenames``: the same surname, and two clearly different forenames each recorded on at
   least two mentions of the component (firm), no shared PNC id: twins or siblings joined through
   their household. A known-as name or alias recorded once is left to the model;
+* ``undated_namesake``: one of the two has no date of birth and no age, the other has one, both
+  have the same forename and surname, and the component holds two mentions of that name a
+  generation apart (a father and son of one name): the undated mention could be either, so it
+  joins neither (its merges go to review), unless it shares a PNC id;
 * ``siblings``: the same surname and date of birth, address or postcode, clearly different full
   forenames, no shared PNC id or phone; only where the data's forenames are reliable (measured
   at training, ``model.forename_guard``);
@@ -69,6 +73,7 @@ GUARD_LABELS = {
     "age_apart": "clearly different forenames, and ages years apart",
     "undated_sibling": "an undated mention at one address, same surname and age, other forename",
     "firm_forenames": "two clearly different forenames, each recorded more than once",
+    "undated_namesake": "undated, and two people of this name a generation apart are here",
     "siblings": "same surname and date of birth or address, clearly different forenames",
     "look_alike": "look alike, yet the model scores the pair as two people",
 }
@@ -152,6 +157,10 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
             and {l}.forename_n >= {FIRM_FORENAME_MENTIONS}
             and {r}.forename_n >= {FIRM_FORENAME_MENTIONS}
             and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)})""",
+        "undated_namesake": f"""({l}.namesakes_apart and {r}.namesakes_apart
+            and ({l}.birth_year is null) <> ({r}.birth_year is null)
+            and {l}.forename_canon = {r}.forename_canon and {l}.surname = {r}.surname
+            and {_no_shared_pnc(l, r)})""",
         "siblings": f"""({l}.surname = {r}.surname
             and ({l}.dob = {r}.dob or {l}.address = {r}.address or {l}.postcode = {r}.postcode)
             and {clearly_different_forenames_sql(l, r)}
@@ -164,6 +173,66 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
 def _case(rules: list[tuple[str, str]]) -> tuple[str, str]:
     when = " ".join(f"when {sql} then '{name}'" for name, sql in rules)
     return f"case {when} end", " or ".join(sql for _, sql in rules)
+
+
+# A guard pair is waived when the PNC id one of the two shares with another mention names the
+# other (``_waived_by_pnc_group``); ``bench/link_train.py --pnc-waiver 0`` measures it off.
+WAIVE_BY_PNC_GROUP = True
+# Guards a PNC group can waive: the feature-only pair guards. Two people in one event, a pair
+# the model itself scored as two people, and Jr/Sr stay whatever the PNC ids say.
+PNC_WAIVABLE = (
+    "generation",
+    "firm_dob",
+    "twins",
+    "undated_namesake",
+    "household_member",
+    "age_apart",
+    "undated_sibling",
+    "firm_forenames",
+    "siblings",
+)
+
+
+def _same_person_as(x: str, b: str) -> str:
+    """Mention ``x`` is written as ``b`` is: forename (canonical), surname, and the date of birth
+    (or, where one gives an age only, the birth year within one)."""
+    return f"""({x}.forename_canon = {b}.forename_canon and {x}.surname = {b}.surname
+        and coalesce({x}.dob = {b}.dob,
+                     abs({x}.birth_year - {b}.birth_year) <= 1, false))"""
+
+
+def _waived_by_pnc_group(query: str) -> str:
+    """The guard pairs of ``query`` less those a PNC id contradicts.
+
+    A PNC id is one person's own number, so mentions sharing one are one person. A guard between
+    ``a`` and ``b`` (a known-as name with a date of birth against the person's usual name, say)
+    is then waived where ``a`` shares its PNC id with another mention ``x`` of the component that
+    is written as ``b`` is (same forename, surname and date of birth, see ``_same_person_as``) and
+    that no guard keeps apart from ``b``: ``b`` is the person ``x`` is, and ``x`` is ``a``'s
+    person. (Or the same with ``a`` and ``b`` the other way round.) A twin, a sibling or a
+    same-named son is never written with the other's date of birth, so the PNC group of one
+    cannot waive a guard against the other.
+    """
+    waivable = ", ".join(f"'{g}'" for g in PNC_WAIVABLE)
+
+    def side(own: str, other: str, own_id: str, other_id: str) -> str:
+        # x shares the PNC id of ``own`` and is written as ``other``, with no guard between them
+        return f"""select g.a, g.b from found as g
+          join {NODES} as {own} on {own}.unique_id = g.{own_id}
+          join {NODES} as {other} on {other}.unique_id = g.{other_id}
+          join {NODES} as x on x.component = {own}.component and x.pnc_id = {own}.pnc_id
+            and x.unique_id <> g.a and x.unique_id <> g.b
+          where g.guard in ({waivable}) and {_same_person_as("x", other)}
+            and not exists (select 1 from pairs as p
+              where p.a = least(x.unique_id, g.{other_id})
+                and p.b = greatest(x.unique_id, g.{other_id}))"""
+
+    return f"""with found as ({query}),
+    pairs as (select distinct a, b from found),
+    waived as ({side("l", "r", "a", "b")} union {side("r", "l", "b", "a")})
+    select found.* from found
+    where found.guard not in ({waivable})
+       or not exists (select 1 from waived as w where w.a = found.a and w.b = found.b)"""
 
 
 def component_guard_pairs(
@@ -191,6 +260,18 @@ def component_guard_pairs(
           count(f.forename_canon) over (partition by c.component, f.forename_canon)
             as forename_n
         from {COMPONENTS} as c join {features} as f on f.unique_id = c.unique_id"""
+    )
+    con.execute(
+        f"""create or replace temp table {NODES} as
+        with apart as (
+          select distinct l.component, l.forename_canon, l.surname from {NODES} as l
+          join {NODES} as r on l.component = r.component and l.unique_id < r.unique_id
+            and l.forename_canon = r.forename_canon and l.surname = r.surname
+          where abs(l.birth_year - r.birth_year) >= {GENERATION_GAP_YEARS}
+            and not {_near_dob("l", "r")} and {_no_shared_pnc("l", "r")})
+        select n.*, coalesce(a.component is not null, false) as namesakes_apart
+        from {NODES} as n left join apart as a on a.component = n.component
+          and a.forename_canon = n.forename_canon and a.surname = n.surname"""
     )
     parts: list[str] = []
     rules = pair_guard_sql("l", "r", enabled=on)
@@ -222,7 +303,10 @@ def component_guard_pairs(
         )
     if not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
-    found = con.execute(" union all ".join(f"({p})" for p in parts)).fetchnumpy()
+    query = " union all ".join(f"({p})" for p in parts)
+    if WAIVE_BY_PNC_GROUP:
+        query = _waived_by_pnc_group(query)
+    found = con.execute(query).fetchnumpy()
     return (
         found["a"].astype(np.int64),
         found["b"].astype(np.int64),
@@ -233,7 +317,9 @@ def component_guard_pairs(
 def guards_between(con: Any, features: str, left: int, right: int) -> list[str]:
     """Every guard that keeps mentions ``left`` and ``right`` apart, taken as a component of two
     (for the "why" view): firm dates of birth need more mentions and are not judged here."""
-    rules = pair_guard_sql("l", "r", enabled=set(GUARDS) - {"firm_dob", "firm_forenames"})
+    rules = pair_guard_sql(
+        "l", "r", enabled=set(GUARDS) - {"firm_dob", "firm_forenames", "undated_namesake"}
+    )
     left, right = min(left, right), max(left, right)
     found: list[str] = []
     for name, sql in rules:
