@@ -109,6 +109,8 @@ SEAMED_SERVICES = (
     "people",
     "referrals",
     "retention",
+    "risk_model",
+    "risk_model_data",
     "sharing",
 )
 

@@ -26,12 +26,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters import ml
 from safeguard.adapters import model_store as store
-from safeguard.adapters.db.risk_models import risk_models, risk_scores
+from safeguard.adapters.db import risk_model_store as stored
 from safeguard.domain.access import Action, Principal, recorded_as
 from safeguard.domain.risk.bands import BAND_ORDER, band
 from safeguard.domain.risk.explanation import drivers
@@ -191,16 +190,7 @@ def train(
                 "dash_count_auc": ml.auc(y_test[m], dash[m]),
                 "officer_grade_auc": ml.auc(y_test[m], officer[m])}  # fmt: skip
     with engine.begin() as conn:
-        version = (
-            int(
-                conn.execute(
-                    sa.select(sa.func.coalesce(sa.func.max(risk_models.c.version), 0)).where(
-                        risk_models.c.target == target.value
-                    )
-                ).scalar_one()
-            )
-            + 1
-        )
+        version = stored.next_version(conn, target.value)
         card: dict[str, Any] = {
             "target": target.value,
             "version": version,
@@ -237,26 +227,25 @@ def train(
         card["refusals"] = refused
         artifact = store.dump(target.value, chosen)
         checked = store.load(artifact, target=target.value, features=names)
-        model_id = conn.execute(
-            sa.insert(risk_models)
-            .values(
-                target=target.value,
-                version=version,
-                family=CHOSEN,
-                format_version=store.FORMAT_VERSION,
-                features=list(names),
-                created_at=datetime.now(UTC),
-                trained_by=recorded_as(actor),
-                data_end=ds.data_end,
-                artifact=artifact,
-                sha256=checked.sha256,
-                card=card,
-                card_markdown=cards.markdown(card),
-                refusals=refused,
-                active=False,
-            )  # fmt: skip
-            .returning(risk_models.c.id)
-        ).scalar_one()
+        model_id = stored.add_model(
+            conn,
+            {
+                "target": target.value,
+                "version": version,
+                "family": CHOSEN,
+                "format_version": store.FORMAT_VERSION,
+                "features": list(names),
+                "created_at": datetime.now(UTC),
+                "trained_by": recorded_as(actor),
+                "data_end": ds.data_end,
+                "artifact": artifact,
+                "sha256": checked.sha256,
+                "card": card,
+                "card_markdown": cards.markdown(card),
+                "refusals": refused,
+                "active": False,
+            },
+        )
     log.info("risk model trained", extra={"target": target.value, "version": version})
     return Trained(model_id, target, version, card, refused, seconds)
 
@@ -289,9 +278,7 @@ def _recalibrate(
 
 
 def _row(conn: Connection, target: Target, version: int | None) -> Any:
-    q = sa.select(risk_models).where(risk_models.c.target == target.value)
-    q = q.where(risk_models.c.version == version) if version else q.where(risk_models.c.active)
-    row = conn.execute(q).mappings().first()
+    row = stored.model(conn, target.value, version)
     if row is None:
         what = f"version {version}" if version else "an active model"
         raise NotFound(f"risk model {target.value}: no {what}")
@@ -306,14 +293,7 @@ def card(engine: Engine, target: Target, version: int | None = None) -> dict[str
 
 def versions(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(
-                risk_models.c.target, risk_models.c.version, risk_models.c.family,
-                risk_models.c.created_at, risk_models.c.active, risk_models.c.refusals,
-                risk_models.c.card,
-            ).order_by(risk_models.c.target, risk_models.c.version)
-        ).mappings()  # fmt: skip
-        return [dict(r) for r in rows]
+        return stored.versions(conn)
 
 
 def _checked(row: Any) -> store.StoredModel:
@@ -347,14 +327,7 @@ def activate(engine: Engine, target: Target, version: int, *, actor: Principal) 
                 f"risk model {target.value} v{version} may not be activated: " + "; ".join(reasons)
             )
         _checked(row)
-        conn.execute(
-            sa.update(risk_models).where(risk_models.c.target == target.value).values(active=False)
-        )
-        conn.execute(
-            sa.update(risk_models)
-            .where(risk_models.c.id == row["id"])
-            .values(active=True, activated_at=datetime.now(UTC), activated_by=recorded_as(actor))
-        )
+        stored.make_active(conn, target.value, row["id"], recorded_as(actor), datetime.now(UTC))
     _LOADED.clear()
     return []
 
@@ -366,16 +339,12 @@ def active_models(conn: Connection) -> list[tuple[int, Target, store.StoredModel
     """The active model of each target, checked (a bad stored file raises ModelRefused).
     The stored file is read and checked once per content hash and process: a re-score reads
     only the active models' ids and hashes."""
-    rm = risk_models.c
     out = []
-    for model_id, target, sha in conn.execute(
-        sa.select(rm.id, rm.target, rm.sha256).where(rm.active).order_by(rm.target)
-    ):
+    for model_id, target, sha in stored.active_hashes(conn):
         m = _LOADED.get(sha)
         if m is None:
-            row = conn.execute(sa.select(risk_models).where(rm.id == model_id)).mappings().one()
-            m = _LOADED[sha] = _checked(row)
-        out.append((int(model_id), Target(target), m))
+            m = _LOADED[sha] = _checked(stored.model_by_id(conn, model_id))
+        out.append((model_id, Target(target), m))
     return out
 
 
@@ -438,11 +407,9 @@ def score_all(engine: Engine, *, dataset: data.Dataset | None = None) -> dict[st
         ds = dataset or data.build(conn)
         counts = {}
         for model_id, target, m in models:
-            rows = _score_rows(model_id, target, m, ds.of(target), now)
-            conn.execute(sa.delete(risk_scores).where(risk_scores.c.model_id == model_id))
-            if rows:
-                conn.execute(sa.insert(risk_scores), rows)
-            counts[target.value] = len(rows)
+            scored = _score_rows(model_id, target, m, ds.of(target), now)
+            stored.replace_scores(conn, model_id, scored)
+            counts[target.value] = len(scored)
     return counts
 
 
@@ -459,16 +426,7 @@ def rescore_people(conn: Connection, keys: Iterable[str]) -> int:
     for model_id, target, m in models:
         mine = [r for r in rows if r.kind == _kind(target)]
         scored = _score_rows(model_id, target, m, mine, now)
-        subjects = [s["subject_key"] for s in scored]
-        for i in range(0, len(subjects), 500):
-            conn.execute(
-                sa.delete(risk_scores).where(
-                    risk_scores.c.model_id == model_id,
-                    risk_scores.c.subject_key.in_(subjects[i : i + 500]),
-                )
-            )
-        if scored:
-            conn.execute(sa.insert(risk_scores), scored)
+        stored.replace_scores_of(conn, model_id, scored)
         n += len(scored)
     return n
 
@@ -476,16 +434,7 @@ def rescore_people(conn: Connection, keys: Iterable[str]) -> int:
 def scores_of(conn: Connection, person_key: str) -> list[dict[str, Any]]:
     """The active models' scores of incidents and episodes of this person (as victim or
     child, or as the suspect), latest first."""
-    q = (
-        sa.select(risk_scores, risk_models.c.version.label("model_version"))
-        .select_from(risk_scores.join(risk_models, risk_models.c.id == risk_scores.c.model_id))
-        .where(
-            risk_models.c.active,
-            sa.or_(risk_scores.c.person_key == person_key, risk_scores.c.other_key == person_key),
-        )
-        .order_by(risk_scores.c.occurred_at.desc(), risk_scores.c.target)
-    )
-    return [dict(r) for r in conn.execute(q).mappings()]
+    return stored.scores_of(conn, person_key)
 
 
 def _rank(score: dict[str, Any]) -> tuple[int, float]:
@@ -499,28 +448,16 @@ def person_bands(conn: Connection) -> dict[int, str]:
     """Person id -> the highest band of their latest scores under the active model, for the
     triaged worklists' priority. Read again only when the active model or its scores change
     (scores are replaced by delete and insert, so the newest score id marks a change)."""
-    active = conn.execute(sa.select(risk_models.c.id).where(risk_models.c.active)).scalar()
-    if active is None:
+    version = stored.scores_version(conn)
+    if version is None:
         return {}
-    newest = conn.execute(sa.select(sa.func.max(risk_scores.c.id))).scalar() or 0
-    version = (int(active), int(newest))
     cache_key = conn.engine.url.render_as_string()
     hit = _PERSON_BANDS.get(cache_key)
     if hit is not None and hit[0] == version:
         return hit[1]
-    q = (
-        sa.select(
-            risk_scores.c.person_key,
-            risk_scores.c.target,
-            risk_scores.c.band,
-            risk_scores.c.probability,
-        )
-        .where(risk_scores.c.model_id == active)
-        .order_by(risk_scores.c.occurred_at, risk_scores.c.id)
-    )
     out = {
         int(key[1:]): str(score["band"])
-        for key, score in _highest_of_latest(conn.execute(q).mappings()).items()
+        for key, score in _highest_of_latest(stored.bands_of_model(conn, version[0])).items()
         if key.startswith("P") and key[1:].isdigit()
     }
     _PERSON_BANDS[cache_key] = (version, out)
@@ -531,25 +468,7 @@ def bands_of(conn: Connection, person_keys: Sequence[str]) -> dict[str, dict[str
     """Person key -> their latest score (as victim or child) of the highest band, for lists."""
     if not person_keys:
         return {}
-    active = sa.select(risk_models.c.id).where(risk_models.c.active).scalar_subquery()
-    out: dict[str, dict[str, Any]] = {}
-    keys = sorted(set(person_keys))
-    for i in range(0, len(keys), 500):
-        q = (
-            sa.select(
-                risk_scores.c.person_key,
-                risk_scores.c.target,
-                risk_scores.c.band,
-                risk_scores.c.probability,
-                risk_scores.c.occurred_at,
-            )  # fmt: skip
-            .where(
-                risk_scores.c.model_id.in_(active), risk_scores.c.person_key.in_(keys[i : i + 500])
-            )  # fmt: skip
-            .order_by(risk_scores.c.occurred_at)
-        )
-        out.update(_highest_of_latest(conn.execute(q).mappings()))
-    return out
+    return _highest_of_latest(stored.bands_of_people(conn, person_keys))
 
 
 def _highest_of_latest(rows: Iterable[Any]) -> dict[str, dict[str, Any]]:

@@ -13,13 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from safeguard.adapters.db import risk_model_store as stored
 from safeguard.adapters.db.history_repository import HistoryRepository
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import events, person_mentions
-from safeguard.adapters.db.types import as_utc
 from safeguard.domain.history import PersonHistory
 from safeguard.domain.offences import OffenceClassification, default_classification
 from safeguard.domain.risk.features import (
@@ -95,7 +92,7 @@ class Dataset:
 
 def data_end_of(conn: Connection) -> datetime | None:
     """The last moment the records cover: the end of the day (UTC) of the latest event."""
-    value = as_utc(conn.execute(sa.select(sa.func.max(events.c.occurred_at))).scalar())
+    value = stored.latest_event_at(conn)
     if value is None:
         return None
     return datetime.combine(value.date() + timedelta(days=1), time(0), tzinfo=UTC)
@@ -103,16 +100,9 @@ def data_end_of(conn: Connection) -> datetime | None:
 
 def demographics(conn: Connection) -> dict[str, tuple[str | None, str | None]]:
     """Person key -> (sex, ethnicity), each the value recorded most often; for fairness only."""
-    pm = person_mentions.c
-    rows = conn.execute(
-        sa.select(pm.id, person_links.c.person_id, pm.sex, pm.ethnicity).select_from(
-            person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)
-        )
-    )
     sexes: dict[str, Counter[str]] = defaultdict(Counter)
     eths: dict[str, Counter[str]] = defaultdict(Counter)
-    for mid, pid, sex, eth in rows:
-        key = f"P{pid}" if pid is not None else f"M{mid}"
+    for key, sex, eth in stored.recorded_sex_and_ethnicity(conn):
         if sex:
             sexes[key][sex] += 1
         if eth:
