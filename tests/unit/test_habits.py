@@ -112,6 +112,9 @@ SEAMED_SERVICES = (
     "risk_model",
     "risk_model_data",
     "sharing",
+    "triage",
+    "worklist_rankings",
+    "worklists",
 )
 
 

@@ -68,12 +68,6 @@ def relation(mine: str, theirs: str, my_rel: str | None, their_rel: str | None) 
     return "associate"
 
 
-def _names(conn: Connection, person_ids: list[int]) -> dict[int, str]:
-    from safeguard.services.worklists import _names as names
-
-    return names(conn, person_ids)
-
-
 def _highest(history: PersonHistory, catalogue: Catalogue) -> str | None:
     grades = [r.grade for r in risk_view.current_risk(history, catalogue) if r.grade]
     return max(grades, key=lambda g: _GRADE.get(g, 0), default=None)
@@ -118,7 +112,7 @@ def linked_people(
     pids = [i for i in (ids[k] for k in keys) if i is not None]
     histories = {h.person_key: h for h in HistoryRepository(conn).of_people(keys, parties=False)}
     addresses = person_records.latest_addresses(conn, pids)
-    names = _names(conn, pids)
+    names = person_records.display_names(conn, pids)
     resources = access.person_access(conn, actor, pids, now)
     out = []
     for k in keys:

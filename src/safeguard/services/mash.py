@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db import mash as store
+from safeguard.adapters.db import person_records
 from safeguard.adapters.db.referrals import StatusChange, status_changes
 from safeguard.adapters.db.web_records import insert_record
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
@@ -235,9 +236,7 @@ def _history(
 
 
 def people_names(conn: Connection, person_ids: list[int]) -> dict[int, str]:
-    from safeguard.services.worklists import _names
-
-    return _names(conn, person_ids)
+    return person_records.display_names(conn, person_ids)
 
 
 def _shown(conn: Connection, actor: Actor, contacts: list[Contact], now: datetime) -> list[Contact]:

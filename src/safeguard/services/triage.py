@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db import assignments as owners
 from safeguard.adapters.db import findings as store
+from safeguard.adapters.db import person_records
 from safeguard.adapters.db import work_queue as queue
 from safeguard.adapters.db.audit import AuditAppender
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, recorded_as, sight
@@ -210,13 +210,9 @@ def count_open(conn: Connection, code: str, now: datetime) -> tuple[int, int]:
     kind = WORKLIST_BY_CODE.get(code)
     if kind is None or code == "uncertain-links":
         raise NotFound(f"no findings worklist {code!r}")
-    t = store.findings.c
-    q = sa.select(sa.func.count(), sa.func.count(sa.distinct(t.person_key))).where(
-        t.status.in_(store.ACTIVE)
-    )
-    q = q.where(t.due_at < now) if code == "overdue" else q.where(t.category.in_(kind.categories))
-    items, people = conn.execute(q).one()
-    return int(items), int(people)
+    if code == "overdue":
+        return store.count_active(conn, due_before=now)
+    return store.count_active(conn, categories=tuple(kind.categories))
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +250,6 @@ def triaged(
     shown on the page are audited as consulted for the list, through ``audit`` (group commit,
     as the profile's consultation) when given: a list is a pure read, so the request does not
     hold the database's write lock (SQLite) or the chain's head (PostgreSQL) while it renders."""
-    from safeguard.services.worklists import _names
 
     actor = uow.ensure(Action.VIEW_WORKLISTS)
     conn = uow.conn
@@ -268,7 +263,7 @@ def triaged(
     version = rankings.data_version(conn)
     page = triaged_page(conn, code, now, f, version)
     seen = access.person_access(conn, actor, [w.person_id for w in page.people], now)
-    names = _names(conn, [w.person_id for w in page.people])
+    names = person_records.display_names(conn, [w.person_id for w in page.people])
     rows = []
     for w in page.people:
         resource = seen.get(w.person_id)

@@ -14,14 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from safeguard.adapters.db import assignments as owners
-from safeguard.adapters.db import findings as store
 from safeguard.adapters.db import work_queue as queue
-from safeguard.adapters.db.retention import retention_reviews
-from safeguard.adapters.db.risk_models import risk_models, risk_scores
 from safeguard.domain.triage import PersonWork
 
 
@@ -48,24 +43,7 @@ def data_version(conn: Connection) -> tuple[object, ...]:
     assignments are removed only by a retention decision, which writes its review row in the
     same transaction (``services.retention.decide``): the newest review id covers removals.
     """
-    f, w = store.findings.c, owners.work_assignments.c
-    m, s = risk_models.c, risk_scores.c
-    # One statement (seven scalar reads): each read as its own statement cost more in
-    # SQLAlchemy's statement handling than in the database.
-    row = conn.execute(
-        sa.select(
-            sa.select(sa.func.max(f.id)).scalar_subquery(),
-            sa.select(sa.func.max(f.last_changed_at)).scalar_subquery(),
-            sa.select(sa.func.max(w.assigned_at)).scalar_subquery(),
-            sa.select(sa.func.max(retention_reviews.c.id)).scalar_subquery(),
-            # the active models (any activation or retirement moves one of these) ...
-            sa.select(sa.func.count()).where(m.active).scalar_subquery(),
-            sa.select(sa.func.sum(m.id)).where(m.active).scalar_subquery(),
-            # ... and the newest score (scores are replaced by delete and insert)
-            sa.select(sa.func.max(s.id)).scalar_subquery(),
-        )
-    ).one()
-    return tuple(row)
+    return queue.data_version(conn)
 
 
 #: How many of a list's first people a ranking keeps (ten pages); a later page is ranked in

@@ -10,14 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.linkage import link_reviews
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import (
-    person_mentions,
-)
+from safeguard.adapters.db import person_records
+from safeguard.adapters.db.force_counts import ForceCounts
 from safeguard.domain.access import Action, Actor, RecordKind, can, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import WITHHELD_NAME, project, shown_if
@@ -49,38 +45,9 @@ class WorkItem:
     )
 
 
-_key = sa.func.coalesce(person_links.c.person_id, -person_mentions.c.id)
-_name = (
-    sa.func.coalesce(person_mentions.c.forenames, "")
-    + " "
-    + sa.func.coalesce(person_mentions.c.surname, "")
-)
-
-
 def _names(conn: Connection, person_ids: list[int]) -> dict[int, str]:
     """A display name per person: their lowest-numbered record's name."""
-    out: dict[int, str] = {}
-    linked = [p for p in person_ids if p > 0]
-    if linked:
-        first = (
-            sa.select(person_links.c.person_id, sa.func.min(person_links.c.mention_id).label("m"))
-            .where(person_links.c.person_id.in_(linked))
-            .group_by(person_links.c.person_id)
-            .subquery()
-        )
-        for pid, name in conn.execute(
-            sa.select(first.c.person_id, _name).join(
-                person_mentions, person_mentions.c.id == first.c.m
-            )
-        ):
-            out[int(pid)] = str(name).strip()
-    unlinked = [-p for p in person_ids if p < 0]
-    if unlinked:
-        for mid, name in conn.execute(
-            sa.select(person_mentions.c.id, _name).where(person_mentions.c.id.in_(unlinked))
-        ):
-            out[-int(mid)] = str(name).strip()
-    return out
+    return person_records.display_names(conn, person_ids)
 
 
 def _from_findings(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkItem]:
@@ -101,24 +68,15 @@ def _from_findings(conn: Connection, code: str, now: datetime, limit: int) -> li
 def _rows(conn: Connection, code: str, now: datetime, limit: int) -> list[WorkItem]:
     if code != "uncertain-links":
         return _from_findings(conn, code, now, limit)
-    q = (
-        sa.select(
-            sa.func.coalesce(person_links.c.person_id, -link_reviews.c.mention_id_l),
-            _name,
-            link_reviews.c.created_at,
-            link_reviews.c.match_probability,
-            link_reviews.c.id,
-        )
-        .select_from(link_reviews)
-        .join(person_mentions, person_mentions.c.id == link_reviews.c.mention_id_l)
-        .outerjoin(person_links, person_links.c.mention_id == link_reviews.c.mention_id_l)
-        .where(link_reviews.c.status == "open")
-        .order_by(link_reviews.c.priority.desc(), link_reviews.c.id)
-        .limit(limit)
-    )
     return [
-        WorkItem(int(r[0]), r[1].strip(), r[2], f"match probability {r[3]:.2f}", int(r[4]))
-        for r in conn.execute(q).all()
+        WorkItem(
+            r.person_id,
+            r.name,
+            r.created_at,
+            f"match probability {r.match_probability:.2f}",
+            r.review_id,
+        )  # fmt: skip
+        for r in person_records.open_reviews(conn, limit)
     ]
 
 
@@ -204,5 +162,4 @@ def worklist_counts(
 
 def open_link_reviews(conn: Connection) -> int:
     """How many link reviews are open (exact)."""
-    q = sa.select(sa.func.count()).select_from(link_reviews).where(link_reviews.c.status == "open")
-    return int(conn.execute(q).scalar_one())
+    return ForceCounts(conn).open_link_reviews()

@@ -276,3 +276,21 @@ def set_status(
         )
     )
     return get_finding(conn, finding_id)
+
+
+def count_active(
+    conn: Connection, *, due_before: datetime | None = None, categories: Sequence[str] = ()
+) -> tuple[int, int]:
+    """Exact (findings, people) open or acknowledged: those due before ``due_before`` when it
+    is given, else those of ``categories``."""
+    t = findings.c
+    q = sa.select(sa.func.count(), sa.func.count(sa.distinct(t.person_key))).where(
+        t.status.in_(ACTIVE)
+    )
+    q = (
+        q.where(t.due_at < due_before)
+        if due_before is not None
+        else q.where(t.category.in_(categories))
+    )
+    items, people = conn.execute(q).one()
+    return int(items), int(people)

@@ -206,3 +206,70 @@ def search_mentions(
 
 def _other(column: str) -> str:
     return "forenames" if column == "surname" else "surname"
+
+
+_display_name = (
+    sa.func.coalesce(person_mentions.c.forenames, "")
+    + " "
+    + sa.func.coalesce(person_mentions.c.surname, "")
+)
+
+
+def display_names(conn: Connection, person_ids: Sequence[int]) -> dict[int, str]:
+    """A display name per person: their lowest-numbered record's name (an unlinked mention,
+    ``-mention_id``, its own)."""
+    out: dict[int, str] = {}
+    linked = [p for p in person_ids if p > 0]
+    if linked:
+        first = (
+            sa.select(person_links.c.person_id, sa.func.min(person_links.c.mention_id).label("m"))
+            .where(person_links.c.person_id.in_(linked))
+            .group_by(person_links.c.person_id)
+            .subquery()
+        )
+        q = sa.select(first.c.person_id, _display_name).join(
+            person_mentions, person_mentions.c.id == first.c.m
+        )
+        out.update((int(pid), str(name).strip()) for pid, name in conn.execute(q))
+    unlinked = [-p for p in person_ids if p < 0]
+    if unlinked:
+        q = sa.select(person_mentions.c.id, _display_name).where(person_mentions.c.id.in_(unlinked))
+        out.update((-int(mid), str(name).strip()) for mid, name in conn.execute(q))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class OpenReview:
+    """An open link review, shown under its left-hand record's person and name."""
+
+    person_id: int
+    name: str
+    created_at: datetime
+    match_probability: float
+    review_id: int
+
+
+def open_reviews(conn: Connection, limit: int) -> list[OpenReview]:
+    """The open link reviews, highest priority first."""
+    from safeguard.adapters.db.linkage import link_reviews
+
+    lr = link_reviews.c
+    q = (
+        sa.select(
+            sa.func.coalesce(person_links.c.person_id, -lr.mention_id_l),
+            _display_name,
+            lr.created_at,
+            lr.match_probability,
+            lr.id,
+        )
+        .select_from(link_reviews)
+        .join(person_mentions, person_mentions.c.id == lr.mention_id_l)
+        .outerjoin(person_links, person_links.c.mention_id == lr.mention_id_l)
+        .where(lr.status == "open")
+        .order_by(lr.priority.desc(), lr.id)
+        .limit(limit)
+    )
+    return [
+        OpenReview(int(pid), str(name).strip(), at, float(p), int(rid))
+        for pid, name, at, p, rid in conn.execute(q)
+    ]

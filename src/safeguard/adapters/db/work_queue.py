@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.assignments import work_assignments
 from safeguard.adapters.db.findings import ACTIVE, findings
+from safeguard.adapters.db.retention import retention_reviews
 from safeguard.adapters.db.risk_models import risk_models, risk_scores
 from safeguard.adapters.db.tables import events
 from safeguard.adapters.db.types import as_utc
@@ -422,3 +423,28 @@ def distinct_active(conn: Connection, column: str) -> list[str]:
     for status in ACTIVE:
         out.update(str(v) for v in conn.execute(sql, {"s": status}).scalars())
     return sorted(out)
+
+
+def data_version(conn: Connection) -> tuple[object, ...]:
+    """What a worklist ranking depends on, each read as one step down an index: the highest
+    finding id, the latest finding change, the latest assignment, the newest retention review
+    (removals), the active models and the newest score (see
+    ``services.worklist_rankings.data_version``)."""
+    f, w = findings.c, work_assignments.c
+    m, s = risk_models.c, risk_scores.c
+    # One statement (seven scalar reads): each read as its own statement cost more in
+    # SQLAlchemy's statement handling than in the database.
+    row = conn.execute(
+        sa.select(
+            sa.select(sa.func.max(f.id)).scalar_subquery(),
+            sa.select(sa.func.max(f.last_changed_at)).scalar_subquery(),
+            sa.select(sa.func.max(w.assigned_at)).scalar_subquery(),
+            sa.select(sa.func.max(retention_reviews.c.id)).scalar_subquery(),
+            # the active models (any activation or retirement moves one of these) ...
+            sa.select(sa.func.count()).where(m.active).scalar_subquery(),
+            sa.select(sa.func.sum(m.id)).where(m.active).scalar_subquery(),
+            # ... and the newest score (scores are replaced by delete and insert)
+            sa.select(sa.func.max(s.id)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
