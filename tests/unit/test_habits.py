@@ -138,3 +138,26 @@ def test_converted_services_run_no_sql_of_their_own() -> None:
     assert not offences, "move the SQL into a repository in safeguard.adapters.db: " + "; ".join(
         offences
     )
+
+
+def test_every_storage_module_imports_on_its_own() -> None:
+    """A module of ``adapters.db`` imported first (a script, a bench, a worker) must not hit an
+    import cycle through ``tables``, which imports every table module at its end."""
+    import subprocess
+    import sys
+
+    names = sorted(p.stem for p in (ROOT / "src" / "safeguard" / "adapters" / "db").glob("*.py"))
+    script = (
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    for loaded in [m for m in sys.modules if m.startswith('safeguard')]:\n"
+        "        del sys.modules[loaded]\n"
+        "    try:\n"
+        "        importlib.import_module('safeguard.adapters.db.' + name)\n"
+        "    except ImportError as e:\n"
+        "        print(name, e)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert not found.strip(), found

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from safeguard.adapters.db.tables import metadata
+from safeguard.adapters.db.metadata import metadata
 from safeguard.adapters.db.types import UTCDateTime
 
 people = sa.Table(

@@ -11,17 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from safeguard.adapters.db.metadata import metadata
 from safeguard.adapters.db.types import UTCDateTime
 from safeguard.interchange.schema import FieldSpec, RecordSpec, all_specs
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-metadata = sa.MetaData(naming_convention=NAMING)
 
 LONG_TEXT = 1000
 
