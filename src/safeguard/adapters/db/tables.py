@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from safeguard.adapters.db.metadata import metadata
+from safeguard.adapters.db.metadata import metadata as metadata  # re-exported: tables register here
 from safeguard.adapters.db.types import UTCDateTime
 from safeguard.interchange.schema import FieldSpec, RecordSpec, all_specs
 
