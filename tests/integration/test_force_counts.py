@@ -4,6 +4,7 @@ databases: each figure counted by hand from the world the web tests use."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -80,3 +81,19 @@ def test_a_persons_other_names_are_read_as_names(engine: Engine) -> None:
         records = mentions_of(conn, -one) + mentions_of(conn, -old)
     assert [r.other_names for r in records] == [("Jo Brown",), ("JB", "J Brown")]
     assert _aliases(records, ["Jo Smith"]) == ["Jo Brown", "JB", "J Brown"]
+
+
+def test_a_server_engine_maps_the_sqlite_file_and_answers_a_ping(tmp_path: Path) -> None:
+    from safeguard.adapters.db.engine import make_engine, ping
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'x.db'}", sqlite_mmap_bytes=1 << 20)
+    plain = make_engine(f"sqlite:///{tmp_path / 'y.db'}")
+    try:
+        ping(eng)
+        with eng.connect() as conn, plain.connect() as other:
+            assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 1 << 20
+            assert other.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        eng.dispose()
+        plain.dispose()

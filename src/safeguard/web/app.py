@@ -10,7 +10,6 @@ from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -151,19 +150,6 @@ REQUEST_POOL = 20
 SQLITE_MMAP_BYTES = 1 << 30  # reads map the file: one copy in the OS cache for all connections
 
 
-def _tuned(engine: Engine) -> Engine:
-    """A server's SQLite connections also memory-map the database file."""
-    if engine.dialect.name == "sqlite":
-
-        @sa.event.listens_for(engine, "connect")
-        def _mmap(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            cur = dbapi_conn.cursor()
-            cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
-            cur.close()
-
-    return engine
-
-
 def _clock() -> LocalTime:
     from safeguard.services.assessment import default_assessor
 
@@ -205,11 +191,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     url = settings.database_url
     # Pools sized so that 20 or so concurrent requests per process neither wait for a
     # connection nor churn through overflow connections (each new one pays its set-up).
-    engine = engine or _tuned(make_engine(url, pool_size=REQUEST_POOL, max_overflow=10))
-    auth_engine = _tuned(make_engine(url, pool_size=10, max_overflow=20))  # deps._credentials
+    engine = engine or make_engine(
+        url, sqlite_mmap_bytes=SQLITE_MMAP_BYTES, pool_size=REQUEST_POOL, max_overflow=10
+    )
+    auth_engine = make_engine(  # deps._credentials
+        url, sqlite_mmap_bytes=SQLITE_MMAP_BYTES, pool_size=10, max_overflow=20
+    )
     # Consultations are chained and committed in batches by one appender per process, on a
     # connection of its own (see AuditAppender); changes are audited in their own transaction.
-    audit = AuditAppender(_tuned(make_engine(url, pool_size=1, max_overflow=1)))
+    audit = AuditAppender(
+        make_engine(url, sqlite_mmap_bytes=SQLITE_MMAP_BYTES, pool_size=1, max_overflow=1)
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from safeguard.adapters.db.engine import ping
 from safeguard.adapters.db.run_stats import run_stats
 from safeguard.log import request_id
 
@@ -172,8 +173,7 @@ def readyz(request: Request) -> JSONResponse:
     reason goes to the log."""
     engine: Engine = request.app.state.engine
     try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
+        ping(engine)
     except sa.exc.SQLAlchemyError as exc:
         logger.warning("readiness check failed: %s", type(exc).__name__)
         return JSONResponse({"status": "unavailable"}, status_code=503)

@@ -17,10 +17,12 @@ from sqlalchemy.engine import Engine
 logger = logging.getLogger(__name__)
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def make_engine(url: str, *, sqlite_mmap_bytes: int = 0, **options: Any) -> Engine:
     """An engine with the pragmas safeguard relies on (SQLite: WAL, foreign keys, busy timeout).
 
-    ``options`` go to ``sqlalchemy.create_engine`` (e.g. ``pool_size`` for a server)."""
+    ``sqlite_mmap_bytes``: a server's SQLite connections also memory-map the database file (one
+    copy in the OS cache for all of them); 0 leaves it off. ``options`` go to
+    ``sqlalchemy.create_engine`` (e.g. ``pool_size`` for a server)."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **options)
 
@@ -30,12 +32,24 @@ def make_engine(url: str, **options: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            if sqlite_mmap_bytes:
+                cur.execute(f"PRAGMA mmap_size={int(sqlite_mmap_bytes)}")
             cur.close()
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return sa.create_engine(url, pool_pre_ping=True, **options)
+
+
+def ping(engine: Engine) -> None:
+    """Ask the database to answer one trivial query.
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: it did not answer.
+    """
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
 
 
 def _alembic_config(url: str) -> Config:
