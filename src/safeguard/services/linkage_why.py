@@ -19,13 +19,12 @@ from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db import link_evidence as evidence
 from safeguard.adapters.db import linkage as store
-from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.access import Action, ensure, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.projection import project
 from safeguard.errors import NotFound, ValidationFailed
 from safeguard.services import access
-from safeguard.services.links import MentionCard, _cards
+from safeguard.services.links import MentionCard, mention_cards
 from safeguard.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -91,7 +90,7 @@ def why_pair(
     if left == right:
         raise ValidationFailed("give two different records")
     a, b = min(left, right), max(left, right)
-    by_id = {c.mention_id: c for c in _cards(conn, person_mentions.c.id.in_([a, b]), 2)}
+    by_id = {c.mention_id: c for c in mention_cards(conn, [a, b], limit=2)}
     if len(by_id) != 2:
         raise NotFound(f"records {a} and {b}")
     card_l, card_r = by_id[a], by_id[b]

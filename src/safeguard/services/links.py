@@ -8,15 +8,14 @@ The queue, the decisions and their audit belong to the linking capability
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from safeguard.adapters.db.linkage import link_decisions, link_reviews
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import person_mentions
+from safeguard.adapters.db import linkage as store
+from safeguard.adapters.db import review_queue as queue
 from safeguard.domain.access import Action, Actor, RecordKind, ensure, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.linking import GENERATION_GAP_YEARS
@@ -104,55 +103,37 @@ def conflicts_between(cards: list[MentionCard], others: list[MentionCard]) -> tu
 def _history(conn: Connection, mention_ids: set[int]) -> tuple[LinkEvent, ...]:
     if not mention_ids:
         return ()
-    ids = sorted(mention_ids)
-    rows = conn.execute(
-        sa.select(link_decisions)
-        .where(
-            sa.or_(link_decisions.c.mention_id_l.in_(ids), link_decisions.c.mention_id_r.in_(ids))
-        )
-        .order_by(link_decisions.c.created_at.desc(), link_decisions.c.id.desc())
-        .limit(50)
-    ).all()
     return tuple(
         LinkEvent(
-            int(r.id), str(r.kind), str(r.actor), r.created_at, r.review_id, r.revoked_at,
-            r.revoked_by, str(r.reason),
+            r.id, r.kind, r.actor, r.created_at, r.review_id, r.revoked_at, r.revoked_by, r.reason
         )
-        for r in rows
-    )  # fmt: skip
+        for r in queue.decisions_about(conn, mention_ids, limit=50)
+    )
 
 
-def _cards(conn: Connection, where: sa.ColumnElement[bool], limit: int) -> list[MentionCard]:
-    rows = conn.execute(
-        sa.select(person_mentions, person_links.c.person_id)
-        .outerjoin(person_links, person_links.c.mention_id == person_mentions.c.id)
-        .where(where)
-        .order_by(person_mentions.c.id)
-        .limit(limit)
-    ).all()
-    return [
-        MentionCard(
-            mention_id=int(r.id),
-            person_id=None if r.person_id is None else int(r.person_id),
-            source_system=str(r.source_system),
-            name=f"{r.forenames or ''} {r.surname or ''}".strip(),
-            date_of_birth=r.date_of_birth,
-            sex=r.sex,
-            postcode=r.postcode,
-            pnc_id=r.pnc_id,
-        )
-        for r in rows
-    ]
+def _card(r: queue.PairedMention) -> MentionCard:
+    return MentionCard(
+        mention_id=r.id,
+        person_id=r.person_id,
+        source_system=r.source_system,
+        name=f"{r.forenames or ''} {r.surname or ''}".strip(),
+        date_of_birth=r.date_of_birth,
+        sex=r.sex,
+        postcode=r.postcode,
+        pnc_id=r.pnc_id,
+    )
+
+
+def mention_cards(conn: Connection, mention_ids: Iterable[int], *, limit: int) -> list[MentionCard]:
+    """These records, each with its person, by id (at most ``limit``)."""
+    return [_card(r) for r in queue.mentions(conn, mention_ids, limit=limit)]
 
 
 def _others(conn: Connection, card: MentionCard, exclude: set[int]) -> list[MentionCard]:
     if card.person_id is None:
         return []
-    in_person = sa.select(person_links.c.mention_id).where(
-        person_links.c.person_id == card.person_id
-    )
-    where = sa.and_(person_mentions.c.id.in_(in_person), person_mentions.c.id.not_in(exclude))
-    return _cards(conn, where, MAX_OTHERS)
+    found = queue.person_mentions_besides(conn, card.person_id, exclude, limit=MAX_OTHERS)
+    return [_card(r) for r in found]
 
 
 def review_pair(uow: UnitOfWork, *, review_id: int) -> PairReview:
@@ -162,12 +143,12 @@ def review_pair(uow: UnitOfWork, *, review_id: int) -> PairReview:
     """
     conn, actor = uow.conn, uow.user
     ensure(actor, Action.REVIEW_LINKS)
-    item = conn.execute(sa.select(link_reviews).where(link_reviews.c.id == review_id)).first()
+    item = queue.item(conn, review_id)
     if item is None:
         raise NotFound(f"review item {review_id} not found")
-    pair = {int(item.mention_id_l), int(item.mention_id_r)}
-    by_id = {c.mention_id: c for c in _cards(conn, person_mentions.c.id.in_(pair), 2)}
-    left, right = by_id[int(item.mention_id_l)], by_id[int(item.mention_id_r)]
+    pair = {item.mention_id_l, item.mention_id_r}
+    by_id = {c.mention_id: c for c in mention_cards(conn, pair, limit=2)}
+    left, right = by_id[item.mention_id_l], by_id[item.mention_id_r]
     left_others, right_others = _others(conn, left, pair), _others(conn, right, pair)
     seen = access.person_access(
         conn, actor, [c.person_id for c in (left, right) if c.person_id is not None]
@@ -204,15 +185,15 @@ def review_pair(uow: UnitOfWork, *, review_id: int) -> PairReview:
     )
     return PairReview(
         review_id=review_id,
-        status=str(item.status),
-        reason=str(item.reason),
-        match_probability=float(item.match_probability),
+        status=item.status,
+        reason=item.reason,
+        match_probability=item.match_probability,
         left=left,
         right=right,
         left_others=left_others,
         right_others=right_others,
         conflicts=warnings,
-        decision_id=None if item.decision_id is None else int(item.decision_id),
+        decision_id=item.decision_id,
         history=history,
     )
 
@@ -226,14 +207,12 @@ def undo(engine: Engine, *, actor: Actor, review_id: int, reason: str) -> None:
     """
     with engine.connect() as conn:
         ensure_pair(conn, actor=actor, review_id=review_id)
-        decision_id = conn.execute(
-            sa.select(link_reviews.c.decision_id).where(link_reviews.c.id == review_id)
-        ).scalar()
+        decision_id = queue.decision_of(conn, review_id)
     if decision_id is None:
         raise InvalidTransition(f"review item {review_id} has no decision to undo")
     from safeguard.services.linking import decisions
 
-    decisions.undo_decision(engine, actor=actor, decision_id=int(decision_id), reason=reason)
+    decisions.undo_decision(engine, actor=actor, decision_id=decision_id, reason=reason)
     with UnitOfWork.begin(engine, actor) as uow:
         # The linking capability's audit entry says what was undone; this one says why.
         uow.audit(
@@ -252,15 +231,11 @@ def ensure_pair(conn: Connection, *, actor: Actor, review_id: int) -> None:
     """May ``actor`` decide this pair? Both records' people must be open to them: a restricted
     person needs break glass first (BreakGlassRequired)."""
     ensure(actor, Action.REVIEW_LINKS)
-    item = conn.execute(sa.select(link_reviews).where(link_reviews.c.id == review_id)).first()
+    item = queue.item(conn, review_id)
     if item is None:
         raise NotFound(f"review item {review_id} not found")
-    ids = conn.execute(
-        sa.select(person_links.c.person_id).where(
-            person_links.c.mention_id.in_([int(item.mention_id_l), int(item.mention_id_r)])
-        )
-    ).scalars()
-    for resource in access.person_access(conn, actor, [int(i) for i in ids]).values():
+    ids = store.people_of(conn, [item.mention_id_l, item.mention_id_r]).values()
+    for resource in access.person_access(conn, actor, list(ids)).values():
         ensure(actor, Action.REVIEW_LINKS, resource)
 
 

@@ -157,6 +157,15 @@ def person_of(conn: Connection, mention_id: int) -> int | None:
     return None if value is None else int(value)
 
 
+def people_of(conn: Connection, mention_ids: Iterable[int]) -> dict[int, int]:
+    """mention id -> person id for those of these mentions that are linked."""
+    links = people_tables.person_links.c
+    rows = conn.execute(
+        sa.select(links.mention_id, links.person_id).where(links.mention_id.in_(list(mention_ids)))
+    )
+    return {int(m): int(p) for m, p in rows}
+
+
 def mentions_of(conn: Connection, person_id: int) -> list[int]:
     return [
         int(m)

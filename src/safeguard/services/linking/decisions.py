@@ -7,16 +7,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db import linkage as store
-from safeguard.adapters.db.linkage import link_decisions, link_reviews
-from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.tables import person_mentions
+from safeguard.adapters.db import review_queue as queue
+from safeguard.adapters.db.review_queue import ReviewItem
 from safeguard.domain.access import Action, Actor, ensure, recorded_as
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.linking import Constraints
@@ -29,70 +26,28 @@ def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewItem:
-    id: int
-    mention_id_l: int
-    mention_id_r: int
-    person_id_l: int | None
-    person_id_r: int | None
-    match_probability: float
-    priority: float
-    reason: str
-    status: str
-
-
 def review_queue(engine: Engine, *, limit: int = 50) -> list[ReviewItem]:
     """Open review items, most important first."""
-    l_links = person_links.alias("pl_l")
-    r_links = person_links.alias("pl_r")
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(
-                link_reviews, l_links.c.person_id.label("pl"), r_links.c.person_id.label("pr")
-            )
-            .outerjoin(l_links, l_links.c.mention_id == link_reviews.c.mention_id_l)
-            .outerjoin(r_links, r_links.c.mention_id == link_reviews.c.mention_id_r)
-            .where(link_reviews.c.status == "open")
-            .order_by(link_reviews.c.priority.desc(), link_reviews.c.id)
-            .limit(limit)
-        ).all()
-    return [
-        ReviewItem(
-            r.id,
-            r.mention_id_l,
-            r.mention_id_r,
-            r.pl,
-            r.pr,
-            r.match_probability,
-            r.priority,
-            r.reason,
-            r.status,
-        )
-        for r in rows
-    ]
+        return queue.open_items(conn, limit=limit)
 
 
 def _pair(
     conn: Connection, review_id: int | None, mentions: tuple[int, int] | None
 ) -> tuple[int, int, int | None]:
     if review_id is not None:
-        row = conn.execute(sa.select(link_reviews).where(link_reviews.c.id == review_id)).first()
+        row = queue.item(conn, review_id)
         if row is None:
             raise NotFound(f"review item {review_id}")
         if row.status != "open":
             raise InvalidTransition(f"review item {review_id} is already {row.status}")
-        return int(row.mention_id_l), int(row.mention_id_r), review_id
+        return row.mention_id_l, row.mention_id_r, review_id
     if mentions is None:
         raise ValidationFailed("give a review item or two mention ids")
     a, b = Constraints.pair(*mentions)
     if a == b:
         raise ValidationFailed("a mention is always linked to itself")
-    found = conn.execute(
-        sa.select(sa.func.count())
-        .select_from(person_mentions)
-        .where(person_mentions.c.id.in_([a, b]))
-    ).scalar_one()
+    found = queue.count_mentions(conn, [a, b])
     if found != 2:
         raise NotFound(f"mentions {a} and {b}")
     return a, b, None
@@ -112,36 +67,23 @@ def _record_decision(
 ) -> int:
     if not reason.strip():
         raise ValidationFailed("a decision needs a reason")
-    active = conn.execute(
-        sa.select(link_decisions.c.kind)
-        .where(link_decisions.c.mention_id_l == a)
-        .where(link_decisions.c.mention_id_r == b)
-        .where(link_decisions.c.revoked_at.is_(None))
-    ).scalar()
+    active = queue.active_kind(conn, a, b)
     if active is not None:
         raise Conflict(f"mentions {a} and {b} already have a {active} decision; undo it first")
-    decision_id = int(
-        conn.execute(
-            sa.insert(link_decisions)
-            .values(
-                kind=kind,
-                mention_id_l=a,
-                mention_id_r=b,
-                actor=recorded_as(actor),
-                reason=reason,
-                created_at=at,
-                review_id=review_id,
-                before=json.dumps({str(m): p for m, p in before.items()}, sort_keys=True),
-            )
-            .returning(link_decisions.c.id)
-        ).scalar_one()
+    decision_id = queue.add_decision(
+        conn,
+        kind=kind,
+        a=a,
+        b=b,
+        actor=recorded_as(actor),
+        reason=reason,
+        at=at,
+        review_id=review_id,
+        before=json.dumps({str(m): p for m, p in before.items()}, sort_keys=True),
     )
     if review_id is not None:
-        conn.execute(
-            sa.update(link_reviews)
-            .where(link_reviews.c.id == review_id)
-            .values(status="confirmed" if kind == store.MUST else "split", decision_id=decision_id)
-        )
+        status = "confirmed" if kind == store.MUST else "split"
+        queue.mark_decided(conn, review_id, status=status, decision_id=decision_id)
     return decision_id
 
 
@@ -306,9 +248,7 @@ def undo_decision(
     with UnitOfWork.begin(engine, actor) as uow:
         conn = uow.conn
         uow.ensure(Action.REVIEW_LINKS)
-        row = conn.execute(
-            sa.select(link_decisions).where(link_decisions.c.id == decision_id)
-        ).first()
+        row = queue.decision(conn, decision_id)
         if row is None:
             raise NotFound(f"link decision {decision_id}")
         if row.revoked_at is not None:
@@ -317,17 +257,9 @@ def undo_decision(
         may_decide(uow, before)
         current = {m: store.person_of(conn, m) for m in before}
         store.move_mentions(conn, {m: p for m, p in before.items() if current[m] != p}, at)
-        conn.execute(
-            sa.update(link_decisions)
-            .where(link_decisions.c.id == decision_id)
-            .values(revoked_at=at, revoked_by=recorded_as(actor))
-        )
+        queue.revoke(conn, decision_id, at=at, by=recorded_as(actor))
         if row.review_id is not None:
-            conn.execute(
-                sa.update(link_reviews)
-                .where(link_reviews.c.id == row.review_id)
-                .values(status="open", decision_id=None)
-            )
+            queue.reopen(conn, row.review_id)
         people = sorted(set(before.values()) | {p for p in current.values() if p is not None})
         uow.audit(
             "link.undo",

@@ -11,10 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db import linkage as store
 from safeguard.domain.access import Action, Scope, scope_of, sight
 from safeguard.domain.audit import AuditCategory
 from safeguard.domain.linking import mention_features
@@ -80,13 +79,7 @@ def link_one(
     if not scores:
         return []
     with engine.connect() as conn:
-        persons: dict[int, int] = dict(
-            conn.execute(  # type: ignore[arg-type]
-                sa.select(person_links.c.mention_id, person_links.c.person_id).where(
-                    person_links.c.mention_id.in_([m for m, _ in scores])
-                )
-            ).all()
-        )
+        persons = store.people_of(conn, [m for m, _ in scores])
     best: dict[int, float] = {}
     mentions: dict[int, list[int]] = defaultdict(list)
     for m, p in scores:

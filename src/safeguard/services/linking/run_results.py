@@ -9,11 +9,10 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db import linkage as store
-from safeguard.adapters.db.linkage import link_reviews
+from safeguard.adapters.db import review_queue as queue
 from safeguard.adapters.linkage.backend import Prediction
 from safeguard.domain.linking import Clustering, Constraints, RefusedMerge, review_priority
 from safeguard.services.linking.config import LinkConfig
@@ -77,9 +76,6 @@ def review_candidates(
     return list(out.values())
 
 
-REVIEW_VALUES = ("match_probability", "priority", "reason", "status", "run_id", "created_at")
-
-
 def write_reviews(
     conn: Connection,
     candidates: list[RefusedMerge],
@@ -122,19 +118,8 @@ def write_reviews(
     ranked.sort(key=lambda t: (-t[0], t[1].left, t[1].right))
     ranked = ranked[:limit]
     if replace:
-        conn.execute(
-            sa.update(link_reviews)
-            .where(link_reviews.c.status == "open")
-            .values(status="superseded")
-        )
-    decided = {
-        (int(r.mention_id_l), int(r.mention_id_r)): str(r.status)
-        for r in conn.execute(
-            sa.select(
-                link_reviews.c.mention_id_l, link_reviews.c.mention_id_r, link_reviews.c.status
-            )
-        )
-    }
+        queue.supersede_open(conn)
+    decided = queue.statuses(conn)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for score, c, reason in ranked:
@@ -150,15 +135,8 @@ def write_reviews(
         if key not in decided:
             inserts.append({"mention_id_l": c.left, "mention_id_r": c.right, **values})
         elif decided[key] in ("superseded", "open"):
-            updates.append({"l": c.left, "r": c.right, **{f"v_{k}": v for k, v in values.items()}})
+            updates.append({"mention_id_l": c.left, "mention_id_r": c.right, **values})
         # else an analyst already decided this pair; the constraint is in force
-    store.bulk_insert(conn, link_reviews, inserts)
-    if updates:
-        conn.execute(
-            sa.update(link_reviews)
-            .where(link_reviews.c.mention_id_l == sa.bindparam("l"))
-            .where(link_reviews.c.mention_id_r == sa.bindparam("r"))
-            .values({k: sa.bindparam(f"v_{k}") for k in REVIEW_VALUES}),
-            updates,
-        )
+    queue.add_items(conn, inserts)
+    queue.requeue_items(conn, updates)
     return len(inserts) + len(updates)

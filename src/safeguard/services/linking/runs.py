@@ -20,13 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
+from safeguard.adapters.db import link_run_records as run_records
 from safeguard.adapters.db import linkage as store
 from safeguard.adapters.db import runs
-from safeguard.adapters.db.linkage import link_runs
 from safeguard.adapters.linkage.backend import (
     DeltaLinkingBackend,
     GuardPairs,
@@ -123,21 +121,15 @@ def _start_run(engine: Engine, kind: str, actor: Principal, backend: str, at: da
     runs.reconcile(engine)
     try:
         with engine.begin() as conn:
-            return int(
-                conn.execute(
-                    sa.insert(link_runs)
-                    .values(
-                        kind=kind,
-                        actor=recorded_as(actor),
-                        backend=backend,
-                        started_at=at,
-                        status="running",
-                        **runs.this_process(),
-                    )
-                    .returning(link_runs.c.id)
-                ).scalar_one()
+            return run_records.start(
+                conn,
+                kind=kind,
+                actor=recorded_as(actor),
+                backend=backend,
+                at=at,
+                process=runs.this_process(),
             )
-    except IntegrityError:
+    except run_records.AnotherRunRunning:
         with engine.connect() as conn:
             other = runs.running(conn, "link")
         where = (
@@ -154,11 +146,7 @@ def _start_run(engine: Engine, kind: str, actor: Principal, backend: str, at: da
 
 def _fail_run(engine: Engine, run_id: int) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            sa.update(link_runs)
-            .where(link_runs.c.id == run_id)
-            .values(status="failed", finished_at=datetime.now(UTC))
-        )
+        run_records.fail(conn, run_id, at=datetime.now(UTC))
 
 
 def link_all(
@@ -329,19 +317,16 @@ def _store_result(
             replace=only_new is None,
         )
         n_people = len(set(person_of.values()))
-        conn.execute(
-            sa.update(link_runs)
-            .where(link_runs.c.id == run_id)
-            .values(
-                status="done",
-                finished_at=datetime.now(UTC),
-                model_version=version,
-                mentions=len(person_of),
-                people=n_people,
-                pairs_scored=len(prediction),
-                unlinkable=len(unlinkable),
-                review_items=reviews,
-            )
+        run_records.finish(
+            conn,
+            run_id,
+            at=datetime.now(UTC),
+            model_version=version,
+            mentions=len(person_of),
+            people=n_people,
+            pairs_scored=len(prediction),
+            unlinkable=len(unlinkable),
+            review_items=reviews,
         )
         UnitOfWork(conn, actor).audit(
             f"link.{kind}",
@@ -456,19 +441,9 @@ def link_new(
 def unlinkable_mentions(engine: Engine, *, limit: int = 100) -> list[tuple[int, str]]:
     """Mentions kept on their own because they cannot be linked, with the reason."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(store.link_unlinkable.c.mention_id, store.link_unlinkable.c.reason)
-            .order_by(store.link_unlinkable.c.mention_id)
-            .limit(limit)
-        ).all()
-    return [(int(m), str(r)) for m, r in rows]
+        return run_records.unlinkable_mentions(conn, limit=limit)
 
 
 def reason_counts(engine: Engine) -> Counter[str]:
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(store.link_unlinkable.c.reason, sa.func.count()).group_by(
-                store.link_unlinkable.c.reason
-            )
-        ).all()
-    return Counter({str(r): int(n) for r, n in rows})
+        return run_records.unlinkable_reasons(conn)
