@@ -101,6 +101,7 @@ SEAMED_SERVICES = (
     "assessment",
     "assessment_forms",
     "associates",
+    "batch_store",
     "break_glass",
     "dashboard",
     "events",

@@ -19,10 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
 from safeguard.adapters.db import runs
-from safeguard.adapters.db.record_store import Existing, KeyConflict, RecordStore
+from safeguard.adapters.db.record_store import KEY_CONFLICTS, Existing, RecordStore
 from safeguard.adapters.interchange.readers import (
     InterchangeFile,
     RawBatch,
@@ -163,7 +162,7 @@ class FileIngest:
 
         try:
             counts = commit(bulk=True)
-        except (IntegrityError, KeyConflict):
+        except KEY_CONFLICTS:
             # Another writer stored some of these keys since this file began: redo the batch
             # with a lookup of every key (the failed transaction left nothing behind).
             logger.info("batch of %s rows retried with key lookups", n)
