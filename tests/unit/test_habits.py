@@ -98,11 +98,14 @@ def test_every_module_over_400_lines_says_why_in_its_opening_comment() -> None:
 SEAMED_SERVICES = (
     "access",
     "accounts",
+    "assessment",
     "assessment_forms",
     "associates",
+    "batch_store",
     "break_glass",
     "dashboard",
     "events",
+    "ingest",
     "linkage_why",
     "linking/decisions",
     "linking/one_record",
@@ -123,24 +126,48 @@ SEAMED_SERVICES = (
 )
 
 
+# CLI modules that call services and repositories instead of building SQL (issue 13, item 3).
+SEAMED_CLI = (
+    "db",
+    "ingest",
+)
+
+
+def _sql_of_its_own(path: Path) -> list[str]:
+    """Calls of ``.execute(`` or ``exec_driver_sql(`` in the module at ``path``, and its imports
+    of sqlalchemy other than the ``sqlalchemy.engine`` types."""
+    name = path.name
+    offences = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("execute", "exec_driver_sql"):
+                offences.append(f"{name}:{node.lineno} calls .{node.func.attr}(")
+        elif isinstance(node, ast.Import):
+            offences += [
+                f"{name}:{node.lineno} imports {a.name}"
+                for a in node.names
+                if a.name.split(".")[0] == "sqlalchemy"
+            ]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            if node.module != "sqlalchemy.engine":  # Connection and Engine, as types
+                offences.append(f"{name}:{node.lineno} imports from {node.module}")
+    return offences
+
+
 def test_converted_services_run_no_sql_of_their_own() -> None:
     offences = []
     for name in SEAMED_SERVICES:
-        path = ROOT / "src" / "safeguard" / "services" / f"{name}.py"
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                if node.func.attr in ("execute", "exec_driver_sql"):
-                    offences.append(f"{name}.py:{node.lineno} calls .{node.func.attr}(")
-            elif isinstance(node, ast.Import):
-                offences += [
-                    f"{name}.py:{node.lineno} imports {a.name}"
-                    for a in node.names
-                    if a.name.split(".")[0] == "sqlalchemy"
-                ]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
-                if node.module != "sqlalchemy.engine":  # Connection and Engine, as types
-                    offences.append(f"{name}.py:{node.lineno} imports from {node.module}")
+        offences += _sql_of_its_own(ROOT / "src" / "safeguard" / "services" / f"{name}.py")
     assert not offences, "move the SQL into a repository in safeguard.adapters.db: " + "; ".join(
+        offences
+    )
+
+
+def test_converted_cli_modules_run_no_sql_of_their_own() -> None:
+    offences = []
+    for name in SEAMED_CLI:
+        offences += _sql_of_its_own(ROOT / "src" / "safeguard" / "cli" / f"{name}.py")
+    assert not offences, "call a service or a repository in safeguard.adapters.db: " + "; ".join(
         offences
     )
 

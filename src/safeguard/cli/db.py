@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
 from safeguard.adapters.db import engine as db_engine
 from safeguard.adapters.db import runs
-from safeguard.adapters.db.tables import (
-    data_quality_flags,
-    quarantine,
-    record_history,
-    record_tables,
-)
+from safeguard.adapters.db.stored_counts import stored_counts
 from safeguard.cli import context
 
 db_app = typer.Typer(
@@ -60,19 +54,15 @@ def status(
         table.add_column("record type")
         table.add_column("records", justify="right")
         with eng.connect() as conn:
-            for rtype, tbl in record_tables.items():
-                n = conn.execute(sa.select(sa.func.count()).select_from(tbl)).scalar_one()
-                table.add_row(rtype, f"{n:,}")
-            hist = conn.execute(sa.select(sa.func.count()).select_from(record_history)).scalar_one()
-            quar = conn.execute(sa.select(sa.func.count()).select_from(quarantine)).scalar_one()
-            flags = conn.execute(
-                sa.select(sa.func.count()).select_from(data_quality_flags)
-            ).scalar_one()
+            counts = stored_counts(conn)
             latest = {kind: runs.recent(conn, kind, limit=runs_shown) for kind in runs.RUN_TABLES}
+        for rtype, n in counts.records.items():
+            table.add_row(rtype, f"{n:,}")
         context.out.print(table)
         context.out.print(
-            f"earlier versions kept: {hist:,}; quarantined rows: {quar:,}; "
-            f"fields flagged and stored as null: {flags:,}"
+            f"earlier versions kept: {counts.history:,}; "
+            f"quarantined rows: {counts.quarantined:,}; "
+            f"fields flagged and stored as null: {counts.flagged:,}"
         )
         for kind, id_ in abandoned:
             context.out.print(

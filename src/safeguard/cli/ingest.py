@@ -6,12 +6,11 @@ import csv
 from datetime import timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from safeguard.adapters.db.tables import data_quality_flags, quarantine
+from safeguard.adapters.db import quarantine_records
 from safeguard.cli import context
 from safeguard.domain.access import Action
 from safeguard.domain.spreadsheet import safe_cell
@@ -139,11 +138,6 @@ def quarantine_list(
     data-quality flag (the rest of their record was kept)."""
     with context.handled():
         eng = context.engine()
-        stmt = sa.select(quarantine).order_by(quarantine.c.id).limit(limit)
-        flags = sa.select(data_quality_flags).order_by(data_quality_flags.c.id).limit(limit)
-        if run is not None:
-            stmt = stmt.where(quarantine.c.run_id == run)
-            flags = flags.where(data_quality_flags.c.run_id == run)
         table = Table(title="Quarantined rows (not stored)")
         for name in ("run", "file", "row", "field", "source id", "reason"):
             table.add_column(name)
@@ -151,7 +145,7 @@ def quarantine_list(
         for name in ("run", "file", "row", "record", "field", "value", "reason"):
             flagged.add_column(name)
         with eng.connect() as conn:
-            for r in conn.execute(stmt):
+            for r in quarantine_records.quarantined(conn, run=run, limit=limit):
                 table.add_row(
                     str(r.run_id),
                     Path(r.file_path).name,
@@ -160,7 +154,7 @@ def quarantine_list(
                     r.source_id or "",
                     r.reason,
                 )
-            for f in conn.execute(flags):
+            for f in quarantine_records.flagged_fields(conn, run=run, limit=limit):
                 flagged.add_row(
                     str(f.run_id),
                     Path(f.file_path).name,
@@ -185,9 +179,6 @@ def quarantine_export(
         # Quarantined rows are raw records (personal data): only who may run an ingest (or
         # the declared operator job) may write them out, and nothing is written otherwise.
         principal = authorize(context.operator(eng), Action.RUN_BATCH_JOBS)
-        stmt = sa.select(quarantine).order_by(quarantine.c.id)
-        if run is not None:
-            stmt = stmt.where(quarantine.c.run_id == run)
         columns = [
             "run_id",
             "file_path",
@@ -203,8 +194,8 @@ def quarantine_export(
             writer = csv.writer(fh)
             writer.writerow(columns)
             n = 0
-            for r in conn.execute(stmt):
-                writer.writerow([safe_cell(r._mapping[c]) for c in columns])
+            for r in quarantine_records.quarantined(conn, run=run):
+                writer.writerow([safe_cell(getattr(r, c)) for c in columns])
                 n += 1
         # Quarantined rows are raw records (personal data): writing them out is audited.
         audit_trail.record_apart(

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-import sqlalchemy as sa
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Connection, Engine
 
@@ -123,42 +122,17 @@ def _insert_run(
     abandoned (skipped on the per-record path, which must stay fast)."""
     if reconcile:
         runs.mark_abandoned(conn)
-    return int(
-        conn.execute(
-            sa.insert(store.assessment_runs)
-            .values(
-                started_at=now,
-                actor=recorded_as(actor),
-                scope=scope,
-                status="running",
-                **runs.this_process(),
-            )
-            .returning(store.assessment_runs.c.id)
-        ).scalar_one()
-    )
+    return runs.start(conn, "assess", actor=recorded_as(actor), started_at=now, scope=scope)
 
 
 def _fail_run(engine: Engine, run_id: int) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            sa.update(store.assessment_runs)
-            .where(store.assessment_runs.c.id == run_id)
-            .values(status="failed", finished_at=datetime.now(UTC))
-        )
+        runs.fail(conn, "assess", run_id)
 
 
 def _update_run(conn: Connection, run_id: int, people: int, counts: sync.SyncCounts) -> None:
-    conn.execute(
-        sa.update(store.assessment_runs)
-        .where(store.assessment_runs.c.id == run_id)
-        .values(
-            status="done",
-            finished_at=datetime.now(UTC),
-            people=people,
-            findings_new=counts.new,
-            findings_changed=counts.changed,
-            findings_closed=counts.closed,
-        )
+    runs.finish_assessment(
+        conn, run_id, people=people, new=counts.new, changed=counts.changed, closed=counts.closed
     )
 
 
@@ -414,12 +388,7 @@ def assess_since(
     """
     if since is None:
         with engine.connect() as conn:
-            since = conn.execute(
-                sa.select(sa.func.max(store.assessment_runs.c.started_at)).where(
-                    store.assessment_runs.c.status == "done",
-                    store.assessment_runs.c.scope.in_(("all", "since")),
-                )
-            ).scalar_one_or_none()
+            since = runs.last_full_assessment_start(conn)
         if since is None:
             return assess_all(
                 engine, assessor=assessor, actor=actor, progress=progress, workers=workers

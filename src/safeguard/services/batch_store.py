@@ -18,12 +18,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
-from safeguard.adapters.db.record_store import Existing, KeyConflict, RecordStore
-from safeguard.adapters.db.tables import ingest_runs
+from safeguard.adapters.db import runs
+from safeguard.adapters.db.record_store import KEY_CONFLICTS, Existing, RecordStore
 from safeguard.adapters.interchange.readers import (
     InterchangeFile,
     RawBatch,
@@ -164,7 +162,7 @@ class FileIngest:
 
         try:
             counts = commit(bulk=True)
-        except (IntegrityError, KeyConflict):
+        except KEY_CONFLICTS:
             # Another writer stored some of these keys since this file began: redo the batch
             # with a lookup of every key (the failed transaction left nothing behind).
             logger.info("batch of %s rows retried with key lookups", n)
@@ -403,15 +401,13 @@ class FileIngest:
     def _count_run(
         self, conn: Connection, quarantined: int, inserted: int, updated: int, flagged: int = 0
     ) -> None:
-        conn.execute(
-            sa.update(ingest_runs)
-            .where(ingest_runs.c.id == self.run_id)
-            .values(
-                inserted=ingest_runs.c.inserted + inserted,
-                updated=ingest_runs.c.updated + updated,
-                quarantined=ingest_runs.c.quarantined + quarantined,
-                flagged=ingest_runs.c.flagged + flagged,
-            )
+        runs.add_ingest_counts(
+            conn,
+            self.run_id,
+            quarantined=quarantined,
+            inserted=inserted,
+            updated=updated,
+            flagged=flagged,
         )
 
     def _resolve_refs(

@@ -16,12 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db import runs
 from safeguard.adapters.db.record_store import RecordStore
-from safeguard.adapters.db.tables import ingest_runs
 from safeguard.adapters.interchange.readers import InterchangeFile, discover, file_sha256
 from safeguard.domain.access import Action, Principal, recorded_as
 from safeguard.domain.audit import AuditCategory
@@ -94,18 +92,7 @@ def ingest_paths(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     with engine.begin() as conn:
         runs.mark_abandoned(conn)
-        run_id = int(
-            conn.execute(
-                sa.insert(ingest_runs)
-                .values(
-                    started_at=now,
-                    status="running",
-                    actor=recorded_as(actor),
-                    **runs.this_process(),
-                )
-                .returning(ingest_runs.c.id)
-            ).scalar_one()
-        )
+        run_id = runs.start(conn, "ingest", actor=recorded_as(actor), started_at=now)
     summary = IngestSummary(run_id)
     try:
         _ingest_files(
@@ -115,19 +102,14 @@ def ingest_paths(
         # A crash (not bad input: that is quarantined) marks the run failed at once; what its
         # batches committed stays, and running the same files again completes it.
         with engine.begin() as conn:
-            conn.execute(
-                sa.update(ingest_runs)
-                .where(ingest_runs.c.id == run_id)
-                .values(status="failed", finished_at=datetime.now(UTC))
-            )
+            runs.fail(conn, "ingest", run_id)
         raise
     with engine.begin() as conn:
-        conn.execute(
-            sa.update(ingest_runs)
-            .where(ingest_runs.c.id == run_id)
-            .values(
-                finished_at=datetime.now(UTC),
-                status="finished" if summary.clean else "finished_with_problems",
+        runs.finish_ingest(
+            conn,
+            run_id,
+            "finished" if summary.clean else "finished_with_problems",
+            runs.IngestTotals(
                 files=len(summary.files),
                 rows_read=summary.total("rows_read"),
                 inserted=summary.total("inserted"),
@@ -135,7 +117,7 @@ def ingest_paths(
                 unchanged=summary.total("unchanged"),
                 quarantined=summary.total("quarantined"),
                 flagged=summary.total("flagged"),
-            )
+            ),
         )
         # Who ingested which run, and the counts: ids and numbers only, no personal data.
         UnitOfWork(conn, actor).audit(

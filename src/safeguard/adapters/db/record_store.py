@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from safeguard.adapters.db.tables import data_quality_flags, quarantine, record_tables
 from safeguard.adapters.db.types import UTCDateTime, as_utc
@@ -30,6 +31,12 @@ SQLITE_CHUNK = 30_000
 
 class KeyConflict(Exception):
     """A record assumed new was stored meanwhile by another writer (unique key violated)."""
+
+
+# What a batch that assumed its keys new may raise when another writer stored some of them
+# meanwhile: the bulk path's own error, or the driver's unique violation surfacing through
+# SQLAlchemy (on an insert or at commit). The caller redoes the batch with key lookups.
+KEY_CONFLICTS: tuple[type[Exception], ...] = (IntegrityError, KeyConflict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,3 +118,107 @@ def _detail(kind: str, m: Any) -> str:
         f"{m['scope']}, {m['people']:,} people, {m['findings_new']:,} new findings, "
         f"{m['findings_closed']:,} closed"
     )
+
+
+def start(
+    conn: Connection, kind: str, *, actor: str, started_at: datetime, scope: str | None = None
+) -> int:
+    """A new "running" row of ``kind`` naming this process; its id. ``scope`` is for
+    assessment runs (``all``, ``since``, ...)."""
+    table = RUN_TABLES[kind]
+    values: dict[str, Any] = {
+        "started_at": started_at,
+        "status": "running",
+        "actor": actor,
+        **this_process(),
+    }
+    if scope is not None:
+        values["scope"] = scope
+    return int(conn.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one())
+
+
+def fail(conn: Connection, kind: str, run_id: int) -> None:
+    """Mark the run failed, finished now."""
+    table = RUN_TABLES[kind]
+    conn.execute(
+        sa.update(table)
+        .where(table.c.id == run_id)
+        .values(status="failed", finished_at=datetime.now(UTC))
+    )
+
+
+def finish_assessment(
+    conn: Connection, run_id: int, *, people: int, new: int, changed: int, closed: int
+) -> None:
+    """Mark an assessment run done, finished now, with its counts."""
+    conn.execute(
+        sa.update(assessment_runs)
+        .where(assessment_runs.c.id == run_id)
+        .values(
+            status="done",
+            finished_at=datetime.now(UTC),
+            people=people,
+            findings_new=new,
+            findings_changed=changed,
+            findings_closed=closed,
+        )
+    )
+
+
+def last_full_assessment_start(conn: Connection) -> datetime | None:
+    """When the last finished ``all`` or ``since`` assessment run started; None when none has."""
+    started: datetime | None = conn.execute(
+        sa.select(sa.func.max(assessment_runs.c.started_at)).where(
+            assessment_runs.c.status == "done",
+            assessment_runs.c.scope.in_(("all", "since")),
+        )
+    ).scalar_one_or_none()
+    return started
+
+
+@dataclass(frozen=True, slots=True)
+class IngestTotals:
+    """The counts an ingest run records when it finishes."""
+
+    files: int
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    quarantined: int
+    flagged: int
+
+
+def finish_ingest(conn: Connection, run_id: int, status: str, totals: IngestTotals) -> None:
+    """Mark an ingest run finished now with ``status`` and its totals."""
+    conn.execute(
+        sa.update(ingest_runs)
+        .where(ingest_runs.c.id == run_id)
+        .values(
+            finished_at=datetime.now(UTC),
+            status=status,
+            files=totals.files,
+            rows_read=totals.rows_read,
+            inserted=totals.inserted,
+            updated=totals.updated,
+            unchanged=totals.unchanged,
+            quarantined=totals.quarantined,
+            flagged=totals.flagged,
+        )
+    )
+
+
+def add_ingest_counts(
+    conn: Connection, run_id: int, *, quarantined: int, inserted: int, updated: int, flagged: int
+) -> None:
+    """Add a batch's counts to its ingest run's running totals (in the batch's transaction)."""
+    conn.execute(
+        sa.update(ingest_runs)
+        .where(ingest_runs.c.id == run_id)
+        .values(
+            inserted=ingest_runs.c.inserted + inserted,
+            updated=ingest_runs.c.updated + updated,
+            quarantined=ingest_runs.c.quarantined + quarantined,
+            flagged=ingest_runs.c.flagged + flagged,
+        )
+    )
