@@ -89,7 +89,8 @@ def test_a_server_engine_maps_the_sqlite_file_and_answers_a_ping(tmp_path: Path)
     eng = make_engine(f"sqlite:///{tmp_path / 'x.db'}", sqlite_mmap_bytes=1 << 20)
     plain = make_engine(f"sqlite:///{tmp_path / 'y.db'}")
     try:
-        ping(eng)
+        assert ping(eng) is None
+        assert ping(make_engine("postgresql://nobody@127.0.0.1:1/none")) == "OperationalError"
         with eng.connect() as conn, plain.connect() as other:
             assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 1 << 20
             assert other.exec_driver_sql("PRAGMA mmap_size").scalar() == 0

@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Iterable
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
@@ -172,10 +171,9 @@ def readyz(request: Request) -> JSONResponse:
     """Readiness: the database answers. 503 (and nothing about why) when it does not; the
     reason goes to the log."""
     engine: Engine = request.app.state.engine
-    try:
-        ping(engine)
-    except sa.exc.SQLAlchemyError as exc:
-        logger.warning("readiness check failed: %s", type(exc).__name__)
+    failed = ping(engine)
+    if failed is not None:
+        logger.warning("readiness check failed: %s", failed)
         return JSONResponse({"status": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ready"})
 
