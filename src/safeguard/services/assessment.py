@@ -4,7 +4,7 @@ Also the verbs practitioners use on findings (acknowledge, resolve; each audited
 transaction) and the worklists (MARAC due, repeat missing, CSE screening due, overdue
 procedures, new high risk).
 
-About 550 lines: the batch assessment (workers, runs, batches) and the finding verbs share the
+About 520 lines: the batch assessment (workers, runs, batches) and the finding verbs share the
 stored-findings adapter and the run record. The finding verbs and worklist reads are the next
 part to move out.
 """

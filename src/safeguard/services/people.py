@@ -5,7 +5,7 @@ linking has not reached yet (no ``person_links`` row) is its own person, with th
 ``-mention_id``; once linked, that negative id answers NotFound and the person's positive id is
 the one to use.
 
-About 680 lines: search and the profile's sections (who, risk, what is due, linked people,
+About 590 lines: search and the profile's sections (who, risk, what is due, linked people,
 timeline) are read and audited as one consultation. The linked people are the next part to move.
 """
 

@@ -10,7 +10,7 @@ The stored model is then recalibrated (Platt, on its log-odds, so every explanat
 exact) on the held-out rows between the training rows and the test year, when each outcome has
 enough of them; the card records it and the test ECE before it.
 
-About 550 lines: train (with its recalibration), activate, score and re-score share the
+About 490 lines: train (with its recalibration), activate, score and re-score share the
 temporal split, the gate and the model store's checks. The data set is already in
 ``risk_model_data`` and the arithmetic in ``adapters.ml``.
 """

@@ -11,7 +11,7 @@ and the ``M`` ones are closed by the next full run.
 own one and hand it out); it never commits. Reads go straight through the DB-API cursor (see
 :func:`raw_rows`) because a full assessment reads every row of these tables.
 
-About 500 lines on purpose: one reader per table of a person's history, each one query for a
+About 590 lines on purpose: one reader per table of a person's history, each one query for a
 whole batch, and the repository that hands them out.
 """
 

@@ -10,7 +10,7 @@ severity, indexed by person) and the risk model's band (``risk_scores``). The or
 page reads only its own people; a test compares it with the domain's ordering on both
 databases.
 
-About 420 lines on purpose: every read of the queue (ranking, a page's items, the flat list,
+About 450 lines on purpose: every read of the queue (ranking, a page's items, the flat list,
 the totals, the people changed since a ranking, the filter choices) is built from the same
 item definition (``_items``) and priority expressions, which a split would have to share.
 """
