@@ -3,12 +3,13 @@
 The services (``services.linking``) link through these protocols and never name an engine:
 
 * ``LinkingBackend``: load mentions, train or use a model, score every candidate pair, say which
-  mentions cannot be linked, and write the feature store for deltas and ``link_one``. DuckDB
-  (``engine.LinkingSession``, one machine) and Spark (``spark.SparkLinkingSession``, a cluster)
-  both implement it;
-* ``DeltaLinkingBackend``: also the nightly delta (new mentions against a stored feature store)
-  and the guards applied inside components; only DuckDB implements it. A Spark run applies its
-  hard negatives to the scored pairs instead (``spark.SparkLinkingSession.predict``).
+  mentions cannot be linked, the guards applied inside components (``load_events``,
+  ``enabled_guards``, ``guard_pairs``), and write the feature store for deltas and ``link_one``.
+  DuckDB (``engine.LinkingSession``, one machine) and Spark (``spark.SparkLinkingSession``, a
+  cluster) both implement it, with the same guards: Spark scores the pairs and hands the guards
+  and the clustering to the same DuckDB code on the driver;
+* ``DeltaLinkingBackend``: also the nightly delta (new mentions against a stored feature store);
+  only DuckDB implements it.
 
 A new backend implements ``LinkingBackend`` (and ``DeltaLinkingBackend`` if it can run deltas)
 and is chosen in ``services.linking.runs._session``; ``tests/unit/test_linking_backend.py``
@@ -128,19 +129,6 @@ class LinkingBackend(Protocol):
         """Write the feature store that deltas and ``link_one`` read."""
         ...
 
-
-@runtime_checkable
-class DeltaLinkingBackend(LinkingBackend, Protocol):
-    """A backend that also links a nightly delta and applies the guards inside components."""
-
-    def attach_known(self, store: Path) -> int:
-        """Use a stored feature store (``save_store``) as everyone already known."""
-        ...
-
-    def load_new(self, raw: pa.Table, *, today: date) -> int:
-        """Normalise a delta's new mentions; ``attach_known`` or ``load`` holds the rest."""
-        ...
-
     def load_events(self, mention_events: pa.Table) -> int:
         """Which mentions are in which events (``mention_id``, ``event_id``), for the guard that
         two people in one event are two people."""
@@ -152,6 +140,19 @@ class DeltaLinkingBackend(LinkingBackend, Protocol):
 
     def guard_pairs(self, off: frozenset[str] = frozenset()) -> GuardPairs:
         """The clustering's ``guard_pairs`` with the guards in ``off`` left out."""
+        ...
+
+
+@runtime_checkable
+class DeltaLinkingBackend(LinkingBackend, Protocol):
+    """A backend that also links a nightly delta."""
+
+    def attach_known(self, store: Path) -> int:
+        """Use a stored feature store (``save_store``) as everyone already known."""
+        ...
+
+    def load_new(self, raw: pa.Table, *, today: date) -> int:
+        """Normalise a delta's new mentions; ``attach_known`` or ``load`` holds the rest."""
         ...
 
     def predict_delta(self, *, threshold: float) -> Prediction:

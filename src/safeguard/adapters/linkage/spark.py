@@ -1,8 +1,21 @@
 """The same linking on Spark (Splink's Spark backend), for a region or the country.
 
-Features are normalised with the same DuckDB SQL as on one machine, written as Parquet, and read
-by Spark; Splink trains and predicts on the cluster; the scored pairs come back for the same
-constrained clustering. ``docs/linking.md`` says how to point it at a cluster.
+Spark scores the pairs; everything after the scores runs through the same code as on one
+machine, so a force gets the same people whichever backend it runs:
+
+* features are normalised with the same DuckDB SQL (``features.build_features``) in a DuckDB
+  session on the driver (an ``engine.LinkingSession``), written as Parquet and read by Spark;
+* Splink trains and predicts on the cluster; the pairs at or above the threshold come back to
+  the driver, and the look-alike pairs the model scores as two people go into the driver's DuckDB
+  (as ``engine.LinkingSession.predict`` keeps them) for the ``look_alike`` guard;
+* the guards inside components (``guards.component_guard_pairs``: the PNC waiver,
+  ``undated_namesake`` and every other cannot-link) and the constrained clustering
+  (``clustering.cluster_prediction``) run in the driver's DuckDB session, as on one machine;
+* the feature store for deltas and ``link_one`` is written by that session too.
+
+So the driver holds every mention's features (about 1 GB per million mentions) and the strong
+pairs; the candidate pairs, the largest part of a run, stay on the cluster.
+``docs/linking.md`` ("On a Spark cluster") says how to point it at a cluster.
 """
 
 from __future__ import annotations
@@ -15,18 +28,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 from splink import Linker
 
 from safeguard.adapters.linkage import model as models
-from safeguard.adapters.linkage.backend import ModelJson, Prediction
-from safeguard.adapters.linkage.engine import hard_negative_sql
-from safeguard.adapters.linkage.features import build_features
+from safeguard.adapters.linkage.backend import GuardPairs, ModelJson, Prediction
+from safeguard.adapters.linkage.engine import FEATURES, LinkingSession
+from safeguard.adapters.linkage.guards import HARD_NEGATIVE_BELOW, WEAK
 from safeguard.domain.linking import EARLIEST_BIRTH, UnlinkableReason
 
 logger = logging.getLogger(__name__)
+
+SCORED = "safeguard_scored"
+SPARK_FEATURES = "safeguard_features"
+SPARK_LINKABLE = "safeguard_linkable"
 
 
 def spark_session(master: str, checkpoint_dir: Path, *, app_name: str = "safeguard-link") -> Any:
@@ -61,11 +77,28 @@ def _spark_sql(sql: str) -> str:
     )
 
 
-class SparkLinkingSession:
-    """A ``backend.LinkingBackend`` on Spark: load, train or use a model, predict, store.
+def look_alike_candidates_sql(scored: str, features: str) -> str:
+    """Spark SQL: the scored pairs ``guards``' ``look_alike`` guard can use (the same surname and
+    date of birth or forename, scored under ``HARD_NEGATIVE_BELOW``), as (``a``, ``b``).
 
-    Not a ``DeltaLinkingBackend``: deltas and the guards inside components run on DuckDB (a
-    Spark run applies the hard negatives to the scored pairs in ``predict``)."""
+    On one machine every pair under ``HARD_NEGATIVE_BELOW`` is kept and the guard applies the
+    look-alike test inside components; on Spark the test is applied first, so only the few
+    look-alikes come back to the driver, not most of the candidate pairs. The guard applies the
+    same test again, so the guard pairs are the same."""
+    return f"""select p.unique_id_l as a, p.unique_id_r as b from {scored} as p
+        join {features} as l on l.unique_id = p.unique_id_l
+        join {features} as r on r.unique_id = p.unique_id_r
+        where p.match_probability < {HARD_NEGATIVE_BELOW} and l.surname = r.surname
+          and (l.dob = r.dob or l.forename_canon = r.forename_canon)"""
+
+
+class SparkLinkingSession:
+    """A ``backend.LinkingBackend`` on Spark: load, train or use a model, predict, the guards
+    inside components, store.
+
+    Not a ``DeltaLinkingBackend``: a nightly delta is small and runs on DuckDB. The guards and
+    everything else after the scored pairs run in ``self.local``, a DuckDB ``LinkingSession`` on
+    the driver holding the same features (see the module)."""
 
     def __init__(
         self,
@@ -76,18 +109,27 @@ class SparkLinkingSession:
         spark: Any = None,
     ) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="safeguard-spark-"))
-        self.earliest_birth = earliest_birth
-        self.memory_limit = memory_limit
+        self.local = LinkingSession(
+            self.workdir / "driver", memory_limit=memory_limit, earliest_birth=earliest_birth
+        )
         self._own_spark = spark is None
         self.spark = spark or spark_session(master, self.workdir / "checkpoints")
         self._linker: Any = None
         self._features: Any = None
-        self._unlinkable: dict[int, UnlinkableReason] = {}
-        self._ids: list[int] = []
         self.model_json: ModelJson | None = None
-        self.guards: dict[str, Any] = {"sibling_guard": True}
+
+    @property
+    def guards(self) -> dict[str, Any]:
+        """The model's guard settings (``model.guards_of``), as the driver session applies them."""
+        return self.local.guards
+
+    @property
+    def guard_counts(self) -> dict[str, int]:
+        """Pairs kept apart per guard in the last clustering (``guard_pairs``)."""
+        return self.local.guard_counts
 
     def close(self) -> None:
+        self.local.close()
         if self._own_spark:
             self.spark.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -99,30 +141,28 @@ class SparkLinkingSession:
         self.close()
 
     def load(self, raw: pa.Table, *, today: date) -> int:
-        con = duckdb.connect()
-        con.execute(f"set memory_limit='{self.memory_limit}'")
-        n = build_features(
-            con, raw, table="features", today=today, earliest_birth=self.earliest_birth
-        )
+        n = self.local.load(raw, today=today)
         path = self.workdir / "features.parquet"
-        con.execute(f"copy features to '{path}' (format parquet)")
-        rows = con.execute(
-            "select unique_id, unlinkable from features where unlinkable is not null"
-        ).fetchall()
-        self._unlinkable = {int(i): UnlinkableReason(r) for i, r in rows}
-        self._ids = [int(r[0]) for r in con.execute("select unique_id from features").fetchall()]
-        con.close()
+        self.local.con.execute(f"copy {FEATURES} to '{path}' (format parquet)")
         self._features = self.spark.read.parquet(str(path))
-        self._features.createOrReplaceTempView("safeguard_features")
+        self._features.createOrReplaceTempView(SPARK_FEATURES)
+        self._features.where("unlinkable is null").createOrReplaceTempView(SPARK_LINKABLE)
         return n
 
     def _make_linker(self, settings: Any) -> Any:
         from splink import SparkAPI
 
+        if self._features is None:
+            raise RuntimeError("load() first")
         db_api = SparkAPI(spark_session=self.spark)  # type: ignore[no-untyped-call]
         linkable = self._features.where("unlinkable is null")
         self._linker = Linker(db_api.register(linkable), settings, log_level=None)
         return self._linker
+
+    def _set_model(self, model_json: ModelJson) -> None:
+        self.model_json = model_json
+        self.local.model_json = model_json
+        self.local.guards = models.guards_of(model_json)
 
     def train(self, *, generic: bool = False, max_pairs: float | None = None) -> ModelJson:
         settings = models.generic_settings() if generic else models.domain_settings()
@@ -130,82 +170,80 @@ class SparkLinkingSession:
         if generic:
             models.train_generic(linker, max_pairs=max_pairs)
         else:
-            self._features.where("unlinkable is null").createOrReplaceTempView("safeguard_linkable")
             pairs = {
-                c: int(
-                    self.spark.sql(models.identifier_pairs_sql("safeguard_linkable", c)).first()[0]
-                )
+                c: int(self.spark.sql(models.identifier_pairs_sql(SPARK_LINKABLE, c)).first()[0])
                 for c in models.IDENTIFIERS
             }
-            row = self.spark.sql(models.present_sql("safeguard_linkable")).first()
+            row = self.spark.sql(models.present_sql(SPARK_LINKABLE)).first()
             present = {c: float(v or 0.0) for c, v in zip(models.PRIOR_RULE, row, strict=True)}
             recall = models.train(
                 linker, max_pairs=max_pairs, identifier_pairs=pairs, present=present
             )
-        self.model_json = dict(linker.misc.save_model_to_json())
+        model_json = dict(linker.misc.save_model_to_json())
         if not generic:
-            self.model_json[models.GUARDS_KEY] = models.forename_guard(
+            model_json[models.GUARDS_KEY] = models.forename_guard(
                 lambda sql: tuple(self.spark.sql(_spark_sql(sql)).first()),
-                "safeguard_linkable",
+                SPARK_LINKABLE,
                 pairs,
             ) | {"prior_rule_recall": recall}
-        self.guards = models.guards_of(self.model_json)
-        return self.model_json
+        self._set_model(model_json)
+        return model_json
 
     def use_model(self, model_json: ModelJson) -> None:
-        self.model_json = model_json
-        self.guards = models.guards_of(model_json)
+        self._set_model(model_json)
         self._make_linker(json.loads(json.dumps(models.splink_model(model_json))))
 
     def predict(self, *, threshold: float) -> Prediction:
+        """Every candidate pair at or above ``threshold``, scored on Spark; the look-alikes the
+        model scores as two people are kept on the driver for the ``look_alike`` guard."""
         if self._linker is None:
             raise RuntimeError("train() or use_model() first")
         scored = self._linker.inference.predict(warning_mode="never").as_spark_dataframe()
-        scored.createOrReplaceTempView("safeguard_scored")
+        scored.createOrReplaceTempView(SCORED)
         edges = self.spark.sql(
-            "select unique_id_l, unique_id_r, match_probability from safeguard_scored "
+            f"select unique_id_l, unique_id_r, match_probability from {SCORED} "
             f"where match_probability >= {float(threshold)}"
         ).toPandas()
-        # Splink's Spark jar names the function jaro_winkler
-        negatives_sql = _spark_sql(
-            hard_negative_sql("p", "l", "r", sibling_guard=self.guards["sibling_guard"])
+        weak = self.spark.sql(look_alike_candidates_sql(SCORED, SPARK_FEATURES)).toPandas()
+        con = self.local.con
+        con.execute(f"create or replace table {WEAK} (a bigint, b bigint)")
+        con.register(
+            "__safeguard_weak",
+            pa.table(
+                {
+                    "a": weak["a"].to_numpy(np.int64),
+                    "b": weak["b"].to_numpy(np.int64),
+                }
+            ),
         )
-        negatives = self.spark.sql(
-            f"""select p.unique_id_l, p.unique_id_r from safeguard_scored as p
-            join safeguard_features as l on l.unique_id = p.unique_id_l
-            join safeguard_features as r on r.unique_id = p.unique_id_r
-            where {negatives_sql}"""
-        ).toPandas()
+        con.execute(f"insert into {WEAK} select a, b from __safeguard_weak")
+        con.unregister("__safeguard_weak")
+        logger.info("spark predict: %s pairs kept, %s look-alikes", len(edges), len(weak))
         return Prediction(
             edges["unique_id_l"].to_numpy(np.int64),
             edges["unique_id_r"].to_numpy(np.int64),
             edges["match_probability"].to_numpy(np.float64),
-            negatives["unique_id_l"].to_numpy(np.int64),
-            negatives["unique_id_r"].to_numpy(np.int64),
         )
 
+    # -- after the scores: the driver's DuckDB session, the same code as on one machine ------------
+
+    def load_events(self, mention_events: pa.Table) -> int:
+        return self.local.load_events(mention_events)
+
+    def enabled_guards(self, off: frozenset[str] = frozenset()) -> frozenset[str]:
+        return self.local.enabled_guards(off)
+
+    def guard_pairs(self, off: frozenset[str] = frozenset()) -> GuardPairs:
+        return self.local.guard_pairs(off)
+
     def unlinkable(self, *, new: bool = False) -> dict[int, UnlinkableReason]:
-        return dict(self._unlinkable)
+        """Mentions that cannot be linked (``new``: none, Spark runs no deltas)."""
+        return {} if new else self.local.unlinkable()
 
     def mention_ids(self, *, new: bool = False) -> list[int]:
-        return list(self._ids)
+        """Every loaded mention (``new``: none, Spark runs no deltas)."""
+        return [] if new else self.local.mention_ids()
 
     def save_store(self, store: Path, *, include_new: bool = False) -> None:
         """Write the feature store (as on one machine) so deltas and ``link_one`` work after."""
-        con = duckdb.connect()
-        con.execute(
-            "create table features as select * from read_parquet(?)",
-            [str(self.workdir / "features.parquet")],
-        )
-        store.parent.mkdir(parents=True, exist_ok=True)
-        tmp = store.with_suffix(".tmp")
-        tmp.unlink(missing_ok=True)
-        con.execute(f"attach '{tmp}' as store")
-        con.execute("create table store.features as select * from features order by unique_id")
-        if self.model_json is not None:
-            con.execute(
-                "create table store.model as select ? as model_json", [json.dumps(self.model_json)]
-            )
-        con.execute("detach store")
-        con.close()
-        tmp.replace(store)
+        self.local.save_store(store)
