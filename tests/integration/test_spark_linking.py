@@ -25,19 +25,19 @@ from safeguard.adapters.linkage.engine import LinkingSession
 from safeguard.adapters.linkage.features import raw_from_records
 from safeguard.adapters.linkage.guards import GUARDS
 from safeguard.domain.linking import pairwise_scores
+from safeguard.domain.linking_policy import LinkingPolicy
 from tests.linkage_data import Households, make_households, relation_merge_rates
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
 TODAY = date(2026, 6, 1)
-PREDICT_FROM = 0.5
-MATCH = 0.95
+POLICY = LinkingPolicy()  # a force's default settings: thresholds and the guards turned off
 ADDRESS = "4 mill lane carlisle"
 
 
 @dataclass
 class Linked:
-    """One backend's run: its people with every guard on and with every guard off."""
+    """One backend's run: its people with the default guards and with every guard off."""
 
     on: dict[int, int]
     off: dict[int, int]
@@ -56,19 +56,19 @@ def _link(session: Any, data: Households) -> Linked:
     session.load(raw_from_records(data.rows), today=TODAY)
     session.load_events(_events(data))
     model = session.train()
-    prediction = session.predict(threshold=PREDICT_FROM)
+    prediction = session.predict(threshold=min(POLICY.review_from, POLICY.match_threshold))
     ids, unlinkable = session.mention_ids(), session.unlinkable()
 
     def run(off: frozenset[str]) -> dict[int, int]:
         return cluster_prediction(
             ids,
             prediction,
-            threshold=MATCH,
+            threshold=POLICY.match_threshold,
             isolated=unlinkable,
             guard_pairs=session.guard_pairs(off),
         ).cluster_of
 
-    on = run(frozenset())
+    on = run(POLICY.guards_off)
     counts = dict(session.guard_counts)
     return Linked(on, run(frozenset(GUARDS)), model, counts)
 
