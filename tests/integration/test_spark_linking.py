@@ -13,9 +13,9 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -74,16 +74,15 @@ def _link(session: Any, data: Households) -> Linked:
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One Spark session for the module (starting one takes most of a small run)."""
     if shutil.which("java") is None:  # a required tool: fail, never skip (`make system`)
         pytest.fail("needs Java 17 for Spark: run `make system` (openjdk-17-jre-headless)")
     from safeguard.adapters.linkage.spark import spark_session
 
-    checkpoints = Path(__import__("tempfile").mkdtemp(prefix="safeguard-spark-test-"))
-    session = spark_session("local[2]", checkpoints / "checkpoints")
+    session = spark_session("local[2]", tmp_path_factory.mktemp("spark") / "checkpoints")
     yield session
     session.stop()
-    shutil.rmtree(checkpoints, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +116,11 @@ def test_spark_and_duckdb_find_the_same_people(both, households):
     assert agreement.f1 >= 0.97, agreement
     # every guard that keeps pairs apart on one machine keeps pairs apart on Spark
     assert set(on_spark.guard_counts) == set(duck.guard_counts)
-    assert json.loads(json.dumps(on_spark.model))["link_type"] == "dedupe_only"
-    assert store.exists()
+    # the feature store for deltas and link_one: every mention, and Spark's model
+    with duckdb.connect(str(store), read_only=True) as con:
+        assert con.execute("select count(*) from features").fetchall()[0][0] == len(truth)
+        (saved,) = con.execute("select model_json from model").fetchall()[0]
+    assert json.loads(saved)["sql_dialect"] == "spark"
 
 
 def test_spark_keeps_twins_and_same_named_fathers_and_sons_apart(both, households):
