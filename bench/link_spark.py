@@ -47,7 +47,9 @@ def _keys(db: Path) -> dict[int, tuple[str, str]]:
     return {int(i): (s, k) for i, s, k in rows}
 
 
-def _link(session: Any, raw: Any, events: Any, today: date) -> tuple[dict[int, int], Any, dict[str, float]]:
+def _link(
+    session: Any, raw: Any, events: Any, today: date
+) -> tuple[dict[int, int], Any, dict[str, float]]:
     """link_all's steps up to storing: (cluster of each mention, prediction, seconds)."""
     from safeguard.adapters.linkage.clustering import cluster_prediction
 
