@@ -510,6 +510,9 @@ class LinkingSession:
     ) -> None:
         """Keep this run for the next re-link (``previous_run``): written to a temporary file
         beside ``path`` and moved over it, so a run that stops half way leaves the last one."""
+        if len(prediction.different_left):
+            # this session keeps its hard negatives in ``weak_pairs``, never in a Prediction
+            raise ValueError("a prediction's hard negatives are not kept for a re-link")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
