@@ -125,8 +125,10 @@ def test_a_relink_after_records_are_added_changed_and_decided_gives_the_full_run
     assert first.changed_mentions is None  # nothing kept yet: a full run
     assert (config.store_dir / relink.STATE_FILE).exists()
 
+    kept = (config.store_dir / relink.STATE_FILE).stat().st_mtime_ns
     again = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW + timedelta(hours=1))
     assert (again.changed_mentions, again.reclustered, again.changed_links) == (0, 0, 0)
+    assert (config.store_dir / relink.STATE_FILE).stat().st_mtime_ns == kept  # not rewritten
     assert "predict changed pairs" in again.stages
 
     # overnight: new records, two records corrected, one event, an analyst's split

@@ -108,6 +108,16 @@ def _decided_mentions(now: Constraints, before: Constraints) -> IntArray:
     return np.array(sorted({m for pair in changed for m in pair}), dtype=np.int64)
 
 
+def unchanged(previous: PreviousRun, constraints: Constraints) -> bool:
+    """Nothing changed since ``previous``: its kept results are this run's, whole."""
+    return not (
+        len(previous.changed)
+        or len(previous.removed)
+        or len(previous.events_changed)
+        or len(_decided_mentions(constraints, previous.constraints))
+    )
+
+
 def recluster(
     nodes: Iterable[int],
     prediction: Prediction,

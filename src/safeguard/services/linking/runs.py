@@ -256,7 +256,11 @@ def link_all(
                 "guards and clustering" if previous_run is None else "cluster changed components"
             )
             session.save_store(config.store_path)
-            if key is not None:
+            # a run with nothing changed keeps the kept run as it is (it would be rewritten
+            # byte for byte the same)
+            if key is not None and (
+                previous_run is None or not relink.unchanged(previous_run, decided)
+            ):
                 assert isinstance(session, RelinkingBackend)
                 nodes, cluster, component = relink.run_state(
                     mention_ids,
@@ -269,7 +273,7 @@ def link_all(
                 session.save_run(
                     state, key, prediction, nodes, cluster, component, clusters.refused, decided
                 )
-            timer.lap("feature store")
+            timer.lap("feature store and kept run")
         say("storing people")
         summary = _store_result(
             engine,
