@@ -46,9 +46,12 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     domain = here.parent.parent / "domain" / "linking.py"
-    for path in [*(here / name for name in _CODE), domain]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    try:
+        for path in [*(here / name for name in _CODE), domain]:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    except OSError:  # installed without its sources (a zip): the release names the code
+        digest.update(f"safeguard={importlib.metadata.version('safeguard')}".encode())
     for package in ("splink", "duckdb"):
         digest.update(f"{package}={importlib.metadata.version(package)}".encode())
     return digest.hexdigest()[:16]
