@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import inspect
 
-from safeguard.adapters.linkage.backend import DeltaLinkingBackend, LinkingBackend
+from safeguard.adapters.linkage.backend import (
+    DeltaLinkingBackend,
+    LinkingBackend,
+    RelinkingBackend,
+)
 from safeguard.adapters.linkage.engine import LinkingSession
 from safeguard.adapters.linkage.spark import SparkLinkingSession
 
@@ -20,11 +24,13 @@ def _keywords(fn: object) -> set[str]:
 def test_duckdb_session_is_a_delta_backend() -> None:
     assert issubclass(LinkingSession, LinkingBackend)
     assert issubclass(LinkingSession, DeltaLinkingBackend)
+    assert issubclass(LinkingSession, RelinkingBackend)
 
 
 def test_spark_session_is_a_backend_but_runs_no_deltas() -> None:
     assert issubclass(SparkLinkingSession, LinkingBackend)
     assert not issubclass(SparkLinkingSession, DeltaLinkingBackend)
+    assert not issubclass(SparkLinkingSession, RelinkingBackend)  # a Spark run is always full
 
 
 def test_backends_take_the_protocols_keywords() -> None:

@@ -10,6 +10,8 @@ The services (``services.linking``) link through these protocols and never name 
   and the clustering to the same DuckDB code on the driver;
 * ``DeltaLinkingBackend``: also the nightly delta (new mentions against a stored feature store);
   only DuckDB implements it.
+* ``RelinkingBackend``: also a re-link that redoes only what changed since the last batch run
+  with the same model (``PreviousRun``, ``relink``); DuckDB.
 
 A new backend implements ``LinkingBackend`` (and ``DeltaLinkingBackend`` if it can run deltas)
 and is chosen in ``services.linking.runs._session``; ``tests/unit/test_linking_backend.py``
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
-from safeguard.domain.linking import UnlinkableReason
+from safeguard.domain.linking import Constraints, RefusedMerge, UnlinkableReason
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -87,6 +89,30 @@ class Prediction:
             np.concatenate([p.different_left for p in parts]),
             np.concatenate([p.different_right for p in parts]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousRun:
+    """What the last batch run with the same model and settings computed (``RelinkingBackend``),
+    and what changed since: a re-link scores only pairs with a ``changed`` end and re-clusters
+    only the components that hold a changed mention (``relink.recluster``).
+
+    ``changed``: mentions new since, or whose features differ; ``removed``: mentions gone since;
+    ``events_changed``: mentions whose events differ. ``prediction`` holds the stored scored
+    pairs with neither end changed or removed (the same pairs and scores a full prediction
+    gives them). ``nodes``, ``cluster``, ``component``: each mention the run clustered, its
+    cluster and its connected component then; ``refused``: that run's refused merges, in order;
+    ``constraints``: the analysts' decisions it obeyed."""
+
+    changed: IntArray
+    removed: IntArray
+    events_changed: IntArray
+    prediction: Prediction
+    nodes: IntArray
+    cluster: IntArray
+    component: IntArray
+    refused: list[RefusedMerge]
+    constraints: Constraints
 
 
 @runtime_checkable
@@ -157,4 +183,36 @@ class DeltaLinkingBackend(LinkingBackend, Protocol):
 
     def predict_delta(self, *, threshold: float) -> Prediction:
         """New mentions scored against everyone known and against each other."""
+        ...
+
+
+@runtime_checkable
+class RelinkingBackend(DeltaLinkingBackend, Protocol):
+    """A backend that keeps what a batch run computed, so the next re-link with the same model
+    scores and clusters only what changed (the results are those of a full run)."""
+
+    def previous_run(self, path: Path, key: str) -> PreviousRun | None:
+        """The run stored at ``path`` and what changed since, if it was made under ``key`` (the
+        model, thresholds, guards and code); None if there is none or it cannot be used. Loads
+        its weak pairs (for the look-alike guard) in place of any scored before."""
+        ...
+
+    def predict_changed(self, changed: IntArray, *, threshold: float) -> Prediction:
+        """Every candidate pair with at least one end in ``changed``, scored, at or above
+        ``threshold`` (its weak pairs are added to those of ``previous_run``)."""
+        ...
+
+    def save_run(
+        self,
+        path: Path,
+        key: str,
+        prediction: Prediction,
+        nodes: IntArray,
+        cluster: IntArray,
+        component: IntArray,
+        refused: list[RefusedMerge],
+        constraints: Constraints,
+    ) -> None:
+        """Keep this run's features, events, scored and weak pairs, clusters and components,
+        refused merges and constraints at ``path`` (replaced whole) for the next re-link."""
         ...

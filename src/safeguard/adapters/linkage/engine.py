@@ -1,7 +1,13 @@
-"""One linking session on DuckDB: features, training, chunked prediction, deltas.
+"""One linking session on DuckDB: features, training, chunked prediction, deltas, re-links.
 
 The session works in an on-disk DuckDB database in a temporary directory, with a memory limit, so
 a million mentions stay well under 4 GB: DuckDB spills to disk rather than growing.
+
+A batch run keeps what it computed (``save_run``: features, events, scored and weak pairs,
+clusters, components, refused merges, constraints) in a DuckDB file of its own; the next batch
+run with the same model reads it back (``previous_run``), with what changed since, and scores
+only pairs with a changed end (``predict_changed``). Over 400 lines because the session holds
+all of DuckDB's part of linking behind the one ``backend.RelinkingBackend`` protocol.
 """
 
 from __future__ import annotations
@@ -21,7 +27,13 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
 from safeguard.adapters.linkage import model as models
-from safeguard.adapters.linkage.backend import GuardPairs, IntArray, ModelJson, Prediction
+from safeguard.adapters.linkage.backend import (
+    GuardPairs,
+    IntArray,
+    ModelJson,
+    Prediction,
+    PreviousRun,
+)
 from safeguard.adapters.linkage.features import build_features
 from safeguard.adapters.linkage.guards import (
     EVENTS,
@@ -31,7 +43,13 @@ from safeguard.adapters.linkage.guards import (
     component_guard_pairs,
 )
 from safeguard.adapters.linkage.model import clearly_different_forenames_sql
-from safeguard.domain.linking import EARLIEST_BIRTH, GENERATION_GAP_YEARS, UnlinkableReason
+from safeguard.domain.linking import (
+    EARLIEST_BIRTH,
+    GENERATION_GAP_YEARS,
+    Constraints,
+    RefusedMerge,
+    UnlinkableReason,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +59,9 @@ NEW_FEATURES = "new_features"
 LINKABLE = "linkable"
 NEW_LINKABLE = "new_linkable"
 FEATURES_ALL = "all_features"
+CHANGED = "__relink_changed"  # mentions new or changed since the previous run
+GONE = "__relink_gone"  # changed or removed: their stored pairs are not reused
+STATE = "relink_state"  # the alias the previous run's file is attached as
 
 
 def hard_negative_sql(p: str, left: str, right: str, *, sibling_guard: bool = True) -> str:
@@ -75,6 +96,10 @@ def hard_negative_sql(p: str, left: str, right: str, *, sibling_guard: bool = Tr
         and {l}.dob is not null and {r}.dob is not null
         and damerau_levenshtein({l}.dob, {r}.dob) > 1
         and coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)))"""
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def connect(path: Path, *, memory_limit: str = "3GB", threads: int | None = None) -> Any:
@@ -118,6 +143,7 @@ class LinkingSession:
         self.model_json: ModelJson | None = None
         self.guards: dict[str, Any] = {"sibling_guard": True}
         self.guard_counts: dict[str, int] = {}
+        self._registered = 0  # tables registered with Splink for re-links (names must differ)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -248,12 +274,16 @@ class LinkingSession:
         DuckDB (``weak_pairs``) for the look-alike guard, which joins them to features only
         inside components (``guards``), never over every pair."""
         table = sdf.physical_name
+        # Each pair lower id first, as Splink's dedupe gives it: pairs scored between two
+        # tables (a delta, a re-link) then sort and tie as a full prediction's do.
         rows = self.con.execute(
-            f"select unique_id_l, unique_id_r, match_probability from {table} "
-            f"where match_probability >= {float(threshold)}"
+            "select least(unique_id_l, unique_id_r) as unique_id_l, "
+            "greatest(unique_id_l, unique_id_r) as unique_id_r, match_probability "
+            f"from {table} where match_probability >= {float(threshold)}"
         ).fetchnumpy()
         self.con.execute(
-            f"insert into {WEAK} select unique_id_l, unique_id_r from {table} "
+            f"insert into {WEAK} select least(unique_id_l, unique_id_r), "
+            f"greatest(unique_id_l, unique_id_r) from {table} "
             f"where match_probability < {HARD_NEGATIVE_BELOW}"
         )
         sdf.drop_table_from_database_and_remove_from_cache()
@@ -332,6 +362,216 @@ class LinkingSession:
         between = self._linker.inference.predict_between(known, new, warning_mode="never")
         within = self._linker.inference.predict_within(new, warning_mode="never")
         return Prediction.concat([self._fetch(between, threshold), self._fetch(within, threshold)])
+
+    # -- re-link: only what changed since the previous run ------------------------------------
+
+    def _ids_table(self, name: str, ids: IntArray) -> None:
+        self.con.register("__relink_ids", pa.table({"unique_id": ids.astype(np.int64)}))
+        self.con.execute(
+            f"create or replace temp table {name} as select distinct unique_id from __relink_ids"
+        )
+        self.con.unregister("__relink_ids")
+
+    def _ids(self, sql: str) -> IntArray:
+        rows = self.con.execute(sql).fetchnumpy()
+        return np.sort(np.asarray(rows["unique_id"], dtype=np.int64))
+
+    def previous_run(self, path: Path, key: str) -> PreviousRun | None:
+        """The run ``save_run`` kept at ``path`` and what changed since, if it was made under
+        ``key``; None (a full run) if there is none, it was made under another key, or it cannot
+        be read. Its weak pairs replace any in the session."""
+        if not path.exists():
+            return None
+        try:
+            self.con.execute(f"attach '{_quoted(path)}' as {STATE} (read_only)")
+        except duckdb.Error as exc:
+            logger.warning("re-link state %s unreadable (%s): a full run", path, type(exc).__name__)
+            return None
+        try:
+            return self._read_previous(key)
+        except duckdb.Error as exc:
+            logger.warning("re-link state %s unusable (%s): a full run", path, type(exc).__name__)
+            self._reset_weak()
+            return None
+        finally:
+            self.con.execute(f"detach {STATE}")
+
+    def _read_previous(self, key: str) -> PreviousRun | None:
+        stored = self.con.execute(f"select key from {STATE}.meta").fetchall()
+        if len(stored) != 1 or stored[0][0] != key:
+            return None
+        self._ensure_events()
+        diff = self.con.execute(
+            f"""select coalesce(f.unique_id, p.unique_id) as unique_id,
+              f.unique_id is null as removed
+            from {FEATURES} as f full join {STATE}.features as p on f.unique_id = p.unique_id
+            where f is distinct from p"""
+        ).fetchnumpy()
+        ids = np.asarray(diff["unique_id"], dtype=np.int64)
+        gone = np.asarray(diff["removed"], dtype=bool)
+        changed, removed = np.sort(ids[~gone]), np.sort(ids[gone])
+        events_changed = self._ids(
+            f"""select distinct mention_id as unique_id from (
+              (select mention_id, event_id from {EVENTS}
+               except select mention_id, event_id from {STATE}.events)
+              union all
+              (select mention_id, event_id from {STATE}.events
+               except select mention_id, event_id from {EVENTS}))"""
+        )
+        self._ids_table(CHANGED, changed)
+        self._ids_table(GONE, ids)
+        outside = f"not in (select unique_id from {GONE})"
+        pairs = self.con.execute(
+            f"select l, r, p from {STATE}.pairs where l {outside} and r {outside}"
+        ).fetchnumpy()
+        self._reset_weak()
+        self.con.execute(
+            f"insert into {WEAK} select a, b from {STATE}.weak where a {outside} and b {outside}"
+        )
+        clusters = self.con.execute(
+            f"select mention_id, cluster_id, component from {STATE}.clusters order by mention_id"
+        ).fetchnumpy()
+        refused = [
+            RefusedMerge(int(a), int(b), float(p), str(reason))
+            for a, b, p, reason in self.con.execute(
+                f"select l, r, p, reason from {STATE}.refused order by seq"
+            ).fetchall()
+        ]
+        decided = self.con.execute(f"select kind, a, b from {STATE}.constraints").fetchall()
+        return PreviousRun(
+            changed=changed,
+            removed=removed,
+            events_changed=events_changed,
+            prediction=Prediction(
+                np.asarray(pairs["l"], dtype=np.int64),
+                np.asarray(pairs["r"], dtype=np.int64),
+                np.asarray(pairs["p"], dtype=np.float64),
+            ),
+            nodes=np.asarray(clusters["mention_id"], dtype=np.int64),
+            cluster=np.asarray(clusters["cluster_id"], dtype=np.int64),
+            component=np.asarray(clusters["component"], dtype=np.int64),
+            refused=refused,
+            constraints=Constraints(
+                must_link=frozenset((int(a), int(b)) for k, a, b in decided if k == "must"),
+                cannot_link=frozenset((int(a), int(b)) for k, a, b in decided if k == "cannot"),
+            ),
+        )
+
+    def _ensure_events(self) -> None:
+        self.con.execute(
+            f"create table if not exists {EVENTS} (mention_id bigint, event_id bigint)"
+        )
+
+    def predict_changed(self, changed: IntArray, *, threshold: float) -> Prediction:
+        """Score every candidate pair with an end in ``changed``: the changed linkable mentions
+        against the others (Splink's ``predict_between``) and among themselves
+        (``predict_within``), the pairs a full prediction gives them. Their weak pairs are added
+        to those ``previous_run`` kept."""
+        if self._linker is None:
+            raise RuntimeError("use_model() first")
+        self._ids_table(CHANGED, changed)
+        self.con.execute(
+            f"create or replace view __relink_known as select * from {LINKABLE} "
+            f"where unique_id not in (select unique_id from {CHANGED})"
+        )
+        self.con.execute(
+            f"create or replace view __relink_new as select * from {LINKABLE} "
+            f"where unique_id in (select unique_id from {CHANGED})"
+        )
+        n_new, n_known = self.con.execute(
+            "select (select count(*) from __relink_new), (select count(*) from __relink_known)"
+        ).fetchall()[0]
+        parts: list[Prediction] = []
+        if not n_new:
+            return Prediction.concat(parts)
+        self._registered += 1
+        new = self._db_api.register("__relink_new", table_name=f"__relink_new_{self._registered}")
+        if n_known:
+            known = self._db_api.register(
+                "__relink_known", table_name=f"__relink_known_{self._registered}"
+            )
+            between = self._linker.inference.predict_between(known, new, warning_mode="never")
+            parts.append(self._fetch(between, threshold))
+        if n_new > 1:
+            within = self._linker.inference.predict_within(new, warning_mode="never")
+            parts.append(self._fetch(within, threshold))
+        return Prediction.concat(parts)
+
+    def save_run(
+        self,
+        path: Path,
+        key: str,
+        prediction: Prediction,
+        nodes: IntArray,
+        cluster: IntArray,
+        component: IntArray,
+        refused: list[RefusedMerge],
+        constraints: Constraints,
+    ) -> None:
+        """Keep this run for the next re-link (``previous_run``): written to a temporary file
+        beside ``path`` and moved over it, so a run that stops half way leaves the last one."""
+        if len(prediction.different_left):
+            # this session keeps its hard negatives in ``weak_pairs``, never in a Prediction
+            raise ValueError("a prediction's hard negatives are not kept for a re-link")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        self._ensure_events()
+        tables = {
+            "pairs": pa.table(
+                {"l": prediction.left, "r": prediction.right, "p": prediction.probability}
+            ),
+            "clusters": pa.table(
+                {
+                    "mention_id": nodes.astype(np.int64),
+                    "cluster_id": cluster.astype(np.int64),
+                    "component": component.astype(np.int64),
+                }
+            ),
+            "refused": pa.table(
+                {
+                    "seq": pa.array(range(len(refused)), pa.int64()),
+                    "l": pa.array([r.left for r in refused], pa.int64()),
+                    "r": pa.array([r.right for r in refused], pa.int64()),
+                    "p": pa.array([r.probability for r in refused], pa.float64()),
+                    "reason": pa.array([r.reason for r in refused], pa.string()),
+                }
+            ),
+            "constraints": pa.table(
+                {
+                    "kind": pa.array(
+                        ["must"] * len(constraints.must_link)
+                        + ["cannot"] * len(constraints.cannot_link),
+                        pa.string(),
+                    ),
+                    "a": pa.array(
+                        [a for a, _ in constraints.must_link]
+                        + [a for a, _ in constraints.cannot_link],
+                        pa.int64(),
+                    ),
+                    "b": pa.array(
+                        [b for _, b in constraints.must_link]
+                        + [b for _, b in constraints.cannot_link],
+                        pa.int64(),
+                    ),
+                }
+            ),
+        }
+        self.con.execute(f"attach '{_quoted(tmp)}' as relink_out")
+        try:
+            self.con.execute("create table relink_out.meta as select ? as key", [key])
+            self.con.execute(f"create table relink_out.features as select * from {FEATURES}")
+            self.con.execute(
+                f"create table relink_out.events as select mention_id, event_id from {EVENTS}"
+            )
+            self.con.execute(f"create table relink_out.weak as select a, b from {WEAK}")
+            for name, table in tables.items():
+                self.con.register("__relink_table", table)
+                self.con.execute(f"create table relink_out.{name} as select * from __relink_table")
+                self.con.unregister("__relink_table")
+        finally:
+            self.con.execute("detach relink_out")
+        tmp.replace(path)
 
     def cluster_with_splink(self, prediction_threshold: float, threshold: float) -> dict[int, int]:
         """Splink's own connected components (the generic model's clustering, for comparison)."""

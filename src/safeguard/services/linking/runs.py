@@ -25,11 +25,13 @@ from sqlalchemy.engine import Engine
 from safeguard.adapters.db import link_run_records as run_records
 from safeguard.adapters.db import linkage as store
 from safeguard.adapters.db import runs
+from safeguard.adapters.linkage import relink
 from safeguard.adapters.linkage.backend import (
     DeltaLinkingBackend,
     GuardPairs,
     LinkingBackend,
     Prediction,
+    RelinkingBackend,
 )
 from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import LinkingSession
@@ -62,6 +64,10 @@ class LinkRunSummary:
     seconds: float
     trained: bool
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in order
+    # A re-link that redid only what changed: mentions new or changed since the last run, and
+    # mentions clustered again (None: a full run, every pair scored and every mention clustered)
+    changed_mentions: int | None = None
+    reclustered: int | None = None
 
 
 @dataclass(slots=True)
@@ -199,24 +205,75 @@ def link_all(
                 version, model_json = saved
                 session.use_model(json.loads(model_json))
             timer.lap("train" if trained else "load model")
-            say("scoring candidate pairs")
-            prediction = session.predict(threshold=min(config.review_from, config.match_threshold))
+            threshold = min(config.review_from, config.match_threshold)
+            decided = Constraints(constraints.must_link, constraints.cannot_link)
+            state = config.store_dir / relink.STATE_FILE
+            key = previous_run = None
+            if isinstance(session, RelinkingBackend):
+                key = relink.run_key(
+                    model_version=version,
+                    predict_threshold=threshold,
+                    match_threshold=config.match_threshold,
+                    guards=session.enabled_guards(config.guards_off),
+                    hold_ambiguous=config.hold_ambiguous,
+                )
+                previous_run = None if trained else session.previous_run(state, key)
+            if previous_run is None:
+                say("scoring candidate pairs")
+                prediction = session.predict(threshold=threshold)
+            else:
+                assert isinstance(session, RelinkingBackend)
+                say(f"scoring the pairs of {len(previous_run.changed):,} changed mentions")
+                fresh = session.predict_changed(previous_run.changed, threshold=threshold)
+                prediction = Prediction.concat([previous_run.prediction, fresh])
             unlinkable = session.unlinkable()
             mention_ids = session.mention_ids()
-            timer.lap("predict")
+            timer.lap("predict" if previous_run is None else "predict changed pairs")
             say("clustering")
-            clusters = cluster_prediction(
-                mention_ids,
-                prediction,
-                threshold=config.match_threshold,
-                constraints=Constraints(constraints.must_link, constraints.cannot_link),
-                isolated=unlinkable,
-                guard_pairs=_guard_pairs(session, config),
-                hold_ambiguous=config.hold_ambiguous,
+            component = redone = None
+            if previous_run is None:
+                clusters = cluster_prediction(
+                    mention_ids,
+                    prediction,
+                    threshold=config.match_threshold,
+                    constraints=decided,
+                    isolated=unlinkable,
+                    guard_pairs=_guard_pairs(session, config),
+                    hold_ambiguous=config.hold_ambiguous,
+                )
+            else:
+                clusters, component, redone = relink.recluster(
+                    mention_ids,
+                    prediction,
+                    previous_run,
+                    threshold=config.match_threshold,
+                    constraints=decided,
+                    isolated=unlinkable,
+                    guard_pairs=_guard_pairs(session, config),
+                    hold_ambiguous=config.hold_ambiguous,
+                )
+            timer.lap(
+                "guards and clustering" if previous_run is None else "cluster changed components"
             )
-            timer.lap("guards and clustering")
             session.save_store(config.store_path)
-            timer.lap("feature store")
+            # a run with nothing changed keeps the kept run as it is (it would be rewritten
+            # byte for byte the same)
+            if key is not None and (
+                previous_run is None or not relink.unchanged(previous_run, decided)
+            ):
+                assert isinstance(session, RelinkingBackend)
+                nodes, cluster, component = relink.run_state(
+                    mention_ids,
+                    prediction,
+                    clusters,
+                    threshold=config.match_threshold,
+                    must_link=decided.must_link,
+                    component=component,
+                )
+                session.save_run(
+                    state, key, prediction, nodes, cluster, component, clusters.refused, decided
+                )
+            timer.lap("feature store and kept run")
         say("storing people")
         summary = _store_result(
             engine,
@@ -239,13 +296,17 @@ def link_all(
         raise
     timer.lap("store people, links, reviews")
     logger.info(
-        "link run %s: %s mentions, %s people, %s links changed in %.1fs (%s)",
+        "link run %s: %s mentions, %s people, %s links changed in %.1fs (%s)%s",
         run_id,
         summary[0],
         summary[1],
         summary[2],
         timer.seconds(),
         ", ".join(f"{k} {v:.1f}s" for k, v in timer.stages.items()),
+        ""
+        if previous_run is None or redone is None
+        else f"; re-link: {len(previous_run.changed)} mentions changed, "
+        f"{len(redone)} clustered again",
     )
     return LinkRunSummary(
         run_id,
@@ -260,6 +321,8 @@ def link_all(
         timer.seconds(),
         trained,
         dict(timer.stages),
+        None if previous_run is None else len(previous_run.changed),
+        None if redone is None else len(redone),
     )
 
 
