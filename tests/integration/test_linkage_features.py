@@ -46,7 +46,8 @@ def _both(rows: list[dict[str, object]]) -> tuple[list[dict[str, object]], list[
         f = mention_features(r, today=TODAY)
         values = {c: getattr(f, c if c != "unique_id" else "mention_id") for c in FEATURE_COLUMNS}
         values["unlinkable"] = None if f.unlinkable is None else str(f.unlinkable)
-        values["forename_variants"] = list(f.forename_variants)
+        for column in ("forename_variants", "other_forenames", "other_surnames"):
+            values[column] = list(getattr(f, column))
         python.append(values)
     return sql, python
 
