@@ -277,8 +277,8 @@ def _other_names(value: object) -> list[str] | None:
     """A stored ``other_names`` value (a JSON list of names) as a list of strings."""
     if value is None:
         return None
-    if isinstance(value, str):  # a single name stored as text
-        return [value]
+    if isinstance(value, str):  # names as text, joined with ';' as in a CSV extract
+        return value.split(";")
     if isinstance(value, list | tuple):
         return [str(v) for v in value if v is not None]
     return [str(value)]

@@ -21,6 +21,7 @@ from typing import Any
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.exceptions import EMTrainingException
 
@@ -62,10 +63,11 @@ OTHER_FORENAME = (
 # One's surname (or a part of a double-barrelled one) is among the other's recorded other names
 # (a maiden or previous surname, an alias's surname).
 OTHER_SURNAME_LABEL = "recorded other surname"
-OTHER_SURNAME = (
-    "list_has_any(other_surnames_l, [surname_r, surname_first_r, surname_last_r]) "
-    "or list_has_any(other_surnames_r, [surname_l, surname_first_l, surname_last_l])"
-)
+OTHER_SURNAME = " or ".join(
+    f"list_contains(other_surnames_{a}, {part}_{b})"
+    for a, b in (("l", "r"), ("r", "l"))
+    for part in ("surname", "surname_first", "surname_last")
+)  # list_contains, not list_has_any: Splink translates it for Spark
 
 
 def _forename() -> cl.CustomComparison:
@@ -267,7 +269,8 @@ REALTIME_KEYS = tuple(keys for keys in BLOCKING_KEYS if keys != ("postcode",))
 def domain_blocking_rules() -> list[Any]:
     """Splink blocking rules from ``BLOCKING_KEYS`` plus forename/surname swapped and a recorded
     other name (``OTHER_NAME_RULE``)."""
-    return [block_on(*keys) for keys in BLOCKING_KEYS] + [SWAP_RULE, OTHER_NAME_RULE]
+    other_name = CustomRule(OTHER_NAME_RULE, sql_dialect=SQL)  # translated for Spark
+    return [block_on(*keys) for keys in BLOCKING_KEYS] + [SWAP_RULE, other_name]
 
 
 IDENTIFIERS = ("pnc_id", "phone")
