@@ -27,7 +27,11 @@ import link_realistic as lr  # noqa: E402
 import link_truth  # noqa: E402
 
 from safeguard.adapters.linkage import guards, model  # noqa: E402
-from safeguard.adapters.linkage.model import BLOCKING_KEYS, SWAP_RULE  # noqa: E402
+from safeguard.adapters.linkage.model import (  # noqa: E402
+    BLOCKING_KEYS,
+    OTHER_NAME_RULE,
+    SWAP_RULE,
+)
 
 
 def main() -> None:
@@ -84,8 +88,8 @@ def main() -> None:
     )
     d.register("p", pa.table({"a": a, "b": b}))
     rules = [" and ".join(f"l.{k} = r.{k}" for k in keys) for keys in BLOCKING_KEYS]
-    rules.append(SWAP_RULE)
-    names = ["+".join(k) for k in BLOCKING_KEYS] + ["swap"]
+    rules += [SWAP_RULE, OTHER_NAME_RULE]
+    names = ["+".join(k) for k in BLOCKING_KEYS] + ["swap", "other_name"]
     blocked = " or ".join(f"coalesce({r}, false)" for r in rules)
     saved = json.loads(d.execute("select * from s.model").fetchall()[0][0])
     on = set(guards.GUARDS)

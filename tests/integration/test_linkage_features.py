@@ -46,7 +46,8 @@ def _both(rows: list[dict[str, object]]) -> tuple[list[dict[str, object]], list[
         f = mention_features(r, today=TODAY)
         values = {c: getattr(f, c if c != "unique_id" else "mention_id") for c in FEATURE_COLUMNS}
         values["unlinkable"] = None if f.unlinkable is None else str(f.unlinkable)
-        values["forename_variants"] = list(f.forename_variants)
+        for column in ("forename_variants", "other_forenames", "other_surnames"):
+            values[column] = list(getattr(f, column))
         python.append(values)
     return sql, python
 
@@ -80,3 +81,68 @@ def test_sql_and_python_features_agree_on_any_text(forenames, surname, postcode)
         [{"id": 1, "forenames": forenames, "surname": surname, "postcode": postcode}]
     )
     assert sql == python
+
+
+OTHER = [
+    {"id": 1, "forenames": "Nicholas", "surname": "Fisher", "date_of_birth": date(1980, 1, 2),
+     "other_names": ["Raymond FISHER", "Mr Bob Smith-Jones", "", "Mr", "Ramgate"]},
+    {"id": 2, "forenames": "Zoë", "surname": "Doe", "other_names": ["Zoé  O'Neil-Brown"]},
+    {"id": 3, "forenames": "", "surname": "Doe", "other_names": ["Ray Stone"]},
+    {"id": 4, "forenames": "Kay", "surname": "Reid", "other_names": "Katie Reid;Ramsden"},
+    {"id": 5, "forenames": "Amy", "surname": "Reid", "other_names": []},
+]  # fmt: skip
+
+
+def test_sql_and_python_features_agree_on_recorded_other_names():
+    sql, python = _both(OTHER)
+    assert sql == python
+    nicholas = next(f for f in sql if f["unique_id"] == 1)
+    # the first word of a name of two or more is a forename (canonical: Bob -> robert), the
+    # last its surname; one word alone is a previous surname
+    assert nicholas["other_forenames"] == ["raymond", "robert"]
+    assert nicholas["other_surnames"] == ["fisher", "jones", "ramgate"]
+    # the other forenames, as written and canonical, are among the names the forename may be
+    assert {"bob", "robert", "raymond"} <= set(nicholas["forename_variants"])
+    assert next(f for f in sql if f["unique_id"] == 5)["other_forenames"] == []
+
+
+def test_mentions_written_alike_share_their_recorded_other_names():
+    rows = [
+        {"id": 1, "forenames": "Nicholas", "surname": "Fisher", "date_of_birth": date(1980, 1, 2),
+         "other_names": ["Raymond Fisher", "Whinwood"]},
+        {"id": 2, "forenames": "NICK", "surname": "FISHER", "date_of_birth": date(1980, 1, 2)},
+        {"id": 3, "forenames": "Nicholas", "surname": "Fisher", "date_of_birth": date(1980, 2, 1)},
+        {"id": 4, "forenames": "Nicholas", "surname": "Fisher", "age": 44,
+         "mention_date": date(2024, 5, 1)},
+        {"id": 5, "forenames": "Raymond", "surname": "Fisher", "date_of_birth": date(1980, 1, 2)},
+    ]  # fmt: skip
+    con = duckdb.connect()
+    build_features(con, raw_from_records(rows), table="f", today=TODAY)
+    got = {
+        i: (fores, surnames, "raymond" in variants)
+        for i, fores, surnames, variants in con.execute(
+            "select unique_id, other_forenames, other_surnames, forename_variants from f"
+        ).fetchall()
+    }
+    # Nick is Nicholas (one canonical forename), same surname and date of birth: he gets them
+    assert got[1] == got[2] == (["raymond"], ["fisher", "whinwood"], True)
+    # another date of birth, or none, is not written alike; the alias itself has none of its own
+    assert got[3] == got[4] == ([], [], False)
+    assert got[5][:2] == ([], [])
+    # the one-record features (``link_one``) carry the record's own other names only
+    assert mention_features(rows[1], today=TODAY).other_forenames == ()
+
+
+def test_stored_other_names_are_read_for_linking(engine):
+    from safeguard.adapters.linkage.features import load_mentions
+    from tests.linkage_data import insert_mentions
+
+    rows = [
+        {"id": 1, "source_system": "NICHE", "source_id": "P1", "forenames": "Nicholas",
+         "surname": "Fisher", "other_names": ["Raymond Fisher", "Whinwood"]},
+        {"id": 2, "source_system": "NICHE", "source_id": "P2", "forenames": "Amy",
+         "surname": "Reid"},
+    ]  # fmt: skip
+    insert_mentions(engine, rows)
+    raw = load_mentions(engine)
+    assert raw.column("other_names").to_pylist() == [["Raymond Fisher", "Whinwood"], None]

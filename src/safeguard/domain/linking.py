@@ -173,6 +173,49 @@ def forename_variants(first: str | None) -> tuple[str, ...]:
     return forename_variant_table().get(first, (first,))
 
 
+def other_name_parts(value: str | None) -> tuple[str | None, str | None]:
+    """(first forename, surname) of one recorded other name (an alias, a previous or maiden
+    name), normalised as forenames are: the first word is a forename only where the name has two
+    or more words; the last word is its surname (one word alone is a previous surname).
+
+    Examples:
+        >>> other_name_parts("Raymond  FISHER")
+        ('raymond', 'fisher')
+        >>> other_name_parts("Ramgate")
+        (None, 'ramgate')
+    """
+    norm = normalise_name(value)
+    if norm is None:
+        return None, None
+    words = [
+        p
+        for p in norm.replace("-", " ").split(" ")
+        if p and p not in _TITLES and p not in GENERATION_WORDS
+    ]
+    if not words:
+        return None, None
+    return (words[0] if len(words) > 1 else None), words[-1]
+
+
+def other_names_features(
+    values: Iterable[str] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(canonical other forenames, their forms as written and canonical, other surnames) of a
+    mention's recorded other names, each sorted and without repeats."""
+    fores: set[str] = set()
+    forms: set[str] = set()
+    surnames: set[str] = set()
+    for value in values or ():
+        first, last = other_name_parts(value)
+        if first is not None:
+            canon = canonical_forename(first) or first
+            fores.add(canon)
+            forms.update((first, canon))
+        if last is not None:
+            surnames.add(last)
+    return tuple(sorted(fores)), tuple(sorted(forms)), tuple(sorted(surnames))
+
+
 def canonical_forename(first: str | None) -> str | None:
     """The canonical form of a normalised first forename, e.g. ``bob`` -> ``robert``."""
     if first is None:
@@ -314,6 +357,10 @@ class MentionFeatures:
     pnc_id: str | None
     unlinkable: UnlinkableReason | None
     generation: str | None = None  # "junior" / "senior" from a Jr / Sr in the name
+    #: canonical first forenames of the recorded other names (aliases, known-as names)
+    other_forenames: tuple[str, ...] = ()
+    #: surnames of the recorded other names (aliases, previous and maiden names)
+    other_surnames: tuple[str, ...] = ()
 
 
 def mention_features(
@@ -356,12 +403,21 @@ def mention_features(
     sex = text("sex")
     first, last = surname_parts(surname)
     pnc = text("pnc_id")
+    others = raw.get("other_names")
+    if isinstance(others, str):  # a CSV field: names joined with ';'
+        others = others.split(";")
+    other_fores, other_forms, other_surnames = other_names_features(
+        [str(v) for v in others] if isinstance(others, list | tuple) else None
+    )
+    variants = forename_variants(forename)
+    if forename is not None and other_forms:
+        variants = tuple(sorted(set(variants) | set(other_forms)))
     return MentionFeatures(
         mention_id=int(raw["id"]),  # type: ignore[call-overload]
         forename=forename,
         middle_names=middle,
         forename_canon=canonical_forename(forename),
-        forename_variants=forename_variants(forename),
+        forename_variants=variants,
         surname=surname,
         surname_first=first,
         surname_last=last,
@@ -377,6 +433,8 @@ def mention_features(
         pnc_id=pnc.upper().replace(" ", "") if pnc else None,
         unlinkable=reason,
         generation=generation_suffix(text("forenames"), text("surname")),
+        other_forenames=other_fores,
+        other_surnames=other_surnames,
     )
 
 

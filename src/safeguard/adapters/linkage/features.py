@@ -35,6 +35,7 @@ RAW_COLUMNS = (
     "phone",
     "pnc_id",
     "mention_date",
+    "other_names",
 )
 
 RAW_SCHEMA = pa.schema(
@@ -50,6 +51,7 @@ RAW_SCHEMA = pa.schema(
         ("phone", pa.string()),
         ("pnc_id", pa.string()),
         ("mention_date", pa.date32()),
+        ("other_names", pa.list_(pa.string())),
     ]
 )
 
@@ -75,10 +77,21 @@ FEATURE_COLUMNS = (
     "pnc_id",
     "unlinkable",
     "generation",
+    "other_forenames",
+    "other_surnames",
 )
 
 _TITLES = "('mr','mrs','miss','ms','dr','mx','sir','rev')"
 _GENERATION = "('jr','jnr','junior','sr','snr','senior')"
+
+
+def _name_words_sql(column: str) -> str:
+    """A forename field's words as ``domain.linking.split_forenames`` splits them (hyphens split,
+    titles and Jr/Sr dropped)."""
+    return f"""list_filter(string_split(trim(regexp_replace(regexp_replace(regexp_replace(
+      replace(replace(lower(strip_accents(coalesce({column}, ''))), '''', ''), '.', ' '),
+      '[^a-z ]', ' ', 'g'), '\\s+', ' ', 'g'), '^ | $', '', 'g')), ' '),
+      lambda x: x <> '' and x not in {_TITLES} and x not in {_GENERATION})"""
 
 
 def _words_sql(column: str) -> str:
@@ -96,13 +109,25 @@ def feature_sql(raw_table: str, today: date, earliest_birth: date = EARLIEST_BIR
     """DuckDB SQL turning raw mention columns into model features; mirrors ``mention_features``."""
     earliest = earliest_birth.isoformat()
     return f"""
-with n as (
+with o as (
+  select id, unnest(other_names) as entry from {raw_table} where len(other_names) > 0
+), ow as (
+  select id, {_name_words_sql("entry")} as w from o
+), op as (
+  select ow.id, case when len(w) > 1 then w[1] end as fore,
+    case when len(w) > 1 then coalesce(onk.canon, w[1]) end as canon, w[-1] as sur
+  from ow left join __safeguard_nicknames as onk on onk.name = w[1]
+  where len(w) > 0
+), oa as (
+  select id,
+    list_sort(list_distinct(list(canon))) as other_forenames,
+    list_sort(list_distinct(list(fore) || list(canon))) as other_forms,
+    list_sort(list_distinct(list(sur))) as other_surnames
+  from op group by id
+), n as (
   select
     id,
-    list_filter(string_split(trim(regexp_replace(regexp_replace(regexp_replace(
-      replace(replace(lower(strip_accents(coalesce(forenames, ''))), '''', ''), '.', ' '),
-      '[^a-z ]', ' ', 'g'), '\\s+', ' ', 'g'), '^ | $', '', 'g')), ' '),
-      lambda x: x <> '' and x not in {_TITLES} and x not in {_GENERATION}) as fparts,
+    {_name_words_sql("forenames")} as fparts,
     list_filter(regexp_split_to_array(regexp_replace(
       replace(replace(lower(strip_accents(coalesce(surname, ''))), '''', ''), '.', ' '),
       '[^a-z \\-]', ' ', 'g'), '[ \\-]+'), lambda x: x <> '' and x not in {_GENERATION})
@@ -156,12 +181,15 @@ with n as (
         + (length(phone0) >= 6)::int <= 1 then 'single_field'
     end as unlinkable
   from f
-)
+), b as (
 select
   unique_id, forename, middle_names,
   coalesce(nk.canon, forename) as forename_canon,
   case when forename is null then []::varchar[]
        else coalesce(nv.variants, [forename]) end as forename_variants,
+  coalesce(oa.other_forenames, []::varchar[]) as other_forenames,
+  coalesce(oa.other_forms, []::varchar[]) as other_forms,
+  coalesce(oa.other_surnames, []::varchar[]) as other_surnames,
   surname, surname_first, surname_last,
   case when unlinkable = 'impossible_date_of_birth' then null
        else strftime(date_of_birth, '%Y-%m-%d') end as dob,
@@ -177,6 +205,29 @@ select
   pnc_id, unlinkable, generation
 from r left join __safeguard_nicknames as nk on nk.name = r.forename
 left join __safeguard_name_variants as nv on nv.name = r.forename
+left join oa on oa.id = r.unique_id
+), pool as (
+  -- the other names of every mention written alike (forename, surname and date of birth)
+  select forename_canon, surname, dob,
+    list_sort(list_distinct(flatten(list(other_forenames)))) as other_forenames,
+    list_sort(list_distinct(flatten(list(other_forms)))) as other_forms,
+    list_sort(list_distinct(flatten(list(other_surnames)))) as other_surnames
+  from b
+  where forename_canon is not null and surname is not null and dob is not null
+    and len(other_forms) + len(other_surnames) > 0
+  group by forename_canon, surname, dob
+), pooled as (
+  select b.* exclude (other_forenames, other_forms, other_surnames),
+    coalesce(p.other_forenames, b.other_forenames) as other_forenames,
+    coalesce(p.other_forms, b.other_forms) as other_forms,
+    coalesce(p.other_surnames, b.other_surnames) as other_surnames
+  from b left join pool as p on p.forename_canon = b.forename_canon
+    and p.surname = b.surname and p.dob = b.dob
+)
+select * exclude (forename_variants, other_forms),
+  case when forename is null or len(other_forms) = 0 then forename_variants
+       else list_sort(list_distinct(forename_variants || other_forms)) end as forename_variants
+from pooled
 """
 
 
@@ -219,6 +270,20 @@ def build_features(
     return int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
 
 
+OTHER_NAMES = RAW_COLUMNS.index("other_names")
+
+
+def _other_names(value: object) -> list[str] | None:
+    """A stored ``other_names`` value (a JSON list of names) as a list of strings."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # names as text, joined with ';' as in a CSV extract
+        return value.split(";")
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
+
+
 def _select_mentions() -> sa.Select[Any]:
     return sa.select(*(person_mentions.c[c] for c in RAW_COLUMNS))
 
@@ -240,6 +305,7 @@ def iter_mention_batches(
         if not rows:
             return
         columns = list(zip(*rows, strict=True))
+        columns[OTHER_NAMES] = tuple(_other_names(v) for v in columns[OTHER_NAMES])
         yield pa.RecordBatch.from_arrays(
             [pa.array(list(col), type=RAW_SCHEMA.field(i).type) for i, col in enumerate(columns)],
             schema=RAW_SCHEMA,
@@ -282,5 +348,9 @@ def load_mention_events(engine: Engine, batch_rows: int = 200_000) -> pa.Table:
 def raw_from_records(records: list[dict[str, Any]]) -> pa.Table:
     """Mentions given as dicts (storage column names) as an Arrow table of ``RAW_SCHEMA``."""
     return pa.Table.from_pylist(
-        [{c: r.get(c) for c in RAW_COLUMNS} for r in records], schema=RAW_SCHEMA
+        [
+            {c: _other_names(r.get(c)) if c == "other_names" else r.get(c) for c in RAW_COLUMNS}
+            for r in records
+        ],
+        schema=RAW_SCHEMA,
     )

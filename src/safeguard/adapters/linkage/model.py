@@ -21,6 +21,7 @@ from typing import Any
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.exceptions import EMTrainingException
 
@@ -51,6 +52,23 @@ NAME_CROSSED = "(forename_l = surname_r or forename_r = surname_l) and forename_
 # dropped: police 100k recall +0.15 points, siblings merged 1.1% -> 2.7% (docs/benchmarks.md).
 AGE_AGREES = "(dob_l is null or dob_r is null) and abs(birth_year_l - birth_year_r) <= 1"
 
+# One's forename is among the other's recorded other names (an alias or known-as name given on
+# a record of the person, or on another record written as that one is: ``features.feature_sql``
+# pools the other names of mentions with one forename, surname and date of birth).
+OTHER_FORENAME_LABEL = "recorded other name"
+OTHER_FORENAME = (
+    "list_contains(other_forenames_l, forename_canon_r) "
+    "or list_contains(other_forenames_r, forename_canon_l)"
+)
+# One's surname (or a part of a double-barrelled one) is among the other's recorded other names
+# (a maiden or previous surname, an alias's surname).
+OTHER_SURNAME_LABEL = "recorded other surname"
+OTHER_SURNAME = " or ".join(
+    f"list_contains(other_surnames_{a}, {part}_{b})"
+    for a, b in (("l", "r"), ("r", "l"))
+    for part in ("surname", "surname_first", "surname_last")
+)  # list_contains, not list_has_any: Splink translates it for Spark
+
 
 def _forename() -> cl.CustomComparison:
     return cl.CustomComparison(
@@ -60,6 +78,7 @@ def _forename() -> cl.CustomComparison:
             cll.ExactMatchLevel("forename").configure(label_for_charts="exact"),
             cll.CustomLevel(SWAPPED, "forename and surname swapped", SQL),
             cll.ExactMatchLevel("forename_canon").configure(label_for_charts="nickname"),
+            cll.CustomLevel(OTHER_FORENAME, OTHER_FORENAME_LABEL, SQL),
             cll.ArrayIntersectLevel("forename_variants", 1).configure(
                 label_for_charts="known name variant"
             ),
@@ -100,6 +119,7 @@ def _surname() -> cl.CustomComparison:
             cll.NullLevel("surname"),
             cll.ExactMatchLevel("surname").configure(label_for_charts="exact"),
             _counted_in_forename(cll.CustomLevel(SWAPPED, "forename and surname swapped", SQL)),
+            cll.CustomLevel(OTHER_SURNAME, OTHER_SURNAME_LABEL, SQL),
             cll.CustomLevel(
                 "surname_first_l = surname_first_r or surname_first_l = surname_last_r "
                 "or surname_last_l = surname_first_r or surname_last_l = surname_last_r",
@@ -235,14 +255,22 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("pnc_id",),
 )
 SWAP_RULE = "l.forename = r.surname and l.surname = r.forename"
+# A mention written under a name another mention records as the person's other name (an alias
+# with its own surname shares neither forename nor surname with the person's usual records).
+OTHER_NAME_RULE = (
+    "l.dob = r.dob and (list_contains(l.other_forenames, r.forename_canon) "
+    "or list_contains(r.other_forenames, l.forename_canon))"
+)
 # ``link_one`` looks a record up by every key but postcode alone: a whole postcode's mentions
 # would be scored for each lookup; date of birth or forename with the postcode find the person.
 REALTIME_KEYS = tuple(keys for keys in BLOCKING_KEYS if keys != ("postcode",))
 
 
 def domain_blocking_rules() -> list[Any]:
-    """Splink blocking rules from ``BLOCKING_KEYS`` plus forename/surname swapped."""
-    return [block_on(*keys) for keys in BLOCKING_KEYS] + [SWAP_RULE]
+    """Splink blocking rules from ``BLOCKING_KEYS`` plus forename/surname swapped and a recorded
+    other name (``OTHER_NAME_RULE``)."""
+    other_name = CustomRule(OTHER_NAME_RULE, sql_dialect=SQL)  # translated for Spark
+    return [block_on(*keys) for keys in BLOCKING_KEYS] + [SWAP_RULE, other_name]
 
 
 IDENTIFIERS = ("pnc_id", "phone")
@@ -527,6 +555,26 @@ def agreeing_pairs_sql(
     )
 
 
+# The recorded-other-name levels are rare among random pairs (a sample of 500,000 pairs may hold
+# none), so their u comes from the whole table too: (comparison, level, names column, column).
+OTHER_NAME_U_LEVELS = (
+    ("forename", OTHER_FORENAME_LABEL, "other_forenames", "forename_canon"),
+    ("surname", OTHER_SURNAME_LABEL, "other_surnames", "surname"),
+)
+
+
+def other_name_pairs_sql(table: str, names: str, column: str, *, spark: bool = False) -> str:
+    """(pairs where one's ``column`` is among the other's ``names``, distinct ``column`` values)
+    over the whole table; a pair agreeing both ways counts twice (DuckDB, or Spark SQL)."""
+    explode, size = ("explode", "size") if spark else ("unnest", "len")
+    return (
+        f"with o as (select unique_id, {explode}({names}) as name from {table} "
+        f"where {size}({names}) > 0) "
+        f"select count(*), (select count(distinct {column}) from {table}) "
+        f"from o join {table} as t on t.{column} = o.name and t.unique_id <> o.unique_id"
+    )
+
+
 def comparable_pairs_sql(table: str, column: str) -> str:
     """Counts of records by which of the comparison's fields they carry, from which
     ``comparable_pairs`` gives the pairs outside its null level (Splink's u is a share of those).
@@ -606,6 +654,21 @@ def set_frequency_u(linker: Linker) -> dict[str, float]:
         )
         level.u_probability = u
         done[column] = u
+    for comparison_name, label, names, column in OTHER_NAME_U_LEVELS:
+        level = levels.get((comparison_name, label))
+        if level is None or level._fix_u_probability:
+            continue
+        agreeing, distinct = (
+            int(v or 0) for v in run(other_name_pairs_sql(table, names, column, spark=spark))
+        )
+        comparable = comparable_pairs(column, run(comparable_pairs_sql(table, column)))
+        if agreeing == 0 or comparable == 0 or distinct == 0:
+            continue  # no other names recorded: the level stays as sampled (or unobserved)
+        m = level._m_probability
+        level.u_probability = frequency_u(
+            agreeing, comparable, distinct, prior=prior, m=m if isinstance(m, float) else 0.0
+        )
+        done[names] = level.u_probability
     logger.info("u of exact levels from value frequencies: %s", done)
     return done
 
