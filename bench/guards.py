@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from tests.linkage_data import RELATIONS, make_households, relation_merge_rates  # noqa: E402
 
+from safeguard.adapters.linkage import guards  # noqa: E402
 from safeguard.adapters.linkage import model as models  # noqa: E402
 from safeguard.adapters.linkage.backend import Prediction  # noqa: E402
 from safeguard.adapters.linkage.clustering import cluster_prediction  # noqa: E402
@@ -55,17 +56,24 @@ REVIEW_FROM = 0.5
 Score = Callable[[dict[int, int]], tuple[float, float, float, dict[str, float | None]]]
 
 
-def _variants(text: str) -> list[tuple[str, frozenset[str], bool]]:
+Variant = tuple[str, frozenset[str], bool, dict[str, str]]
+
+
+def _variants(text: str) -> list[Variant]:
+    """``--off``: per run, guards off joined by '+' ('-': none), ``hold`` for hold_ambiguous,
+    and ``NAME=value`` to set a constant of ``adapters.linkage.guards`` for that run."""
     if text:
-        out = []
+        out: list[Variant] = []
         for part in text.split(","):
-            off = frozenset(g for g in part.split("+") if g and g != "-")
-            out.append((f"off {part}" if off else "all guards on", off, False))
+            tokens = [t for t in part.split("+") if t and t != "-"]
+            sets = dict(t.split("=", 1) for t in tokens if "=" in t)
+            off = frozenset(t for t in tokens if "=" not in t and t != "hold")
+            out.append((part if tokens else "all guards on", off, "hold" in tokens, sets))
         return out
-    variants: list[tuple[str, frozenset[str], bool]] = [("all guards on", frozenset(), False)]
-    variants += [(f"without {g}", frozenset({g}), False) for g in GUARDS]
-    variants.append(("with hold_ambiguous", frozenset(), True))
-    variants.append(("no guards", frozenset(GUARDS), False))
+    variants: list[Variant] = [("all guards on", frozenset(), False, {})]
+    variants += [(f"without {g}", frozenset({g}), False, {}) for g in GUARDS]
+    variants.append(("with hold_ambiguous", frozenset(), True, {}))
+    variants.append(("no guards", frozenset(GUARDS), False, {}))
     return variants
 
 
@@ -74,13 +82,16 @@ def _table(
     prediction: Prediction,
     score: Score,
     relations: tuple[str, ...],
-    variants: list[tuple[str, frozenset[str], bool]],
+    variants: list[Variant],
 ) -> dict[int, int]:
     ids, unlinkable = session.mention_ids(), session.unlinkable()
-    header = f"{'':34} {'P':>6} {'R':>6} {'F1':>6} " + " ".join(f"{r[:12]:>12}" for r in relations)
+    header = f"{'':44} {'P':>6} {'R':>6} {'F1':>6} " + " ".join(f"{r[:12]:>12}" for r in relations)
     print(header + f" {'seconds':>8}", flush=True)
     first: dict[int, int] = {}
-    for label, off, hold in variants:
+    for label, off, hold, sets in variants:
+        saved = {k: getattr(guards, k) for k in sets}
+        for k, v in sets.items():
+            setattr(guards, k, type(saved[k])(float(v)) if v.replace(".", "").isdigit() else v)
         t = time.perf_counter()
         clusters = cluster_prediction(
             ids,
@@ -91,12 +102,14 @@ def _table(
             hold_ambiguous=hold,
         )
         seconds = time.perf_counter() - t
+        for k, v in saved.items():
+            setattr(guards, k, v)
         first = first or clusters.cluster_of
         p, r, f1, rates = score(clusters.cluster_of)
         cells = " ".join(
             f"{'-':>12}" if rates[k] is None else f"{rates[k]:12.1%}" for k in relations
         )
-        print(f"{label[:34]:34} {p:6.4f} {r:6.4f} {f1:6.4f} {cells} {seconds:8.1f}", flush=True)
+        print(f"{label[:44]:44} {p:6.4f} {r:6.4f} {f1:6.4f} {cells} {seconds:8.1f}", flush=True)
     return first
 
 
@@ -223,6 +236,31 @@ def joins(
         edges[a].append((b, p))
         edges[b].append((a, p))
 
+    every = guards.pair_guard_sql("l", "r", enabled=GUARDS)
+    cases = ", ".join(f"case when coalesce({sql}, false) then '{n}' end" for n, sql in every)
+
+    def would(cross: list[tuple[int, int, float]]) -> Counter[str]:
+        """Which guards (any, the off ones too) the links' two ends meet, or what they share."""
+        session.con.register(
+            "__cross", pa.table({"a": [x for x, _, _ in cross], "b": [y for _, y, _ in cross]})
+        )
+        rows = session.con.execute(
+            f"""select list_filter(list_value({cases}), lambda g: g is not null),
+                coalesce(l.phone = r.phone, false), coalesce(l.pnc_id = r.pnc_id, false)
+            from __cross as c
+            join (select *, 1 as dob_n, 1 as forename_n, false as namesakes_apart
+                  from {FEATURES_ALL}) as l on l.unique_id = c.a
+            join (select *, 1 as dob_n, 1 as forename_n, false as namesakes_apart
+                  from {FEATURES_ALL}) as r on r.unique_id = c.b"""
+        ).fetchall()
+        session.con.unregister("__cross")
+        out: Counter[str] = Counter()
+        for names, phone, pnc in rows:
+            out["+".join(names) or "no guard"] += 1
+            out["(shares a phone)"] += phone
+            out["(shares a PNC id)"] += pnc
+        return out
+
     def kind(m: int, other: int) -> str:
         x, y = f[m], f[other]
         dated = "dob" if x[4] else ("age" if x[5] is not None else "undated")
@@ -239,6 +277,7 @@ def joins(
         direct: Counter[str] = Counter()
         sizes: list[int] = []
         examples: list[str] = []
+        all_cross: list[tuple[int, int, float]] = []
         for a, b, rel in truth.relations:
             if rel != relation:
                 continue
@@ -249,6 +288,7 @@ def joins(
                 sizes.append(size[c])
                 side_b = set(people[b])
                 cross = [(x, y, p) for x in people[a] for y, p in edges.get(x, []) if y in side_b]
+                all_cross += cross
                 if not cross:
                     direct["no direct link (a chain through others)"] += 1
                 for x, y, _p in cross:
@@ -264,6 +304,9 @@ def joins(
             f"{int(np.median(sizes))}, max {max(sizes)}; links between the two people:"
         )
         for k, n in direct.most_common(14):
+            print(f"    {n:5} {k}")
+        print("    guards the linked ends would meet, taken alone (off ones too):")
+        for k, n in would(all_cross).most_common(10) if all_cross else []:
             print(f"    {n:5} {k}")
         print("\n".join(examples))
 
