@@ -39,7 +39,6 @@ GUARD_NAMES = (
     "undated_namesake",
     "siblings",
     "look_alike",
-    "written_as_other",
 )
 # Off unless a force turns them on (``guards_off: []``): on the realistic police extracts each
 # cost 1.3-2.9 points of recall, as one person's aliases and known-as names are recorded too

@@ -30,8 +30,9 @@ measures what each one is worth, see ``docs/linking.md``):
   off), no shared PNC id: ``household_member`` for mentions without a date of birth;
 * ``undated_sibling`` (off by default): the same surname and address or postcode, one of the
   two without a date of birth, ages within a year (or unknown), clearly different forenames, no
-  shared PNC id or phone: the ``siblings`` guard where ``twins`` cannot reach, whatever the
-  anchor pairs measure;
+  shared PNC id: the ``siblings`` guard where ``twins`` cannot reach, whatever the anchor pairs
+  measure. A shared phone does not exempt the pair: a phone is the household's (both twins' and
+  their parents' records carry it), so it cannot say which member a record is;
 * ``firm_forenames``: the same surname, and two clearly different forenames each recorded on at
   least two mentions of the component (firm), no shared PNC id: twins or siblings joined through
   their household. A known-as name or alias recorded once is left to the model;
@@ -76,7 +77,6 @@ GUARD_LABELS = {
     "undated_namesake": "undated, and two people of this name a generation apart are here",
     "siblings": "same surname and date of birth or address, clearly different forenames",
     "look_alike": "look alike, yet the model scores the pair as two people",
-    "written_as_other": "written as one of two people kept apart, not as the other",
 }
 FIRM_DOB_MENTIONS = 2
 FIRM_FORENAME_MENTIONS = 2
@@ -84,26 +84,17 @@ FIRM_FORENAME_MENTIONS = 2
 # one or two years off): birth years this many or more apart are different people's.
 AGE_APART_YEARS = 3
 HARD_NEGATIVE_BELOW = 0.01
-# measured switches (bench/guards.py)
-TWINS_FULL_FORENAME = False
-UNDATED_SIBLING_AGE_WITHIN = 1
-UNDATED_SIBLING_PHONE_EXEMPT = True
 
 NODES = "__guard_nodes"
 COMPONENTS = "__guard_components"
 EVENTS = "mention_events"
 WEAK = "weak_pairs"
-FOUND = "__guard_found"
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
 def _no_shared_pnc(l: str, r: str) -> str:  # noqa: E741
     return f"coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)"
-
-
-def _no_shared_phone(l: str, r: str) -> str:  # noqa: E741
-    return f"coalesce(damerau_levenshtein({l}.phone, {r}.phone) > 1, true)"
 
 
 def _near_dob(l: str, r: str) -> str:  # noqa: E741
@@ -149,7 +140,6 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
             and not {_near_dob(l, r)} and {_no_shared_pnc(l, r)})""",
         "twins": f"""({l}.surname = {r}.surname and {l}.dob = {r}.dob and {_no_shared_pnc(l, r)}
             and ({_initials_differ(l, r)}
-                 or ({clearly_different_forenames_sql(l, r) if TWINS_FULL_FORENAME else "false"})
                  or ({l}.sex <> {r}.sex and {l}.forename_canon <> {r}.forename_canon)))""",
         "household_member": f"""({clearly_different_forenames_sql(l, r)}
             and (({l}.dob is not null and {r}.dob is not null and {l}.dob <> {r}.dob
@@ -160,10 +150,9 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
             and {_no_shared_pnc(l, r)})""",
         "undated_sibling": f"""({l}.surname = {r}.surname
             and ({l}.dob is null or {r}.dob is null)
-            and coalesce(abs({l}.birth_year - {r}.birth_year) <= {UNDATED_SIBLING_AGE_WITHIN}, true)
+            and coalesce(abs({l}.birth_year - {r}.birth_year) <= 1, true)
             and ({l}.address = {r}.address or {l}.postcode = {r}.postcode)
-            and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)}
-            and {_no_shared_phone(l, r) if UNDATED_SIBLING_PHONE_EXEMPT else "true"})""",
+            and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)})""",
         "firm_forenames": f"""({l}.surname = {r}.surname
             and {l}.forename_n >= {FIRM_FORENAME_MENTIONS}
             and {r}.forename_n >= {FIRM_FORENAME_MENTIONS}
@@ -201,7 +190,6 @@ PNC_WAIVABLE = (
     "undated_sibling",
     "firm_forenames",
     "siblings",
-    "written_as_other",
 )
 
 
@@ -318,11 +306,6 @@ def component_guard_pairs(
     query = " union all ".join(f"({p})" for p in parts)
     if WAIVE_BY_PNC_GROUP:
         query = _waived_by_pnc_group(query)
-    if "written_as_other" in on:
-        con.execute(f"create or replace temp table {FOUND} as {query}")
-        query = f"select a, b, guard from {FOUND} union all {_written_as_other()}"
-        if WAIVE_BY_PNC_GROUP:
-            query = _waived_by_pnc_group(query)
     found = con.execute(query).fetchnumpy()
     return (
         found["a"].astype(np.int64),
@@ -331,35 +314,12 @@ def component_guard_pairs(
     )
 
 
-def _written_as_other() -> str:
-    """``written_as_other``: where a guard keeps ``x`` and ``y`` apart, a mention ``u`` written as
-    ``y`` is (same canonical forename and surname, a date of birth or age that fits ``y``'s or
-    neither) whose forename clearly differs from ``x``'s (and whose surname is ``x``'s) is
-    not ``x``'s either (the household holds a Jack and a James: a record of "James" is James,
-    however well its surname, address, phone and age fit Jack), unless it shares ``x``'s PNC id.
-    """
-    return f"""select distinct t.a, t.b, 'written_as_other' as guard from (
-          select least(u.unique_id, x.unique_id) as a, greatest(u.unique_id, x.unique_id) as b
-          from (select a as x, b as y from {FOUND} union select b, a from {FOUND}) as g
-          join {NODES} as x on x.unique_id = g.x
-          join {NODES} as y on y.unique_id = g.y
-          join {NODES} as u on u.component = y.component
-            and u.forename_canon = y.forename_canon and u.surname = y.surname
-          where coalesce(u.dob = y.dob, abs(u.birth_year - y.birth_year) <= 1,
-                         u.birth_year is null)
-            and u.unique_id <> y.unique_id and u.unique_id <> x.unique_id
-            and u.surname = x.surname
-            and {clearly_different_forenames_sql("u", "x")} and {_no_shared_pnc("u", "x")}
-        ) as t
-        left join {FOUND} as f on f.a = t.a and f.b = t.b
-        where f.a is null"""
-
-
 def guards_between(con: Any, features: str, left: int, right: int) -> list[str]:
     """Every guard that keeps mentions ``left`` and ``right`` apart, taken as a component of two
     (for the "why" view): firm dates of birth need more mentions and are not judged here."""
-    in_component = {"firm_dob", "firm_forenames", "undated_namesake", "written_as_other"}
-    rules = pair_guard_sql("l", "r", enabled=set(GUARDS) - in_component)
+    rules = pair_guard_sql(
+        "l", "r", enabled=set(GUARDS) - {"firm_dob", "firm_forenames", "undated_namesake"}
+    )
     left, right = min(left, right), max(left, right)
     found: list[str] = []
     for name, sql in rules:
