@@ -133,14 +133,17 @@ def test_an_undated_mention_with_another_forename_at_one_address_is_a_sibling():
             _m(1, "Winnie", date(2015, 5, 23)),
             _m(2, "Charlotte", None, age=10),  # a referral: age only, her twin's age
             _m(3, "Charlotte", None, age=10, phone="07700 900123"),
-            _m(4, "Winnie", None, age=10, phone="07700 900123"),  # a shared phone: left alone
+            _m(4, "Winnie", None, age=10, phone="07700 900123"),  # the household's phone
+            _m(7, "Charlotte", None, age=10, pnc_id="2015/0011111A"),
+            _m(8, "Winnie", date(2015, 5, 23), pnc_id="2015/0011111A"),  # one PNC id: left alone
             _m(5, "Winifred", None, age=10),  # Winnie's full name: one person
             _m(6, "Mark", date(2015, 5, 23), surname="Hall"),  # another surname
         ],
         enabled=frozenset({"undated_sibling"}),
     )
     assert found[(1, 2)] == "undated_sibling"
-    assert (3, 4) not in found
+    assert found[(3, 4)] == "undated_sibling"  # a phone is the household's, not a person's
+    assert (7, 8) not in found
     assert (1, 5) not in found and (4, 5) not in found
     assert all(6 not in pair for pair in found)
     assert (1, 4) not in found  # the same forename

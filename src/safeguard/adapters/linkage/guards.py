@@ -30,8 +30,9 @@ measures what each one is worth, see ``docs/linking.md``):
   off), no shared PNC id: ``household_member`` for mentions without a date of birth;
 * ``undated_sibling`` (off by default): the same surname and address or postcode, one of the
   two without a date of birth, ages within a year (or unknown), clearly different forenames, no
-  shared PNC id or phone: the ``siblings`` guard where ``twins`` cannot reach, whatever the
-  anchor pairs measure;
+  shared PNC id: the ``siblings`` guard where ``twins`` cannot reach, whatever the anchor pairs
+  measure. A shared phone does not exempt the pair: a phone is the household's (both twins' and
+  their parents' records carry it), so it cannot say which member a record is;
 * ``firm_forenames``: the same surname, and two clearly different forenames each recorded on at
   least two mentions of the component (firm), no shared PNC id: twins or siblings joined through
   their household. A known-as name or alias recorded once is left to the model;
@@ -151,8 +152,7 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
             and ({l}.dob is null or {r}.dob is null)
             and coalesce(abs({l}.birth_year - {r}.birth_year) <= 1, true)
             and ({l}.address = {r}.address or {l}.postcode = {r}.postcode)
-            and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)}
-            and coalesce(damerau_levenshtein({l}.phone, {r}.phone) > 1, true))""",
+            and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)})""",
         "firm_forenames": f"""({l}.surname = {r}.surname
             and {l}.forename_n >= {FIRM_FORENAME_MENTIONS}
             and {r}.forename_n >= {FIRM_FORENAME_MENTIONS}
