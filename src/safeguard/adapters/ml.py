@@ -246,3 +246,30 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
         if mask.any():
             total += float(mask.sum() * abs(y[mask].mean() - p[mask].mean()))
     return total / len(y)
+
+
+def weighted_aucs(score: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The AUC of ``score`` for each row of ``weights`` (draws x rows: how many times each row
+    is taken, as in a bootstrap resample), with ties counted half.
+
+    ``y`` may be the 0/1 outcomes (the AUC itself) or probabilities: then it is the AUC
+    *expected* if each taken row's outcome were drawn from its probability (ratio of the
+    expected pair counts), which is the AUC a model whose probabilities are the truth would
+    show on these rows. NaN for a draw with no pair of a positive and a negative.
+    """
+    score = np.asarray(score, dtype=float)
+    y = np.asarray(y, dtype=float)
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    if score.size == 0:
+        return np.full(w.shape[0], np.nan)
+    values, inv = np.unique(score, return_inverse=True)
+    order = np.argsort(inv, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(inv[order]) != 0])
+    pos = np.add.reduceat((w * y)[:, order], starts, axis=1)  # draws x distinct scores
+    neg = np.add.reduceat((w * (1.0 - y))[:, order], starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
+    same = (w * y * (1.0 - y)).sum(axis=1)  # a row paired with itself is no pair
+    num = (pos * below).sum(axis=1) + 0.5 * ((pos * neg).sum(axis=1) - same)
+    den = pos.sum(axis=1) * neg.sum(axis=1) - same
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)

@@ -220,6 +220,7 @@ def train(
             },  # fmt: skip
             "compared": compared,
             "groups": cards.breakdown(test_rows, y_test, p),
+            "fairness": cards.fairness(test_rows, y_test, p),
             "created_by": recorded_as(actor),
             "seconds": {k: round(v, 2) for k, v in seconds.items()},
         }
