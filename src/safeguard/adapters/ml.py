@@ -258,18 +258,21 @@ def weighted_aucs(score: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.n
     show on these rows. NaN for a draw with no pair of a positive and a negative.
     """
     score = np.asarray(score, dtype=float)
-    y = np.asarray(y, dtype=float)
     w = np.atleast_2d(np.asarray(weights, dtype=float))
     if score.size == 0:
         return np.full(w.shape[0], np.nan)
-    values, inv = np.unique(score, return_inverse=True)
-    order = np.argsort(inv, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(inv[order]) != 0])
-    pos = np.add.reduceat((w * y)[:, order], starts, axis=1)  # draws x distinct scores
-    neg = np.add.reduceat((w * (1.0 - y))[:, order], starts, axis=1)
-    below = np.cumsum(neg, axis=1) - neg
-    same = (w * y * (1.0 - y)).sum(axis=1)  # a row paired with itself is no pair
-    num = (pos * below).sum(axis=1) + 0.5 * ((pos * neg).sum(axis=1) - same)
+    order = np.argsort(score, kind="stable")
+    sorted_score, yy, w = score[order], np.asarray(y, dtype=float)[order], w[:, order]
+    pos, neg = w * yy, w * (1.0 - yy)
+    upto = np.cumsum(neg, axis=1)  # negative weight at or below each row, in score order
+    # Each row's tie block [first, last]: negatives strictly below, and tied with it.
+    new = np.r_[True, sorted_score[1:] != sorted_score[:-1]]
+    first = np.maximum.accumulate(np.where(new, np.arange(score.size), 0))
+    last = np.r_[np.flatnonzero(new)[1:] - 1, score.size - 1][np.cumsum(new) - 1]
+    below = upto[:, first] - neg[:, first] if not new.all() else upto - neg
+    tied = upto[:, last] - below if not new.all() else neg
+    same = (pos * (1.0 - yy)).sum(axis=1)  # a row paired with itself is no pair
+    num = (pos * (below + 0.5 * tied)).sum(axis=1) - 0.5 * same
     den = pos.sum(axis=1) * neg.sum(axis=1) - same
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
