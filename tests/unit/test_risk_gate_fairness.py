@@ -157,3 +157,13 @@ def test_a_card_written_before_the_group_test_keeps_the_raw_rule() -> None:
                                                               "dash_count_auc": 0.56}},
     }  # fmt: skip
     assert "victim sex=M 0.700" in cards.card_refusals(card)[0]
+
+
+def test_the_ece_floor_is_the_noise_of_outcomes_drawn_from_the_probabilities() -> None:
+    # One bin at p = 0.3: the ECE is |mean of n Bernoulli(0.3) - 0.3|, of mean
+    # sqrt(2 / pi) * sqrt(0.21 / n) (half-normal).
+    for n in (1000, 10000):
+        mean, p95 = ml.ece_floor(np.full(n, 0.3), draws=400)
+        assert mean == pytest.approx(np.sqrt(2 / np.pi) * np.sqrt(0.21 / n), rel=0.15)
+        assert p95 > mean
+    assert ml.ece_floor(np.array([])) == (0.0, 0.0)

@@ -276,3 +276,18 @@ def weighted_aucs(score: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.n
     den = pos.sum(axis=1) * neg.sum(axis=1) - same
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def ece_floor(p: np.ndarray, draws: int = 200, seed: int = 0) -> tuple[float, float]:
+    """(mean, 95th percentile) of the ECE of ``p`` against outcomes drawn from ``p`` itself on
+    these rows: what a model whose probabilities were the truth would score from the outcomes'
+    sampling noise alone. Truth-free (the force can compute it for its own model); a measured
+    ECE near it is noise, not miscalibration. Seeded, so a card is reproducible."""
+    p = np.asarray(p, dtype=float)
+    if p.size == 0:
+        return 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    got = [
+        expected_calibration_error((rng.random(p.size) < p).astype(int), p) for _ in range(draws)
+    ]
+    return float(np.mean(got)), float(np.percentile(got, 95))

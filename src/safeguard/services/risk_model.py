@@ -214,6 +214,7 @@ def train(
             "test": {
                 "auc": ml.auc(y_test, p),
                 "ece": ml.expected_calibration_error(y_test, p),
+                "ece_floor": dict(zip(("mean", "p95"), ml.ece_floor(p), strict=True)),
                 "observed": float(y_test.mean()),
                 "predicted": float(p.mean()),
                 "same_incidents": same,

@@ -266,6 +266,16 @@ def _calibration(c: Mapping[str, Any] | None) -> str:
     )
 
 
+def _floor(floor: Mapping[str, float] | None) -> str:
+    if not floor:
+        return ""
+    return (
+        f" On these rows a model whose probabilities were the truth would score ECE "
+        f"{floor['mean']:.3f} on average from the outcomes' noise alone (95th percentile "
+        f"{floor['p95']:.3f}; outcomes redrawn from this model's probabilities)."
+    )
+
+
 def _fairness_lines(fair: Mapping[str, Any] | None) -> list[str]:
     if not fair:
         return []
@@ -322,7 +332,8 @@ def markdown(card: Mapping[str, Any]) -> str:
         "## Performance on the test year",
         "",
         f"AUC {_fmt(test['auc'])}, ECE {_fmt(test['ece'])} (ten equal-width bins), "
-        f"outcome rate {_fmt(test['observed'])}, mean prediction {_fmt(test['predicted'])}.",
+        f"outcome rate {_fmt(test['observed'])}, mean prediction {_fmt(test['predicted'])}."
+        + _floor(test.get("ece_floor")),
         "",
         f"On the same {same.get('n', 0):,} test incidents with a form:",
         "",
