@@ -656,6 +656,7 @@ def link_from_truth(db: Path, force_root: Path) -> None:
 def product_model(force: Force, db: Path, samples: int = 30) -> Product:
     import sqlalchemy as sa
 
+    from safeguard.adapters.db import risk_model_store as stored
     from safeguard.adapters.db.engine import make_engine, upgrade
     from safeguard.adapters.db.history_repository import HistoryRepository
     from safeguard.adapters.db.tables import events, involvements, missing_episodes
@@ -716,12 +717,7 @@ def product_model(force: Force, db: Path, samples: int = 30) -> Product:
             f"{card['test']['predicted']:.3f}"
         )
         with eng.connect() as conn:
-            row = (
-                conn.execute(sa.select(svc.risk_models).where(svc.risk_models.c.id == t.model_id))
-                .mappings()
-                .one()
-            )
-            model = svc._checked(row)
+            model = svc._checked(stored.model_by_id(conn, t.model_id))
         rows = ds.of(target)
         began = time.perf_counter()
         scored = svc._score_rows(t.model_id, target, model, rows, pd.Timestamp.now(tz="UTC"))
