@@ -616,6 +616,7 @@ class Product:
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     gaps: dict[str, float] = field(default_factory=dict)
+    fairness: list[str] = field(default_factory=list)
 
 
 def link_from_truth(db: Path, force_root: Path) -> None:
@@ -655,6 +656,7 @@ def link_from_truth(db: Path, force_root: Path) -> None:
 def product_model(force: Force, db: Path, samples: int = 30) -> Product:
     import sqlalchemy as sa
 
+    from safeguard.adapters.db import risk_model_store as stored
     from safeguard.adapters.db.engine import make_engine, upgrade
     from safeguard.adapters.db.history_repository import HistoryRepository
     from safeguard.adapters.db.tables import events, involvements, missing_episodes
@@ -696,13 +698,26 @@ def product_model(force: Force, db: Path, samples: int = 30) -> Product:
                     groups[f"{name}={g['group']}"] = g["auc"]
         if groups:
             out.gaps[target.value] = max(groups.values()) - min(groups.values())
-        with eng.connect() as conn:
-            row = (
-                conn.execute(sa.select(svc.risk_models).where(svc.risk_models.c.id == t.model_id))
-                .mappings()
-                .one()
+        for g in card.get("fairness", {}).get("tests", []):
+            out.fairness.append(
+                f"{target.value:<16}{g['attribute'] + '=' + g['group']:<22}{g['n']:>7,}"
+                f"{g['positives']:>6,}{g['auc']:>7.3f}{g['rest_auc']:>7.3f}{g['gap']:>7.3f}"
+                f"{g['reference_gap']:>7.3f}{g['excess']:>7.3f}  {g['ci95'][0]:+.3f}..."
+                f"{g['ci95'][1]:+.3f}{g['lower']:>8.3f}  {'gated' if g['gated'] else ''}"
             )
-            model = svc._checked(row)
+        for g in card.get("fairness", {}).get("not_tested", []):
+            out.fairness.append(
+                f"{target.value:<16}{g['attribute'] + '=' + g['group']:<22}{g['n']:>7,}"
+                f"{g['positives']:>6,}  not tested: {g['why']}"
+            )
+        cal = card.get("calibration") or {}
+        out.notes.append(
+            f"{target.value}: calibration {cal.get('method')} ({cal.get('why', '')}), test "
+            f"observed {card['test']['observed']:.3f}, mean predicted "
+            f"{card['test']['predicted']:.3f}"
+        )
+        with eng.connect() as conn:
+            model = svc._checked(stored.model_by_id(conn, t.model_id))
         rows = ds.of(target)
         began = time.perf_counter()
         scored = svc._score_rows(t.model_id, target, model, rows, pd.Timestamp.now(tz="UTC"))
@@ -811,7 +826,17 @@ def main() -> int:
         for what, sec in product.seconds.items():
             print(f"  {what}: {sec * 1000:.1f} ms" if sec < 1 else f"  {what}: {sec:.1f} s")
         for target, gap in product.gaps.items():
-            print(f"  {target}: largest AUC gap by victim sex / ethnicity {gap:.3f}")
+            print(f"  {target}: largest raw AUC gap over victim sex and ethnicity groups of "
+                  f">= 100 rows (the gate's rule before the group test) {gap:.3f}")  # fmt: skip
+        if product.fairness:
+            print(
+                "  group test of the card (own labels; each group against the rest of its "
+                "attribute):\n  "
+                f"{'target':<16}{'group':<22}{'n':>7}{'pos':>6}{'AUC':>7}{'rest':>7}{'gap':>7}"
+                f"{'ref':>7}{'excess':>7}  {'95% interval':<14}{'lower':>8}"
+            )
+            for line in product.fairness:
+                print(f"  {line}")
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs")
     return 0

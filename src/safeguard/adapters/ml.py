@@ -246,3 +246,48 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
         if mask.any():
             total += float(mask.sum() * abs(y[mask].mean() - p[mask].mean()))
     return total / len(y)
+
+
+def weighted_aucs(score: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The AUC of ``score`` for each row of ``weights`` (draws x rows: how many times each row
+    is taken, as in a bootstrap resample), with ties counted half.
+
+    ``y`` may be the 0/1 outcomes (the AUC itself) or probabilities: then it is the AUC
+    *expected* if each taken row's outcome were drawn from its probability (ratio of the
+    expected pair counts), which is the AUC a model whose probabilities are the truth would
+    show on these rows. NaN for a draw with no pair of a positive and a negative.
+    """
+    score = np.asarray(score, dtype=float)
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    if score.size == 0:
+        return np.full(w.shape[0], np.nan)
+    order = np.argsort(score, kind="stable")
+    sorted_score, yy, w = score[order], np.asarray(y, dtype=float)[order], w[:, order]
+    pos, neg = w * yy, w * (1.0 - yy)
+    upto = np.cumsum(neg, axis=1)  # negative weight at or below each row, in score order
+    # Each row's tie block [first, last]: negatives strictly below, and tied with it.
+    new = np.r_[True, sorted_score[1:] != sorted_score[:-1]]
+    first = np.maximum.accumulate(np.where(new, np.arange(score.size), 0))
+    last = np.r_[np.flatnonzero(new)[1:] - 1, score.size - 1][np.cumsum(new) - 1]
+    below = upto[:, first] - neg[:, first] if not new.all() else upto - neg
+    tied = upto[:, last] - below if not new.all() else neg
+    same = (pos * (1.0 - yy)).sum(axis=1)  # a row paired with itself is no pair
+    num = (pos * (below + 0.5 * tied)).sum(axis=1) - 0.5 * same
+    den = pos.sum(axis=1) * neg.sum(axis=1) - same
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def ece_floor(p: np.ndarray, draws: int = 200, seed: int = 0) -> tuple[float, float]:
+    """(mean, 95th percentile) of the ECE of ``p`` against outcomes drawn from ``p`` itself on
+    these rows: what a model whose probabilities were the truth would score from the outcomes'
+    sampling noise alone. Truth-free (the force can compute it for its own model); a measured
+    ECE near it is noise, not miscalibration. Seeded, so a card is reproducible."""
+    p = np.asarray(p, dtype=float)
+    if p.size == 0:
+        return 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    got = [
+        expected_calibration_error((rng.random(p.size) < p).astype(int), p) for _ in range(draws)
+    ]
+    return float(np.mean(got)), float(np.percentile(got, 95))

@@ -214,12 +214,14 @@ def train(
             "test": {
                 "auc": ml.auc(y_test, p),
                 "ece": ml.expected_calibration_error(y_test, p),
+                "ece_floor": dict(zip(("mean", "p95"), ml.ece_floor(p), strict=True)),
                 "observed": float(y_test.mean()),
                 "predicted": float(p.mean()),
                 "same_incidents": same,
             },  # fmt: skip
             "compared": compared,
             "groups": cards.breakdown(test_rows, y_test, p),
+            "fairness": cards.fairness(test_rows, y_test, p),
             "created_by": recorded_as(actor),
             "seconds": {k: round(v, 2) for k, v in seconds.items()},
         }

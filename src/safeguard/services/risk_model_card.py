@@ -7,17 +7,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from safeguard.adapters import ml
-from safeguard.domain.risk.gate import Measures, Thresholds, refusals
+from safeguard.domain.risk.gate import GroupTest, Measures, Thresholds, refusals
 from safeguard.domain.risk.targets import Target
 from safeguard.services.risk_model_data import IndexRow, age_band
 
-MIN_GROUP = 100  # rows (with both outcomes) a group needs to be reported and gated
+MIN_GROUP = 100  # rows (with both outcomes) a group needed to be gated on cards before tests
 GATED_BY = ("victim sex", "ethnicity")
+#: Outcomes of each kind a group, and the rest of its attribute, need for the group test: with
+#: fewer, a group's AUC has a standard error of about 0.05 or more and is reported, not tested.
+MIN_OUTCOMES = 50
+DRAWS = 300  # bootstrap resamples of each group and of the rest of its attribute
+#: Family-wise error of the gate's group tests (Bonferroni over the gated groups tested): the
+#: chance that a model whose probabilities are the truth is refused for noise. The gate runs on
+#: every training, so 5% would refuse one such model in twenty.
+LEVEL = 0.01
 
 KNOWN_LIMITS = (
     "Advisory only: it never changes an instrument's grade; a high band beside a standard grade "
@@ -95,18 +104,140 @@ def breakdown(
     return out
 
 
+def _resampled(rng: np.random.Generator, n: int, draws: int) -> np.ndarray:
+    """Weights of the rows as they are (first) and of ``draws`` bootstrap resamples: how many
+    times each row is taken, Poisson(1) (the Poisson bootstrap, a standard approximation of
+    resampling n of n that needs no draw of indices)."""
+    return np.vstack([np.ones((1, n)), rng.poisson(1.0, size=(draws, n))])
+
+
+def fairness(
+    rows: Sequence[IndexRow],
+    y: np.ndarray,
+    p: np.ndarray,
+    *,
+    draws: int = DRAWS,
+    min_outcomes: int = MIN_OUTCOMES,
+    level: float = LEVEL,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The group tests of the gate: each group of a gated attribute (victim sex, ethnicity)
+    with at least ``min_outcomes`` of each outcome (and its rest likewise) against the rest of
+    that attribute. (Age band and area are in :func:`breakdown`, not tested.)
+
+    For each: the AUC gap (rest minus group), the gap the model's own probabilities imply (the
+    AUCs expected were each outcome drawn from its probability: what a model that is the truth
+    would show, from the group's case mix alone; no truth is read), the excess beyond it, and a
+    bootstrap of the excess (rows resampled within the group and within the rest): its
+    standard error, 95% percentile interval and a lower bound at a family-wise ``level`` over
+    the gated groups tested. Groups with too few outcomes are listed as not tested, with why.
+    The resamples are seeded, so a card is reproducible."""
+    # One set of resampling weights for every test row: a group's and its rest's weights are
+    # disjoint columns of it, so independent.
+    weights = _resampled(np.random.default_rng(seed), len(rows), draws)
+    found: list[dict[str, Any]] = []
+    untested: list[dict[str, Any]] = []
+    for name, of in _groups(rows).items():
+        attribute = name.replace("child", "victim")
+        if attribute not in GATED_BY:
+            continue
+        values = np.array([of(r) or "" for r in rows], dtype=object)
+        recorded = (values != "") & (values != "unknown")
+        for g in sorted({str(v) for v in values[recorded]}):
+            mine, rest = values == g, recorded & (values != g)
+            counts = [int(y[m].sum()) for m in (mine, rest)]
+            fewest = min(counts[0], int(mine.sum()) - counts[0], counts[1],
+                         int(rest.sum()) - counts[1])  # fmt: skip
+            if fewest < min_outcomes:
+                untested.append({"attribute": attribute, "group": g, "n": int(mine.sum()),
+                                 "positives": counts[0],
+                                 "why": f"fewer than {min_outcomes} of an outcome in the group "
+                                 "or the rest"})  # fmt: skip
+                continue
+            obs, ref = [], []
+            for m in (mine, rest):
+                w = weights[:, m]
+                obs.append(ml.weighted_aucs(p[m], y[m], w))
+                ref.append(ml.weighted_aucs(p[m], p[m], w))
+            gap, ref_gap = obs[1] - obs[0], ref[1] - ref[0]
+            excess = gap - ref_gap
+            boot = excess[1:][~np.isnan(excess[1:])]
+            if len(boot) < draws // 2:  # resamples without a pair to rank: not testable
+                untested.append({"attribute": attribute, "group": g, "n": int(mine.sum()),
+                                 "positives": counts[0],
+                                 "why": "too few resamples with both outcomes"})  # fmt: skip
+                continue
+            found.append(
+                {
+                    "attribute": attribute,
+                    "group": g,
+                    "gated": True,
+                    "n": int(mine.sum()),
+                    "positives": counts[0],
+                    "auc": float(obs[0][0]),
+                    "rest_auc": float(obs[1][0]),
+                    "gap": float(gap[0]),
+                    "reference_gap": float(ref_gap[0]),
+                    "excess": float(excess[0]),
+                    "se": float(boot.std(ddof=1)),
+                    "ci95": [float(x) for x in np.percentile(boot, [2.5, 97.5])],
+                }
+            )
+    z = NormalDist().inv_cdf(1 - level / max(1, len(found)))
+    for t in found:
+        t["tested"] = len(found)
+        t["lower"] = t["excess"] - z * t["se"]
+    return {
+        "method": "each group against the rest of its attribute; AUC gap beyond the gap the "
+        "model's own probabilities imply; bootstrap lower bound, family-wise over the gated "
+        "groups",
+        "min_outcomes": min_outcomes,
+        "draws": draws,
+        "level": level,
+        "gated_by": list(GATED_BY),
+        "tests": found,
+        "not_tested": untested,
+    }
+
+
+def group_tests(card: Mapping[str, Any]) -> tuple[GroupTest, ...]:
+    fair = card.get("fairness") or {}
+    return tuple(
+        GroupTest(
+            t["attribute"],
+            t["group"],
+            t["n"],
+            t["positives"],
+            t["auc"],
+            t["rest_auc"],
+            t["gap"],
+            t["reference_gap"],
+            t["excess"],
+            t["lower"],
+            (t["ci95"][0], t["ci95"][1]),
+            t["tested"],
+        )  # fmt: skip
+        for t in fair.get("tests", [])
+        if t["gated"]
+    )
+
+
 def gate_measures(card: Mapping[str, Any]) -> Measures:
+    """The gate's figures of a card. A card written before the group tests (no "fairness")
+    is gated as it was then: the raw largest AUC gap over groups of at least ``MIN_GROUP``."""
     groups: dict[str, float] = {}
-    for name in GATED_BY:
-        for g in card["groups"].get(name, []):
-            if g["auc"] is not None and g["n"] >= MIN_GROUP and 0 < g["positives"] < g["n"]:
-                groups[f"{name}={g['group']}"] = g["auc"]
+    if "fairness" not in card:
+        for name in GATED_BY:
+            for g in card["groups"].get(name, []):
+                if g["auc"] is not None and g["n"] >= MIN_GROUP and 0 < g["positives"] < g["n"]:
+                    groups[f"{name}={g['group']}"] = g["auc"]
     dash = card["test"]["same_incidents"].get("dash_count_auc")
     return Measures(
         auc=card["test"]["same_incidents"].get("model_auc") or card["test"]["auc"] or 0.0,
         dash_auc=dash,
         ece=card["test"]["ece"],
         group_aucs=groups,
+        group_tests=group_tests(card),
     )
 
 
@@ -135,6 +266,50 @@ def _calibration(c: Mapping[str, Any] | None) -> str:
     )
 
 
+def _floor(floor: Mapping[str, float] | None) -> str:
+    if not floor:
+        return ""
+    return (
+        f" On these rows a model whose probabilities were the truth would score ECE "
+        f"{floor['mean']:.3f} on average from the outcomes' noise alone (95th percentile "
+        f"{floor['p95']:.3f}; outcomes redrawn from this model's probabilities)."
+    )
+
+
+def _fairness_lines(fair: Mapping[str, Any] | None) -> list[str]:
+    if not fair:
+        return []
+    lines = [
+        "## Group test (test year)",
+        "",
+        f"Each group with at least {fair['min_outcomes']} of each outcome (and the rest of its "
+        "attribute likewise) against the rest of its attribute. *Gap*: the rest's AUC minus the "
+        "group's. *Reference*: the same gap of the AUCs the model's own probabilities imply "
+        "(expected if each outcome were drawn from its probability; a group whose risk is less "
+        "spread ranks worse under any model, the truth included). *Excess*: gap minus "
+        f"reference, with {fair['draws']} bootstrap resamples of the group and of the rest. The "
+        "gate refuses a gated attribute's group whose excess is over the limit and whose lower "
+        f"bound (family-wise {1 - fair['level']:.0%} over the gated groups) is over zero.",
+        "",
+        "| attribute | group | n | positives | AUC | rest AUC | gap | reference | excess | "
+        "95% interval | lower bound | gated |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for t in fair["tests"]:
+        lines.append(
+            f"| {t['attribute']} | {t['group']} | {t['n']:,} | {t['positives']:,} | "
+            f"{_fmt(t['auc'])} | {_fmt(t['rest_auc'])} | {_fmt(t['gap'])} | "
+            f"{_fmt(t['reference_gap'])} | {_fmt(t['excess'])} | {_fmt(t['ci95'][0])} to "
+            f"{_fmt(t['ci95'][1])} | {_fmt(t['lower'])} | {'yes' if t['gated'] else 'no'} |"
+        )
+    if fair["not_tested"]:
+        lines += ["", "Not tested (too few outcomes to rank): " + ", ".join(
+            f"{u['attribute']}={u['group']} ({u['n']:,} rows, {u['positives']:,} positive)"
+            for u in fair["not_tested"]
+        ) + "."]  # fmt: skip
+    return lines + [""]
+
+
 def markdown(card: Mapping[str, Any]) -> str:
     t = Target(card["target"])
     test, same = card["test"], card["test"]["same_incidents"]
@@ -157,7 +332,8 @@ def markdown(card: Mapping[str, Any]) -> str:
         "## Performance on the test year",
         "",
         f"AUC {_fmt(test['auc'])}, ECE {_fmt(test['ece'])} (ten equal-width bins), "
-        f"outcome rate {_fmt(test['observed'])}, mean prediction {_fmt(test['predicted'])}.",
+        f"outcome rate {_fmt(test['observed'])}, mean prediction {_fmt(test['predicted'])}."
+        + _floor(test.get("ece_floor")),
         "",
         f"On the same {same.get('n', 0):,} test incidents with a form:",
         "",
@@ -184,6 +360,7 @@ def markdown(card: Mapping[str, Any]) -> str:
                 f"{_fmt(g['ece'])} | {_fmt(g['observed'])} | {_fmt(g['predicted'])} |"
             )
         lines.append("")
+    lines += _fairness_lines(card.get("fairness"))
     lines += ["## Activation gate", ""]
     gate = card.get("refusals") or []
     lines.append(

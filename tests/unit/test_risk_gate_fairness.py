@@ -1,0 +1,169 @@
+"""The gate's group test: a real gap refuses (naming the group and its numbers), a gap that a
+tiny group's noise or a group's case mix explains does not; groups are compared within their
+own attribute; the bootstrap's AUCs are the AUCs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from safeguard.adapters import ml
+from safeguard.domain.risk.features import FeatureRow
+from safeguard.domain.risk.gate import Measures, refusals
+from safeguard.services import risk_model_card as cards
+from safeguard.services.risk_model_data import IndexRow
+
+WHEN = datetime(2024, 3, 1, tzinfo=UTC)
+
+
+def _rows(sexes: list[str], ethnicities: list[str] | None = None) -> list[IndexRow]:
+    eth = ethnicities or [""] * len(sexes)
+    return [
+        IndexRow(
+            "da",
+            f"s{i}",
+            f"P{i}",
+            None,
+            i,
+            None,
+            WHEN,
+            FeatureRow({}, {}),
+            {},
+            area="North",
+            sex=s,
+            ethnicity=e or None,
+            age=30.0,
+        )  # fmt: skip
+        for i, (s, e) in enumerate(zip(sexes, eth, strict=True))
+    ]
+
+
+def _gate(rows: list[IndexRow], y: np.ndarray, p: np.ndarray) -> tuple[list[str], dict]:  # type: ignore[type-arg]
+    fair = cards.fairness(rows, y, p, draws=200)
+    card = {"fairness": fair, "groups": {}, "test": {"ece": 0.01, "auc": 0.8,
+            "same_incidents": {"model_auc": 0.8, "dash_count_auc": 0.56}}}  # fmt: skip
+    return cards.card_refusals(card), fair
+
+
+def _test_of(fair: dict, attribute: str, group: str) -> dict:  # type: ignore[type-arg]
+    return next(t for t in fair["tests"] if t["attribute"] == attribute and t["group"] == group)
+
+
+def test_weighted_aucs_are_the_auc_of_the_resample_and_the_expected_auc() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.uniform(size=400)
+    y = (rng.uniform(size=400) < p).astype(int)
+    s = np.round(p, 1)  # ties
+    assert ml.weighted_aucs(s, y, np.ones((1, 400)))[0] == pytest.approx(ml.auc(y, s))
+    w = rng.multinomial(400, np.full(400, 1 / 400), size=2)
+    taken = np.repeat(np.arange(400), w[1])
+    assert ml.weighted_aucs(s, y, w)[1] == pytest.approx(ml.auc(y[taken], s[taken]))
+    # Outcomes redrawn from p 4,000 times; the AUC of each by the rank-sum formula (no ties).
+    drawn = rng.uniform(size=(4000, 400)) < p
+    ranks = np.argsort(np.argsort(p)) + 1
+    n1 = drawn.sum(axis=1)
+    aucs = ((drawn * ranks).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * (400 - n1))
+    assert ml.weighted_aucs(p, p, np.ones((1, 400)))[0] == pytest.approx(aucs.mean(), abs=0.002)
+    assert np.isnan(ml.weighted_aucs(s, np.zeros(400), np.ones((1, 400)))[0])
+
+
+def test_a_real_gap_refuses_with_the_group_and_its_numbers() -> None:
+    rng = np.random.default_rng(1)
+    n_f, n_m = 3000, 1000
+    z = rng.normal(size=n_f + n_m)
+    truth = expit(-0.7 + z)
+    y = (rng.uniform(size=len(z)) < truth).astype(int)
+    # For men the model's probabilities are as spread as the truth's but rank them poorly.
+    z_model = z.copy()
+    z_model[n_f:] = 0.4 * z[n_f:] + np.sqrt(1 - 0.16) * rng.normal(size=n_m)
+    why, fair = _gate(_rows(["F"] * n_f + ["M"] * n_m), y, expit(-0.7 + z_model))
+    men = _test_of(fair, "victim sex", "M")
+    assert men["gap"] > 0.1 and abs(men["reference_gap"]) < 0.03 and men["lower"] > 0
+    assert len(why) == 1
+    assert why[0].startswith("victim sex=M is ranked worse than the rest of victim sex: AUC ")
+    assert f"{men['auc']:.3f} against {men['rest_auc']:.3f}" in why[0]
+    assert "1,000 rows" in why[0]
+
+
+def test_a_real_gap_in_a_small_group_still_refuses() -> None:
+    rng = np.random.default_rng(2)
+    n = 3000
+    truth = expit(-0.7 + rng.normal(size=n))
+    y = (rng.uniform(size=n) < truth).astype(int)
+    eth = ["A1"] * 2800 + ["A9"] * 200
+    p = truth.copy()
+    p[2800:] = rng.permutation(truth[2800:])  # the model does not rank this group at all
+    why, fair = _gate(_rows(["F"] * n, eth), y, p)
+    a9 = _test_of(fair, "ethnicity", "A9")
+    assert a9["positives"] >= 50 and a9["n"] - a9["positives"] >= 50
+    assert any(w.startswith("ethnicity=A9 is ranked worse") for w in why)
+
+
+def test_a_group_whose_risk_is_less_spread_is_not_refused_for_it() -> None:
+    """The truth itself ranks such a group worse: the gap the model's own probabilities imply
+    explains it, so it is the case mix, not the model."""
+    rng = np.random.default_rng(4)
+    n_f, n_m = 3000, 3000
+    z = np.r_[rng.normal(size=n_f), 0.4 * rng.normal(size=n_m)]
+    p = expit(-0.7 + z)  # the model is the truth
+    y = (rng.uniform(size=len(z)) < p).astype(int)
+    why, fair = _gate(_rows(["F"] * n_f + ["M"] * n_m), y, p)
+    men = _test_of(fair, "victim sex", "M")
+    assert men["gap"] > 0.08  # the raw rule (largest gap over 0.05) refused this model
+    assert abs(men["excess"]) < 0.05 and why == []
+    old = refusals(Measures(0.8, 0.56, 0.01, {"sex=F": men["rest_auc"], "sex=M": men["auc"]}))
+    assert old and "AUC gap between groups" in old[0]
+
+
+def test_noise_in_a_tiny_group_does_not_refuse_a_model_that_is_the_truth() -> None:
+    raw_refusals = 0
+    for seed in range(20):
+        rng = np.random.default_rng(100 + seed)
+        n, tiny = 2000, 170  # about 55 positives
+        p = expit(-0.7 + rng.normal(size=n))
+        y = (rng.uniform(size=n) < p).astype(int)
+        eth = ["A1"] * (n - tiny) + ["A9"] * tiny
+        why, fair = _gate(_rows(["F"] * n, eth), y, p)
+        tested = [t for t in fair["tests"] if t["group"] == "A9"]
+        if tested and abs(tested[0]["gap"]) > 0.05:
+            raw_refusals += 1  # a raw gap over the limit, from noise alone
+        assert why == [], f"seed {100 + seed}: {why}"
+    assert raw_refusals >= 2  # the draws did include noise gaps the raw rule would refuse
+
+
+def test_groups_with_too_few_outcomes_are_listed_not_tested() -> None:
+    rng = np.random.default_rng(5)
+    n = 2000
+    p = expit(-0.7 + rng.normal(size=n))
+    y = (rng.uniform(size=n) < p).astype(int)
+    eth = ["A1"] * 1940 + ["A9"] * 60
+    why, fair = _gate(_rows(["F"] * 1000 + ["M"] * 1000, eth), y, p)
+    assert {(u["attribute"], u["group"]) for u in fair["not_tested"]} >= {("ethnicity", "A9")}
+    assert not any(t["group"] == "A9" for t in fair["tests"])
+    assert {t["group"] for t in fair["tests"] if t["attribute"] == "victim sex"} == {"F", "M"}
+    assert "Not tested" in "\n".join(cards._fairness_lines(fair))
+
+
+def test_a_card_written_before_the_group_test_keeps_the_raw_rule() -> None:
+    card = {
+        "groups": {"victim sex": [
+            {"group": "F", "n": 900, "positives": 300, "auc": 0.80},
+            {"group": "M", "n": 300, "positives": 100, "auc": 0.70},
+        ]},
+        "test": {"ece": 0.01, "auc": 0.8, "same_incidents": {"model_auc": 0.8,
+                                                              "dash_count_auc": 0.56}},
+    }  # fmt: skip
+    assert "victim sex=M 0.700" in cards.card_refusals(card)[0]
+
+
+def test_the_ece_floor_is_the_noise_of_outcomes_drawn_from_the_probabilities() -> None:
+    # One bin at p = 0.3: the ECE is |mean of n Bernoulli(0.3) - 0.3|, of mean
+    # sqrt(2 / pi) * sqrt(0.21 / n) (half-normal).
+    for n in (1000, 10000):
+        mean, p95 = ml.ece_floor(np.full(n, 0.3), draws=400)
+        assert mean == pytest.approx(np.sqrt(2 / np.pi) * np.sqrt(0.21 / n), rel=0.15)
+        assert p95 > mean
+    assert ml.ece_floor(np.array([])) == (0.0, 0.0)
