@@ -113,12 +113,10 @@ def _delta_session(config: LinkConfig) -> DeltaLinkingBackend:
     return LinkingSession(memory_limit=config.memory_limit, earliest_birth=config.earliest_birth)
 
 
-def _guard_pairs(session: LinkingBackend, config: LinkConfig) -> GuardPairs | None:
-    """The session's guards inside components (a ``DeltaLinkingBackend``: DuckDB); the Spark
-    session applies its own hard negatives to scored pairs instead."""
-    if isinstance(session, DeltaLinkingBackend):
-        return session.guard_pairs(config.guards_off)
-    return None
+def _guard_pairs(session: LinkingBackend, config: LinkConfig) -> GuardPairs:
+    """The session's guards inside components: every backend applies the same guards (Spark
+    hands them to the same DuckDB code on the driver)."""
+    return session.guard_pairs(config.guards_off)
 
 
 def _start_run(engine: Engine, kind: str, actor: Principal, backend: str, at: datetime) -> int:
@@ -192,8 +190,7 @@ def link_all(
         timer.lap("read mentions and links")
         with _session(config) as session:
             n = session.load(raw, today=at.date())
-            if isinstance(session, DeltaLinkingBackend):
-                session.load_events(load_mention_events(engine))
+            session.load_events(load_mention_events(engine))
             timer.lap("features and events")
             trained = saved is None
             if saved is None:
