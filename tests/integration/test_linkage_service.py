@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -19,7 +20,7 @@ from safeguard.adapters.linkage.engine import LinkingSession
 from safeguard.adapters.linkage.features import raw_from_records
 from safeguard.domain.access import Actor, Refused, Role
 from safeguard.domain.linking import pairwise_scores
-from safeguard.errors import Conflict, InvalidTransition, ValidationFailed
+from safeguard.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from safeguard.services.linking import decisions, one_record, runs
 from safeguard.services.linking.config import LinkConfig
 from safeguard.services.unit_of_work import SCHEDULED_RUN
@@ -203,6 +204,23 @@ def test_link_one_returns_the_known_person_first(
         one_record.link_one(
             engine, {"date_of_birth": date(1990, 1, 1)}, config=config, today=NOW.date()
         )
+
+
+def test_link_one_on_a_feature_store_of_an_earlier_version_says_to_run_link(
+    engine: Engine, trained_model: str, config: LinkConfig
+):
+    insert_mentions(engine, ROWS)
+    _with_model(engine, trained_model)
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
+    with duckdb.connect(str(config.store_path)) as con:  # as written before other names
+        con.execute("alter table features drop column other_forenames")
+    one_record._REALTIME.pop(config.store_path, None)
+    target = ROWS[10]
+    query = {k: target[k] for k in ("forenames", "surname", "date_of_birth", "postcode", "sex")}
+    with pytest.raises(NotFound, match=r"earlier version .*other_forenames.*safeguard link"):
+        one_record.link_one(engine, query, config=config, today=NOW.date())
+    runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)  # rebuilds the store
+    assert one_record.link_one(engine, query, config=config, today=NOW.date())
 
 
 def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(

@@ -91,6 +91,20 @@ class RealtimeLinker:
         if not rows:
             raise LookupError(f"{store} holds no model")
         self.model: dict[str, Any] = splink_model(json.loads(rows[0][0]))
+        present = {
+            name
+            for (name,) in self.con.execute(
+                "select column_name from duckdb_columns() "
+                "where database_name = 'store' and table_name = 'features'"
+            ).fetchall()
+        }
+        missing = [c for c in FEATURE_COLUMNS if c not in present]
+        if missing:
+            self.con.close()
+            raise LookupError(
+                f"{store} was written by an earlier version of safeguard (no "
+                f"{', '.join(missing)}): run `safeguard link` once to rebuild it"
+            )
         self.db_api = DuckDBAPI(connection=self.con)
         self.loaded_mtime = store.stat().st_mtime
         self.features: pa.Table = self.con.sql(

@@ -73,7 +73,11 @@ def link_one(
             raise NotFound("no linked mentions yet: run `safeguard link` first")
         if linker is not None:
             linker.close()
-        linker = RealtimeLinker(path)
+        try:
+            linker = RealtimeLinker(path)
+        except LookupError as error:  # no model in it, or written by an earlier version
+            _REALTIME.pop(path, None)
+            raise NotFound(str(error)) from error
         _REALTIME[path] = linker
     scores = linker.score(features)
     if not scores:
