@@ -41,7 +41,7 @@ from safeguard.errors import ValidationFailed
 from safeguard.instruments import load_catalogue
 from safeguard.instruments import score_assessment as _score_assessment
 from safeguard.rules import Evaluation, FindingStatus, RulesConfig, evaluate, load_rules_config
-from safeguard.services import access, risk_model
+from safeguard.services import access
 from safeguard.services.findings import key_to_person_id
 from safeguard.services.unit_of_work import UnitOfWork, authorize
 
@@ -123,6 +123,17 @@ def _insert_run(
     if reconcile:
         runs.mark_abandoned(conn)
     return runs.start(conn, "assess", actor=recorded_as(actor), started_at=now, scope=scope)
+
+
+def _rescore(conn: Connection, person_keys: set[str]) -> None:
+    """The risk model re-scores these people (the targeted path, before their rules run).
+
+    Imported here, not at the top: the model brings in scikit-learn, skops and SciPy (about
+    3 s of CPU), and every worker process of a full run imports this module to unpickle its
+    ``Assessor`` while never scoring anyone (``tests/unit/test_assessment_workers.py``)."""
+    from safeguard.services import risk_model
+
+    risk_model.rescore_people(conn, person_keys)
 
 
 def _fail_run(engine: Engine, run_id: int) -> None:
@@ -249,7 +260,7 @@ def _assess_mentions(
             run_id = _insert_run(conn, actor, scope, now, reconcile=False)
             # The risk model re-scores these people first, so its rule reads today's scores.
             repo = HistoryRepository(conn)
-            risk_model.rescore_people(conn, set(repo.keys_of(mention_ids).values()))
+            _rescore(conn, set(repo.keys_of(mention_ids).values()))
             histories = repo.histories(mention_ids, expand=not expanded, parties=False)
             evaluations = _evaluate(histories, assessor, as_of)
             counts = sync.sync_evaluations(

@@ -1,0 +1,27 @@
+"""What a full assessment's worker process imports: the rules and the history reader, not the
+risk model's libraries (about 3 s of CPU each time a worker starts, issue 13's benchmarks)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL_LIBRARIES = ("sklearn", "skops", "scipy", "pandas")
+
+
+def test_the_assessment_service_and_its_worker_load_no_model_libraries() -> None:
+    # What a spawned worker does before its first batch: import the service (to find
+    # ``_worker_init``) and unpickle the ``Assessor`` it is handed.
+    code = (
+        "import pickle, sys\n"
+        "from safeguard.services import assessment\n"
+        "pickle.loads(pickle.dumps(assessment.Assessor.from_settings()))\n"
+        f"bad = sorted({{m.split('.')[0] for m in sys.modules}} & set({MODEL_LIBRARIES!r}))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "", f"a worker imported {out.stdout.strip()}"
