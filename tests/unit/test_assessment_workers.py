@@ -9,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_LIBRARIES = ("sklearn", "skops", "scipy", "pandas")
+HEAVY = (*MODEL_LIBRARIES, "splink", "duckdb", "pyspark")
 
 
 def test_the_assessment_service_and_its_worker_load_no_model_libraries() -> None:
@@ -25,3 +26,19 @@ def test_the_assessment_service_and_its_worker_load_no_model_libraries() -> None
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "", f"a worker imported {out.stdout.strip()}"
+
+
+def test_the_command_line_loads_no_model_or_linking_libraries() -> None:
+    # A worker spawned by `safeguard assess` imports the console script, so the whole CLI: its
+    # commands load the risk model (scikit-learn, skops, SciPy) and linking (Splink, DuckDB)
+    # only when they run. It also keeps every command's start-up short.
+    code = (
+        "import sys\n"
+        "import safeguard.cli\n"
+        f"bad = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "", f"importing the CLI loaded {out.stdout.strip()}"

@@ -9,7 +9,6 @@ import typer
 
 from safeguard.adapters.db.engine import make_engine, upgrade
 from safeguard.cli import context
-from safeguard.cli.demo_pipeline import DemoPlan, run_demo
 from safeguard.cli.serve import serve as serve_cmd
 from safeguard.config import get_settings
 
@@ -31,6 +30,10 @@ def demo(
 
     Safe to re-run: the force is simulated once per size and seed, and ingest is idempotent.
     """
+    # Imported here, not at the top: the pipeline loads linking and the simulator, which every
+    # other command (and every spawned worker, which imports the CLI) would otherwise pay for.
+    from safeguard.cli.demo_pipeline import DemoPlan, run_demo
+
     with context.handled():
         plan = DemoPlan(folder=folder, population=population, years=years, seed=seed)
         folder.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from safeguard.cli import context
 from safeguard.domain.linking import UNLINKABLE_DESCRIPTIONS, UnlinkableReason
 from safeguard.domain.purposes import Use, justify
 from safeguard.errors import ValidationFailed
-from safeguard.services.linking import decisions, one_record, runs
+from safeguard.services.linking import decisions, one_record
 from safeguard.services.linking.config import LinkConfig, force_policy
 from safeguard.services.unit_of_work import UnitOfWork
 
@@ -112,6 +112,8 @@ def link(
             if not quiet:
                 context.console.print(f"[dim]link:[/] {message}")
 
+        from safeguard.services.linking import runs  # Splink and DuckDB: only when linking
+
         run = runs.link_new if delta else runs.link_all
         summary = run(eng, actor=context.run_as(eng, job), config=config, progress=say)
         context.anchor(eng)
@@ -202,6 +204,8 @@ def undo(
 @link_app.command("unlinkable")
 def unlinkable(limit: int = typer.Option(50, help="How many mentions to list")) -> None:
     """Mentions kept on their own because they cannot be linked, with the reason."""
+    from safeguard.services.linking import runs
+
     with context.handled():
         eng = context.engine()
         for reason, n in sorted(runs.reason_counts(eng).items()):

@@ -13,9 +13,11 @@ from safeguard.cli import context
 from safeguard.domain.access import Action
 from safeguard.domain.risk.targets import Target
 from safeguard.errors import ValidationFailed
-from safeguard.services import risk_model as svc
-from safeguard.services import risk_model_data as data
 from safeguard.services.unit_of_work import authorize
+
+# The risk model service is imported inside each command, not here: it loads scikit-learn, skops
+# and SciPy (seconds of CPU), which every other command, and every worker process of a full
+# assessment (a spawned worker imports the CLI), would otherwise load for nothing.
 
 risk_app = typer.Typer(
     help="The advisory risk model: learn from the force's linked history, validate, activate, "
@@ -23,6 +25,12 @@ risk_app = typer.Typer(
     no_args_is_help=True,
 )
 TARGETS = ", ".join(t.value for t in Target)
+
+
+def _min_positives() -> int:
+    from safeguard.services import risk_model as svc
+
+    return svc.MIN_POSITIVES
 
 
 def _targets(values: list[str]) -> list[Target]:
@@ -55,7 +63,11 @@ def train(
     ),  # fmt: skip
     out: Path | None = typer.Option(None, "--out", help="Also write each card here (.md, .json)"),
     min_positives: int = typer.Option(
-        svc.MIN_POSITIVES, "--min-positives", min=1, help="Fewest outcomes of each kind to train"
+        ...,
+        "--min-positives",
+        default_factory=_min_positives,
+        min=1,
+        help="Fewest outcomes of each kind to train",
     ),
     job: str = typer.Option(
         "cli",
@@ -69,6 +81,9 @@ def train(
         # Checked before the records are read (the service checks again before it writes).
         principal = authorize(context.run_as(eng, job), Action.RUN_BATCH_JOBS)
         wanted = _targets(target)
+        from safeguard.services import risk_model as svc
+        from safeguard.services import risk_model_data as data
+
         with eng.connect() as conn:
             ds = data.build(conn, data_end=_data_end(data_end))
         for t in wanted:
@@ -101,6 +116,8 @@ def evaluate(
 ) -> None:
     """Show a model's card: test-year AUC beside DASH and officer grade, calibration, groups."""
     with context.handled():
+        from safeguard.services import risk_model as svc
+
         got = svc.card(context.engine(), _target(target), version)
         if as_json:
             context.out.print_json(json.dumps(got["card"]))
@@ -121,6 +138,8 @@ def activate(
     """Make a version active if it passes the gate and its stored file matches the code."""
     with context.handled():
         eng = context.engine()
+        from safeguard.services import risk_model as svc
+
         svc.activate(eng, _target(target), version, actor=context.run_as(eng, job))
         context.out.print(f"{target} v{version} is active; run `safeguard risk score`")
 
@@ -129,6 +148,8 @@ def activate(
 def score() -> None:
     """Score every incident and missing episode with the active models."""
     with context.handled():
+        from safeguard.services import risk_model as svc
+
         counts = svc.score_all(context.engine())
         for t, n in counts.items():
             context.out.print(f"{t}: {n:,} scored")
@@ -138,6 +159,8 @@ def score() -> None:
 def cards() -> None:
     """Every model version: target, family, when trained, test AUC and ECE, gate, active."""
     with context.handled():
+        from safeguard.services import risk_model as svc
+
         table = Table("target", "version", "family", "trained", "AUC", "ECE", "gate", "active")
         for v in svc.versions(context.engine()):
             test = v["card"]["test"]

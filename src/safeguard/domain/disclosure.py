@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from scipy.optimize import linprog
 
 DEFAULT_THRESHOLD = 5
 
@@ -244,6 +243,10 @@ class _Protector:
                 rows_b.append(rhs)
         if not rows_a:
             return []
+        # Imported on first use: SciPy's optimiser costs about a second of CPU to import, and
+        # every command (and every spawned worker, which imports the CLI) reaches this module.
+        from scipy.optimize import linprog
+
         a_eq, b_eq = np.array(rows_a), np.array(rows_b)
         lowers = [0]
         if all(self.grid[i][j] > 0 for i, j in hidden):
