@@ -35,7 +35,15 @@ GENERATION_M = 0.0005  # share of true matches whose dates of birth are a genera
 GENERATION_LABEL = "a generation apart"
 SQL = "duckdb"  # custom levels are written in DuckDB SQL and translated for Spark by Splink
 
-SWAPPED = "forename_l = surname_r and surname_l = forename_r and forename_l <> surname_l"
+# Forename and surname fields swapped: one's forename is the other's surname and one's surname
+# (its first part) the other's forename. The first part, because a swapped record puts the
+# forenames box, middle names and all, in the surname ("SMITH, JOHN MICHAEL": surname
+# john-michael), and a double-barrelled surname in the forenames (forename smith, middle jones).
+SWAPPED = (
+    "forename_l <> surname_l and ("
+    "(forename_l = surname_r and surname_first_l = forename_r) "
+    "or (forename_r = surname_l and surname_first_r = forename_l))"
+)
 # Swapped, one of the two names also mistyped (Levenshtein, a native function on DuckDB and Spark).
 SWAPPED_TYPO = (
     "forename_l <> surname_l and forename_r <> surname_r and ("
