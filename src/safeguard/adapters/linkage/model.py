@@ -59,6 +59,16 @@ NAME_CROSSED = "(forename_l = surname_r or forename_r = surname_l) and forename_
 # within one. A level for two years off (a command-and-control log's estimates) was measured and
 # dropped: police 100k recall +0.15 points, siblings merged 1.1% -> 2.7% (docs/benchmarks.md).
 AGE_AGREES = "(dob_l is null or dob_r is null) and abs(birth_year_l - birth_year_r) <= 1"
+# The age is exactly right on the record's date: the other's date of birth lies among the dates
+# of birth that give that age then (``born_from``-``born_to``, a year wide), or two ages' ranges
+# overlap. A birth year from an age is ambiguous by one (the birthday may or may not have come),
+# so "within one" spans four birth years; this level is one year wide and weighs more.
+AGE_EXACT_LABEL = "age exact on the record's date"
+AGE_EXACT = (
+    "(dob_l is null and dob_r between born_from_l and born_to_l) "
+    "or (dob_r is null and dob_l between born_from_r and born_to_r) "
+    "or (born_from_l <= born_to_r and born_from_r <= born_to_l)"
+)
 
 # One's forename is among the other's recorded other names (an alias or known-as name given on
 # a record of the person, or on another record written as that one is: ``features.feature_sql``
@@ -156,6 +166,7 @@ def _dob() -> cl.CustomComparison:
             cll.CustomLevel("dob_swapped_l = dob_r", "day and month swapped", SQL),
             # one mistyped digit, or two adjacent digits swapped (1985 / 1958): year typos too
             cll.DamerauLevenshteinLevel("dob", 1),
+            cll.CustomLevel(AGE_EXACT, AGE_EXACT_LABEL, SQL),
             cll.CustomLevel(AGE_AGREES, "age agrees with date of birth", SQL),
             # Father and son with one name at one address agree on everything else, so EM
             # alone learns that dates a generation apart are common among matches. They are not:
