@@ -106,3 +106,38 @@ def test_no_agreement_level_weighs_less_than_a_clear_disagreement():
     # a generation apart is set from domain knowledge to weigh less than else: kept
     assert generation.m_probability == model.GENERATION_M
     assert "dob: a generation apart" not in raised
+
+
+def test_an_age_exact_on_the_records_date_is_its_own_level():
+    on = date(2024, 3, 10)
+    con = _features(
+        [
+            {"id": 1, "forenames": "Amy", "surname": "Hart", "date_of_birth": date(2010, 3, 11)},
+            {"id": 2, "forenames": "Amy", "surname": "Hart", "age": 13, "mention_date": on},
+            {"id": 3, "forenames": "Amy", "surname": "Hart", "age": 14, "mention_date": on},
+            {"id": 4, "forenames": "Amy", "surname": "Hart", "age": 12, "mention_date": on},
+            {"id": 5, "forenames": "Amy", "surname": "Hart", "age": 14,
+             "mention_date": date(2024, 12, 1)},
+        ]
+    )  # fmt: skip
+    (born,) = con.execute("select [born_from, born_to] from f where unique_id = 2").fetchall()[0]
+    assert born == ["2010-03-11", "2011-03-10"]  # 13 on 10 March 2024
+    assert _holds(con, model.AGE_EXACT, 1, 2) and _holds(con, model.AGE_EXACT, 2, 1)
+    # 14 on 10 March 2024 is one day off (her 14th birthday is the 11th): only within one
+    assert not _holds(con, model.AGE_EXACT, 1, 3)
+    assert _holds(con, model.AGE_AGREES, 1, 3) and not _holds(con, model.AGE_EXACT, 1, 4)
+    assert _holds(con, model.AGE_EXACT, 2, 5)  # two ages, both right at their dates
+    assert not _holds(con, model.AGE_EXACT, 3, 4)
+
+
+def test_age_birth_dates_mirror_the_sql_on_29_february():
+    from safeguard.domain.linking import age_birth_dates
+
+    assert age_birth_dates(1, date(2024, 2, 29)) == ("2022-03-01", "2023-02-28")
+    assert age_birth_dates(None, date(2024, 2, 29)) == (None, None)
+    con = duckdb.connect()
+    got = con.execute(
+        "select strftime(DATE '2024-02-29' - to_years(2) + interval 1 day, '%Y-%m-%d'), "
+        "strftime(DATE '2024-02-29' - to_years(1), '%Y-%m-%d')"
+    ).fetchall()[0]
+    assert got == ("2022-03-01", "2023-02-28")
