@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
@@ -270,6 +270,27 @@ def swapped_day_month(dob: date | None) -> str | None:
     return date(dob.year, dob.day, dob.month).isoformat()
 
 
+def _years_before(day: date, years: int) -> date:
+    """``day`` so many years earlier (29 February to 28 February, as DuckDB's interval does)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_birth_dates(age: int | None, mention_date: date | None) -> tuple[str | None, str | None]:
+    """The first and last date of birth with which a person is ``age`` on ``mention_date``
+    (ISO dates), or (None, None) without both."""
+    if age is None or mention_date is None or age < 0:
+        return None, None
+    try:
+        last = _years_before(mention_date, age)
+        first = _years_before(mention_date, age + 1) + timedelta(days=1)
+    except ValueError:  # before year 1
+        return None, None
+    return first.isoformat(), last.isoformat()
+
+
 # --- why a mention cannot be linked ---------------------------------------------------------
 
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -348,6 +369,9 @@ class MentionFeatures:
     dob: str | None
     dob_swapped: str | None
     birth_year: int | None
+    #: an age only: the first and last date of birth giving that age on the record's date
+    born_from: str | None
+    born_to: str | None
     sex: str | None
     postcode: str | None
     postcode_sector: str | None
@@ -400,6 +424,7 @@ def mention_features(
     birth_year: int | None = dob.year if dob is not None else None
     if birth_year is None and age is not None and mention_date is not None:
         birth_year = mention_date.year - age
+    born_from, born_to = age_birth_dates(age, mention_date) if dob is None else (None, None)
     sex = text("sex")
     first, last = surname_parts(surname)
     pnc = text("pnc_id")
@@ -424,6 +449,8 @@ def mention_features(
         dob=dob.isoformat() if dob is not None else None,
         dob_swapped=swapped_day_month(dob),
         birth_year=birth_year,
+        born_from=born_from,
+        born_to=born_to,
         sex=sex if sex in ("male", "female") else None,
         postcode=postcode,
         postcode_sector=sector,

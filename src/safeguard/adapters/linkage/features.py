@@ -68,6 +68,8 @@ FEATURE_COLUMNS = (
     "dob",
     "dob_swapped",
     "birth_year",
+    "born_from",
+    "born_to",
     "sex",
     "postcode",
     "postcode_sector",
@@ -200,6 +202,13 @@ select
   coalesce(
     case when unlinkable = 'impossible_date_of_birth' then null else year(date_of_birth) end,
     year(mention_date) - age)::integer as birth_year,
+  -- an age only: the dates of birth that give that age on the record's date
+  case when (date_of_birth is null or unlinkable = 'impossible_date_of_birth')
+    and age >= 0 and mention_date is not null then
+    strftime(mention_date - to_years(age + 1) + interval 1 day, '%Y-%m-%d') end as born_from,
+  case when (date_of_birth is null or unlinkable = 'impossible_date_of_birth')
+    and age >= 0 and mention_date is not null then
+    strftime(mention_date - to_years(age), '%Y-%m-%d') end as born_to,
   sex, postcode, postcode_sector, postcode_district, address,
   case when length(phone0) >= 6 then phone0 end as phone,
   pnc_id, unlinkable, generation

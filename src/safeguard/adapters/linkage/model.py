@@ -35,7 +35,15 @@ GENERATION_M = 0.0005  # share of true matches whose dates of birth are a genera
 GENERATION_LABEL = "a generation apart"
 SQL = "duckdb"  # custom levels are written in DuckDB SQL and translated for Spark by Splink
 
-SWAPPED = "forename_l = surname_r and surname_l = forename_r and forename_l <> surname_l"
+# Forename and surname fields swapped: one's forename is the other's surname and one's surname
+# (its first part) the other's forename. The first part, because a swapped record puts the
+# forenames box, middle names and all, in the surname ("SMITH, JOHN MICHAEL": surname
+# john-michael), and a double-barrelled surname in the forenames (forename smith, middle jones).
+SWAPPED = (
+    "forename_l <> surname_l and ("
+    "(forename_l = surname_r and surname_first_l = forename_r) "
+    "or (forename_r = surname_l and surname_first_r = forename_l))"
+)
 # Swapped, one of the two names also mistyped (Levenshtein, a native function on DuckDB and Spark).
 SWAPPED_TYPO = (
     "forename_l <> surname_l and forename_r <> surname_r and ("
@@ -51,6 +59,16 @@ NAME_CROSSED = "(forename_l = surname_r or forename_r = surname_l) and forename_
 # within one. A level for two years off (a command-and-control log's estimates) was measured and
 # dropped: police 100k recall +0.15 points, siblings merged 1.1% -> 2.7% (docs/benchmarks.md).
 AGE_AGREES = "(dob_l is null or dob_r is null) and abs(birth_year_l - birth_year_r) <= 1"
+# The age is exactly right on the record's date: the other's date of birth lies among the dates
+# of birth that give that age then (``born_from``-``born_to``, a year wide), or two ages' ranges
+# overlap. A birth year from an age is ambiguous by one (the birthday may or may not have come),
+# so "within one" spans four birth years; this level is one year wide and weighs more.
+AGE_EXACT_LABEL = "age exact on the record's date"
+AGE_EXACT = (
+    "(dob_l is null and dob_r between born_from_l and born_to_l) "
+    "or (dob_r is null and dob_l between born_from_r and born_to_r) "
+    "or (born_from_l <= born_to_r and born_from_r <= born_to_l)"
+)
 
 # One's forename is among the other's recorded other names (an alias or known-as name given on
 # a record of the person, or on another record written as that one is: ``features.feature_sql``
@@ -148,6 +166,7 @@ def _dob() -> cl.CustomComparison:
             cll.CustomLevel("dob_swapped_l = dob_r", "day and month swapped", SQL),
             # one mistyped digit, or two adjacent digits swapped (1985 / 1958): year typos too
             cll.DamerauLevenshteinLevel("dob", 1),
+            cll.CustomLevel(AGE_EXACT, AGE_EXACT_LABEL, SQL),
             cll.CustomLevel(AGE_AGREES, "age agrees with date of birth", SQL),
             # Father and son with one name at one address agree on everything else, so EM
             # alone learns that dates a generation apart are common among matches. They are not:
@@ -501,6 +520,66 @@ def discount_matches_from_u(linker: Linker, *, max_pairs: float) -> None:
             level.u_probability = min(u, max(floor, (u - share * m) / (1.0 - share)))
 
 
+def floor_unobserved_u(linker: Linker, *, max_pairs: float) -> list[str]:
+    """u of a level the random sample never saw, where EM trained its m: one pair in the sample.
+
+    Splink samples every pair for a comparison one of whose levels is rare, so a level not seen
+    among ``max_pairs`` random pairs has u under about ``1 / max_pairs`` (the floor
+    ``discount_matches_from_u`` uses). Left unset, Splink scores it with a default u of about
+    0.01, hundreds of times too high: "swapped, one name mistyped" weighed -2 bits, below a
+    clearly different forename's "else", on a police extract whose sample held no such pair.
+    Returns the levels set ("comparison: label")."""
+    floor = 1.0 / max_pairs
+    done = []
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level or level._fix_u_probability:
+                continue
+            if isinstance(level._m_probability, float) and not isinstance(
+                level._u_probability, float
+            ):
+                level.u_probability = floor
+                done.append(f"{comparison.output_column_name}: {level._label_for_charts}")
+    if done:
+        logger.info("u of levels the sample never saw set to 1/%d: %s", int(max_pairs), done)
+    return done
+
+
+def no_level_below_else(linker: Linker) -> list[str]:
+    """No agreement level weighs less than its comparison's "else" (a clear disagreement).
+
+    The levels run from most to least alike, so a partial agreement (the postcode sector, a
+    postcode one character off, one part of a double-barrelled surname) is never evidence
+    against one person beside no agreement at all. EM drives a level's m to nearly 0 where the
+    training pairs hold no true match at it: on the realistic extracts "postcode sector" weighed
+    -17 bits and "postcode one character wrong" -34, against -2.3 for a different address, so a
+    person who moved within the sector or whose postcode was mistyped was counted as someone
+    else by 15-30 bits. Such a level's m is raised so that its weight is the "else" level's.
+    Levels with a fixed m or u (a generation apart, the weightless swap levels) keep their
+    value: they are set from domain knowledge on purpose. Returns the levels raised."""
+    raised = []
+    for comparison in linker._settings_obj.comparisons:
+        levels = [lvl for lvl in comparison.comparison_levels if not lvl.is_null_level]
+        if not levels or not levels[-1]._is_else_level:
+            continue
+        last = levels[-1]
+        m_else, u_else = last._m_probability, last._u_probability
+        if not isinstance(m_else, float) or not isinstance(u_else, float) or u_else <= 0:
+            continue
+        for level in levels[:-1]:
+            m, u = level._m_probability, level._u_probability
+            if level._fix_m_probability or level._fix_u_probability:
+                continue
+            if not isinstance(m, float) or not isinstance(u, float) or u <= 0:
+                continue
+            if m / u < m_else / u_else:
+                level.m_probability = u * m_else / u_else
+                raised.append(f"{comparison.output_column_name}: {level._label_for_charts}")
+    if raised:
+        logger.info("levels raised to their comparison's else weight: %s", raised)
+    return raised
+
+
 # u of the exact levels of these comparisons comes from the value frequencies of the whole table
 # (``frequency_u``), not from the random sample: a sample of 500,000 pairs is drawn from about a
 # thousand mentions, and whether two records of one heavily recorded person or household are
@@ -767,8 +846,10 @@ def train(
         linker.training.estimate_probability_two_random_records_match([rule], recall=recall)
         logger.info("prior re-estimated with the model's own recall %.3f of %s", recall, PRIOR_RULE)
     discount_matches_from_u(linker, max_pairs=max_pairs)
+    floor_unobserved_u(linker, max_pairs=max_pairs)
     if FREQUENCY_U:
         set_frequency_u(linker)
+    no_level_below_else(linker)
     return recall
 
 
