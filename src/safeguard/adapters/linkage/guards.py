@@ -80,6 +80,11 @@ GUARD_LABELS = {
 }
 FIRM_DOB_MENTIONS = 2
 FIRM_FORENAME_MENTIONS = 2
+# ``undated_sibling`` fires only where at least one of the two forenames is recorded once in the
+# component (False: wherever the forenames differ). Two forenames each recorded again and again
+# are ``firm_forenames``'s to judge; on the realistic extracts they are mostly one person's
+# habitual known-as name beside the usual one (``docs/linking.md``, guard ``undated_sibling``).
+UNDATED_SIBLING_LONE_ONLY = True
 # An age-only mention's birth year is an estimate (a command-and-control log's ages are often
 # one or two years off): birth years this many or more apart are different people's.
 AGE_APART_YEARS = 3
@@ -112,6 +117,14 @@ def _ages_apart(l: str, r: str) -> str:  # noqa: E741
         f"and {r}.birth_year is not null "
         f"and abs({l}.birth_year - {r}.birth_year) >= {AGE_APART_YEARS})"
     )
+
+
+def _lone_forename(l: str, r: str) -> str:  # noqa: E741
+    """At least one of the two forenames is recorded once in the component (``forename_n``),
+    where ``UNDATED_SIBLING_LONE_ONLY`` asks for it (else true)."""
+    if not UNDATED_SIBLING_LONE_ONLY:
+        return "true"
+    return f"least({l}.forename_n, {r}.forename_n) = 1"
 
 
 def _initials_differ(l: str, r: str) -> str:  # noqa: E741
@@ -152,6 +165,7 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
             and ({l}.dob is null or {r}.dob is null)
             and coalesce(abs({l}.birth_year - {r}.birth_year) <= 1, true)
             and ({l}.address = {r}.address or {l}.postcode = {r}.postcode)
+            and {_lone_forename(l, r)}
             and {clearly_different_forenames_sql(l, r)} and {_no_shared_pnc(l, r)})""",
         "firm_forenames": f"""({l}.surname = {r}.surname
             and {l}.forename_n >= {FIRM_FORENAME_MENTIONS}
