@@ -29,10 +29,12 @@ measures what each one is worth, see ``docs/linking.md``):
   and birth years ``AGE_APART_YEARS`` or more apart (an age is an estimate, often a year or two
   off), no shared PNC id: ``household_member`` for mentions without a date of birth;
 * ``undated_sibling`` (off by default): the same surname and address or postcode, one of the
-  two without a date of birth, ages within a year (or unknown), clearly different forenames, no
-  shared PNC id: the ``siblings`` guard where ``twins`` cannot reach, whatever the anchor pairs
-  measure. A shared phone does not exempt the pair: a phone is the household's (both twins' and
-  their parents' records carry it), so it cannot say which member a record is;
+  two without a date of birth, ages within a year (or unknown), clearly different forenames, at
+  least one of the two forenames recorded once in the component (``UNDATED_SIBLING_LONE_ONLY``;
+  two forenames each recorded again and again are ``firm_forenames``'s), no shared PNC id: the
+  ``siblings`` guard where ``twins`` cannot reach, whatever the anchor pairs measure. A shared
+  phone does not exempt the pair: a phone is the household's (both twins' and their parents'
+  records carry it), so it cannot say which member a record is;
 * ``firm_forenames``: the same surname, and two clearly different forenames each recorded on at
   least two mentions of the component (firm), no shared PNC id: twins or siblings joined through
   their household. A known-as name or alias recorded once is left to the model;
