@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from safeguard.adapters.linkage import guards
 from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import FEATURES_ALL, LinkingSession
 from safeguard.adapters.linkage.features import raw_from_records
@@ -127,7 +128,11 @@ def test_different_forenames_with_ages_years_apart_are_two_people():
     assert (2, 5) not in found
 
 
-def test_an_undated_mention_with_another_forename_at_one_address_is_a_sibling():
+def test_an_undated_mention_with_another_forename_at_one_address_is_a_sibling(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # every forename here is recorded more than once: judged as before the lone-name rule
+    monkeypatch.setattr(guards, "UNDATED_SIBLING_LONE_ONLY", False)
     found = _guards_in_one_component(
         [
             _m(1, "Winnie", date(2015, 5, 23)),
@@ -147,6 +152,24 @@ def test_an_undated_mention_with_another_forename_at_one_address_is_a_sibling():
     assert (1, 5) not in found and (4, 5) not in found
     assert all(6 not in pair for pair in found)
     assert (1, 4) not in found  # the same forename
+
+
+def test_undated_sibling_leaves_two_forenames_each_recorded_again_and_again_to_firm_forenames():
+    twin_dob = date(2015, 5, 23)
+    rows = [
+        _m(1, "Winnie", twin_dob),
+        _m(2, "Winnie", twin_dob),
+        _m(3, "Charlotte", None, age=10),  # a name recorded once: a twin's referral?
+        _m(4, "Kayleigh", None, age=10),  # a habitual known-as name, recorded twice
+        _m(5, "Kayleigh", None, age=10),
+    ]
+    found = _guards_in_one_component(rows, enabled=frozenset({"undated_sibling"}))
+    assert found[(1, 3)] == "undated_sibling" and found[(2, 3)] == "undated_sibling"
+    assert found[(3, 4)] == "undated_sibling"  # Charlotte is recorded once
+    # Winnie and Kayleigh are each recorded twice: not this guard's to split
+    assert not {(1, 4), (1, 5), (2, 4), (2, 5)} & set(found)
+    both = _guards_in_one_component(rows, enabled=frozenset({"undated_sibling", "firm_forenames"}))
+    assert both[(1, 4)] == "firm_forenames" and both[(2, 5)] == "firm_forenames"
 
 
 def test_two_firm_different_forenames_split_a_component_but_a_lone_alias_does_not():
