@@ -15,6 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from safeguard.adapters.db.linkage import save_model
+from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import events, involvements, person_mentions
 
 FORENAMES = [
@@ -215,6 +217,59 @@ def insert_roles(engine: Engine, roles: dict[int, str]) -> None:
                 for m, role in roles.items()
             ],
         )
+
+
+def insert_events(engine: Engine, mention_events: list[tuple[int, int]]) -> None:
+    """Events with the given ids, each involving its mentions (``Households.events``)."""
+    ids = sorted({e for _, e in mention_events})
+    stamps = {"first_ingested_at": NOW, "last_changed_at": NOW}
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(events),
+            [
+                {"id": e, "source_system": "NICHE", "source_id": f"E{e}"}
+                | {"event_type": "domestic_abuse", "content_hash": f"e{e}"}
+                | stamps
+                for e in ids
+            ],
+        )
+        conn.execute(
+            sa.insert(involvements),
+            [
+                {"source_system": "NICHE", "source_id": f"I{m}-{e}", "event_id": e}
+                | {"mention_id": m, "role": "witness", "content_hash": f"i{m}-{e}"}
+                | stamps
+                for m, e in mention_events
+            ],
+        )
+
+
+def with_model(
+    engine: Engine,
+    model_json: str,
+    *,
+    trained_on: int,
+    version: str = "test-model",
+    backend: str = "duckdb",
+    at: datetime = NOW,
+) -> None:
+    """A saved model, as a run that trained it would leave it (the next run loads it)."""
+    with engine.begin() as conn:
+        save_model(
+            conn,
+            version=version,
+            model_json=model_json,
+            backend=backend,
+            trained_on=trained_on,
+            at=at,
+        )
+
+
+def stored_links(engine: Engine) -> dict[int, int]:
+    """Every stored link: mention id to person id."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(person_links.c.mention_id, person_links.c.person_id))
+        return {int(m): int(p) for m, p in rows}
 
 
 # --- households with the hard cases, and relation truth (guards' tests and bench/guards.py) ---

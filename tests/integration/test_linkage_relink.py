@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from safeguard.adapters.db.linkage import link_reviews, save_model
+from safeguard.adapters.db.linkage import link_reviews
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import events, involvements, person_mentions
 from safeguard.adapters.linkage import relink
@@ -29,7 +29,7 @@ from safeguard.domain.linking import Clustering, Constraints
 from safeguard.services.linking import decisions, runs
 from safeguard.services.linking.config import LinkConfig
 from safeguard.services.unit_of_work import SCHEDULED_RUN
-from tests.linkage_data import insert_mentions, make_mentions, make_people
+from tests.linkage_data import insert_mentions, make_mentions, make_people, stored_links, with_model
 
 SERGEANT = Actor(2, "mash_sergeant", Role.SUPERVISOR)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -45,24 +45,6 @@ def trained_model() -> str:
     with LinkingSession() as session:
         session.load(raw_from_records(ROWS), today=NOW.date())
         return json.dumps(session.train(), sort_keys=True)
-
-
-def _with_model(engine: Engine, model: str) -> None:
-    with engine.begin() as conn:
-        save_model(
-            conn,
-            version="relink-model",
-            model_json=model,
-            backend="duckdb",
-            trained_on=len(ROWS),
-            at=NOW - timedelta(days=1),
-        )
-
-
-def _links(engine: Engine) -> dict[int, int]:
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(person_links.c.mention_id, person_links.c.person_id))
-        return {int(m): int(p) for m, p in rows}
 
 
 def _open_reviews(engine: Engine) -> set[tuple[int, int, str, float, float]]:
@@ -120,7 +102,7 @@ def test_a_relink_after_records_are_added_changed_and_decided_gives_the_full_run
 ):
     config = LinkConfig(store_dir=tmp_path / "link")
     insert_mentions(engine, KNOWN)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS), version="relink-model")
     first = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     assert first.changed_mentions is None  # nothing kept yet: a full run
     assert (config.store_dir / relink.STATE_FILE).exists()
@@ -133,7 +115,7 @@ def test_a_relink_after_records_are_added_changed_and_decided_gives_the_full_run
 
     # overnight: new records, two records corrected, one event, an analyst's split
     insert_mentions(engine, ADDED)
-    people = [ms for ms in _people_of(_links(engine)).values() if len(ms) >= 3]
+    people = [ms for ms in _people_of(stored_links(engine)).values() if len(ms) >= 3]
     _edit(engine, people[0][0], surname="Zzyzx-Quorn")
     _edit(engine, people[1][0], date_of_birth=None, age=None)
     _add_event(engine, "E-relink", [people[2][0], people[2][1]])
@@ -144,7 +126,7 @@ def test_a_relink_after_records_are_added_changed_and_decided_gives_the_full_run
     relinked = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=later)
     assert relinked.changed_mentions == len(ADDED) + 2
     assert relinked.reclustered is not None and 0 < relinked.reclustered < len(ROWS)
-    incremental, reviews = _links(engine), _open_reviews(engine)
+    incremental, reviews = stored_links(engine), _open_reviews(engine)
     assert set(incremental) == {r["id"] for r in ROWS}
     assert incremental[people[3][0]] != incremental[people[3][1]]  # the split is obeyed
     assert incremental[people[2][0]] != incremental[people[2][1]]  # two people in one event
@@ -154,7 +136,7 @@ def test_a_relink_after_records_are_added_changed_and_decided_gives_the_full_run
         engine, actor=SCHEDULED_RUN, config=LinkConfig(store_dir=tmp_path / "fresh"), now=later
     )
     assert full.changed_mentions is None and full.changed_links == 0
-    assert _links(engine) == incremental
+    assert stored_links(engine) == incremental
     assert _open_reviews(engine) == reviews
     assert (full.people, full.pairs_scored, full.review_items, full.unlinkable) == (
         relinked.people, relinked.pairs_scored, relinked.review_items, relinked.unlinkable,
@@ -166,14 +148,14 @@ def test_a_relink_after_a_record_is_removed_or_a_decision_undone_matches_a_full_
 ):
     config = LinkConfig(store_dir=tmp_path / "link")
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS), version="relink-model")
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
-    people = [ms for ms in _people_of(_links(engine)).values() if len(ms) >= 3]
+    people = [ms for ms in _people_of(stored_links(engine)).values() if len(ms) >= 3]
     decision = decisions.confirm_link(
         engine, actor=SERGEANT, reason="same PNC id", mentions=(people[0][0], people[1][0])
     )
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW + timedelta(hours=1))
-    assert _links(engine)[people[0][0]] == _links(engine)[people[1][0]]
+    assert stored_links(engine)[people[0][0]] == stored_links(engine)[people[1][0]]
     decisions.undo_decision(engine, actor=SERGEANT, decision_id=decision, reason="wrong PNC")
     gone = people[2][0]
     with engine.begin() as conn:
@@ -187,13 +169,13 @@ def test_a_relink_after_a_record_is_removed_or_a_decision_undone_matches_a_full_
     later = NOW + timedelta(days=1)
     relinked = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=later)
     assert relinked.changed_mentions == 0 and relinked.reclustered
-    incremental = _links(engine)
+    incremental = stored_links(engine)
     assert incremental[people[0][0]] != incremental[people[1][0]]
     full = runs.link_all(
         engine, actor=SCHEDULED_RUN, config=LinkConfig(store_dir=tmp_path / "fresh"), now=later
     )
     assert full.changed_mentions is None and full.changed_links == 0
-    assert _links(engine) == incremental
+    assert stored_links(engine) == incremental
 
 
 def test_other_settings_or_an_unreadable_kept_run_mean_a_full_run(
@@ -201,7 +183,7 @@ def test_other_settings_or_an_unreadable_kept_run_mean_a_full_run(
 ):
     config = LinkConfig(store_dir=tmp_path / "link")
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS), version="relink-model")
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     other = LinkConfig(store_dir=config.store_dir, guards_off=frozenset({"twins"}))
     assert (

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.audit import audit_log, verify_audit
-from safeguard.adapters.db.linkage import link_models, link_reviews, link_runs, save_model
+from safeguard.adapters.db.linkage import link_models, link_reviews, link_runs
 from safeguard.adapters.db.people import person_links
 from safeguard.adapters.db.tables import person_mentions
 from safeguard.adapters.linkage.engine import LinkingSession
@@ -25,7 +25,14 @@ from safeguard.services.linking import decisions, one_record, runs
 from safeguard.services.linking.config import LinkConfig
 from safeguard.services.unit_of_work import SCHEDULED_RUN
 from tests.conftest import count
-from tests.linkage_data import insert_mentions, insert_roles, make_mentions, make_people
+from tests.linkage_data import (
+    insert_mentions,
+    insert_roles,
+    make_mentions,
+    make_people,
+    stored_links,
+    with_model,
+)
 
 SERGEANT = Actor(2, "mash_sergeant", Role.SUPERVISOR)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -47,32 +54,13 @@ def config(tmp_path: Path) -> LinkConfig:
     return LinkConfig(store_dir=tmp_path / "link")
 
 
-def _with_model(engine: Engine, model: str) -> None:
-    with engine.begin() as conn:
-        save_model(
-            conn,
-            version="test-model",
-            model_json=model,
-            backend="duckdb",
-            trained_on=len(ROWS),
-            at=NOW - timedelta(days=1),
-        )
-
-
-def _links(engine: Engine) -> dict[int, int]:
-    with engine.connect() as conn:
-        return dict(
-            conn.execute(sa.select(person_links.c.mention_id, person_links.c.person_id)).all()
-        )  # type: ignore[arg-type]
-
-
 def test_batch_link_gives_every_mention_one_person_and_finds_the_true_people(
     engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     summary = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
-    links = _links(engine)
+    links = stored_links(engine)
     assert set(links) == set(TRUTH)
     assert summary.mentions == len(ROWS) and not summary.trained
     scores = pairwise_scores(links, TRUTH)
@@ -87,9 +75,9 @@ def test_twins_and_father_and_son_are_never_one_person(
     engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
-    links = _links(engine)
+    links = stored_links(engine)
     keys_of: dict[int, set[int]] = defaultdict(set)
     for m, p in links.items():
         keys_of[p].add(TRUTH[m])
@@ -108,11 +96,11 @@ def test_a_rerun_on_unchanged_records_keeps_every_person_id(
     engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
-    first = _links(engine)
+    first = stored_links(engine)
     again = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW + timedelta(days=1))
-    assert _links(engine) == first
+    assert stored_links(engine) == first
     assert again.changed_links == 0
 
 
@@ -151,10 +139,10 @@ def test_unlinkable_mentions_are_kept_as_their_own_person_with_the_reason(
         },
     ]
     insert_mentions(engine, ROWS + odd)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     summary = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     assert summary.unlinkable == 3
-    links = _links(engine)
+    links = stored_links(engine)
     for m in (9001, 9002, 9003):
         assert list(links.values()).count(links[m]) == 1
     assert dict(runs.unlinkable_mentions(engine)) == {
@@ -170,14 +158,14 @@ def test_a_nightly_delta_links_new_mentions_to_known_people_without_relinking(
     known = [r for r in ROWS if r["id"] % 5]
     new = [r for r in ROWS if not r["id"] % 5]
     insert_mentions(engine, known)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
-    before = _links(engine)
+    before = stored_links(engine)
     insert_mentions(engine, new)
     summary = runs.link_new(
         engine, actor=SCHEDULED_RUN, config=config, now=NOW + timedelta(hours=1)
     )
-    after = _links(engine)
+    after = stored_links(engine)
     assert summary.kind == "delta" and summary.mentions == len(new)
     assert {m: after[m] for m in before} == before
     assert set(after) == set(TRUTH)
@@ -189,13 +177,13 @@ def test_link_one_returns_the_known_person_first(
     engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     target = ROWS[10]
     query = {k: target[k] for k in ("forenames", "surname", "date_of_birth", "postcode", "sex")}
     candidates = one_record.link_one(engine, query, config=config, today=NOW.date())
     assert candidates
-    assert candidates[0].person_id == _links(engine)[target["id"]]
+    assert candidates[0].person_id == stored_links(engine)[target["id"]]
     assert candidates[0].match_probability > 0.9
     assert candidates == sorted(candidates, key=lambda c: -c.match_probability)
     # a second lookup reuses the open store and cached SQL, and agrees
@@ -210,7 +198,7 @@ def test_link_one_on_a_feature_store_of_an_earlier_version_says_to_run_link(
     engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     with duckdb.connect(str(config.store_path)) as con:  # as written before other names
         con.execute("alter table features drop column other_forenames")
@@ -227,9 +215,9 @@ def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
     engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
-    links = _links(engine)
+    links = stored_links(engine)
     by_person: dict[int, list[int]] = defaultdict(list)
     for m, p in sorted(links.items()):
         by_person[p].append(m)
@@ -242,24 +230,24 @@ def test_confirm_split_and_undo_are_applied_audited_and_obeyed_by_later_runs(
         mentions=(one[0], one[1]),
         now=NOW,
     )
-    after_split = _links(engine)
+    after_split = stored_links(engine)
     assert after_split[one[0]] != after_split[one[1]]
     # confirm two different people are one
     confirm = decisions.confirm_link(
         engine, actor=SERGEANT, reason="same PNC id", mentions=(one[0], other[0]), now=NOW
     )
-    after_confirm = _links(engine)
+    after_confirm = stored_links(engine)
     assert after_confirm[one[0]] == after_confirm[other[0]]
     with pytest.raises(Conflict):
         decisions.confirm_link(engine, actor=SERGEANT, reason="again", mentions=(one[0], other[0]))
     # a later batch run obeys both decisions
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW + timedelta(days=1))
-    rerun = _links(engine)
+    rerun = stored_links(engine)
     assert rerun[one[0]] != rerun[one[1]]
     assert rerun[one[0]] == rerun[other[0]]
     # undo the confirm: the people it merged are apart again
     decisions.undo_decision(engine, actor=SERGEANT, decision_id=confirm, reason="wrong PNC")
-    undone = _links(engine)
+    undone = stored_links(engine)
     assert undone[one[0]] != undone[other[0]]
     with pytest.raises(InvalidTransition):
         decisions.undo_decision(engine, actor=SERGEANT, decision_id=confirm, reason="twice")
@@ -276,7 +264,7 @@ def test_only_an_account_allowed_to_review_links_may_decide_and_nothing_is_writt
     engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     pair = (ROWS[0]["id"], ROWS[1]["id"])
     officer = Actor(5, "pc_patel", Role.OFFICER)
@@ -297,7 +285,7 @@ def test_the_review_queue_puts_a_link_joining_a_suspect_to_a_victim_first(
 ):
     config = LinkConfig(store_dir=tmp_path / "link", review_from=0.0001)
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     queue = decisions.review_queue(engine, limit=1000)
     assert queue, "the synthetic set has uncertain pairs"
@@ -323,7 +311,7 @@ def test_every_mention_still_has_exactly_one_link_after_decisions(
     engine: Engine, trained_model: str, config: LinkConfig
 ):
     insert_mentions(engine, ROWS)
-    _with_model(engine, trained_model)
+    with_model(engine, trained_model, trained_on=len(ROWS))
     runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=NOW)
     decisions.split_link(
         engine, actor=SERGEANT, reason="r", mentions=(ROWS[0]["id"], ROWS[1]["id"])

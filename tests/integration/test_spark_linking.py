@@ -4,6 +4,8 @@ One household extract (twins, same-named fathers and sons, parents and children,
 people in one event) is linked with both backends, each training its own model; the guards and
 the constrained clustering run through the same code, so the people agree but for the few pairs
 the two EM trainings score a little differently (``docs/linking.md``, "On a Spark cluster").
+The last test runs ``safeguard link --backend spark`` through the service on SQLite and
+PostgreSQL with the models trained here: one Spark training for the module, the most of its time.
 """
 
 from __future__ import annotations
@@ -12,21 +14,36 @@ import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
+from safeguard.adapters.db.linkage import link_reviews, link_runs
 from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import LinkingSession
 from safeguard.adapters.linkage.features import raw_from_records
 from safeguard.adapters.linkage.guards import GUARDS
 from safeguard.domain.linking import pairwise_scores
 from safeguard.domain.linking_policy import LinkingPolicy
-from tests.linkage_data import Households, make_households, relation_merge_rates
+from safeguard.services.linking import runs
+from safeguard.services.linking.config import LinkConfig
+from safeguard.services.unit_of_work import SCHEDULED_RUN
+from tests.linkage_data import (
+    Households,
+    insert_events,
+    insert_mentions,
+    make_households,
+    relation_merge_rates,
+    stored_links,
+    with_model,
+)
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
@@ -189,3 +206,70 @@ def test_spark_guards_inside_a_component_are_duckdbs(spark):
     assert {(5, 6), (5, 7), (6, 7)} <= on_spark  # generation, and the undated namesake
     assert (3, 8) in on_spark
     assert {"undated_namesake", "one_event", "generation"} <= set(counts)
+
+
+def _partition(cluster_of: dict[int, int]) -> set[frozenset[int]]:
+    people: dict[int, set[int]] = {}
+    for mention, person in cluster_of.items():
+        people.setdefault(person, set()).add(mention)
+    return {frozenset(ms) for ms in people.values()}
+
+
+# Last in the module: ``link_all`` opens its own Spark session (``getOrCreate`` finds the
+# module's running one, so no second start) and stops it when the run ends.
+def test_link_all_on_spark_stores_the_people_duckdb_stores(
+    both: Any, households: Households, engine: Engine, tmp_path: Path
+):
+    """``safeguard link --backend spark`` end to end: records in the database, linked on Spark
+    through the service with the model the module trained, people, links, the run and the review
+    queue stored; then the same records through the service on DuckDB."""
+    duck, on_spark, _ = both
+    truth = {r["id"]: r["person_key"] for r in households.rows}
+    now = datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=UTC)
+    insert_mentions(engine, households.rows)
+    insert_events(engine, households.events)
+    spark_model = json.dumps(on_spark.model, sort_keys=True)
+    with_model(engine, spark_model, trained_on=len(truth), version="spark", backend="spark")
+
+    config = LinkConfig(store_dir=tmp_path / "spark", backend="spark")
+    summary = runs.link_all(engine, actor=SCHEDULED_RUN, config=config, now=now)
+    stored = stored_links(engine)
+    assert set(stored) == set(truth) and summary.mentions == len(truth)
+    assert not summary.trained and summary.model_version == "spark"
+    # the service's people are the session's with the default guards, mention for mention
+    assert _partition(stored) == _partition(on_spark.on)
+    scores = pairwise_scores(stored, truth)
+    assert scores.f1 >= 0.95 and scores.precision >= 0.97, scores
+    rates = relation_merge_rates(stored, households)
+    for relation in ("twins", "father_son_same_name", "parent_child", "partners"):
+        assert rates[relation][0] / rates[relation][1] <= 0.05, (relation, rates)
+    with engine.connect() as conn:
+        run = conn.execute(sa.select(link_runs).where(link_runs.c.id == summary.run_id)).one()
+        queued = conn.execute(
+            sa.select(link_reviews.c.reason)
+            .where(link_reviews.c.run_id == summary.run_id, link_reviews.c.status == "open")
+        ).scalars().all()  # fmt: skip
+    assert (run.status, run.backend, run.mentions) == ("done", "spark", len(truth))
+    assert run.people == len(set(stored.values())) and run.review_items == len(queued)
+    assert summary.review_items == len(queued) > 0
+    # a merge above the match threshold that the guards refused is queued, for an analyst
+    assert "joins_look_alike_people" in queued, sorted(set(queued))
+    assert (config.store_path).exists()  # the feature store for deltas and link_one
+
+    # the same records through the service on DuckDB, with the model DuckDB trained
+    duck_model = json.dumps(duck.model, sort_keys=True)
+    with_model(
+        engine, duck_model, trained_on=len(truth), version="duckdb", at=now + timedelta(hours=1)
+    )
+    later = runs.link_all(
+        engine,
+        actor=SCHEDULED_RUN,
+        config=LinkConfig(store_dir=tmp_path / "duckdb"),
+        now=now + timedelta(hours=2),
+    )
+    assert later.model_version == "duckdb"
+    on_duckdb = stored_links(engine)
+    agreement = pairwise_scores(stored, on_duckdb)  # DuckDB's people as the "truth"
+    print(f"spark {scores}\nagreement with duckdb {agreement}")
+    assert agreement.f1 >= 0.97, agreement
+    assert abs(scores.f1 - pairwise_scores(on_duckdb, truth).f1) <= 0.02

@@ -16,9 +16,10 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from sqlalchemy.engine import Engine
 
@@ -113,10 +114,29 @@ def _delta_session(config: LinkConfig) -> DeltaLinkingBackend:
     return LinkingSession(memory_limit=config.memory_limit, earliest_birth=config.earliest_birth)
 
 
-def _guard_pairs(session: LinkingBackend, config: LinkConfig) -> GuardPairs:
-    """The session's guards inside components: every backend applies the same guards (Spark
-    hands them to the same DuckDB code on the driver)."""
-    return session.guard_pairs(config.guards_off)
+class _ClusterOptions(TypedDict):
+    """What a batch run's clustering is given, whether it clusters every component or only the
+    changed ones (``cluster_prediction`` and ``relink.recluster`` take the same options)."""
+
+    threshold: float
+    constraints: Constraints
+    isolated: Iterable[int]
+    guard_pairs: GuardPairs
+    hold_ambiguous: bool
+
+
+def _cluster_options(
+    session: LinkingBackend, config: LinkConfig, decided: Constraints, isolated: Iterable[int]
+) -> _ClusterOptions:
+    """The run's clustering options. The guards inside components are the session's: every
+    backend applies the same guards (Spark hands them to the same DuckDB code on the driver)."""
+    return _ClusterOptions(
+        threshold=config.match_threshold,
+        constraints=decided,
+        isolated=isolated,
+        guard_pairs=session.guard_pairs(config.guards_off),
+        hold_ambiguous=config.hold_ambiguous,
+    )
 
 
 def _start_run(engine: Engine, kind: str, actor: Principal, backend: str, at: datetime) -> int:
@@ -228,26 +248,12 @@ def link_all(
             timer.lap("predict" if previous_run is None else "predict changed pairs")
             say("clustering")
             component = redone = None
+            options = _cluster_options(session, config, decided, unlinkable)
             if previous_run is None:
-                clusters = cluster_prediction(
-                    mention_ids,
-                    prediction,
-                    threshold=config.match_threshold,
-                    constraints=decided,
-                    isolated=unlinkable,
-                    guard_pairs=_guard_pairs(session, config),
-                    hold_ambiguous=config.hold_ambiguous,
-                )
+                clusters = cluster_prediction(mention_ids, prediction, **options)
             else:
                 clusters, component, redone = relink.recluster(
-                    mention_ids,
-                    prediction,
-                    previous_run,
-                    threshold=config.match_threshold,
-                    constraints=decided,
-                    isolated=unlinkable,
-                    guard_pairs=_guard_pairs(session, config),
-                    hold_ambiguous=config.hold_ambiguous,
+                    mention_ids, prediction, previous_run, **options
                 )
             timer.lap(
                 "guards and clustering" if previous_run is None else "cluster changed components"
