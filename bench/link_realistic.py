@@ -162,6 +162,7 @@ def run_safeguard(directory: Path, work: Path) -> tuple[dict[str, Any], dict[Any
     env = {
         "SAFEGUARD_DATABASE_URL": f"sqlite:///{db}",
         "SAFEGUARD_DATA_DIR": str(work / "data"),
+        "COLUMNS": "1000",  # the printed stages on one line
     }
     measure([*SAFEGUARD, "db", "upgrade"], env)
     ingest = measure([*SAFEGUARD, "ingest", str(directory / "interchange")], env)

@@ -131,8 +131,12 @@ def write_reviews(
     for score, c, reason in ranked:
         key = (c.left, c.right)
         row = queued.get(key)
-        if row is not None and row.status == "open" and (
-            (row.match_probability, row.priority, row.reason) == (c.probability, score, reason)
+        if (
+            row is not None
+            and row.status == "open"
+            and (
+                (row.match_probability, row.priority, row.reason) == (c.probability, score, reason)
+            )
         ):
             kept += 1
             continue
