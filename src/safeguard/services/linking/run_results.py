@@ -97,17 +97,16 @@ def write_reviews(
         members[p].append(m)
     touched = {person_of[m] for c in candidates for m in (c.left, c.right) if m in person_of}
     roles = store.roles_by_mention(conn, (m for p in touched for m in members[p]))
+    # each touched person's roles over their whole history, in one pass over the roles found
     person_roles: dict[int, set[str]] = {}
+    for m, found in roles.items():
+        person_roles.setdefault(person_of[m], set()).update(found)
 
     def history_roles(mention: int) -> set[str]:
         person = person_of.get(mention)
         if person is None:
             return roles.get(mention, set())
-        found = person_roles.get(person)
-        if found is None:
-            found = set().union(*(roles.get(m, set()) for m in members[person]))
-            person_roles[person] = found
-        return found
+        return person_roles.get(person, set())
 
     ranked = []
     for c in candidates:
