@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db import link_run_records as run_records
 from safeguard.adapters.db import review_queue as queue
-from safeguard.adapters.db.linkage import link_reviews, save_model
+from safeguard.adapters.db.linkage import bulk_insert, link_reviews, new_people, save_model
+from safeguard.adapters.db.people import person_links
 from safeguard.domain.linking import RefusedMerge, review_priority
 from safeguard.services.linking.run_results import write_reviews
 from tests.linkage_data import insert_mentions, make_mentions, make_people
@@ -127,3 +128,21 @@ def test_a_delta_adds_to_the_queue_and_supersedes_nothing(engine: Engine):
     assert _run(engine, NOW, [_pair(0, 1, 0.5), _pair(2, 3, 0.6)]) == 2
     assert _run(engine, NOW + timedelta(hours=1), [_pair(4, 5, 0.7)], replace=False) == 1
     assert set(_open(engine)) == {(IDS[0], IDS[1]), (IDS[2], IDS[3]), (IDS[4], IDS[5])}
+
+
+def test_bulk_insert_stores_what_an_insert_stores(engine: Engine):
+    _setup(engine)
+    with engine.begin() as conn:
+        (person,) = new_people(conn, 1, NOW)
+    row = {"person_id": person, "match_probability": 0.97, "model_version": "m", "linked_at": NOW}
+    with engine.begin() as conn:
+        conn.execute(sa.insert(person_links), [{**row, "mention_id": IDS[0]}])
+        bulk_insert(conn, person_links, [{**row, "mention_id": IDS[1]}])
+    with engine.connect() as conn:
+        raw = conn.exec_driver_sql(
+            "select person_id, match_probability, model_version, linked_at from person_links "
+            "order by mention_id"
+        ).all()
+        typed = conn.execute(sa.select(person_links).order_by(person_links.c.mention_id)).all()
+    assert raw[0] == raw[1]  # the same stored text or values
+    assert typed[1].linked_at == NOW and typed[1].mention_id == IDS[1]
