@@ -9,7 +9,10 @@ the temporary folder. safeguard runs as the commands an operator runs (``safegua
 upgrade``, ``safeguard ingest``, ``safeguard link``, then ``safeguard link`` again with the
 saved model) on a fresh SQLite database; the generic model runs in a child process of its own.
 Wall time is the child's; peak memory is the largest sum of resident memory over the child's
-whole process tree, sampled every 0.2 s.
+whole process tree, sampled every 0.2 s. Each ``safeguard link``'s seconds per stage (the
+``stages:`` line it prints) are kept in the figures (``link_stages``, ``saved_stages``). With
+``SAFEGUARD_BENCH_KEEP=DIR`` the database and data folder of each run are kept under ``DIR``
+(to profile or re-run a link on them afterwards) instead of being deleted.
 """
 
 from __future__ import annotations
@@ -148,11 +151,18 @@ class Run:
     generic: dict[str, Any] = field(default_factory=dict)
 
 
+def _stages(stdout: str) -> str:
+    """The ``stages:`` line ``safeguard link`` prints (seconds per stage), or ''."""
+    lines = [x for x in stdout.splitlines() if x.startswith("stages: ")]
+    return lines[-1][len("stages: ") :] if lines else ""
+
+
 def run_safeguard(directory: Path, work: Path) -> tuple[dict[str, Any], dict[Any, Any]]:
     db = work / "bench.db"
     env = {
         "SAFEGUARD_DATABASE_URL": f"sqlite:///{db}",
         "SAFEGUARD_DATA_DIR": str(work / "data"),
+        "COLUMNS": "1000",  # the printed stages on one line
     }
     measure([*SAFEGUARD, "db", "upgrade"], env)
     ingest = measure([*SAFEGUARD, "ingest", str(directory / "interchange")], env)
@@ -160,6 +170,8 @@ def run_safeguard(directory: Path, work: Path) -> tuple[dict[str, Any], dict[Any
     clusters = db_clusters(db)
     saved = measure([*SAFEGUARD, "link", "--quiet"], env)
     return {
+        "link_stages": _stages(full.stdout),
+        "saved_stages": _stages(saved.stdout),
         "ingest_s": ingest.seconds,
         "ingest_peak_mb": ingest.peak_mb,
         "link_s": full.seconds,
@@ -195,8 +207,10 @@ def evaluate(profile: str, size: int, seed: int, models: tuple[str, ...]) -> Run
     directory = extracts_dir(profile, size, seed)
     truth = link_truth.Truth.load(directory)
     run = Run(f"{profile} {size:,}", len(truth.person))
+    keep = os.environ.get("SAFEGUARD_BENCH_KEEP")  # a folder: keep the database there
     with tempfile.TemporaryDirectory(prefix="safeguard-bench-real-") as tmp:
-        work = Path(tmp)
+        work = Path(keep) / f"{profile}-{size}" if keep else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         found: dict[str, dict[Any, Any]] = {}
         if "safeguard" in models:
             run.safeguard, found["safeguard"] = run_safeguard(directory, work)

@@ -124,19 +124,65 @@ def decision_of(conn: Connection, review_id: int) -> int | None:
     return None if value is None else int(value)
 
 
-def supersede_open(conn: Connection) -> None:
-    """Every open item becomes superseded (a batch run replaces the open queue)."""
-    conn.execute(
-        sa.update(link_reviews).where(link_reviews.c.status == "open").values(status="superseded")
-    )
+@dataclass(frozen=True, slots=True)
+class QueuedPair:
+    """What the queue holds about one pair: its row, status and the values a run set on it."""
+
+    id: int
+    status: str
+    match_probability: float
+    priority: float
+    reason: str
 
 
-def statuses(conn: Connection) -> dict[tuple[int, int], str]:
-    """(mention_id_l, mention_id_r) -> status, for every pair ever queued."""
-    rows = conn.execute(
-        sa.select(link_reviews.c.mention_id_l, link_reviews.c.mention_id_r, link_reviews.c.status)
-    )
-    return {(int(r.mention_id_l), int(r.mention_id_r)): str(r.status) for r in rows}
+def supersede_items(conn: Connection, review_ids: Iterable[int]) -> None:
+    """These items become superseded (a batch run no longer queues them)."""
+    ids = sorted(set(review_ids))
+    for i in range(0, len(ids), _CHUNK):
+        conn.execute(
+            sa.update(link_reviews)
+            .where(link_reviews.c.id.in_(ids[i : i + _CHUNK]))
+            .values(status="superseded")
+        )
+
+
+def _queued(row: Any) -> QueuedPair:
+    return QueuedPair(
+        int(row.id), str(row.status), float(row.match_probability), float(row.priority),
+        str(row.reason),
+    )  # fmt: skip
+
+
+_QUEUED = (
+    link_reviews.c.id, link_reviews.c.mention_id_l, link_reviews.c.mention_id_r,
+    link_reviews.c.status, link_reviews.c.match_probability, link_reviews.c.priority,
+    link_reviews.c.reason,
+)  # fmt: skip
+_CHUNK = 5000
+
+
+def open_pairs(conn: Connection) -> dict[tuple[int, int], QueuedPair]:
+    """(mention_id_l, mention_id_r) -> the queue's row, for every open item."""
+    rows = conn.execute(sa.select(*_QUEUED).where(link_reviews.c.status == "open"))
+    return {(int(r.mention_id_l), int(r.mention_id_r)): _queued(r) for r in rows}
+
+
+def queued_pairs(
+    conn: Connection, pairs: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], QueuedPair]:
+    """The queue's row of each of these pairs that was ever queued (any status)."""
+    wanted = set(pairs)
+    lefts = sorted({left for left, _ in wanted})
+    out: dict[tuple[int, int], QueuedPair] = {}
+    for i in range(0, len(lefts), _CHUNK):
+        rows = conn.execute(
+            sa.select(*_QUEUED).where(link_reviews.c.mention_id_l.in_(lefts[i : i + _CHUNK]))
+        )
+        for r in rows:
+            key = (int(r.mention_id_l), int(r.mention_id_r))
+            if key in wanted:
+                out[key] = _queued(r)
+    return out
 
 
 def add_items(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -86,23 +86,27 @@ def write_reviews(
     limit: int,
     replace: bool,
 ) -> int:
-    """Queue this run's uncertain pairs by priority; a batch run replaces the open queue."""
+    """Queue this run's uncertain pairs by priority; a batch run replaces the open queue.
+
+    Only the difference is written: new pairs are added, pairs whose probability, priority or
+    reason changed (or that were superseded) are queued again, open items this batch run no
+    longer ranks are superseded, and an open item it ranks the same stays untouched. Returns
+    how many items this run queues (decided pairs are not queued again)."""
     members: dict[int, list[int]] = defaultdict(list)
     for m, p in person_of.items():
         members[p].append(m)
     touched = {person_of[m] for c in candidates for m in (c.left, c.right) if m in person_of}
     roles = store.roles_by_mention(conn, (m for p in touched for m in members[p]))
+    # each touched person's roles over their whole history, in one pass over the roles found
     person_roles: dict[int, set[str]] = {}
+    for m, found in roles.items():
+        person_roles.setdefault(person_of[m], set()).update(found)
 
     def history_roles(mention: int) -> set[str]:
         person = person_of.get(mention)
         if person is None:
             return roles.get(mention, set())
-        found = person_roles.get(person)
-        if found is None:
-            found = set().union(*(roles.get(m, set()) for m in members[person]))
-            person_roles[person] = found
-        return found
+        return person_roles.get(person, set())
 
     ranked = []
     for c in candidates:
@@ -117,13 +121,24 @@ def write_reviews(
         ranked.append((prio.score, c, reason))
     ranked.sort(key=lambda t: (-t[0], t[1].left, t[1].right))
     ranked = ranked[:limit]
-    if replace:
-        queue.supersede_open(conn)
-    decided = queue.statuses(conn)
+    # Only what differs from the queue is written: an item open with the same probability,
+    # priority and reason stays as it is (its run and time: the run that queued it so).
+    queued = queue.queued_pairs(conn, ((c.left, c.right) for _, c, _ in ranked))
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    kept = 0
     for score, c, reason in ranked:
         key = (c.left, c.right)
+        row = queued.get(key)
+        if (
+            row is not None
+            and row.status == "open"
+            and (
+                (row.match_probability, row.priority, row.reason) == (c.probability, score, reason)
+            )
+        ):
+            kept += 1
+            continue
         values = {
             "match_probability": c.probability,
             "priority": score,
@@ -132,11 +147,16 @@ def write_reviews(
             "run_id": run_id,
             "created_at": at,
         }
-        if key not in decided:
+        if row is None:
             inserts.append({"mention_id_l": c.left, "mention_id_r": c.right, **values})
-        elif decided[key] in ("superseded", "open"):
+        elif row.status in ("superseded", "open"):
             updates.append({"mention_id_l": c.left, "mention_id_r": c.right, **values})
         # else an analyst already decided this pair; the constraint is in force
+    if replace:  # a batch run replaces the open queue: what it no longer queues is superseded
+        wanted = {(c.left, c.right) for _, c, _ in ranked}
+        queue.supersede_items(
+            conn, (row.id for key, row in queue.open_pairs(conn).items() if key not in wanted)
+        )
     queue.add_items(conn, inserts)
     queue.requeue_items(conn, updates)
-    return len(inserts) + len(updates)
+    return len(inserts) + len(updates) + kept
