@@ -331,8 +331,9 @@ def _recalibrate(
         return fitted, info
     z = fitted.log_odds(_x(rows, fitted.features))
     method, losses = choose_calibration(z, y)
+    before_val = ml.expected_calibration_error(y, 1 / (1 + np.exp(-z)))
     info |= {"method": method, "cv_log_loss": losses, "folds": CALIBRATION_FOLDS,
-             "validation_ece_before": ml.expected_calibration_error(y, 1 / (1 + np.exp(-z)))}  # fmt: skip
+             "validation_ece_before": before_val}  # fmt: skip
     if method == "none":
         info["why"] = "no method beat the model's own probabilities on the validation year"
         return fitted, info
