@@ -711,10 +711,15 @@ def product_model(force: Force, db: Path, samples: int = 30) -> Product:
                 f"{g['positives']:>6,}  not tested: {g['why']}"
             )
         cal = card.get("calibration") or {}
+        losses = ", ".join(f"{m} {v:.4f}" for m, v in (cal.get("cv_log_loss") or {}).items())
+        floor, ci = card["test"].get("ece_floor") or {}, card["test"].get("ece_ci95") or [0, 0]
         out.notes.append(
-            f"{target.value}: calibration {cal.get('method')} ({cal.get('why', '')}), test "
+            f"{target.value}: calibration {cal.get('method')} ({cal.get('why', '')}; "
+            f"{cal.get('rows', 0):,} validation rows, CV log loss {losses or '-'}), test "
             f"observed {card['test']['observed']:.3f}, mean predicted "
-            f"{card['test']['predicted']:.3f}"
+            f"{card['test']['predicted']:.3f}; ECE {card['test']['ece']:.3f} (bootstrap 95% "
+            f"{ci[0]:.3f}-{ci[1]:.3f}; a calibrated model's floor on these rows mean "
+            f"{floor.get('mean', 0):.3f}, p95 {floor.get('p95', 0):.3f})"
         )
         with eng.connect() as conn:
             model = svc._checked(stored.model_by_id(conn, t.model_id))

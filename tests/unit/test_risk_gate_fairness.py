@@ -12,7 +12,8 @@ from scipy.special import expit
 
 from safeguard.adapters import ml
 from safeguard.domain.risk.features import FeatureRow
-from safeguard.domain.risk.gate import Measures, refusals
+from safeguard.domain.risk.gate import Measures, ece_refusal, refusals
+from safeguard.services import risk_model
 from safeguard.services import risk_model_card as cards
 from safeguard.services.risk_model_data import IndexRow
 
@@ -167,3 +168,37 @@ def test_the_ece_floor_is_the_noise_of_outcomes_drawn_from_the_probabilities() -
         assert mean == pytest.approx(np.sqrt(2 / np.pi) * np.sqrt(0.21 / n), rel=0.15)
         assert p95 > mean
     assert ml.ece_floor(np.array([])) == (0.0, 0.0)
+
+
+def test_the_gate_judges_the_ece_against_the_noise_of_a_calibrated_model() -> None:
+    # Missing episodes on the default force: ECE 0.039 where a calibrated model scores 0.031
+    # on average (95th percentile 0.046) from the outcomes' noise: not refused.
+    assert ece_refusal(0.039, (0.031, 0.046), 0.03) is None
+    assert refusals(Measures(0.8, 0.56, 0.039, ece_floor=(0.031, 0.046))) == []
+    # Over the limit and beyond what noise gives 95 times in 100: refused, saying so.
+    why = ece_refusal(0.05, (0.031, 0.046), 0.03)
+    assert why is not None and "0.050 is over 0.030 and over 0.046" in why
+    # A large error in a small year is refused even within its wide noise.
+    why = ece_refusal(0.12, (0.06, 0.13), 0.03)
+    assert why is not None and "0.060 beyond" in why
+    # Within the limit: never refused; a card without a floor is gated on the raw ECE.
+    assert ece_refusal(0.02, (0.0, 0.0), 0.03) is None
+    assert ece_refusal(0.039, None, 0.03) == "miscalibrated: ECE 0.039 is over 0.030"
+
+
+def test_the_calibration_method_is_chosen_on_the_validation_year_by_cross_validation() -> None:
+    rng = np.random.default_rng(3)
+    z_true = rng.normal(-0.5, 1.2, 4000)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-z_true))).astype(int)
+    # Calibrated log-odds: nothing beats them (a tie goes to the simpler).
+    method, losses = risk_model.choose_calibration(z_true, y)
+    assert method in ("none", "intercept") and losses[method] <= min(losses.values()) + 1e-4
+    # Over-confident log-odds (twice the truth's): Platt's slope is needed.
+    method, _ = risk_model.choose_calibration(2 * z_true, y)
+    assert method == "platt"
+    # Shifted log-odds: a shift (or Platt) repairs it; "none" loses.
+    method, losses = risk_model.choose_calibration(z_true + 1.0, y)
+    assert method != "none" and losses["none"] > losses[method]
+    assert risk_model._fit_calibration("intercept", z_true + 1.0, y)[1] == pytest.approx(
+        -1, abs=0.15
+    )

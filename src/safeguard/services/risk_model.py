@@ -45,9 +45,15 @@ from safeguard.services.unit_of_work import authorize
 log = logging.getLogger(__name__)
 KINDS = kinds_of(DA_HISTORY, DASH, MISSING_HISTORY)
 MIN_POSITIVES = 50
-#: A Platt recalibration is fitted only on a held-out set with at least this many rows of each
-#: outcome (fewer: its two parameters would add more noise than they remove).
-MIN_CALIBRATION = 200
+#: A recalibration is considered only on a validation year with at least this many rows of
+#: each outcome; above it the data chooses (cross-validated log loss on that year alone), so a
+#: small year picks "none" or the one-parameter intercept rather than a noisy Platt fit.
+MIN_CALIBRATION = 50
+#: Calibration methods, simplest first (a tie goes to the simpler). All keep each prediction
+#: exactly explained (a shift and a scale of the log-odds); isotonic regression is not offered:
+#: a step function of the log-odds would break the exact per-feature explanation.
+CALIBRATIONS = ("none", "intercept", "platt")
+CALIBRATION_FOLDS = 5
 CHOSEN = ml.SPLINE_LOGISTIC
 WHY = (
     "glass-box: each prediction is the baseline plus one exact contribution per feature, so "
@@ -74,7 +80,8 @@ def split(
     rows: Sequence[IndexRow], target: Target, data_end: datetime
 ) -> tuple[int, list[IndexRow], list[IndexRow]]:
     """(test year, train rows, test rows): the latest year whose follow-up is complete, and
-    the earlier rows whose follow-up was over before it began. Only labelled rows."""
+    the rows before the validation year (the year before it, :func:`held_out`) whose
+    follow-up was over before the test year began. Only labelled rows."""
     window = timedelta(days=target.window_days)
     labelled = [r for r in rows if r.labels.get(target) is not None]
     years = sorted({r.occurred_at.year for r in labelled})
@@ -86,23 +93,19 @@ def split(
         )
     year = complete[-1]
     test = [r for r in labelled if r.occurred_at.year == year]
-    train = [r for r in labelled if r.occurred_at + window <= _year_start(year)]
+    train = [
+        r
+        for r in labelled
+        if r.occurred_at < _year_start(year - 1) and r.occurred_at + window <= _year_start(year)
+    ]
     return year, train, test
 
 
 def held_out(rows: Sequence[IndexRow], target: Target, year: int) -> list[IndexRow]:
-    """The labelled rows between the training and the test rows: before the test year, but
-    with follow-up not over when it began. The stored model is recalibrated on them (they are
-    later than every training row and never test rows)."""
-    window = timedelta(days=target.window_days)
-    start = _year_start(year)
-    return [
-        r
-        for r in rows
-        if r.labels.get(target) is not None
-        and r.occurred_at < start
-        and r.occurred_at + window > start
-    ]
+    """The validation year: the labelled rows of the calendar year before the test year. They
+    are later than every training row and never test rows; the calibration method is chosen
+    and fitted on them alone (the test year never chooses anything)."""
+    return [r for r in rows if r.labels.get(target) is not None and r.occurred_at.year == year - 1]
 
 
 def _y(rows: Sequence[IndexRow], target: Target) -> np.ndarray:
@@ -215,6 +218,7 @@ def train(
                 "auc": ml.auc(y_test, p),
                 "ece": ml.expected_calibration_error(y_test, p),
                 "ece_floor": dict(zip(("mean", "p95"), ml.ece_floor(p), strict=True)),
+                "ece_ci95": list(ece_interval(y_test, p)),
                 "observed": float(y_test.mean()),
                 "predicted": float(p.mean()),
                 "same_incidents": same,
@@ -252,6 +256,56 @@ def train(
     return Trained(model_id, target, version, card, refused, seconds)
 
 
+def _log_loss(y: np.ndarray, z: np.ndarray) -> float:
+    """Mean log loss of outcomes ``y`` under log-odds ``z`` (numerically safe)."""
+    return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+
+def _intercept(z: np.ndarray, y: np.ndarray) -> float:
+    """The shift b of the log-odds that makes the mean prediction the observed rate
+    (calibration in the large: maximum likelihood of logit p = z + b, by Newton)."""
+    b = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(z + b)))
+        grad, hess = float(np.sum(y - p)), float(np.sum(p * (1 - p)))
+        if hess <= 0:
+            break
+        step = grad / hess
+        b += step
+        if abs(step) < 1e-10:
+            break
+    return b
+
+
+def _fit_calibration(method: str, z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(slope, intercept) of ``method`` fitted on log-odds ``z`` and outcomes ``y``."""
+    if method == "platt":
+        return ml.platt(z, y)
+    if method == "intercept":
+        return 1.0, _intercept(z, y)
+    return 1.0, 0.0
+
+
+def choose_calibration(
+    z: np.ndarray, y: np.ndarray, folds: int = CALIBRATION_FOLDS, seed: int = 0
+) -> tuple[str, dict[str, float]]:
+    """(method, mean out-of-fold log loss per method) on the validation year alone: each
+    method is fitted on all folds but one and scored on that one; the lowest loss wins, a tie
+    (within 1e-4) going to the simpler method. Seeded, so a card is reproducible."""
+    order = np.random.default_rng(seed).permutation(len(y))
+    parts = np.array_split(order, folds)
+    losses: dict[str, float] = {}
+    for method in CALIBRATIONS:
+        got = []
+        for k in range(folds):
+            fit = np.concatenate([parts[j] for j in range(folds) if j != k])
+            slope, intercept = _fit_calibration(method, z[fit], y[fit])
+            got.append(_log_loss(y[parts[k]], slope * z[parts[k]] + intercept) * len(parts[k]))
+        losses[method] = float(sum(got) / len(y))
+    best = min(losses.values())
+    return next(m for m in CALIBRATIONS if losses[m] <= best + 1e-4), losses
+
+
 def _recalibrate(
     fitted: ml.Fitted,
     rows: Sequence[IndexRow],
@@ -260,8 +314,10 @@ def _recalibrate(
     y_test: np.ndarray,
     need: int,
 ) -> tuple[ml.Fitted, dict[str, Any]]:
-    """Platt recalibration on the held-out rows, if each outcome has ``need`` of them; the
-    card records it, with the test ECE it had before (the test rows never enter the fit)."""
+    """Recalibrate on the validation year with the method it chooses (:func:`choose_calibration`),
+    if each outcome has ``need`` rows there; the card records the choice, the cross-validated
+    losses and the validation ECE before and after, and the test ECE before it (the test rows
+    never enter the choice or the fit)."""
     y = _y(rows, target)
     pos, neg = int(y.sum()), len(y) - int(y.sum())
     info: dict[str, Any] = {"rows": len(y), "positives": pos}
@@ -271,12 +327,38 @@ def _recalibrate(
             max(r.occurred_at for r in rows).date().isoformat(),
         ]
     if min(pos, neg) < need:
-        info |= {"method": "none", "why": f"fewer than {need} held-out rows of each outcome"}
+        info |= {"method": "none", "why": f"fewer than {need} validation rows of each outcome"}
         return fitted, info
-    slope, intercept = ml.platt(fitted.log_odds(_x(rows, fitted.features)), y)
+    z = fitted.log_odds(_x(rows, fitted.features))
+    method, losses = choose_calibration(z, y)
+    before_val = ml.expected_calibration_error(y, 1 / (1 + np.exp(-z)))
+    info |= {"method": method, "cv_log_loss": losses, "folds": CALIBRATION_FOLDS,
+             "validation_ece_before": before_val}  # fmt: skip
+    if method == "none":
+        info["why"] = "no method beat the model's own probabilities on the validation year"
+        return fitted, info
+    slope, intercept = _fit_calibration(method, z, y)
     before = ml.expected_calibration_error(y_test, fitted.probability(x_test))
-    info |= {"method": "platt", "slope": slope, "intercept": intercept, "test_ece_before": before}
+    info |= {"slope": slope, "intercept": intercept, "test_ece_before": before,
+             "validation_ece_after": ml.expected_calibration_error(
+                 y, 1 / (1 + np.exp(-(slope * z + intercept))))}  # fmt: skip
     return fitted.recalibrated(slope, intercept), info
+
+
+def ece_interval(
+    y: np.ndarray, p: np.ndarray, draws: int = 200, seed: int = 0
+) -> tuple[float, float]:
+    """95% percentile bootstrap interval of the ECE over resamples of the test rows: how much
+    the figure moves with the year's sample (it sits above the true error by the noise the
+    floor measures, so the gate judges it against the floor, not this interval)."""
+    if len(y) == 0:
+        return 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    got = []
+    for _ in range(draws):
+        i = rng.integers(0, len(y), len(y))
+        got.append(ml.expected_calibration_error(y[i], p[i]))
+    return float(np.percentile(got, 2.5)), float(np.percentile(got, 97.5))
 
 
 def _row(conn: Connection, target: Target, version: int | None) -> Any:

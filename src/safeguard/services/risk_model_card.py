@@ -36,8 +36,11 @@ KNOWN_LIMITS = (
     "Records corrected after an incident show their corrected values when features are "
     "computed (earlier versions are in record_history).",
     "The stored model is the one validated: fitted on the years before the test year and "
-    "recalibrated on the held-out rows just before it; the test year's outcomes are not in it "
-    "until the next training.",
+    "recalibrated on the validation year just before it (the method chosen there); the test "
+    "year's outcomes are not in it until the next training.",
+    "The ECE of one test year carries the outcomes' sampling noise (a model whose "
+    "probabilities were the truth still scores the floor shown above); the gate judges the "
+    "ECE against that floor.",
     "Outcomes are read from the force's own links: a later incident linked to another person "
     "is a lost outcome, so calibration is to the outcomes the force can see (on a simulated "
     "force they were 7% fewer repeats than happened).",
@@ -232,12 +235,14 @@ def gate_measures(card: Mapping[str, Any]) -> Measures:
                 if g["auc"] is not None and g["n"] >= MIN_GROUP and 0 < g["positives"] < g["n"]:
                     groups[f"{name}={g['group']}"] = g["auc"]
     dash = card["test"]["same_incidents"].get("dash_count_auc")
+    floor = card["test"].get("ece_floor")
     return Measures(
         auc=card["test"]["same_incidents"].get("model_auc") or card["test"]["auc"] or 0.0,
         dash_auc=dash,
         ece=card["test"]["ece"],
         group_aucs=groups,
         group_tests=group_tests(card),
+        ece_floor=None if floor is None else (float(floor["mean"]), float(floor["p95"])),
     )
 
 
@@ -254,22 +259,41 @@ def _fmt(x: object) -> str:
 def _calibration(c: Mapping[str, Any] | None) -> str:
     if not c:
         return "not recorded"
-    where = f"{c['rows']:,} held-out rows ({c['positives']:,} positive)"
+    where = f"{c['rows']:,} validation rows ({c['positives']:,} positive)"
     if "window" in c:
         where += f" of {c['window'][0]} to {c['window'][1]}"
-    if c["method"] != "platt":
-        return f"none ({c.get('why', '')}; {where})"
+    losses = c.get("cv_log_loss")
+    chose = (
+        f"chosen by {c.get('folds', 5)}-fold cross-validated log loss on that year alone ("
+        + ", ".join(f"{m} {v:.4f}" for m, v in losses.items())
+        + "); "
+        if losses
+        else ""
+    )
+    if c["method"] not in ("platt", "intercept"):
+        return f"none ({chose}{c.get('why', '')}; {where})"
+    what = (
+        f"Platt on the log-odds (slope {c['slope']:.3f}, intercept {c['intercept']:+.3f})"
+        if c["method"] == "platt"
+        else f"a shift of the log-odds (intercept {c['intercept']:+.3f})"
+    )
+    after = (
+        f"; validation ECE {_fmt(c['validation_ece_before'])} before, "
+        f"{_fmt(c['validation_ece_after'])} after"
+        if "validation_ece_after" in c
+        else ""
+    )
     return (
-        f"Platt on the log-odds (slope {c['slope']:.3f}, intercept {c['intercept']:+.3f}) "
-        f"fitted on {where}, after the training rows and before the test year; test ECE "
-        f"before it {_fmt(c['test_ece_before'])}"
+        f"{what}, {chose}fitted on {where}, after the training rows and before the test year"
+        f"{after}; test ECE before it {_fmt(c['test_ece_before'])}"
     )
 
 
-def _floor(floor: Mapping[str, float] | None) -> str:
+def _floor(floor: Mapping[str, float] | None, ci: Sequence[float] | None = None) -> str:
+    interval = f" Bootstrap 95% interval of the ECE {ci[0]:.3f} to {ci[1]:.3f}." if ci else ""
     if not floor:
-        return ""
-    return (
+        return interval
+    return interval + (
         f" On these rows a model whose probabilities were the truth would score ECE "
         f"{floor['mean']:.3f} on average from the outcomes' noise alone (95th percentile "
         f"{floor['p95']:.3f}; outcomes redrawn from this model's probabilities)."
@@ -333,7 +357,7 @@ def markdown(card: Mapping[str, Any]) -> str:
         "",
         f"AUC {_fmt(test['auc'])}, ECE {_fmt(test['ece'])} (ten equal-width bins), "
         f"outcome rate {_fmt(test['observed'])}, mean prediction {_fmt(test['predicted'])}."
-        + _floor(test.get("ece_floor")),
+        + _floor(test.get("ece_floor"), test.get("ece_ci95")),
         "",
         f"On the same {same.get('n', 0):,} test incidents with a form:",
         "",
@@ -364,8 +388,8 @@ def markdown(card: Mapping[str, Any]) -> str:
     lines += ["## Activation gate", ""]
     gate = card.get("refusals") or []
     lines.append(
-        "Passes: beats the DASH count by the margin, ECE within bounds, group AUC gap within "
-        "bounds."
+        "Passes: beats the DASH count by the margin, ECE within the limit or within what a "
+        "calibrated model scores on these rows from noise alone, group AUC gap within bounds."
         if not gate
         else "Refused:\n\n" + "\n".join(f"- {r}" for r in gate)
     )

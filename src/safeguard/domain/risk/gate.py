@@ -12,12 +12,27 @@ that reference, with a bootstrap standard error. The gate refuses when the exces
 limit **and** its lower confidence bound (family-wise over the groups tested) is over zero: a
 real gap refuses, a gap that a tiny group's noise or its case mix explains does not.
 
+Calibration is judged against its own sampling noise in the same way. The ECE of a finite test
+year is biased upwards: a model whose probabilities were the truth still scores an ECE from the
+outcomes' noise alone (on 1,035 missing episodes the simulator's true probability scores 0.034).
+``ece_floor`` is that noise, truth-free: the ECE of outcomes redrawn from the model's own
+probabilities on the test rows (mean and 95th percentile). The gate refuses an ECE over the
+limit unless the noise explains it: it refuses when the ECE is over the limit **and** either
+over the floor's 95th percentile (a calibrated model would score that little on these rows 95
+times in 100, so this much is miscalibration) or over the limit even after the floor's mean is
+taken off (an error too large to be noise, however small the year). A card without a floor is
+gated on the raw ECE, as before.
+
 Examples:
     >>> m = Measures(auc=0.80, dash_auc=0.56, ece=0.01, group_aucs={"sex=F": 0.80, "sex=M": 0.79})
     >>> refusals(m)
     []
     >>> refusals(Measures(auc=0.58, dash_auc=0.56, ece=0.04, group_aucs={}))[0]
     'AUC 0.580 does not beat the DASH count (0.560) by the margin of 0.050'
+    >>> refusals(Measures(0.8, 0.56, 0.039, ece_floor=(0.031, 0.046)))
+    []
+    >>> refusals(Measures(0.8, 0.56, 0.05, ece_floor=(0.031, 0.046)))[0][:43]
+    'miscalibrated: ECE 0.050 is over 0.030 and '
     >>> real = GroupTest("victim sex", "M", 900, 300, 0.70, 0.80, 0.10, 0.01, 0.09, 0.03,
     ...                  (0.04, 0.15), 2)
     >>> refusals(Measures(0.8, 0.56, 0.01, group_tests=(real,)))[0][:58]
@@ -67,6 +82,7 @@ class Measures:
     ece: float
     group_aucs: Mapping[str, float] = field(default_factory=dict)
     group_tests: Sequence[GroupTest] = ()
+    ece_floor: tuple[float, float] | None = None  # (mean, p95) of a calibrated model's ECE
 
     @property
     def group_gap(self) -> float:
@@ -91,6 +107,29 @@ def group_refusal(t: GroupTest, limit: float) -> str | None:
     )
 
 
+def ece_refusal(ece: float, floor: tuple[float, float] | None, limit: float) -> str | None:
+    """Why this ECE stops the model, or None: over ``limit`` and not explained by the noise
+    ``floor`` (mean, 95th percentile) of a calibrated model on the same rows; without a floor,
+    over ``limit``."""
+    if ece <= limit:
+        return None
+    if floor is None:
+        return f"miscalibrated: ECE {ece:.3f} is over {limit:.3f}"
+    mean, p95 = floor
+    if ece > p95:
+        return (
+            f"miscalibrated: ECE {ece:.3f} is over {limit:.3f} and over {p95:.3f}, the 95th "
+            f"percentile of what a calibrated model scores on these rows from the outcomes' "
+            f"noise alone (mean {mean:.3f})"
+        )
+    if ece - mean > limit:
+        return (
+            f"miscalibrated: ECE {ece:.3f} is {ece - mean:.3f} beyond the {mean:.3f} a "
+            f"calibrated model scores on these rows from noise alone, over {limit:.3f}"
+        )
+    return None
+
+
 def refusals(m: Measures, t: Thresholds | None = None) -> list[str]:
     """Why the model may not be activated (empty: it passes)."""
     t = t or Thresholds()
@@ -100,8 +139,9 @@ def refusals(m: Measures, t: Thresholds | None = None) -> list[str]:
             f"AUC {m.auc:.3f} does not beat the DASH count ({m.dash_auc:.3f}) by the margin "
             f"of {t.margin_over_dash:.3f}"
         )
-    if m.ece > t.max_ece:
-        out.append(f"miscalibrated: ECE {m.ece:.3f} is over {t.max_ece:.3f}")
+    why_ece = ece_refusal(m.ece, m.ece_floor, t.max_ece)
+    if why_ece:
+        out.append(why_ece)
     if m.group_gap > t.max_group_gap:
         lo = min(m.group_aucs, key=lambda g: m.group_aucs[g])
         hi = max(m.group_aucs, key=lambda g: m.group_aucs[g])
