@@ -11,7 +11,7 @@ from rich.table import Table
 
 from safeguard.cli import context
 from safeguard.domain.access import Action
-from safeguard.domain.risk.targets import Target
+from safeguard.domain.risk.targets import MIN_POSITIVES, Target
 from safeguard.errors import ValidationFailed
 from safeguard.services.unit_of_work import authorize
 
@@ -25,12 +25,6 @@ risk_app = typer.Typer(
     no_args_is_help=True,
 )
 TARGETS = ", ".join(t.value for t in Target)
-
-
-def _min_positives() -> int:
-    from safeguard.services import risk_model as svc
-
-    return svc.MIN_POSITIVES
 
 
 def _targets(values: list[str]) -> list[Target]:
@@ -63,9 +57,8 @@ def train(
     ),  # fmt: skip
     out: Path | None = typer.Option(None, "--out", help="Also write each card here (.md, .json)"),
     min_positives: int = typer.Option(
-        ...,
+        MIN_POSITIVES,
         "--min-positives",
-        default_factory=_min_positives,
         min=1,
         help="Fewest outcomes of each kind to train",
     ),

@@ -35,7 +35,7 @@ from safeguard.domain.access import Action, Principal, recorded_as
 from safeguard.domain.risk.bands import BAND_ORDER, band
 from safeguard.domain.risk.explanation import drivers
 from safeguard.domain.risk.features import DA_HISTORY, DASH, MISSING_HISTORY, kinds_of
-from safeguard.domain.risk.targets import Target
+from safeguard.domain.risk.targets import MIN_POSITIVES, Target
 from safeguard.errors import NotFound, ValidationFailed
 from safeguard.services import risk_model_card as cards
 from safeguard.services import risk_model_data as data
@@ -44,7 +44,6 @@ from safeguard.services.unit_of_work import authorize
 
 log = logging.getLogger(__name__)
 KINDS = kinds_of(DA_HISTORY, DASH, MISSING_HISTORY)
-MIN_POSITIVES = 50
 #: A recalibration is considered only on a validation year with at least this many rows of
 #: each outcome; above it the data chooses (cross-validated log loss on that year alone), so a
 #: small year picks "none" or the one-parameter intercept rather than a noisy Platt fit.

@@ -21,6 +21,10 @@ from safeguard.domain.history import PersonHistory
 from safeguard.domain.offences import OffenceClassification, default_classification
 from safeguard.domain.risk.features import pair_events, severity
 
+#: A model is trained only when the training rows hold at least this many of each outcome
+#: (fewer: the fit and its test-year figures are noise); ``safeguard risk train --min-positives``.
+MIN_POSITIVES = 50
+
 
 class Target(StrEnum):
     DA_REPEAT = "da_repeat"
