@@ -53,6 +53,8 @@ MIN_CALIBRATION = 50
 #: a step function of the log-odds would break the exact per-feature explanation.
 CALIBRATIONS = ("none", "intercept", "platt")
 CALIBRATION_FOLDS = 5
+#: The validation year is predicted in this many consecutive parts (:func:`forward_chained`).
+CHAIN_PARTS = 4
 CHOSEN = ml.SPLINE_LOGISTIC
 WHY = (
     "glass-box: each prediction is the baseline plus one exact contribution per feature, so "
@@ -79,8 +81,9 @@ def split(
     rows: Sequence[IndexRow], target: Target, data_end: datetime
 ) -> tuple[int, list[IndexRow], list[IndexRow]]:
     """(test year, train rows, test rows): the latest year whose follow-up is complete, and
-    the rows before the validation year (the year before it, :func:`held_out`) whose
-    follow-up was over before the test year began. Only labelled rows."""
+    every row whose follow-up was over before the test year began (the years before the
+    validation year and, for a short window, most of the validation year itself: the final
+    model learns from the most recent outcomes the force could have seen). Only labelled rows."""
     window = timedelta(days=target.window_days)
     labelled = [r for r in rows if r.labels.get(target) is not None]
     years = sorted({r.occurred_at.year for r in labelled})
@@ -92,19 +95,46 @@ def split(
         )
     year = complete[-1]
     test = [r for r in labelled if r.occurred_at.year == year]
-    train = [
-        r
-        for r in labelled
-        if r.occurred_at < _year_start(year - 1) and r.occurred_at + window <= _year_start(year)
-    ]
+    train = [r for r in labelled if r.occurred_at + window <= _year_start(year)]
     return year, train, test
 
 
 def held_out(rows: Sequence[IndexRow], target: Target, year: int) -> list[IndexRow]:
     """The validation year: the labelled rows of the calendar year before the test year. They
-    are later than every training row and never test rows; the calibration method is chosen
-    and fitted on them alone (the test year never chooses anything)."""
+    are never test rows; the calibration is chosen and fitted on their out-of-time predictions
+    (:func:`forward_chained`; the test year never chooses anything)."""
     return [r for r in rows if r.labels.get(target) is not None and r.occurred_at.year == year - 1]
+
+
+def forward_chained(
+    train_rows: Sequence[IndexRow],
+    validation: Sequence[IndexRow],
+    target: Target,
+    year: int,
+    names: tuple[str, ...],
+    final: ml.Fitted | None = None,
+) -> np.ndarray:
+    """Out-of-time log-odds of the validation rows, forward-chained: each of the validation
+    year's :data:`CHAIN_PARTS` consecutive parts (quarters) is predicted by a model fitted on
+    the training rows that occurred before that part began, so every prediction is of a model
+    whose training ends just before the rows it predicts, as the final model's does before the
+    test year. A 12-month target has no validation row in training, so its parts share one
+    model: the ``final`` one (fitted on all ``train_rows``) where given, not fitted again."""
+    out = np.zeros(len(validation))
+    starts = [
+        datetime(year - 1, 1 + 12 * k // CHAIN_PARTS, 1, tzinfo=UTC) for k in range(CHAIN_PARTS)
+    ]
+    bounds = [*starts[1:], _year_start(year)]
+    fitted: dict[int, ml.Fitted] = {len(train_rows): final} if final is not None else {}
+    for start, end in zip(starts, bounds, strict=True):
+        idx = [i for i, r in enumerate(validation) if start <= r.occurred_at < end]
+        if not idx:
+            continue
+        rows = [r for r in train_rows if r.occurred_at < start]
+        if len(rows) not in fitted:
+            fitted[len(rows)] = ml.fit(CHOSEN, names, KINDS, _x(rows, names), _y(rows, target))
+        out[idx] = fitted[len(rows)].log_odds(_x([validation[i] for i in idx], names))
+    return out
 
 
 def _y(rows: Sequence[IndexRow], target: Target) -> np.ndarray:
@@ -158,8 +188,9 @@ def train(
     x_train, x_test = _x(train_rows, names), _x(test_rows, names)
     chosen = ml.fit(CHOSEN, names, KINDS, x_train, y_train)
     chosen, calibration = _recalibrate(
-        chosen, held_out(ds.of(target), target, year), target, x_test, y_test, min_calibration
-    )
+        chosen, train_rows, held_out(ds.of(target), target, year), target, year, x_test, y_test,
+        min_calibration,
+    )  # fmt: skip
     p = chosen.probability(x_test)
     seconds["fit"] = time.perf_counter() - began
     compared = [{"family": CHOSEN, "features": "history + DASH", "auc": ml.auc(y_test, p),
@@ -307,19 +338,22 @@ def choose_calibration(
 
 def _recalibrate(
     fitted: ml.Fitted,
+    train_rows: Sequence[IndexRow],
     rows: Sequence[IndexRow],
     target: Target,
+    year: int,
     x_test: np.ndarray,
     y_test: np.ndarray,
     need: int,
 ) -> tuple[ml.Fitted, dict[str, Any]]:
-    """Recalibrate on the validation year with the method it chooses (:func:`choose_calibration`),
-    if each outcome has ``need`` rows there; the card records the choice, the cross-validated
-    losses and the validation ECE before and after, and the test ECE before it (the test rows
-    never enter the choice or the fit)."""
+    """Recalibrate the final model (fitted on every row complete before the test year) with the
+    method the validation year chooses (:func:`choose_calibration`) on its forward-chained
+    out-of-time log-odds (:func:`forward_chained`), if each outcome has ``need`` rows there;
+    the card records the choice, the cross-validated losses and the validation ECE before and
+    after, and the test ECE before it (the test rows never enter the choice or the fit)."""
     y = _y(rows, target)
     pos, neg = int(y.sum()), len(y) - int(y.sum())
-    info: dict[str, Any] = {"rows": len(y), "positives": pos}
+    info: dict[str, Any] = {"rows": len(y), "positives": pos, "predicted": "forward-chained"}
     if rows:
         info["window"] = [
             min(r.occurred_at for r in rows).date().isoformat(),
@@ -328,7 +362,7 @@ def _recalibrate(
     if min(pos, neg) < need:
         info |= {"method": "none", "why": f"fewer than {need} validation rows of each outcome"}
         return fitted, info
-    z = fitted.log_odds(_x(rows, fitted.features))
+    z = forward_chained(train_rows, rows, target, year, fitted.features, fitted)
     method, losses = choose_calibration(z, y)
     before_val = ml.expected_calibration_error(y, 1 / (1 + np.exp(-z)))
     info |= {"method": method, "cv_log_loss": losses, "folds": CALIBRATION_FOLDS,
