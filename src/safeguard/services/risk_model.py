@@ -53,8 +53,6 @@ MIN_CALIBRATION = 50
 #: a step function of the log-odds would break the exact per-feature explanation.
 CALIBRATIONS = ("none", "intercept", "platt")
 CALIBRATION_FOLDS = 5
-#: The validation year is predicted in this many consecutive parts (:func:`forward_chained`).
-CHAIN_PARTS = 4
 CHOSEN = ml.SPLINE_LOGISTIC
 WHY = (
     "glass-box: each prediction is the baseline plus one exact contribution per feature, so "
@@ -101,40 +99,9 @@ def split(
 
 def held_out(rows: Sequence[IndexRow], target: Target, year: int) -> list[IndexRow]:
     """The validation year: the labelled rows of the calendar year before the test year. They
-    are never test rows; the calibration is chosen and fitted on their out-of-time predictions
-    (:func:`forward_chained`; the test year never chooses anything)."""
+    are never test rows; those the final model did not learn from (follow-up not over before
+    the test year) choose and fit the calibration (the test year never chooses anything)."""
     return [r for r in rows if r.labels.get(target) is not None and r.occurred_at.year == year - 1]
-
-
-def forward_chained(
-    train_rows: Sequence[IndexRow],
-    validation: Sequence[IndexRow],
-    target: Target,
-    year: int,
-    names: tuple[str, ...],
-    final: ml.Fitted | None = None,
-) -> np.ndarray:
-    """Out-of-time log-odds of the validation rows, forward-chained: each of the validation
-    year's :data:`CHAIN_PARTS` consecutive parts (quarters) is predicted by a model fitted on
-    the training rows that occurred before that part began, so every prediction is of a model
-    whose training ends just before the rows it predicts, as the final model's does before the
-    test year. A 12-month target has no validation row in training, so its parts share one
-    model: the ``final`` one (fitted on all ``train_rows``) where given, not fitted again."""
-    out = np.zeros(len(validation))
-    starts = [
-        datetime(year - 1, 1 + 12 * k // CHAIN_PARTS, 1, tzinfo=UTC) for k in range(CHAIN_PARTS)
-    ]
-    bounds = [*starts[1:], _year_start(year)]
-    fitted: dict[int, ml.Fitted] = {len(train_rows): final} if final is not None else {}
-    for start, end in zip(starts, bounds, strict=True):
-        idx = [i for i, r in enumerate(validation) if start <= r.occurred_at < end]
-        if not idx:
-            continue
-        rows = [r for r in train_rows if r.occurred_at < start]
-        if len(rows) not in fitted:
-            fitted[len(rows)] = ml.fit(CHOSEN, names, KINDS, _x(rows, names), _y(rows, target))
-        out[idx] = fitted[len(rows)].log_odds(_x([validation[i] for i in idx], names))
-    return out
 
 
 def _y(rows: Sequence[IndexRow], target: Target) -> np.ndarray:
@@ -188,7 +155,7 @@ def train(
     x_train, x_test = _x(train_rows, names), _x(test_rows, names)
     chosen = ml.fit(CHOSEN, names, KINDS, x_train, y_train)
     chosen, calibration = _recalibrate(
-        chosen, train_rows, held_out(ds.of(target), target, year), target, year, x_test, y_test,
+        chosen, train_rows, held_out(ds.of(target), target, year), target, x_test, y_test,
         min_calibration,
     )  # fmt: skip
     p = chosen.probability(x_test)
@@ -339,21 +306,24 @@ def choose_calibration(
 def _recalibrate(
     fitted: ml.Fitted,
     train_rows: Sequence[IndexRow],
-    rows: Sequence[IndexRow],
+    validation: Sequence[IndexRow],
     target: Target,
-    year: int,
     x_test: np.ndarray,
     y_test: np.ndarray,
     need: int,
 ) -> tuple[ml.Fitted, dict[str, Any]]:
-    """Recalibrate the final model (fitted on every row complete before the test year) with the
-    method the validation year chooses (:func:`choose_calibration`) on its forward-chained
-    out-of-time log-odds (:func:`forward_chained`), if each outcome has ``need`` rows there;
-    the card records the choice, the cross-validated losses and the validation ECE before and
-    after, and the test ECE before it (the test rows never enter the choice or the fit)."""
+    """Recalibrate the final model (fitted on every row complete before the test year) on the
+    validation rows it did not learn from, so out of time for it (the whole year for a
+    12-month target, the last window of it for a 90-day one), with the method they choose
+    (:func:`choose_calibration`), if each outcome has ``need`` rows there; the card records the
+    choice, the cross-validated losses and the ECE there before and after, and the test ECE
+    before it (the test rows never enter the choice or the fit)."""
+    learnt = {id(r) for r in train_rows}
+    rows = [r for r in validation if id(r) not in learnt]
     y = _y(rows, target)
     pos, neg = int(y.sum()), len(y) - int(y.sum())
-    info: dict[str, Any] = {"rows": len(y), "positives": pos, "predicted": "forward-chained"}
+    info: dict[str, Any] = {"rows": len(y), "positives": pos,
+                            "validation_rows_trained_on": len(validation) - len(rows)}  # fmt: skip
     if rows:
         info["window"] = [
             min(r.occurred_at for r in rows).date().isoformat(),
@@ -362,7 +332,7 @@ def _recalibrate(
     if min(pos, neg) < need:
         info |= {"method": "none", "why": f"fewer than {need} validation rows of each outcome"}
         return fitted, info
-    z = forward_chained(train_rows, rows, target, year, fitted.features, fitted)
+    z = fitted.log_odds(_x(rows, fitted.features))
     method, losses = choose_calibration(z, y)
     before_val = ml.expected_calibration_error(y, 1 / (1 + np.exp(-z)))
     info |= {"method": method, "cv_log_loss": losses, "folds": CALIBRATION_FOLDS,
