@@ -35,11 +35,8 @@ def test_missing_trains_on_the_validation_year_up_to_its_last_window() -> None:
     assert year == 2024
     assert {r.occurred_at.year for r in test} == {2024}
     cut = datetime(2024, 1, 1, tzinfo=UTC) - timedelta(days=target.window_days)
-    assert (
-        max(r.occurred_at for r in train)
-        < cut
-        <= max(r.occurred_at for r in train) + timedelta(days=5)
-    )
+    last = max(r.occurred_at for r in train)
+    assert last <= cut < last + timedelta(days=5)
     validation = risk_model.held_out(rows, target, year)
     _, info = risk_model._recalibrate(
         None,  # type: ignore[arg-type]  # not reached: too few rows for the given need
