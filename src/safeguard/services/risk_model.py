@@ -79,9 +79,8 @@ def split(
     rows: Sequence[IndexRow], target: Target, data_end: datetime
 ) -> tuple[int, list[IndexRow], list[IndexRow]]:
     """(test year, train rows, test rows): the latest year whose follow-up is complete, and
-    every row whose follow-up was over before the test year began (the years before the
-    validation year and, for a short window, most of the validation year itself: the final
-    model learns from the most recent outcomes the force could have seen). Only labelled rows."""
+    the rows before the validation year (the year before it, :func:`held_out`) whose
+    follow-up was over before the test year began. Only labelled rows."""
     window = timedelta(days=target.window_days)
     labelled = [r for r in rows if r.labels.get(target) is not None]
     years = sorted({r.occurred_at.year for r in labelled})
@@ -93,14 +92,18 @@ def split(
         )
     year = complete[-1]
     test = [r for r in labelled if r.occurred_at.year == year]
-    train = [r for r in labelled if r.occurred_at + window <= _year_start(year)]
+    train = [
+        r
+        for r in labelled
+        if r.occurred_at < _year_start(year - 1) and r.occurred_at + window <= _year_start(year)
+    ]
     return year, train, test
 
 
 def held_out(rows: Sequence[IndexRow], target: Target, year: int) -> list[IndexRow]:
     """The validation year: the labelled rows of the calendar year before the test year. They
-    are never test rows; those the final model did not learn from (follow-up not over before
-    the test year) choose and fit the calibration (the test year never chooses anything)."""
+    are later than every training row and never test rows; the calibration method is chosen
+    and fitted on them alone (the test year never chooses anything)."""
     return [r for r in rows if r.labels.get(target) is not None and r.occurred_at.year == year - 1]
 
 
@@ -155,9 +158,8 @@ def train(
     x_train, x_test = _x(train_rows, names), _x(test_rows, names)
     chosen = ml.fit(CHOSEN, names, KINDS, x_train, y_train)
     chosen, calibration = _recalibrate(
-        chosen, train_rows, held_out(ds.of(target), target, year), target, x_test, y_test,
-        min_calibration,
-    )  # fmt: skip
+        chosen, held_out(ds.of(target), target, year), target, x_test, y_test, min_calibration
+    )
     p = chosen.probability(x_test)
     seconds["fit"] = time.perf_counter() - began
     compared = [{"family": CHOSEN, "features": "history + DASH", "auc": ml.auc(y_test, p),
@@ -305,25 +307,19 @@ def choose_calibration(
 
 def _recalibrate(
     fitted: ml.Fitted,
-    train_rows: Sequence[IndexRow],
-    validation: Sequence[IndexRow],
+    rows: Sequence[IndexRow],
     target: Target,
     x_test: np.ndarray,
     y_test: np.ndarray,
     need: int,
 ) -> tuple[ml.Fitted, dict[str, Any]]:
-    """Recalibrate the final model (fitted on every row complete before the test year) on the
-    validation rows it did not learn from, so out of time for it (the whole year for a
-    12-month target, the last window of it for a 90-day one), with the method they choose
-    (:func:`choose_calibration`), if each outcome has ``need`` rows there; the card records the
-    choice, the cross-validated losses and the ECE there before and after, and the test ECE
-    before it (the test rows never enter the choice or the fit)."""
-    learnt = {id(r) for r in train_rows}
-    rows = [r for r in validation if id(r) not in learnt]
+    """Recalibrate on the validation year with the method it chooses (:func:`choose_calibration`),
+    if each outcome has ``need`` rows there; the card records the choice, the cross-validated
+    losses and the validation ECE before and after, and the test ECE before it (the test rows
+    never enter the choice or the fit)."""
     y = _y(rows, target)
     pos, neg = int(y.sum()), len(y) - int(y.sum())
-    info: dict[str, Any] = {"rows": len(y), "positives": pos,
-                            "validation_rows_trained_on": len(validation) - len(rows)}  # fmt: skip
+    info: dict[str, Any] = {"rows": len(y), "positives": pos}
     if rows:
         info["window"] = [
             min(r.occurred_at for r in rows).date().isoformat(),
