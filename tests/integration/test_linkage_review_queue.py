@@ -87,7 +87,7 @@ def test_a_run_that_ranks_the_queue_as_before_writes_nothing(engine: Engine):
     assert _open(engine) == _expected(candidates, 4, set())
 
 
-def test_what_changed_is_written_and_the_queue_is_a_full_rewrites(engine: Engine):
+def test_what_changed_is_written_and_the_queue_is_a_full_rewrites_queue(engine: Engine):
     _setup(engine)
     first = [_pair(0, 1, 0.5), _pair(2, 3, 0.55), _pair(4, 5, 0.6), _pair(6, 7, 0.7),
              _pair(8, 9, 0.9)]  # fmt: skip
