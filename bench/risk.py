@@ -44,8 +44,9 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -61,7 +62,7 @@ from safeguard.domain.assessments.grading import grade
 from safeguard.domain.offences import OffenceGroup, default_classification
 from safeguard.instruments import default_catalogue
 from safeguard.services.unit_of_work import OPERATOR_RUN
-from safeguard.simulation import SimulationConfig, simulate
+from safeguard.simulation import SimulationConfig, domestic_risk, simulate
 
 DAY = np.timedelta64(1, "D")
 GRADE_RANK = {"standard": 0, "medium": 1, "high": 2}
@@ -471,6 +472,107 @@ SIGNALS: dict[str, list[Signal]] = {
 }
 
 
+# --- the ceiling from observable history ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _SeenNext(domestic_risk.NextIncident):
+    """The simulator's draw (unchanged) and, beside it, the same formula with every hidden
+    term set to zero."""
+
+    observable: domestic_risk.NextIncident
+
+
+_RealHarm = domestic_risk.SeriousHarm
+
+
+class _SeenHarm(_RealHarm):
+    """The pair's serious-harm process (its draws unchanged), whose ``integral`` answers for
+    the same formula with the hidden terms zero: no danger, no hidden escalation, no frailty,
+    and the relationship's end unknown (the 12 months after ``a`` in full)."""
+
+    def __init__(self, first_day: float, last_day: float, **kw: object) -> None:
+        super().__init__(first_day, last_day, **kw)  # type: ignore[arg-type]
+        seen = {**kw, "danger": 0.0, "escalating": False, "frailty": 0.0}
+        self.seen = _RealHarm(
+            first_day,
+            last_day + domestic_risk.WINDOW,
+            **seen,  # type: ignore[arg-type]
+        )
+
+    def integral(self, a: float, b: float) -> float:
+        return self.seen.integral(a, a + domestic_risk.WINDOW)
+
+
+@contextmanager
+def observable_only() -> Iterator[None]:
+    """While open, the simulator writes to its truth files, in place of each domestic-abuse
+    incident's true probabilities, what its own formulas give from the observable terms alone
+    (``simulation/domestic_risk.py``: the danger, the hidden escalation and its per-incident
+    term, an order in force, the per-incident noise, the serious-harm frailty and the day the
+    relationship ends all set to zero or unknown). Every random draw is the real one, so the
+    force and its outcomes are the same as without it (the caller checks). The observable
+    terms are the simulator's own counts (incidents never reported included), and the true
+    separation day is kept: if anything this ceiling is above what records can reach."""
+    saved = (
+        domestic_risk.next_incident,
+        domestic_risk.repeat_probability,
+        domestic_risk.SeriousHarm,
+    )
+    real_next, real_repeat, _ = saved
+
+    def next_incident(m: domestic_risk.PairMoment) -> domestic_risk.NextIncident:
+        nxt = real_next(m)
+        hidden_zero = replace(
+            m, danger=0.0, escalating_incidents=0, order_in_force=False, noise=0.0
+        )
+        return _SeenNext(nxt.logit, nxt.within_year, nxt.gap_rate, real_next(hidden_zero))
+
+    def repeat_probability(
+        nxt: domestic_risk.NextIncident, room: float, serious_integral: float
+    ) -> float:
+        if isinstance(nxt, _SeenNext):
+            return real_repeat(nxt.observable, domestic_risk.WINDOW, serious_integral)
+        return real_repeat(nxt, room, serious_integral)
+
+    domestic_risk.next_incident = next_incident  # type: ignore[assignment]
+    domestic_risk.repeat_probability = repeat_probability  # type: ignore[assignment]
+    domestic_risk.SeriousHarm = _SeenHarm  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        (
+            domestic_risk.next_incident,
+            domestic_risk.repeat_probability,
+            domestic_risk.SeriousHarm,
+        ) = saved  # type: ignore[misc]
+
+
+def ceiling_probabilities(config: SimulationConfig, force: Force, out: Path) -> pd.DataFrame:
+    """The force simulated again (same size, seed and period) under :func:`observable_only`:
+    per domestic-abuse incident, the observable-only probabilities (``p_repeat_12m``,
+    ``p_serious_harm_12m``). Stops if the outcomes differ from ``force``'s (not the same
+    force: give its --population and --seed)."""
+    with observable_only():
+        simulate(config, out)
+    seen = _read(out / "truth" / "outcomes.csv").set_index("event_source_id")
+    real = force.outcomes.set_index("event_source_id")
+    cols = ["victim_person_key", "repeat_within_12m", "serious_harm_within_12m"]
+    if len(seen) != len(real) or not seen.loc[real.index, cols].equals(real[cols]):
+        raise SystemExit(
+            f"the ceiling's force ({config.population:,} people, seed {config.seed}) is not "
+            f"{force.root}: its outcomes differ; give that force's --population and --seed"
+        )
+    return seen[["p_repeat_12m", "p_serious_harm_12m"]].astype(float)
+
+
+def _ceiling_signal(p: pd.Series) -> Score:
+    def score(force: Force, split: Split) -> pd.Series:
+        return p.reindex(split.test.index)
+
+    return score
+
+
 # --- measures ------------------------------------------------------------------------------
 
 
@@ -586,12 +688,18 @@ def report(force: Force, rows: list[Row], kept: dict[tuple[str, str], pd.Series]
             f"  ECE floor on these rows (the true probability against outcomes redrawn from "
             f"it, 200 draws): mean {floor:.3f}, 95th percentile {floor95:.3f}"
         )
-        print(f"  {'signal':<68}{'kind':<11}{'n':>7}{'AUC':>7}{'ECE':>7}{'ECE vs p':>9}")
+        print(
+            f"  {'signal':<68}{'kind':<11}{'n':>7}{'AUC':>7}{'/truth':>7}{'ECE':>7}{'ECE vs p':>9}"
+        )
+        truth = next((r.auc for r in rows if r.target == name and r.kind == "truth"), math.nan)
         for r in rows:
             if r.target == name:
                 ece = f"{r.ece:.3f}" if r.ece is not None else ""
                 vs = f"{r.ece_vs_truth:.3f}" if r.ece_vs_truth is not None else ""
-                print(f"  {r.signal:<68}{r.kind:<11}{r.n:>7,}{r.auc:>7.3f}{ece:>7}{vs:>9}")
+                print(
+                    f"  {r.signal:<68}{r.kind:<11}{r.n:>7,}{r.auc:>7.3f}{r.auc / truth:>7.3f}"
+                    f"{ece:>7}{vs:>9}"
+                )
     print(
         "\nAUC gap by true sex (victim; child for missing), same test rows, "
         "groups with >= 30 of each outcome:"
@@ -781,6 +889,117 @@ def product_model(force: Force, db: Path, samples: int = 30) -> Product:
     return out
 
 
+def _clusters(conn: object, force_root: Path) -> pd.DataFrame:
+    """Per DA victim or suspect involvement: event id, role, the mention's linked person (the
+    unlinked mention's own negative id) and its true person key."""
+    import sqlalchemy as sa
+
+    q = sa.text(
+        "select i.event_id, i.role, m.id as mention_id, m.source_id, "
+        "coalesce(l.person_id, -m.id) as person from involvements i "
+        "join person_mentions m on m.id = i.mention_id "
+        "left join person_links l on l.mention_id = m.id"
+    )
+    frame = pd.read_sql(q, conn)  # type: ignore[call-overload]
+    truth = _read(force_root / "truth" / "mention_person.csv")[["source_id", "person_key"]]
+    return frame.merge(truth, on="source_id", how="left")
+
+
+def compare_linking(force: Force, own_db: Path, truth_db: Path) -> None:
+    """Per domestic-abuse index incident (one victim-suspect row in both data sets), each
+    history feature and label with the product's own links beside the truth's, and which
+    linking error is behind each difference: the victim or suspect split (their true person's
+    mentions in more than one linked person) or merged (their linked person holding mentions
+    of more than one true person). Prints the table; changes nothing."""
+    from safeguard.adapters.db.engine import make_engine
+    from safeguard.domain.risk.features import DA_HISTORY
+    from safeguard.domain.risk.targets import Target
+    from safeguard.services import risk_model_data as data
+
+    def load(db: Path) -> tuple[dict[int, data.IndexRow], pd.DataFrame]:
+        eng = make_engine(f"sqlite:///{db}")
+        with eng.connect() as conn:
+            ds = data.build(conn)
+            cl = _clusters(conn, force.root)
+        eng.dispose()
+        rows: dict[int, list[data.IndexRow]] = {}
+        for r in ds.of(Target.DA_REPEAT):
+            rows.setdefault(r.event_id, []).append(r)
+        return {e: rs[0] for e, rs in rows.items() if len(rs) == 1}, cl
+
+    began = time.perf_counter()
+    own, cl = load(own_db)
+    truth, _ = load(truth_db)
+    print(f"\nlinking comparison: both data sets read in {time.perf_counter() - began:.1f} s")
+    people = cl.groupby("person")["person_key"].nunique()
+    split = cl.groupby("person_key")["person"].nunique()
+    role_person = cl[cl["role"].isin(["victim", "suspect"])].drop_duplicates(["event_id", "role"])
+    keyed = role_person.set_index(["event_id", "role"])
+    test_year = splits(force)["da_repeat"].year
+    names = [n for n, _ in DA_HISTORY]
+    table = []
+    for event_id, o in own.items():
+        t = truth.get(event_id)
+        if t is None:
+            continue
+        row: dict[str, object] = {"event_id": event_id, "test": o.occurred_at.year == test_year}
+        for role in ("victim", "suspect"):
+            if (event_id, role) in keyed.index:
+                k = keyed.loc[(event_id, role)]
+                row[f"{role}_split"] = bool(split.get(k["person_key"], 1) > 1)
+                row[f"{role}_merged"] = bool(people.get(k["person"], 1) > 1)
+        for n in names:
+            row[f"d_{n}"] = o.features.values[n] - t.features.values[n]
+        lo, lt = o.labels.get(Target.DA_REPEAT), t.labels.get(Target.DA_REPEAT)
+        row["label_own"] = None if lo is None else bool(lo.outcome)
+        row["label_truth"] = None if lt is None else bool(lt.outcome)
+        table.append(row)
+    frame = pd.DataFrame(table).fillna(
+        dict.fromkeys(("victim_split", "victim_merged", "suspect_split", "suspect_merged"), False)
+    )
+    test = frame[frame["test"]]
+    print(
+        f"  {len(frame):,} incidents with one pair row in both ({len(test):,} of {test_year}); "
+        f"own-only {len(set(own) - set(truth)):,}, truth-only {len(set(truth) - set(own)):,}"
+    )
+    print(f"  {'feature':<26}{'differs':>9}{'own<truth':>11}{'own>truth':>11}{'mean d':>9}")
+    for n in names:
+        d = test[f"d_{n}"]
+        print(
+            f"  {n:<26}{(d.abs() > 1e-9).mean():>9.3f}{(d < -1e-9).mean():>11.3f}"
+            f"{(d > 1e-9).mean():>11.3f}{d.mean():>9.3f}"
+        )
+    both = test.dropna(subset=["label_own", "label_truth"])
+    lost = both["label_truth"].astype(bool) & ~both["label_own"].astype(bool)
+    gained = ~both["label_truth"].astype(bool) & both["label_own"].astype(bool)
+    print(
+        f"  da_repeat label ({len(both):,} of {test_year} labelled both): own rate "
+        f"{both['label_own'].astype(bool).mean():.3f}, truth-linked "
+        f"{both['label_truth'].astype(bool).mean():.3f}; lost {lost.sum():,}, gained "
+        f"{gained.sum():,}"
+    )
+    hist = [f"d_{n}" for n in names]
+    any_diff = (test[hist].abs() > 1e-9).any(axis=1)
+    print(f"  {'linking error of the test rows':<34}{'rows':>7}{'features differ':>17}"
+          f"{'label lost':>12}{'gained':>8}")  # fmt: skip
+    causes = {
+        "none": ~test[["victim_split", "victim_merged", "suspect_split", "suspect_merged"]].any(
+            axis=1
+        ),
+        "victim split": test["victim_split"],
+        "victim merged": test["victim_merged"],
+        "suspect split": test["suspect_split"],
+        "suspect merged": test["suspect_merged"],
+    }
+    for cause, mask in causes.items():
+        m = mask.astype(bool)
+        sub = both.index.intersection(test.index[m])
+        print(
+            f"  {cause:<34}{m.sum():>7,}{any_diff[m].mean() if m.any() else 0:>17.3f}"
+            f"{lost.loc[sub].sum():>12,}{gained.loc[sub].sum():>8,}"
+        )
+
+
 def _product_signal(product: Product, name: str) -> Score:
     def run(force: Force, split: Split) -> pd.Series:
         scores = product.scores.get(name)
@@ -800,6 +1019,20 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="simulate into this directory")
     parser.add_argument("--db", type=Path, default=None, help="the force ingested and linked")
     parser.add_argument("--link-truth", action="store_true", help="link --db from truth first")
+    parser.add_argument(
+        "--compare-linking",
+        type=Path,
+        default=None,
+        metavar="TRUTH_DB",
+        help="with --db (own links): compare each DA incident's features and labels with "
+        "TRUTH_DB's (linked from the truth ids), by linking error",
+    )
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="add the simulator's own formula with every hidden term zero (re-simulates the "
+        "force: give its --population and --seed)",
+    )
     args = parser.parse_args()
     population = 100_000 if args.small else args.population
     with tempfile.TemporaryDirectory() as tmp:
@@ -810,6 +1043,24 @@ def main() -> int:
             seconds = time.perf_counter() - began
             print(f"simulated {population:,} people, seed {args.seed}: {seconds:.1f} s")
         force = Force.load(root)
+        if args.ceiling:
+            began = time.perf_counter()
+            config = SimulationConfig(population=population, seed=args.seed, workers=2)
+            seen = ceiling_probabilities(config, force, Path(tmp) / "ceiling")
+            print(f"ceiling: the force simulated again, observable terms only: "
+                  f"{time.perf_counter() - began:.1f} s")  # fmt: skip
+            for name, col in (
+                ("da_repeat", "p_repeat_12m"),
+                ("da_serious_harm", "p_serious_harm_12m"),
+            ):
+                SIGNALS[name].insert(1, Signal(
+                    "CEILING: simulator's formula, every hidden term zero", "ceiling",
+                    _ceiling_signal(seen[col]), probability=True,
+                ))  # fmt: skip
+        if args.compare_linking is not None and args.db is not None:
+            link_from_truth(args.compare_linking, root)
+            compare_linking(force, args.db, args.compare_linking)
+            return 0
         product = None
         if args.db is not None:
             if args.link_truth:
