@@ -202,3 +202,19 @@ def test_the_calibration_method_is_chosen_on_the_validation_year_by_cross_valida
     assert risk_model._fit_calibration("intercept", z_true + 1.0, y)[1] == pytest.approx(
         -1, abs=0.15
     )
+
+
+def test_calibration_in_the_large_tells_a_shifted_level_from_a_small_years_noise() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.1, 0.9, 1000)
+    y = (rng.random(1000) < p).astype(float)
+    calibrated = risk_model.in_the_large(y, p)
+    assert calibrated["se"] == pytest.approx(np.sqrt(np.sum(p * (1 - p))) / 1000)
+    assert calibrated["difference"] == pytest.approx(y.mean() - p.mean())
+    assert abs(calibrated["z"]) < 2  # the truth itself: within the noise
+    low = risk_model.in_the_large(y, p - 0.05)  # every prediction 0.05 too low
+    assert low["difference"] == pytest.approx(calibrated["difference"] + 0.05)
+    assert low["z"] > 2
+    line = cards._in_the_large(low)
+    assert "beyond the year's noise" in line and f"{low['difference']:+.3f}" in line
+    assert risk_model.in_the_large(np.array([]), np.array([]))["z"] == 0.0

@@ -220,6 +220,7 @@ def train(
                 "ece_ci95": list(ece_interval(y_test, p)),
                 "observed": float(y_test.mean()),
                 "predicted": float(p.mean()),
+                "in_the_large": in_the_large(y_test, p),
                 "same_incidents": same,
             },  # fmt: skip
             "compared": compared,
@@ -342,6 +343,18 @@ def _recalibrate(
              "validation_ece_after": ml.expected_calibration_error(
                  y, 1 / (1 + np.exp(-(slope * z + intercept))))}  # fmt: skip
     return fitted.recalibrated(slope, intercept), info
+
+
+def in_the_large(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    """Calibration in the large: observed rate minus mean prediction, its standard error if
+    the outcomes were drawn from the predictions, and the ratio (z). Unlike the binned ECE it
+    has no upward bias on a small year, so it says plainly whether the level is off beyond
+    the year's noise (|z| over 2) or the year is too small to tell."""
+    if len(y) == 0:
+        return {"difference": 0.0, "se": 0.0, "z": 0.0}
+    diff = float(y.mean() - p.mean())
+    se = float(np.sqrt(np.sum(p * (1.0 - p)))) / len(y)
+    return {"difference": diff, "se": se, "z": diff / se if se > 0 else 0.0}
 
 
 def ece_interval(

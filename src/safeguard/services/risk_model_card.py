@@ -300,6 +300,17 @@ def _floor(floor: Mapping[str, float] | None, ci: Sequence[float] | None = None)
     )
 
 
+def _in_the_large(large: Mapping[str, float] | None) -> str:
+    if not large:
+        return ""
+    return (
+        f" Observed minus predicted {large['difference']:+.3f}, standard error "
+        f"{large['se']:.3f} if outcomes were drawn from the predictions (z {large['z']:+.1f}: "
+        + ("beyond the year's noise" if abs(large["z"]) > 2 else "within the year's noise")
+        + ")."
+    )
+
+
 def _fairness_lines(fair: Mapping[str, Any] | None) -> list[str]:
     if not fair:
         return []
@@ -357,6 +368,7 @@ def markdown(card: Mapping[str, Any]) -> str:
         "",
         f"AUC {_fmt(test['auc'])}, ECE {_fmt(test['ece'])} (ten equal-width bins), "
         f"outcome rate {_fmt(test['observed'])}, mean prediction {_fmt(test['predicted'])}."
+        + _in_the_large(test.get("in_the_large"))
         + _floor(test.get("ece_floor"), test.get("ece_ci95")),
         "",
         f"On the same {same.get('n', 0):,} test incidents with a form:",
