@@ -144,6 +144,48 @@ def test_no_look_ahead_for_separation_an_ex_partner_record_reported_later_is_uns
     assert da_features(later, _suspect(), 2).values == da_features(now, _suspect(), 2).values
 
 
+def test_each_persons_own_domestic_abuse_counts_when_the_pair_is_split_across_records() -> None:
+    # The pair's incidents at -300 and -100 were linked to another record of the suspect
+    # (P5) on the victim's side, and to another record of the victim (P7) on the suspect's: the
+    # pair counts miss them, each person's own domestic-abuse history keeps them.
+    victim = _victim(
+        _da(1, -300, suspect="P5"), _da(2, -100, suspect="P5"), _da(3, -500), _da(4, 0)
+    )
+    suspect = _suspect(
+        _suspect_side(11, -200, victim="P7"), _suspect_side(12, -40, victim="P7"),
+        _suspect_side(13, -400, victim="P7"), _suspect_side(3, -500), _suspect_side(4, 0),
+    )  # fmt: skip
+    row = da_features(victim, suspect, 4)
+    v = row.values
+    assert v["pair_last_year"] == 0.0 and v["pair_three_years"] == pytest.approx(math.log1p(1))
+    assert v["victim_da_last_year"] == pytest.approx(math.log1p(2))  # events 1 and 2, not 3
+    assert v["suspect_da_last_year"] == pytest.approx(math.log1p(2))  # events 11 and 12
+    assert v["log_months_since_either"] == pytest.approx(math.log1p(40 / 30))  # event 12
+    assert set(row.evidence["victim_da_last_year"]) == {1, 2}
+    assert row.evidence["log_months_since_either"] == (12,)
+    first = da_features(_victim(_da(1, 0)), None, 1).values
+    assert first["victim_da_last_year"] == first["suspect_da_last_year"] == 0.0
+    assert first["log_months_since_either"] == 0.0
+
+
+def test_no_look_ahead_for_each_persons_own_domestic_abuse() -> None:
+    now = _victim(_da(1, -100, suspect="P5"), _da(2, 0))
+    later = _victim(
+        _da(1, -100, suspect="P5"), _da(2, 0),
+        _da(8, 10, suspect="P5"),  # after the incident
+        _da(9, -20, suspect="P6", reported_at=at(3)),  # occurred before, reported after
+    )  # fmt: skip
+    s_now = _suspect(_suspect_side(2, 0), _suspect_side(21, -60, victim="P7"))
+    s_later = _suspect(
+        _suspect_side(2, 0), _suspect_side(21, -60, victim="P7"),
+        _suspect_side(22, 5, victim="P7"), _suspect_side(23, 1, victim="P8"),
+    )  # fmt: skip
+    assert da_features(now, s_now, 2).values == da_features(later, s_later, 2).values
+    assert da_features(now, s_now, 2).values["log_months_since_either"] == pytest.approx(
+        math.log1p(60 / 30)
+    )
+
+
 def test_the_prediction_moment_waits_for_the_incidents_dash_form_within_a_week() -> None:
     h = _victim(_da(1, 0), assessments=(dash(1, at(0, 5), 3, event_id=1),))
     assert prediction_moment(h, h.events[1]) == at(0, 5)

@@ -52,6 +52,9 @@ DA_HISTORY: tuple[tuple[str, str], ...] = (
     ("newly_separated", FLAG),
     ("incident_severity", NUMBER),
     ("pair_prior_severity", NUMBER),
+    ("victim_da_last_year", COUNT),
+    ("suspect_da_last_year", COUNT),
+    ("log_months_since_either", NUMBER),
 )
 #: The DASH form of the index incident: the yes-count and each answer, so their added value
 #: over history is measured (the model card compares with and without them).
@@ -95,6 +98,9 @@ PLAIN_WORDS: Mapping[str, str] = {
     "newly_separated": "victim and suspect separated within the last 90 days",
     "incident_severity": "how serious this incident was",
     "pair_prior_severity": "how serious the pair's earlier incidents were",
+    "victim_da_last_year": "domestic-abuse incidents against the victim in the year before",
+    "suspect_da_last_year": "domestic-abuse incidents by the suspect in the year before",
+    "log_months_since_either": "time since the victim's or the suspect's last domestic abuse",
     "dash_form": "a DASH form completed",
     "dash_yes_count": "DASH questions answered yes",
     **{f"dash_{q}": f"DASH question {q[1:]} answered yes" for q in DASH_QUESTIONS},
@@ -190,6 +196,21 @@ def pair_events(history: PersonHistory, other_key: str) -> list[EventFact]:
             if any(p.role == "suspect" and p.person_key == other_key for p in inv.others):
                 seen.setdefault(inv.event.event_id, inv.event)
     return sorted(seen.values(), key=lambda e: (e.occurred_at, e.event_id))
+
+
+def _da_before(
+    history: PersonHistory | None, role: str, event_id: int, at: datetime
+) -> list[EventFact]:
+    """Domestic-abuse events before ``at`` where ``history``'s person had ``role`` (any other
+    party), each once, not ``event_id``."""
+    if history is None:
+        return []
+    seen: dict[int, EventFact] = {}
+    for inv in history.involvements:
+        e = inv.event
+        if inv.role == role and e.domestic_abuse and e.event_id != event_id and e.occurred_at <= at:
+            seen.setdefault(e.event_id, e)
+    return list(seen.values())
 
 
 def da_features(
@@ -302,6 +323,23 @@ def da_features(
     values["newly_separated"] = float(
         rel == "ex_partner" and apart_since is not None and t - apart_since <= 90 * DAY
     )
+    # The same history read from each person alone, whoever the other party was: a pair whose
+    # earlier incidents were linked to another record of the victim (or of the suspect) loses
+    # them from the pair counts above, but they stay in the suspect's (or the victim's) own.
+    either: list[EventFact] = []
+    for name, h, role in (("victim", v, "victim"), ("suspect", s, "suspect")):
+        own_da = _da_before(h, role, event_id, at)
+        either += own_da
+        recent = [e for e in own_da if e.occurred_at > t - 365 * DAY]
+        values[f"{name}_da_last_year"] = _log(len(recent))
+        ev[f"{name}_da_last_year"] = tuple(e.event_id for e in recent)
+    latest = max(either, key=lambda e: (e.occurred_at, e.event_id), default=None)
+    if latest is not None:
+        days = (t - latest.occurred_at) / DAY
+        values["log_months_since_either"] = math.log1p(max(days, 0.0) / 30.0)
+        ev["log_months_since_either"] = (latest.event_id,)
+    else:
+        values["log_months_since_either"] = 0.0
     values["injured"] = float(sev >= 3)
     values["serious_harm"] = float(sev == 4)
     for name in ("separated", "newly_separated", "injured", "serious_harm"):
