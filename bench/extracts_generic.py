@@ -1,7 +1,7 @@
 """The generic Splink model of ``bench/link.py`` on one realistic extract, with what it learnt and
 the links it made, kept for diagnosis (issue 14 item 1).
 
-    python bench/extracts_generic.py DIR --out OUT
+    python bench/extracts_generic.py DIR --out OUT [--model OTHER/model.json]
 
 ``DIR`` is a ``safeguard simulate-extracts`` output. Writes to ``OUT``: ``model.json`` (the trained
 Splink model: lambda, m and u of every level), ``clusters.json`` (as ``link.py _generic_extracts``)
@@ -9,7 +9,8 @@ and ``edges.parquet`` (every pair the model scored at or above the clustering th
 comparison levels and both mentions' person, household and relation from ``truth/``), then prints
 the m, u and Bayes factor of each level and the direct false edges by relation and level pattern.
 Same code path as ``bench/link.py realistic`` (``link.run_generic``): load, ``train(generic=True)``,
-predict at 0.01, Splink's connected components at 0.95.
+predict at 0.01, Splink's connected components at 0.95. ``--model`` skips training and scores
+with another extract's ``model.json`` (the 1M model on the 100k extract, and back).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import datasets  # noqa: E402
 import link  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from safeguard.adapters.linkage.engine import LinkingSession  # noqa: E402
+from safeguard.adapters.linkage.engine import FEATURES, LinkingSession  # noqa: E402
 
 GAMMAS = ("forename", "surname", "dob", "postcode", "address")
 
@@ -50,14 +51,18 @@ def levels(model: dict[str, object]) -> list[tuple[str, str, float, float]]:
     return out
 
 
-def run(directory: Path, out: Path) -> None:
+def run(directory: Path, out: Path, model_path: Path | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     ds = datasets.extracts(directory)
     assert ds.keys is not None
     t0 = time.perf_counter()
     with LinkingSession(earliest_birth=link.earliest("extracts")) as s:
         s.load(ds.raw, today=link.TODAY)
-        model = s.train(generic=True)
+        if model_path is None:
+            model = s.train(generic=True)
+        else:  # another extract's trained model: is it the data or the parameters?
+            model = json.loads(model_path.read_text())
+            s._make_linker(model, FEATURES)  # every mention, as train(generic=True)
         pairs = s._linker.inference.predict(threshold_match_probability=0.01, warning_mode="never")
         clusters = s._linker.clustering.cluster_pairwise_predictions_at_threshold(
             pairs, threshold_match_probability=link.THRESHOLD
@@ -115,8 +120,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("directory", type=Path)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--model", type=Path, help="score with this model.json instead of training")
     args = parser.parse_args()
-    run(args.directory, args.out)
+    run(args.directory, args.out, args.model)
 
 
 if __name__ == "__main__":
