@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets  # noqa: E402
 import link  # noqa: E402
+import link_truth  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from safeguard.adapters.linkage.engine import FEATURES, LinkingSession  # noqa: E402
@@ -102,6 +103,22 @@ def run(directory: Path, out: Path, model_path: Path | None = None) -> None:
     edges.to_parquet(out / "edges.parquet")
 
     print(f"{directory.name}: {len(ds.keys):,} mentions, {seconds:.0f} s")
+    truth = link_truth.Truth.load(directory)
+    found = {tuple(ds.keys[int(u)]): hash(c) for u, c in rows}
+    acc = link_truth.score(found, truth).as_dict()
+    print(f"P {acc['precision']:.4f} R {acc['recall']:.4f} F1 {acc['f1']:.4f}")
+    merged = acc.get("merged", {})
+    assert isinstance(merged, dict)
+    print("merged:", ", ".join(f"{k} {a}/{b}" for k, (a, b) in merged.items()))
+    fp = link_truth.false_pairs_by_relation(found, truth.person, truth.relations)
+    total = sum(fp.values()) or 1
+    print(
+        f"false pairs {sum(fp.values()):,}:",
+        ", ".join(f"{k} {v / total:.1%}" for k, v in sorted(fp.items(), key=lambda x: -x[1])),
+    )
+    missed = link_truth.missed_by_variation(found, truth.person, truth.variations)
+    print("missed by variation:",
+          ", ".join(f"{k} {a / b:.1%} of {b:,}" for k, (a, b) in missed.items() if b))  # fmt: skip
     lam = float(model["probability_two_random_records_match"])  # type: ignore[arg-type]
     print(f"lambda {lam:.3e} (prior weight {math.log2(lam / (1 - lam)):.2f})")
     print(f"{'comparison':10} {'level':45} {'m':>9} {'u':>10} {'weight':>7}")
