@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from safeguard.cli import app
 from safeguard.simulation.extracts import ExtractConfig, generate_extracts
+from safeguard.simulation.extracts.config import GENERATOR_VERSION
 from safeguard.simulation.extracts.names import ENGLISH
 from safeguard.simulation.extracts.traditions import DIVERSE_MIX
 
@@ -75,6 +76,8 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path: Path) -> None:
         generate_extracts(ExtractConfig.for_profile("diverse", people=800, seed=5), tmp_path / name)
     for f in ("interchange/person_mention.csv", "truth/relations.csv"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+    readme = (tmp_path / "a" / "truth" / "README.md").read_text()
+    assert f"generator version {GENERATOR_VERSION}" in readme  # the version travels with the data
 
 
 def test_the_diverse_profile_has_other_traditions_and_a_partner_agency(tmp_path: Path) -> None:
