@@ -10,6 +10,9 @@ from typer.testing import CliRunner
 
 from safeguard.cli import app
 from safeguard.simulation.extracts import ExtractConfig, generate_extracts
+from safeguard.simulation.extracts.config import GENERATOR_VERSION
+from safeguard.simulation.extracts.names import ENGLISH
+from safeguard.simulation.extracts.traditions import DIVERSE_MIX
 
 runner = CliRunner()
 
@@ -73,6 +76,8 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path: Path) -> None:
         generate_extracts(ExtractConfig.for_profile("diverse", people=800, seed=5), tmp_path / name)
     for f in ("interchange/person_mention.csv", "truth/relations.csv"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+    readme = (tmp_path / "a" / "truth" / "README.md").read_text()
+    assert f"generator version {GENERATOR_VERSION}" in readme  # the version travels with the data
 
 
 def test_the_diverse_profile_has_other_traditions_and_a_partner_agency(tmp_path: Path) -> None:
@@ -107,3 +112,63 @@ def test_an_unknown_profile_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "profile" in result.output
+
+
+def _households_per_postcode(directory: Path) -> tuple[float, int]:
+    """(recorded households per postcode written on the mentions, distinct postcodes)."""
+    m = _read(directory / "interchange" / "person_mention.csv")
+    who = _read(directory / "truth" / "mention_person.csv")
+    people = _read(directory / "truth" / "people.csv").set_index("person_key")
+    hh = people.loc[who["person_key"], "household_key"].to_numpy()
+    code = m["postcode"].str.upper().str.replace(" ", "", regex=False)
+    seen = pd.DataFrame({"postcode": code, "household": hh})[code != ""]
+    per = seen.drop_duplicates().groupby("postcode").size()
+    return float(per.mean()), len(per)
+
+
+def test_a_bigger_extract_is_a_bigger_force(police: Path, tmp_path: Path) -> None:
+    """Places grow with the people (a tenfold extract is a tenfold force, not a denser one), so a
+    postcode's chance agreement u falls as 1/N: what the generic model's fall at 1M rests on
+    (docs/simulation.md, "Calibration")."""
+    generate_extracts(ExtractConfig.for_profile("police", people=24_000, seed=2), tmp_path)
+    small, small_codes = _households_per_postcode(police)
+    big, big_codes = _households_per_postcode(tmp_path)
+    assert 1.5 < small < 3.0 and 1.5 < big < 3.0  # a few recorded households a unit
+    assert abs(big - small) / small < 0.15
+    assert big_codes > 3.3 * small_codes
+
+
+def test_namesakes_on_name_and_date_of_birth_are_rare(tmp_path: Path) -> None:
+    """Two people of different households with one forename, surname and date of birth are as
+    rare as in real registers (Fett 1984: 0.012% of such agreements were two people; 58 pairs
+    among 392,680 recorded people at 1M), while forename and surname alone are shared often."""
+    generate_extracts(ExtractConfig.for_profile("police", people=40_000, seed=6), tmp_path)
+    people = _read(tmp_path / "truth" / "people.csv")
+    people = people[people["mentions"].astype(int) > 0]
+
+    def cross_household(keys: list[str]) -> int:
+        def pairs(g: pd.Series) -> int:
+            return int((g * (g - 1) // 2).sum())
+
+        every = pairs(people.groupby(keys).size())
+        return every - pairs(people.groupby([*keys, "household_key"]).size())
+
+    per_thousand = 1000 / len(people)
+    assert cross_household(["forename", "surname", "dob"]) * per_thousand < 0.5
+    assert cross_household(["forename", "surname"]) * per_thousand > 20
+
+
+def test_other_traditions_have_a_long_surname_tail(tmp_path: Path) -> None:
+    """Version 4: the Polish/Romanian/Lithuanian, Gaelic and East Slavic pools hold 80-130
+    surnames, so no surname of those traditions is held by 5% or more of their people (the
+    version 2 pools of 13-25 put Nowak, MacDonald, Bondarenko on 7-10%); the police profile
+    writes the same bytes as before (it draws English names only)."""
+    generate_extracts(ExtractConfig.for_profile("diverse", people=20_000, seed=7), tmp_path)
+    people = _read(tmp_path / "truth" / "people.csv")
+    people = people[people["mentions"].astype(int) > 0]
+    names = {t.name: i for i, t in enumerate((ENGLISH, *(t for t, _ in DIVERSE_MIX)))}
+    for tradition in ("eastern_european", "gaelic", "east_slavic"):
+        births = people[people["tradition"] == str(names[tradition])]["birth_surname"]
+        assert len(births) > 300
+        assert births.value_counts(normalize=True).iloc[0] < 0.05, tradition
+        assert births.nunique() > 50, tradition

@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 
 from safeguard.interchange.schema import COMMON_FIELDS, SCHEMA_VERSION, record_spec
 from safeguard.simulation.extracts import events as ev
-from safeguard.simulation.extracts.config import ExtractConfig
+from safeguard.simulation.extracts.config import GENERATOR_VERSION, ExtractConfig
 from safeguard.simulation.extracts.habits import Writer
 from safeguard.simulation.extracts.households import HouseholdBuilder
 from safeguard.simulation.extracts.mentions import draw, homes, persons
@@ -99,7 +99,10 @@ def generate_extracts(
         f.close()
     truth.close()
     (out / "truth" / "README.md").write_text(
-        README.format(people=cfg.people, profile=cfg.profile, seed=cfg.seed), encoding="utf-8"
+        README.format(
+            version=GENERATOR_VERSION, people=cfg.people, profile=cfg.profile, seed=cfg.seed
+        ),
+        encoding="utf-8",
     )
     return ExtractResult(
         people=cfg.people,

@@ -12,7 +12,8 @@ from safeguard.simulation.writer import TruthWriter
 
 README = """# Ground truth of generated extracts (tests and bench/ only)
 
-`safeguard simulate-extracts`: {people:,} people, profile `{profile}`, seed {seed}.
+`safeguard simulate-extracts` (generator version {version}): {people:,} people, profile
+`{profile}`, seed {seed}.
 
 - `mention_person.csv`: `source_system,source_id,person_key,variations`: one row per
   `person_mention` in `../interchange/`: the real person, and the variations applied to this
