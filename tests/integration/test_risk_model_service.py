@@ -39,7 +39,7 @@ NEW_DA_FEATURES = (
 @pytest.fixture(scope="module")
 def force(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("risk-force")
-    simulate(SimulationConfig(population=8_000, seed=21), out)
+    simulate(SimulationConfig(population=12_000, seed=21), out)
     return out
 
 
@@ -77,10 +77,18 @@ def _pass_gate(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cards, "card_refusals", lambda card, thresholds=None: [])
 
 
-def test_train_validates_on_the_latest_complete_year_and_writes_a_card(loaded: Engine) -> None:
+def test_train_validates_on_the_latest_complete_year_and_writes_a_card(
+    loaded: Engine, force: Path
+) -> None:
     with loaded.connect() as conn:
         ds = data.build(conn)
-    assert ds.data_end == datetime(2026, 1, 1, tzinfo=UTC)
+    # the end of the day of the latest event, within the simulated period (2021-2025)
+    with (force / "interchange" / "event.csv").open(encoding="utf-8") as fh:
+        latest = max(datetime.fromisoformat(r["occurred_at"]) for r in csv.DictReader(fh))
+    assert ds.data_end == datetime.combine(latest.date(), datetime.min.time(), UTC) + timedelta(
+        days=1
+    )
+    assert datetime(2025, 12, 1, tzinfo=UTC) < ds.data_end <= datetime(2026, 1, 1, tzinfo=UTC)
     with pytest.raises(ValidationFailed, match="too few labelled outcomes for da_serious_harm"):
         svc.train(loaded, Target.DA_SERIOUS_HARM, actor=OPERATOR_RUN, dataset=ds, min_positives=500)
     trained = svc.train(loaded, Target.DA_REPEAT, actor=OPERATOR_RUN, dataset=ds, min_positives=5)

@@ -1,16 +1,17 @@
 """Small built-in name lists (no downloads) and nickname lookups for the synthetic force.
 
-The lists hold common English forenames and surnames with rough relative frequencies, so that
-common names collide as they do in a real county (many John Smiths) and rare names do not.
-Nicknames come from the ``nicknames`` package (Bob for Robert), restricted to forms a police
-officer would plausibly type.
+The lists hold common English forenames and surnames, commonest first. They are the head of
+the long-tailed pools in ``simulation.extracts.names``, which both the force simulator and the
+realistic extracts draw from, so that common names collide as they do in a real county (many
+John Smiths, Smith about 1% of people) and rare names do not. Nicknames come from the
+``nicknames`` package (Bob for Robert), restricted to forms a police officer would plausibly
+type.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-import numpy as np
 from nicknames import NickNamer
 
 # fmt: off
@@ -73,17 +74,6 @@ STREETS: tuple[str, ...] = tuple(dict.fromkeys((
 )))
 # fmt: on
 
-
-def _zipf(n: int, s: float) -> np.ndarray:
-    """Zipf-like weights: the first names in each list are the commonest."""
-    w = 1.0 / np.arange(1, n + 1, dtype=np.float64) ** s
-    out: np.ndarray = w / w.sum()
-    return out
-
-
-MALE_WEIGHTS = _zipf(len(MALE_FORENAMES), 0.9)
-FEMALE_WEIGHTS = _zipf(len(FEMALE_FORENAMES), 0.9)
-SURNAME_WEIGHTS = _zipf(len(SURNAMES), 1.0)
 
 _MAX_NICK_LEN = 8
 
