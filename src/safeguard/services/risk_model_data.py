@@ -98,11 +98,15 @@ def data_end_of(conn: Connection) -> datetime | None:
     return datetime.combine(value.date() + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def demographics(conn: Connection) -> dict[str, tuple[str | None, str | None]]:
-    """Person key -> (sex, ethnicity), each the value recorded most often; for fairness only."""
+def demographics(
+    conn: Connection, mention_ids: Sequence[int] | None = None
+) -> dict[str, tuple[str | None, str | None]]:
+    """Person key -> (sex, ethnicity), each the value recorded most often (the lowest mention
+    id's on a tie), of everyone or of the people of these mentions (pass all of their mentions);
+    for fairness only."""
     sexes: dict[str, Counter[str]] = defaultdict(Counter)
     eths: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, sex, eth in stored.recorded_sex_and_ethnicity(conn):
+    for key, sex, eth in stored.recorded_sex_and_ethnicity(conn, mention_ids):
         if sex:
             sexes[key][sex] += 1
         if eth:
@@ -204,26 +208,35 @@ def missing_rows(
     return out
 
 
-def _finish(conn: Connection, rows: list[IndexRow]) -> None:
-    demo = demographics(conn)
+def _finish(
+    conn: Connection, rows: list[IndexRow], mention_ids: Sequence[int] | None = None
+) -> None:
+    demo = demographics(conn, mention_ids)
     for r in rows:
         r.sex, r.ethnicity = demo.get(r.person_key, (None, None))
 
 
-def build(
-    conn: Connection, *, data_end: datetime | None = None, people_per_batch: int = 2000
-) -> Dataset:
-    """Every index row of the force, read in batches of whole people."""
+def build(conn: Connection, *, data_end: datetime | None = None) -> Dataset:
+    """Every index row of the force.
+
+    Set-based: one query names the people the data set can be about (anyone in a
+    domestic-abuse event, anyone with a missing episode: :func:`risk_model_store.subject_mentions`),
+    and each table of their histories is then read in a few chunked queries (without the
+    Victims' Code contacts and the stored scores, which no feature reads). Each history is then
+    the same :class:`PersonHistory` a per-person read gives, and the rows come from the same
+    pure feature and label functions of it; a test checks the data set equals the one built
+    person by person.
+    """
     end = data_end or data_end_of(conn)
     if end is None:
         raise ValidationFailed("no records to learn from: the database holds no events")
     repo = HistoryRepository(conn)
     offences = default_classification()
-    _, batches = repo.batches(people_per_batch)
+    mentions = stored.subject_mentions(conn)
     da_people: dict[str, PersonHistory] = {}
     ds = Dataset(end)
-    for batch in batches:
-        for h in repo.histories(batch, expand=False):
+    if mentions:
+        for h in repo.histories(mentions, expand=False, scores=False, contacts=False):
             h = h.normalised()
             if _has_da(h):
                 da_people[h.person_key] = h
@@ -231,7 +244,7 @@ def build(
                 ds.rows.extend(missing_rows(h, end))
     for h in da_people.values():
         ds.rows.extend(da_rows(h, da_people, end, offences))
-    _finish(conn, ds.rows)
+    _finish(conn, ds.rows, mentions)
     return ds
 
 

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.raw_reads import base_sql, column_name, raw_rows
 from safeguard.adapters.db.risk_models import risk_models, risk_scores
-from safeguard.adapters.db.tables import events, person_mentions
+from safeguard.adapters.db.tables import events, involvements, missing_episodes, person_mentions
 from safeguard.adapters.db.types import as_utc
 
 CHUNK = 500  # keys per IN list
@@ -156,12 +157,49 @@ def latest_event_at(conn: Connection) -> datetime | None:
     return as_utc(conn.execute(sa.select(sa.func.max(events.c.occurred_at))).scalar())
 
 
-def recorded_sex_and_ethnicity(conn: Connection) -> Iterator[tuple[str, str | None, str | None]]:
-    """(person key, sex, ethnicity) of every mention, as recorded: for measuring fairness only,
-    never a feature."""
+def recorded_sex_and_ethnicity(
+    conn: Connection, mention_ids: Sequence[int] | None = None
+) -> Iterator[tuple[str, str | None, str | None]]:
+    """(person key, sex, ethnicity) of every mention (or of these), as recorded, in mention id
+    order: for measuring fairness only, never a feature."""
     pm = person_mentions.c
-    q = sa.select(pm.id, person_links.c.person_id, pm.sex, pm.ethnicity).select_from(
-        person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)
+    sql = base_sql(
+        conn,
+        sa.select(pm.id, person_links.c.person_id, pm.sex, pm.ethnicity).select_from(
+            person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)
+        ),
+        "recorded sex and ethnicity",
     )
-    for mid, pid, sex, eth in conn.execute(q):
+    ids = None if mention_ids is None else sorted(set(mention_ids))
+    rows = sorted(raw_rows(conn, sql, column_name(pm.id), ids), key=lambda r: int(r[0]))
+    for mid, pid, sex, eth in rows:
         yield (f"P{pid}" if pid is not None else f"M{mid}"), sex, eth
+
+
+def subject_mentions(conn: Connection) -> list[int]:
+    """Every mention of the people the risk model's data set can be about, in id order: anyone
+    involved in a domestic-abuse event (in any role: a victim, or the suspect whose history is
+    read beside the victim's) or with a missing episode, with all of their mentions. One query;
+    everyone else's history cannot give or feed an index row."""
+    pm, pl, iv, ev, me = (
+        person_mentions.c,
+        person_links.c,
+        involvements.c,
+        events.c,
+        missing_episodes.c,
+    )
+    keyed = (
+        sa.select(pm.id.label("mid"), sa.func.coalesce(pl.person_id, -pm.id).label("k"))
+        .select_from(person_mentions.outerjoin(person_links, pl.mention_id == pm.id))
+        .cte("keyed")
+    )
+    in_da = (
+        sa.select(keyed.c.k)
+        .join(involvements, iv.mention_id == keyed.c.mid)
+        .join(events, ev.id == iv.event_id)
+        .where(sa.or_(ev.event_type == "domestic_abuse", ev.domestic_abuse_related.is_(True)))
+    )
+    missing = sa.select(keyed.c.k).join(missing_episodes, me.mention_id == keyed.c.mid)
+    subjects = sa.union(in_da, missing).subquery("subjects")
+    q = sa.select(keyed.c.mid).where(keyed.c.k.in_(sa.select(subjects.c.k))).order_by(keyed.c.mid)
+    return [int(m) for (m,) in conn.execute(q)]
