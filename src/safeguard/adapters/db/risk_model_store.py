@@ -181,25 +181,20 @@ def subject_mentions(conn: Connection) -> list[int]:
     involved in a domestic-abuse event (in any role: a victim, or the suspect whose history is
     read beside the victim's) or with a missing episode, with all of their mentions. One query;
     everyone else's history cannot give or feed an index row."""
-    pm, pl, iv, ev, me = (
-        person_mentions.c,
-        person_links.c,
-        involvements.c,
-        events.c,
-        missing_episodes.c,
-    )
-    keyed = (
-        sa.select(pm.id.label("mid"), sa.func.coalesce(pl.person_id, -pm.id).label("k"))
-        .select_from(person_mentions.outerjoin(person_links, pl.mention_id == pm.id))
-        .cte("keyed")
-    )
-    in_da = (
-        sa.select(keyed.c.k)
-        .join(involvements, iv.mention_id == keyed.c.mid)
+    iv, ev, me, pl = involvements.c, events.c, missing_episodes.c, person_links.c
+    direct = sa.union(
+        sa.select(iv.mention_id)
         .join(events, ev.id == iv.event_id)
-        .where(sa.or_(ev.event_type == "domestic_abuse", ev.domestic_abuse_related.is_(True)))
+        .where(sa.or_(ev.event_type == "domestic_abuse", ev.domestic_abuse_related.is_(True))),
+        sa.select(me.mention_id),
+    ).cte("direct")
+    link = person_links.alias("link")
+    their_people = sa.select(link.c.person_id).where(
+        link.c.mention_id.in_(sa.select(direct.c.mention_id))
     )
-    missing = sa.select(keyed.c.k).join(missing_episodes, me.mention_id == keyed.c.mid)
-    subjects = sa.union(in_da, missing).subquery("subjects")
-    q = sa.select(keyed.c.mid).where(keyed.c.k.in_(sa.select(subjects.c.k))).order_by(keyed.c.mid)
-    return [int(m) for (m,) in conn.execute(q)]
+    linked = sa.select(pl.mention_id).where(pl.person_id.in_(their_people))
+    unlinked = sa.select(direct.c.mention_id).where(
+        direct.c.mention_id.is_not(None),
+        ~sa.exists().where(pl.mention_id == direct.c.mention_id),
+    )
+    return sorted(int(m) for (m,) in conn.execute(sa.union(linked, unlinked)))
