@@ -263,7 +263,7 @@ def rows_of_people(
     partners = repo.pair_partners(wanted)
     people = {
         h.person_key: h.normalised()
-        for h in repo.of_people(sorted(set(wanted) | partners), scores=False)
+        for h in repo.of_people(sorted(set(wanted) | partners), scores=False, contacts=False)
     }
     first = {k: people[k] for k in wanted if k in people}
     rows: list[IndexRow] = []

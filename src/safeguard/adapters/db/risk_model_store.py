@@ -71,10 +71,11 @@ def make_active(conn: Connection, target: str, model_id: int, by: str, at: datet
 
 
 def active_hashes(conn: Connection) -> list[tuple[int, str, str]]:
-    """(id, target, sha256) of each active model, by target."""
+    """(id, target, sha256) of each active model, by target (read on every re-score)."""
     rm = risk_models.c
-    q = sa.select(rm.id, rm.target, rm.sha256).where(rm.active).order_by(rm.target)
-    return [(int(i), str(t), str(h)) for i, t, h in conn.execute(q)]
+    q = sa.select(rm.id, rm.target, rm.sha256).where(rm.active)
+    rows = raw_rows(conn, base_sql(conn, q, "active model hashes"), "", None)
+    return sorted(((int(i), str(t), str(h)) for i, t, h in rows), key=lambda r: r[1])
 
 
 def replace_scores(conn: Connection, model_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -84,18 +85,21 @@ def replace_scores(conn: Connection, model_id: int, rows: Sequence[Mapping[str, 
         conn.execute(sa.insert(risk_scores), list(rows))
 
 
+_DELETE_SUBJECTS = sa.delete(risk_scores).where(
+    risk_scores.c.model_id == sa.bindparam("model_id"),
+    risk_scores.c.subject_key.in_(sa.bindparam("subjects", expanding=True)),
+)
+_INSERT_SCORES = sa.insert(risk_scores)
+
+
 def replace_scores_of(conn: Connection, model_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
-    """The model's scores of the subjects in ``rows`` become ``rows``."""
+    """The model's scores of the subjects in ``rows`` become ``rows`` (the statements are built
+    once: this is on the path of re-scoring one person)."""
     subjects = [r["subject_key"] for r in rows]
     for i in range(0, len(subjects), CHUNK):
-        conn.execute(
-            sa.delete(risk_scores).where(
-                risk_scores.c.model_id == model_id,
-                risk_scores.c.subject_key.in_(subjects[i : i + CHUNK]),
-            )
-        )
+        conn.execute(_DELETE_SUBJECTS, {"model_id": model_id, "subjects": subjects[i : i + CHUNK]})
     if rows:
-        conn.execute(sa.insert(risk_scores), list(rows))
+        conn.execute(_INSERT_SCORES, list(rows))
 
 
 def scores_of(conn: Connection, person_key: str) -> list[dict[str, Any]]:
@@ -153,8 +157,11 @@ def bands_of_people(conn: Connection, person_keys: Sequence[str]) -> Iterator[di
 
 
 def latest_event_at(conn: Connection) -> datetime | None:
-    """When the latest recorded event occurred (UTC), or None when there is none."""
-    return as_utc(conn.execute(sa.select(sa.func.max(events.c.occurred_at))).scalar())
+    """When the latest recorded event occurred (UTC), or None when there is none (read on
+    every re-score: straight through the cursor)."""
+    sql = base_sql(conn, sa.select(sa.func.max(events.c.occurred_at)), "latest event")
+    ((value,),) = raw_rows(conn, sql, "", None)
+    return as_utc(value)
 
 
 def recorded_sex_and_ethnicity(
