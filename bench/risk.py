@@ -777,10 +777,11 @@ def product_model(force: Force, db: Path, samples: int = 200) -> Product:
                 svc.rescore_people(conn, [key])
                 times.append(time.perf_counter() - began)
         if len(times) > 1:
-            # The first call of a process also reads and checks the stored model files (once
-            # per file and process): shown apart, the rest are the steady state.
+            # The first call is shown apart (a process's first re-score also reads and checks
+            # the stored model files, unless score_all above already did); the rest are the
+            # steady state.
             rest = times[1:]
-            out.seconds["re-score one person, first call (reads the model files)"] = times[0]
+            out.seconds["re-score one person, first call"] = times[0]
             for name, value in (
                 ("median", np.median(rest)),
                 ("p90", np.percentile(rest, 90)),

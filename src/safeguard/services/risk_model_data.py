@@ -8,7 +8,7 @@ victim sex, ethnicity, age band, area, team).
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -104,20 +104,23 @@ def demographics(
     """Person key -> (sex, ethnicity), each the value recorded most often (the lowest mention
     id's on a tie), of everyone or of the people of these mentions (pass all of their mentions);
     for fairness only."""
-    sexes: dict[str, Counter[str]] = defaultdict(Counter)
-    eths: dict[str, Counter[str]] = defaultdict(Counter)
+    sexes: dict[str, dict[str, int]] = defaultdict(dict)
+    eths: dict[str, dict[str, int]] = defaultdict(dict)
     for key, sex, eth in stored.recorded_sex_and_ethnicity(conn, mention_ids):
         if sex:
-            sexes[key][sex] += 1
+            seen = sexes[key]
+            seen[sex] = seen.get(sex, 0) + 1
         if eth:
-            eths[key][eth] += 1
-    keys = set(sexes) | set(eths)
+            seen = eths[key]
+            seen[eth] = seen.get(eth, 0) + 1
+    # max() keeps the first of equal counts, as Counter.most_common(1) does: the value of the
+    # lowest mention id among the most recorded.
     return {
         k: (
-            sexes[k].most_common(1)[0][0] if sexes.get(k) else None,
-            eths[k].most_common(1)[0][0] if eths.get(k) else None,
+            max(sexes[k], key=sexes[k].__getitem__) if k in sexes else None,
+            max(eths[k], key=eths[k].__getitem__) if k in eths else None,
         )
-        for k in keys
+        for k in set(sexes) | set(eths)
     }
 
 
