@@ -101,8 +101,8 @@ def main() -> int:
                 prof.disable()
     ms = np.array(times) * 1000
     print(
-        f"re-score one person ({len(ms) - 1} people, the first call apart: it reads the model "
-        f"files): median {np.median(ms[1:]):.1f} ms, p90 {np.percentile(ms[1:], 90):.1f} ms, "
+        f"re-score one person ({len(ms) - 1} people, the first call apart): median "
+        f"{np.median(ms[1:]):.1f} ms, p90 {np.percentile(ms[1:], 90):.1f} ms, "
         f"p95 {np.percentile(ms[1:], 95):.1f} ms, p99 {np.percentile(ms[1:], 99):.1f} ms, max "
         f"{ms[1:].max():.1f} ms, first {ms[0]:.1f} ms"
     )
