@@ -37,6 +37,31 @@ def test_the_fast_design_matrix_equals_the_column_transformer_and_explains_exact
     assert np.allclose(fitted.probability(fresh), p)
 
 
+def test_a_few_rows_reuse_the_basis_of_values_seen_before_with_the_same_numbers() -> None:
+    """Re-scoring one person: blocks of a few rows keep each value's basis per fitted spline;
+    the design is the same, bit for bit, whether the values were seen before or not."""
+    rng = np.random.default_rng(4)
+    n = 600
+    x = np.column_stack([rng.poisson(2.0, n), rng.normal(40, 12, n)]).astype(float)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x[:, 0] - 2)))).astype(int)
+    names = ("count", "number")
+    fitted = ml.fit(ml.SPLINE_LOGISTIC, names, {"count": COUNT, "number": NUMBER}, x, y)
+    assert fitted.design is not None
+    rows = np.array([[1.0, 30.0], [7.0, 95.0], [-1.0, -10.0], [2.0, 41.5]])
+    # More than a few rows: computed, not kept (and before any value was kept).
+    whole = ml.design_matrix(fitted.design, np.vstack([rows] * 3))[: len(rows)]
+    first = [ml.design_matrix(fitted.design, rows[i : i + 1]) for i in range(len(rows))]
+    again = [ml.design_matrix(fitted.design, rows[i : i + 1]) for i in range(len(rows))]
+    mixed = ml.design_matrix(fitted.design, np.array([[1.0, 30.0], [3.0, 50.0]]))
+    for i in range(len(rows)):
+        assert np.array_equal(first[i][0], whole[i]) and np.array_equal(again[i][0], whole[i])
+    assert np.allclose(whole, fitted.design.transform(rows))
+    assert np.array_equal(
+        mixed, ml.design_matrix(fitted.design, np.array([[1.0, 30.0], [3.0, 50.0]]))
+    )
+    assert np.allclose(mixed, fitted.design.transform(np.array([[1.0, 30.0], [3.0, 50.0]])))
+
+
 def test_a_platt_recalibration_keeps_each_prediction_exactly_explained_and_is_stored() -> None:
     rng = np.random.default_rng(5)
     n = 2000

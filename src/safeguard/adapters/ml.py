@@ -13,6 +13,7 @@ probabilities and (for the glass-box family) each prediction's exact contributio
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -145,10 +146,20 @@ def design_matrix(design: Any, x: np.ndarray) -> np.ndarray:
     return np.hstack(blocks) if blocks else np.zeros((x.shape[0], 0))
 
 
+#: Re-scoring one person evaluates each spline on a few rows whose values recur (counts, ages):
+#: the basis row of each value is kept per fitted spline, for blocks of at most this many rows.
+MEMO_ROWS = 8
+#: Values kept per fitted spline (later values are computed, not kept).
+MEMO_SIZE = 4096
+_MEMO: weakref.WeakKeyDictionary[Any, dict[float, np.ndarray]] = weakref.WeakKeyDictionary()
+
+
 def _splines(part: Any, block: np.ndarray) -> np.ndarray:
     """One fitted column's B-spline basis, as ``SplineTransformer.transform`` computes it for
     ``extrapolation="constant"`` (the basis at the boundary knot beyond it), without its
-    per-call validation; anything else goes through ``transform`` itself."""
+    per-call validation; anything else goes through ``transform`` itself. Each row's basis
+    depends on its own value only, so for a few rows the basis of a value seen before is
+    reused (the same numbers: a test checks it)."""
     if (
         not isinstance(part, SplineTransformer)
         or part.extrapolation != "constant"
@@ -157,6 +168,23 @@ def _splines(part: Any, block: np.ndarray) -> np.ndarray:
         or np.isnan(block).any()
     ):
         return np.asarray(part.transform(block))
+    if block.shape[0] > MEMO_ROWS:
+        return _basis(part, block)
+    memo = _MEMO.get(part)
+    if memo is None:
+        memo = _MEMO[part] = {}
+    values = block[:, 0].tolist()
+    known = [memo.get(v) for v in values]
+    if all(b is not None for b in known):
+        return np.vstack(known)  # type: ignore[arg-type]
+    out = _basis(part, block)
+    if len(memo) < MEMO_SIZE:
+        for v, b in zip(values, out, strict=True):
+            memo[v] = b.copy()
+    return out
+
+
+def _basis(part: SplineTransformer, block: np.ndarray) -> np.ndarray:
     spl, degree = part.bsplines_[0], part.degree
     col = block[:, 0]
     out = np.zeros((col.shape[0], spl.c.shape[1]))

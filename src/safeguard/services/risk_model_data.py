@@ -8,7 +8,7 @@ victim sex, ethnicity, age band, area, team).
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -98,22 +98,29 @@ def data_end_of(conn: Connection) -> datetime | None:
     return datetime.combine(value.date() + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def demographics(conn: Connection) -> dict[str, tuple[str | None, str | None]]:
-    """Person key -> (sex, ethnicity), each the value recorded most often; for fairness only."""
-    sexes: dict[str, Counter[str]] = defaultdict(Counter)
-    eths: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, sex, eth in stored.recorded_sex_and_ethnicity(conn):
+def demographics(
+    conn: Connection, mention_ids: Sequence[int] | None = None
+) -> dict[str, tuple[str | None, str | None]]:
+    """Person key -> (sex, ethnicity), each the value recorded most often (the lowest mention
+    id's on a tie), of everyone or of the people of these mentions (pass all of their mentions);
+    for fairness only."""
+    sexes: dict[str, dict[str, int]] = defaultdict(dict)
+    eths: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, sex, eth in stored.recorded_sex_and_ethnicity(conn, mention_ids):
         if sex:
-            sexes[key][sex] += 1
+            seen = sexes[key]
+            seen[sex] = seen.get(sex, 0) + 1
         if eth:
-            eths[key][eth] += 1
-    keys = set(sexes) | set(eths)
+            seen = eths[key]
+            seen[eth] = seen.get(eth, 0) + 1
+    # max() keeps the first of equal counts, as Counter.most_common(1) does: the value of the
+    # lowest mention id among the most recorded.
     return {
         k: (
-            sexes[k].most_common(1)[0][0] if sexes.get(k) else None,
-            eths[k].most_common(1)[0][0] if eths.get(k) else None,
+            max(sexes[k], key=sexes[k].__getitem__) if k in sexes else None,
+            max(eths[k], key=eths[k].__getitem__) if k in eths else None,
         )
-        for k in keys
+        for k in set(sexes) | set(eths)
     }
 
 
@@ -204,26 +211,35 @@ def missing_rows(
     return out
 
 
-def _finish(conn: Connection, rows: list[IndexRow]) -> None:
-    demo = demographics(conn)
+def _finish(
+    conn: Connection, rows: list[IndexRow], mention_ids: Sequence[int] | None = None
+) -> None:
+    demo = demographics(conn, mention_ids)
     for r in rows:
         r.sex, r.ethnicity = demo.get(r.person_key, (None, None))
 
 
-def build(
-    conn: Connection, *, data_end: datetime | None = None, people_per_batch: int = 2000
-) -> Dataset:
-    """Every index row of the force, read in batches of whole people."""
+def build(conn: Connection, *, data_end: datetime | None = None) -> Dataset:
+    """Every index row of the force.
+
+    Set-based: one query names the people the data set can be about (anyone in a
+    domestic-abuse event, anyone with a missing episode: :func:`risk_model_store.subject_mentions`),
+    and each table of their histories is then read in a few chunked queries (without the
+    Victims' Code contacts and the stored scores, which no feature reads). Each history is then
+    the same :class:`PersonHistory` a per-person read gives, and the rows come from the same
+    pure feature and label functions of it; a test checks the data set equals the one built
+    person by person.
+    """
     end = data_end or data_end_of(conn)
     if end is None:
         raise ValidationFailed("no records to learn from: the database holds no events")
     repo = HistoryRepository(conn)
     offences = default_classification()
-    _, batches = repo.batches(people_per_batch)
+    mentions = stored.subject_mentions(conn)
     da_people: dict[str, PersonHistory] = {}
     ds = Dataset(end)
-    for batch in batches:
-        for h in repo.histories(batch, expand=False):
+    if mentions:
+        for h in repo.histories(mentions, expand=False, scores=False, contacts=False):
             h = h.normalised()
             if _has_da(h):
                 da_people[h.person_key] = h
@@ -231,7 +247,7 @@ def build(
                 ds.rows.extend(missing_rows(h, end))
     for h in da_people.values():
         ds.rows.extend(da_rows(h, da_people, end, offences))
-    _finish(conn, ds.rows)
+    _finish(conn, ds.rows, mentions)
     return ds
 
 
@@ -250,7 +266,7 @@ def rows_of_people(
     partners = repo.pair_partners(wanted)
     people = {
         h.person_key: h.normalised()
-        for h in repo.of_people(sorted(set(wanted) | partners), scores=False)
+        for h in repo.of_people(sorted(set(wanted) | partners), scores=False, contacts=False)
     }
     first = {k: people[k] for k in wanted if k in people}
     rows: list[IndexRow] = []

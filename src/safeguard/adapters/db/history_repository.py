@@ -93,6 +93,7 @@ def load_histories(
     parties: bool = True,
     text: bool = False,
     scores: bool = True,
+    contacts: bool = True,
 ) -> list[PersonHistory]:
     """The histories of the people behind ``mention_ids`` (all people when ``None``).
 
@@ -101,7 +102,8 @@ def load_histories(
     also names the other parties of its event (their person keys and roles). ``text``: the free
     text the profile shows (event summaries, referral reasons, contact notes); the rules never
     read it. ``scores=False``: without the active risk model's scores (the risk model's own
-    features never read them; re-scoring a person skips the read).
+    features never read them; re-scoring a person skips the read). ``contacts=False``: without
+    the Victims' Code contacts (the risk model's features never read them either).
     """
     if mention_ids is not None and expand:
         mention_ids = sorted(set(mention_ids))
@@ -112,7 +114,7 @@ def load_histories(
     b = _Batch(conn, mention_ids, parties, text)
     for read in (
         _read_mentions, _read_involvements, _read_assessments, _read_referrals, _read_missing,
-        _read_contacts,
+        *((_read_contacts,) if contacts else ()),
     ):  # fmt: skip
         read(b)
     all_event_ids = sorted({e for a in b.by_key.values() for e in a.event_ids})
@@ -477,9 +479,19 @@ class HistoryRepository:
         expand: bool = True,
         parties: bool = True,
         text: bool = False,
+        scores: bool = True,
+        contacts: bool = True,
     ) -> list[PersonHistory]:
         """The people behind these mentions (everyone when None); see :func:`load_histories`."""
-        return load_histories(self.conn, mention_ids, expand=expand, parties=parties, text=text)
+        return load_histories(
+            self.conn,
+            mention_ids,
+            expand=expand,
+            parties=parties,
+            text=text,
+            scores=scores,
+            contacts=contacts,
+        )
 
     def of_people(
         self,
@@ -488,13 +500,20 @@ class HistoryRepository:
         parties: bool = True,
         text: bool = False,
         scores: bool = True,
+        contacts: bool = True,
     ) -> list[PersonHistory]:
         """The histories of these people (person keys), in key order; unknown keys are absent."""
         mentions = self.mentions_of([str(k) for k in keys])
         if not mentions:
             return []
         return load_histories(
-            self.conn, mentions, expand=False, parties=parties, text=text, scores=scores
+            self.conn,
+            mentions,
+            expand=False,
+            parties=parties,
+            text=text,
+            scores=scores,
+            contacts=contacts,
         )
 
     def pair_partners(self, keys: Iterable[str]) -> set[str]:

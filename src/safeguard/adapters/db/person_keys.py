@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.people import person_links
-from safeguard.adapters.db.raw_reads import base_sql, chunks, column_name, raw_rows, where_in
+from safeguard.adapters.db.raw_reads import base_sql, column_name, raw_rows, where_in
 from safeguard.adapters.db.tables import (
     events,
     involvements,
@@ -61,17 +61,15 @@ def mention_batches(conn: Connection, people_per_batch: int) -> tuple[int, list[
 
 
 def mentions_of(conn: Connection, keys: Iterable[str]) -> list[int]:
-    """Every mention id belonging to the given person keys."""
+    """Every mention id belonging to the given person keys (straight through the cursor: it is
+    on the path of re-scoring one person)."""
     keys = list(keys)  # read twice below: a generator would be spent by the first read
     person_ids = sorted({int(k[1:]) for k in keys if k.startswith("P")})
     mention_ids = {int(k[1:]) for k in keys if k.startswith("M")}
-    for chunk in chunks(person_ids):
-        mention_ids.update(
-            int(m)
-            for (m,) in conn.execute(
-                sa.select(person_links.c.mention_id).where(person_links.c.person_id.in_(chunk))
-            )
-        )
+    if person_ids:
+        sql = base_sql(conn, sa.select(person_links.c.mention_id), "mentions of people")
+        column = column_name(person_links.c.person_id)
+        mention_ids.update(int(m) for (m,) in raw_rows(conn, sql, column, person_ids))
     return sorted(mention_ids)
 
 

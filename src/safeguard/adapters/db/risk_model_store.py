@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.raw_reads import base_sql, column_name, raw_rows
 from safeguard.adapters.db.risk_models import risk_models, risk_scores
-from safeguard.adapters.db.tables import events, person_mentions
+from safeguard.adapters.db.tables import events, involvements, missing_episodes, person_mentions
 from safeguard.adapters.db.types import as_utc
 
 CHUNK = 500  # keys per IN list
@@ -70,10 +71,11 @@ def make_active(conn: Connection, target: str, model_id: int, by: str, at: datet
 
 
 def active_hashes(conn: Connection) -> list[tuple[int, str, str]]:
-    """(id, target, sha256) of each active model, by target."""
+    """(id, target, sha256) of each active model, by target (read on every re-score)."""
     rm = risk_models.c
-    q = sa.select(rm.id, rm.target, rm.sha256).where(rm.active).order_by(rm.target)
-    return [(int(i), str(t), str(h)) for i, t, h in conn.execute(q)]
+    q = sa.select(rm.id, rm.target, rm.sha256).where(rm.active)
+    rows = raw_rows(conn, base_sql(conn, q, "active model hashes"), "", None)
+    return sorted(((int(i), str(t), str(h)) for i, t, h in rows), key=lambda r: r[1])
 
 
 def replace_scores(conn: Connection, model_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -83,18 +85,21 @@ def replace_scores(conn: Connection, model_id: int, rows: Sequence[Mapping[str, 
         conn.execute(sa.insert(risk_scores), list(rows))
 
 
+_DELETE_SUBJECTS = sa.delete(risk_scores).where(
+    risk_scores.c.model_id == sa.bindparam("model_id"),
+    risk_scores.c.subject_key.in_(sa.bindparam("subjects", expanding=True)),
+)
+_INSERT_SCORES = sa.insert(risk_scores)
+
+
 def replace_scores_of(conn: Connection, model_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
-    """The model's scores of the subjects in ``rows`` become ``rows``."""
+    """The model's scores of the subjects in ``rows`` become ``rows`` (the statements are built
+    once: this is on the path of re-scoring one person)."""
     subjects = [r["subject_key"] for r in rows]
     for i in range(0, len(subjects), CHUNK):
-        conn.execute(
-            sa.delete(risk_scores).where(
-                risk_scores.c.model_id == model_id,
-                risk_scores.c.subject_key.in_(subjects[i : i + CHUNK]),
-            )
-        )
+        conn.execute(_DELETE_SUBJECTS, {"model_id": model_id, "subjects": subjects[i : i + CHUNK]})
     if rows:
-        conn.execute(sa.insert(risk_scores), list(rows))
+        conn.execute(_INSERT_SCORES, list(rows))
 
 
 def scores_of(conn: Connection, person_key: str) -> list[dict[str, Any]]:
@@ -152,16 +157,51 @@ def bands_of_people(conn: Connection, person_keys: Sequence[str]) -> Iterator[di
 
 
 def latest_event_at(conn: Connection) -> datetime | None:
-    """When the latest recorded event occurred (UTC), or None when there is none."""
-    return as_utc(conn.execute(sa.select(sa.func.max(events.c.occurred_at))).scalar())
+    """When the latest recorded event occurred (UTC), or None when there is none (read on
+    every re-score: straight through the cursor)."""
+    sql = base_sql(conn, sa.select(sa.func.max(events.c.occurred_at)), "latest event")
+    ((value,),) = raw_rows(conn, sql, "", None)
+    return as_utc(value)
 
 
-def recorded_sex_and_ethnicity(conn: Connection) -> Iterator[tuple[str, str | None, str | None]]:
-    """(person key, sex, ethnicity) of every mention, as recorded: for measuring fairness only,
-    never a feature."""
+def recorded_sex_and_ethnicity(
+    conn: Connection, mention_ids: Sequence[int] | None = None
+) -> Iterator[tuple[str, str | None, str | None]]:
+    """(person key, sex, ethnicity) of every mention (or of these), as recorded, in mention id
+    order: for measuring fairness only, never a feature."""
     pm = person_mentions.c
-    q = sa.select(pm.id, person_links.c.person_id, pm.sex, pm.ethnicity).select_from(
-        person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)
+    sql = base_sql(
+        conn,
+        sa.select(pm.id, person_links.c.person_id, pm.sex, pm.ethnicity).select_from(
+            person_mentions.outerjoin(person_links, person_links.c.mention_id == pm.id)
+        ),
+        "recorded sex and ethnicity",
     )
-    for mid, pid, sex, eth in conn.execute(q):
+    ids = None if mention_ids is None else sorted(set(mention_ids))
+    rows = sorted(raw_rows(conn, sql, column_name(pm.id), ids), key=lambda r: int(r[0]))
+    for mid, pid, sex, eth in rows:
         yield (f"P{pid}" if pid is not None else f"M{mid}"), sex, eth
+
+
+def subject_mentions(conn: Connection) -> list[int]:
+    """Every mention of the people the risk model's data set can be about, in id order: anyone
+    involved in a domestic-abuse event (in any role: a victim, or the suspect whose history is
+    read beside the victim's) or with a missing episode, with all of their mentions. One query;
+    everyone else's history cannot give or feed an index row."""
+    iv, ev, me, pl = involvements.c, events.c, missing_episodes.c, person_links.c
+    direct = sa.union(
+        sa.select(iv.mention_id)
+        .join(events, ev.id == iv.event_id)
+        .where(sa.or_(ev.event_type == "domestic_abuse", ev.domestic_abuse_related.is_(True))),
+        sa.select(me.mention_id),
+    ).cte("direct")
+    link = person_links.alias("link")
+    their_people = sa.select(link.c.person_id).where(
+        link.c.mention_id.in_(sa.select(direct.c.mention_id))
+    )
+    linked = sa.select(pl.mention_id).where(pl.person_id.in_(their_people))
+    unlinked = sa.select(direct.c.mention_id).where(
+        direct.c.mention_id.is_not(None),
+        ~sa.exists().where(pl.mention_id == direct.c.mention_id),
+    )
+    return sorted(int(m) for (m,) in conn.execute(sa.union(linked, unlinked)))
