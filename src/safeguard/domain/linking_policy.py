@@ -34,6 +34,7 @@ GUARD_NAMES = (
     "twins",
     "household_member",
     "age_apart",
+    "dob_apart",
     "undated_sibling",
     "firm_forenames",
     "undated_namesake",

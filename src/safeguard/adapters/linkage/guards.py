@@ -74,6 +74,7 @@ GUARD_LABELS = {
     "twins": "same surname and date of birth, different forename initial or sex",
     "household_member": "clearly different forenames and a different date of birth or sex",
     "age_apart": "clearly different forenames, and ages years apart",
+    "dob_apart": "two dates of birth years apart, not a typo or swap of each other",
     "undated_sibling": "an undated mention at one address, same surname and age, other forename",
     "firm_forenames": "two clearly different forenames, each recorded more than once",
     "undated_namesake": "undated, and two people of this name a generation apart are here",
@@ -91,6 +92,7 @@ UNDATED_SIBLING_LONE_ONLY = True
 # one or two years off): birth years this many or more apart are different people's.
 AGE_APART_YEARS = 3
 HARD_NEGATIVE_BELOW = 0.01
+DOB_APART_YEARS = 2
 
 NODES = "__guard_nodes"
 COMPONENTS = "__guard_components"
@@ -163,6 +165,9 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
             and {_no_shared_pnc(l, r)})""",
         "age_apart": f"""({clearly_different_forenames_sql(l, r)} and {_ages_apart(l, r)}
             and {_no_shared_pnc(l, r)})""",
+        "dob_apart": f"""({l}.dob is not null and {r}.dob is not null
+            and abs({l}.birth_year - {r}.birth_year) >= {DOB_APART_YEARS}
+            and not {_near_dob(l, r)} and {_no_shared_pnc(l, r)})""",
         "undated_sibling": f"""({l}.surname = {r}.surname
             and ({l}.dob is null or {r}.dob is null)
             and coalesce(abs({l}.birth_year - {r}.birth_year) <= 1, true)
@@ -203,6 +208,7 @@ PNC_WAIVABLE = (
     "undated_namesake",
     "household_member",
     "age_apart",
+    "dob_apart",
     "undated_sibling",
     "firm_forenames",
     "siblings",
