@@ -28,13 +28,17 @@ measures what each one is worth, see ``docs/linking.md``):
 * ``age_apart``: clearly different full forenames, one of the two recorded with an age only,
   and birth years ``AGE_APART_YEARS`` or more apart (an age is an estimate, often a year or two
   off), no shared PNC id: ``household_member`` for mentions without a date of birth;
-* ``undated_sibling`` (off by default): the same surname and address or postcode, one of the
-  two without a date of birth, ages within a year (or unknown), clearly different forenames, at
-  least one of the two forenames recorded once in the component (``UNDATED_SIBLING_LONE_ONLY``;
-  two forenames each recorded again and again are ``firm_forenames``'s), no shared PNC id: the
-  ``siblings`` guard where ``twins`` cannot reach, whatever the anchor pairs measure. A shared
-  phone does not exempt the pair: a phone is the household's (both twins' and their parents'
-  records carry it), so it cannot say which member a record is;
+* ``dob_apart``: both have a date of birth, the birth years ``DOB_APART_YEARS`` or more apart,
+  not a typo or swap of each other, no shared PNC id: two people whatever the forenames say
+  (brothers of one forename; ``household_member`` needs different forenames too);
+* ``undated_sibling`` (on by default since branch ``linkacc14``): the same surname and address
+  or postcode, one of the two without a date of birth, ages within a year (or unknown), clearly
+  different forenames, at least one of the two forenames recorded once in the component
+  (``UNDATED_SIBLING_LONE_ONLY``; two forenames each recorded again and again are
+  ``firm_forenames``'s), no shared PNC id: the ``siblings`` guard where ``twins`` cannot reach,
+  whatever the anchor pairs measure. A shared phone does not exempt the pair: a phone is the
+  household's (both twins' and their parents' records carry it), so it cannot say which member
+  a record is;
 * ``firm_forenames``: the same surname, and two clearly different forenames each recorded on at
   least two mentions of the component (firm), no shared PNC id: twins or siblings joined through
   their household. A known-as name or alias recorded once is left to the model;
@@ -88,11 +92,13 @@ FIRM_FORENAME_MENTIONS = 2
 # are ``firm_forenames``'s to judge; on the realistic extracts they are mostly one person's
 # habitual known-as name beside the usual one (``docs/linking.md``, guard ``undated_sibling``).
 UNDATED_SIBLING_LONE_ONLY = True
+# Two dates of birth this many birth years apart (and not a typo or swap of each other) are two
+# people's, whatever the forenames: one year was measured and not taken (docs/linking.md).
+DOB_APART_YEARS = 2
 # An age-only mention's birth year is an estimate (a command-and-control log's ages are often
 # one or two years off): birth years this many or more apart are different people's.
 AGE_APART_YEARS = 3
 HARD_NEGATIVE_BELOW = 0.01
-DOB_APART_YEARS = 2
 
 NODES = "__guard_nodes"
 COMPONENTS = "__guard_components"
