@@ -66,7 +66,7 @@ import numpy as np
 import pyarrow as pa
 
 from safeguard.adapters.linkage.model import clearly_different_forenames_sql
-from safeguard.domain.linking import GENERATION_GAP_YEARS
+from safeguard.domain.linking import DOB_APART_YEARS, GENERATION_GAP_YEARS
 from safeguard.domain.linking_policy import GUARD_NAMES
 
 GUARDS = GUARD_NAMES  # the names are domain policy (a force turns guards off in its settings)
@@ -92,9 +92,6 @@ FIRM_FORENAME_MENTIONS = 2
 # are ``firm_forenames``'s to judge; on the realistic extracts they are mostly one person's
 # habitual known-as name beside the usual one (``docs/linking.md``, guard ``undated_sibling``).
 UNDATED_SIBLING_LONE_ONLY = True
-# Two dates of birth this many birth years apart (and not a typo or swap of each other) are two
-# people's, whatever the forenames: one year was measured and not taken (docs/linking.md).
-DOB_APART_YEARS = 2
 # An age-only mention's birth year is an estimate (a command-and-control log's ages are often
 # one or two years off): birth years this many or more apart are different people's.
 AGE_APART_YEARS = 3
