@@ -30,7 +30,9 @@ measures what each one is worth, see ``docs/linking.md``):
   off), no shared PNC id: ``household_member`` for mentions without a date of birth;
 * ``dob_apart``: both have a date of birth, the birth years ``DOB_APART_YEARS`` or more apart,
   not a typo or swap of each other, no shared PNC id: two people whatever the forenames say
-  (brothers of one forename; ``household_member`` needs different forenames too);
+  (brothers of one forename; ``household_member`` needs different forenames too); only where
+  the data's own anchor pairs rarely carry dates years apart (measured at training,
+  ``model.dob_guard``);
 * ``undated_sibling`` (on by default since branch ``linkacc14``): the same surname and address
   or postcode, one of the two without a date of birth, ages within a year (or unknown), clearly
   different forenames, at least one of the two forenames recorded once in the component
