@@ -103,11 +103,34 @@ def test_two_firm_dates_of_birth_split_a_component_but_one_odd_date_does_not():
             _m(4, "Jack", date(1993, 8, 21)),
             _m(5, "Jack", date(1996, 11, 30)),  # recorded once: maybe a typo, left to the model
             _m(6, "Jack", date(1990, 4, 3)),  # day and month swapped
-        ]
+        ],
+        enabled=frozenset({"firm_dob"}),
     )
     assert found[(1, 3)] == "firm_dob" and found[(2, 4)] == "firm_dob"
     assert (1, 5) not in found and (3, 5) not in found
     assert (1, 6) not in found
+
+
+def test_two_dates_of_birth_years_apart_are_two_people_whatever_the_forenames():
+    found = _guards_in_one_component(
+        [
+            _m(1, "Mohammed", date(2021, 12, 10)),  # brothers of one forename (diverse names)
+            _m(2, "Mohammed", date(2025, 2, 11)),
+            _m(3, "Mohammed", date(2021, 12, 1)),  # one digit wrong: a typo of 1's date
+            _m(4, "Mohammed", date(2021, 10, 12)),  # day and month swapped
+            _m(5, "Mohammed", date(2022, 12, 10)),  # a year typed wrong, one digit: a typo
+            _m(6, "Mohammed", None, age=1),  # an age only: age_apart's, not this guard's
+            _m(7, "Mohammed", date(2019, 3, 4), pnc_id="2019/0012345A"),
+            _m(8, "Mohammed", date(2025, 2, 11), pnc_id="2019/0012345A"),  # one PNC id
+        ],
+        enabled=frozenset({"dob_apart"}),
+    )
+    assert found[(1, 2)] == "dob_apart" and found[(2, 3)] == "dob_apart"
+    assert not {(1, 3), (1, 4), (1, 5), (3, 4)} & set(found)  # one date, mistyped or swapped
+    assert all(6 not in pair for pair in found)
+    # a PNC id shared: one person, and 7's PNC group holds a mention written as 2 is
+    assert (7, 8) not in found and (2, 7) not in found
+    assert found[(1, 7)] == "dob_apart"
 
 
 def test_different_forenames_with_ages_years_apart_are_two_people():
@@ -203,7 +226,8 @@ def test_two_people_in_one_event_and_model_look_alikes():
 
 def test_a_guard_turned_off_finds_nothing():
     rows = [_m(1, "John", date(1961, 2, 3)), _m(2, "John", date(1988, 7, 9))]
-    assert _guards_in_one_component(rows, enabled=frozenset(GUARDS) - {"generation"}) == {}
+    both = frozenset({"generation", "dob_apart"})  # the two guards that read these dates
+    assert _guards_in_one_component(rows, enabled=frozenset(GUARDS) - both) == {}
 
 
 def test_guards_between_two_mentions_name_every_guard_that_applies():
@@ -212,6 +236,7 @@ def test_guards_between_two_mentions_name_every_guard_that_applies():
         session.load(raw_from_records(rows), today=TODAY)
         assert set(guards_between(session.con, FEATURES_ALL, 1, 2)) == {
             "generation",
+            "dob_apart",
             "junior_senior",
         }
 

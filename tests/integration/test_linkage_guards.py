@@ -252,3 +252,53 @@ def test_a_swap_weighs_once_and_u_keeps_out_the_true_matches():
     # a level still sampled is discounted the same way, never below one pair in the sample
     swapped = levels[("forename", "forename and surname swapped")].get("u_probability")
     assert swapped is None or swapped >= 1e-5
+
+
+def _dated(replace_dob: bool, pnc: bool) -> list[dict[str, Any]]:
+    """One person per group, six records; with ``replace_dob`` one has a date five years off
+    (historical records, a generator replacing whole dates). A same-named father is recorded
+    twice beside each, a generation older: never counted."""
+    rows: list[dict[str, Any]] = []
+    for h, surname in enumerate(SURNAMES * 5):
+        dob = date(1990 + h % 20, 1 + h % 12, 1 + h % 28)
+        postcode = f"CA{1 + h % 9} {h % 10}AB"
+        for k in range(6):
+            # five years and a month off: more than a one-digit typo
+            other = date(dob.year + 5, dob.month % 12 + 1, dob.day)
+            own = other if replace_dob and k == 2 else dob
+            if k == 4:
+                own = own.replace(day=own.day % 28 + 1)  # a typo of one digit: still one date
+            rows.append(_record(len(rows) + 1, "oliver", surname, own, postcode))
+            if pnc:
+                rows[-1]["pnc_id"] = f"26/{h:07d}A"
+        for _ in range(2):
+            father = dob.replace(year=dob.year - 30)
+            rows.append(_record(len(rows) + 1, "oliver", surname, father, postcode))
+    return rows
+
+
+@pytest.mark.parametrize("pnc", [True, False])
+def test_dates_of_birth_years_apart_within_one_person_turn_dob_apart_off(pnc: bool):
+    def measure(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        with LinkingSession() as session:
+            session.load(raw_from_records(rows), today=TODAY)
+            pairs = {
+                c: int(
+                    session.con.execute(models.identifier_pairs_sql(LINKABLE, c)).fetchall()[0][0]
+                )
+                for c in models.IDENTIFIERS
+            }
+            guard = models.forename_guard(
+                lambda sql: tuple(session.con.execute(sql).fetchall()[0]), LINKABLE, pairs
+            )
+            session.guards = guard
+            return guard | {"enabled": session.enabled_guards()}
+
+    steady, replaced = measure(_dated(False, pnc)), measure(_dated(True, pnc))
+    assert steady["dob_apart_rate"] == 0.0 and steady["dob_guard"] is True
+    assert "dob_apart" in steady["enabled"]
+    # 1 record of 6 five years off: 5 of the 15 pairs of each person are years apart (PNC
+    # anchor); on the name and postcode anchor the father's records count as pairs, never as apart
+    expected = 5 / 15 if pnc else 5 / 28
+    assert replaced["dob_apart_rate"] == pytest.approx(expected, abs=1e-4)
+    assert replaced["dob_guard"] is False and "dob_apart" not in replaced["enabled"]

@@ -100,8 +100,8 @@ def test_why_a_father_and_son_are_kept_apart_names_the_guards(
         plain = why_pair(UnitOfWork(conn, ANALYST), left=linked["dad2"], right=linked["son2"])
     assert not why.same_person
     assert {g.guard for g in why.guards} >= {"generation", "junior_senior"}
-    # each date is recorded twice among the two people: firm, and a generation apart
-    assert [g.guard for g in plain.guards] == ["firm_dob", "generation"]
+    # each date is recorded twice among the two people: firm, years and a generation apart
+    assert [g.guard for g in plain.guards] == ["dob_apart", "firm_dob", "generation"]
     dob = next(f for f in why.fields if f.field == "dob")
     assert dob.level == "a generation apart" and dob.match_weight < 0
 

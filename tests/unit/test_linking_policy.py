@@ -139,7 +139,7 @@ def test_guard_names_are_defined_once() -> None:
 
 
 def test_the_guards_that_cost_recall_are_off_unless_a_force_turns_them_on(tmp_path: Path) -> None:
-    assert LinkingPolicy().guards_off == frozenset({"firm_forenames", "undated_sibling"})
+    assert LinkingPolicy().guards_off == frozenset({"firm_forenames"})
     assert LinkConfig(store_dir=tmp_path).guards_off == LinkingPolicy().guards_off
     path = tmp_path / "force.yaml"
     path.write_text("linking:\n  guards_off: []\n", encoding="utf-8")

@@ -38,6 +38,9 @@ GENERATION_WORDS = JUNIOR | SENIOR
 # Two birth years this far apart are a generation apart (parent and child): the linking guard
 # never joins them, and the link review warns of it.
 GENERATION_GAP_YEARS = 14
+# Two dates of birth this many birth years apart (and not a typo or swap of each other) are two
+# people's, whatever the forenames (guard ``dob_apart``; one year was measured and not taken).
+DOB_APART_YEARS = 2
 
 
 def generation_suffix(*values: str | None) -> str | None:

@@ -136,6 +136,7 @@ def why_pair(
             ),
             today=today or datetime.now(UTC).date(),
             sibling_guard=bool(guards_of(model or {}).get("sibling_guard", True)),
+            dob_guard=bool(guards_of(model or {}).get("dob_guard", True)),
         )
         prior, weight, probability = found.prior_weight, found.match_weight, found.match_probability
         fields = [

@@ -319,6 +319,8 @@ class LinkingSession:
         on = set(GUARDS) - off
         if not self.guards.get("sibling_guard", True):
             on.discard("siblings")
+        if not self.guards.get("dob_guard", True):
+            on.discard("dob_apart")
         return frozenset(on)
 
     def guard_pairs(self, off: frozenset[str] = frozenset()) -> GuardPairs:

@@ -78,6 +78,7 @@ def explain_pair(
     mention_events: pa.Table,
     today: date,
     sibling_guard: bool = True,
+    dob_guard: bool = True,
 ) -> Explanation:
     """Explain the pair ``left``, ``right`` among ``raw`` (``features.RAW_SCHEMA``: the two
     mentions and the other mentions of their people, which firm dates of birth are judged on)."""
@@ -110,6 +111,8 @@ def explain_pair(
         found |= set(guards_between(con, FEATURES, left, right))
         if not sibling_guard:
             found.discard("siblings")
+        if not dob_guard:
+            found.discard("dob_apart")
         guards = sorted(found)
         if model_json is None:
             return Explanation(None, None, None, [], guards, unlinkable)

@@ -28,13 +28,19 @@ measures what each one is worth, see ``docs/linking.md``):
 * ``age_apart``: clearly different full forenames, one of the two recorded with an age only,
   and birth years ``AGE_APART_YEARS`` or more apart (an age is an estimate, often a year or two
   off), no shared PNC id: ``household_member`` for mentions without a date of birth;
-* ``undated_sibling`` (off by default): the same surname and address or postcode, one of the
-  two without a date of birth, ages within a year (or unknown), clearly different forenames, at
-  least one of the two forenames recorded once in the component (``UNDATED_SIBLING_LONE_ONLY``;
-  two forenames each recorded again and again are ``firm_forenames``'s), no shared PNC id: the
-  ``siblings`` guard where ``twins`` cannot reach, whatever the anchor pairs measure. A shared
-  phone does not exempt the pair: a phone is the household's (both twins' and their parents'
-  records carry it), so it cannot say which member a record is;
+* ``dob_apart``: both have a date of birth, the birth years ``DOB_APART_YEARS`` or more apart,
+  not a typo or swap of each other, no shared PNC id: two people whatever the forenames say
+  (brothers of one forename; ``household_member`` needs different forenames too); only where
+  the data's own anchor pairs rarely carry dates years apart (measured at training,
+  ``model.dob_guard``);
+* ``undated_sibling`` (on by default since branch ``linkacc14``): the same surname and address
+  or postcode, one of the two without a date of birth, ages within a year (or unknown), clearly
+  different forenames, at least one of the two forenames recorded once in the component
+  (``UNDATED_SIBLING_LONE_ONLY``; two forenames each recorded again and again are
+  ``firm_forenames``'s), no shared PNC id: the ``siblings`` guard where ``twins`` cannot reach,
+  whatever the anchor pairs measure. A shared phone does not exempt the pair: a phone is the
+  household's (both twins' and their parents' records carry it), so it cannot say which member
+  a record is;
 * ``firm_forenames``: the same surname, and two clearly different forenames each recorded on at
   least two mentions of the component (firm), no shared PNC id: twins or siblings joined through
   their household. A known-as name or alias recorded once is left to the model;
@@ -62,7 +68,7 @@ import numpy as np
 import pyarrow as pa
 
 from safeguard.adapters.linkage.model import clearly_different_forenames_sql
-from safeguard.domain.linking import GENERATION_GAP_YEARS
+from safeguard.domain.linking import DOB_APART_YEARS, GENERATION_GAP_YEARS
 from safeguard.domain.linking_policy import GUARD_NAMES
 
 GUARDS = GUARD_NAMES  # the names are domain policy (a force turns guards off in its settings)
@@ -74,6 +80,7 @@ GUARD_LABELS = {
     "twins": "same surname and date of birth, different forename initial or sex",
     "household_member": "clearly different forenames and a different date of birth or sex",
     "age_apart": "clearly different forenames, and ages years apart",
+    "dob_apart": "two dates of birth years apart, not a typo or swap of each other",
     "undated_sibling": "an undated mention at one address, same surname and age, other forename",
     "firm_forenames": "two clearly different forenames, each recorded more than once",
     "undated_namesake": "undated, and two people of this name a generation apart are here",
@@ -163,6 +170,9 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
             and {_no_shared_pnc(l, r)})""",
         "age_apart": f"""({clearly_different_forenames_sql(l, r)} and {_ages_apart(l, r)}
             and {_no_shared_pnc(l, r)})""",
+        "dob_apart": f"""({l}.dob is not null and {r}.dob is not null
+            and abs({l}.birth_year - {r}.birth_year) >= {DOB_APART_YEARS}
+            and not {_near_dob(l, r)} and {_no_shared_pnc(l, r)})""",
         "undated_sibling": f"""({l}.surname = {r}.surname
             and ({l}.dob is null or {r}.dob is null)
             and coalesce(abs({l}.birth_year - {r}.birth_year) <= 1, true)
@@ -203,6 +213,7 @@ PNC_WAIVABLE = (
     "undated_namesake",
     "household_member",
     "age_apart",
+    "dob_apart",
     "undated_sibling",
     "firm_forenames",
     "siblings",

@@ -25,7 +25,7 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.exceptions import EMTrainingException
 
-from safeguard.domain.linking import GENERATION_GAP_YEARS
+from safeguard.domain.linking import DOB_APART_YEARS, GENERATION_GAP_YEARS
 
 logger = logging.getLogger(__name__)
 
@@ -441,7 +441,52 @@ def forename_guard(
         "forename_differ_rate": round(rate, 4),
         "anchor_pairs": pairs,
         "anchor": anchor,
-    }
+    } | dob_guard(run, table, identifier_pairs)
+
+
+# ``dob_apart`` holds where one person's dates of birth are rarely recorded years apart (beyond a
+# typo or a day/month swap). Measured on pairs sharing a PNC id where there are enough, else on
+# pairs with one forename, surname and postcode (a same-named father and son, a generation
+# apart, are left out of the count); over this share the guard is left off.
+MAX_DOB_APART_RATE = 0.004
+DOB_FALLBACK_ANCHOR = ("forename_canon", "surname", "postcode")
+
+
+def dob_guard(
+    run: Callable[[str], tuple[Any, ...]], table: str, identifier_pairs: dict[str, int]
+) -> dict[str, Any]:
+    """Measure on the data itself whether one person's dates of birth are recorded years apart
+    (historical records, a generator that replaces whole dates) and so whether ``dob_apart``
+    applies. ``run`` executes one SQL query and returns its first row."""
+    pnc = identifier_pairs.get("pnc_id", 0) >= MIN_IDENTIFIER_PAIRS
+    keys = ("pnc_id",) if pnc else DOB_FALLBACK_ANCHOR
+    total = int(run(identifier_pairs_sql(table, keys))[0] or 0)
+    every = max(1, total // ANCHOR_SAMPLE_PAIRS)
+    present = " and ".join(f"{k} is not null" for k in (*keys, "dob"))
+    sample = f" and hash({keys[0]}) % {every} = 0" if every > 1 else ""
+    on = " and ".join(f"l.{k} = r.{k}" for k in keys)
+    gap = "abs(l.birth_year - r.birth_year)"
+    apart = (
+        f"{gap} >= {DOB_APART_YEARS} and {gap} < {GENERATION_GAP_YEARS} "
+        "and damerau_levenshtein(l.dob, r.dob) > 1 "
+        "and coalesce(l.dob_swapped <> r.dob and r.dob_swapped <> l.dob, true)"
+    )
+    n, d = run(
+        f"with a as (select * from {table} where {present}{sample}) "
+        f"select count(*), coalesce(sum(case when {apart} then 1 else 0 end), 0) "
+        f"from a as l join a as r on l.unique_id < r.unique_id and {on}"
+    )
+    pairs, differ = int(n or 0), int(d or 0)
+    rate = differ / pairs if pairs else 0.0
+    guard = pairs < MIN_IDENTIFIER_PAIRS or rate <= MAX_DOB_APART_RATE
+    logger.info(
+        "dates of birth years apart in %.4f of %d anchor pairs (%s): dob_apart %s",
+        rate,
+        pairs,
+        "/".join(keys),
+        "on" if guard else "off",
+    )
+    return {"dob_guard": guard, "dob_apart_rate": round(rate, 4), "dob_anchor_pairs": pairs}
 
 
 # A PNC id is one person's own number (a phone may be a household's): where enough pairs share
