@@ -281,10 +281,14 @@ class LinkingSession:
             "greatest(unique_id_l, unique_id_r) as unique_id_r, match_probability "
             f"from {table} where match_probability >= {float(threshold)}"
         ).fetchnumpy()
+        # Only the pairs the look-alike guard can use (same surname, and date of birth or
+        # forename): those of the model's leading blocking rules, a few percent of the weak ones.
+        keys = models.look_alike_match_keys(self.model_json or {})
+        rules = "" if keys is None else f" and match_key in ({', '.join(repr(k) for k in keys)})"
         self.con.execute(
             f"insert into {WEAK} select least(unique_id_l, unique_id_r), "
             f"greatest(unique_id_l, unique_id_r) from {table} "
-            f"where match_probability < {HARD_NEGATIVE_BELOW}"
+            f"where match_probability < {HARD_NEGATIVE_BELOW}{rules}"
         )
         sdf.drop_table_from_database_and_remove_from_cache()
         return Prediction(
