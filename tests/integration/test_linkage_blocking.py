@@ -109,3 +109,11 @@ def test_a_model_whose_rules_begin_otherwise_keeps_every_weak_pair() -> None:
     m: dict[str, object] = {"blocking_rules_to_generate_predictions": [postcode]}
     assert model.look_alike_match_keys(m) is None
     assert model.look_alike_match_keys({}) is None
+
+
+def test_a_prediction_in_chunks_scores_the_pairs_of_one_in_one_chunk(
+    trained: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = _pairs(trained)
+    monkeypatch.setattr(engine_module, "CHUNK_ROWS", len(ROWS) // 3)
+    assert _pairs(trained) == whole

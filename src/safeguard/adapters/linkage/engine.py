@@ -53,7 +53,12 @@ from safeguard.domain.linking import (
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 500_000  # prediction is split so no single join holds all candidate pairs
+# Prediction is split into chunks of this many left-hand mentions above it. Each chunk blocks its
+# mentions against all the others again and materialises its own inputs (Splink's source
+# pruning), so fewer chunks is less work: at 1M mentions one chunk took 49 CPU seconds where
+# three of 500,000 took 66, at a peak of 2.5 GB (DuckDB spills beyond ``memory_limit``);
+# docs/benchmarks.md, "linkspeed14".
+CHUNK_ROWS = 2_000_000
 FEATURES = "features"
 NEW_FEATURES = "new_features"
 LINKABLE = "linkable"
