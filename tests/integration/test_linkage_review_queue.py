@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from safeguard.adapters.db import link_run_records as run_records
 from safeguard.adapters.db import review_queue as queue
 from safeguard.adapters.db.linkage import bulk_insert, link_reviews, new_people, save_model
-from safeguard.adapters.db.people import person_links
+from safeguard.adapters.db.people import people, person_links
 from safeguard.domain.linking import RefusedMerge, review_priority
 from safeguard.services.linking.run_results import write_reviews
 from tests.linkage_data import insert_mentions, make_mentions, make_people
@@ -146,3 +146,18 @@ def test_bulk_insert_stores_what_an_insert_stores(engine: Engine):
         typed = conn.execute(sa.select(person_links).order_by(person_links.c.mention_id)).all()
     assert raw[0] == raw[1]  # the same stored text or values
     assert typed[1].linked_at == NOW and typed[1].mention_id == IDS[1]
+
+
+def test_new_people_are_a_block_after_the_highest_id_and_the_next_person_follows_them(
+    engine: Engine,
+):
+    with engine.begin() as conn:
+        first = new_people(conn, 3, NOW)
+        more = new_people(conn, 2_500, NOW)
+        conn.execute(sa.insert(people).values(created_at=NOW))  # a person made one at a time
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(people.c.id, people.c.created_at).order_by(people.c.id)).all()
+    assert first == [1, 2, 3]
+    assert more == list(range(4, 2_504))
+    assert [int(r.id) for r in rows] == list(range(1, 2_505))  # the serial follows the block
+    assert {r.created_at for r in rows} == {NOW}

@@ -211,8 +211,8 @@ def new_people(conn: Connection, count: int, at: datetime) -> list[int]:
         ).scalar_one()
     )
     ids = list(range(start + 1, start + count + 1))
-    for chunk in _chunks(ids, WRITE_CHUNK):
-        conn.execute(sa.insert(people_tables.people), [{"id": i, "created_at": at} for i in chunk])
+    # through ``bulk_insert`` (COPY, or the SQLite driver): 400,000 people at 1M mentions
+    bulk_insert(conn, people_tables.people, [{"id": i, "created_at": at} for i in ids])
     if conn.dialect.name == "postgresql":
         # Explicit ids leave the serial sequence behind; move it past them.
         conn.exec_driver_sql(

@@ -53,7 +53,12 @@ from safeguard.domain.linking import (
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 500_000  # prediction is split so no single join holds all candidate pairs
+# Prediction is split into chunks of this many left-hand mentions above it. Each chunk blocks its
+# mentions against all the others again and materialises its own inputs (Splink's source
+# pruning), so fewer chunks is less work: at 1M mentions one chunk took 49 CPU seconds where
+# three of 500,000 took 66, at a peak of 2.5 GB (DuckDB spills beyond ``memory_limit``);
+# docs/benchmarks.md, "linkspeed14".
+CHUNK_ROWS = 2_000_000
 FEATURES = "features"
 NEW_FEATURES = "new_features"
 LINKABLE = "linkable"
@@ -281,10 +286,14 @@ class LinkingSession:
             "greatest(unique_id_l, unique_id_r) as unique_id_r, match_probability "
             f"from {table} where match_probability >= {float(threshold)}"
         ).fetchnumpy()
+        # Only the pairs the look-alike guard can use (same surname, and date of birth or
+        # forename): those of the model's leading blocking rules, a few percent of the weak ones.
+        keys = models.look_alike_match_keys(self.model_json or {})
+        rules = "" if keys is None else f" and match_key in ({', '.join(repr(k) for k in keys)})"
         self.con.execute(
             f"insert into {WEAK} select least(unique_id_l, unique_id_r), "
             f"greatest(unique_id_l, unique_id_r) from {table} "
-            f"where match_probability < {HARD_NEGATIVE_BELOW}"
+            f"where match_probability < {HARD_NEGATIVE_BELOW}{rules}"
         )
         sdf.drop_table_from_database_and_remove_from_cache()
         return Prediction(

@@ -260,19 +260,24 @@ def domain_settings() -> SettingsCreator:
 
 
 # Candidate pairs: wide enough for typos, swaps and missing dates, tight enough for 1M mentions.
-# ``link_one`` looks up candidates with the same keys (``realtime.candidate_sql``).
+# Two rules of the past (date of birth with postcode, forename with postcode) are left out of the
+# batch prediction: every pair they find, the postcode alone finds (each rule's join is made and
+# its pairs thrown away again as pairs of an earlier rule, measured at 1M in docs/benchmarks.md,
+# "linkspeed14"); ``link_one`` still looks records up by them (``REALTIME_KEYS``).
 BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("forename_canon", "surname"),
     ("surname", "dob"),
     ("forename_canon", "dob"),
-    ("dob", "postcode"),
     ("postcode",),
-    ("forename_canon", "postcode"),
     ("surname", "birth_year", "postcode_district"),
     ("address",),
     ("phone",),
     ("pnc_id",),
 )
+# The look-alike guard reads the pairs scored as clearly two people that agree on the surname and
+# on the date of birth or the forename: exactly the pairs of these two rules, which lead
+# ``BLOCKING_KEYS`` so that Splink gives every such pair one of their match keys.
+LOOK_ALIKE_KEYS: tuple[tuple[str, ...], ...] = (("forename_canon", "surname"), ("surname", "dob"))
 SWAP_RULE = "l.forename = r.surname and l.surname = r.forename"
 # A mention written under a name another mention records as the person's other name (an alias
 # with its own surname shares neither forename nor surname with the person's usual records).
@@ -282,7 +287,31 @@ OTHER_NAME_RULE = (
 )
 # ``link_one`` looks a record up by every key but postcode alone: a whole postcode's mentions
 # would be scored for each lookup; date of birth or forename with the postcode find the person.
-REALTIME_KEYS = tuple(keys for keys in BLOCKING_KEYS if keys != ("postcode",))
+REALTIME_KEYS: tuple[tuple[str, ...], ...] = (
+    ("forename_canon", "surname"),
+    ("surname", "dob"),
+    ("forename_canon", "dob"),
+    ("dob", "postcode"),
+    ("forename_canon", "postcode"),
+    ("surname", "birth_year", "postcode_district"),
+    ("address",),
+    ("phone",),
+    ("pnc_id",),
+)
+
+
+def look_alike_match_keys(model_json: dict[str, Any]) -> tuple[str, ...] | None:
+    """Splink's match keys of the pairs the look-alike guard can use (``LOOK_ALIKE_KEYS``), in
+    a model's own blocking rules (a saved model keeps the rules it was trained with); None when
+    the model's rules do not begin with those two, and every weak pair is to be kept."""
+    rules = [
+        r.get("blocking_rule") if isinstance(r, dict) else r
+        for r in model_json.get("blocking_rules_to_generate_predictions", [])
+    ]
+    wanted = [block_on(*keys).get_blocking_rule(SQL).blocking_rule_sql for keys in LOOK_ALIKE_KEYS]
+    if rules[: len(wanted)] != wanted:
+        return None
+    return tuple(str(i) for i in range(len(wanted)))
 
 
 def domain_blocking_rules() -> list[Any]:
