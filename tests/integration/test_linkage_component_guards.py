@@ -322,3 +322,32 @@ def test_an_undated_mention_of_a_name_two_generations_carry_joins_neither():
     assert (3, 4) not in found  # both undated
     # without a namesake a generation apart (the son's record alone), nothing is kept apart
     assert _guards_in_one_component([rows[1], rows[2]], enabled=only) == {}
+
+
+def test_a_record_made_before_someone_was_born_is_not_theirs():
+    # the father's one record: no date of birth, no age, made in 2019
+    father = _m(1, "Nole", None, mention_date=date(2019, 5, 1))
+    found = _guards_in_one_component(
+        [
+            father,
+            _m(2, "Nole", date(2021, 8, 3)),  # born two years after it: the son
+            _m(3, "Nole", date(2019, 11, 20)),  # born later in 2019: not a whole year, left
+            _m(4, "Nole", None, age=2),  # age only, born about 2023 (2025 - 2)
+            _m(5, "Nole", None, age=4),  # about 2021: within an age's slack of 2019, left
+        ],
+        enabled=frozenset({"generation"}),
+    )
+    assert found == {(1, 2): "generation", (1, 4): "generation"}
+
+
+def test_born_after_the_record_is_waived_by_a_shared_pnc_id_and_off_with_generation():
+    rows = [
+        _m(1, "Nole", None, mention_date=date(2019, 5, 1), pnc_id="19/123456A"),
+        _m(2, "Nole", date(2021, 8, 3), pnc_id="19/123456A"),
+    ]
+    assert _guards_in_one_component(rows, enabled=frozenset({"generation"})) == {}
+    del rows[0]["pnc_id"]
+    assert _guards_in_one_component(rows, enabled=frozenset(GUARDS) - {"generation"}) == {}
+    with LinkingSession() as session:
+        session.load(raw_from_records(rows), today=TODAY)
+        assert "generation" in guards_between(session.con, FEATURES_ALL, 1, 2)

@@ -146,3 +146,17 @@ def test_stored_other_names_are_read_for_linking(engine):
     insert_mentions(engine, rows)
     raw = load_mentions(engine)
     assert raw.column("other_names").to_pylist() == [["Raymond Fisher", "Whinwood"], None]
+
+
+def test_every_record_bounds_its_date_of_birth_by_its_own_date():
+    rows: list[dict[str, object]] = [
+        {"id": 1, "forenames": "Nole", "surname": "Ward", "mention_date": date(2019, 5, 1)},
+        {"id": 2, "forenames": "Nole", "surname": "Ward", "age": 7,
+         "mention_date": date(2024, 2, 29)},
+        {"id": 3, "forenames": "Nole", "surname": "Ward", "date_of_birth": date(1990, 1, 2)},
+    ]  # fmt: skip
+    sql, python = _both(rows)
+    assert sql == python
+    assert [r["born_by"] for r in sql] == ["2019-05-01", "2024-02-29", None]
+    # the age's one-year range stays the comparison's; the record's date only caps it
+    assert (sql[1]["born_from"], sql[1]["born_to"]) == ("2016-03-01", "2017-02-28")

@@ -388,6 +388,9 @@ class MentionFeatures:
     other_forenames: tuple[str, ...] = ()
     #: surnames of the recorded other names (aliases, previous and maiden names)
     other_surnames: tuple[str, ...] = ()
+    #: the latest date of birth the record itself allows: whoever it names was born by its date
+    #: (``mention_date``); with or without a date of birth or age (the ``generation`` guard)
+    born_by: str | None = None
 
 
 def mention_features(
@@ -465,6 +468,7 @@ def mention_features(
         generation=generation_suffix(text("forenames"), text("surname")),
         other_forenames=other_fores,
         other_surnames=other_surnames,
+        born_by=mention_date.isoformat() if mention_date is not None else None,
     )
 
 

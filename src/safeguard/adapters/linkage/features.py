@@ -70,6 +70,7 @@ FEATURE_COLUMNS = (
     "birth_year",
     "born_from",
     "born_to",
+    "born_by",
     "sex",
     "postcode",
     "postcode_sector",
@@ -209,6 +210,8 @@ select
   case when (date_of_birth is null or unlinkable = 'impossible_date_of_birth')
     and age >= 0 and mention_date is not null then
     strftime(mention_date - to_years(age), '%Y-%m-%d') end as born_to,
+  -- whoever a record names was born by the record's date (the guards' bound, not an age)
+  strftime(mention_date, '%Y-%m-%d') as born_by,
   sex, postcode, postcode_sector, postcode_district, address,
   case when length(phone0) >= 6 then phone0 end as phone,
   pnc_id, unlinkable, generation

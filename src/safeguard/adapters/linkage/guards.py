@@ -14,7 +14,9 @@ measures what each one is worth, see ``docs/linking.md``):
 
 * ``one_event``: two people involved in one event are two people;
 * ``generation``: birth years (from dates of birth or ages) 14 or more years apart, the dates not
-  a one-digit typo or a day/month swap of each other, and no shared PNC id;
+  a one-digit typo or a day/month swap of each other, and no shared PNC id; or one of the two
+  was born after the other's record was made (``_born_after_record``): whoever a record names
+  was born by its date (``born_by``), with or without a date of birth or age on it;
 * ``firm_dob``: two dates of birth each recorded on at least two mentions of the component
   (firm), not a typo or swap of each other, no shared PNC id: the component holds two people;
 * ``junior_senior``: one mention says Jr, the other Sr;
@@ -74,7 +76,7 @@ from safeguard.domain.linking_policy import GUARD_NAMES
 GUARDS = GUARD_NAMES  # the names are domain policy (a force turns guards off in its settings)
 GUARD_LABELS = {
     "one_event": "both involved in one event: two people",
-    "generation": "dates of birth or ages a generation apart",
+    "generation": "dates of birth or ages a generation apart, or born after the other's record",
     "firm_dob": "two dates of birth, each recorded more than once",
     "junior_senior": "one is Jr, the other Sr",
     "twins": "same surname and date of birth, different forename initial or sex",
@@ -128,6 +130,15 @@ def _ages_apart(l: str, r: str) -> str:  # noqa: E741
     )
 
 
+def _born_after_record(l: str, r: str) -> str:  # noqa: E741
+    """``r`` was born in a later year than ``l``'s record was made (``l.born_by``, its date), by
+    ``r``'s date of birth, or by its age with ``AGE_APART_YEARS`` of slack (an age is an
+    estimate). A whole calendar year, so a day or month typo in ``r``'s date cannot fire it."""
+    made = f"cast(substr({l}.born_by, 1, 4) as integer)"
+    return f"""coalesce(({r}.dob is not null and {r}.birth_year > {made})
+        or ({r}.dob is null and {r}.birth_year - {made} >= {AGE_APART_YEARS}), false)"""
+
+
 def _lone_forename(l: str, r: str) -> str:  # noqa: E741
     """At least one of the two forenames is recorded once in the component (``forename_n``),
     where ``UNDATED_SIBLING_LONE_ONLY`` asks for it (else true)."""
@@ -153,9 +164,11 @@ def pair_guard_sql(l: str, r: str, *, enabled: Iterable[str]) -> list[tuple[str,
     the features with ``dob_n``: how many mentions of the pair's component carry that date)."""
     on = set(enabled)
     rules = {
-        "generation": f"""({l}.birth_year is not null and {r}.birth_year is not null
-            and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_GAP_YEARS}
-            and not {_near_dob(l, r)} and {_no_shared_pnc(l, r)})""",
+        "generation": f"""((({l}.birth_year is not null and {r}.birth_year is not null
+              and abs({l}.birth_year - {r}.birth_year) >= {GENERATION_GAP_YEARS}
+              and not {_near_dob(l, r)})
+             or {_born_after_record(l, r)} or {_born_after_record(r, l)})
+            and {_no_shared_pnc(l, r)})""",
         "junior_senior": f"coalesce({l}.generation <> {r}.generation, false)",
         "firm_dob": f"""({l}.dob is not null and {r}.dob is not null and {l}.dob <> {r}.dob
             and {l}.dob_n >= {FIRM_DOB_MENTIONS} and {r}.dob_n >= {FIRM_DOB_MENTIONS}
