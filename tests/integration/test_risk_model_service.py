@@ -22,6 +22,7 @@ from safeguard.errors import NotFound, ValidationFailed
 from safeguard.services import reports
 from safeguard.services import risk_model as svc
 from safeguard.services import risk_model_card as cards
+from safeguard.services import risk_model_card_text as card_text
 from safeguard.services import risk_model_data as data
 from safeguard.services.ingest import ingest_paths
 from safeguard.services.unit_of_work import OPERATOR_RUN
@@ -120,10 +121,10 @@ def test_train_validates_on_the_latest_complete_year_and_writes_a_card(
     losses = cal["cv_log_loss"]
     assert set(losses) == set(svc.CALIBRATIONS)
     assert losses[cal["method"]] <= min(losses.values()) + 1e-4
-    assert "cross-validated log loss" in cards.markdown(second.card)
+    assert "cross-validated log loss" in card_text.markdown(second.card)
     lo, hi = second.card["test"]["ece_ci95"]
     # The resamples' ECE sits above the year's (the noise the gate's floor measures).
-    assert 0 <= lo <= hi and "Bootstrap 95% interval" in cards.markdown(second.card)
+    assert 0 <= lo <= hi and "Bootstrap 95% interval" in card_text.markdown(second.card)
     assert second.card["test"]["auc"] == pytest.approx(card["test"]["auc"])  # same ranking
 
 

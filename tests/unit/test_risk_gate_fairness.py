@@ -15,6 +15,7 @@ from safeguard.domain.risk.features import FeatureRow
 from safeguard.domain.risk.gate import Measures, ece_refusal, refusals
 from safeguard.services import risk_model
 from safeguard.services import risk_model_card as cards
+from safeguard.services import risk_model_card_text as card_text
 from safeguard.services.risk_model_data import IndexRow
 
 WHEN = datetime(2024, 3, 1, tzinfo=UTC)
@@ -145,7 +146,7 @@ def test_groups_with_too_few_outcomes_are_listed_not_tested() -> None:
     assert {(u["attribute"], u["group"]) for u in fair["not_tested"]} >= {("ethnicity", "A9")}
     assert not any(t["group"] == "A9" for t in fair["tests"])
     assert {t["group"] for t in fair["tests"] if t["attribute"] == "victim sex"} == {"F", "M"}
-    assert "Not tested" in "\n".join(cards._fairness_lines(fair))
+    assert "Not tested" in "\n".join(card_text.fairness_lines(fair))
 
 
 def test_a_card_written_before_the_group_test_keeps_the_raw_rule() -> None:
@@ -215,6 +216,6 @@ def test_calibration_in_the_large_tells_a_shifted_level_from_a_small_years_noise
     low = risk_model.in_the_large(y, p - 0.05)  # every prediction 0.05 too low
     assert low["difference"] == pytest.approx(calibrated["difference"] + 0.05)
     assert low["z"] > 2
-    line = cards._in_the_large(low)
+    line = card_text.in_the_large(low)
     assert "beyond the year's noise" in line and f"{low['difference']:+.3f}" in line
     assert risk_model.in_the_large(np.array([]), np.array([]))["z"] == 0.0

@@ -38,6 +38,7 @@ from safeguard.domain.risk.features import DA_HISTORY, DASH, MISSING_HISTORY, ki
 from safeguard.domain.risk.targets import MIN_POSITIVES, Target
 from safeguard.errors import NotFound, ValidationFailed
 from safeguard.services import risk_model_card as cards
+from safeguard.services import risk_model_card_text as card_text
 from safeguard.services import risk_model_data as data
 from safeguard.services.risk_model_data import IndexRow
 from safeguard.services.unit_of_work import authorize
@@ -247,7 +248,7 @@ def train(
                 "artifact": artifact,
                 "sha256": checked.sha256,
                 "card": card,
-                "card_markdown": cards.markdown(card),
+                "card_markdown": card_text.markdown(card),
                 "refusals": refused,
                 "active": False,
             },

@@ -9,7 +9,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from safeguard.domain.risk.features import PLAIN_WORDS, FeatureRow
+from safeguard.domain.risk.features import FeatureRow
+from safeguard.domain.risk.wording import PLAIN_WORDS
 
 
 @dataclass(frozen=True, slots=True)
