@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
+from safeguard.adapters.linkage import frequencies
 from safeguard.adapters.linkage import model as models
 from safeguard.adapters.linkage.backend import (
     GuardPairs,
@@ -260,7 +261,7 @@ class LinkingSession:
             recall = models.train(
                 linker, max_pairs=max_pairs, identifier_pairs=pairs, present=present
             )
-        self.model_json = dict(linker.misc.save_model_to_json())
+        self.model_json = dict(linker.misc.save_model_to_json()) | frequencies.saved(linker)
         if not generic:
             self.model_json[models.GUARDS_KEY] = models.forename_guard(
                 lambda sql: tuple(self.con.execute(sql).fetchall()[0]), LINKABLE, pairs
@@ -273,6 +274,7 @@ class LinkingSession:
         self.model_json = model_json
         self.guards = models.guards_of(model_json)
         self._make_linker(models.splink_model(model_json))
+        frequencies.use_saved(self._linker, model_json)  # the saved names' frequencies
 
     def _fetch(self, sdf: Any, threshold: float) -> Prediction:
         """The pairs at or above ``threshold``; pairs scored as clearly two people are kept in

@@ -19,6 +19,7 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker
 from splink.internals.waterfall_chart import records_to_waterfall_data
 
+from safeguard.adapters.linkage import frequencies
 from safeguard.adapters.linkage.features import FEATURE_COLUMNS, build_features
 from safeguard.adapters.linkage.guards import (
     EVENTS,
@@ -59,6 +60,7 @@ def _score(con: Any, model_json: dict[str, Any], left: int, right: int) -> list[
     }
     db_api = DuckDBAPI(connection=con)
     linker = Linker(db_api.register(FEATURES), settings, log_level=None)
+    frequencies.use_saved(linker, model_json)  # the names' frequencies saved with the model
     columns = ", ".join(FEATURE_COLUMNS)
     rows = con.execute(
         f"select {columns} from {FEATURES} where unique_id in (?, ?) order by unique_id = ?",

@@ -25,6 +25,7 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.exceptions import EMTrainingException
 
+from safeguard.adapters.linkage import frequencies
 from safeguard.domain.linking import DOB_APART_YEARS, GENERATION_GAP_YEARS
 
 logger = logging.getLogger(__name__)
@@ -88,12 +89,17 @@ OTHER_SURNAME = " or ".join(
 )  # list_contains, not list_has_any: Splink translates it for Spark
 
 
+# The exact name levels are frequency-adjusted, downwards only (``frequencies``: a common name
+# in one naming tradition says less than the average name; the counts are saved with the model).
+TERM_FREQUENCIES = True
+
+
 def _forename() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="forename",
         comparison_levels=[
             cll.NullLevel("forename"),
-            cll.ExactMatchLevel("forename").configure(label_for_charts="exact"),
+            cll.ExactMatchLevel("forename", TERM_FREQUENCIES).configure(label_for_charts="exact"),
             cll.CustomLevel(SWAPPED, "forename and surname swapped", SQL),
             cll.ExactMatchLevel("forename_canon").configure(label_for_charts="nickname"),
             cll.CustomLevel(OTHER_FORENAME, OTHER_FORENAME_LABEL, SQL),
@@ -135,7 +141,7 @@ def _surname() -> cl.CustomComparison:
         output_column_name="surname",
         comparison_levels=[
             cll.NullLevel("surname"),
-            cll.ExactMatchLevel("surname").configure(label_for_charts="exact"),
+            cll.ExactMatchLevel("surname", TERM_FREQUENCIES).configure(label_for_charts="exact"),
             _counted_in_forename(cll.CustomLevel(SWAPPED, "forename and surname swapped", SQL)),
             cll.CustomLevel(OTHER_SURNAME, OTHER_SURNAME_LABEL, SQL),
             cll.CustomLevel(
@@ -389,7 +395,7 @@ def guards_of(model_json: dict[str, Any]) -> dict[str, Any]:
 
 def splink_model(model_json: dict[str, Any]) -> dict[str, Any]:
     """The model as Splink reads it (without safeguard's own keys)."""
-    return {k: v for k, v in model_json.items() if k != GUARDS_KEY}
+    return {k: v for k, v in model_json.items() if k not in (GUARDS_KEY, frequencies.TF_KEY)}
 
 
 NAME_DOB_RULES = (block_on("dob"), block_on("forename_canon", "surname"))
@@ -895,6 +901,10 @@ def train(
     ``max_pairs``: the random pairs sampled for u (``U_MAX_PAIRS`` unless given).
     """
     max_pairs = U_MAX_PAIRS if max_pairs is None else max_pairs
+    if frequencies.tf_levels(linker):
+        # counted once here, registered so that no later step counts the data in hand
+        tables = frequencies.count(linker, _run_on_input(linker)[1])
+        frequencies.register(linker, tables)
     rule = block_on(*PRIOR_RULE)
     linker.training.estimate_probability_two_random_records_match([rule], recall=ASSUMED_RECALL)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=U_SEED)
@@ -924,6 +934,7 @@ def train(
     if FREQUENCY_U:
         set_frequency_u(linker)
     no_level_below_else(linker)
+    frequencies.only_lower(linker)
     return recall
 
 

@@ -27,6 +27,7 @@ import pyarrow as pa
 from splink import DuckDBAPI
 from splink.internals.realtime import compare_records
 
+from safeguard.adapters.linkage import frequencies
 from safeguard.adapters.linkage.features import FEATURE_COLUMNS
 from safeguard.adapters.linkage.model import REALTIME_KEYS, splink_model
 from safeguard.domain.linking import MentionFeatures
@@ -90,7 +91,10 @@ class RealtimeLinker:
         rows = self.con.execute("select model_json from store.model").fetchall()
         if not rows:
             raise LookupError(f"{store} holds no model")
-        self.model: dict[str, Any] = splink_model(json.loads(rows[0][0]))
+        saved = json.loads(rows[0][0])
+        self.model: dict[str, Any] = splink_model(saved)
+        # the names' frequencies saved with the model, put on both records as Splink reads them
+        self.term_frequencies = frequencies.of_model(saved)
         present = {
             name
             for (name,) in self.con.execute(
@@ -178,8 +182,12 @@ class RealtimeLinker:
         self.con.unregister("__safeguard_near")
         if candidates is None or candidates.num_rows == 0:
             return []
+        new = frequencies.with_tf_columns(
+            pa.Table.from_pylist([record], schema=candidates.schema), self.term_frequencies
+        )
+        candidates = frequencies.with_tf_columns(candidates, self.term_frequencies)
         scored = compare_records(
-            pa.Table.from_pylist([record], schema=candidates.schema),
+            new,
             candidates,
             self.model,
             self.db_api,

@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 from splink import Linker
 
+from safeguard.adapters.linkage import frequencies
 from safeguard.adapters.linkage import model as models
 from safeguard.adapters.linkage.backend import GuardPairs, ModelJson, Prediction
 from safeguard.adapters.linkage.engine import FEATURES, LinkingSession
@@ -179,7 +180,7 @@ class SparkLinkingSession:
             recall = models.train(
                 linker, max_pairs=max_pairs, identifier_pairs=pairs, present=present
             )
-        model_json = dict(linker.misc.save_model_to_json())
+        model_json = dict(linker.misc.save_model_to_json()) | frequencies.saved(linker)
         if not generic:
             model_json[models.GUARDS_KEY] = models.forename_guard(
                 lambda sql: tuple(self.spark.sql(_spark_sql(sql)).first()),
@@ -192,6 +193,7 @@ class SparkLinkingSession:
     def use_model(self, model_json: ModelJson) -> None:
         self._set_model(model_json)
         self._make_linker(json.loads(json.dumps(models.splink_model(model_json))))
+        frequencies.use_saved(self._linker, model_json)  # the saved names' frequencies
 
     def predict(self, *, threshold: float) -> Prediction:
         """Every candidate pair at or above ``threshold``, scored on Spark; the look-alikes the

@@ -1,0 +1,131 @@
+"""Frequency-adjusted names: counted once at training, saved with the model, and read from it by
+every later scoring, so a saved-model re-link, a nightly delta and ``link_one`` score each pair
+exactly as the batch run that trained the model did."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from safeguard.adapters.linkage import frequencies
+from safeguard.adapters.linkage.backend import Prediction
+from safeguard.adapters.linkage.engine import LinkingSession
+from safeguard.adapters.linkage.features import raw_from_records
+from safeguard.adapters.linkage.model import splink_model
+from safeguard.adapters.linkage.realtime import RealtimeLinker
+from safeguard.domain.linking import mention_features
+from tests.linkage_data import make_mentions, make_people
+
+TODAY = date(2026, 6, 1)
+PEOPLE = make_people(150, seed=3)
+ROWS = make_mentions(PEOPLE, seed=5)
+KNOWN = [r for r in ROWS if r["id"] % 6]
+ADDED = [r for r in ROWS if not r["id"] % 6]
+
+
+def _scores(prediction: Prediction) -> dict[tuple[int, int], float]:
+    return {(int(a), int(b)): float(p) for a, b, p in prediction.edges()}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, Path]:  # type: ignore[type-arg]
+    """The trained model, the training session's own scores of every candidate pair, and a
+    feature store saved with the model (as ``safeguard link`` writes it)."""
+    store = tmp_path_factory.mktemp("tf") / "features.duckdb"
+    with LinkingSession() as session:
+        session.load(raw_from_records(ROWS), today=TODAY)
+        model = session.train()
+        scores = _scores(session.predict(threshold=0.0))
+        session.save_store(store)
+    return json.loads(json.dumps(model)), scores, store
+
+
+def test_the_saved_frequencies_are_the_common_names_only_counted_over_people(batch) -> None:  # type: ignore[no-untyped-def]
+    model, _, _ = batch
+    saved = frequencies.of_model(model)
+    assert saved is not None and set(saved) == set(frequencies.TF_COLUMNS)
+    floors = {
+        level["tf_adjustment_column"]: level["tf_minimum_u_value"]
+        for comparison in model["comparisons"]
+        for level in comparison["comparison_levels"]
+        if "tf_adjustment_column" in level
+    }
+    assert set(floors) == set(frequencies.TF_COLUMNS)
+    for column, table in saved.items():
+        assert table, column  # the test population's name pools are short: some are common
+        assert all(f > floors[column] for f in table.values())
+    # counted over people (forename, surname, date of birth), not records
+    con = duckdb.connect()
+    con.execute(
+        "create table t as select * from (values (1, 'ann', 'lee', '1990-01-01'), "
+        "(2, 'ann', 'lee', '1990-01-01'), (3, 'ann', 'lee', '1990-01-01'), "
+        "(4, 'bob', 'lee', '1980-02-02')) as v(unique_id, forename, surname, dob)"
+    )
+    rows = dict(con.execute(frequencies.term_frequency_sql("t", "forename")).fetchall())
+    assert rows == {"ann": 0.5, "bob": 0.5}
+    assert frequencies.PERSON == ("forename", "surname", "dob")
+
+
+def test_a_common_name_weighs_less_than_a_rare_one_never_more_than_the_average(batch) -> None:  # type: ignore[no-untyped-def]
+    model, _, _ = batch
+    saved = frequencies.of_model(model) or {}
+    common = max(saved["surname"], key=lambda v: saved["surname"][v])
+    settings = splink_model(model)
+    level = next(
+        lv
+        for c in settings["comparisons"]
+        if c["output_column_name"] == "surname"
+        for lv in c["comparison_levels"]
+        if lv.get("label_for_charts") == "exact"
+    )
+    base = math.log2(level["m_probability"] / level["u_probability"])
+    adjusted = base + math.log2(level["u_probability"]) - math.log2(saved["surname"][common])
+    assert adjusted < base
+
+
+def test_a_saved_model_re_link_scores_every_pair_as_the_batch(batch) -> None:  # type: ignore[no-untyped-def]
+    model, scores, _ = batch
+    with LinkingSession() as session:
+        session.load(raw_from_records(ROWS), today=TODAY)
+        session.use_model(model)
+        again = _scores(session.predict(threshold=0.0))
+    assert again.keys() == scores.keys()
+    assert all(math.isclose(again[k], scores[k], rel_tol=1e-12, abs_tol=1e-15) for k in scores)
+
+
+def test_a_nightly_delta_scores_its_pairs_as_the_batch(batch) -> None:  # type: ignore[no-untyped-def]
+    model, scores, _ = batch
+    with LinkingSession() as session:
+        session.load(raw_from_records(KNOWN), today=TODAY)
+        session.load_new(raw_from_records(ADDED), today=TODAY)
+        session.use_model(model)
+        delta = _scores(session.predict_delta(threshold=0.0))
+    added = {r["id"] for r in ADDED}
+    assert delta and all(a in added or b in added for a, b in delta)
+    shared = delta.keys() & scores.keys()
+    assert len(shared) == len(delta)  # the same candidate pairs, by the same blocking rules
+    assert all(math.isclose(delta[k], scores[k], rel_tol=1e-12, abs_tol=1e-15) for k in shared)
+
+
+def test_link_one_scores_a_record_against_the_known_as_the_batch(batch) -> None:  # type: ignore[no-untyped-def]
+    model, scores, store = batch
+    linker = RealtimeLinker(store)
+    try:
+        assert linker.term_frequencies == frequencies.of_model(model)
+        compared = 0
+        for row in ROWS[:60]:
+            features = mention_features(row, today=TODAY)
+            for other, p in linker.score(features):
+                key = (min(row["id"], other), max(row["id"], other))
+                if other == row["id"] or key not in scores:
+                    continue
+                assert math.isclose(p, scores[key], rel_tol=1e-9, abs_tol=1e-12), key
+                compared += 1
+    finally:
+        linker.close()
+    assert compared > 100
