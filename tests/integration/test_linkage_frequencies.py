@@ -8,6 +8,7 @@ import json
 import math
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -28,12 +29,15 @@ KNOWN = [r for r in ROWS if r["id"] % 6]
 ADDED = [r for r in ROWS if not r["id"] % 6]
 
 
+Batch = tuple[dict[str, Any], dict[tuple[int, int], float], Path]
+
+
 def _scores(prediction: Prediction) -> dict[tuple[int, int], float]:
     return {(int(a), int(b)): float(p) for a, b, p in prediction.edges()}
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, Path]:  # type: ignore[type-arg]
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     """The trained model, the training session's own scores of every candidate pair, and a
     feature store saved with the model (as ``safeguard link`` writes it)."""
     store = tmp_path_factory.mktemp("tf") / "features.duckdb"
@@ -45,7 +49,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, Path]: 
     return json.loads(json.dumps(model)), scores, store
 
 
-def test_the_saved_frequencies_are_the_common_names_only_counted_over_people(batch) -> None:  # type: ignore[no-untyped-def]
+def test_the_saved_frequencies_are_the_common_names_only_counted_over_people(batch: Batch) -> None:
     model, _, _ = batch
     saved = frequencies.of_model(model)
     assert saved is not None and set(saved) == set(frequencies.TF_COLUMNS)
@@ -71,7 +75,9 @@ def test_the_saved_frequencies_are_the_common_names_only_counted_over_people(bat
     assert frequencies.PERSON == ("forename", "surname", "dob")
 
 
-def test_a_common_name_weighs_less_than_a_rare_one_never_more_than_the_average(batch) -> None:  # type: ignore[no-untyped-def]
+def test_a_common_name_weighs_less_than_the_average_name(
+    batch: Batch,
+) -> None:
     model, _, _ = batch
     saved = frequencies.of_model(model) or {}
     common = max(saved["surname"], key=lambda v: saved["surname"][v])
@@ -88,7 +94,7 @@ def test_a_common_name_weighs_less_than_a_rare_one_never_more_than_the_average(b
     assert adjusted < base
 
 
-def test_a_saved_model_re_link_scores_every_pair_as_the_batch(batch) -> None:  # type: ignore[no-untyped-def]
+def test_a_saved_model_re_link_scores_every_pair_as_the_batch(batch: Batch) -> None:
     model, scores, _ = batch
     with LinkingSession() as session:
         session.load(raw_from_records(ROWS), today=TODAY)
@@ -98,7 +104,7 @@ def test_a_saved_model_re_link_scores_every_pair_as_the_batch(batch) -> None:  #
     assert all(math.isclose(again[k], scores[k], rel_tol=1e-12, abs_tol=1e-15) for k in scores)
 
 
-def test_a_nightly_delta_scores_its_pairs_as_the_batch(batch) -> None:  # type: ignore[no-untyped-def]
+def test_a_nightly_delta_scores_its_pairs_as_the_batch(batch: Batch) -> None:
     model, scores, _ = batch
     with LinkingSession() as session:
         session.load(raw_from_records(KNOWN), today=TODAY)
@@ -112,7 +118,7 @@ def test_a_nightly_delta_scores_its_pairs_as_the_batch(batch) -> None:  # type: 
     assert all(math.isclose(delta[k], scores[k], rel_tol=1e-12, abs_tol=1e-15) for k in shared)
 
 
-def test_link_one_scores_a_record_against_the_known_as_the_batch(batch) -> None:  # type: ignore[no-untyped-def]
+def test_link_one_scores_a_record_against_the_known_as_the_batch(batch: Batch) -> None:
     model, scores, store = batch
     linker = RealtimeLinker(store)
     try:
