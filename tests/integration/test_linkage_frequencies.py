@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from safeguard.adapters.linkage import frequencies
 from safeguard.adapters.linkage.backend import Prediction
 from safeguard.adapters.linkage.engine import LinkingSession
+from safeguard.adapters.linkage.explain import explain_pair
 from safeguard.adapters.linkage.features import raw_from_records
 from safeguard.adapters.linkage.model import splink_model
 from safeguard.adapters.linkage.realtime import RealtimeLinker
@@ -135,3 +137,32 @@ def test_link_one_scores_a_record_against_the_known_as_the_batch(batch: Batch) -
     finally:
         linker.close()
     assert compared > 100
+
+
+def test_the_why_view_shows_a_common_names_frequency_and_still_sums_to_the_score(
+    batch: Batch,
+) -> None:
+    model, scores, _ = batch
+    saved = frequencies.of_model(model) or {}
+    by_id = {r["id"]: r for r in ROWS}
+    features = {r["id"]: mention_features(r, today=TODAY) for r in ROWS}
+    # two mentions of one person agreeing exactly on a common surname
+    pair = next(
+        (a, b)
+        for a, b in sorted(scores)
+        if by_id[a]["person_key"] == by_id[b]["person_key"]
+        and features[a].surname == features[b].surname
+        and features[a].surname in saved["surname"]
+    )
+    raw = raw_from_records([by_id[pair[0]], by_id[pair[1]]])
+    events = pa.table(
+        {"mention_id": pa.array([], pa.int64()), "event_id": pa.array([], pa.int64())}
+    )
+    why = explain_pair(raw, *pair, model_json=model, mention_events=events, today=TODAY)
+    shown = {f.field: f for f in why.fields}
+    assert shown["surname frequency"].level == "a common name"
+    assert shown["surname frequency"].match_weight < 0
+    assert why.match_weight == pytest.approx(
+        (why.prior_weight or 0.0) + sum(f.match_weight for f in why.fields)
+    )
+    assert why.match_probability == pytest.approx(scores[pair], rel=1e-9)

@@ -53,6 +53,17 @@ class Explanation:
     unlinkable: dict[int, str]
 
 
+COMMON_NAME = "a common name"  # the level shown for a name's frequency adjustment
+
+
+def _field(waterfall_row: dict[str, Any]) -> str:
+    """The field of a waterfall row; Splink's ``tf_forename`` row is "forename frequency"."""
+    name = str(waterfall_row["column_name"])
+    if waterfall_row.get("term_frequency_adjustment") and name.startswith("tf_"):
+        return f"{name[3:]} frequency"
+    return name
+
+
 def _score(con: Any, model_json: dict[str, Any], left: int, right: int) -> list[dict[str, Any]]:
     settings = splink_model(model_json) | {
         "retain_intermediate_calculation_columns": True,
@@ -129,14 +140,16 @@ def explain_pair(
         con.close()
     fields = [
         FieldWeight(
-            field=str(w["column_name"]),
-            level=str(w["label_for_charts"]),
+            field=_field(w),
+            level=COMMON_NAME if w.get("term_frequency_adjustment") else str(w["label_for_charts"]),
             match_weight=float(w["log2_bayes_factor"]),
             m_probability=None if w.get("m_probability") is None else float(w["m_probability"]),
             u_probability=None if w.get("u_probability") is None else float(w["u_probability"]),
         )
         for w in waterfall
         if w["column_name"] not in ("Prior", "Final score")
+        # a name's frequency row only where it moved the weight (a common name, exact level)
+        and not (w.get("term_frequency_adjustment") and not w["log2_bayes_factor"])
     ]
     prior = next(float(w["log2_bayes_factor"]) for w in waterfall if w["column_name"] == "Prior")
     final = next(
