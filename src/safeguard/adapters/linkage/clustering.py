@@ -10,10 +10,15 @@ component holds no constraint at all the greedy merge joins all of it. So:
    person's mentions) in ``scipy.sparse.csgraph``;
 2. a component with no constraint inside it (no cannot-link or hard negative pair with both ends
    in it, no must-link, no known person, no unlinkable mention with a link) is one cluster;
-3. the others, usually a small share, go through ``cluster_mentions`` together.
+3. the others, usually a small share, go through ``cluster_mentions``, in up to
+   ``GUARD_CHUNKS`` chunks of consecutive components: the guards (DuckDB, which releases
+   Python's lock) of the next chunk are computed in a background thread while Python clusters
+   this one, so a machine's second core is not idle (at 1M the guards and the clustering take
+   about the same time).
 
 The result is exactly ``cluster_mentions``'s on the whole graph: components are independent, and
-each keeps its own links in the same (strongest first) order.
+each keeps its own links in the same (strongest first) order; the chunks' refused merges are
+put back into that order.
 """
 
 from __future__ import annotations
@@ -116,8 +121,9 @@ def cluster_prediction(
     """``cluster_mentions(nodes, prediction.edges(), ...)`` with the prediction's hard negatives
     added to ``constraints.different``, computed component by component (see the module).
 
-    ``guard_pairs``, if given, is asked once for the pairs that are two people inside the
-    components of two or more mentions; they are added to ``constraints.different`` too.
+    ``guard_pairs``, if given, is asked for the pairs that are two people inside the
+    components of two or more mentions (once per chunk of components, see the module); they
+    are added to ``constraints.different`` too.
     With ``hold_ambiguous``, a mention linking about as strongly to a person kept apart from its
     own as to its own is held on its own (see ``_hold_ambiguous``)."""
     ids = np.unique(np.fromiter(nodes, dtype=np.int64))
