@@ -160,3 +160,36 @@ def test_every_record_bounds_its_date_of_birth_by_its_own_date():
     assert [r["born_by"] for r in sql] == ["2019-05-01", "2024-02-29", None]
     # the age's one-year range stays the comparison's; the record's date only caps it
     assert (sql[1]["born_from"], sql[1]["born_to"]) == ("2016-03-01", "2017-02-28")
+
+
+def test_mentions_read_as_text_are_the_mentions_sqlalchemy_reads(engine):
+    """SQLite's dates and other names are read as text and parsed by Arrow and ``json`` (not row
+    by row by SQLAlchemy): the same table as the processed read, nulls, a ``;`` text and all,
+    across more than one page."""
+    from datetime import date
+
+    import pyarrow as pa
+
+    from safeguard.adapters.linkage import features as f
+    from tests.linkage_data import insert_mentions
+
+    rows = [
+        {"id": 1, "source_system": "NICHE", "source_id": "P1", "forenames": "Nicholas",
+         "surname": "Fisher", "other_names": ["Raymond Fisher", "Whinwood"],
+         "date_of_birth": date(1984, 2, 29), "mention_date": date(2020, 12, 31)},
+        {"id": 2, "source_system": "STORM", "source_id": "P2", "forenames": "AMY",
+         "surname": "REID", "age": 34, "mention_date": date(2019, 1, 2)},
+        {"id": 3, "source_system": "LCS", "source_id": "P3", "forenames": "Jo",
+         "other_names": "JB; J Brown", "date_of_birth": date(1901, 1, 1)},
+    ]  # fmt: skip
+    insert_mentions(engine, rows)
+    got = pa.Table.from_batches(
+        list(f.iter_mention_batches(engine, batch_rows=2)), schema=f.RAW_SCHEMA
+    )
+    with engine.connect() as conn:
+        processed = conn.execute(f._select_mentions().order_by("id")).all()
+    assert got.num_rows == 3
+    for i, name in enumerate(f.RAW_COLUMNS):
+        expected = [f._other_names(r[i]) if name == "other_names" else r[i] for r in processed]
+        assert got.column(name).to_pylist() == expected, name
+    assert got.column("date_of_birth").to_pylist()[:2] == [date(1984, 2, 29), None]

@@ -10,15 +10,21 @@ component holds no constraint at all the greedy merge joins all of it. So:
    person's mentions) in ``scipy.sparse.csgraph``;
 2. a component with no constraint inside it (no cannot-link or hard negative pair with both ends
    in it, no must-link, no known person, no unlinkable mention with a link) is one cluster;
-3. the others, usually a small share, go through ``cluster_mentions`` together.
+3. the others, usually a small share, go through ``cluster_mentions``, in up to
+   ``GUARD_CHUNKS`` chunks of consecutive components: the guards (DuckDB, which releases
+   Python's lock) of the next chunk are computed in a background thread while Python clusters
+   this one, so a machine's second core is not idle (at 1M the guards and the clustering take
+   about the same time).
 
 The result is exactly ``cluster_mentions``'s on the whole graph: components are independent, and
-each keeps its own links in the same (strongest first) order.
+each keeps its own links in the same (strongest first) order; the chunks' refused merges are
+put back into that order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -32,6 +38,73 @@ from safeguard.domain.linking import Clustering, Constraints, RefusedMerge, clus
 def _pairs_array(pairs: Iterable[tuple[int, int]]) -> tuple[IntArray, IntArray]:
     array = np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
     return array[:, 0], array[:, 1]
+
+
+# Components are clustered in this many chunks where the guards apply (the guards of the next
+# chunk run in DuckDB while Python clusters this one); a run with fewer pairs inside
+# components than ``GUARD_CHUNK_PAIRS`` per chunk uses fewer chunks.
+GUARD_CHUNKS = 4
+GUARD_CHUNK_PAIRS = 250_000
+
+
+def _component_chunks(sizes: IntArray, chunks: int) -> IntArray:
+    """A chunk number for each component: consecutive components, each chunk with about the
+    same number of mention pairs inside its components (the guards' work)."""
+    work = sizes.astype(np.float64) ** 2 / 2
+    total = float(work.sum())
+    chunks = max(1, min(chunks, int(total // GUARD_CHUNK_PAIRS)))
+    if chunks == 1 or not len(sizes):
+        return np.zeros(len(sizes), dtype=np.int64)
+    edges = np.cumsum(work) - work  # the work before each component
+    return np.minimum((edges / total * chunks).astype(np.int64), chunks - 1)
+
+
+def _guards_of(
+    guard_pairs: GuardPairs | None,
+    ids: IntArray,
+    component: IntArray,
+    chosen: np.ndarray[Any, np.dtype[np.bool_]],
+) -> tuple[IntArray, IntArray]:
+    """The guard pairs inside the chosen components (none without guards or components)."""
+    if guard_pairs is None or not chosen.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    gl, gr = guard_pairs(ids[chosen], component[chosen].astype(np.int64))
+    return gl.astype(np.int64), gr.astype(np.int64)
+
+
+def _inside(
+    index: Callable[[IntArray], tuple[IntArray, np.ndarray[Any, np.dtype[np.bool_]]]],
+    component: IntArray,
+    flagged: np.ndarray[Any, np.dtype[np.bool_]],
+    left: IntArray,
+    right: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """The pairs with both ends in one component; their components are flagged as needing the
+    constrained clustering (``flagged`` is changed in place)."""
+    pl, okl = index(left)
+    pr, okr = index(right)
+    inside = okl & okr
+    inside[inside] = component[pl[inside]] == component[pr[inside]]
+    flagged[pl[inside]] = True
+    return left[inside], right[inside]
+
+
+def _pairs_in(left: IntArray, right: IntArray, keep: set[int]) -> set[tuple[int, int]]:
+    """The pairs (lower id first) with both ends in ``keep``."""
+    return {
+        Constraints.pair(a, b)
+        for a, b in zip(left.tolist(), right.tolist(), strict=True)
+        if a in keep and b in keep
+    }
+
+
+def _strongest_first(
+    a: IntArray, b: IntArray, p: np.ndarray[Any, np.dtype[np.float64]]
+) -> list[tuple[int, int, float]]:
+    """Links in the order ``cluster_mentions`` takes them (strongest first, then ids), so that
+    its own sort finds them sorted."""
+    order = np.lexsort((b, a, -p))
+    return list(zip(a[order].tolist(), b[order].tolist(), p[order].tolist(), strict=True))
 
 
 def cluster_prediction(
@@ -48,8 +121,9 @@ def cluster_prediction(
     """``cluster_mentions(nodes, prediction.edges(), ...)`` with the prediction's hard negatives
     added to ``constraints.different``, computed component by component (see the module).
 
-    ``guard_pairs``, if given, is asked once for the pairs that are two people inside the
-    components of two or more mentions; they are added to ``constraints.different`` too.
+    ``guard_pairs``, if given, is asked for the pairs that are two people inside the
+    components of two or more mentions (once per chunk of components, see the module); they
+    are added to ``constraints.different`` too.
     With ``hold_ambiguous``, a mention linking about as strongly to a person kept apart from its
     own as to its own is held on its own (see ``_hold_ambiguous``)."""
     ids = np.unique(np.fromiter(nodes, dtype=np.int64))
@@ -104,27 +178,57 @@ def cluster_prediction(
     model_l, model_r = _pairs_array(constraints.different)
     model_l = np.concatenate([model_l, prediction.different_left])
     model_r = np.concatenate([model_r, prediction.different_right])
-    if guard_pairs is not None and n:
-        sizes = np.bincount(component)
-        multi = sizes[component] >= 2
-        gl, gr = guard_pairs(ids[multi], component[multi].astype(np.int64))
-        model_l = np.concatenate([model_l, gl.astype(np.int64)])
-        model_r = np.concatenate([model_r, gr.astype(np.int64)])
-    inside_pairs: list[tuple[IntArray, IntArray]] = []
-    for pa_, pb_ in (_pairs_array(constraints.cannot_link), (model_l, model_r)):
-        pl, okl = index(pa_)
-        pr, okr = index(pb_)
-        inside = okl & okr
-        inside[inside] = component[pl[inside]] == component[pr[inside]]
-        flagged[pl[inside]] = True
-        inside_pairs.append((pa_[inside], pb_[inside]))
-    different = frozenset(
-        Constraints.pair(a, b)
-        for a, b in zip(inside_pairs[1][0].tolist(), inside_pairs[1][1].tolist(), strict=True)
-    )
+    model_l, model_r = _inside(index, component, flagged, model_l, model_r)
+    _inside(index, component, flagged, *_pairs_array(constraints.cannot_link))
 
-    hard_components = np.unique(component[flagged])
-    hard = np.isin(component, hard_components)
+    # The guards (DuckDB) of one chunk of components are computed in a background thread
+    # while the constrained clustering (Python) of the chunk before runs here: components are
+    # independent, so each chunk is clustered on its own and the results joined.
+    sizes = np.bincount(component) if n else np.zeros(0, np.int64)
+    chunk_of = _component_chunks(sizes, 1 if guard_pairs is None else GUARD_CHUNKS)
+    n_chunks = int(chunk_of.max()) + 1 if len(chunk_of) else 1
+    node_chunk = chunk_of[component] if n else np.zeros(0, np.int64)
+    multi = sizes[component] >= 2 if n else np.zeros(0, bool)
+    iso_nodes = ids[iso_pos]
+    clustered: dict[int, int] = {}  # the constrained clustering's, chunk after chunk
+    refused: list[RefusedMerge] = []
+    hard = np.zeros(n, dtype=bool)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        guards = [
+            pool.submit(_guards_of, guard_pairs, ids, component, multi & (node_chunk == k))
+            for k in range(n_chunks)
+        ]
+        for k, found in enumerate(guards):
+            gl, gr = found.result()
+            gl, gr = _inside(index, component, flagged, gl, gr)
+            in_chunk = node_chunk == k
+            hard_k = in_chunk & np.isin(component, np.unique(component[flagged & in_chunk]))
+            hard |= hard_k
+            if not hard_k.any():
+                continue
+            hard_ids = ids[hard_k]
+            keep = set(hard_ids.tolist())
+            pairs_k = _pairs_in(np.concatenate([model_l, gl]), np.concatenate([model_r, gr]), keep)
+            edges_k = hard_k[edge_l]
+            sub = cluster_mentions(
+                hard_ids.tolist(),
+                _strongest_first(edge_a[edges_k], edge_b[edges_k], edge_p[edges_k]),
+                threshold=threshold,
+                constraints=Constraints(
+                    must_link=constraints.must_link,
+                    cannot_link=constraints.cannot_link,
+                    different=frozenset(pairs_k),
+                ),
+                isolated=[int(i) for i in iso_nodes.tolist() if i in keep],
+                known_person=(
+                    {m: p for m, p in known_person.items() if m in keep} if known_person else None
+                ),
+            )
+            clustered.update(sub.cluster_of)
+            refused.extend(sub.refused)
+    # each chunk's refused merges are in its links' order (strongest first, then ids): the
+    # order of one clustering of every component
+    refused.sort(key=lambda r: (-r.probability, r.left, r.right))
 
     # easy components: each is one cluster, named by its smallest mention id (ids are sorted)
     easy = ~hard
@@ -134,33 +238,10 @@ def cluster_prediction(
     rev = easy_pos[::-1]
     first_of[component[rev]] = ids[rev]
     cluster_of = dict(zip(ids[easy].tolist(), first_of[component[easy]].tolist(), strict=True))
-
     if not hard.any():
-        return Clustering(cluster_of, [])
+        return Clustering(cluster_of, refused)
+    cluster_of.update(clustered)
     hard_edges = hard[edge_l]
-    hard_ids = ids[hard]
-    keep = set(hard_ids.tolist())
-    sub = cluster_mentions(
-        hard_ids.tolist(),
-        zip(
-            edge_a[hard_edges].tolist(),
-            edge_b[hard_edges].tolist(),
-            edge_p[hard_edges].tolist(),
-            strict=True,
-        ),
-        threshold=threshold,
-        constraints=Constraints(
-            must_link=constraints.must_link,
-            cannot_link=constraints.cannot_link,
-            different=different,
-        ),
-        isolated=[int(i) for i in ids[iso_pos] if int(i) in keep],
-        known_person=(
-            {m: p for m, p in known_person.items() if m in keep} if known_person else None
-        ),
-    )
-    cluster_of.update(sub.cluster_of)
-    refused = sub.refused
     if hold_ambiguous:
         fixed = {m for pair in constraints.must_link for m in pair} | set(known_person or ())
         held = _hold_ambiguous(

@@ -336,14 +336,16 @@ class LinkingSession:
 
     def guard_pairs(self, off: frozenset[str] = frozenset()) -> GuardPairs:
         """The clustering's ``guard_pairs``: guards in DuckDB SQL inside each component; the
-        count of pairs per guard is kept in ``guard_counts``."""
+        count of pairs per guard (over every call since) is kept in ``guard_counts``."""
         enabled = self.enabled_guards(off)
+        self.guard_counts = {}
 
         def pairs(ids: IntArray, component: IntArray) -> tuple[IntArray, IntArray]:
+            # asked once per chunk of components (``clustering.cluster_prediction``)
             left, right, names = component_guard_pairs(
                 self.con, FEATURES_ALL, ids, component, enabled=enabled
             )
-            self.guard_counts = dict(Counter(names))
+            self.guard_counts = dict(Counter(self.guard_counts) + Counter(names))
             return left, right
 
         return pairs

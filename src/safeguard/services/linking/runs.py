@@ -17,6 +17,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypedDict
@@ -85,6 +86,11 @@ class _Timer:
         now = time.perf_counter()
         self.stages[stage] = round(now - self.last, 3)
         self.last = now
+
+
+def _current_links(engine: Engine) -> dict[int, int]:
+    with engine.connect() as conn:
+        return store.current_links(conn)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -200,17 +206,22 @@ def link_all(
     say = progress or (lambda _msg: None)
     timer = _Timer()
     run_id = _start_run(engine, "batch", actor, config.backend, at)
+    # Work that waits on the database or on DuckDB runs in one background thread beside work
+    # that holds Python (reading, clustering, storing): the machine's second core is used.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="link-run")
     try:
         say("reading mentions")
         raw = load_mentions(engine)
         with engine.connect() as conn:
             saved = None if config.retrain else store.latest_model(conn)
             constraints = store.active_constraints(conn)
-            previous = store.current_links(conn)
+        # read while DuckDB builds the features; needed only when the people are stored
+        previous_links = pool.submit(_current_links, engine)
         timer.lap("read mentions and links")
         with _session(config) as session:
+            events = pool.submit(load_mention_events, engine)
             n = session.load(raw, today=at.date())
-            session.load_events(load_mention_events(engine))
+            session.load_events(events.result())
             timer.lap("features and events")
             trained = saved is None
             if saved is None:
@@ -258,46 +269,62 @@ def link_all(
             timer.lap(
                 "guards and clustering" if previous_run is None else "cluster changed components"
             )
-            session.save_store(config.store_path)
-            # a run with nothing changed keeps the kept run as it is (it would be rewritten
-            # byte for byte the same)
-            if key is not None and (
-                previous_run is None or not relink.unchanged(previous_run, decided)
-            ):
-                assert isinstance(session, RelinkingBackend)
-                nodes, cluster, component = relink.run_state(
-                    mention_ids,
-                    prediction,
-                    clusters,
-                    threshold=config.match_threshold,
-                    must_link=decided.must_link,
-                    component=component,
+
+            def keep_run() -> float:
+                """The feature store and the kept run (DuckDB); returns its seconds."""
+                started = time.perf_counter()
+                session.save_store(config.store_path)
+                # a run with nothing changed keeps the kept run as it is (it would be
+                # rewritten byte for byte the same)
+                if key is not None and (
+                    previous_run is None or not relink.unchanged(previous_run, decided)
+                ):
+                    assert isinstance(session, RelinkingBackend)
+                    nodes, cluster, comp = relink.run_state(
+                        mention_ids,
+                        prediction,
+                        clusters,
+                        threshold=config.match_threshold,
+                        must_link=decided.must_link,
+                        component=component,
+                    )
+                    session.save_run(
+                        state, key, prediction, nodes, cluster, comp, clusters.refused, decided
+                    )
+                return time.perf_counter() - started
+
+            # written beside the people; the people's transaction commits only once both
+            # are written (a run that fails to keep them stores nothing, as before)
+            kept = pool.submit(keep_run)
+            say("storing people")
+            try:
+                summary = _store_result(
+                    engine,
+                    run_id=run_id,
+                    kind="batch",
+                    actor=actor,
+                    at=at,
+                    config=config,
+                    version=version,
+                    model_json=model_json if trained else None,
+                    trained_on=n,
+                    prediction=prediction,
+                    clusters=clusters,
+                    previous=previous_links.result(),
+                    unlinkable={m: str(r) for m, r in unlinkable.items()},
+                    only_new=None,
+                    before_commit=kept.result,
                 )
-                session.save_run(
-                    state, key, prediction, nodes, cluster, component, clusters.refused, decided
-                )
-            timer.lap("feature store and kept run")
-        say("storing people")
-        summary = _store_result(
-            engine,
-            run_id=run_id,
-            kind="batch",
-            actor=actor,
-            at=at,
-            config=config,
-            version=version,
-            model_json=model_json if trained else None,
-            trained_on=n,
-            prediction=prediction,
-            clusters=clusters,
-            previous=previous,
-            unlinkable={m: str(r) for m, r in unlinkable.items()},
-            only_new=None,
-        )
+            finally:
+                wait([kept])  # the session's connection is the thread's until it is done
+            keep_s = kept.result()
     except Exception:
         _fail_run(engine, run_id)
         raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     timer.lap("store people, links, reviews")
+    timer.stages["feature store and kept run (beside storing)"] = round(keep_s, 3)
     logger.info(
         "link run %s: %s mentions, %s people, %s links changed in %.1fs (%s)%s",
         run_id,
@@ -345,8 +372,10 @@ def _store_result(
     previous: Mapping[int, int],
     unlinkable: Mapping[int, str],
     only_new: set[int] | None,
+    before_commit: Callable[[], object] | None = None,
 ) -> tuple[int, int, int, int]:
-    """Write people, links, unlinkables, the review queue and the run, in one transaction."""
+    """Write people, links, unlinkables, the review queue and the run, in one transaction
+    (``before_commit`` is called last inside it: if it raises, nothing is written)."""
     probabilities = strongest_links(prediction, clusters)
     with engine.begin() as conn:
         if model_json is not None:
@@ -408,6 +437,8 @@ def _store_result(
             },
             at=at,
         )
+        if before_commit is not None:
+            before_commit()
     return len(person_of), n_people, changed, reviews
 
 
