@@ -113,37 +113,52 @@ def in_the_large(large: Mapping[str, float] | None) -> str:
     )
 
 
+def _people(test: Mapping[str, Any], key: str) -> str:
+    """The people behind a count, in brackets, on a card whose group test counted them."""
+    return f" ({test[key]:,})" if key in test else ""
+
+
 def fairness_lines(fair: Mapping[str, Any] | None) -> list[str]:
     if not fair:
         return []
     lines = [
         "## Group test (test year)",
         "",
-        f"Each group with at least {fair['min_outcomes']} of each outcome (and the rest of its "
-        "attribute likewise) against the rest of its attribute. *Gap*: the rest's AUC minus the "
-        "group's. *Reference*: the same gap of the AUCs the model's own probabilities imply "
-        "(expected if each outcome were drawn from its probability; a group whose risk is less "
-        "spread ranks worse under any model, the truth included). *Excess*: gap minus "
-        f"reference, with {fair['draws']} bootstrap resamples of the group and of the rest. The "
-        "gate refuses a gated attribute's group whose excess is over the limit and whose lower "
-        f"bound (family-wise {1 - fair['level']:.0%} over the gated groups) is over zero.",
+        f"Each group with at least {fair['min_outcomes']} people with each outcome (and the "
+        "rest of its attribute likewise) against the rest of its attribute. *Gap*: the rest's "
+        "AUC minus the group's. *Reference*: the same gap of the AUCs the model's own "
+        "probabilities imply (expected if each outcome were drawn from its probability; a group "
+        "whose risk is less spread ranks worse under any model, the truth included). *Excess*: "
+        f"gap minus reference, with {fair['draws']} bootstrap resamples of the group and of the "
+        "rest, each taking whole people (all of a person's rows: one person's incidents are not "
+        "independent outcomes). The gate refuses a gated attribute's group whose excess is over "
+        "the limit and whose lower bound (family-wise "
+        f"{1 - fair['level']:.0%} over the gated groups) is over zero.",
         "",
-        "| attribute | group | n | positives | AUC | rest AUC | gap | reference | excess | "
-        "95% interval | lower bound | gated |",
+        "| attribute | group | rows (people) | positive rows (people) | AUC | rest AUC | gap | "
+        "reference | excess | 95% interval | lower bound | gated |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for t in fair["tests"]:
         lines.append(
-            f"| {t['attribute']} | {t['group']} | {t['n']:,} | {t['positives']:,} | "
+            f"| {t['attribute']} | {t['group']} | {t['n']:,}{_people(t, 'people')} | "
+            f"{t['positives']:,}{_people(t, 'people_positive')} | "
             f"{_fmt(t['auc'])} | {_fmt(t['rest_auc'])} | {_fmt(t['gap'])} | "
             f"{_fmt(t['reference_gap'])} | {_fmt(t['excess'])} | {_fmt(t['ci95'][0])} to "
             f"{_fmt(t['ci95'][1])} | {_fmt(t['lower'])} | {'yes' if t['gated'] else 'no'} |"
         )
     if fair["not_tested"]:
-        lines += ["", "Not tested (too few outcomes to rank): " + ", ".join(
-            f"{u['attribute']}={u['group']} ({u['n']:,} rows, {u['positives']:,} positive)"
+        lines += ["", "Not tested (too few people with an outcome to rank): " + ", ".join(
+            f"{u['attribute']}={u['group']} ({u['n']:,} rows, {u['positives']:,} positive"
+            + (f", of {u['people_positive']:,} people; the rest "
+               f"{u['rest_people_positive']:,} people" if "people_positive" in u else "")
+            + ")"
             for u in fair["not_tested"]
         ) + "."]  # fmt: skip
+    if not fair["tests"] and fair["not_tested"]:
+        lines += ["", "**No group could be tested on this test year**: the gate judged this "
+                  "model on its ranking and calibration only; fairness by group is unmeasured "
+                  "here, not shown to hold."]  # fmt: skip
     return lines + [""]
 
 
