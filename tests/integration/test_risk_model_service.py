@@ -104,7 +104,18 @@ def test_train_validates_on_the_latest_complete_year_and_writes_a_card(
     assert {c["features"] for c in card["compared"]} == {"history + DASH", "history only"}
     assert {c["family"] for c in card["compared"]} == {"spline_logistic", "gradient_boosting"}
     assert {"victim sex", "age band", "ethnicity", "area"} <= set(card["groups"])
+    # The group test reads the validation year and the test year (both out of time for the
+    # fitted model), counting people as well as rows.
+    fair = card["fairness"]
+    assert fair["years"] == [2023, 2024]
+    both = [r for r in ds.of(Target.DA_REPEAT) if r.labels.get(Target.DA_REPEAT) is not None
+            and r.occurred_at.year in (2023, 2024)]  # fmt: skip
+    for entry in fair["tests"] + fair["not_tested"]:
+        if entry["attribute"] == "victim sex":
+            assert entry["n"] == sum(r.sex == entry["group"] for r in both)
+            assert entry["people_positive"] <= entry["positives"]
     got = svc.card(loaded, Target.DA_REPEAT, trained.version)
+    assert "validation and test years 2023 and 2024" in got["markdown"]
     assert "ALGO-CARE" in got["markdown"] and "DASH yes-count" in got["markdown"]
     assert got["active"] is False
     assert card["calibration"]["method"] == "none"  # too few held-out rows of each outcome

@@ -122,7 +122,13 @@ def fairness_lines(fair: Mapping[str, Any] | None) -> list[str]:
     if not fair:
         return []
     lines = [
-        "## Group test (test year)",
+        "## Group test ("
+        + (
+            "validation and test years " + " and ".join(map(str, fair["years"]))
+            if fair.get("years")
+            else "test year"
+        )
+        + ")",
         "",
         f"Each group with at least {fair['min_outcomes']} people with each outcome (and the "
         "rest of its attribute likewise) against the rest of its attribute. *Gap*: the rest's "
