@@ -55,7 +55,7 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class GroupTest:
-    """One group against the rest of its attribute, on the test year."""
+    """One group against the rest of its attribute, on the validation and test years."""
 
     attribute: str
     group: str
