@@ -307,3 +307,7 @@ def test_a_card_with_no_group_tested_says_fairness_is_unmeasured() -> None:
     _, fair = _gate(_rows(["F"] * 300 + ["M"] * 300), y, p)
     assert fair["tests"] == [] and fair["not_tested"]
     assert "No group could be tested" in "\n".join(card_text.fairness_lines(fair))
+    # A passing gate says what it could not judge.
+    assert card_text._untested(fair) == (
+        " where tested (not tested, too few people with an outcome: victim sex)"
+    )

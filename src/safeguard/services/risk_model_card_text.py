@@ -118,6 +118,22 @@ def _people(test: Mapping[str, Any], key: str) -> str:
     return f" ({test[key]:,})" if key in test else ""
 
 
+def _untested(fair: Mapping[str, Any] | None) -> str:
+    """What a passing gate could not judge: the gated attributes none of whose groups had
+    enough people with an outcome to test."""
+    if not fair:
+        return ""
+    tested = {t["attribute"] for t in fair["tests"]}
+    missing = sorted({u["attribute"] for u in fair["not_tested"]} - tested)
+    if not missing:
+        return ""
+    return " where tested (not tested, too few people with an outcome: " + ", ".join(missing) + ")"
+
+
+def _persons(n: int) -> str:
+    return f"{n:,} {'person' if n == 1 else 'people'}"
+
+
 def fairness_lines(fair: Mapping[str, Any] | None) -> list[str]:
     if not fair:
         return []
@@ -156,8 +172,8 @@ def fairness_lines(fair: Mapping[str, Any] | None) -> list[str]:
     if fair["not_tested"]:
         lines += ["", "Not tested (too few people with an outcome to rank): " + ", ".join(
             f"{u['attribute']}={u['group']} ({u['n']:,} rows, {u['positives']:,} positive"
-            + (f", of {u['people_positive']:,} people; the rest "
-               f"{u['rest_people_positive']:,} people" if "people_positive" in u else "")
+            + (f", of {_persons(u['people_positive'])}; the rest "
+               f"{_persons(u['rest_people_positive'])}" if "people_positive" in u else "")
             + ")"
             for u in fair["not_tested"]
         ) + "."]  # fmt: skip
@@ -224,7 +240,9 @@ def markdown(card: Mapping[str, Any]) -> str:
     gate = card.get("refusals") or []
     lines.append(
         "Passes: beats the DASH count by the margin, ECE within the limit or within what a "
-        "calibrated model scores on these rows from noise alone, group AUC gap within bounds."
+        "calibrated model scores on these rows from noise alone, group AUC gap within bounds"
+        + _untested(card.get("fairness"))
+        + "."
         if not gate
         else "Refused:\n\n" + "\n".join(f"- {r}" for r in gate)
     )
