@@ -311,3 +311,42 @@ def test_a_card_with_no_group_tested_says_fairness_is_unmeasured() -> None:
     assert card_text._untested(fair) == (
         " where tested (not tested, too few people with an outcome: victim sex)"
     )
+
+
+def test_the_l2_strength_is_chosen_on_the_validation_year() -> None:
+    """A rare outcome with many noise features over-fits at C = 1: the validation year's log
+    loss picks a stronger penalty; a common outcome with few features keeps C = 1's fit or
+    close to it; too few validation outcomes keep C = 1."""
+    from safeguard.domain.risk.targets import Label, Target
+
+    target = Target.DA_SERIOUS_HARM
+    names = tuple(f"f{j}" for j in range(40))
+    kinds = dict.fromkeys(names, "number")
+
+    def rows_of(x: np.ndarray, y: np.ndarray) -> list[IndexRow]:
+        return [
+            IndexRow("da", f"s{i}", f"P{i}", None, i, None, WHEN,
+                     FeatureRow(dict(zip(names, map(float, xi), strict=True)), {}),
+                     {target: Label(bool(yi))})
+            for i, (xi, yi) in enumerate(zip(x, y, strict=True))
+        ]  # fmt: skip
+
+    rng = np.random.default_rng(8)
+
+    def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
+        x = rng.normal(size=(n, 40))
+        return x, (rng.uniform(size=n) < expit(-3.5 + 0.8 * x[:, 0])).astype(int)
+
+    x_train, y_train = draw(3000)  # about 120 positives for 40 features and their splines
+    x_val, y_val = draw(3000)
+    c, info = risk_model.choose_regularisation(
+        names, x_train, y_train, rows_of(x_val, y_val), target, 50, kinds=kinds
+    )
+    assert c < 1.0 and info["c"] == c
+    losses = info["validation_log_loss"]
+    assert losses[str(c)] <= min(losses.values()) + 1e-4 < losses["1.0"]
+    few = rows_of(x_val[:400], y_val[:400])  # under 50 positives
+    assert (
+        risk_model.choose_regularisation(names, x_train, y_train, few, target, 50, kinds=kinds)[0]
+        == 1.0
+    )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -270,6 +270,8 @@ def choose_regularisation(
     validation: Sequence[IndexRow],
     target: Target,
     need: int,
+    *,
+    kinds: Mapping[str, str] = KINDS,
 ) -> tuple[float, dict[str, Any]]:
     """The inverse L2 strength ``C`` of the spline logistic regression, chosen on the
     validation year (later than every training row; the test year never chooses): the one of
@@ -284,7 +286,7 @@ def choose_regularisation(
     losses: dict[str, float] = {}
     aucs: dict[str, float | None] = {}
     for c in REGULARISATIONS:
-        fitted = ml.fit(CHOSEN, names, KINDS, x_train, y_train, c=c)
+        fitted = ml.fit(CHOSEN, names, kinds, x_train, y_train, c=c)
         losses[str(c)] = _log_loss(y, fitted.log_odds(x))
         aucs[str(c)] = ml.auc(y, fitted.probability(x))
     best = min(losses.values())
