@@ -116,6 +116,9 @@ def test_train_validates_on_the_latest_complete_year_and_writes_a_card(
             assert entry["people_positive"] <= entry["positives"]
     got = svc.card(loaded, Target.DA_REPEAT, trained.version)
     assert "validation and test years 2023 and 2024" in got["markdown"]
+    # The L2 strength: chosen on the validation year, or C = 1 when it is too small.
+    assert card["regularisation"]["c"] in svc.REGULARISATIONS
+    assert "Regularisation: inverse L2 strength C = " in got["markdown"]
     assert "ALGO-CARE" in got["markdown"] and "DASH yes-count" in got["markdown"]
     assert got["active"] is False
     assert card["calibration"]["method"] == "none"  # too few held-out rows of each outcome

@@ -58,6 +58,21 @@ def _fmt(x: object) -> str:
     return f"{x:.3f}" if isinstance(x, float) else str(x)
 
 
+def _regularisation(r: Mapping[str, Any] | None) -> list[str]:
+    """The L2 strength line, on cards that chose it (cards before used C = 1)."""
+    if not r:
+        return []
+    losses = r.get("validation_log_loss")
+    how = (
+        "lowest log loss on the validation year ("
+        + ", ".join(f"C {c} {v:.4f}" for c, v in losses.items())
+        + ")"
+        if losses
+        else r.get("why", "")
+    )
+    return [f"- Regularisation: inverse L2 strength C = {r['c']:g}, {how}."]
+
+
 def _calibration(c: Mapping[str, Any] | None) -> str:
     if not c:
         return "not recorded"
@@ -178,7 +193,7 @@ def fairness_lines(fair: Mapping[str, Any] | None) -> list[str]:
             for u in fair["not_tested"]
         ) + "."]  # fmt: skip
     if not fair["tests"] and fair["not_tested"]:
-        lines += ["", "**No group could be tested on this test year**: the gate judged this "
+        lines += ["", "**No group could be tested on these years**: the gate judged this "
                   "model on its ranking and calibration only; fairness by group is unmeasured "
                   "here, not shown to hold."]  # fmt: skip
     return lines + [""]
@@ -201,6 +216,7 @@ def markdown(card: Mapping[str, Any]) -> str:
         f"positive); test rows {card['counts']['test']:,} "
         f"({card['counts']['test_positives']:,} positive).",
         f"- Features ({len(card['features'])}): {', '.join(card['features'])}.",
+        *_regularisation(card.get("regularisation")),
         f"- Calibration: {_calibration(card.get('calibration'))}.",
         "",
         "## Performance on the test year",
