@@ -339,10 +339,12 @@ def test_the_l2_strength_is_chosen_on_the_validation_year() -> None:
 
     x_train, y_train = draw(3000)  # about 120 positives for 40 features and their splines
     x_val, y_val = draw(3000)
-    c, info = risk_model.choose_regularisation(
+    c, info, fitted = risk_model.choose_regularisation(
         names, x_train, y_train, rows_of(x_val, y_val), target, 50, kinds=kinds
     )
     assert c < 1.0 and info["c"] == c
+    refit = ml.fit(ml.SPLINE_LOGISTIC, names, kinds, x_train, y_train, c=c)
+    assert np.allclose(fitted.probability(x_val), refit.probability(x_val))
     losses = info["validation_log_loss"]
     assert losses[str(c)] <= min(losses.values()) + 1e-4 < losses["1.0"]
     few = rows_of(x_val[:400], y_val[:400])  # under 50 positives

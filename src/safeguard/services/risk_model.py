@@ -161,10 +161,9 @@ def train(
     _check_enough("test", y_test, target, max(2, min_positives // 5))
     x_train, x_test = _x(train_rows, names), _x(test_rows, names)
     validation = held_out(ds.of(target), target, year)
-    c, regularisation = choose_regularisation(
+    c, regularisation, chosen = choose_regularisation(
         names, x_train, y_train, validation, target, min_calibration
     )
-    chosen = ml.fit(CHOSEN, names, KINDS, x_train, y_train, c=c)
     chosen, calibration = _recalibrate(chosen, validation, target, x_test, y_test, min_calibration)
     p = chosen.probability(x_test)
     seconds["fit"] = time.perf_counter() - began
@@ -272,27 +271,31 @@ def choose_regularisation(
     need: int,
     *,
     kinds: Mapping[str, str] = KINDS,
-) -> tuple[float, dict[str, Any]]:
+) -> tuple[float, dict[str, Any], ml.Fitted]:
     """The inverse L2 strength ``C`` of the spline logistic regression, chosen on the
     validation year (later than every training row; the test year never chooses): the one of
     ``REGULARISATIONS`` whose fit on the training rows has the lowest log loss there, a tie
     (within 1e-4) to the stronger. With fewer than ``need`` validation rows of an outcome,
     ``C = 1``. A rare outcome needs it: serious harm has about 250 training positives for
-    some 50 features and their splines, and at ``C = 1`` it over-fits."""
+    some 50 features and their splines, and at ``C = 1`` it over-fits. Returns the fit with
+    the chosen ``C`` too (fitted once)."""
     y = _y(validation, target)
     if min(int(y.sum()), len(y) - int(y.sum())) < need:
-        return 1.0, {"c": 1.0, "why": f"fewer than {need} validation rows of each outcome"}
+        why = f"fewer than {need} validation rows of each outcome"
+        return 1.0, {"c": 1.0, "why": why}, ml.fit(CHOSEN, names, kinds, x_train, y_train)
     x = _x(validation, names)
     losses: dict[str, float] = {}
     aucs: dict[str, float | None] = {}
+    fits: dict[float, ml.Fitted] = {}
     for c in REGULARISATIONS:
-        fitted = ml.fit(CHOSEN, names, kinds, x_train, y_train, c=c)
-        losses[str(c)] = _log_loss(y, fitted.log_odds(x))
-        aucs[str(c)] = ml.auc(y, fitted.probability(x))
+        fits[c] = ml.fit(CHOSEN, names, kinds, x_train, y_train, c=c)
+        losses[str(c)] = _log_loss(y, fits[c].log_odds(x))
+        aucs[str(c)] = ml.auc(y, fits[c].probability(x))
     best = min(losses.values())
     chosen = min(float(c) for c, v in losses.items() if v <= best + 1e-4)
-    return chosen, {"c": chosen, "validation_log_loss": losses, "validation_auc": aucs,
-                    "why": "lowest log loss on the validation year"}  # fmt: skip
+    info = {"c": chosen, "validation_log_loss": losses, "validation_auc": aucs,
+            "why": "lowest log loss on the validation year"}  # fmt: skip
+    return chosen, info, fits[chosen]
 
 
 def _group_test(
