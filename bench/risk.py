@@ -813,11 +813,14 @@ def product_model(force: Force, db: Path, samples: int = 200) -> Product:
                 f"{g['positives']:>6,}{g['auc']:>7.3f}{g['rest_auc']:>7.3f}{g['gap']:>7.3f}"
                 f"{g['reference_gap']:>7.3f}{g['excess']:>7.3f}  {g['ci95'][0]:+.3f}..."
                 f"{g['ci95'][1]:+.3f}{g['lower']:>8.3f}  {'gated' if g['gated'] else ''}"
+                f"  people with it {g.get('people_positive', '-')}, rest "
+                f"{g.get('rest_people_positive', '-')}"
             )
         for g in card.get("fairness", {}).get("not_tested", []):
             out.fairness.append(
                 f"{target.value:<16}{g['attribute'] + '=' + g['group']:<22}{g['n']:>7,}"
-                f"{g['positives']:>6,}  not tested: {g['why']}"
+                f"{g['positives']:>6,}  not tested: {g['why']} (people with it "
+                f"{g.get('people_positive', '-')}, rest {g.get('rest_people_positive', '-')})"
             )
         cal = card.get("calibration") or {}
         losses = ", ".join(f"{m} {v:.4f}" for m, v in (cal.get("cv_log_loss") or {}).items())

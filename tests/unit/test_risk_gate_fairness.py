@@ -1,6 +1,7 @@
 """The gate's group test: a real gap refuses (naming the group and its numbers), a gap that a
 tiny group's noise or a group's case mix explains does not; groups are compared within their
-own attribute; the bootstrap's AUCs are the AUCs."""
+own attribute; a person's rows are resampled together and people, not rows, are counted; the
+bootstrap's AUCs are the AUCs."""
 
 from __future__ import annotations
 
@@ -21,13 +22,17 @@ from safeguard.services.risk_model_data import IndexRow
 WHEN = datetime(2024, 3, 1, tzinfo=UTC)
 
 
-def _rows(sexes: list[str], ethnicities: list[str] | None = None) -> list[IndexRow]:
+def _rows(
+    sexes: list[str], ethnicities: list[str] | None = None, people: list[int] | None = None
+) -> list[IndexRow]:
+    """One row per incident; ``people`` names each row's victim (by default, one each)."""
     eth = ethnicities or [""] * len(sexes)
+    who = people if people is not None else list(range(len(sexes)))
     return [
         IndexRow(
             "da",
             f"s{i}",
-            f"P{i}",
+            f"P{who[i]}",
             None,
             i,
             None,
@@ -219,3 +224,131 @@ def test_calibration_in_the_large_tells_a_shifted_level_from_a_small_years_noise
     line = card_text.in_the_large(low)
     assert "beyond the year's noise" in line and f"{low['difference']:+.3f}" in line
     assert risk_model.in_the_large(np.array([]), np.array([]))["z"] == 0.0
+
+
+def _clustered(
+    seed: int, *, gap: bool = False, n_people: int = 3000, minority: int = 400
+) -> tuple[list[int], list[str], np.ndarray, np.ndarray]:
+    """Victims with several incidents each, whose rows share one score and one outcome (one
+    history, one future), people with the outcome having more of them; the first
+    ``minority`` people are the group "A9". With ``gap`` the model ranks that group poorly."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n_people)
+    y_person = (rng.uniform(size=n_people) < expit(-1.5 + 1.2 * z)).astype(int)
+    k = rng.geometric(0.3, size=n_people) * (1 + y_person)
+    person = np.repeat(np.arange(n_people), k)
+    z_model = z.copy()
+    if gap:
+        z_model[:minority] = 0.3 * z[:minority] + np.sqrt(1 - 0.09) * rng.normal(size=minority)
+    eth = np.where(person < minority, "A9", "W1").tolist()
+    return person.tolist(), eth, y_person[person], expit(-1.5 + 1.2 * z_model)[person]
+
+
+def test_a_persons_rows_are_resampled_together_so_a_model_that_is_the_truth_passes() -> None:
+    """Resampling rows as if each were an independent outcome narrows the interval: on the
+    same draws it refuses the truth itself (as it did the simulator's true probability of
+    serious harm on the default force); resampling people does not."""
+    by_rows = 0
+    for seed in range(20):
+        people, eth, y, p = _clustered(seed)
+        why, fair = _gate(_rows(["F"] * len(y), eth, people), y, p)
+        assert why == [], f"seed {seed}: {why}"
+        a9 = _test_of(fair, "ethnicity", "A9")
+        assert a9["people_positive"] >= 50 and a9["people"] == 400
+        assert a9["positives"] > a9["people_positive"]  # several rows each
+        rows_why, _ = _gate(_rows(["F"] * len(y), eth), y, p)
+        by_rows += bool(rows_why)
+    assert by_rows >= 1
+
+
+def test_a_real_gap_among_people_with_several_incidents_still_refuses() -> None:
+    people, eth, y, p = _clustered(1, gap=True)
+    why, fair = _gate(_rows(["F"] * len(y), eth, people), y, p)
+    a9 = _test_of(fair, "ethnicity", "A9")
+    assert a9["excess"] > 0.1 and a9["lower"] > 0
+    assert any(w.startswith("ethnicity=A9 is ranked worse") for w in why)
+
+
+def test_a_group_is_judged_on_its_people_not_its_rows() -> None:
+    """As on the default force's serious-harm year: the minority's positive rows are many,
+    but a few victims' (three of them with 15 each); too few people to rank, so not tested,
+    and the card says how many people there were."""
+    rng = np.random.default_rng(6)
+    n = 4000
+    p = expit(-2.5 + rng.normal(size=n))
+    y = (rng.uniform(size=n) < p).astype(int)
+    people = list(range(n))
+    eth = ["W1"] * n
+    # The minority: 400 people with one incident and no outcome, then 19 victims with the
+    # outcome, three of them with 15 incidents in the year and 16 with one.
+    for v, incidents in enumerate([15, 15, 15] + [1] * 16):
+        for _ in range(incidents):
+            people.append(n + v)
+            eth.append("A9")
+    people += list(range(n + 19, n + 19 + 400))
+    eth += ["A9"] * 400
+    extra = len(people) - n
+    y = np.r_[y, np.ones(61), np.zeros(400)].astype(int)
+    p = np.r_[p, np.full(61, 0.3), np.full(400, 0.05)][: n + extra]
+    why, fair = _gate(_rows(["F"] * len(y), eth, people), y, p)
+    assert not any(t["group"] == "A9" for t in fair["tests"])
+    a9 = next(u for u in fair["not_tested"] if u["group"] == "A9")
+    assert a9["positives"] == 61 and a9["people_positive"] == 19
+    assert "19 people" in "\n".join(card_text.fairness_lines(fair))
+    # Counted in rows (each row its own person) the same group was tested.
+    _, by_rows = _gate(_rows(["F"] * len(y), eth), y, p)
+    assert any(t["group"] == "A9" for t in by_rows["tests"])
+
+
+def test_a_card_with_no_group_tested_says_fairness_is_unmeasured() -> None:
+    rng = np.random.default_rng(7)
+    p = expit(-3 + rng.normal(size=600))
+    y = (rng.uniform(size=600) < p).astype(int)
+    _, fair = _gate(_rows(["F"] * 300 + ["M"] * 300), y, p)
+    assert fair["tests"] == [] and fair["not_tested"]
+    assert "No group could be tested" in "\n".join(card_text.fairness_lines(fair))
+    # A passing gate says what it could not judge.
+    assert card_text._untested(fair) == (
+        " where tested (not tested, too few people with an outcome: victim sex)"
+    )
+
+
+def test_the_l2_strength_is_chosen_on_the_validation_year() -> None:
+    """A rare outcome with many noise features over-fits at C = 1: the validation year's log
+    loss picks a stronger penalty; a common outcome with few features keeps C = 1's fit or
+    close to it; too few validation outcomes keep C = 1."""
+    from safeguard.domain.risk.targets import Label, Target
+
+    target = Target.DA_SERIOUS_HARM
+    names = tuple(f"f{j}" for j in range(40))
+    kinds = dict.fromkeys(names, "number")
+
+    def rows_of(x: np.ndarray, y: np.ndarray) -> list[IndexRow]:
+        return [
+            IndexRow("da", f"s{i}", f"P{i}", None, i, None, WHEN,
+                     FeatureRow(dict(zip(names, map(float, xi), strict=True)), {}),
+                     {target: Label(bool(yi))})
+            for i, (xi, yi) in enumerate(zip(x, y, strict=True))
+        ]  # fmt: skip
+
+    rng = np.random.default_rng(8)
+
+    def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
+        x = rng.normal(size=(n, 40))
+        return x, (rng.uniform(size=n) < expit(-3.5 + 0.8 * x[:, 0])).astype(int)
+
+    x_train, y_train = draw(3000)  # about 120 positives for 40 features and their splines
+    x_val, y_val = draw(3000)
+    c, info, fitted = risk_model.choose_regularisation(
+        names, x_train, y_train, rows_of(x_val, y_val), target, 50, kinds=kinds
+    )
+    assert c < 1.0 and info["c"] == c
+    refit = ml.fit(ml.SPLINE_LOGISTIC, names, kinds, x_train, y_train, c=c)
+    assert np.allclose(fitted.probability(x_val), refit.probability(x_val))
+    losses = info["validation_log_loss"]
+    assert losses[str(c)] <= min(losses.values()) + 1e-4 < losses["1.0"]
+    few = rows_of(x_val[:400], y_val[:400])  # under 50 positives
+    assert (
+        risk_model.choose_regularisation(names, x_train, y_train, few, target, 50, kinds=kinds)[0]
+        == 1.0
+    )

@@ -18,10 +18,16 @@ from safeguard.services.risk_model_data import IndexRow, age_band
 
 MIN_GROUP = 100  # rows (with both outcomes) a group needed to be gated on cards before tests
 GATED_BY = ("victim sex", "ethnicity")
-#: Outcomes of each kind a group, and the rest of its attribute, need for the group test: with
-#: fewer, a group's AUC has a standard error of about 0.05 or more and is reported, not tested.
+#: People (victims, or children) with each outcome a group, and the rest of its attribute,
+#: need for the group test: with fewer, a group's AUC has a standard error of about 0.05 or
+#: more and is reported, not tested. Counted in people, not rows: one person's incidents share
+#: one history and mostly one future (a victim with 16 incidents in the year and one serious
+#: harm after them is 16 positive rows), so rows overstate what a group's AUC rests on.
 MIN_OUTCOMES = 50
-DRAWS = 300  # bootstrap resamples of each group and of the rest of its attribute
+#: Bootstrap resamples of each group and of the rest of its attribute. Each resample takes
+#: whole people (every row of a person, Poisson(1) times): the cluster bootstrap, whose
+#: interval holds when one person's rows are alike in outcome and score.
+DRAWS = 300
 #: Family-wise error of the gate's group tests (Bonferroni over the gated groups tested): the
 #: chance that a model whose probabilities are the truth is refused for noise. The gate runs on
 #: every training, so 5% would refuse one such model in twenty.
@@ -66,11 +72,30 @@ def breakdown(
     return out
 
 
-def _resampled(rng: np.random.Generator, n: int, draws: int) -> np.ndarray:
+def _resampled(rng: np.random.Generator, clusters: np.ndarray, draws: int) -> np.ndarray:
     """Weights of the rows as they are (first) and of ``draws`` bootstrap resamples: how many
-    times each row is taken, Poisson(1) (the Poisson bootstrap, a standard approximation of
-    resampling n of n that needs no draw of indices)."""
-    return np.vstack([np.ones((1, n)), rng.poisson(1.0, size=(draws, n))])
+    times each row is taken. A row is taken as often as its cluster (``clusters``: one integer
+    per row), each cluster Poisson(1) times: the Poisson bootstrap (a standard approximation of
+    resampling n of n that needs no draw of indices), over clusters, so that rows which are
+    not independent of each other are not counted as if they were."""
+    n_clusters = int(clusters.max()) + 1 if len(clusters) else 0
+    taken = rng.poisson(1.0, size=(draws, n_clusters))
+    return np.vstack([np.ones((1, len(clusters))), taken[:, clusters]])
+
+
+def _people(rows: Sequence[IndexRow]) -> np.ndarray:
+    """One integer per row naming its person (the victim of an incident, the child of an
+    episode): the clusters of the bootstrap."""
+    index: dict[str, int] = {}
+    return np.array([index.setdefault(r.person_key, len(index)) for r in rows], dtype=int)
+
+
+def _outcome_people(people: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[int, int]:
+    """(people with a row with the outcome, people with a row without it) among ``mask``."""
+    return (
+        len(np.unique(people[mask & (y == 1)])),
+        len(np.unique(people[mask & (y == 0)])),
+    )
 
 
 def fairness(
@@ -84,19 +109,28 @@ def fairness(
     seed: int = 0,
 ) -> dict[str, Any]:
     """The group tests of the gate: each group of a gated attribute (victim sex, ethnicity)
-    with at least ``min_outcomes`` of each outcome (and its rest likewise) against the rest of
-    that attribute. (Age band and area are in :func:`breakdown`, not tested.)
+    with at least ``min_outcomes`` people with each outcome (and its rest likewise) against
+    the rest of that attribute. (Age band and area are in :func:`breakdown`, not tested.)
 
     For each: the AUC gap (rest minus group), the gap the model's own probabilities imply (the
     AUCs expected were each outcome drawn from its probability: what a model that is the truth
     would show, from the group's case mix alone; no truth is read), the excess beyond it, and a
-    bootstrap of the excess (rows resampled within the group and within the rest): its
-    standard error, 95% percentile interval and a lower bound at a family-wise ``level`` over
-    the gated groups tested. Groups with too few outcomes are listed as not tested, with why.
-    The resamples are seeded, so a card is reproducible."""
-    # One set of resampling weights for every test row: a group's and its rest's weights are
-    # disjoint columns of it, so independent.
-    weights = _resampled(np.random.default_rng(seed), len(rows), draws)
+    bootstrap of the excess (people resampled, with all their rows, within the group and
+    within the rest): its standard error, 95% percentile interval and a lower bound at a
+    family-wise ``level`` over the gated groups tested. Groups with too few people with an
+    outcome are listed as not tested, with why. The resamples are seeded, so a card is
+    reproducible.
+
+    Why people and not rows: an index row is an incident (or an episode), and a person's rows
+    are alike, one history and mostly one future. On the default force's 2024 serious-harm
+    year the 66 positive rows of the ethnic minorities were 19 victims, three of them 45 rows;
+    resampling rows treated them as 66 independent outcomes, and the test refused the
+    simulator's true probability itself (excess 0.108, lower bound 0.057)."""
+    # One set of resampling weights for every test row, by person: a person's rows share a
+    # sex and an ethnicity, so a group's and its rest's weights are disjoint sets of people,
+    # so independent.
+    people = _people(rows)
+    weights = _resampled(np.random.default_rng(seed), people, draws)
     found: list[dict[str, Any]] = []
     untested: list[dict[str, Any]] = []
     for name, of in _groups(rows).items():
@@ -108,13 +142,14 @@ def fairness(
         for g in sorted({str(v) for v in values[recorded]}):
             mine, rest = values == g, recorded & (values != g)
             counts = [int(y[m].sum()) for m in (mine, rest)]
-            fewest = min(counts[0], int(mine.sum()) - counts[0], counts[1],
-                         int(rest.sum()) - counts[1])  # fmt: skip
+            mine_people, rest_people = (_outcome_people(people, y, m) for m in (mine, rest))
+            fewest = min(*mine_people, *rest_people)
             if fewest < min_outcomes:
                 untested.append({"attribute": attribute, "group": g, "n": int(mine.sum()),
-                                 "positives": counts[0],
-                                 "why": f"fewer than {min_outcomes} of an outcome in the group "
-                                 "or the rest"})  # fmt: skip
+                                 "positives": counts[0], "people_positive": mine_people[0],
+                                 "rest_people_positive": rest_people[0],
+                                 "why": f"fewer than {min_outcomes} people with an outcome (or "
+                                 "without it) in the group or the rest"})  # fmt: skip
                 continue
             obs, ref = [], []
             for m in (mine, rest):
@@ -136,6 +171,9 @@ def fairness(
                     "gated": True,
                     "n": int(mine.sum()),
                     "positives": counts[0],
+                    "people": len(np.unique(people[mine])),
+                    "people_positive": mine_people[0],
+                    "rest_people_positive": rest_people[0],
                     "auc": float(obs[0][0]),
                     "rest_auc": float(obs[1][0]),
                     "gap": float(gap[0]),

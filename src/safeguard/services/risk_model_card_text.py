@@ -58,6 +58,21 @@ def _fmt(x: object) -> str:
     return f"{x:.3f}" if isinstance(x, float) else str(x)
 
 
+def _regularisation(r: Mapping[str, Any] | None) -> list[str]:
+    """The L2 strength line, on cards that chose it (cards before used C = 1)."""
+    if not r:
+        return []
+    losses = r.get("validation_log_loss")
+    how = (
+        "lowest log loss on the validation year ("
+        + ", ".join(f"C {c} {v:.4f}" for c, v in losses.items())
+        + ")"
+        if losses
+        else r.get("why", "")
+    )
+    return [f"- Regularisation: inverse L2 strength C = {r['c']:g}, {how}."]
+
+
 def _calibration(c: Mapping[str, Any] | None) -> str:
     if not c:
         return "not recorded"
@@ -113,37 +128,74 @@ def in_the_large(large: Mapping[str, float] | None) -> str:
     )
 
 
+def _people(test: Mapping[str, Any], key: str) -> str:
+    """The people behind a count, in brackets, on a card whose group test counted them."""
+    return f" ({test[key]:,})" if key in test else ""
+
+
+def _untested(fair: Mapping[str, Any] | None) -> str:
+    """What a passing gate could not judge: the gated attributes none of whose groups had
+    enough people with an outcome to test."""
+    if not fair:
+        return ""
+    tested = {t["attribute"] for t in fair["tests"]}
+    missing = sorted({u["attribute"] for u in fair["not_tested"]} - tested)
+    if not missing:
+        return ""
+    return " where tested (not tested, too few people with an outcome: " + ", ".join(missing) + ")"
+
+
+def _persons(n: int) -> str:
+    return f"{n:,} {'person' if n == 1 else 'people'}"
+
+
 def fairness_lines(fair: Mapping[str, Any] | None) -> list[str]:
     if not fair:
         return []
     lines = [
-        "## Group test (test year)",
+        "## Group test ("
+        + (
+            "validation and test years " + " and ".join(map(str, fair["years"]))
+            if fair.get("years")
+            else "test year"
+        )
+        + ")",
         "",
-        f"Each group with at least {fair['min_outcomes']} of each outcome (and the rest of its "
-        "attribute likewise) against the rest of its attribute. *Gap*: the rest's AUC minus the "
-        "group's. *Reference*: the same gap of the AUCs the model's own probabilities imply "
-        "(expected if each outcome were drawn from its probability; a group whose risk is less "
-        "spread ranks worse under any model, the truth included). *Excess*: gap minus "
-        f"reference, with {fair['draws']} bootstrap resamples of the group and of the rest. The "
-        "gate refuses a gated attribute's group whose excess is over the limit and whose lower "
-        f"bound (family-wise {1 - fair['level']:.0%} over the gated groups) is over zero.",
+        f"Each group with at least {fair['min_outcomes']} people with each outcome (and the "
+        "rest of its attribute likewise) against the rest of its attribute. *Gap*: the rest's "
+        "AUC minus the group's. *Reference*: the same gap of the AUCs the model's own "
+        "probabilities imply (expected if each outcome were drawn from its probability; a group "
+        "whose risk is less spread ranks worse under any model, the truth included). *Excess*: "
+        f"gap minus reference, with {fair['draws']} bootstrap resamples of the group and of the "
+        "rest, each taking whole people (all of a person's rows: one person's incidents are not "
+        "independent outcomes). The gate refuses a gated attribute's group whose excess is over "
+        "the limit and whose lower bound (family-wise "
+        f"{1 - fair['level']:.0%} over the gated groups) is over zero.",
         "",
-        "| attribute | group | n | positives | AUC | rest AUC | gap | reference | excess | "
-        "95% interval | lower bound | gated |",
+        "| attribute | group | rows (people) | positive rows (people) | AUC | rest AUC | gap | "
+        "reference | excess | 95% interval | lower bound | gated |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for t in fair["tests"]:
         lines.append(
-            f"| {t['attribute']} | {t['group']} | {t['n']:,} | {t['positives']:,} | "
+            f"| {t['attribute']} | {t['group']} | {t['n']:,}{_people(t, 'people')} | "
+            f"{t['positives']:,}{_people(t, 'people_positive')} | "
             f"{_fmt(t['auc'])} | {_fmt(t['rest_auc'])} | {_fmt(t['gap'])} | "
             f"{_fmt(t['reference_gap'])} | {_fmt(t['excess'])} | {_fmt(t['ci95'][0])} to "
             f"{_fmt(t['ci95'][1])} | {_fmt(t['lower'])} | {'yes' if t['gated'] else 'no'} |"
         )
     if fair["not_tested"]:
-        lines += ["", "Not tested (too few outcomes to rank): " + ", ".join(
-            f"{u['attribute']}={u['group']} ({u['n']:,} rows, {u['positives']:,} positive)"
+        lines += ["", "Not tested (too few people with an outcome to rank): " + ", ".join(
+            f"{u['attribute']}={u['group']} ({u['n']:,} rows, {u['positives']:,} positive"
+            + (f", of {_persons(u['people_positive'])}; the rest "
+               f"{_persons(u['rest_people_positive'])}" if "people_positive" in u else "")
+            + ")"
             for u in fair["not_tested"]
         ) + "."]  # fmt: skip
+    if not fair["tests"] and fair["not_tested"]:
+        lines += ["", "**No group could be tested on these years**: the gate judged this "
+                  "model on its ranking and calibration only; fairness by group is unmeasured "
+                  "here, not shown to hold."]  # fmt: skip
     return lines + [""]
 
 
@@ -164,6 +216,7 @@ def markdown(card: Mapping[str, Any]) -> str:
         f"positive); test rows {card['counts']['test']:,} "
         f"({card['counts']['test_positives']:,} positive).",
         f"- Features ({len(card['features'])}): {', '.join(card['features'])}.",
+        *_regularisation(card.get("regularisation")),
         f"- Calibration: {_calibration(card.get('calibration'))}.",
         "",
         "## Performance on the test year",
@@ -203,7 +256,9 @@ def markdown(card: Mapping[str, Any]) -> str:
     gate = card.get("refusals") or []
     lines.append(
         "Passes: beats the DASH count by the margin, ECE within the limit or within what a "
-        "calibrated model scores on these rows from noise alone, group AUC gap within bounds."
+        "calibrated model scores on these rows from noise alone, group AUC gap within bounds"
+        + _untested(card.get("fairness"))
+        + "."
         if not gate
         else "Refused:\n\n" + "\n".join(f"- {r}" for r in gate)
     )

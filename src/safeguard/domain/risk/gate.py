@@ -8,7 +8,8 @@ compares the group with the rest of its own attribute, never a sex with an ethni
 ``gap`` is the rest's AUC minus the group's; ``reference_gap`` is the gap the model's own
 probabilities imply (the AUCs expected if outcomes were drawn from them: a group whose risk is
 less spread ranks worse under any model, the truth's own included); ``excess`` is the gap beyond
-that reference, with a bootstrap standard error. The gate refuses when the excess is over the
+that reference, with a bootstrap standard error (people resampled with all their rows: one
+person's incidents are not independent outcomes). The gate refuses when the excess is over the
 limit **and** its lower confidence bound (family-wise over the groups tested) is over zero: a
 real gap refuses, a gap that a tiny group's noise or its case mix explains does not.
 
@@ -54,7 +55,7 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class GroupTest:
-    """One group against the rest of its attribute, on the test year."""
+    """One group against the rest of its attribute, on the validation and test years."""
 
     attribute: str
     group: str
