@@ -28,6 +28,7 @@ from safeguard.errors import ValidationFailed
 
 GUARD_NAMES = (
     "one_event",
+    "named_apart",
     "generation",
     "firm_dob",
     "junior_senior",

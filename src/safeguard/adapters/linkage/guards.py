@@ -19,6 +19,12 @@ measures what each one is worth, see ``docs/linking.md``):
   was born by its date (``born_by``), with or without a date of birth or age on it;
 * ``firm_dob``: two dates of birth each recorded on at least two mentions of the component
   (firm), not a typo or swap of each other, no shared PNC id: the component holds two people;
+* ``named_apart`` (branch ``twinev14``): the same surname and clearly different forenames, and
+  somewhere in the data two mentions of one event carry that surname and those two forenames
+  (birth years within one of the pair's, where both are known), no shared PNC id: two people
+  named in one event are two people, so the two names are two people's wherever else they are
+  recorded together with that surname and age. ``one_event`` for the pair's names, not only for
+  the two mentions of the event;
 * ``junior_senior``: one mention says Jr, the other Sr;
 * ``twins``: the same surname and date of birth, but forenames with different initials (not a
   nickname, variant or middle name), or different recorded sex with a different forename;
@@ -78,6 +84,7 @@ GUARD_LABELS = {
     "one_event": "both involved in one event: two people",
     "generation": "dates of birth or ages a generation apart, or born after the other's record",
     "firm_dob": "two dates of birth, each recorded more than once",
+    "named_apart": "the two names are named as two people in one event elsewhere",
     "junior_senior": "one is Jr, the other Sr",
     "twins": "same surname and date of birth, different forename initial or sex",
     "household_member": "clearly different forenames and a different date of birth or sex",
@@ -100,6 +107,12 @@ UNDATED_SIBLING_LONE_ONLY = True
 # one or two years off): birth years this many or more apart are different people's.
 AGE_APART_YEARS = 3
 HARD_NEGATIVE_BELOW = 0.01
+# Measurement only (``bench/guards.py --off TWINS_NEED_EVIDENCE=1``): ``twins`` and
+# ``undated_sibling`` hold only where ``named_apart``'s evidence names the two forenames as two
+# people. Measured and not taken (``docs/linking.md``, "Evidence from events"): fewer than one
+# twin pair in ten is ever recorded in one event, so without evidence most twins would merge.
+TWINS_NEED_EVIDENCE = False
+NAMED_APART = "__named_apart"
 
 NODES = "__guard_nodes"
 COMPONENTS = "__guard_components"
@@ -220,6 +233,7 @@ WAIVE_BY_PNC_GROUP = True
 # Guards a PNC group can waive: the feature-only pair guards. Two people in one event, a pair
 # the model itself scored as two people, and Jr/Sr stay whatever the PNC ids say.
 PNC_WAIVABLE = (
+    "named_apart",
     "generation",
     "firm_dob",
     "twins",
@@ -275,6 +289,50 @@ def _waived_by_pnc_group(query: str) -> str:
        or not exists (select 1 from waived as w where w.a = found.a and w.b = found.b)"""
 
 
+def _named_apart_table(con: Any, features: str) -> None:
+    """``NAMED_APART``: each (surname, forename, forename, birth years) of two mentions of one
+    event with one surname and different canonical forenames, both ways round. Built from every
+    event of the data, not only the components': the evidence may be anywhere."""
+    con.execute(
+        f"""create or replace temp table {NAMED_APART} as
+        select distinct x.surname, x.forename_canon as fa, y.forename_canon as fb,
+          x.birth_year as ya, y.birth_year as yb
+        from {EVENTS} as e1 join {EVENTS} as e2
+          on e1.event_id = e2.event_id and e1.mention_id <> e2.mention_id
+        join {features} as x on x.unique_id = e1.mention_id
+        join {features} as y on y.unique_id = e2.mention_id
+        where x.surname = y.surname and x.forename_canon <> y.forename_canon"""
+    )
+
+
+def _named_apart_sql(l: str, r: str) -> str:  # noqa: E741
+    """``l`` and ``r``'s names are named as two people in one event (``NAMED_APART``)."""
+    return f"""exists (select 1 from {NAMED_APART} as n
+        where n.surname = {l}.surname and n.fa = {l}.forename_canon
+          and n.fb = {r}.forename_canon
+          and coalesce(abs(n.ya - {l}.birth_year) <= 1, true)
+          and coalesce(abs(n.yb - {r}.birth_year) <= 1, true))"""
+
+
+def _named_apart_part() -> str:
+    """The ``named_apart`` guard pairs among the component nodes."""
+    return f"""select l.unique_id as a, r.unique_id as b, 'named_apart' as guard
+        from {NODES} as l join {NODES} as r
+          on l.component = r.component and l.unique_id < r.unique_id
+          and l.surname = r.surname and l.forename_canon <> r.forename_canon
+        where {clearly_different_forenames_sql("l", "r")} and {_no_shared_pnc("l", "r")}
+          and ({_named_apart_sql("l", "r")})"""
+
+
+def _evidence_only(query: str) -> str:
+    """``TWINS_NEED_EVIDENCE``: the ``twins`` and ``undated_sibling`` pairs of ``query`` only
+    where ``NAMED_APART`` names the two forenames as two people (measurement only)."""
+    return f"""with found as ({query})
+    select found.* from found
+    join {NODES} as l on l.unique_id = found.a join {NODES} as r on r.unique_id = found.b
+    where found.guard not in ('twins', 'undated_sibling') or ({_named_apart_sql("l", "r")})"""
+
+
 def component_guard_pairs(
     con: Any,
     features: str,
@@ -324,6 +382,11 @@ def component_guard_pairs(
             where {where}"""
         )
     tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    evidence = EVENTS in tables and ("named_apart" in on or TWINS_NEED_EVIDENCE)
+    if evidence:
+        _named_apart_table(con, features)
+    if "named_apart" in on and evidence:
+        parts.append(_named_apart_part())
     if "one_event" in on and EVENTS in tables:
         parts.append(
             f"""select distinct e1.mention_id as a, e2.mention_id as b, 'one_event' as guard
@@ -344,6 +407,8 @@ def component_guard_pairs(
     if not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
     query = " union all ".join(f"({p})" for p in parts)
+    if TWINS_NEED_EVIDENCE and evidence:
+        query = _evidence_only(query)
     if WAIVE_BY_PNC_GROUP:
         query = _waived_by_pnc_group(query)
     found = con.execute(query).fetchnumpy()
