@@ -190,6 +190,9 @@ def extract(args: argparse.Namespace) -> None:
 
     def score(cluster_of: dict[int, int]) -> tuple[float, float, float, dict[str, float | None]]:
         acc = link_truth.score({keys[m]: c for m, c in cluster_of.items()}, truth)
+        if args.missed:
+            top = sorted(acc.missed.items(), key=lambda kv: -kv[1][0])[:8]
+            print("    missed: " + ", ".join(f"{k} {m:,}/{n:,}" for k, (m, n) in top))
         return acc.precision, acc.recall, acc.f1, {r: acc.merge_rate(r) for r in relations}
 
     with LinkingSession() as session:
@@ -319,6 +322,9 @@ def main() -> None:
     parser.add_argument("--size", default="100k")
     parser.add_argument("--off", default="", help="guard sets to turn off: a+b per run, ','")
     parser.add_argument("--joins", action="store_true")
+    parser.add_argument(
+        "--missed", action="store_true", help="mentions cut off from their person, by variation"
+    )
     parser.add_argument("--fresh", action="store_true", help="retrain (extracts only)")
     args = parser.parse_args()
     if args.extract:

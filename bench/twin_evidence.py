@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from safeguard.adapters.linkage.clustering import cluster_prediction  # noqa: E402
 from safeguard.adapters.linkage.engine import EVENTS, FEATURES_ALL, LinkingSession  # noqa: E402
-from safeguard.adapters.linkage.guards import component_guard_pairs  # noqa: E402
+from safeguard.adapters.linkage.guards import NODES, component_guard_pairs  # noqa: E402
 from safeguard.domain.linking_policy import DEFAULT_GUARDS_OFF  # noqa: E402
 
 THRESHOLD = 0.95
@@ -84,6 +84,38 @@ def _evidence(con: Any, left: list[int], right: list[int]) -> tuple[list[bool], 
     ).fetchall()
     con.unregister("__pairs")
     return [bool(r[1]) for r in rows], [bool(r[2]) for r in rows]
+
+
+def _by_counts(con: Any, left: list[int], right: list[int], person: dict[int, Any]) -> None:
+    """The guard's pairs grouped by component and the two forenames (one row per pair of names,
+    not per pair of mentions): how many mentions of the component carry each forename, for the
+    pairs that are one person and those that are two."""
+    con.register("__pairs", pa.table({"a": left, "b": right}))
+    rows = con.execute(
+        f"""select l.component, l.forename_canon, r.forename_canon, l.forename_n, r.forename_n,
+          l.unique_id, r.unique_id, c.n
+        from __pairs as p join {NODES} as l on l.unique_id = p.a
+        join {NODES} as r on r.unique_id = p.b
+        join (select component, count(*) as n from {NODES} group by component) as c
+          on c.component = l.component"""
+    ).fetchall()
+    con.unregister("__pairs")
+    groups: dict[tuple[Any, ...], list[bool]] = defaultdict(list)
+    counts: dict[tuple[Any, ...], tuple[int, int, int]] = {}
+    for comp, fa, fb, na, nb, a, b, n in rows:
+        key = (comp, *sorted((fa, fb)))
+        groups[key].append(person.get(a) is not None and person.get(a) == person.get(b))
+        counts[key] = (min(na, nb), max(na, nb), n)
+    table: Counter[tuple[str, str, str]] = Counter()
+    for key, same in groups.items():
+        lo, hi, _n = counts[key]
+        kind = "one" if sum(same) * 2 > len(same) else "two"
+        hb = "1" if hi == 1 else "2-4" if hi < 5 else "5-9" if hi < 10 else "10+"
+        ratio = "lo*10<=hi" if lo * 10 <= hi else "lo*5<=hi" if lo * 5 <= hi else "closer"
+        table[(kind, f"lo={min(lo, 3)}", f"hi={hb} {ratio}")] += 1
+    print("    name pairs by (person(s), lone count, other count):")
+    for k, v in sorted(table.items()):
+        print(f"      {k[0]:4} {k[1]:5} {k[2]:22} {v:6,}")
 
 
 def main() -> None:
@@ -189,6 +221,7 @@ def main() -> None:
                 same = person.get(x) is not None and person.get(x) == person.get(y)
                 kind = "one person" if same else "two people"
                 count[(kind, "event" if e else ("pnc" if p else "none"))] += 1
+            _by_counts(con, la, rb, person)
             print(f"  guard {guard}: {len(sel):,} pairs in the default clustering's components")
             for kind in ("one person", "two people"):
                 n = sum(v for (k, _), v in count.items() if k == kind)

@@ -113,6 +113,18 @@ HARD_NEGATIVE_BELOW = 0.01
 # twin pair in ten is ever recorded in one event, so without evidence most twins would merge.
 TWINS_NEED_EVIDENCE = False
 NAMED_APART = "__named_apart"
+# ``twins``, ``undated_sibling`` and ``firm_forenames`` are waived where the component records
+# the two forenames (with one surname and date of birth, or ages within a year) with a detail
+# of one person's own (``_own_detail_waiver``, branch ``twinev14``): the same full middle name,
+# the same UK mobile number (one the component records only for people born within
+# ``MOBILE_BIRTH_SPAN`` years of each other; a number recorded for people born further apart is
+# a household's phone, a parent's on a child's record), or the same PNC id.
+WAIVE_BY_MIDDLE = True
+WAIVE_BY_MOBILE = True
+WAIVE_BY_PNC_NAME = True
+MOBILE_BIRTH_SPAN = 2
+OWN_DETAIL = "__own_detail_names"
+OWN_DETAIL_WAIVABLE = ("twins", "undated_sibling", "firm_forenames")
 
 NODES = "__guard_nodes"
 COMPONENTS = "__guard_components"
@@ -333,6 +345,55 @@ def _evidence_only(query: str) -> str:
     where found.guard not in ('twins', 'undated_sibling') or ({_named_apart_sql("l", "r")})"""
 
 
+def _own_detail_table(con: Any) -> bool:
+    """``OWN_DETAIL``: per component, the pairs of canonical forenames (both ways round) that
+    are each recorded, with one surname and the same date of birth (or birth years within one
+    where either lacks one), with a detail of one person's own: a full middle name (two letters
+    or more), a UK mobile number (07...) that the component records only for birth years
+    within ``MOBILE_BIRTH_SPAN`` of each other, or a PNC id. False where no detail is
+    used (``WAIVE_BY_*`` all off)."""
+    same = []
+    if WAIVE_BY_MIDDLE:
+        same.append("(x.middle_names = y.middle_names and length(x.middle_names) >= 2)")
+    if WAIVE_BY_MOBILE:
+        same.append("(x.phone = y.phone and x.phone like '07%' and x.phone_span <= "
+                    f"{MOBILE_BIRTH_SPAN})")  # fmt: skip
+    if WAIVE_BY_PNC_NAME:
+        same.append("(x.pnc_id = y.pnc_id)")
+    if not same:
+        return False
+    con.execute(
+        f"""create or replace temp table {OWN_DETAIL} as
+        with n as (select *, coalesce(max(birth_year) over w - min(birth_year) over w, 0)
+            as phone_span from {NODES} window w as (partition by component, phone))
+        select distinct x.component, x.forename_canon as fa, y.forename_canon as fb
+        from n as x join n as y
+          on x.component = y.component and x.surname = y.surname
+          and x.forename_canon <> y.forename_canon
+        where ({" or ".join(same)})
+          and coalesce(x.dob = y.dob, abs(x.birth_year - y.birth_year) <= 1, true)"""
+    )
+    return True
+
+
+def _own_detail_waiver(query: str) -> str:
+    """The pairs of ``query`` less the ``OWN_DETAIL_WAIVABLE`` ones whose two forenames the
+    component records with a detail of one person's own (``OWN_DETAIL``).
+
+    A twin, a sibling or a son is a person of his own: his middle name is his parents' choice
+    for him, his mobile and PNC id are his. Where the forename the guard reads as a second
+    person is recorded with the other forename's full middle name, mobile number or PNC id, at
+    the same date of birth, it is the person's known-as name, not a twin recorded once.
+    """
+    waivable = ", ".join(f"'{g}'" for g in OWN_DETAIL_WAIVABLE)
+    return f"""with found as ({query})
+    select found.* from found
+    join {NODES} as l on l.unique_id = found.a join {NODES} as r on r.unique_id = found.b
+    where found.guard not in ({waivable}) or not exists (select 1 from {OWN_DETAIL} as s
+      where s.component = l.component and s.fa = l.forename_canon
+        and s.fb = r.forename_canon)"""
+
+
 def component_guard_pairs(
     con: Any,
     features: str,
@@ -409,6 +470,8 @@ def component_guard_pairs(
     query = " union all ".join(f"({p})" for p in parts)
     if TWINS_NEED_EVIDENCE and evidence:
         query = _evidence_only(query)
+    if _own_detail_table(con):
+        query = _own_detail_waiver(query)
     if WAIVE_BY_PNC_GROUP:
         query = _waived_by_pnc_group(query)
     found = con.execute(query).fetchnumpy()
