@@ -123,6 +123,9 @@ WAIVE_BY_MIDDLE = True
 WAIVE_BY_MOBILE = True
 WAIVE_BY_PNC_NAME = True
 MOBILE_BIRTH_SPAN = 2
+# A child's record carries a parent's number: a mobile is read as the person's own only on
+# records made when he was this old or older (by the record's date and his birth year).
+MOBILE_MIN_AGE = 14
 OWN_DETAIL = "__own_detail_names"
 OWN_DETAIL_WAIVABLE = ("twins", "undated_sibling", "firm_forenames")
 
@@ -345,19 +348,27 @@ def _evidence_only(query: str) -> str:
     where found.guard not in ('twins', 'undated_sibling') or ({_named_apart_sql("l", "r")})"""
 
 
+def _age_on_record(x: str) -> str:
+    """How old ``x``'s person was in the year of the record (null without a birth year)."""
+    return f"(cast(substr({x}.born_by, 1, 4) as integer) - {x}.birth_year)"
+
+
 def _own_detail_table(con: Any) -> bool:
     """``OWN_DETAIL``: per component, the pairs of canonical forenames (both ways round) that
     are each recorded, with one surname and the same date of birth (or birth years within one
     where either lacks one), with a detail of one person's own: a full middle name (two letters
     or more), a UK mobile number (07...) that the component records only for birth years
-    within ``MOBILE_BIRTH_SPAN`` of each other, or a PNC id. False where no detail is
+    within ``MOBILE_BIRTH_SPAN`` of each other and on records of people ``MOBILE_MIN_AGE`` or
+    older, or a PNC id. False where no detail is
     used (``WAIVE_BY_*`` all off)."""
     same = []
     if WAIVE_BY_MIDDLE:
         same.append("(x.middle_names = y.middle_names and length(x.middle_names) >= 2)")
     if WAIVE_BY_MOBILE:
-        same.append("(x.phone = y.phone and x.phone like '07%' and x.phone_span <= "
-                    f"{MOBILE_BIRTH_SPAN})")  # fmt: skip
+        same.append(
+            f"""(x.phone = y.phone and x.phone like '07%' and x.phone_span <= {MOBILE_BIRTH_SPAN}
+            and least({_age_on_record("x")}, {_age_on_record("y")}) >= {MOBILE_MIN_AGE})"""
+        )
     if WAIVE_BY_PNC_NAME:
         same.append("(x.pnc_id = y.pnc_id)")
     if not same:
