@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from safeguard.adapters.linkage import guards
+from safeguard.adapters.linkage import guard_details
 from tests.integration.test_linkage_component_guards import _guards_in_one_component, _m
 
 DOB = date(2009, 5, 14)
@@ -28,7 +28,7 @@ def test_a_known_as_name_with_the_persons_middle_name_is_not_a_twin(
     assert (1, 3) not in found and (2, 3) not in found  # Kayleigh is Jessica's other name
     assert found[(1, 4)] == "twins" and found[(3, 4)] == "twins"
     assert found[(1, 5)] == "twins"
-    monkeypatch.setattr(guards, "WAIVE_BY_MIDDLE", False)
+    monkeypatch.setattr(guard_details, "WAIVE_BY_MIDDLE", False)
     assert _guards_in_one_component(rows)[(1, 3)] == "twins"
 
 
@@ -59,7 +59,7 @@ def test_a_known_as_name_with_the_persons_mobile_is_not_a_twin_but_a_household_p
     # the landline waives nothing, and the waiver off leaves the guard
     rows = [_m(1, "Jessica", DOB, phone=landline), _m(2, "Kayleigh", DOB, phone=landline)]
     assert _guards_in_one_component(rows)[(1, 2)] == "twins"
-    monkeypatch.setattr(guards, "WAIVE_BY_MOBILE", False)
+    monkeypatch.setattr(guard_details, "WAIVE_BY_MOBILE", False)
     rows = [_m(1, "Jessica", DOB, phone=mobile), _m(2, "Kayleigh", DOB, phone=mobile)]
     assert _guards_in_one_component(rows)[(1, 2)] == "twins"
 

@@ -44,7 +44,7 @@ GUARD_NAMES = (
 )
 # Every guard is on by default (since branch ``twinev14``; ``firm_forenames`` was off before):
 # with a known-as name waived where it is recorded with the person's own middle name, mobile or
-# PNC id (``adapters.linkage.guards``, ``_own_detail_waiver``), ``firm_forenames`` costs 0.4
+# PNC id (``adapters.linkage.guard_details.own_detail_waiver``), ``firm_forenames`` costs 0.4
 # points of recall on the realistic police extracts (1.4 before) for 2.2 points of twins
 # (docs/linking.md, guard ``firm_forenames``). ``undated_sibling`` is on since branch
 # ``linkacc14``: a child given a sibling's or a parent's history is the error the product can

@@ -75,6 +75,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from safeguard.adapters.linkage import guard_details as details
+from safeguard.adapters.linkage.guard_details import EVENTS as EVENTS
+from safeguard.adapters.linkage.guard_details import NODES as NODES
+from safeguard.adapters.linkage.guard_details import no_shared_pnc as _no_shared_pnc
 from safeguard.adapters.linkage.model import clearly_different_forenames_sql
 from safeguard.domain.linking import DOB_APART_YEARS, GENERATION_GAP_YEARS
 from safeguard.domain.linking_policy import GUARD_NAMES
@@ -107,38 +111,11 @@ UNDATED_SIBLING_LONE_ONLY = True
 # one or two years off): birth years this many or more apart are different people's.
 AGE_APART_YEARS = 3
 HARD_NEGATIVE_BELOW = 0.01
-# Measurement only (``bench/guards.py --off TWINS_NEED_EVIDENCE=1``): ``twins`` and
-# ``undated_sibling`` hold only where ``named_apart``'s evidence names the two forenames as two
-# people. Measured and not taken (``docs/linking.md``, "Evidence from events"): fewer than one
-# twin pair in ten is ever recorded in one event, so without evidence most twins would merge.
-TWINS_NEED_EVIDENCE = False
-NAMED_APART = "__named_apart"
-# ``twins``, ``undated_sibling`` and ``firm_forenames`` are waived where the component records
-# the two forenames (with one surname and date of birth, or ages within a year) with a detail
-# of one person's own (``_own_detail_waiver``, branch ``twinev14``): the same full middle name,
-# the same UK mobile number (one the component records only for people born within
-# ``MOBILE_BIRTH_SPAN`` years of each other; a number recorded for people born further apart is
-# a household's phone, a parent's on a child's record), or the same PNC id.
-WAIVE_BY_MIDDLE = True
-WAIVE_BY_MOBILE = True
-WAIVE_BY_PNC_NAME = True
-MOBILE_BIRTH_SPAN = 2
-# A child's record carries a parent's number: a mobile is read as the person's own only on
-# records made when he was this old or older (by the record's date and his birth year).
-MOBILE_MIN_AGE = 14
-OWN_DETAIL = "__own_detail_names"
-OWN_DETAIL_WAIVABLE = ("twins", "undated_sibling", "firm_forenames")
 
-NODES = "__guard_nodes"
 COMPONENTS = "__guard_components"
-EVENTS = "mention_events"
 WEAK = "weak_pairs"
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
-
-
-def _no_shared_pnc(l: str, r: str) -> str:  # noqa: E741
-    return f"coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)"
 
 
 def _near_dob(l: str, r: str) -> str:  # noqa: E741
@@ -304,107 +281,6 @@ def _waived_by_pnc_group(query: str) -> str:
        or not exists (select 1 from waived as w where w.a = found.a and w.b = found.b)"""
 
 
-def _named_apart_table(con: Any, features: str) -> None:
-    """``NAMED_APART``: each (surname, forename, forename, birth years) of two mentions of one
-    event with one surname and different canonical forenames, both ways round. Built from every
-    event of the data, not only the components': the evidence may be anywhere."""
-    con.execute(
-        f"""create or replace temp table {NAMED_APART} as
-        select distinct x.surname, x.forename_canon as fa, y.forename_canon as fb,
-          x.birth_year as ya, y.birth_year as yb
-        from {EVENTS} as e1 join {EVENTS} as e2
-          on e1.event_id = e2.event_id and e1.mention_id <> e2.mention_id
-        join {features} as x on x.unique_id = e1.mention_id
-        join {features} as y on y.unique_id = e2.mention_id
-        where x.surname = y.surname and x.forename_canon <> y.forename_canon"""
-    )
-
-
-def _named_apart_sql(l: str, r: str) -> str:  # noqa: E741
-    """``l`` and ``r``'s names are named as two people in one event (``NAMED_APART``)."""
-    return f"""exists (select 1 from {NAMED_APART} as n
-        where n.surname = {l}.surname and n.fa = {l}.forename_canon
-          and n.fb = {r}.forename_canon
-          and coalesce(abs(n.ya - {l}.birth_year) <= 1, true)
-          and coalesce(abs(n.yb - {r}.birth_year) <= 1, true))"""
-
-
-def _named_apart_part() -> str:
-    """The ``named_apart`` guard pairs among the component nodes."""
-    return f"""select l.unique_id as a, r.unique_id as b, 'named_apart' as guard
-        from {NODES} as l join {NODES} as r
-          on l.component = r.component and l.unique_id < r.unique_id
-          and l.surname = r.surname and l.forename_canon <> r.forename_canon
-        where {clearly_different_forenames_sql("l", "r")} and {_no_shared_pnc("l", "r")}
-          and ({_named_apart_sql("l", "r")})"""
-
-
-def _evidence_only(query: str) -> str:
-    """``TWINS_NEED_EVIDENCE``: the ``twins`` and ``undated_sibling`` pairs of ``query`` only
-    where ``NAMED_APART`` names the two forenames as two people (measurement only)."""
-    return f"""with found as ({query})
-    select found.* from found
-    join {NODES} as l on l.unique_id = found.a join {NODES} as r on r.unique_id = found.b
-    where found.guard not in ('twins', 'undated_sibling') or ({_named_apart_sql("l", "r")})"""
-
-
-def _age_on_record(x: str) -> str:
-    """How old ``x``'s person was in the year of the record (null without a birth year)."""
-    return f"(cast(substr({x}.born_by, 1, 4) as integer) - {x}.birth_year)"
-
-
-def _own_detail_table(con: Any) -> bool:
-    """``OWN_DETAIL``: per component, the pairs of canonical forenames (both ways round) that
-    are each recorded, with one surname and the same date of birth (or birth years within one
-    where either lacks one), with a detail of one person's own: a full middle name (two letters
-    or more), a UK mobile number (07...) that the component records only for birth years
-    within ``MOBILE_BIRTH_SPAN`` of each other and on records of people ``MOBILE_MIN_AGE`` or
-    older, or a PNC id. False where no detail is
-    used (``WAIVE_BY_*`` all off)."""
-    same = []
-    if WAIVE_BY_MIDDLE:
-        same.append("(x.middle_names = y.middle_names and length(x.middle_names) >= 2)")
-    if WAIVE_BY_MOBILE:
-        same.append(
-            f"""(x.phone = y.phone and x.phone like '07%' and x.phone_span <= {MOBILE_BIRTH_SPAN}
-            and least({_age_on_record("x")}, {_age_on_record("y")}) >= {MOBILE_MIN_AGE})"""
-        )
-    if WAIVE_BY_PNC_NAME:
-        same.append("(x.pnc_id = y.pnc_id)")
-    if not same:
-        return False
-    con.execute(
-        f"""create or replace temp table {OWN_DETAIL} as
-        with n as (select *, coalesce(max(birth_year) over w - min(birth_year) over w, 0)
-            as phone_span from {NODES} window w as (partition by component, phone))
-        select distinct x.component, x.forename_canon as fa, y.forename_canon as fb
-        from n as x join n as y
-          on x.component = y.component and x.surname = y.surname
-          and x.forename_canon <> y.forename_canon
-        where ({" or ".join(same)})
-          and coalesce(x.dob = y.dob, abs(x.birth_year - y.birth_year) <= 1, true)"""
-    )
-    return True
-
-
-def _own_detail_waiver(query: str) -> str:
-    """The pairs of ``query`` less the ``OWN_DETAIL_WAIVABLE`` ones whose two forenames the
-    component records with a detail of one person's own (``OWN_DETAIL``).
-
-    A twin, a sibling or a son is a person of his own: his middle name is his parents' choice
-    for him, his mobile and PNC id are his. Where the forename the guard reads as a second
-    person is recorded with the other forename's full middle name, mobile number or PNC id, at
-    the same date of birth, it is the person's known-as name, not a twin recorded once.
-    """
-    waivable = ", ".join(f"'{g}'" for g in OWN_DETAIL_WAIVABLE)
-    return f"""with found as ({query})
-    select found.* from found
-    join {NODES} as l on l.unique_id = found.a join {NODES} as r on r.unique_id = found.b
-    where found.guard not in ({waivable}) or not exists (select 1 from {OWN_DETAIL} as s
-      where s.component = l.component and s.fa = l.forename_canon
-        and s.fb = r.forename_canon)"""
-
-
 def component_guard_pairs(
     con: Any,
     features: str,
@@ -454,11 +330,11 @@ def component_guard_pairs(
             where {where}"""
         )
     tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
-    evidence = EVENTS in tables and ("named_apart" in on or TWINS_NEED_EVIDENCE)
+    evidence = EVENTS in tables and ("named_apart" in on or details.TWINS_NEED_EVIDENCE)
     if evidence:
-        _named_apart_table(con, features)
+        details.named_apart_table(con, features)
     if "named_apart" in on and evidence:
-        parts.append(_named_apart_part())
+        parts.append(details.named_apart_part())
     if "one_event" in on and EVENTS in tables:
         parts.append(
             f"""select distinct e1.mention_id as a, e2.mention_id as b, 'one_event' as guard
@@ -479,10 +355,10 @@ def component_guard_pairs(
     if not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
     query = " union all ".join(f"({p})" for p in parts)
-    if TWINS_NEED_EVIDENCE and evidence:
-        query = _evidence_only(query)
-    if _own_detail_table(con):
-        query = _own_detail_waiver(query)
+    if details.TWINS_NEED_EVIDENCE and evidence:
+        query = details.evidence_only(query)
+    if details.own_detail_table(con):
+        query = details.own_detail_waiver(query)
     if WAIVE_BY_PNC_GROUP:
         query = _waived_by_pnc_group(query)
     found = con.execute(query).fetchnumpy()
