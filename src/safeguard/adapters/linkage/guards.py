@@ -61,6 +61,9 @@ measures what each one is worth, see ``docs/linking.md``):
   at training, ``model.forename_guard``);
 * ``look_alike``: the same surname and date of birth or forename, yet the model scored the pair
   itself under ``HARD_NEGATIVE_BELOW`` (father and son with one name and other details apart);
+* ``twins``, ``undated_sibling`` and ``firm_forenames`` are waived between two forenames that
+  the component records, at one date of birth, with one person's own middle name, mobile or
+  PNC id (``guard_details.own_detail_waiver``): a known-as name, not a twin recorded once;
 * not a pair guard, and off by default (``LinkConfig.hold_ambiguous``, in ``clustering``): a
   mention whose link to a person the guards keep apart from its own is at least as strong as its
   best link into its own is held on its own and queued for review, not given to whichever link
