@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from safeguard.adapters.linkage.clustering import cluster_prediction  # noqa: E402
-from safeguard.adapters.linkage.engine import EVENTS, FEATURES_ALL, LinkingSession  # noqa: E402
-from safeguard.adapters.linkage.guards import NODES, component_guard_pairs  # noqa: E402
+from safeguard.adapters.linkage.engine import FEATURES_ALL, LinkingSession  # noqa: E402
+from safeguard.adapters.linkage.guards import EVENTS, NODES, component_guard_pairs  # noqa: E402
 from safeguard.domain.linking_policy import DEFAULT_GUARDS_OFF  # noqa: E402
 
 THRESHOLD = 0.95
@@ -210,11 +210,11 @@ def main() -> None:
             isolated=session.unlinkable(),
             guard_pairs=capture,
         )
-        a, b, names = found[0]
+        ga, gb, names = found[0]
         for guard in WATCHED:
             sel = [i for i, g in enumerate(names) if g == guard]
-            la = [int(a[i]) for i in sel]
-            rb = [int(b[i]) for i in sel]
+            la = [int(ga[i]) for i in sel]
+            rb = [int(gb[i]) for i in sel]
             in_event, by_pnc = _evidence(con, la, rb)
             count: Counter[tuple[str, str]] = Counter()
             for x, y, e, p in zip(la, rb, in_event, by_pnc, strict=True):
