@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from tests.linkage_data import RELATIONS, make_households, relation_merge_rates  # noqa: E402
 
-from safeguard.adapters.linkage import guards  # noqa: E402
+from safeguard.adapters.linkage import guard_details, guards  # noqa: E402
 from safeguard.adapters.linkage import model as models  # noqa: E402
 from safeguard.adapters.linkage.backend import Prediction  # noqa: E402
 from safeguard.adapters.linkage.clustering import cluster_prediction  # noqa: E402
@@ -61,7 +61,8 @@ Variant = tuple[str, frozenset[str], bool, dict[str, str]]
 
 def _variants(text: str) -> list[Variant]:
     """``--off``: per run, guards off joined by '+' ('-': none), ``hold`` for hold_ambiguous,
-    and ``NAME=value`` to set a constant of ``adapters.linkage.guards`` for that run."""
+    and ``NAME=value`` to set a constant of ``adapters.linkage.guards`` (or ``guard_details``)
+    for that run."""
     if text:
         out: list[Variant] = []
         for part in text.split(","):
@@ -89,9 +90,11 @@ def _table(
     print(header + f" {'seconds':>8}", flush=True)
     first: dict[int, int] = {}
     for label, off, hold, sets in variants:
-        saved = {k: getattr(guards, k) for k in sets}
+        home = {k: guards if hasattr(guards, k) else guard_details for k in sets}
+        saved = {k: getattr(home[k], k) for k in sets}
         for k, v in sets.items():
-            setattr(guards, k, type(saved[k])(float(v)) if v.replace(".", "").isdigit() else v)
+            value = type(saved[k])(float(v)) if v.replace(".", "").isdigit() else v
+            setattr(home[k], k, value)
         t = time.perf_counter()
         clusters = cluster_prediction(
             ids,
@@ -103,7 +106,7 @@ def _table(
         )
         seconds = time.perf_counter() - t
         for k, v in saved.items():
-            setattr(guards, k, v)
+            setattr(home[k], k, v)
         first = first or clusters.cluster_of
         p, r, f1, rates = score(clusters.cluster_of)
         cells = " ".join(
@@ -190,6 +193,9 @@ def extract(args: argparse.Namespace) -> None:
 
     def score(cluster_of: dict[int, int]) -> tuple[float, float, float, dict[str, float | None]]:
         acc = link_truth.score({keys[m]: c for m, c in cluster_of.items()}, truth)
+        if args.missed:
+            top = sorted(acc.missed.items(), key=lambda kv: -kv[1][0])[:8]
+            print("    missed: " + ", ".join(f"{k} {m:,}/{n:,}" for k, (m, n) in top))
         return acc.precision, acc.recall, acc.f1, {r: acc.merge_rate(r) for r in relations}
 
     with LinkingSession() as session:
@@ -319,6 +325,9 @@ def main() -> None:
     parser.add_argument("--size", default="100k")
     parser.add_argument("--off", default="", help="guard sets to turn off: a+b per run, ','")
     parser.add_argument("--joins", action="store_true")
+    parser.add_argument(
+        "--missed", action="store_true", help="mentions cut off from their person, by variation"
+    )
     parser.add_argument("--fresh", action="store_true", help="retrain (extracts only)")
     args = parser.parse_args()
     if args.extract:

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from safeguard.adapters.linkage import guards
+from safeguard.adapters.linkage import guard_details, guards
 from safeguard.adapters.linkage.clustering import cluster_prediction
 from safeguard.adapters.linkage.engine import FEATURES_ALL, LinkingSession
 from safeguard.adapters.linkage.features import raw_from_records
@@ -156,6 +156,10 @@ def test_an_undated_mention_with_another_forename_at_one_address_is_a_sibling(
 ):
     # every forename here is recorded more than once: judged as before the lone-name rule
     monkeypatch.setattr(guards, "UNDATED_SIBLING_LONE_ONLY", False)
+    # 7 and 8 share a PNC id, which would make Charlotte Winnie's other name for every pair
+    # (``WAIVE_BY_PNC_NAME``, tests/integration/test_linkage_own_detail_guards.py); here the
+    # pairs are judged one by one
+    monkeypatch.setattr(guard_details, "WAIVE_BY_PNC_NAME", False)
     found = _guards_in_one_component(
         [
             _m(1, "Winnie", date(2015, 5, 23)),
@@ -300,6 +304,8 @@ def test_a_pnc_id_shared_with_a_mention_written_as_the_other_waives_the_guard(
     assert found[(2, 5)] == "generation" and found[(3, 5)] == "generation"
     assert found[(1, 6)] in ("generation", "household_member")  # no PNC mention written as 6
     monkeypatch.setattr(guards, "WAIVE_BY_PNC_GROUP", False)
+    assert (1, 3) not in _guards_in_one_component(rows)  # Kayleigh has Jessica's PNC id
+    monkeypatch.setattr(guard_details, "WAIVE_BY_PNC_NAME", False)
     assert _guards_in_one_component(rows)[(1, 3)] == "twins"  # off: the known-as name is cut off
 
 

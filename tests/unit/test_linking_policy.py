@@ -138,9 +138,9 @@ def test_guard_names_are_defined_once() -> None:
     assert GUARDS is GUARD_NAMES
 
 
-def test_the_guards_that_cost_recall_are_off_unless_a_force_turns_them_on(tmp_path: Path) -> None:
-    assert LinkingPolicy().guards_off == frozenset({"firm_forenames"})
+def test_every_guard_is_on_unless_a_force_turns_it_off(tmp_path: Path) -> None:
+    assert LinkingPolicy().guards_off == frozenset()
     assert LinkConfig(store_dir=tmp_path).guards_off == LinkingPolicy().guards_off
     path = tmp_path / "force.yaml"
-    path.write_text("linking:\n  guards_off: []\n", encoding="utf-8")
-    assert load_rules_config(path).linking.guards_off == frozenset()
+    path.write_text("linking:\n  guards_off: [firm_forenames]\n", encoding="utf-8")
+    assert load_rules_config(path).linking.guards_off == frozenset({"firm_forenames"})

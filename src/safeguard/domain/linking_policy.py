@@ -6,7 +6,7 @@ A force sets these in the same YAML file as its rule thresholds (``SAFEGUARD_RUL
       match_threshold: 0.95     # pairs at or above this probability are one person
       review_from: 0.5          # uncertain pairs from this probability up are queued for review
       review_limit: 5000        # at most this many open review items per run
-      guards_off: [firm_forenames]  # turned off by name (GUARD_NAMES)
+      guards_off: []            # guards turned off by name (GUARD_NAMES)
       hold_ambiguous: false     # hold a mention linking equally to two kept-apart people
       earliest_birth: 1900-01-01  # dates of birth before this are impossible
 
@@ -28,6 +28,7 @@ from safeguard.errors import ValidationFailed
 
 GUARD_NAMES = (
     "one_event",
+    "named_apart",
     "generation",
     "firm_dob",
     "junior_senior",
@@ -41,12 +42,14 @@ GUARD_NAMES = (
     "siblings",
     "look_alike",
 )
-# Off unless a force turns it on (``guards_off: []``): on the realistic police extracts it costs
-# 1.4 points of recall (police 100k) for 2.2 points of twins, as one person's habitual known-as
-# name is recorded more than once too (docs/linking.md, guard ``firm_forenames``).
-# ``undated_sibling`` is on since branch ``linkacc14``: a child given a sibling's or a parent's
-# history is the error the product can least afford, so its recall cost is paid.
-DEFAULT_GUARDS_OFF = frozenset({"firm_forenames"})
+# Every guard is on by default (since branch ``twinev14``; ``firm_forenames`` was off before):
+# with a known-as name waived where it is recorded with the person's own middle name, mobile or
+# PNC id (``adapters.linkage.guard_details.own_detail_waiver``), ``firm_forenames`` costs 0.4
+# points of recall on the realistic police extracts (1.4 before) for 2.2 points of twins
+# (docs/linking.md, guard ``firm_forenames``). ``undated_sibling`` is on since branch
+# ``linkacc14``: a child given a sibling's or a parent's history is the error the product can
+# least afford. A force that would rather have the recall sets ``guards_off: [firm_forenames]``.
+DEFAULT_GUARDS_OFF: frozenset[str] = frozenset()
 # An earliest birth later than this would make living adults unlinkable; earlier than the first
 # bound is no check at all.
 EARLIEST_BIRTH_RANGE = (date(1800, 1, 1), date(1950, 1, 1))

@@ -19,6 +19,12 @@ measures what each one is worth, see ``docs/linking.md``):
   was born by its date (``born_by``), with or without a date of birth or age on it;
 * ``firm_dob``: two dates of birth each recorded on at least two mentions of the component
   (firm), not a typo or swap of each other, no shared PNC id: the component holds two people;
+* ``named_apart`` (branch ``twinev14``): the same surname and clearly different forenames, and
+  somewhere in the data two mentions of one event carry that surname and those two forenames
+  (birth years within one of the pair's, where both are known), no shared PNC id: two people
+  named in one event are two people, so the two names are two people's wherever else they are
+  recorded together with that surname and age. ``one_event`` for the pair's names, not only for
+  the two mentions of the event;
 * ``junior_senior``: one mention says Jr, the other Sr;
 * ``twins``: the same surname and date of birth, but forenames with different initials (not a
   nickname, variant or middle name), or different recorded sex with a different forename;
@@ -55,6 +61,9 @@ measures what each one is worth, see ``docs/linking.md``):
   at training, ``model.forename_guard``);
 * ``look_alike``: the same surname and date of birth or forename, yet the model scored the pair
   itself under ``HARD_NEGATIVE_BELOW`` (father and son with one name and other details apart);
+* ``twins``, ``undated_sibling`` and ``firm_forenames`` are waived between two forenames that
+  the component records, at one date of birth, with one person's own middle name, mobile or
+  PNC id (``guard_details.own_detail_waiver``): a known-as name, not a twin recorded once;
 * not a pair guard, and off by default (``LinkConfig.hold_ambiguous``, in ``clustering``): a
   mention whose link to a person the guards keep apart from its own is at least as strong as its
   best link into its own is held on its own and queued for review, not given to whichever link
@@ -69,6 +78,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from safeguard.adapters.linkage import guard_details as details
+from safeguard.adapters.linkage.guard_details import EVENTS as EVENTS
+from safeguard.adapters.linkage.guard_details import NODES as NODES
+from safeguard.adapters.linkage.guard_details import no_shared_pnc as _no_shared_pnc
 from safeguard.adapters.linkage.model import clearly_different_forenames_sql
 from safeguard.domain.linking import DOB_APART_YEARS, GENERATION_GAP_YEARS
 from safeguard.domain.linking_policy import GUARD_NAMES
@@ -78,6 +91,7 @@ GUARD_LABELS = {
     "one_event": "both involved in one event: two people",
     "generation": "dates of birth or ages a generation apart, or born after the other's record",
     "firm_dob": "two dates of birth, each recorded more than once",
+    "named_apart": "the two names are named as two people in one event elsewhere",
     "junior_senior": "one is Jr, the other Sr",
     "twins": "same surname and date of birth, different forename initial or sex",
     "household_member": "clearly different forenames and a different date of birth or sex",
@@ -101,16 +115,10 @@ UNDATED_SIBLING_LONE_ONLY = True
 AGE_APART_YEARS = 3
 HARD_NEGATIVE_BELOW = 0.01
 
-NODES = "__guard_nodes"
 COMPONENTS = "__guard_components"
-EVENTS = "mention_events"
 WEAK = "weak_pairs"
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
-
-
-def _no_shared_pnc(l: str, r: str) -> str:  # noqa: E741
-    return f"coalesce(damerau_levenshtein({l}.pnc_id, {r}.pnc_id) > 1, true)"
 
 
 def _near_dob(l: str, r: str) -> str:  # noqa: E741
@@ -220,6 +228,7 @@ WAIVE_BY_PNC_GROUP = True
 # Guards a PNC group can waive: the feature-only pair guards. Two people in one event, a pair
 # the model itself scored as two people, and Jr/Sr stay whatever the PNC ids say.
 PNC_WAIVABLE = (
+    "named_apart",
     "generation",
     "firm_dob",
     "twins",
@@ -324,6 +333,11 @@ def component_guard_pairs(
             where {where}"""
         )
     tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    evidence = EVENTS in tables and ("named_apart" in on or details.TWINS_NEED_EVIDENCE)
+    if evidence:
+        details.named_apart_table(con, features)
+    if "named_apart" in on and evidence:
+        parts.append(details.named_apart_part())
     if "one_event" in on and EVENTS in tables:
         parts.append(
             f"""select distinct e1.mention_id as a, e2.mention_id as b, 'one_event' as guard
@@ -344,6 +358,10 @@ def component_guard_pairs(
     if not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
     query = " union all ".join(f"({p})" for p in parts)
+    if details.TWINS_NEED_EVIDENCE and evidence:
+        query = details.evidence_only(query)
+    if details.own_detail_table(con):
+        query = details.own_detail_waiver(query)
     if WAIVE_BY_PNC_GROUP:
         query = _waived_by_pnc_group(query)
     found = con.execute(query).fetchnumpy()
