@@ -32,9 +32,20 @@ def test_a_known_as_name_with_the_persons_middle_name_is_not_a_twin(
     assert _guards_in_one_component(rows)[(1, 3)] == "twins"
 
 
+def test_a_shared_mobile_waives_nothing_by_default() -> None:
+    """Adult twins recorded with their mother's mobile, her own records without it: the
+    number looks like one person's own, so a mobile is not read as one by default."""
+    mobile = "07700 900123"
+    rows = [_m(1, "Jessica", DOB, phone=mobile), _m(2, "Oliver", DOB, phone=mobile)]
+    assert guard_details.WAIVE_BY_MOBILE is False
+    assert _guards_in_one_component(rows)[(1, 2)] == "twins"
+
+
 def test_a_known_as_name_with_the_persons_mobile_is_not_a_twin_but_a_household_phone_is(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """With the mobile waiver switched on (``WAIVE_BY_MOBILE``)."""
+    monkeypatch.setattr(guard_details, "WAIVE_BY_MOBILE", True)
     mobile, landline = "07700 900123", "01228 555123"
     rows = [
         _m(1, "Jessica", DOB, phone=mobile),
