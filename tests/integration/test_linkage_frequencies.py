@@ -166,3 +166,32 @@ def test_the_why_view_shows_a_common_names_frequency_and_still_sums_to_the_score
         (why.prior_weight or 0.0) + sum(f.match_weight for f in why.fields)
     )
     assert why.match_probability == pytest.approx(scores[pair], rel=1e-9)
+
+
+def test_link_one_scores_with_the_model_of_its_own_store_in_a_process_that_scored_another(
+    batch: Batch, tmp_path: Path
+) -> None:
+    """Splink caches link_one's SQL for the process, weights and all: a store holding another
+    model (here the same one with another prior) must be scored with its own."""
+    model, _, store = batch
+    other = tmp_path / "retrained.duckdb"
+    with duckdb.connect(str(other)) as dst:
+        dst.execute(f"attach '{store}' as src (read_only)")
+        for (table,) in dst.execute(
+            "select table_name from information_schema.tables where table_catalog = 'src'"
+        ).fetchall():
+            dst.execute(f"create table {table} as select * from src.{table}")
+        retrained = dict(model, probability_two_random_records_match=0.5)
+        dst.execute("update model set model_json = ?", [json.dumps(retrained)])
+    features = mention_features(ROWS[0], today=TODAY)
+    first, second = RealtimeLinker(store), RealtimeLinker(other)
+    try:
+        before = dict(first.score(features))
+        after = dict(second.score(features))
+    finally:
+        first.close()
+        second.close()
+    shared = [k for k in before if k != ROWS[0]["id"] and k in after]
+    assert shared
+    # a prior of one half raises every probability that is not already certain
+    assert any(after[k] > before[k] + 1e-9 for k in shared)

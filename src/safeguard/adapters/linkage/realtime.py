@@ -15,6 +15,7 @@ conditions, so a hash collision never adds a candidate.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import asdict
@@ -93,6 +94,11 @@ class RealtimeLinker:
             raise LookupError(f"{store} holds no model")
         saved = json.loads(rows[0][0])
         self.model: dict[str, Any] = splink_model(saved)
+        # Splink caches the scoring SQL per key for the whole process, with the model's weights
+        # written into it: the key names the model, so a process that opens a store holding
+        # another (re-trained) model never scores with the old one's weights
+        digest = hashlib.sha256(rows[0][0].encode()).hexdigest()
+        self._sql_cache_key = f"safeguard_link_one_{digest}"
         # the names' frequencies saved with the model, put on both records as Splink reads them
         self.term_frequencies = frequencies.of_model(saved)
         present = {
@@ -191,7 +197,7 @@ class RealtimeLinker:
             candidates,
             self.model,
             self.db_api,
-            sql_cache_key="safeguard_link_one",
+            sql_cache_key=self._sql_cache_key,
         )
         rows = self.con.execute(
             f"select unique_id_r, match_probability from {scored.physical_name}"
