@@ -422,3 +422,21 @@ def test_a_removal_or_new_scores_rank_the_list_again(
         got = triage.triaged_page(conn, "overdue", NOW, f)
         assert _shape(got) == _shape(_reference(conn, "overdue", f))
     assert len(ranked_again) == 1
+
+
+def test_a_ranking_begun_before_a_clear_is_not_kept(engine: Engine) -> None:
+    """A background ranking that finishes after the rankings were cleared (the database
+    emptied and filled again, which can repeat a data version) is dropped, not kept."""
+    with engine.begin() as conn:
+        _world(conn, 3)
+    kept = rankings.Rankings()
+    spec = triage.spec_of("overdue")
+    key = (engine.url.render_as_string(), spec)
+    begun = kept._generation
+    kept.clear()
+    kept._refresh(engine, key, spec, NOW, begun)
+    with engine.connect() as conn:
+        assert kept._patched(conn, key, spec, rankings.data_version(conn), NOW) is None
+    kept._refresh(engine, key, spec, NOW, kept._generation)
+    with engine.connect() as conn:
+        assert kept._hit(key, rankings.data_version(conn), NOW) is not None

@@ -87,11 +87,16 @@ class Rankings:
         self._refreshing: set[_Key] = set()
         self._choices: dict[tuple[str, str], tuple[tuple[object, ...], list[str]]] = {}
         self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worklist-rank")
+        # bumped by clear(): a background ranking begun before a clear is not kept after it
+        self._generation = 0
 
     def clear(self) -> None:
+        """Forget every ranking, including one a background thread is making now (a database
+        emptied and filled again, as the tests do, can repeat an earlier data version)."""
         with self._lock:
             self._entries.clear()
             self._choices.clear()
+            self._generation += 1
 
     def _hit(
         self, key: _Key, version: tuple[object, ...], now: datetime
@@ -195,13 +200,20 @@ class Rankings:
             if key in self._refreshing:
                 return
             self._refreshing.add(key)
-        self._refresher.submit(self._refresh, engine, key, spec, now)
+            generation = self._generation
+        self._refresher.submit(self._refresh, engine, key, spec, now, generation)
 
-    def _refresh(self, engine: Engine, key: _Key, spec: queue.ListSpec, now: datetime) -> None:
+    def _refresh(
+        self, engine: Engine, key: _Key, spec: queue.ListSpec, now: datetime, generation: int
+    ) -> None:
         try:
             with engine.connect() as conn:
                 version = data_version(conn)
-                self._store(key, version, now, rank(conn, spec, now))
+                ranking = rank(conn, spec, now)
+            with self._lock:
+                current = generation == self._generation
+            if current:
+                self._store(key, version, now, ranking)
         except Exception:  # a refresh is an optimisation: the next request ranks itself
             logger.warning("background ranking of a worklist failed", exc_info=True)
         finally:
