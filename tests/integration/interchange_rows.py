@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from safeguard.adapters.db.tables import person_mentions
+from safeguard.services.ingest import ingest_paths
+from safeguard.services.unit_of_work import OPERATOR_RUN
 
 SYSTEM = "NICHE"
 
@@ -98,3 +106,17 @@ def write(directory: Path, rows: Iterable[dict[str, Any]]) -> list[Path]:
         path.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def ingest_clean(
+    engine: Engine, directory: Path, rows: Iterable[dict[str, Any]], now: datetime
+) -> dict[str, int]:
+    """Ingest ``rows`` as the operator (every file must be clean) and return each stored
+    mention's id by its source id."""
+    summary = ingest_paths(engine, write(directory, rows), actor=OPERATOR_RUN, now=now)
+    assert summary.clean, [(f.path, f.error, f.quarantined) for f in summary.files]
+    with engine.connect() as conn:
+        return {
+            s: int(m)
+            for m, s in conn.execute(sa.select(person_mentions.c.id, person_mentions.c.source_id))
+        }

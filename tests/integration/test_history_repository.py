@@ -10,10 +10,7 @@ from sqlalchemy.engine import Engine
 
 from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.adapters.db.people import people, person_links
-from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.history import PersonKey
-from safeguard.services.ingest import ingest_paths
-from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.integration import interchange_rows as rows
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -33,13 +30,8 @@ def _force(engine: Engine, tmp_path: Path) -> dict[str, int]:
         rows.involvement("i4", "e2", "v1b"),
         rows.involvement("i5", "e2", "s1", "suspect"),
     ]
-    summary = ingest_paths(engine, rows.write(tmp_path, items), actor=OPERATOR_RUN, now=NOW)
-    assert summary.clean, [(f.path, f.error, f.quarantined) for f in summary.files]
+    ids = rows.ingest_clean(engine, tmp_path, items, NOW)
     with engine.begin() as conn:
-        ids = {
-            s: int(m)
-            for m, s in conn.execute(sa.select(person_mentions.c.id, person_mentions.c.source_id))
-        }
         victim = conn.execute(
             sa.insert(people).values(created_at=NOW).returning(people.c.id)
         ).scalar_one()

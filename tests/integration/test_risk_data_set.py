@@ -16,12 +16,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from safeguard.adapters.db.history_repository import HistoryRepository
 from safeguard.adapters.db.people import people, person_links
-from safeguard.adapters.db.tables import person_mentions
 from safeguard.domain.offences import default_classification
 from safeguard.domain.risk.targets import Target
 from safeguard.services import risk_model_data as data
-from safeguard.services.ingest import ingest_paths
-from safeguard.services.unit_of_work import OPERATOR_RUN
 from tests.integration import interchange_rows as rows
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -92,13 +89,8 @@ def _force(engine: Engine, tmp_path: Path) -> None:
             trigger_at="2022-06-02T09:00:00Z",
         ),  # fmt: skip
     ]
-    summary = ingest_paths(engine, rows.write(tmp_path, items), actor=OPERATOR_RUN, now=NOW)
-    assert summary.clean, [(f.path, f.error, f.quarantined) for f in summary.files]
+    ids = rows.ingest_clean(engine, tmp_path, items, NOW)
     with engine.begin() as conn:
-        ids = {
-            s: int(m)
-            for m, s in conn.execute(sa.select(person_mentions.c.id, person_mentions.c.source_id))
-        }
         for group in (("v1", "v1b", "v1c"), ("v2", "v2b")):
             pid = conn.execute(
                 sa.insert(people).values(created_at=NOW).returning(people.c.id)
